@@ -1,0 +1,46 @@
+# Front door to the CMake build. See README.md.
+BUILD     ?= build
+SAN_BUILD ?= build-san
+PREFIX    ?= /usr/local
+CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all build check check-fast check-san demo install bench deps clean
+
+all: build
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Every test: the normal build, then the whole suite again under
+# AddressSanitizer + UndefinedBehaviorSanitizer with the fuzz smoke runs.
+check: check-fast check-san
+
+check-fast: build
+	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+$(SAN_BUILD)/CMakeCache.txt:
+	CC=clang cmake -S . -B $(SAN_BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug \
+	  -DEAA_SANITIZE=ON -DEAA_FUZZ=ON
+
+check-san: $(SAN_BUILD)/CMakeCache.txt
+	cmake --build $(SAN_BUILD) -j $(JOBS)
+	ctest --test-dir $(SAN_BUILD) --output-on-failure -j $(JOBS)
+
+demo: build
+	scripts/demo.sh $(BUILD)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
+
+bench: build
+	$(BUILD)/bin/bench-handshake
+
+deps:
+	scripts/install-deps.sh
+
+clean:
+	rm -rf $(BUILD) $(SAN_BUILD)

@@ -1,0 +1,16 @@
+#!/bin/sh
+# Install the Debian 12 packages EAA needs to build, test and run its demo.
+set -eu
+PKGS="build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev \
+  libssl-dev openssl libjansson-dev libcbor-dev"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	$SUDO apt-get update -q
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends $missing
+fi

@@ -1,0 +1,21 @@
+/* codec.h - hex and base64 (standard and URL-safe) text encodings.
+ * Decoders are strict: wrong characters, odd lengths and bad padding fail. */
+#ifndef EAA_CODEC_H
+#define EAA_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Lower-case hex; returns a malloc'd NUL-terminated string or NULL. */
+char *hex_encode(const void *p, size_t n);
+/* Decode exactly; *out is malloc'd (caller frees). */
+bool hex_decode(const char *s, uint8_t **out, size_t *n);
+/* Decode into a fixed buffer of exactly n bytes. */
+bool hex_decode_fixed(const char *s, void *out, size_t n);
+
+char *base64_encode(const void *p, size_t n, bool url);
+/* Accepts padded input, or unpadded when url is true. */
+bool base64_decode(const char *s, bool url, uint8_t **out, size_t *n);
+
+#endif

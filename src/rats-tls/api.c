@@ -1,0 +1,385 @@
+/* api.c - the public librats-tls API: configuration checks, instance
+ * selection (no silent downgrade), and per-connection life cycle. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <limits.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include "internal.h"
+#include "log.h"
+
+static _Thread_local char last_error[EAA_ERR_MSG_MAX];
+
+static rats_tls_err_t report(struct rats_tls_ctx *ctx, const struct eaa_err *e)
+{
+	snprintf(last_error, sizeof(last_error), "%s", e->msg);
+	if (ctx)
+		snprintf(ctx->errmsg, sizeof(ctx->errmsg), "%s", e->msg);
+	LOG_DEBUG("%s", e->msg);
+	return e->code ? e->code : EAA_E_INVALID;
+}
+
+RATS_TLS_API const char *rats_tls_last_error(void) { return last_error; }
+
+RATS_TLS_API const char *rats_tls_strerror(rats_tls_handle h)
+{
+	return h ? h->errmsg : last_error;
+}
+
+static bool copy_options(struct rats_tls_ctx *ctx, const char *const *opts,
+			 struct eaa_err *err)
+{
+	size_t n = 0;
+
+	while (opts && opts[n])
+		n++;
+	if (!n)
+		return true;
+	if (!(ctx->opts.kv = calloc(n, sizeof(char *))))
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		if (!strchr(opts[i], '=') || !strchr(opts[i], '.'))
+			return eaa_fail(err, EAA_E_CONFIG,
+					"option \"%s\": expected "
+					"instance.key=value", opts[i]);
+		if (!(ctx->opts.kv[i] = strdup(opts[i])))
+			return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		ctx->opts.n++;
+	}
+	return true;
+}
+
+static bool pick_attester(struct rats_tls_ctx *ctx, struct eaa_err *err)
+{
+	const char *name = ctx->conf.attester_type;
+	const struct rats_attester *a = NULL;
+
+	if (name[0]) {
+		if (!(a = rats_attester_find(name)))
+			return eaa_fail(err, EAA_E_CONFIG,
+					"unknown attester \"%s\" (see --list)",
+					name);
+	} else {
+		for (size_t i = 0; rats_attesters[i] && !a; i++)
+			if (rats_attesters[i]->detect &&
+			    rats_attesters[i]->detect())
+				a = rats_attesters[i];
+		if (!a)
+			return eaa_fail(err, EAA_E_CONFIG,
+					"no TEE detected: name an attester with "
+					"-a (nullattester presents no evidence)");
+		LOG_INFO("detected TEE: attester %s", a->name);
+	}
+	if (!a->init(&ctx->opts, &ctx->attester_state, err))
+		return false;
+	ctx->attester = a;
+	return true;
+}
+
+static bool pick_verifiers(struct rats_tls_ctx *ctx, struct eaa_err *err)
+{
+	const char *name = ctx->conf.verifier_type;
+	struct rats_verify_ctx *vc = &ctx->vc;
+	struct eaa_err why;
+
+	vc->expect_nonce = ctx->nonce;
+	vc->expect_nonce_len = ctx->conf.nonce_len;
+	vc->require_nonce = ctx->conf.flags & RATS_TLS_CONF_FLAGS_REQUIRE_NONCE;
+	if (name[0]) {
+		if (!(vc->named = rats_verifier_find(name)))
+			return eaa_fail(err, EAA_E_CONFIG,
+					"unknown verifier \"%s\" (see --list)",
+					name);
+		if (!vc->named->init(&ctx->opts, &vc->named_state, err)) {
+			vc->named = NULL;
+			return false;
+		}
+		return true;
+	}
+	/* No verifier named: those whose trust is configured, never the null
+	 * one. A verifier whose init fails has no trust configured. */
+	for (size_t i = 0; rats_verifiers[i]; i++) {
+		const struct rats_verifier *v = rats_verifiers[i];
+		size_t k = vc->ninferred;
+
+		if (v->ntags == 0 || k == sizeof(vc->inferred) / sizeof(vc->inferred[0]))
+			continue;
+		if (v->init(&ctx->opts, &vc->inferred_state[k], &why)) {
+			vc->inferred[k] = v;
+			vc->ninferred++;
+		} else {
+			LOG_DEBUG("verifier %s not usable: %s", v->name, why.msg);
+		}
+	}
+	if (!vc->ninferred)
+		return eaa_fail(err, EAA_E_CONFIG,
+				"no verifier named and none has trust "
+				"configured: name one with -v (nullverifier "
+				"accepts unattested peers)");
+	return true;
+}
+
+static void ctx_free(struct rats_tls_ctx *ctx)
+{
+	struct rats_verify_ctx *vc = &ctx->vc;
+
+	if (ctx->current)
+		rats_tls_conn_close(ctx->current);
+	SSL_CTX_free(ctx->ssl_ctx);
+	X509_free(ctx->cert);
+	EVP_PKEY_free(ctx->key);
+	if (ctx->attester && ctx->attester->cleanup)
+		ctx->attester->cleanup(ctx->attester_state);
+	if (vc->named && vc->named->cleanup)
+		vc->named->cleanup(vc->named_state);
+	for (size_t i = 0; i < vc->ninferred; i++)
+		if (vc->inferred[i]->cleanup)
+			vc->inferred[i]->cleanup(vc->inferred_state[i]);
+	for (size_t i = 0; i < ctx->opts.n; i++)
+		free(ctx->opts.kv[i]);
+	free(ctx->opts.kv);
+	if (ctx->nonce) {
+		OPENSSL_cleanse(ctx->nonce, ctx->conf.nonce_len);
+		free(ctx->nonce);
+	}
+	pthread_mutex_destroy(&ctx->lock);
+	free(ctx);
+}
+
+static bool known_name(const char *name, rats_tls_instance_kind_t kind)
+{
+	if (!name[0])
+		return true;
+	for (size_t i = 0; rats_tls_instance_name(kind, i); i++)
+		if (strcmp(rats_tls_instance_name(kind, i), name) == 0)
+			return true;
+	return false;
+}
+
+static bool ctx_init(struct rats_tls_ctx *ctx, const rats_tls_conf_t *conf,
+		     struct eaa_err *err)
+{
+	bool server = conf->flags & RATS_TLS_CONF_FLAGS_SERVER;
+	bool mutual = conf->flags & RATS_TLS_CONF_FLAGS_MUTUAL;
+
+	if (conf->api_version > RATS_TLS_API_VERSION)
+		return eaa_fail(err, EAA_E_CONFIG, "api_version %u is newer "
+				"than this library (%u)", conf->api_version,
+				RATS_TLS_API_VERSION);
+	if ((unsigned)conf->log_level <= RATS_TLS_LOG_LEVEL_NONE)
+		eaa_log_set_level((enum eaa_log_level)conf->log_level);
+	if (!known_name(conf->tls_type, RATS_TLS_INSTANCE_TLS))
+		return eaa_fail(err, EAA_E_CONFIG, "unknown TLS wrapper \"%.32s\"",
+				conf->tls_type);
+	if (!known_name(conf->crypto_type, RATS_TLS_INSTANCE_CRYPTO))
+		return eaa_fail(err, EAA_E_CONFIG, "unknown crypto wrapper "
+				"\"%.32s\"", conf->crypto_type);
+	if (conf->nonce_len > RATS_MAX_NONCE || (conf->nonce_len && !conf->nonce))
+		return eaa_fail(err, EAA_E_CONFIG, "nonce must be 1 to %d bytes",
+				RATS_MAX_NONCE);
+	ctx->conf = *conf;
+	/* Names are fixed arrays: make sure they are terminated. */
+	ctx->conf.attester_type[sizeof(conf->attester_type) - 1] = '\0';
+	ctx->conf.verifier_type[sizeof(conf->verifier_type) - 1] = '\0';
+	ctx->conf.options = NULL;
+	ctx->conf.nonce = NULL;
+	if (conf->nonce_len) {
+		if (!(ctx->nonce = malloc(conf->nonce_len)))
+			return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		memcpy(ctx->nonce, conf->nonce, conf->nonce_len);
+	}
+	if (!copy_options(ctx, conf->options, err))
+		return false;
+	ctx->present_cert = server || mutual;
+	ctx->verify_peer = !server || mutual;
+	if (ctx->present_cert && !pick_attester(ctx, err))
+		return false;
+	if (ctx->verify_peer && !pick_verifiers(ctx, err))
+		return false;
+	if (ctx->present_cert &&
+	    !(conf->flags & RATS_TLS_CONF_FLAGS_FRESH_EVIDENCE)) {
+		if (!(ctx->key = rats_cryptos[0]->gen_key(conf->cert_algo, err)) ||
+		    !cert_attest(ctx->attester, ctx->attester_state, ctx->key,
+				 ctx->nonce, conf->nonce_len,
+				 conf->flags & RATS_TLS_CONF_FLAGS_PROVIDE_ENDORSEMENTS,
+				 &ctx->cert, err))
+			return false;
+	}
+	return tls_ctx_setup(ctx, err);
+}
+
+RATS_TLS_API rats_tls_err_t rats_tls_init(const rats_tls_conf_t *conf,
+					  rats_tls_handle *handle)
+{
+	struct eaa_err err = { 0 };
+	struct rats_tls_ctx *ctx;
+
+	if (!conf || !handle) {
+		eaa_fail(&err, EAA_E_INVALID, "rats_tls_init: NULL argument");
+		return report(NULL, &err);
+	}
+	if (!(ctx = calloc(1, sizeof(*ctx)))) {
+		eaa_fail(&err, EAA_E_NOMEM, "out of memory");
+		return report(NULL, &err);
+	}
+	pthread_mutex_init(&ctx->lock, NULL);
+	if (!ctx_init(ctx, conf, &err)) {
+		ctx_free(ctx);
+		return report(NULL, &err);
+	}
+	*handle = ctx;
+	return RATS_TLS_ERR_NONE;
+}
+
+RATS_TLS_API rats_tls_err_t rats_tls_conn_open(rats_tls_handle h, int fd,
+					       rats_tls_conn **out)
+{
+	struct eaa_err err = { 0 };
+	struct rats_tls_conn *c;
+
+	if (!h || fd < 0 || !out) {
+		eaa_fail(&err, EAA_E_INVALID, "rats_tls_conn_open: bad argument");
+		return report(h, &err);
+	}
+	if (!(c = calloc(1, sizeof(*c)))) {
+		eaa_fail(&err, EAA_E_NOMEM, "out of memory");
+		return report(h, &err);
+	}
+	c->ctx = h;
+	if (!tls_conn_handshake(c, fd, &err)) {
+		rats_tls_conn_close(c);
+		return report(h, &err);
+	}
+	*out = c;
+	return RATS_TLS_ERR_NONE;
+}
+
+RATS_TLS_API void rats_tls_conn_close(rats_tls_conn *c)
+{
+	if (!c)
+		return;
+	if (c->ssl) {
+		if (SSL_is_init_finished(c->ssl))
+			SSL_shutdown(c->ssl);
+		SSL_free(c->ssl);
+	}
+	free(c->peer.claims_json);
+	free(c);
+}
+
+static rats_tls_err_t io_error(rats_tls_conn *c, int rc, const char *what)
+{
+	struct eaa_err err;
+	int e = SSL_get_error(c->ssl, rc);
+
+	if (e == SSL_ERROR_ZERO_RETURN ||
+	    (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0))
+		eaa_fail(&err, EAA_E_CLOSED, "%s: connection closed by peer", what);
+	else
+		eaa_fail_ssl(&err, EAA_E_TLS, what);
+	ERR_clear_error();
+	return report(c->ctx, &err);
+}
+
+RATS_TLS_API rats_tls_err_t rats_tls_conn_write(rats_tls_conn *c,
+						const void *buf, size_t *len)
+{
+	size_t done = 0;
+
+	if (!c || !len || (*len && !buf))
+		return EAA_E_INVALID;
+	while (done < *len) {
+		size_t chunk = *len - done > INT_MAX ? INT_MAX : *len - done;
+		int rc = SSL_write(c->ssl, (const char *)buf + done, (int)chunk);
+
+		if (rc <= 0) {
+			*len = done;
+			return io_error(c, rc, "transmit");
+		}
+		done += (size_t)rc;
+	}
+	return RATS_TLS_ERR_NONE;
+}
+
+RATS_TLS_API rats_tls_err_t rats_tls_conn_read(rats_tls_conn *c, void *buf,
+					       size_t *len)
+{
+	int rc;
+
+	if (!c || !len || !buf || !*len)
+		return EAA_E_INVALID;
+	rc = SSL_read(c->ssl, buf, *len > INT_MAX ? INT_MAX : (int)*len);
+	if (rc <= 0) {
+		*len = 0;
+		return io_error(c, rc, "receive");
+	}
+	*len = (size_t)rc;
+	return RATS_TLS_ERR_NONE;
+}
+
+RATS_TLS_API const char *rats_tls_conn_claims(const rats_tls_conn *c)
+{
+	return c ? c->peer.claims_json : NULL;
+}
+
+RATS_TLS_API const char *rats_tls_conn_tee(const rats_tls_conn *c)
+{
+	return c ? c->peer.tee : NULL;
+}
+
+RATS_TLS_API rats_tls_err_t rats_tls_negotiate(rats_tls_handle h, int fd)
+{
+	rats_tls_conn *c = NULL, *old;
+	rats_tls_err_t rc = rats_tls_conn_open(h, fd, &c);
+
+	if (!h)
+		return rc;
+	pthread_mutex_lock(&h->lock);
+	old = h->current;
+	h->current = c;
+	pthread_mutex_unlock(&h->lock);
+	rats_tls_conn_close(old);
+	return rc;
+}
+
+static rats_tls_conn *current(rats_tls_handle h)
+{
+	rats_tls_conn *c;
+
+	if (!h)
+		return NULL;
+	pthread_mutex_lock(&h->lock);
+	c = h->current;
+	pthread_mutex_unlock(&h->lock);
+	return c;
+}
+
+RATS_TLS_API rats_tls_err_t rats_tls_transmit(rats_tls_handle h,
+					      const void *buf, size_t *len)
+{
+	rats_tls_conn *c = current(h);
+
+	return c ? rats_tls_conn_write(c, buf, len) : EAA_E_INVALID;
+}
+
+RATS_TLS_API rats_tls_err_t rats_tls_receive(rats_tls_handle h, void *buf,
+					     size_t *len)
+{
+	rats_tls_conn *c = current(h);
+
+	return c ? rats_tls_conn_read(c, buf, len) : EAA_E_INVALID;
+}
+
+RATS_TLS_API const char *rats_tls_peer_claims(rats_tls_handle h)
+{
+	return rats_tls_conn_claims(current(h));
+}
+
+RATS_TLS_API rats_tls_err_t rats_tls_cleanup(rats_tls_handle h)
+{
+	if (!h)
+		return EAA_E_INVALID;
+	ctx_free(h);
+	return RATS_TLS_ERR_NONE;
+}

@@ -1,0 +1,161 @@
+/* tls_openssl.c - the `openssl` TLS wrapper: TLS 1.3 only, our attested
+ * certificate on the way out, and the attestation check in place of X.509
+ * chain validation on the way in. */
+#include <string.h>
+#include <openssl/err.h>
+#include "internal.h"
+#include "log.h"
+
+const struct rats_tls_wrapper rats_tls_wrapper_openssl = { .name = "openssl" };
+
+/* FRESH_EVIDENCE: a new key and certificate per connection, whose evidence
+ * carries the peer's hello random as nonce. Called by OpenSSL once the
+ * peer's hello is known (server: after ClientHello; client: on
+ * CertificateRequest). */
+static int fresh_cert_cb(SSL *ssl, void *arg)
+{
+	struct rats_tls_conn *c = SSL_get_app_data(ssl);
+	struct rats_tls_ctx *ctx = arg;
+	uint8_t peer_random[32];
+	size_t n;
+	EVP_PKEY *key;
+	X509 *cert = NULL;
+	int ok;
+
+	n = SSL_is_server(ssl)
+		    ? SSL_get_client_random(ssl, peer_random, sizeof(peer_random))
+		    : SSL_get_server_random(ssl, peer_random, sizeof(peer_random));
+	if (n != sizeof(peer_random)) {
+		eaa_fail(&c->err, EAA_E_TLS, "no peer hello random");
+		return 0;
+	}
+	if (!(key = rats_cryptos[0]->gen_key(ctx->conf.cert_algo, &c->err)))
+		return 0;
+	if (!cert_attest(ctx->attester, ctx->attester_state, key, peer_random,
+			 sizeof(peer_random),
+			 ctx->conf.flags & RATS_TLS_CONF_FLAGS_PROVIDE_ENDORSEMENTS,
+			 &cert, &c->err)) {
+		EVP_PKEY_free(key);
+		return 0;
+	}
+	ok = SSL_use_certificate(ssl, cert) == 1 &&
+	     SSL_use_PrivateKey(ssl, key) == 1;
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	if (!ok)
+		eaa_fail_ssl(&c->err, EAA_E_TLS, "install certificate");
+	return ok;
+}
+
+/* Replaces X509_verify_cert: the peer's certificate is self-signed and
+ * trusted only through its evidence. */
+static int verify_cb(X509_STORE_CTX *store, void *arg)
+{
+	SSL *ssl = X509_STORE_CTX_get_ex_data(
+		store, SSL_get_ex_data_X509_STORE_CTX_idx());
+	struct rats_tls_conn *c = SSL_get_app_data(ssl);
+	struct rats_tls_ctx *ctx = arg;
+	struct rats_verify_ctx vc = ctx->vc;
+	X509 *cert = X509_STORE_CTX_get0_cert(store);
+	uint8_t own_random[32];
+	rats_tls_claims_t claims;
+
+	if (!cert) {
+		eaa_fail(&c->err, EAA_E_NO_EVIDENCE, "peer sent no certificate");
+		goto fail;
+	}
+	if (SSL_is_server(ssl))
+		vc.own_random_len = SSL_get_server_random(ssl, own_random, 32);
+	else
+		vc.own_random_len = SSL_get_client_random(ssl, own_random, 32);
+	vc.own_random = own_random;
+	if (!rats_verify_cert(&vc, cert, &c->peer, &c->err))
+		goto fail;
+	claims.tee = c->peer.tee;
+	claims.json = c->peer.claims_json;
+	LOG_INFO("peer verified by %s: %s", claims.tee, claims.json);
+	if (ctx->conf.claims_cb &&
+	    ctx->conf.claims_cb(ctx->conf.claims_cb_arg, &claims) != 0) {
+		eaa_fail(&c->err, EAA_E_REJECTED,
+			 "the application refused the peer's claims");
+		goto fail;
+	}
+	c->verified = true;
+	return 1;
+fail:
+	X509_STORE_CTX_set_error(store, X509_V_ERR_APPLICATION_VERIFICATION);
+	return 0;
+}
+
+bool tls_ctx_setup(struct rats_tls_ctx *ctx, struct eaa_err *err)
+{
+	bool server = ctx->conf.flags & RATS_TLS_CONF_FLAGS_SERVER;
+	SSL_CTX *s = SSL_CTX_new(server ? TLS_server_method()
+					: TLS_client_method());
+
+	if (!s)
+		return eaa_fail_ssl(err, EAA_E_TLS, "create TLS context");
+	ctx->ssl_ctx = s;
+	if (SSL_CTX_set_min_proto_version(s, TLS1_3_VERSION) != 1 ||
+	    SSL_CTX_set_max_proto_version(s, TLS1_3_VERSION) != 1)
+		return eaa_fail_ssl(err, EAA_E_TLS, "require TLS 1.3");
+	/* No resumption: every connection proves its peer afresh. */
+	SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_num_tickets(s, 0);
+	SSL_CTX_set_options(s, SSL_OP_NO_TICKET);
+	if (ctx->present_cert) {
+		if (ctx->conf.flags & RATS_TLS_CONF_FLAGS_FRESH_EVIDENCE) {
+			SSL_CTX_set_cert_cb(s, fresh_cert_cb, ctx);
+		} else if (SSL_CTX_use_certificate(s, ctx->cert) != 1 ||
+			   SSL_CTX_use_PrivateKey(s, ctx->key) != 1) {
+			return eaa_fail_ssl(err, EAA_E_TLS, "install certificate");
+		}
+	}
+	if (ctx->verify_peer) {
+		SSL_CTX_set_verify(s, SSL_VERIFY_PEER |
+				       SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+		SSL_CTX_set_cert_verify_callback(s, verify_cb, ctx);
+	} else {
+		SSL_CTX_set_verify(s, SSL_VERIFY_NONE, NULL);
+	}
+	return true;
+}
+
+bool tls_conn_handshake(struct rats_tls_conn *c, int fd, struct eaa_err *err)
+{
+	int rc, e;
+
+	if (!(c->ssl = SSL_new(c->ctx->ssl_ctx)) || SSL_set_fd(c->ssl, fd) != 1)
+		return eaa_fail_ssl(err, EAA_E_TLS, "create TLS connection");
+	SSL_set_app_data(c->ssl, c);
+	if (c->ctx->conf.flags & RATS_TLS_CONF_FLAGS_SERVER)
+		rc = SSL_accept(c->ssl);
+	else
+		rc = SSL_connect(c->ssl);
+	if (rc == 1) {
+		ERR_clear_error();
+		if (c->ctx->verify_peer && !c->verified)
+			return eaa_fail(err, EAA_E_NO_EVIDENCE,
+					"peer was not verified");
+		return true;
+	}
+	if (c->err.code) {
+		/* Our own check failed: that is the reason, not the alert. */
+		ERR_clear_error();
+		*err = c->err;
+		return false;
+	}
+	e = SSL_get_error(c->ssl, rc);
+	if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+		return eaa_fail(err, EAA_E_TLS,
+				"handshake: connection closed by peer");
+	{
+		unsigned long code = ERR_peek_last_error();
+		const char *reason = code ? ERR_reason_error_string(code) : NULL;
+
+		ERR_clear_error();
+		return eaa_fail(err, EAA_E_TLS, "handshake failed%s%s%s",
+				reason ? " (" : "", reason ? reason : "",
+				reason ? ")" : "");
+	}
+}
