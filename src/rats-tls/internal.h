@@ -27,6 +27,7 @@
 
 /* Maximum sizes we accept from a peer, checked before any parsing. */
 #define RATS_MAX_EXTENSION (256 * 1024)
+#define RATS_MAX_CERT_LIST (1024 * 1024) /* whole Certificate message */
 #define RATS_MAX_NONCE 64
 #define RATS_USER_DATA_LEN 64     /* report_data / user-data field */
 

@@ -99,6 +99,9 @@ bool tls_ctx_setup(struct rats_tls_ctx *ctx, struct eaa_err *err)
 	if (SSL_CTX_set_min_proto_version(s, TLS1_3_VERSION) != 1 ||
 	    SSL_CTX_set_max_proto_version(s, TLS1_3_VERSION) != 1)
 		return eaa_fail_ssl(err, EAA_E_TLS, "require TLS 1.3");
+	/* Evidence with endorsements outgrows OpenSSL's 100 KiB default; our
+	 * own per-extension limit (RATS_MAX_EXTENSION) is checked when parsing. */
+	SSL_CTX_set_max_cert_list(s, RATS_MAX_CERT_LIST);
 	/* No resumption: every connection proves its peer afresh. */
 	SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(s, 0);

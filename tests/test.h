@@ -1,0 +1,38 @@
+/* test.h - the smallest test harness: CHECK records, main prints the
+ * plain "N passed, N failed" summary and exits non-zero on any failure. */
+#ifndef EAA_TEST_H
+#define EAA_TEST_H
+
+#include <stdio.h>
+#include <string.h>
+
+static int t_passed, t_failed;
+
+#define CHECK(cond)                                                          \
+	do {                                                                 \
+		if (cond) {                                                  \
+			t_passed++;                                          \
+		} else {                                                     \
+			t_failed++;                                          \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, \
+				__LINE__, #cond);                            \
+		}                                                            \
+	} while (0)
+
+#define CHECK_MSG(cond, ...)                                                 \
+	do {                                                                 \
+		CHECK(cond);                                                 \
+		if (!(cond)) {                                               \
+			fprintf(stderr, "    ");                             \
+			fprintf(stderr, __VA_ARGS__);                        \
+			fprintf(stderr, "\n");                               \
+		}                                                            \
+	} while (0)
+
+static inline int test_summary(void)
+{
+	printf("%d passed, %d failed\n", t_passed, t_failed);
+	return t_failed ? 1 : 0;
+}
+
+#endif

@@ -1,0 +1,188 @@
+/* test_core.c - the bounded reader/writer, CBOR, codecs and errors. */
+#include <stdlib.h>
+#include "bytes.h"
+#include "cbor_io.h"
+#include "codec.h"
+#include "err.h"
+#include "log.h"
+#include "../test.h"
+
+static void test_reader(void)
+{
+	const uint8_t buf[] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+	struct rd r = rd_init(buf, sizeof(buf)), sub;
+	uint16_t v16;
+	uint32_t v32;
+	uint64_t v64;
+	uint8_t out[4];
+
+	CHECK(rd_u16le(&r, &v16) && v16 == 0x0201);
+	CHECK(rd_u16be(&r, &v16) && v16 == 0x0304);
+	CHECK(rd_u32le(&r, &v32) && v32 == 0x08070605);
+	CHECK(rd_left(&r) == 1);
+	/* A failed read leaves the reader where it was. */
+	CHECK(!rd_u16le(&r, &v16) && rd_left(&r) == 1);
+	CHECK(!rd_bytes(&r, out, 2) && rd_left(&r) == 1);
+	CHECK(rd_u8(&r, &out[0]) && out[0] == 9 && rd_done(&r));
+	CHECK(!rd_u8(&r, &out[0]));
+
+	r = rd_init(buf, sizeof(buf));
+	CHECK(rd_u64le(&r, &v64) && v64 == 0x0807060504030201ULL);
+	r = rd_init(buf, 7);
+	CHECK(!rd_u64le(&r, &v64) && rd_left(&r) == 7);
+	CHECK(rd_sub(&r, 3, &sub) && rd_left(&sub) == 3 && rd_left(&r) == 4);
+	CHECK(!rd_sub(&r, 5, &sub));
+	CHECK(!rd_skip(&r, (size_t)-1) && rd_left(&r) == 4);
+	r = rd_init((const uint8_t[]){ 0, 0, 0 }, 3);
+	CHECK(rd_all_zero(&r));
+	r = rd_init((const uint8_t[]){ 0, 1, 0 }, 3);
+	CHECK(!rd_all_zero(&r));
+	r = rd_init(NULL, 5);
+	CHECK(rd_done(&r));
+}
+
+static void test_writer(void)
+{
+	uint8_t fixed[4];
+	struct wr w;
+	size_t len;
+	uint8_t *p;
+
+	wr_init(&w);
+	for (int i = 0; i < 1000; i++)
+		wr_u32be(&w, (uint32_t)i);
+	CHECK(!w.failed && w.len == 4000);
+	CHECK(w.buf[3996] == 0 && w.buf[3999] == 0xe7 && w.buf[3998] == 0x03);
+	p = wr_take(&w, &len);
+	CHECK(p && len == 4000 && w.buf == NULL);
+	free(p);
+
+	wr_init_fixed(&w, fixed, sizeof(fixed));
+	CHECK(wr_u16le(&w, 0xbeef) && wr_u16le(&w, 1));
+	CHECK(fixed[0] == 0xef && fixed[1] == 0xbe);
+	/* Overflowing a fixed buffer latches the failure. */
+	CHECK(!wr_u8(&w, 1) && w.failed && !wr_u8(&w, 1) && w.len == 4);
+	wr_free(&w);
+	CHECK(fixed[0] == 0); /* wiped */
+}
+
+static void test_cbor(void)
+{
+	struct cbor_item it;
+	struct wr w;
+	struct rd r;
+
+	wr_init(&w);
+	CHECK(cbor_put_tag(&w, 60000) && cbor_put_array(&w, 2) &&
+	      cbor_put_bstr(&w, "ab", 2) && cbor_put_tstr(&w, "xyz") &&
+	      cbor_put_map(&w, 1) && cbor_put_uint(&w, 1) &&
+	      cbor_put_uint(&w, 1ULL << 40));
+	r = rd_init(w.buf, w.len);
+	CHECK(cbor_expect(&r, CBOR_K_TAG, &it) && it.val == 60000);
+	CHECK(cbor_expect(&r, CBOR_K_ARRAY, &it) && it.val == 2);
+	/* A type mismatch does not advance. */
+	CHECK(!cbor_expect(&r, CBOR_K_TSTR, &it) &&
+	      cbor_expect(&r, CBOR_K_BSTR, &it) && it.data.n == 2 &&
+	      memcmp(it.data.p, "ab", 2) == 0);
+	CHECK(cbor_expect(&r, CBOR_K_TSTR, &it) && it.data.n == 3);
+	CHECK(cbor_skip(&r, 4) && rd_done(&r));
+	wr_free(&w);
+
+	/* Strings longer than the input, indefinite lengths, floats. */
+	r = rd_init((const uint8_t[]){ 0x45, 'a', 'b' }, 3);
+	CHECK(!cbor_next(&r, &it) && rd_left(&r) == 3);
+	r = rd_init((const uint8_t[]){ 0x5f, 0x41, 'a', 0xff }, 4);
+	CHECK(!cbor_next(&r, &it));
+	r = rd_init((const uint8_t[]){ 0x9f, 0xff }, 2);
+	CHECK(!cbor_next(&r, &it));
+	r = rd_init((const uint8_t[]){ 0x5b, 0xff, 0xff, 0xff, 0xff, 0xff,
+				       0xff, 0xff, 0xff, 0 }, 10);
+	CHECK(!cbor_next(&r, &it));
+	r = rd_init((const uint8_t[]){ 0xf9, 0x3c, 0x00 }, 3);
+	CHECK(cbor_next(&r, &it) && it.kind == CBOR_K_SIMPLE);
+	/* An array claiming more elements than bytes left is refused early. */
+	r = rd_init((const uint8_t[]){ 0x9a, 0xff, 0xff, 0xff, 0xff, 0 }, 6);
+	CHECK(!cbor_skip(&r, 8) && rd_left(&r) == 6);
+	/* Nesting beyond the depth limit. */
+	{
+		uint8_t deep[64];
+
+		memset(deep, 0x81, sizeof(deep));
+		deep[63] = 0x00;
+		r = rd_init(deep, sizeof(deep));
+		CHECK(!cbor_skip(&r, 16));
+		r = rd_init(deep, sizeof(deep));
+		CHECK(cbor_skip(&r, 64) && rd_done(&r));
+	}
+}
+
+static void test_codec(void)
+{
+	uint8_t *out;
+	size_t n;
+	char *s;
+
+	s = hex_encode("\x00\xab\xff", 3);
+	CHECK(s && strcmp(s, "00abff") == 0);
+	free(s);
+	CHECK(hex_decode("00ABff", &out, &n) && n == 3 && out[1] == 0xab);
+	free(out);
+	CHECK(!hex_decode("abc", &out, &n));
+	CHECK(!hex_decode("zz", &out, &n));
+
+	static const struct { const char *plain, *std, *url; } v[] = {
+		{ "", "", "" },
+		{ "f", "Zg==", "Zg" },
+		{ "fo", "Zm8=", "Zm8" },
+		{ "foo", "Zm9v", "Zm9v" },
+		{ "foob", "Zm9vYg==", "Zm9vYg" },
+		{ "\xfb\xff", "+/8=", "-_8" },
+	};
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		size_t len = strlen(v[i].plain);
+
+		s = base64_encode(v[i].plain, len, false);
+		CHECK_MSG(s && strcmp(s, v[i].std) == 0, "std %zu: %s", i, s);
+		free(s);
+		s = base64_encode(v[i].plain, len, true);
+		CHECK_MSG(s && strcmp(s, v[i].url) == 0, "url %zu: %s", i, s);
+		free(s);
+		CHECK(base64_decode(v[i].std, false, &out, &n) && n == len &&
+		      memcmp(out, v[i].plain, n) == 0);
+		free(out);
+		CHECK(base64_decode(v[i].url, true, &out, &n) && n == len &&
+		      memcmp(out, v[i].plain, n) == 0);
+		free(out);
+	}
+	CHECK(!base64_decode("Zg", false, &out, &n));   /* std needs padding */
+	CHECK(!base64_decode("Zh==", false, &out, &n)); /* non-canonical bits */
+	CHECK(!base64_decode("Z", true, &out, &n));
+	CHECK(!base64_decode("Zm9v\n", false, &out, &n));
+	CHECK(!base64_decode("+/8=", true, &out, &n));  /* std alphabet in url */
+}
+
+static void test_err(void)
+{
+	struct eaa_err e = { 0 };
+	enum eaa_log_level level;
+
+	CHECK(!eaa_fail(&e, EAA_E_FORMAT, "field %s", "x"));
+	CHECK(e.code == EAA_E_FORMAT && strcmp(e.msg, "field x") == 0);
+	eaa_err_prefix(&e, "quote");
+	CHECK(strcmp(e.msg, "quote: field x") == 0 && e.code == EAA_E_FORMAT);
+	CHECK(strcmp(eaa_code_name(EAA_E_BINDING), "binding") == 0);
+	CHECK(strcmp(eaa_code_name((enum eaa_code)999), "unknown error") == 0);
+	CHECK(eaa_log_parse_level("DEBUG", &level) && level == EAA_LOG_DEBUG);
+	CHECK(eaa_log_parse_level("off", &level) && level == EAA_LOG_OFF);
+	CHECK(!eaa_log_parse_level("loud", &level));
+}
+
+int main(void)
+{
+	test_reader();
+	test_writer();
+	test_cbor();
+	test_codec();
+	test_err();
+	return test_summary();
+}
