@@ -272,10 +272,18 @@ static rats_tls_err_t io_error(rats_tls_conn *c, int rc, const char *what)
 {
 	struct eaa_err err;
 	int e = SSL_get_error(c->ssl, rc);
+	unsigned long code = ERR_peek_last_error();
 
 	if (e == SSL_ERROR_ZERO_RETURN ||
-	    (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0))
+	    (e == SSL_ERROR_SYSCALL && code == 0))
 		eaa_fail(&err, EAA_E_CLOSED, "%s: connection closed by peer", what);
+	else if (ERR_GET_LIB(code) == ERR_LIB_SSL &&
+		 ERR_GET_REASON(code) >= SSL_AD_REASON_OFFSET)
+		/* In TLS 1.3 the server checks our certificate after our side
+		 * of the handshake is done: its refusal arrives as an alert. */
+		eaa_fail(&err, EAA_E_REJECTED, "%s: the peer refused this "
+			 "connection (TLS alert: %s)", what,
+			 ERR_reason_error_string(code));
 	else
 		eaa_fail_ssl(&err, EAA_E_TLS, what);
 	ERR_clear_error();

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# test_cli.sh BIN_DIR - rats-tls-server and rats-tls-client as users run them:
+# rats-tls's own flags, one-way and mutual, and failures that exit non-zero
+# with one line naming the check. Servers announce readiness on stdout
+# ("listening on ADDR:PORT"); tests wait for that line, never sleep.
+set -u
+BIN=$1
+tmp=$(mktemp -d)
+pids=()
+passed=0 failed=0
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
+
+ok()   { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/key.pem" 2>/dev/null
+openssl pkey -in "$tmp/key.pem" -pubout -out "$tmp/trust.pem"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/other.pem" 2>/dev/null
+openssl pkey -in "$tmp/other.pem" -pubout -out "$tmp/other-trust.pem"
+
+# start_server ARGS... : sets $port, keeps the server running until exit.
+start_server() {
+	local fifo="$tmp/fifo.${#pids[@]}" line
+	mkfifo "$fifo"
+	"$BIN/rats-tls-server" "$@" -p 0 >"$fifo" 2>>"$tmp/server.err" &
+	pids+=($!)
+	exec 3<"$fifo"
+	read -r line <&3 || line=""
+	port=${line##*:}
+	[[ $line == "listening on "* ]] || { fail "server did not start: $*"; port=1; }
+}
+
+# client EXPECTED_RC ARGS... : runs the client, leaves $out and $err.
+client() {
+	local want=$1; shift
+	"$BIN/rats-tls-client" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	out=$(cat "$tmp/out") err=$(cat "$tmp/err")
+	if [[ $rc == "$want" ]]; then ok; else fail "client $* exited $rc, want $want: $err"; fi
+}
+
+expect() { # expect NAME PATTERN TEXT
+	if [[ $3 =~ $2 ]]; then ok; else fail "$1: '$3' does not match /$2/"; fi
+}
+
+# --help and --list
+"$BIN/rats-tls-server" --help | grep -q -- "--mutual" && ok || fail "server --help"
+"$BIN/rats-tls-client" --help | grep -q -- "--verifier" && ok || fail "client --help"
+list=$("$BIN/rats-tls-client" --list)
+expect "--list attesters" "attesters: nullattester sample" "$list"
+expect "--list verifiers" "verifiers: nullverifier sample" "$list"
+expect "--list tls" "tls wrappers: openssl" "$list"
+"$BIN/rats-tls-client" --bogus >/dev/null 2>&1; [[ $? == 2 ]] && ok || fail "unknown flag exit code"
+
+# One-way: an attested server, a verifying client, rats-tls's flags.
+start_server -a sample -v nullverifier -t openssl -c openssl -i 127.0.0.1 \
+	--sample-key "$tmp/key.pem" --sample-measurement "$(printf 'ab%.0s' {1..32})"
+oneway=$port
+client 0 -a nullattester -v sample -t openssl -c openssl -i 127.0.0.1 -p "$oneway" \
+	--sample-trust "$tmp/trust.pem"
+expect "one-way claims" '^\{"claims":\{"measurement":"(ab){32}","report_data":"[0-9a-f]{128}","signer":"[0-9a-f]{64}","svn":0\},"verifier":"sample"\}$' "$out"
+expect "echo" "Server: Hello and welcome to RATS-TLS!" "$err"
+
+# No verifier named: inferred from configured trust.
+client 0 -p "$oneway" --sample-trust "$tmp/trust.pem"
+expect "inferred verifier" '"verifier":"sample"' "$out"
+
+# Failures: one line naming the check; the server keeps serving.
+client 1 -v sample -p "$oneway" --sample-trust "$tmp/other-trust.pem" -l off
+expect "untrusted signer" '^rats-tls-client: attestation failed: verifier sample: sample report: signer [0-9a-f]{64} is not a trusted sample key$' "$err"
+client 1 -p "$oneway" -l off
+expect "no verifier, no trust" "init: no verifier named and none has trust configured" "$err"
+client 1 -v bogus -p "$oneway"
+expect "unknown verifier" 'unknown verifier "bogus"' "$err"
+client 0 -v sample -p "$oneway" --sample-trust "$tmp/trust.pem"
+expect "server survives failures" '"verifier":"sample"' "$out"
+
+# A plain (nullattester) server is refused unless nullverifier is named.
+start_server -a nullattester
+plain=$port
+client 1 -v sample -p "$plain" --sample-trust "$tmp/trust.pem" -l off
+expect "plain server" "attestation failed: peer certificate carries no attestation evidence" "$err"
+client 0 -v nullverifier -p "$plain"
+expect "nullverifier by name" '"verifier":"nullverifier"' "$out"
+
+# Mutual attestation, as in rats-tls's README (sample TEE on both sides).
+start_server -a sample -v sample -i 127.0.0.1 --mutual --sample-key "$tmp/key.pem" \
+	--sample-trust "$tmp/trust.pem" -l info
+mutual=$port
+client 0 -a sample -v sample -i 127.0.0.1 -p "$mutual" --mutual \
+	--sample-key "$tmp/key.pem" --sample-trust "$tmp/trust.pem"
+expect "mutual claims" '"verifier":"sample"' "$out"
+grep -q "client verified by sample" "$tmp/server.err" && ok || fail "server saw client claims"
+client 1 -a nullattester -v sample -p "$mutual" --mutual --sample-trust "$tmp/trust.pem" -l off
+expect "unattested client refused" "the peer refused this connection \\(TLS alert: .*handshake failure\\)" "$err"
+grep -q "handshake failed: peer certificate carries no attestation evidence" "$tmp/server.err" &&
+	ok || fail "server names why it refused the client"
+
+# Fresh evidence per connection, nonce required by the client.
+start_server -a sample --fresh --sample-key "$tmp/key.pem"
+client 0 -v sample -p "$port" --require-nonce --sample-trust "$tmp/trust.pem"
+client 1 -v sample -p "$oneway" --require-nonce --sample-trust "$tmp/trust.pem" -l off
+expect "nonce required" "peer evidence carries no nonce" "$err"
+
+echo "$passed passed, $failed failed"
+[[ $failed == 0 ]]
