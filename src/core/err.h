@@ -22,7 +22,7 @@ struct eaa_err {
 bool eaa_fail(struct eaa_err *err, enum eaa_code code, const char *fmt, ...)
 	EAA_PRINTF(3, 4);
 bool eaa_vfail(struct eaa_err *err, enum eaa_code code, const char *fmt,
-	       va_list ap);
+	       va_list ap) EAA_PRINTF(3, 0);
 /* Prepend "context: " to the message, keeping the code. Returns false. */
 bool eaa_err_prefix(struct eaa_err *err, const char *fmt, ...) EAA_PRINTF(2, 3);
 void eaa_err_clear(struct eaa_err *err);
