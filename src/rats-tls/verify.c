@@ -1,5 +1,5 @@
 /* verify.c - the whole check of a peer's certificate, in order:
- *   1. the certificate's self-signature;
+ *   1. (not the self-signature: see rats_verify_cert)
  *   2. find and parse the evidence extension (format errors are named);
  *   3. pick the verifier: the named one must handle the evidence type; with
  *      none named, one whose trust is configured (never nullverifier);
@@ -150,12 +150,12 @@ bool rats_verify_cert(const struct rats_verify_ctx *vc, X509 *cert,
 		return peer->claims_json ||
 		       eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	}
-	if (!pub || X509_verify(cert, pub) != 1) {
-		ERR_clear_error();
-		return eaa_fail(err, EAA_E_SIGNATURE,
-				"peer certificate: self-signature does not "
-				"verify");
-	}
+	/* The self-signature is not checked: it proves nothing the handshake
+	 * does not. TLS CertificateVerify proves possession of this key, and the
+	 * evidence binds the key; no other field of the certificate is used. */
+	if (!pub)
+		return eaa_fail(err, EAA_E_FORMAT,
+				"peer certificate: unreadable public key");
 	if (!cert_find_evidence(cert, &ev, &found, err))
 		return false;
 	if (!found)
