@@ -10,7 +10,6 @@
 #include "cbor_io.h"
 #include "internal.h"
 
-#define MAX_CLAIMS 64
 #define MAX_KEY_LEN 128
 
 const EVP_MD *hash_id_md(int hash_id)
@@ -89,7 +88,7 @@ static bool parse_pubkey_hash(struct rd v, struct rats_claims_buffer *cb,
 bool claims_buffer_decode(struct rd in, struct rats_claims_buffer *cb,
 			  struct eaa_err *err)
 {
-	struct rd keys[MAX_CLAIMS];
+	struct rd keys[RATS_MAX_CLAIMS];
 	struct cbor_item it;
 	bool have_hash = false;
 
@@ -97,10 +96,10 @@ bool claims_buffer_decode(struct rd in, struct rats_claims_buffer *cb,
 	if (!cbor_expect(&in, CBOR_K_MAP, &it))
 		return eaa_fail(err, EAA_E_FORMAT,
 				"claims-buffer: not a definite-length CBOR map");
-	if (it.val > MAX_CLAIMS)
+	if (it.val > RATS_MAX_CLAIMS)
 		return eaa_fail(err, EAA_E_FORMAT,
 				"claims-buffer: %llu claims exceeds the limit "
-				"of %d", (unsigned long long)it.val, MAX_CLAIMS);
+				"of %d", (unsigned long long)it.val, RATS_MAX_CLAIMS);
 	for (size_t i = 0; i < it.val; i++) {
 		struct cbor_item key, val;
 
@@ -110,6 +109,11 @@ bool claims_buffer_decode(struct rd in, struct rats_claims_buffer *cb,
 					"claims-buffer: claim %zu: key is not a "
 					"text string of at most %d bytes", i,
 					MAX_KEY_LEN);
+		for (size_t j = 0; j < key.data.n; j++)
+			if (key.data.p[j] < 0x20 || key.data.p[j] > 0x7e)
+				return eaa_fail(err, EAA_E_FORMAT,
+						"claims-buffer: claim %zu: name is "
+						"not printable ASCII", i);
 		for (size_t j = 0; j < i; j++)
 			if (keys[j].n == key.data.n &&
 			    memcmp(keys[j].p, key.data.p, key.data.n) == 0)
@@ -135,6 +139,10 @@ bool claims_buffer_decode(struct rd in, struct rats_claims_buffer *cb,
 						val.data.n, RATS_MAX_NONCE);
 			cb->nonce = val.data;
 			cb->has_nonce = true;
+		} else {
+			cb->custom_name[cb->ncustom] = key.data;
+			cb->custom_value[cb->ncustom] = val.data;
+			cb->ncustom++;
 		}
 	}
 	if (!rd_done(&in))

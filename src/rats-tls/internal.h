@@ -115,11 +115,15 @@ bool evidence_decode(struct rd in, struct rats_evidence *ev,
 		     struct eaa_err *err);
 
 /* claims.c: the claims-buffer CBOR map. */
+#define RATS_MAX_CLAIMS 64
 struct rats_claims_buffer {
 	int hash_id;              /* HASH_ID_* of pubkey-hash */
 	struct rd pubkey_hash;
 	struct rd nonce;          /* empty when absent */
 	bool has_nonce;
+	/* Claims other than pubkey-hash and nonce, as rats-tls passes them. */
+	struct rd custom_name[RATS_MAX_CLAIMS], custom_value[RATS_MAX_CLAIMS];
+	size_t ncustom;
 };
 bool claims_buffer_encode(int hash_id, const uint8_t *hash, size_t hash_len,
 			  const uint8_t *nonce, size_t nonce_len,

@@ -80,10 +80,11 @@ static bool check_user_data(const struct rats_evidence *ev, X509 *cert,
 }
 
 static bool check_key_and_nonce(const struct rats_verify_ctx *vc,
-				const struct rats_evidence *ev, X509 *cert,
+				const struct rats_evidence *ev,
+				const struct rats_claims_buffer *cbp, X509 *cert,
 				struct eaa_err *err)
 {
-	struct rats_claims_buffer cb;
+	const struct rats_claims_buffer cb = *cbp;
 	uint8_t hash[EVP_MAX_MD_SIZE];
 	size_t hash_len;
 
@@ -94,8 +95,6 @@ static bool check_key_and_nonce(const struct rats_verify_ctx *vc,
 					"required nonce", ev->legacy_oid);
 		return true;
 	}
-	if (!claims_buffer_decode(ev->claims_buffer, &cb, err))
-		return false;
 	if (!cert_spki_hash(X509_get0_pubkey(cert), hash_id_md(cb.hash_id),
 			    hash, &hash_len, err))
 		return false;
@@ -131,10 +130,38 @@ static bool check_key_and_nonce(const struct rats_verify_ctx *vc,
 	return true;
 }
 
+static bool put_hex(json_t *o, const char *name, struct rd v)
+{
+	char *hex = hex_encode(v.p, v.n);
+	bool ok = hex && json_object_set_new(o, name, json_string(hex)) == 0;
+
+	free(hex);
+	return ok;
+}
+
+/* The claims-buffer's nonce and custom claims (hex, "custom.<name>"), so the
+ * application can decide on them as rats-tls lets it. Verified by now. */
+static bool add_buffer_claims(json_t *claims, const struct rats_claims_buffer *cb,
+			      struct eaa_err *err)
+{
+	bool ok = !cb->has_nonce || put_hex(claims, "nonce", cb->nonce);
+
+	for (size_t i = 0; ok && i < cb->ncustom; i++) {
+		char name[160];
+
+		snprintf(name, sizeof(name), "custom.%.*s",
+			 (int)cb->custom_name[i].n,
+			 (const char *)cb->custom_name[i].p);
+		ok = put_hex(claims, name, cb->custom_value[i]);
+	}
+	return ok || eaa_fail(err, EAA_E_NOMEM, "out of memory");
+}
+
 bool rats_verify_cert(const struct rats_verify_ctx *vc, X509 *cert,
 		      struct rats_peer *peer, struct eaa_err *err)
 {
 	struct rats_verified vd = { .user_data_len = 0 };
+	struct rats_claims_buffer *cb = NULL;
 	const struct rats_verifier *v = NULL;
 	struct rats_evidence ev;
 	void *state = NULL;
@@ -168,17 +195,24 @@ bool rats_verify_cert(const struct rats_verify_ctx *vc, X509 *cert,
 	if (!ev.legacy_oid && rd_done(&ev.claims_buffer))
 		return eaa_fail(err, EAA_E_FORMAT,
 				"evidence extension: empty claims-buffer");
+	if (!(cb = calloc(1, sizeof(*cb))))
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	if (!v->verify(state, &ev, &vd, err)) {
 		eaa_err_prefix(err, "verifier %s", v->name);
 		goto out;
 	}
-	if (!check_user_data(&ev, cert, &vd, err) ||
-	    !check_key_and_nonce(vc, &ev, cert, err))
+	if (!check_user_data(&ev, cert, &vd, err))
+		goto out;
+	if (!ev.legacy_oid && !claims_buffer_decode(ev.claims_buffer, cb, err))
+		goto out;
+	if (!check_key_and_nonce(vc, &ev, cb, cert, err) ||
+	    (!ev.legacy_oid && !add_buffer_claims(vd.claims, cb, err)))
 		goto out;
 	peer->tee = v->name;
 	peer->claims_json = json_dumps(vd.claims, JSON_COMPACT | JSON_SORT_KEYS);
 	ok = peer->claims_json || eaa_fail(err, EAA_E_NOMEM, "out of memory");
 out:
+	free(cb);
 	json_decref(vd.claims);
 	return ok;
 }

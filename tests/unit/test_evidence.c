@@ -86,7 +86,15 @@ static void test_claims_buffer(void)
 	cbor_put_bstr(&w, inner.buf, inner.len);
 	cbor_put_tstr(&w, "custom");
 	cbor_put_bstr(&w, "v", 1);
-	CHECK(decode_claims(&w, &cb, &err));
+	CHECK(decode_claims(&w, &cb, &err) && cb.ncustom == 1 &&
+	      cb.custom_name[0].n == 6 && cb.custom_value[0].n == 1);
+	wr_init(&w);
+	cbor_put_map(&w, 2);
+	cbor_put_tstr(&w, "pubkey-hash");
+	cbor_put_bstr(&w, inner.buf, inner.len);
+	cbor_put_tstr(&w, "bad\nname");
+	cbor_put_bstr(&w, "v", 1);
+	CHECK(!decode_claims(&w, &cb, &err) && strstr(err.msg, "not printable"));
 	wr_init(&w);
 	cbor_put_map(&w, 2);
 	cbor_put_tstr(&w, "pubkey-hash");
