@@ -25,6 +25,7 @@ static const struct option long_opts[] = {
 	{ "loglevel", required_argument, NULL, 'l' },
 	{ "log-level", required_argument, NULL, 'l' },
 	{ "debug-enclave", no_argument, NULL, 'D' },
+	{ "verdictd", no_argument, NULL, 'E' },
 	{ "option", required_argument, NULL, 'o' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "list", no_argument, NULL, OPT_LIST },
@@ -143,7 +144,7 @@ int cli_parse(struct cli *c, int argc, char **argv)
 	c->ip = "127.0.0.1";
 	c->port = "1234";
 	c->message = "Hello and welcome to RATS-TLS!\n";
-	while ((ch = getopt_long(argc, argv, "a:v:t:c:i:p:mel:Dho:", long_opts,
+	while ((ch = getopt_long(argc, argv, "a:v:t:c:i:p:mel:DEho:", long_opts,
 				 NULL)) != -1) {
 		switch (ch) {
 		case 'a':
@@ -185,6 +186,11 @@ int cli_parse(struct cli *c, int argc, char **argv)
 			eaa_log_set_level(level);
 			break;
 		case 'D': break;
+		case 'E':
+			if (c->server)
+				goto bad;
+			c->verdictd = true;
+			break;
 		case 'o':
 			if (!add_opt(c, NULL, optarg))
 				return 2;

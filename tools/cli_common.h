@@ -17,6 +17,7 @@ struct cli {
 	const char *ip;
 	const char *port;
 	const char *message;            /* client: what to send */
+	bool verdictd;                  /* client: wrap it as {"command":"echo"} */
 	const char *opts[CLI_MAX_OPTS + 1];
 	size_t nopts;
 	char *owned[CLI_MAX_OPTS];      /* option strings we built */

@@ -3,6 +3,7 @@
  * claims as JSON on stdout. Any failure exits non-zero with one line on
  * stderr naming the check that failed. */
 #include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,7 +34,7 @@ int main(int argc, char **argv)
 	rats_tls_handle h;
 	rats_tls_conn *conn;
 	const char *why = "";
-	char reply[4096];
+	char reply[4096], *request = NULL;
 	size_t want, got = 0, len;
 	int fd, rc = cli_parse(&cli, argc, argv);
 
@@ -59,8 +60,21 @@ int main(int argc, char **argv)
 		cli_fail(&cli, "message", "longer than 4095 bytes");
 		goto fail_conn;
 	}
-	len = want;
-	if (rats_tls_conn_write(conn, cli.message, &len) != RATS_TLS_ERR_NONE) {
+	/* verdictd answers {"command":"echo","data":D} with D itself. */
+	if (cli.verdictd) {
+		json_t *cmd = json_pack("{s:s, s:s}", "command", "echo", "data",
+					cli.message);
+
+		request = cmd ? json_dumps(cmd, JSON_COMPACT) : NULL;
+		json_decref(cmd);
+		if (!request) {
+			cli_fail(&cli, "message", "not valid UTF-8");
+			goto fail_conn;
+		}
+	}
+	len = strlen(request ? request : cli.message);
+	if (rats_tls_conn_write(conn, request ? request : cli.message, &len) !=
+	    RATS_TLS_ERR_NONE) {
 		cli_fail(&cli, "send", rats_tls_last_error());
 		goto fail_conn;
 	}
@@ -79,12 +93,14 @@ int main(int argc, char **argv)
 	}
 	fprintf(stderr, "Server: %s%s", reply, reply[got - 1] == '\n' ? "" : "\n");
 	rc = print_claims(rats_tls_conn_tee(conn), rats_tls_conn_claims(conn));
+	free(request);
 	rats_tls_conn_close(conn);
 	close(fd);
 	rats_tls_cleanup(h);
 	cli_free(&cli);
 	return rc;
 fail_conn:
+	free(request);
 	rats_tls_conn_close(conn);
 fail:
 	close(fd);
