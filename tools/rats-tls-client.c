@@ -75,13 +75,13 @@ int main(int argc, char **argv)
 	len = strlen(request ? request : cli.message);
 	if (rats_tls_conn_write(conn, request ? request : cli.message, &len) !=
 	    RATS_TLS_ERR_NONE) {
-		cli_fail(&cli, "send", rats_tls_last_error());
+		cli_fail(&cli, "echo", rats_tls_last_error());
 		goto fail_conn;
 	}
 	while (got < want) {
 		len = want - got;
 		if (rats_tls_conn_read(conn, reply + got, &len) != RATS_TLS_ERR_NONE) {
-			cli_fail(&cli, "receive", rats_tls_last_error());
+			cli_fail(&cli, "echo", rats_tls_last_error());
 			goto fail_conn;
 		}
 		got += len;

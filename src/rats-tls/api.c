@@ -290,6 +290,30 @@ static rats_tls_err_t io_error(rats_tls_conn *c, int rc, const char *what)
 	return report(c->ctx, &err);
 }
 
+/*
+ * A TLS 1.3 client finishes its handshake before the server has judged the
+ * client's certificate, so a server that refuses us in mutual mode sends its
+ * alert and closes while we may already be writing: the write then fails
+ * with a reset. The alert is still in our receive queue (the connection is
+ * dead, so this read cannot block); read it to report why, not just that.
+ */
+static rats_tls_err_t write_error(rats_tls_conn *c, int rc)
+{
+	struct eaa_err err;
+	int e = SSL_get_error(c->ssl, rc);
+	char byte;
+
+	if (e != SSL_ERROR_SYSCALL && e != SSL_ERROR_ZERO_RETURN)
+		return io_error(c, rc, "transmit");
+	ERR_clear_error();
+	rc = SSL_read(c->ssl, &byte, 1);
+	if (rc <= 0 && SSL_get_error(c->ssl, rc) == SSL_ERROR_SSL)
+		return io_error(c, rc, "transmit");
+	ERR_clear_error();
+	eaa_fail(&err, EAA_E_CLOSED, "transmit: connection closed by peer");
+	return report(c->ctx, &err);
+}
+
 RATS_TLS_API rats_tls_err_t rats_tls_conn_write(rats_tls_conn *c,
 						const void *buf, size_t *len)
 {
@@ -303,7 +327,7 @@ RATS_TLS_API rats_tls_err_t rats_tls_conn_write(rats_tls_conn *c,
 
 		if (rc <= 0) {
 			*len = done;
-			return io_error(c, rc, "transmit");
+			return write_error(c, rc);
 		}
 		done += (size_t)rc;
 	}
