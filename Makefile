@@ -33,8 +33,11 @@ check-san: $(SAN_BUILD)/CMakeCache.txt
 demo: build
 	scripts/demo.sh $(BUILD)
 
-install: build
-	cmake --install $(BUILD) --prefix $(PREFIX)
+# The pkg-config file records the prefix, so configure with it before installing.
+install: $(BUILD)/CMakeCache.txt
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_INSTALL_PREFIX=$(abspath $(PREFIX))
+	cmake --build $(BUILD) -j $(JOBS)
+	cmake --install $(BUILD)
 
 bench: build
 	$(BUILD)/bin/bench-handshake
