@@ -151,6 +151,15 @@ static void client_run(const rats_tls_conf_t *conf, int port,
 	close(fd);
 }
 
+/* One connection: serve it in a thread, run the client against it, join. */
+static void round_trip(struct srv *s, const rats_tls_conf_t *conf,
+		       struct client_result *r)
+{
+	srv_start(s);
+	client_run(conf, s->port, r);
+	srv_join(s);
+}
+
 static rats_tls_conf_t client_conf(const char *verifier, const char **opts)
 {
 	rats_tls_conf_t c = { .api_version = RATS_TLS_API_VERSION,
@@ -175,9 +184,7 @@ static void expect_forged(const char *name, const struct forge *f,
 	CHECK_MSG(s.cert != NULL, "%s: forge failed", name);
 	if (!s.cert)
 		return;
-	srv_start(&s);
-	client_run(&conf, s.port, &r);
-	srv_join(&s);
+	round_trip(&s, &conf, &r);
 	X509_free(s.cert);
 	CHECK_MSG(r.rc == want && (!substr || strstr(r.err, substr)),
 		  "%s: got %d (%s) \"%s\", want %d (%s) containing \"%s\"",
@@ -207,9 +214,7 @@ static void test_forged(void)
 		struct client_result r;
 
 		s.cert = forge_cert_with_ext(k2, ext, ext_len);
-		srv_start(&s);
-		client_run(&conf, s.port, &r);
-		srv_join(&s);
+		round_trip(&s, &conf, &r);
 		X509_free(s.cert);
 		CHECK_MSG(r.rc == EAA_E_BINDING &&
 			  strstr(r.err, "bound to a different key"),
@@ -295,9 +300,7 @@ static void test_forged(void)
 		s.cert = forge_cert(&f);
 		conf.nonce = n2;
 		conf.nonce_len = sizeof(n2);
-		srv_start(&s);
-		client_run(&conf, s.port, &r);
-		srv_join(&s);
+		round_trip(&s, &conf, &r);
 		CHECK_MSG(r.rc == EAA_E_NONCE && strstr(r.err, "different nonce"),
 			  "wrong nonce: %d %s", r.rc, r.err);
 
@@ -305,18 +308,14 @@ static void test_forged(void)
 		 * this connection's hello random is a replay. */
 		conf.nonce = NULL;
 		conf.nonce_len = 0;
-		srv_start(&s);
-		client_run(&conf, s.port, &r);
-		srv_join(&s);
+		round_trip(&s, &conf, &r);
 		CHECK_MSG(r.rc == EAA_E_NONCE && strstr(r.err, "hello random"),
 			  "replayed nonce: %d %s", r.rc, r.err);
 
 		/* The right nonce passes. */
 		conf.nonce = n1;
 		conf.nonce_len = sizeof(n1);
-		srv_start(&s);
-		client_run(&conf, s.port, &r);
-		srv_join(&s);
+		round_trip(&s, &conf, &r);
 		CHECK_MSG(r.rc == EAA_OK, "right nonce: %d %s", r.rc, r.err);
 		X509_free(s.cert);
 
@@ -325,9 +324,7 @@ static void test_forged(void)
 		conf.nonce = NULL;
 		conf.nonce_len = 0;
 		conf.flags |= RATS_TLS_CONF_FLAGS_REQUIRE_NONCE;
-		srv_start(&s);
-		client_run(&conf, s.port, &r);
-		srv_join(&s);
+		round_trip(&s, &conf, &r);
 		X509_free(s.cert);
 		CHECK_MSG(r.rc == EAA_E_NONCE && strstr(r.err, "no nonce"),
 			  "missing nonce: %d %s", r.rc, r.err);
@@ -402,9 +399,7 @@ static void test_library_pairs(void)
 			snprintf(conf.attester_type, sizeof(conf.attester_type), "sample");
 		if (modes[i].flags & RATS_TLS_CONF_FLAGS_FRESH_EVIDENCE)
 			conf.flags |= RATS_TLS_CONF_FLAGS_REQUIRE_NONCE;
-		srv_start(&s);
-		client_run(&conf, s.port, &r);
-		srv_join(&s);
+		round_trip(&s, &conf, &r);
 		CHECK_MSG(r.rc == EAA_OK && s.rc == EAA_OK &&
 			  strstr(r.claims, "\"measurement\"") &&
 			  strcmp(r.tee, "sample") == 0,
@@ -428,9 +423,7 @@ static void test_library_pairs(void)
 		conf.flags = RATS_TLS_CONF_FLAGS_MUTUAL;
 		snprintf(conf.attester_type, sizeof(conf.attester_type),
 			 "nullattester");
-		srv_start(&s);
-		client_run(&conf, s.port, &r);
-		srv_join(&s);
+		round_trip(&s, &conf, &r);
 		CHECK_MSG(s.rc == EAA_E_NO_EVIDENCE && r.rc != EAA_OK,
 			  "mutual, unattested client: server %d %s, client %d",
 			  s.rc, s.err, r.rc);
@@ -446,9 +439,7 @@ static void test_library_pairs(void)
 
 		conf.claims_cb = reject_all;
 		conf.claims_cb_arg = &calls;
-		srv_start(&s);
-		client_run(&conf, s.port, &r);
-		srv_join(&s);
+		round_trip(&s, &conf, &r);
 		CHECK_MSG(r.rc == EAA_E_REJECTED && calls == 1 &&
 			  strstr(r.err, "refused the peer's claims"),
 			  "callback refusal: %d %s", r.rc, r.err);
