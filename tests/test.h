@@ -19,11 +19,15 @@ static int t_passed, t_failed;
 		}                                                            \
 	} while (0)
 
+/* cond is evaluated once: it may have side effects. */
 #define CHECK_MSG(cond, ...)                                                 \
 	do {                                                                 \
-		CHECK(cond);                                                 \
-		if (!(cond)) {                                               \
-			fprintf(stderr, "    ");                             \
+		if (cond) {                                                  \
+			t_passed++;                                          \
+		} else {                                                     \
+			t_failed++;                                          \
+			fprintf(stderr, "%s:%d: CHECK failed: %s\n    ",     \
+				__FILE__, __LINE__, #cond);                  \
 			fprintf(stderr, __VA_ARGS__);                        \
 			fprintf(stderr, "\n");                               \
 		}                                                            \
