@@ -1,0 +1,22 @@
+/* ecdsa.h - ECDSA with raw (r, s) signatures and raw public points, as TEE
+ * reports carry them, on top of OpenSSL's EVP interface. */
+#ifndef EAA_ECDSA_H
+#define EAA_ECDSA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/evp.h>
+
+/* A public key from big-endian x || y (2 * coord_len bytes) on the named
+ * curve ("P-256", "P-384"); NULL if the point is not on the curve. */
+EVP_PKEY *ecdsa_pubkey_xy(const char *curve, const uint8_t *xy,
+			  size_t coord_len);
+
+/* Verify a signature given as big-endian r and s of n bytes each over msg,
+ * hashed with md. False for a bad signature and for any failure. */
+bool ecdsa_verify_rs(EVP_PKEY *key, const EVP_MD *md, const void *msg,
+		     size_t msg_len, const uint8_t *r, const uint8_t *s,
+		     size_t n);
+
+#endif
