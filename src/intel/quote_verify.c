@@ -1,0 +1,200 @@
+/* quote_verify.c - check an Intel quote step by step (see quote_verify.h)
+ * and turn it into claims. */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include "codec.h"
+#include "ecdsa.h"
+#include "quote_verify.h"
+
+static const uint8_t intel_qe_vendor[16] = {
+	0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
+	0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07,
+};
+
+/* Step 4: the QE vouches for the attestation key by putting its hash in
+ * the report the PCK key signed. */
+static bool qe_binding(const struct quote *q, struct eaa_err *err)
+{
+	uint8_t want[64] = { 0 };
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	bool ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) &&
+		  EVP_DigestUpdate(md, q->att_key, sizeof(q->att_key)) &&
+		  EVP_DigestUpdate(md, q->qe_auth.p, q->qe_auth.n) &&
+		  EVP_DigestFinal_ex(md, want, NULL);
+
+	EVP_MD_CTX_free(md);
+	if (!ok)
+		return eaa_fail_ssl(err, EAA_E_CRYPTO, "QE report data");
+	if (CRYPTO_memcmp(want, q->qe_report.report_data, sizeof(want)) != 0)
+		return eaa_fail(err, EAA_E_BINDING, "QE report data is not "
+				"SHA-256(attestation key || QE auth data) || "
+				"zeros: the attestation key is not the QE's");
+	return true;
+}
+
+static bool signatures(const struct quote *q, X509 *pck, struct eaa_err *err)
+{
+	EVP_PKEY *att;
+	bool ok;
+
+	/* Step 3: the QE report, signed by the platform's PCK key. */
+	if (!ecdsa_verify_rs(X509_get0_pubkey(pck), EVP_sha256(),
+			     q->qe_report_raw.p, q->qe_report_raw.n,
+			     q->qe_report_sig, q->qe_report_sig + 32, 32))
+		return eaa_fail(err, EAA_E_SIGNATURE, "QE report signature "
+				"does not verify with the PCK certificate's key");
+	if (!qe_binding(q, err))
+		return false;
+	/* Step 5: header and body, signed by the attestation key. */
+	att = ecdsa_pubkey_xy("P-256", q->att_key, 32);
+	if (!att)
+		return eaa_fail(err, EAA_E_FORMAT, "attestation key is not a "
+				"P-256 point");
+	ok = ecdsa_verify_rs(att, EVP_sha256(), q->signed_data.p,
+			     q->signed_data.n, q->signature, q->signature + 32,
+			     32);
+	EVP_PKEY_free(att);
+	if (!ok)
+		return eaa_fail(err, EAA_E_SIGNATURE, "quote signature over "
+				"header and body does not verify with the "
+				"attestation key");
+	return true;
+}
+
+bool quote_verify(const struct quote *q, const struct quote_verify_opts *o,
+		  struct quote_result *res, struct eaa_err *err)
+{
+	STACK_OF(X509) *chain = NULL;
+	X509 *root = o->root ? o->root : intel_root_ca();
+	time_t at = o->at ? o->at : time(NULL);
+	bool ok;
+
+	memset(res, 0, sizeof(*res));
+	if (!root)
+		return eaa_fail(err, EAA_E_CRYPTO, "cannot load the Intel SGX "
+				"Root CA");
+	if (!o->col && !o->allow_no_collateral) {
+		ok = eaa_fail(err, EAA_E_CONFIG, "no collateral (TCB info, QE "
+			      "identity, CRLs) and verification without it is "
+			      "not enabled");
+		goto out;
+	}
+	if (CRYPTO_memcmp(q->qe_vendor_id, intel_qe_vendor, 16) != 0) {
+		ok = eaa_fail(err, EAA_E_UNTRUSTED, "quote header: QE vendor id "
+			      "is not Intel's");
+		goto out;
+	}
+	ok = pem_certs_parse(q->pck_chain, &chain, "PCK chain", err) &&
+	     intel_chain_verify(chain, root, at, o->col ? o->col->crls : NULL,
+				"PCK chain", err) &&
+	     signatures(q, sk_X509_value(chain, 0), err) &&
+	     pck_ext_parse(sk_X509_value(chain, 0), &res->pck, err);
+	if (ok && o->col)
+		ok = tcb_evaluate(q, &res->pck, o->col, &res->tcb, err);
+out:
+	sk_X509_pop_free(chain, X509_free);
+	if (root != o->root)
+		X509_free(root);
+	return ok;
+}
+
+/* ---- claims ---- */
+
+static void put_hex(json_t *o, const char *key, const void *p, size_t n)
+{
+	char *h = hex_encode(p, n);
+
+	if (h)
+		json_object_set_new(o, key, json_string(h));
+	free(h);
+}
+
+static void put_b64(json_t *o, const char *key, const void *p, size_t n)
+{
+	char *s = base64_encode(p, n, false);
+
+	if (s)
+		json_object_set_new(o, key, json_string(s));
+	free(s);
+}
+
+static void tdx_claims(json_t *c, const struct tdx_report *t, bool v15)
+{
+	static const char *const rtmr[] = { "rtmr0", "rtmr1", "rtmr2", "rtmr3" };
+
+	put_hex(c, "tee_tcb_svn", t->tee_tcb_svn, 16);
+	put_hex(c, "mr_seam", t->mr_seam, 48);
+	put_hex(c, "mr_signer_seam", t->mr_signer_seam, 48);
+	put_hex(c, "seam_attributes", t->seam_attributes, 8);
+	put_hex(c, "td_attributes", t->td_attributes, 8);
+	put_hex(c, "xfam", t->xfam, 8);
+	put_hex(c, "mr_td", t->mr_td, 48);
+	put_hex(c, "mr_config_id", t->mr_config_id, 48);
+	put_hex(c, "mr_owner", t->mr_owner, 48);
+	put_hex(c, "mr_owner_config", t->mr_owner_config, 48);
+	for (int i = 0; i < 4; i++)
+		put_hex(c, rtmr[i], t->rtmr[i], 48);
+	put_hex(c, "report_data", t->report_data, 64);
+	if (v15) {
+		put_hex(c, "tee_tcb_svn2", t->tee_tcb_svn2, 16);
+		put_hex(c, "mr_servicetd", t->mr_servicetd, 48);
+	}
+	/* TDATTRIBUTES bit 0: the TD is debuggable, so not confidential. */
+	json_object_set_new(c, "td_debug", json_boolean(t->td_attributes[0] & 1));
+}
+
+static void sgx_claims(json_t *c, const struct sgx_report *s)
+{
+	put_hex(c, "mr_enclave", s->mr_enclave, 32);
+	put_hex(c, "mr_signer", s->mr_signer, 32);
+	json_object_set_new(c, "isv_prod_id", json_integer(s->isv_prod_id));
+	json_object_set_new(c, "isv_svn", json_integer(s->isv_svn));
+	put_hex(c, "attributes", s->attributes, 16);
+	put_hex(c, "cpu_svn", s->cpu_svn, 16);
+	json_object_set_new(c, "misc_select", json_integer(s->misc_select));
+	put_hex(c, "config_id", s->config_id, 64);
+	json_object_set_new(c, "config_svn", json_integer(s->config_svn));
+	put_hex(c, "isv_ext_prod_id", s->isv_ext_prod_id, 16);
+	put_hex(c, "isv_family_id", s->isv_family_id, 16);
+	put_hex(c, "report_data", s->report_data, 64);
+	/* ATTRIBUTES.DEBUG is bit 1 of the first byte. */
+	json_object_set_new(c, "debug", json_boolean(s->attributes[0] & 2));
+	/* verdictd's OPA input for SGX (sgxPolicy.rego): base64 measurements,
+	 * decimal product id and svn. */
+	put_b64(c, "mrEnclave", s->mr_enclave, 32);
+	put_b64(c, "mrSigner", s->mr_signer, 32);
+	json_object_set_new(c, "productId", json_integer(s->isv_prod_id));
+	json_object_set_new(c, "svn", json_integer(s->isv_svn));
+}
+
+json_t *quote_claims(const struct quote *q, const struct quote_result *res)
+{
+	json_t *c = json_object(), *adv;
+
+	if (!c)
+		return NULL;
+	json_object_set_new(c, "tee", json_string(quote_tee_name(q)));
+	json_object_set_new(c, "quote_version", json_integer(q->version));
+	if (q->body_type == QUOTE_BODY_SGX)
+		sgx_claims(c, &q->sgx);
+	else
+		tdx_claims(c, &q->tdx, q->body_type == QUOTE_BODY_TDX15);
+	put_hex(c, "fmspc", res->pck.fmspc, 6);
+	put_hex(c, "pce_id", res->pck.pce_id, 2);
+	json_object_set_new(c, "pce_svn", json_integer(res->pck.pce_svn));
+	put_hex(c, "pck_tcb_components", res->pck.comp_svn, 16);
+	json_object_set_new(c, "qe_svn", json_integer(q->qe_report.isv_svn));
+	/* Never hidden: without collateral the status says so, and policy
+	 * decides whether that is acceptable. */
+	json_object_set_new(c, "tcb_status", json_string(res->tcb.evaluated ?
+		tcb_status_name(res->tcb.status) : "NotEvaluated"));
+	json_object_set_new(c, "collateral", json_boolean(res->tcb.evaluated));
+	adv = json_array();
+	for (size_t i = 0; adv && res->tcb.advisories &&
+			   res->tcb.advisories[i]; i++)
+		json_array_append_new(adv, json_string(res->tcb.advisories[i]));
+	json_object_set_new(c, "advisory_ids", adv);
+	return c;
+}

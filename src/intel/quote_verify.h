@@ -1,0 +1,42 @@
+/* quote_verify.h - check an Intel quote, in order, each step failing with
+ * its own named error:
+ *   1. header: Intel QE vendor id (the parser already checked version,
+ *      key type and TEE type);
+ *   2. PCK chain to the pinned Intel SGX Root CA, validity at `at`, CRLs
+ *      when collateral is given;
+ *   3. QE report signature with the PCK key;
+ *   4. QE report_data == SHA-256(attestation key || QE auth data) || zeros;
+ *   5. quote signature over header and body with the attestation key;
+ *   6. the PCK certificate's SGX extension;
+ *   7. with collateral: TCB level and QE identity (tcb.c). */
+#ifndef EAA_INTEL_QUOTE_VERIFY_H
+#define EAA_INTEL_QUOTE_VERIFY_H
+
+#include <stdbool.h>
+#include <time.h>
+#include <jansson.h>
+#include "collateral.h"
+#include "pck.h"
+#include "quote.h"
+#include "tcb.h"
+
+struct quote_verify_opts {
+	X509 *root;                    /* pinned; NULL = the compiled-in root */
+	time_t at;                     /* verification time; 0 = now */
+	const struct collateral *col;  /* NULL: no TCB status (see below) */
+	bool allow_no_collateral;      /* without it, col == NULL fails */
+};
+
+struct quote_result {
+	struct pck_ext pck;
+	struct tcb_result tcb; /* status TCB_UNKNOWN without collateral */
+};
+
+bool quote_verify(const struct quote *q, const struct quote_verify_opts *o,
+		  struct quote_result *res, struct eaa_err *err);
+
+/* The claims for policy, a flat object of hex strings and numbers (see
+ * docs/intel.md); the caller owns the reference. */
+json_t *quote_claims(const struct quote *q, const struct quote_result *res);
+
+#endif

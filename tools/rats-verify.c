@@ -1,0 +1,199 @@
+/* rats-verify - check one evidence file by hand and print its claims.
+ *
+ *   rats-verify --tee sgx|tdx [--collateral DIR | --no-collateral]
+ *               [--at TIME] [--report-data HEX] [--root PEM] FILE
+ *
+ * Exit 0 only when every check passed (claims JSON on stdout); 1 with one
+ * line naming the failed check; 2 for a usage error. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/pem.h>
+#include "codec.h"
+#include "file.h"
+#include "log.h"
+#include "quote_verify.h"
+#include "timefmt.h"
+
+static const char *prog = "rats-verify";
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: %s --tee sgx|tdx [options] FILE\n"
+"Check TEE evidence and print its claims as JSON.\n"
+"  -T, --tee NAME          sgx (SGX ECDSA quote v3) or tdx (TDX quote v4/v5)\n"
+"  -C, --collateral DIR    Intel collateral directory (docs/intel.md)\n"
+"      --no-collateral     verify signatures and chain only; the claims then\n"
+"                          say tcb_status \"NotEvaluated\"\n"
+"      --at TIME           verify as of TIME (2025-11-01T00:00:00Z); default now\n"
+"      --report-data HEX   require this report_data (zero-padded to 64 bytes)\n"
+"      --root PEM          pin this root CA instead of the built-in Intel one\n"
+"  -l, --log-level LEVEL   debug|info|warn|error|off\n"
+"  -h, --help\n", prog);
+}
+
+struct opts {
+	const char *tee, *collateral, *root, *report_data, *file;
+	bool no_collateral;
+	time_t at;
+};
+
+static int parse(int argc, char **argv, struct opts *o)
+{
+	enum { OPT_NO_COL = 256, OPT_AT, OPT_RD, OPT_ROOT };
+	static const struct option longs[] = {
+		{ "tee", required_argument, NULL, 'T' },
+		{ "collateral", required_argument, NULL, 'C' },
+		{ "no-collateral", no_argument, NULL, OPT_NO_COL },
+		{ "at", required_argument, NULL, OPT_AT },
+		{ "report-data", required_argument, NULL, OPT_RD },
+		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "loglevel", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	enum eaa_log_level level;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "T:C:l:h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'T': o->tee = optarg; break;
+		case 'C': o->collateral = optarg; break;
+		case OPT_NO_COL: o->no_collateral = true; break;
+		case OPT_RD: o->report_data = optarg; break;
+		case OPT_ROOT: o->root = optarg; break;
+		case OPT_AT:
+			if (!time_parse_utc(optarg, &o->at)) {
+				fprintf(stderr, "%s: --at: \"%s\" is not a UTC "
+					"time like 2025-11-01T00:00:00Z\n", prog,
+					optarg);
+				return 2;
+			}
+			break;
+		case 'l':
+			if (!eaa_log_parse_level(optarg, &level)) {
+				fprintf(stderr, "%s: --log-level: unknown level "
+					"\"%s\"\n", prog, optarg);
+				return 2;
+			}
+			eaa_log_set_level(level);
+			break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc - 1 || !o->tee) {
+		fprintf(stderr, "%s: want --tee and exactly one evidence file\n",
+			prog);
+		return 2;
+	}
+	if (strcmp(o->tee, "sgx") != 0 && strcmp(o->tee, "tdx") != 0) {
+		fprintf(stderr, "%s: --tee: unknown TEE \"%s\" (sgx, tdx)\n",
+			prog, o->tee);
+		return 2;
+	}
+	if (!o->collateral == !o->no_collateral) {
+		fprintf(stderr, "%s: give exactly one of --collateral DIR and "
+			"--no-collateral\n", prog);
+		return 2;
+	}
+	o->file = argv[optind];
+	return 0;
+}
+
+static X509 *load_root(const char *path, struct eaa_err *err)
+{
+	FILE *f = fopen(path, "r");
+	X509 *x = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+
+	if (f)
+		fclose(f);
+	if (!x)
+		eaa_fail(err, EAA_E_CONFIG, "--root %s: not a PEM certificate",
+			 path);
+	return x;
+}
+
+static bool check_report_data(const struct quote *q, const char *hex,
+			      struct eaa_err *err)
+{
+	const uint8_t *have = q->body_type == QUOTE_BODY_SGX ?
+			      q->sgx.report_data : q->tdx.report_data;
+	uint8_t want[64] = { 0 }, *b = NULL;
+	size_t n = 0;
+
+	if (!hex_decode(hex, &b, &n) || n > 64) {
+		free(b);
+		return eaa_fail(err, EAA_E_INVALID, "--report-data: not hex of "
+				"at most 64 bytes");
+	}
+	memcpy(want, b, n);
+	free(b);
+	if (CRYPTO_memcmp(want, have, 64) != 0)
+		return eaa_fail(err, EAA_E_BINDING, "report_data is not the "
+				"expected value");
+	return true;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct quote_verify_opts vo = { 0 };
+	struct collateral col;
+	struct quote_result res;
+	struct quote q;
+	struct eaa_err err = { 0 };
+	uint8_t *buf = NULL;
+	size_t n;
+	json_t *claims;
+	char *text;
+	int rc = parse(argc, argv, &o);
+	bool have_col = false, ok;
+
+	if (rc)
+		return rc;
+	vo.at = o.at ? o.at : time(NULL);
+	vo.allow_no_collateral = o.no_collateral;
+	ok = (!o.root || (vo.root = load_root(o.root, &err))) &&
+	     file_read(o.file, QUOTE_MAX_LEN, &buf, &n, &err) &&
+	     quote_parse(buf, n, &q, &err);
+	if (ok && strcmp(quote_tee_name(&q), o.tee) != 0)
+		ok = eaa_fail(&err, EAA_E_TEE_MISMATCH, "evidence is a %s quote, "
+			      "not %s", quote_tee_name(&q), o.tee);
+	if (ok && o.collateral) {
+		X509 *root = vo.root ? vo.root : intel_root_ca();
+
+		ok = have_col = collateral_load_dir(o.collateral, root, vo.at,
+						    &col, &err);
+		vo.col = have_col ? &col : NULL;
+		if (root != vo.root)
+			X509_free(root);
+	}
+	ok = ok && quote_verify(&q, &vo, &res, &err) &&
+	     (!o.report_data || check_report_data(&q, o.report_data, &err));
+	if (ok) {
+		claims = quote_claims(&q, &res);
+		text = claims ? json_dumps(claims, JSON_INDENT(2) |
+					   JSON_SORT_KEYS) : NULL;
+		if (text)
+			printf("%s\n", text);
+		else
+			ok = eaa_fail(&err, EAA_E_NOMEM, "claims: out of memory");
+		free(text);
+		json_decref(claims);
+		tcb_result_free(&res.tcb);
+	}
+	if (!ok)
+		fprintf(stderr, "%s: %s: %s (%s)\n", prog, o.file, err.msg,
+			eaa_code_name(err.code));
+	if (have_col)
+		collateral_free(&col);
+	X509_free(vo.root);
+	free(buf);
+	return ok ? 0 : 1;
+}
