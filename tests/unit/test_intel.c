@@ -1,0 +1,464 @@
+/* test_intel.c - Intel quotes and collateral, on real evidence
+ * (tests/data/intel, see its README): every quote passes every check, the
+ * claims agree with trustee's, collateral gives Intel's TCB status, and
+ * every edit of signed bytes, truncation or bad collateral is refused with
+ * its named reason. */
+#include <stdlib.h>
+#include <unistd.h>
+#include <jansson.h>
+#include "file.h"
+#include "quote_verify.h"
+#include "test.h"
+#include "timefmt.h"
+
+static char data_dir[512];
+static char tmp_dir[64];
+
+struct blob {
+	uint8_t *p;
+	size_t n;
+};
+
+static struct blob load(const char *name)
+{
+	char path[1024];
+	struct blob b = { 0 };
+	struct eaa_err err;
+
+	snprintf(path, sizeof(path), "%s/intel/%s", data_dir, name);
+	if (!file_read(path, 1 << 20, &b.p, &b.n, &err)) {
+		fprintf(stderr, "%s\n", err.msg);
+		exit(2);
+	}
+	return b;
+}
+
+static time_t utc(const char *s)
+{
+	time_t t = 0;
+
+	if (!time_parse_utc(s, &t))
+		exit(2);
+	return t;
+}
+
+/* Parse and verify without collateral, as of `at`. */
+static bool check(const uint8_t *p, size_t n, time_t at, struct quote *q,
+		  struct quote_result *res, struct eaa_err *err)
+{
+	struct quote_verify_opts o = { .at = at, .allow_no_collateral = true };
+
+	return quote_parse(p, n, q, err) && quote_verify(q, &o, res, err);
+}
+
+static const struct {
+	const char *file, *tee, *at;
+} quotes[] = {
+	{ "tdx_quote_4.dat", "tdx", "2025-01-01T00:00:00Z" },
+	{ "tdx_quote_5.dat", "tdx", "2025-01-01T00:00:00Z" },
+	{ "tdx_quote_6.dat", "tdx", "2026-01-01T00:00:00Z" },
+	{ "occlum_quote.dat", "sgx", "2025-01-01T00:00:00Z" },
+};
+
+static void test_real_quotes(void)
+{
+	for (size_t i = 0; i < sizeof(quotes) / sizeof(quotes[0]); i++) {
+		struct blob b = load(quotes[i].file);
+		struct quote q;
+		struct quote_result res;
+		struct eaa_err err = { 0 };
+		bool ok = check(b.p, b.n, utc(quotes[i].at), &q, &res, &err);
+
+		CHECK_MSG(ok, "%s: %s", quotes[i].file, err.msg);
+		CHECK(!ok || strcmp(quote_tee_name(&q), quotes[i].tee) == 0);
+		free(b.p);
+	}
+}
+
+/* Without collateral nothing passes unless the caller allowed it, and the
+ * claims then say the TCB was not evaluated. */
+static void test_no_collateral(void)
+{
+	struct blob b = load("tdx_quote_4.dat");
+	struct quote_verify_opts o = { .at = utc("2025-01-01T00:00:00Z") };
+	struct quote q;
+	struct quote_result res;
+	struct eaa_err err;
+	json_t *c;
+
+	CHECK(quote_parse(b.p, b.n, &q, &err));
+	CHECK(!quote_verify(&q, &o, &res, &err) && err.code == EAA_E_CONFIG);
+	o.allow_no_collateral = true;
+	CHECK(quote_verify(&q, &o, &res, &err));
+	c = quote_claims(&q, &res);
+	CHECK(c && strcmp(json_string_value(json_object_get(c, "tcb_status")),
+			  "NotEvaluated") == 0);
+	CHECK(json_is_false(json_object_get(c, "collateral")));
+	json_decref(c);
+	/* Chains are checked at the given time: before the PCK existed. */
+	o.at = utc("2022-01-01T00:00:00Z");
+	CHECK(!quote_verify(&q, &o, &res, &err) && err.code == EAA_E_EXPIRED);
+	free(b.p);
+}
+
+/* Our claims against trustee's for tdx_quote_4.dat, on every field both
+ * have; trustee's names differ for a few. */
+static void test_claims_match_trustee(void)
+{
+	static const struct {
+		const char *theirs, *ours;
+	} names[] = {
+		{ "mrsigner_seam", "mr_signer_seam" },
+		{ "tcb_svn", "tee_tcb_svn" },
+		{ "rtmr_0", "rtmr0" }, { "rtmr_1", "rtmr1" },
+		{ "rtmr_2", "rtmr2" }, { "rtmr_3", "rtmr3" },
+	};
+	struct blob b = load("tdx_quote_4.dat"), e = load(
+		"parse_tdx_claims_expected.json");
+	json_t *want = json_loadb((char *)e.p, e.n, 0, NULL), *body, *v, *c;
+	struct quote q;
+	struct quote_result res;
+	struct eaa_err err;
+	const char *key;
+	int compared = 0;
+
+	CHECK(check(b.p, b.n, utc("2025-01-01T00:00:00Z"), &q, &res, &err));
+	c = quote_claims(&q, &res);
+	body = json_object_get(json_object_get(want, "quote"), "body");
+	CHECK(json_object_size(body) >= 15);
+	json_object_foreach(body, key, v) {
+		const char *ours = key;
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strcmp(key, names[i].theirs) == 0)
+				ours = names[i].ours;
+		CHECK_MSG(json_equal(v, json_object_get(c, ours)),
+			  "claim %s (theirs %s) differs", ours, key);
+		compared++;
+	}
+	CHECK(json_equal(json_object_get(want, "report_data"),
+			 json_object_get(c, "report_data")));
+	CHECK(json_is_true(json_object_get(c, "td_debug")) ==
+	      json_is_true(json_object_get(json_object_get(want,
+				"td_attributes"), "debug")));
+	CHECK(compared == (int)json_object_size(body));
+	json_decref(c);
+	json_decref(want);
+	free(b.p);
+	free(e.p);
+}
+
+/* Every byte outside the PEM text is signed or framing: flipping any one
+ * must be refused. (Flips inside the PEM text hit certificate signatures
+ * or PEM syntax; the chain tests cover those.) */
+static void test_byte_flips(void)
+{
+	for (size_t i = 0; i < sizeof(quotes) / sizeof(quotes[0]); i++) {
+		struct blob b = load(quotes[i].file);
+		time_t at = utc(quotes[i].at);
+		struct quote q;
+		struct quote_result res;
+		struct eaa_err err;
+		size_t chain_at, chain_end, accepted = 0, first = 0;
+
+		if (!quote_parse(b.p, b.n, &q, &err)) {
+			CHECK_MSG(false, "%s: %s", quotes[i].file, err.msg);
+			continue;
+		}
+		chain_at = (size_t)(q.pck_chain.p - b.p);
+		chain_end = chain_at + q.pck_chain.n;
+		for (size_t off = 0; off < b.n; off++) {
+			if (off >= chain_at && off < chain_end)
+				continue;
+			b.p[off] ^= 0x01;
+			if (check(b.p, b.n, at, &q, &res, &err) &&
+			    accepted++ == 0)
+				first = off;
+			b.p[off] ^= 0x01;
+		}
+		CHECK_MSG(accepted == 0, "%s: %zu flipped bytes accepted, first "
+			  "at offset %zu", quotes[i].file, accepted, first);
+		free(b.p);
+	}
+}
+
+/* Every truncation is refused without a crash (only zero padding, as in
+ * tdx_quote_6.dat, may go). */
+static void test_truncation(void)
+{
+	for (size_t i = 0; i < sizeof(quotes) / sizeof(quotes[0]); i++) {
+		struct blob b = load(quotes[i].file);
+		time_t at = utc(quotes[i].at);
+		struct quote q;
+		struct quote_result res;
+		struct eaa_err err;
+		size_t end, accepted = 0;
+
+		CHECK(quote_parse(b.p, b.n, &q, &err));
+		end = b.n - q.trailing_zeros;
+		for (size_t n = 0; n < end; n++) {
+			/* A fresh copy of exactly n bytes, so ASan sees any
+			 * read past the end. */
+			uint8_t *cut = malloc(n ? n : 1);
+
+			memcpy(cut, b.p, n);
+			if (check(cut, n, at, &q, &res, &err))
+				accepted++;
+			free(cut);
+		}
+		CHECK_MSG(accepted == 0, "%s: %zu truncations accepted",
+			  quotes[i].file, accepted);
+		free(b.p);
+	}
+	/* Trailing bytes that are not zero padding are refused. */
+	{
+		struct blob b = load("tdx_quote_6.dat");
+		struct quote q;
+		struct eaa_err err;
+
+		b.p[b.n - 1] = 1;
+		CHECK(!quote_parse(b.p, b.n, &q, &err) &&
+		      strstr(err.msg, "not zero padding"));
+		free(b.p);
+	}
+}
+
+/* ---- collateral ---- */
+
+static const char *const pcs_files[] = {
+	"tcb-info.json", "tcb-info-issuer-chain.pem", "qe-identity.json",
+	"qe-identity-issuer-chain.pem", "pck-crl.der",
+	"pck-crl-issuer-chain.pem", "root-ca-crl.der",
+};
+
+/* A fresh copy of the PCS collateral in tmp_dir. */
+static void pcs_copy(void)
+{
+	for (size_t i = 0; i < sizeof(pcs_files) / sizeof(pcs_files[0]); i++) {
+		char name[128], path[1024];
+		struct blob b;
+		struct eaa_err err;
+
+		snprintf(name, sizeof(name), "pcs-50806f000000/%s", pcs_files[i]);
+		b = load(name);
+		snprintf(path, sizeof(path), "%s/%s", tmp_dir, pcs_files[i]);
+		if (!file_write_atomic(path, b.p, b.n, 0600, &err))
+			exit(2);
+		free(b.p);
+	}
+}
+
+/* Replace the first occurrence of `from` in a copied file with `to`. */
+static void pcs_edit(const char *file, const char *from, const char *to)
+{
+	char path[1024];
+	struct blob b;
+	struct wr w;
+	struct eaa_err err;
+	uint8_t *hit;
+	size_t at;
+
+	snprintf(path, sizeof(path), "%s/%s", tmp_dir, file);
+	if (!file_read(path, 1 << 20, &b.p, &b.n, &err) ||
+	    !(hit = memmem(b.p, b.n, from, strlen(from))))
+		exit(2);
+	at = (size_t)(hit - b.p);
+	wr_init(&w);
+	wr_bytes(&w, b.p, at);
+	wr_bytes(&w, to, strlen(to));
+	wr_bytes(&w, hit + strlen(from), b.n - at - strlen(from));
+	if (w.failed || !file_write_atomic(path, w.buf, w.len, 0600, &err))
+		exit(2);
+	wr_free(&w);
+	free(b.p);
+}
+
+static void pcs_put(const char *file, const char *from_file)
+{
+	char path[1024];
+	struct blob b = load(from_file);
+	struct eaa_err err;
+
+	snprintf(path, sizeof(path), "%s/%s", tmp_dir, file);
+	if (!file_write_atomic(path, b.p, b.n, 0600, &err))
+		exit(2);
+	free(b.p);
+}
+
+/* Verify tdx_quote_4.dat with the collateral in tmp_dir as of `at`. */
+static bool with_collateral(const char *at, struct quote_result *res,
+			    struct eaa_err *err)
+{
+	struct blob b = load("tdx_quote_4.dat");
+	struct collateral col;
+	struct quote_verify_opts o = { .at = utc(at) };
+	X509 *root = intel_root_ca();
+	struct quote q;
+	bool ok;
+
+	memset(res, 0, sizeof(*res));
+	ok = collateral_load_dir(tmp_dir, root, o.at, &col, err);
+	if (ok) {
+		o.col = &col;
+		ok = quote_parse(b.p, b.n, &q, err) &&
+		     quote_verify(&q, &o, res, err);
+		collateral_free(&col);
+	}
+	X509_free(root);
+	free(b.p);
+	return ok;
+}
+
+static void test_collateral(void)
+{
+	const char *inside = "2023-06-20T00:00:00Z";
+	struct quote_result res;
+	struct eaa_err err = { 0 };
+
+	pcs_copy();
+	CHECK_MSG(with_collateral(inside, &res, &err), "%s", err.msg);
+	CHECK(res.tcb.evaluated && res.tcb.status == TCB_UP_TO_DATE &&
+	      res.tcb.qe == TCB_UP_TO_DATE);
+	tcb_result_free(&res.tcb);
+
+	/* Outside the validity of the TCB info, QE identity or CRLs. */
+	CHECK(!with_collateral("2023-06-10T00:00:00Z", &res, &err) &&
+	      err.code == EAA_E_EXPIRED && strstr(err.msg, "tcb-info.json"));
+	CHECK(!with_collateral("2023-07-10T00:00:00Z", &res, &err) &&
+	      err.code == EAA_E_EXPIRED && strstr(err.msg, "pck-crl.der"));
+
+	/* A signed byte of the TCB info or QE identity edited. */
+	pcs_edit("tcb-info.json", "\"tcbEvaluationDataNumber\":15",
+		 "\"tcbEvaluationDataNumber\":16");
+	CHECK_MSG(!with_collateral(inside, &res, &err) &&
+		  err.code == EAA_E_SIGNATURE && strstr(err.msg, "tcb-info.json"),
+		  "%s", err.msg);
+	pcs_copy();
+	pcs_edit("qe-identity.json", "\"isvprodid\":2", "\"isvprodid\":3");
+	CHECK(!with_collateral(inside, &res, &err) &&
+	      err.code == EAA_E_SIGNATURE && strstr(err.msg, "qe-identity.json"));
+	pcs_copy();
+	pcs_edit("tcb-info.json", "\"signature\":\"", "\"signature\" :\"");
+	CHECK_MSG(with_collateral(inside, &res, &err), "whitespace outside the "
+		  "signed value is not signed: %s", err.msg);
+	tcb_result_free(&res.tcb);
+
+	/* A signature byte edited. */
+	pcs_copy();
+	pcs_edit("qe-identity.json", "\"signature\":\"b6", "\"signature\":\"b7");
+	CHECK(!with_collateral(inside, &res, &err) &&
+	      err.code == EAA_E_SIGNATURE);
+
+	/* The TCB info signed by a certificate that is not Intel's TCB
+	 * signing certificate, though it chains to the root. */
+	pcs_copy();
+	pcs_put("tcb-info-issuer-chain.pem",
+		"pcs-50806f000000/pck-crl-issuer-chain.pem");
+	CHECK(!with_collateral(inside, &res, &err) &&
+	      err.code == EAA_E_UNTRUSTED && strstr(err.msg, "signer is"));
+
+	/* An issuer chain that stops short of the root. */
+	pcs_copy();
+	{
+		char path[1024];
+		struct blob b = load("pcs-50806f000000/tcb-info-issuer-chain.pem");
+		char *second = strstr((char *)b.p + 1, "-----BEGIN");
+		struct eaa_err e2;
+
+		snprintf(path, sizeof(path), "%s/tcb-info-issuer-chain.pem",
+			 tmp_dir);
+		CHECK(second != NULL);
+		if (second)
+			file_write_atomic(path, b.p, (size_t)(second - (char *)b.p),
+					  0600, &e2);
+		CHECK(!with_collateral(inside, &res, &err) &&
+		      err.code == EAA_E_UNTRUSTED);
+		free(b.p);
+	}
+
+	/* A CRL whose signature is broken. */
+	pcs_copy();
+	{
+		char path[1024];
+		struct blob b = load("pcs-50806f000000/pck-crl.der");
+		struct eaa_err e2;
+
+		b.p[b.n - 1] ^= 1;
+		snprintf(path, sizeof(path), "%s/pck-crl.der", tmp_dir);
+		file_write_atomic(path, b.p, b.n, 0600, &e2);
+		CHECK(!with_collateral(inside, &res, &err) &&
+		      err.code == EAA_E_SIGNATURE && strstr(err.msg, "pck-crl"));
+		free(b.p);
+	}
+
+	/* A missing file is named. */
+	pcs_copy();
+	{
+		char path[1024];
+
+		snprintf(path, sizeof(path), "%s/qe-identity.json", tmp_dir);
+		unlink(path);
+		CHECK(!with_collateral(inside, &res, &err) &&
+		      strstr(err.msg, "qe-identity.json"));
+	}
+}
+
+/* tdx_quote_6.dat against the TCB info and QE identity Intel served for
+ * its FMSPC (no issuer chains: matching only). Its PCESVN 11 is below the
+ * 13 of every UpToDate level: OutOfDate. */
+static void test_tcb_levels(void)
+{
+	struct blob b = load("tdx_quote_6.dat"), t = load("tcbInfo.json"),
+		    e = load("enclaveIdentity.json"), b4 = load("tdx_quote_4.dat");
+	struct collateral col = { 0 };
+	struct quote_result res;
+	struct tcb_result tr;
+	struct quote q, q4;
+	struct eaa_err err = { 0 };
+
+	CHECK(check(b.p, b.n, utc("2026-01-01T00:00:00Z"), &q, &res, &err));
+	CHECK_MSG(tcb_info_parse((char *)t.p, t.n, NULL, &col.tcb, &err) &&
+		  qe_identity_parse((char *)e.p, e.n, NULL, &col.qe, &err),
+		  "%s", err.msg);
+	CHECK_MSG(tcb_evaluate(&q, &res.pck, &col, &tr, &err), "%s", err.msg);
+	CHECK_MSG(tr.status == TCB_OUT_OF_DATE && tr.platform == TCB_OUT_OF_DATE,
+		  "status %s", tcb_status_name(tr.status));
+	CHECK(tr.module == TCB_UP_TO_DATE); /* TDX_03, module SVN 5 >= 3 */
+	CHECK(tr.advisories == NULL);       /* none on the matched levels */
+	tcb_result_free(&tr);
+
+	/* The same collateral does not describe another platform. */
+	CHECK(check(b4.p, b4.n, utc("2025-01-01T00:00:00Z"), &q4, &res, &err));
+	CHECK(!tcb_evaluate(&q4, &res.pck, &col, &tr, &err) &&
+	      strstr(err.msg, "FMSPC"));
+	collateral_free(&col);
+	free(b.p);
+	free(t.p);
+	free(e.p);
+	free(b4.p);
+}
+
+int main(void)
+{
+	const char *d = getenv("EAA_TESTDATA");
+
+	snprintf(data_dir, sizeof(data_dir), "%s", d ? d : "tests/data");
+	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/eaa-intel-XXXXXX");
+	if (!mkdtemp(tmp_dir))
+		return 2;
+	test_real_quotes();
+	test_no_collateral();
+	test_claims_match_trustee();
+	test_truncation();
+	test_byte_flips();
+	test_collateral();
+	test_tcb_levels();
+	for (size_t i = 0; i < sizeof(pcs_files) / sizeof(pcs_files[0]); i++) {
+		char path[1024];
+
+		snprintf(path, sizeof(path), "%s/%s", tmp_dir, pcs_files[i]);
+		unlink(path);
+	}
+	rmdir(tmp_dir);
+	return test_summary();
+}
