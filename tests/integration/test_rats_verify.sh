@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# test_rats_verify.sh BIN_DIR DATA_DIR - rats-verify as users run it on the
+# real Intel evidence: exit 0 with claims only when every check passed, one
+# line naming the failed check otherwise, 2 for usage errors.
+set -u
+BIN=$1 D=$2/intel
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+ok()   { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+
+# run EXPECTED_RC ARGS... : leaves $out and $err.
+run() {
+	local want=$1; shift
+	"$BIN/rats-verify" "$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	out=$(cat "$tmp/out") err=$(cat "$tmp/err")
+	if [[ $rc == "$want" ]]; then ok; else fail "rats-verify $* exited $rc, want $want: $err"; fi
+}
+expect() { # expect NAME PATTERN TEXT
+	if [[ $3 =~ $2 ]]; then ok; else fail "$1: '$3' does not match /$2/"; fi
+}
+
+at=2025-01-01T00:00:00Z
+run 0 --tee tdx --no-collateral --at $at "$D/tdx_quote_4.dat"
+expect "tdx claims" '"mr_td": "705ee9381b8633a9' "$out"
+expect "not evaluated" '"tcb_status": "NotEvaluated"' "$out"
+run 0 --tee tdx --no-collateral --at $at "$D/tdx_quote_5.dat"
+run 0 --tee tdx --no-collateral --at 2026-01-01T00:00:00Z "$D/tdx_quote_6.dat"
+run 0 --tee sgx --no-collateral --at $at "$D/occlum_quote.dat"
+expect "sgx claims" '"mr_enclave": "8f173e46' "$out"
+expect "verdictd input" '"mrEnclave": "jxc\+RhP/' "$out"
+
+# With Intel's collateral, as of a time inside its validity.
+run 0 --tee tdx -C "$D/pcs-50806f000000" --at 2023-06-20T00:00:00Z "$D/tdx_quote_4.dat"
+expect "tcb status" '"tcb_status": "UpToDate"' "$out"
+run 1 --tee tdx -C "$D/pcs-50806f000000" --at 2023-08-01T00:00:00Z "$D/tdx_quote_4.dat"
+expect "expired collateral" 'not valid at the verification time \(expired\)' "$err"
+
+# report_data: the quote's, zero-padded; anything else fails.
+run 0 --tee sgx --no-collateral --at $at --report-data 74657374 "$D/occlum_quote.dat"
+run 1 --tee sgx --no-collateral --at $at --report-data 74657375 "$D/occlum_quote.dat"
+expect "report data" "report_data is not the expected value" "$err"
+
+# Wrong TEE, tampered bytes, truncated file.
+run 1 --tee sgx --no-collateral --at $at "$D/tdx_quote_4.dat"
+expect "tee mismatch" "is a tdx quote, not sgx" "$err"
+cp "$D/tdx_quote_4.dat" "$tmp/q"; chmod u+w "$tmp/q"
+printf '\x01' | dd of="$tmp/q" bs=1 seek=200 conv=notrunc 2>/dev/null
+run 1 --tee tdx --no-collateral --at $at "$tmp/q"
+expect "tampered body" "quote signature over header and body does not verify" "$err"
+head -c 1000 "$D/tdx_quote_4.dat" >"$tmp/short"
+run 1 --tee tdx --no-collateral --at $at "$tmp/short"
+expect "truncated" "truncated" "$err"
+run 1 --tee tdx --no-collateral --at 2020-01-01T00:00:00Z "$D/tdx_quote_4.dat"
+expect "chain time" "not yet valid" "$err"
+
+# Usage errors.
+run 2 --tee tdx "$D/tdx_quote_4.dat"
+expect "collateral choice" "exactly one of --collateral" "$err"
+run 2 --tee tdx --no-collateral --at yesterday "$D/tdx_quote_4.dat"
+run 2 --tee snp --no-collateral "$D/tdx_quote_4.dat"
+run 1 --tee tdx --no-collateral "$tmp/missing"
+
+echo "$passed passed, $failed failed"
+[[ $failed == 0 ]]
