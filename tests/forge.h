@@ -35,6 +35,8 @@ struct forge {
 	size_t nonce_len;
 	bool no_evidence;         /* a plain certificate */
 	bool legacy;              /* legacy OID with raw report, SPKI binding */
+	const uint8_t *quote;     /* embed these bytes instead of a sample */
+	size_t quote_len;         /* report (e.g. a real Intel quote) */
 };
 
 EVP_PKEY *forge_key(void);

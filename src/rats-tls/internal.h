@@ -87,6 +87,9 @@ struct rats_verifier {
 	bool (*verify)(void *state, const struct rats_evidence *ev,
 		       struct rats_verified *out, struct eaa_err *err);
 	void (*cleanup)(void *state);
+	/* Optional, for verifiers sharing a tag (SGX and TDX quotes): whether
+	 * this evidence is theirs, from its header alone. */
+	bool (*accepts)(const struct rats_evidence *ev);
 };
 
 struct rats_crypto {

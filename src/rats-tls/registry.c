@@ -4,7 +4,8 @@
 #include "internal.h"
 
 extern const struct rats_attester rats_attester_null, rats_attester_sample;
-extern const struct rats_verifier rats_verifier_null, rats_verifier_sample;
+extern const struct rats_verifier rats_verifier_null, rats_verifier_sample,
+	rats_verifier_sgx_ecdsa, rats_verifier_tdx_ecdsa, rats_verifier_tdx;
 extern const struct rats_crypto rats_crypto_openssl;
 extern const struct rats_tls_wrapper rats_tls_wrapper_openssl;
 
@@ -18,6 +19,9 @@ const struct rats_attester *const rats_attesters[] = {
 const struct rats_verifier *const rats_verifiers[] = {
 	&rats_verifier_null,
 	&rats_verifier_sample,
+	&rats_verifier_sgx_ecdsa,
+	&rats_verifier_tdx_ecdsa,
+	&rats_verifier_tdx,
 	NULL,
 };
 

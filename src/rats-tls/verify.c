@@ -17,10 +17,13 @@
 #include "log.h"
 #include "oids.h"
 
-static bool pick_verifier(const struct rats_verify_ctx *vc, uint64_t tag,
+static bool pick_verifier(const struct rats_verify_ctx *vc,
+			  const struct rats_evidence *ev,
 			  const struct rats_verifier **v, void **state,
 			  struct eaa_err *err)
 {
+	uint64_t tag = ev->tag;
+
 	if (vc->named) {
 		if (!rats_verifier_handles(vc->named, tag))
 			return eaa_fail(err, EAA_E_TEE_MISMATCH,
@@ -34,7 +37,8 @@ static bool pick_verifier(const struct rats_verify_ctx *vc, uint64_t tag,
 		return true;
 	}
 	for (size_t i = 0; i < vc->ninferred; i++) {
-		if (rats_verifier_handles(vc->inferred[i], tag)) {
+		if (rats_verifier_handles(vc->inferred[i], ev->tag) &&
+		    (!vc->inferred[i]->accepts || vc->inferred[i]->accepts(ev))) {
 			*v = vc->inferred[i];
 			*state = vc->inferred_state[i];
 			return true;
@@ -190,7 +194,7 @@ bool rats_verify_cert(const struct rats_verify_ctx *vc, X509 *cert,
 				"peer certificate carries no attestation "
 				"evidence (no extension %s nor a legacy rats-tls "
 				"one)", OID_TAGGED_EVIDENCE);
-	if (!pick_verifier(vc, ev.tag, &v, &state, err))
+	if (!pick_verifier(vc, &ev, &v, &state, err))
 		return false;
 	if (!ev.legacy_oid && rd_done(&ev.claims_buffer))
 		return eaa_fail(err, EAA_E_FORMAT,

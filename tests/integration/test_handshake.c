@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include "file.h"
 #include "forge.h"
 #include "internal.h"
 #include "test.h"
@@ -171,11 +172,10 @@ static rats_tls_conf_t client_conf(const char *verifier, const char **opts)
 }
 
 /* A raw server with a crafted certificate, a librats-tls client. */
-static void expect_forged(const char *name, const struct forge *f,
-			  const char *verifier, enum eaa_code want,
-			  const char *substr)
+static void expect_forged_opts(const char *name, const struct forge *f,
+			       const char *verifier, const char **opts,
+			       enum eaa_code want, const char *substr)
 {
-	const char *opts[] = { trust_path, NULL };
 	rats_tls_conf_t conf = client_conf(verifier, opts);
 	struct srv s = { .key = f->cert_key };
 	struct client_result r;
@@ -190,6 +190,15 @@ static void expect_forged(const char *name, const struct forge *f,
 		  "%s: got %d (%s) \"%s\", want %d (%s) containing \"%s\"",
 		  name, r.rc, eaa_code_name(r.rc), r.err, want,
 		  eaa_code_name(want), substr ? substr : "");
+}
+
+static void expect_forged(const char *name, const struct forge *f,
+			  const char *verifier, enum eaa_code want,
+			  const char *substr)
+{
+	const char *opts[] = { trust_path, NULL };
+
+	expect_forged_opts(name, f, verifier, opts, want, substr);
 }
 
 static void test_forged(void)
@@ -447,6 +456,51 @@ static void test_library_pairs(void)
 	}
 }
 
+/* A real TDX quote in a certificate: the Intel verifiers check it fully,
+ * and then the binding refuses it, because its report_data was made for
+ * another key. Which proves the binding is checked after the quote. */
+static void test_intel_evidence(void)
+{
+	static const char *tdx_opts[] = {
+		"tdx_ecdsa.allow_no_collateral=1",
+		"tdx_ecdsa.at=2025-01-01T00:00:00Z",
+		"sgx_ecdsa.allow_no_collateral=1", NULL };
+	static const char *early[] = {
+		"tdx_ecdsa.allow_no_collateral=1",
+		"tdx_ecdsa.at=2020-01-01T00:00:00Z", NULL };
+	const char *data = getenv("EAA_TESTDATA");
+	char path[1024];
+	struct forge f = { .cert_key = forge_key(), .signer = signer,
+			   .tag = 60000 };
+	uint8_t *quote;
+	size_t n;
+	struct eaa_err err;
+
+	snprintf(path, sizeof(path), "%s/intel/tdx_quote_4.dat",
+		 data ? data : "tests/data");
+	if (!file_read(path, 1 << 20, &quote, &n, &err)) {
+		CHECK_MSG(false, "%s", err.msg);
+		return;
+	}
+	f.quote = quote;
+	f.quote_len = n;
+	expect_forged_opts("real TDX quote, foreign report_data", &f,
+			   "tdx_ecdsa", tdx_opts, EAA_E_BINDING, "report_data");
+	expect_forged_opts("tdx alias", &f, "tdx", tdx_opts, EAA_E_BINDING,
+			   "report_data");
+	expect_forged_opts("verifier inferred by quote type", &f, "", tdx_opts,
+			   EAA_E_BINDING, "report_data");
+	expect_forged_opts("SGX verifier, TDX quote", &f, "sgx_ecdsa", tdx_opts,
+			   EAA_E_TEE_MISMATCH, "is a tdx quote");
+	expect_forged_opts("PCK chain not yet valid", &f, "tdx_ecdsa", early,
+			   EAA_E_EXPIRED, "PCK chain");
+	quote[300] ^= 1;
+	expect_forged_opts("tampered TDX quote", &f, "tdx_ecdsa", tdx_opts,
+			   EAA_E_SIGNATURE, "quote signature");
+	free(quote);
+	EVP_PKEY_free(f.cert_key);
+}
+
 /* Configuration mistakes fail at init, naming the mistake. */
 static void test_init_errors(void)
 {
@@ -459,6 +513,8 @@ static void test_init_errors(void)
 		{ "", "", "", 0, "no verifier named and none has trust" },
 		{ "", "bogus", "", 0, "unknown verifier \"bogus\"" },
 		{ "", "sample", "", 0, "sample verifier: no trusted key" },
+		{ "", "sgx_ecdsa", "", 0, "sgx_ecdsa verifier: no collateral" },
+		{ "", "tdx", "", 0, "tdx verifier: no collateral" },
 		{ "sample", "", "", RATS_TLS_CONF_FLAGS_SERVER,
 		  "sample attester: no signing key" },
 		{ "", "", "", RATS_TLS_CONF_FLAGS_SERVER, "no TEE detected" },
@@ -497,6 +553,7 @@ int main(void)
 	    !forge_write_priv(signer, key_path + strlen("sample.key=")))
 		return 1;
 	test_forged();
+	test_intel_evidence();
 	test_library_pairs();
 	test_init_errors();
 	EVP_PKEY_free(signer);

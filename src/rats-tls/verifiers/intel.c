@@ -1,0 +1,255 @@
+/* verifiers/intel.c - the `sgx_ecdsa` and `tdx_ecdsa` (alias `tdx`)
+ * verifiers: Intel quotes checked by src/intel to the pinned Intel SGX Root
+ * CA, with collateral for the TCB status.
+ *
+ * Options (INSTANCE is the name in use; `tdx` also reads tdx_ecdsa.*):
+ *   INSTANCE.collateral=DIR      Intel collateral: DIR itself, or DIR/<fmspc>/
+ *                                for a verifier that serves many platforms
+ *   INSTANCE.allow_no_collateral=1
+ *                                verify signatures and chain only; claims say
+ *                                tcb_status "NotEvaluated"
+ *   INSTANCE.at=TIME             verify as of TIME (RFC 3339 UTC); default now
+ *   INSTANCE.root=PEM            pin another root (tests); default Intel's
+ * Without collateral or the explicit allowance, init fails: rats-tls accepted
+ * quotes without a TCB status silently, we do not. */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <openssl/pem.h>
+#include "codec.h"
+#include "internal.h"
+#include "quote_verify.h"
+#include "timefmt.h"
+
+struct intel_verifier {
+	const char *name;
+	uint32_t tee; /* QUOTE_TEE_SGX or QUOTE_TEE_TDX */
+	char collateral[PATH_MAX];
+	bool allow_no_collateral;
+	time_t at; /* 0: now */
+	X509 *root;
+};
+
+static const char *opt(const struct rats_opts *o, const char *name,
+		       const char *key)
+{
+	const char *v = rats_opt(o, name, key);
+
+	return v || strcmp(name, "tdx") != 0 ? v : rats_opt(o, "tdx_ecdsa", key);
+}
+
+static void intel_cleanup(void *state)
+{
+	struct intel_verifier *s = state;
+
+	if (s)
+		X509_free(s->root);
+	free(s);
+}
+
+static bool intel_configure(struct intel_verifier *s,
+			    const struct rats_opts *opts, struct eaa_err *err);
+
+static bool intel_init(const struct rats_opts *opts, const char *name,
+		       uint32_t tee, void **state, struct eaa_err *err)
+{
+	struct intel_verifier *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	s->name = name;
+	s->tee = tee;
+	if (!intel_configure(s, opts, err)) {
+		intel_cleanup(s);
+		return false;
+	}
+	*state = s;
+	return true;
+}
+
+static bool intel_configure(struct intel_verifier *s,
+			    const struct rats_opts *opts, struct eaa_err *err)
+{
+	const char *name = s->name;
+	const char *col = opt(opts, name, "collateral");
+	const char *allow = opt(opts, name, "allow_no_collateral");
+	const char *at = opt(opts, name, "at");
+	const char *root = opt(opts, name, "root");
+
+	s->allow_no_collateral = allow && strcmp(allow, "1") == 0;
+	if (allow && !s->allow_no_collateral && strcmp(allow, "0") != 0)
+		return eaa_fail(err, EAA_E_CONFIG, "%s.allow_no_collateral: want "
+				"0 or 1", name);
+	if (!col && !s->allow_no_collateral)
+		return eaa_fail(err, EAA_E_CONFIG, "%s verifier: no collateral: "
+				"set %s.collateral=DIR, or accept quotes without "
+				"a TCB status with %s.allow_no_collateral=1",
+				name, name, name);
+	if (col && (size_t)snprintf(s->collateral, sizeof(s->collateral), "%s",
+				    col) >= sizeof(s->collateral))
+		return eaa_fail(err, EAA_E_CONFIG, "%s.collateral: path too long",
+				name);
+	if (at && !time_parse_utc(at, &s->at))
+		return eaa_fail(err, EAA_E_CONFIG, "%s.at: \"%s\" is not a UTC "
+				"time like 2025-11-01T00:00:00Z", name, at);
+	if (root) {
+		BIO *b = BIO_new_file(root, "r");
+
+		s->root = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+		BIO_free(b);
+		if (!s->root)
+			return eaa_fail(err, EAA_E_CONFIG, "%s.root: %s is not a "
+					"PEM certificate", name, root);
+	}
+	return true;
+}
+
+/* DIR itself when it holds a TCB info, else DIR/<fmspc>. */
+static bool collateral_dir(const struct intel_verifier *s,
+			   const struct quote *q, char *out, size_t len,
+			   struct eaa_err *err)
+{
+	STACK_OF(X509) *chain = NULL;
+	struct pck_ext ext;
+	struct stat st;
+	char probe[PATH_MAX + 32], *fmspc;
+
+	snprintf(probe, sizeof(probe), "%s/tcb-info.json", s->collateral);
+	if (stat(probe, &st) == 0) {
+		snprintf(out, len, "%s", s->collateral);
+		return true;
+	}
+	/* The FMSPC comes from the (not yet verified) PCK certificate; it only
+	 * picks a directory, and everything is then checked against it. */
+	if (!pem_certs_parse(q->pck_chain, &chain, "PCK chain", err))
+		return false;
+	if (!pck_ext_parse(sk_X509_value(chain, 0), &ext, err)) {
+		sk_X509_pop_free(chain, X509_free);
+		return false;
+	}
+	sk_X509_pop_free(chain, X509_free);
+	if (!(fmspc = hex_encode(ext.fmspc, 6)))
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	snprintf(out, len, "%s/%s", s->collateral, fmspc);
+	free(fmspc);
+	return true;
+}
+
+static bool intel_verify(void *state, const struct rats_evidence *ev,
+			 struct rats_verified *out, struct eaa_err *err)
+{
+	struct intel_verifier *s = state;
+	struct quote_verify_opts o = { .root = s->root,
+				       .allow_no_collateral =
+					       s->allow_no_collateral };
+	struct collateral col;
+	struct quote_result res;
+	struct quote q;
+	char dir[PATH_MAX + 16];
+	bool have_col = false, ok;
+
+	o.at = s->at ? s->at : time(NULL);
+	if (!quote_parse(ev->quote.p, ev->quote.n, &q, err))
+		return false;
+	if (q.tee_type != s->tee)
+		return eaa_fail(err, EAA_E_TEE_MISMATCH, "%s verifier: evidence "
+				"is a %s quote", s->name, quote_tee_name(&q));
+	if (s->collateral[0]) {
+		X509 *root = s->root ? s->root : intel_root_ca();
+
+		ok = collateral_dir(s, &q, dir, sizeof(dir), err) &&
+		     collateral_load_dir(dir, root, o.at, &col, err);
+		if (root != s->root)
+			X509_free(root);
+		if (!ok)
+			return false;
+		have_col = true;
+		o.col = &col;
+	}
+	ok = quote_verify(&q, &o, &res, err);
+	if (ok) {
+		memcpy(out->user_data, q.body_type == QUOTE_BODY_SGX ?
+		       q.sgx.report_data : q.tdx.report_data, 64);
+		out->user_data_len = 64;
+		out->claims = quote_claims(&q, &res);
+		tcb_result_free(&res.tcb);
+		if (!out->claims)
+			ok = eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	}
+	if (have_col)
+		collateral_free(&col);
+	return ok;
+}
+
+static bool sgx_init(const struct rats_opts *o, void **state,
+		     struct eaa_err *err)
+{
+	return intel_init(o, "sgx_ecdsa", QUOTE_TEE_SGX, state, err);
+}
+
+static bool tdx_init(const struct rats_opts *o, void **state,
+		     struct eaa_err *err)
+{
+	return intel_init(o, "tdx_ecdsa", QUOTE_TEE_TDX, state, err);
+}
+
+static bool tdx_alias_init(const struct rats_opts *o, void **state,
+			   struct eaa_err *err)
+{
+	return intel_init(o, "tdx", QUOTE_TEE_TDX, state, err);
+}
+
+/* SGX quotes are v3, or v5 with TEE type 0; TDX quotes have type 0x81. */
+static uint32_t quote_tee(const struct rats_evidence *ev)
+{
+	struct rd r = ev->quote;
+	uint16_t version;
+	uint32_t tee = QUOTE_TEE_SGX;
+
+	if (rd_u16le(&r, &version) && version != 3 && rd_skip(&r, 2))
+		rd_u32le(&r, &tee);
+	return tee;
+}
+
+static bool sgx_accepts(const struct rats_evidence *ev)
+{
+	return quote_tee(ev) == QUOTE_TEE_SGX;
+}
+
+static bool tdx_accepts(const struct rats_evidence *ev)
+{
+	return quote_tee(ev) == QUOTE_TEE_TDX;
+}
+
+static const uint64_t intel_tags[] = { TAG_INTEL_QUOTE };
+
+const struct rats_verifier rats_verifier_sgx_ecdsa = {
+	.name = "sgx_ecdsa",
+	.tags = intel_tags,
+	.ntags = 1,
+	.init = sgx_init,
+	.verify = intel_verify,
+	.cleanup = intel_cleanup,
+	.accepts = sgx_accepts,
+};
+
+const struct rats_verifier rats_verifier_tdx_ecdsa = {
+	.name = "tdx_ecdsa",
+	.tags = intel_tags,
+	.ntags = 1,
+	.init = tdx_init,
+	.verify = intel_verify,
+	.cleanup = intel_cleanup,
+	.accepts = tdx_accepts,
+};
+
+const struct rats_verifier rats_verifier_tdx = {
+	.name = "tdx",
+	.tags = intel_tags,
+	.ntags = 1,
+	.init = tdx_alias_init,
+	.verify = intel_verify,
+	.cleanup = intel_cleanup,
+	.accepts = tdx_accepts,
+};
