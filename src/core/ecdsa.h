@@ -9,7 +9,8 @@
 #include <openssl/evp.h>
 
 /* A public key from big-endian x || y (2 * coord_len bytes) on the named
- * curve ("P-256", "P-384"); NULL if the point is not on the curve. */
+ * curve ("P-256" with 32-byte or "P-384" with 48-byte coordinates); NULL
+ * for another curve or size, or a point not on the curve. */
 EVP_PKEY *ecdsa_pubkey_xy(const char *curve, const uint8_t *xy,
 			  size_t coord_len);
 

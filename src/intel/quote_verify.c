@@ -1,5 +1,7 @@
 /* quote_verify.c - check an Intel quote step by step (see quote_verify.h)
  * and turn it into claims. */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
@@ -34,13 +36,14 @@ static bool qe_binding(const struct quote *q, struct eaa_err *err)
 	return true;
 }
 
-static bool signatures(const struct quote *q, X509 *pck, struct eaa_err *err)
+static bool signatures(const struct quote *q, EVP_PKEY *pck,
+		       struct eaa_err *err)
 {
 	EVP_PKEY *att;
 	bool ok;
 
 	/* Step 3: the QE report, signed by the platform's PCK key. */
-	if (!ecdsa_verify_rs(X509_get0_pubkey(pck), EVP_sha256(),
+	if (!ecdsa_verify_rs(pck, EVP_sha256(),
 			     q->qe_report_raw.p, q->qe_report_raw.n,
 			     q->qe_report_sig, q->qe_report_sig + 32, 32))
 		return eaa_fail(err, EAA_E_SIGNATURE, "QE report signature "
@@ -63,12 +66,162 @@ static bool signatures(const struct quote *q, X509 *pck, struct eaa_err *err)
 	return true;
 }
 
+/* ---- PCK chain results, cached ---- */
+
+#define PCK_CACHE_SLOTS 32
+
+struct pck_entry {
+	uint8_t id[32]; /* SHA-256 of the chain's PEM text */
+	time_t from, until;
+	EVP_PKEY *key;
+	struct pck_ext ext;
+};
+
+struct pck_cache {
+	pthread_mutex_t lock;
+	struct pck_entry e[PCK_CACHE_SLOTS];
+	unsigned next;
+};
+
+struct pck_cache *pck_cache_new(void)
+{
+	struct pck_cache *c = calloc(1, sizeof(*c));
+
+	if (c && pthread_mutex_init(&c->lock, NULL) != 0) {
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+void pck_cache_free(struct pck_cache *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < PCK_CACHE_SLOTS; i++)
+		EVP_PKEY_free(c->e[i].key);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+static bool asn1_time(const ASN1_TIME *a, time_t *t)
+{
+	struct tm tm;
+
+	if (!a || ASN1_TIME_to_tm(a, &tm) != 1)
+		return false;
+	*t = timegm(&tm);
+	return *t != (time_t)-1;
+}
+
+/* The window in which every certificate and CRL the check used is valid. */
+static bool validity(STACK_OF(X509) *chain, STACK_OF(X509_CRL) *crls,
+		     X509 *root, time_t *from, time_t *until)
+{
+	time_t a, b;
+
+	*from = 0;
+	*until = (time_t)INT64_MAX;
+	for (int i = 0; i <= sk_X509_num(chain); i++) {
+		X509 *x = i < sk_X509_num(chain) ? sk_X509_value(chain, i) : root;
+
+		if (!asn1_time(X509_get0_notBefore(x), &a) ||
+		    !asn1_time(X509_get0_notAfter(x), &b))
+			return false;
+		*from = a > *from ? a : *from;
+		*until = b < *until ? b : *until;
+	}
+	for (int i = 0; i < sk_X509_CRL_num(crls); i++) {
+		X509_CRL *c = sk_X509_CRL_value(crls, i);
+
+		if (!asn1_time(X509_CRL_get0_lastUpdate(c), &a) ||
+		    !asn1_time(X509_CRL_get0_nextUpdate(c), &b))
+			return false;
+		*from = a > *from ? a : *from;
+		*until = b < *until ? b : *until;
+	}
+	return true;
+}
+
+static bool cache_get(struct pck_cache *c, const uint8_t id[32], time_t at,
+		      EVP_PKEY **key, struct pck_ext *ext)
+{
+	bool hit = false;
+
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < PCK_CACHE_SLOTS && !hit; i++) {
+		struct pck_entry *e = &c->e[i];
+
+		if (e->key && memcmp(e->id, id, 32) == 0 && e->from <= at &&
+		    at < e->until && EVP_PKEY_up_ref(e->key)) {
+			*key = e->key;
+			*ext = e->ext;
+			hit = true;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	return hit;
+}
+
+static void cache_put(struct pck_cache *c, const uint8_t id[32], time_t from,
+		      time_t until, EVP_PKEY *key, const struct pck_ext *ext)
+{
+	struct pck_entry *e;
+
+	if (!EVP_PKEY_up_ref(key))
+		return;
+	pthread_mutex_lock(&c->lock);
+	e = &c->e[c->next++ % PCK_CACHE_SLOTS];
+	EVP_PKEY_free(e->key);
+	memcpy(e->id, id, 32);
+	e->from = from;
+	e->until = until;
+	e->key = key;
+	e->ext = *ext;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Steps 2 and 6: the PCK chain to the root, then the PCK key and its SGX
+ * extension; from the cache when this exact chain passed before and all
+ * it relied on is still valid at `at`. *key is the caller's reference. */
+static bool pck_checked(const struct quote *q, const struct quote_verify_opts *o,
+			X509 *root, time_t at, EVP_PKEY **key,
+			struct pck_ext *ext, struct eaa_err *err)
+{
+	STACK_OF(X509_CRL) *crls = o->col ? o->col->crls : NULL;
+	STACK_OF(X509) *chain = NULL;
+	uint8_t id[32];
+	time_t from, until;
+	bool ok;
+
+	*key = NULL;
+	if (o->cache) {
+		if (!EVP_Digest(q->pck_chain.p, q->pck_chain.n, id, NULL,
+				EVP_sha256(), NULL))
+			return eaa_fail_ssl(err, EAA_E_CRYPTO, "PCK chain");
+		if (cache_get(o->cache, id, at, key, ext))
+			return true;
+	}
+	ok = pem_certs_parse(q->pck_chain, &chain, "PCK chain", err) &&
+	     intel_chain_verify(chain, root, at, crls, "PCK chain", err) &&
+	     pck_ext_parse(sk_X509_value(chain, 0), ext, err);
+	if (ok) {
+		*key = X509_get_pubkey(sk_X509_value(chain, 0));
+		if (!*key)
+			ok = eaa_fail_ssl(err, EAA_E_CRYPTO, "PCK key");
+	}
+	if (ok && o->cache && validity(chain, crls, root, &from, &until))
+		cache_put(o->cache, id, from, until, *key, ext);
+	sk_X509_pop_free(chain, X509_free);
+	return ok;
+}
+
 bool quote_verify(const struct quote *q, const struct quote_verify_opts *o,
 		  struct quote_result *res, struct eaa_err *err)
 {
-	STACK_OF(X509) *chain = NULL;
 	X509 *root = o->root ? o->root : intel_root_ca();
 	time_t at = o->at ? o->at : time(NULL);
+	EVP_PKEY *pck = NULL;
 	bool ok;
 
 	memset(res, 0, sizeof(*res));
@@ -86,15 +239,12 @@ bool quote_verify(const struct quote *q, const struct quote_verify_opts *o,
 			      "is not Intel's");
 		goto out;
 	}
-	ok = pem_certs_parse(q->pck_chain, &chain, "PCK chain", err) &&
-	     intel_chain_verify(chain, root, at, o->col ? o->col->crls : NULL,
-				"PCK chain", err) &&
-	     signatures(q, sk_X509_value(chain, 0), err) &&
-	     pck_ext_parse(sk_X509_value(chain, 0), &res->pck, err);
+	ok = pck_checked(q, o, root, at, &pck, &res->pck, err) &&
+	     signatures(q, pck, err);
 	if (ok && o->col)
 		ok = tcb_evaluate(q, &res->pck, o->col, &res->tcb, err);
 out:
-	sk_X509_pop_free(chain, X509_free);
+	EVP_PKEY_free(pck);
 	if (root != o->root)
 		X509_free(root);
 	return ok;

@@ -3,12 +3,11 @@
  *   1. header: Intel QE vendor id (the parser already checked version,
  *      key type and TEE type);
  *   2. PCK chain to the pinned Intel SGX Root CA, validity at `at`, CRLs
- *      when collateral is given;
+ *      when collateral is given; the PCK certificate's SGX extension;
  *   3. QE report signature with the PCK key;
  *   4. QE report_data == SHA-256(attestation key || QE auth data) || zeros;
  *   5. quote signature over header and body with the attestation key;
- *   6. the PCK certificate's SGX extension;
- *   7. with collateral: TCB level and QE identity (tcb.c). */
+ *   6. with collateral: TCB level and QE identity (tcb.c). */
 #ifndef EAA_INTEL_QUOTE_VERIFY_H
 #define EAA_INTEL_QUOTE_VERIFY_H
 
@@ -20,8 +19,17 @@
 #include "quote.h"
 #include "tcb.h"
 
+/* Results of PCK chain checks, kept while every certificate and CRL they
+ * relied on is valid, so a platform's second quote costs only its own two
+ * signatures. One cache serves one (root, collateral) pair: drop it with
+ * the collateral. Thread-safe. */
+struct pck_cache;
+struct pck_cache *pck_cache_new(void);
+void pck_cache_free(struct pck_cache *c);
+
 struct quote_verify_opts {
 	X509 *root;                    /* pinned; NULL = the compiled-in root */
+	struct pck_cache *cache;       /* optional */
 	time_t at;                     /* verification time; 0 = now */
 	const struct collateral *col;  /* NULL: no TCB status (see below) */
 	bool allow_no_collateral;      /* without it, col == NULL fails */

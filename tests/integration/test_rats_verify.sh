@@ -56,6 +56,12 @@ expect "truncated" "truncated" "$err"
 run 1 --tee tdx --no-collateral --at 2020-01-01T00:00:00Z "$D/tdx_quote_4.dat"
 expect "chain time" "not yet valid" "$err"
 
+# Another root pinned: Intel's chain does not end at it.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+	-subj "/CN=Intel SGX Root CA" -keyout "$tmp/k.pem" -out "$tmp/root.pem" 2>/dev/null
+run 1 --tee tdx --no-collateral --at $at --root "$tmp/root.pem" "$D/tdx_quote_4.dat"
+expect "look-alike root" "is not the pinned Intel SGX Root CA's \(untrusted\)" "$err"
+
 # Usage errors.
 run 2 --tee tdx "$D/tdx_quote_4.dat"
 expect "collateral choice" "exactly one of --collateral" "$err"

@@ -1,9 +1,13 @@
 /* test_core.c - the bounded reader/writer, CBOR, codecs and errors. */
 #include <stdlib.h>
+#include <openssl/ec.h>
 #include "bytes.h"
 #include "cbor_io.h"
 #include "codec.h"
+#include "ecdsa.h"
 #include "err.h"
+#include "json_raw.h"
+#include "timefmt.h"
 #include "log.h"
 #include "../test.h"
 
@@ -177,8 +181,72 @@ static void test_err(void)
 	CHECK(!eaa_log_parse_level("loud", &level));
 }
 
+/* Raw ECDSA: points must be on the curve; signatures verify only as made. */
+static void test_ecdsa(void)
+{
+	EVP_PKEY *k = NULL, *pub;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	uint8_t xy[64], sig[72], r[32] = { 0 }, s[32] = { 0 }, pt[65];
+	const unsigned char *p;
+	size_t n = sizeof(pt), siglen = sizeof(sig);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	ECDSA_SIG *es;
+	const BIGNUM *br, *bs;
+
+	CHECK(ctx && EVP_PKEY_keygen_init(ctx) > 0 &&
+	      EVP_PKEY_CTX_set_group_name(ctx, "P-256") > 0 &&
+	      EVP_PKEY_keygen(ctx, &k) > 0);
+	CHECK(EVP_PKEY_get_octet_string_param(k, "encoded-pub-key", pt,
+					      sizeof(pt), &n) && n == 65);
+	memcpy(xy, pt + 1, 64);
+	CHECK(EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, k) == 1 &&
+	      EVP_DigestSign(md, sig, &siglen, (const uint8_t *)"msg", 3) == 1);
+	p = sig;
+	es = d2i_ECDSA_SIG(NULL, &p, (long)siglen);
+	ECDSA_SIG_get0(es, &br, &bs);
+	BN_bn2binpad(br, r, 32);
+	BN_bn2binpad(bs, s, 32);
+	pub = ecdsa_pubkey_xy("P-256", xy, 32);
+	CHECK(pub && ecdsa_verify_rs(pub, EVP_sha256(), "msg", 3, r, s, 32));
+	CHECK(!ecdsa_verify_rs(pub, EVP_sha256(), "msh", 3, r, s, 32));
+	s[31] ^= 1;
+	CHECK(!ecdsa_verify_rs(pub, EVP_sha256(), "msg", 3, r, s, 32));
+	EVP_PKEY_free(pub);
+	xy[63] ^= 1; /* off the curve */
+	CHECK(ecdsa_pubkey_xy("P-256", xy, 32) == NULL);
+	CHECK(ecdsa_pubkey_xy("P-384", xy, 32) == NULL);
+	CHECK(ecdsa_pubkey_xy("P-521", xy, 32) == NULL);
+	ECDSA_SIG_free(es);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(k);
+}
+
+static void test_time_and_json_span(void)
+{
+	static const char doc[] = " {\"a\": [1, {\"x\": \"}\\\"\"}], \"tcbInfo\":"
+				  "{\"k\":\"v,}\"} , \"n\": 5}";
+	struct rd span;
+	time_t t;
+
+	CHECK(time_parse_utc("2023-06-18T08:42:58Z", &t) && t == 1687077778);
+	CHECK(time_parse_utc("2024-02-29T00:00:00.123Z", &t));
+	CHECK(!time_parse_utc("2023-02-29T00:00:00Z", &t));
+	CHECK(!time_parse_utc("2023-06-18T08:42:58+01:00", &t));
+	CHECK(!time_parse_utc("2023-06-18 08:42:58Z", &t));
+	CHECK(!time_parse_utc("2023-13-01T00:00:00Z", &t));
+	CHECK(json_raw_member(doc, strlen(doc), "tcbInfo", &span) &&
+	      span.n == 11 && memcmp(span.p, "{\"k\":\"v,}\"}", 11) == 0);
+	CHECK(json_raw_member(doc, strlen(doc), "n", &span) && span.n == 1);
+	CHECK(!json_raw_member(doc, strlen(doc), "x", &span));
+	CHECK(!json_raw_member("{\"tcbInfo\": {", 13, "tcbInfo", &span));
+	CHECK(!json_raw_member("[1]", 3, "tcbInfo", &span));
+}
+
 int main(void)
 {
+	test_ecdsa();
+	test_time_and_json_span();
 	test_reader();
 	test_writer();
 	test_cbor();

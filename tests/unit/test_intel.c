@@ -101,6 +101,31 @@ static void test_no_collateral(void)
 	free(b.p);
 }
 
+/* A cached chain result is reused only inside its validity, and never
+ * saves the quote's own signatures. */
+static void test_pck_cache(void)
+{
+	struct blob b = load("tdx_quote_4.dat");
+	struct quote_verify_opts o = { .at = utc("2025-01-01T00:00:00Z"),
+				       .allow_no_collateral = true,
+				       .cache = pck_cache_new() };
+	struct quote q;
+	struct quote_result res;
+	struct eaa_err err;
+
+	CHECK(quote_parse(b.p, b.n, &q, &err));
+	CHECK(quote_verify(&q, &o, &res, &err));
+	CHECK(quote_verify(&q, &o, &res, &err)); /* from the cache */
+	o.at = utc("2031-01-01T00:00:00Z");      /* PCK expired in 2030 */
+	CHECK(!quote_verify(&q, &o, &res, &err) && err.code == EAA_E_EXPIRED);
+	o.at = utc("2025-01-01T00:00:00Z");
+	b.p[100] ^= 1;                           /* same chain, edited body */
+	CHECK(quote_parse(b.p, b.n, &q, &err));
+	CHECK(!quote_verify(&q, &o, &res, &err) && err.code == EAA_E_SIGNATURE);
+	pck_cache_free(o.cache);
+	free(b.p);
+}
+
 /* Our claims against trustee's for tdx_quote_4.dat, on every field both
  * have; trustee's names differ for a few. */
 static void test_claims_match_trustee(void)
@@ -448,6 +473,7 @@ int main(void)
 		return 2;
 	test_real_quotes();
 	test_no_collateral();
+	test_pck_cache();
 	test_claims_match_trustee();
 	test_truncation();
 	test_byte_flips();
