@@ -494,6 +494,26 @@ static void test_intel_evidence(void)
 			   EAA_E_TEE_MISMATCH, "is a tdx quote");
 	expect_forged_opts("PCK chain not yet valid", &f, "tdx_ecdsa", early,
 			   EAA_E_EXPIRED, "PCK chain");
+	{
+		char col[1100], fmspc_dir[1100];
+		const char *with_col[] = { col, "tdx_ecdsa.at=2023-06-20T00:00:00Z",
+					   NULL };
+		const char *by_fmspc[] = { fmspc_dir,
+					   "tdx_ecdsa.at=2023-06-20T00:00:00Z",
+					   NULL };
+
+		snprintf(col, sizeof(col),
+			 "tdx_ecdsa.collateral=%s/intel/pcs-50806f000000",
+			 data ? data : "tests/data");
+		snprintf(fmspc_dir, sizeof(fmspc_dir),
+			 "tdx_ecdsa.collateral=%s/intel", data ? data : "tests/data");
+		expect_forged_opts("real TDX quote with collateral", &f,
+				   "tdx_ecdsa", with_col, EAA_E_BINDING,
+				   "report_data");
+		expect_forged_opts("collateral looked up by FMSPC", &f,
+				   "tdx_ecdsa", by_fmspc, EAA_E_IO,
+				   "intel/50806f000000/root-ca-crl");
+	}
 	quote[300] ^= 1;
 	expect_forged_opts("tampered TDX quote", &f, "tdx_ecdsa", tdx_opts,
 			   EAA_E_SIGNATURE, "quote signature");

@@ -29,6 +29,9 @@ struct intel_verifier {
 	bool allow_no_collateral;
 	time_t at; /* 0: now */
 	X509 *root;
+	/* Chain results, only without collateral: with it, each verification
+	 * loads the directory afresh and a cache must not outlive its CRLs. */
+	struct pck_cache *cache;
 };
 
 static const char *opt(const struct rats_opts *o, const char *name,
@@ -43,8 +46,10 @@ static void intel_cleanup(void *state)
 {
 	struct intel_verifier *s = state;
 
-	if (s)
+	if (s) {
 		X509_free(s->root);
+		pck_cache_free(s->cache);
+	}
 	free(s);
 }
 
@@ -101,7 +106,12 @@ static bool intel_configure(struct intel_verifier *s,
 		if (!s->root)
 			return eaa_fail(err, EAA_E_CONFIG, "%s.root: %s is not a "
 					"PEM certificate", name, root);
+	} else if (!(s->root = intel_root_ca())) {
+		return eaa_fail(err, EAA_E_CRYPTO, "%s: cannot load the Intel "
+				"SGX Root CA", name);
 	}
+	if (!col && !(s->cache = pck_cache_new()))
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	return true;
 }
 
@@ -140,7 +150,7 @@ static bool intel_verify(void *state, const struct rats_evidence *ev,
 			 struct rats_verified *out, struct eaa_err *err)
 {
 	struct intel_verifier *s = state;
-	struct quote_verify_opts o = { .root = s->root,
+	struct quote_verify_opts o = { .root = s->root, .cache = s->cache,
 				       .allow_no_collateral =
 					       s->allow_no_collateral };
 	struct collateral col;
@@ -156,13 +166,8 @@ static bool intel_verify(void *state, const struct rats_evidence *ev,
 		return eaa_fail(err, EAA_E_TEE_MISMATCH, "%s verifier: evidence "
 				"is a %s quote", s->name, quote_tee_name(&q));
 	if (s->collateral[0]) {
-		X509 *root = s->root ? s->root : intel_root_ca();
-
-		ok = collateral_dir(s, &q, dir, sizeof(dir), err) &&
-		     collateral_load_dir(dir, root, o.at, &col, err);
-		if (root != s->root)
-			X509_free(root);
-		if (!ok)
+		if (!collateral_dir(s, &q, dir, sizeof(dir), err) ||
+		    !collateral_load_dir(dir, s->root, o.at, &col, err))
 			return false;
 		have_col = true;
 		o.col = &col;
