@@ -41,6 +41,7 @@ install: $(BUILD)/CMakeCache.txt
 
 bench: build
 	$(BUILD)/bin/bench-handshake
+	$(BUILD)/bin/bench-quote
 
 deps:
 	scripts/install-deps.sh
