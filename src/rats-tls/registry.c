@@ -3,7 +3,8 @@
 #include <string.h>
 #include "internal.h"
 
-extern const struct rats_attester rats_attester_null, rats_attester_sample;
+extern const struct rats_attester rats_attester_null, rats_attester_sample,
+	rats_attester_tdx_ecdsa;
 extern const struct rats_verifier rats_verifier_null, rats_verifier_sample,
 	rats_verifier_sgx_ecdsa, rats_verifier_tdx_ecdsa, rats_verifier_tdx;
 extern const struct rats_crypto rats_crypto_openssl;
@@ -11,6 +12,7 @@ extern const struct rats_tls_wrapper rats_tls_wrapper_openssl;
 
 /* Order is detection priority for attesters; hardware TEEs go first. */
 const struct rats_attester *const rats_attesters[] = {
+	&rats_attester_tdx_ecdsa,
 	&rats_attester_null,
 	&rats_attester_sample,
 	NULL,

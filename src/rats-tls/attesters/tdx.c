@@ -1,0 +1,82 @@
+/* attesters/tdx.c - the `tdx_ecdsa` attester: a TDX quote from the kernel's
+ * configfs-tsm interface, its report_data set to what librats-tls binds.
+ *
+ * Options:
+ *   tdx_ecdsa.tsm=PATH   configfs-tsm report directory (default
+ *                        /sys/kernel/config/tsm/report), or an existing
+ *                        report entry to reuse (tests point it at an
+ *                        emulation)
+ * The quote is parsed before it leaves: a TSM that answered with another
+ * TEE's report or other report_data is an error here, not at the peer.
+ * Chosen automatically when /dev/tdx_guest exists. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/crypto.h>
+#include "internal.h"
+#include "quote.h"
+#include "tsm.h"
+
+struct tdx_attester {
+	char *tsm;
+};
+
+static bool tdx_detect(void)
+{
+	return access("/dev/tdx_guest", F_OK) == 0;
+}
+
+static void tdx_cleanup(void *state)
+{
+	struct tdx_attester *s = state;
+
+	if (s)
+		free(s->tsm);
+	free(s);
+}
+
+static bool tdx_init(const struct rats_opts *opts, void **state,
+		     struct eaa_err *err)
+{
+	const char *tsm = rats_opt(opts, "tdx_ecdsa", "tsm");
+	struct tdx_attester *s = calloc(1, sizeof(*s));
+
+	if (!s || !(s->tsm = strdup(tsm ? tsm : TSM_DEFAULT_ROOT))) {
+		free(s);
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	}
+	*state = s;
+	return true;
+}
+
+static bool tdx_collect(void *state, const uint8_t user_data[RATS_USER_DATA_LEN],
+			struct wr *evidence, struct eaa_err *err)
+{
+	struct tdx_attester *s = state;
+	struct quote q;
+	size_t start = evidence->len;
+
+	if (!tsm_report(s->tsm, "tdx_guest", user_data, RATS_USER_DATA_LEN,
+			QUOTE_MAX_LEN, evidence, err))
+		return eaa_err_prefix(err, "tdx_ecdsa attester");
+	if (!quote_parse(evidence->buf + start, evidence->len - start, &q, err))
+		return eaa_err_prefix(err, "tdx_ecdsa attester: the TSM's "
+				      "report");
+	if (q.tee_type != QUOTE_TEE_TDX)
+		return eaa_fail(err, EAA_E_TEE_MISMATCH, "tdx_ecdsa attester: "
+				"the TSM returned a %s quote", quote_tee_name(&q));
+	if (CRYPTO_memcmp(q.tdx.report_data, user_data, 64) != 0)
+		return eaa_fail(err, EAA_E_BINDING, "tdx_ecdsa attester: the "
+				"TSM's quote carries other report_data than we "
+				"wrote");
+	return true;
+}
+
+const struct rats_attester rats_attester_tdx_ecdsa = {
+	.name = "tdx_ecdsa",
+	.tag = TAG_INTEL_QUOTE,
+	.detect = tdx_detect,
+	.init = tdx_init,
+	.collect = tdx_collect,
+	.cleanup = tdx_cleanup,
+};

@@ -1,0 +1,208 @@
+/* test_tdx_attester.c - the tdx_ecdsa attester against an emulated
+ * configfs-tsm report entry: provider and generation files, an inblob, and
+ * an outblob FIFO that a thread answers once the attester opens it (as the
+ * kernel answers a read of outblob), with a real TDX quote. */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "file.h"
+#include "internal.h"
+#include "quote.h"
+#include "test.h"
+
+static char dir[] = "/tmp/eaa-tsm-XXXXXX";
+static char data_dir[512];
+
+struct emu {
+	char entry[256];
+	const uint8_t *blob;
+	size_t len;
+	int generation_after;
+	pthread_t t;
+};
+
+static void put(const char *entry, const char *name, const void *p, size_t n)
+{
+	char path[512];
+	struct eaa_err err;
+
+	snprintf(path, sizeof(path), "%s/%s", entry, name);
+	if (!file_write_atomic(path, p, n, 0600, &err)) {
+		fprintf(stderr, "%s\n", err.msg);
+		exit(2);
+	}
+}
+
+/* Blocks until the attester opens outblob, then answers as the kernel
+ * would: the generation moves on, the report is read to EOF. */
+static void *emu_run(void *arg)
+{
+	struct emu *e = arg;
+	char path[512], gen[16];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/outblob", e->entry);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return NULL;
+	snprintf(gen, sizeof(gen), "%d\n", e->generation_after);
+	put(e->entry, "generation", gen, strlen(gen));
+	if (write(fd, e->blob, e->len) != (ssize_t)e->len)
+		fprintf(stderr, "emulator: short write\n");
+	close(fd);
+	return NULL;
+}
+
+static void emu_start(struct emu *e, const char *name, const char *provider,
+		      bool answer)
+{
+	char path[512];
+
+	snprintf(e->entry, sizeof(e->entry), "%s/%s", dir, name);
+	if (mkdir(e->entry, 0700) != 0)
+		exit(2);
+	put(e->entry, "provider", provider, strlen(provider));
+	put(e->entry, "generation", "0\n", 2);
+	put(e->entry, "inblob", "", 0);
+	snprintf(path, sizeof(path), "%s/outblob", e->entry);
+	if (mkfifo(path, 0600) != 0)
+		exit(2);
+	if (answer)
+		pthread_create(&e->t, NULL, emu_run, e);
+}
+
+/* Run the attester on entry with user_data; returns its verdict. */
+static bool collect(const char *entry, const uint8_t user_data[64],
+		    struct wr *out, struct eaa_err *err)
+{
+	const struct rats_attester *a = rats_attester_find("tdx_ecdsa");
+	char opt[600];
+	char *kv[] = { opt };
+	struct rats_opts opts = { kv, 1 };
+	void *state = NULL;
+	bool ok;
+
+	snprintf(opt, sizeof(opt), "tdx_ecdsa.tsm=%s", entry);
+	ok = a && a->init(&opts, &state, err) &&
+	     a->collect(state, user_data, out, err);
+	if (a && state)
+		a->cleanup(state);
+	return ok;
+}
+
+static uint8_t *load(const char *name, size_t *n)
+{
+	char path[1024];
+	uint8_t *p;
+	struct eaa_err err;
+
+	snprintf(path, sizeof(path), "%s/intel/%s", data_dir, name);
+	if (!file_read(path, 1 << 20, &p, n, &err))
+		exit(2);
+	return p;
+}
+
+int main(void)
+{
+	const char *d = getenv("EAA_TESTDATA");
+	size_t n, sn;
+	uint8_t *quote, *sgx;
+	struct quote q;
+	struct eaa_err err = { 0 };
+	struct wr out;
+	uint8_t want[64], other[64] = { 1 };
+
+	snprintf(data_dir, sizeof(data_dir), "%s", d ? d : "tests/data");
+	if (!mkdtemp(dir))
+		return 2;
+	quote = load("tdx_quote_4.dat", &n);
+	sgx = load("occlum_quote.dat", &sn);
+	if (!quote_parse(quote, n, &q, &err))
+		return 2;
+	memcpy(want, q.tdx.report_data, 64);
+
+	/* The report answers our inblob: the quote comes back whole. */
+	{
+		struct emu e = { .blob = quote, .len = n, .generation_after = 1 };
+		char path[600];
+		uint8_t *in;
+		size_t inlen;
+
+		emu_start(&e, "good", "tdx_guest\n", true);
+		wr_init(&out);
+		CHECK_MSG(collect(e.entry, want, &out, &err), "%s", err.msg);
+		pthread_join(e.t, NULL);
+		CHECK(out.len == n && memcmp(out.buf, quote, n) == 0);
+		snprintf(path, sizeof(path), "%s/inblob", e.entry);
+		CHECK(file_read(path, 64, &in, &inlen, &err) && inlen == 64 &&
+		      memcmp(in, want, 64) == 0);
+		free(in);
+		wr_free(&out);
+	}
+	/* A quote for other report_data than we wrote. */
+	{
+		struct emu e = { .blob = quote, .len = n, .generation_after = 1 };
+
+		emu_start(&e, "other-data", "tdx_guest\n", true);
+		wr_init(&out);
+		CHECK(!collect(e.entry, other, &out, &err) &&
+		      err.code == EAA_E_BINDING && strstr(err.msg, "report_data"));
+		pthread_join(e.t, NULL);
+		wr_free(&out);
+	}
+	/* Another writer moved the generation on. */
+	{
+		struct emu e = { .blob = quote, .len = n, .generation_after = 2 };
+
+		emu_start(&e, "raced", "tdx_guest\n", true);
+		wr_init(&out);
+		CHECK(!collect(e.entry, want, &out, &err) &&
+		      strstr(err.msg, "another process wrote inblob"));
+		pthread_join(e.t, NULL);
+		wr_free(&out);
+	}
+	/* An SGX quote, and bytes that are no quote at all. */
+	{
+		struct emu e = { .blob = sgx, .len = sn, .generation_after = 1 };
+		static const uint8_t junk[100] = { 4, 0, 2, 0, 0x81 };
+		struct emu j = { .blob = junk, .len = sizeof(junk),
+				 .generation_after = 1 };
+
+		emu_start(&e, "sgx", "tdx_guest\n", true);
+		wr_init(&out);
+		CHECK(!collect(e.entry, want, &out, &err) &&
+		      err.code == EAA_E_TEE_MISMATCH);
+		pthread_join(e.t, NULL);
+		wr_free(&out);
+		emu_start(&j, "junk", "tdx_guest\n", true);
+		wr_init(&out);
+		CHECK(!collect(j.entry, want, &out, &err) &&
+		      strstr(err.msg, "the TSM's report"));
+		pthread_join(j.t, NULL);
+		wr_free(&out);
+	}
+	/* Another TEE's provider; no configfs at all. */
+	{
+		struct emu e = { 0 };
+
+		emu_start(&e, "snp", "sev_guest\n", false);
+		wr_init(&out);
+		CHECK(!collect(e.entry, want, &out, &err) &&
+		      err.code == EAA_E_TEE_MISMATCH && strstr(err.msg, "sev_guest"));
+		CHECK(!collect("/nonexistent/tsm/report", want, &out, &err) &&
+		      err.code == EAA_E_IO && strstr(err.msg, "configfs-tsm"));
+		wr_free(&out);
+	}
+	free(quote);
+	free(sgx);
+	{
+		char cmd[100];
+
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "could not remove %s\n", dir);
+	}
+	return test_summary();
+}
