@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "file.h"
+#include "forge_intel.h"
 #include "quote_verify.h"
 #include "test.h"
 #include "timefmt.h"
@@ -428,6 +429,63 @@ static void test_collateral(void)
 	}
 }
 
+/* Under a look-alike hierarchy we hold the keys of: with its root pinned
+ * the forged quote passes (the control); revocations then bite. */
+static bool forged_verify(struct forge_intel *f, bool pin_forged,
+			  struct quote_result *res, struct eaa_err *err)
+{
+	struct quote_verify_opts o = { .at = f->at };
+	struct collateral col;
+	struct quote q;
+	bool ok;
+
+	memset(res, 0, sizeof(*res));
+	if (!forge_intel(f, data_dir, tmp_dir)) {
+		fprintf(stderr, "forge_intel failed\n");
+		exit(2);
+	}
+	o.root = pin_forged ? f->root : NULL;
+	ok = collateral_load_dir(tmp_dir, f->root, f->at, &col, err);
+	if (ok) {
+		o.col = &col;
+		ok = quote_parse(f->quote, f->quote_len, &q, err) &&
+		     quote_verify(&q, &o, res, err);
+		collateral_free(&col);
+	}
+	forge_intel_free(f);
+	return ok;
+}
+
+static void test_forged_hierarchy(void)
+{
+	struct forge_intel f = { .at = utc("2023-06-20T00:00:00Z") };
+	struct quote_result res;
+	struct eaa_err err = { 0 };
+
+	CHECK_MSG(forged_verify(&f, true, &res, &err), "control: %s", err.msg);
+	CHECK(res.tcb.status == TCB_UP_TO_DATE);
+	tcb_result_free(&res.tcb);
+
+	/* The same quote with Intel's root pinned: a look-alike root. */
+	CHECK(!forged_verify(&f, false, &res, &err) &&
+	      err.code == EAA_E_UNTRUSTED &&
+	      strstr(err.msg, "not the pinned Intel SGX Root CA"));
+
+	/* The PCK CRL revokes the PCK. */
+	f.revoke_pck = true;
+	CHECK_MSG(!forged_verify(&f, true, &res, &err) &&
+		  err.code == EAA_E_UNTRUSTED && strstr(err.msg, "revoked") &&
+		  strstr(err.msg, "PCK chain"), "%s", err.msg);
+	f.revoke_pck = false;
+
+	/* The root CRL revokes the Platform CA: the collateral's own PCK CRL
+	 * issuer chain fails first. */
+	f.revoke_platform = true;
+	CHECK_MSG(!forged_verify(&f, true, &res, &err) &&
+		  err.code == EAA_E_UNTRUSTED && strstr(err.msg, "revoked") &&
+		  strstr(err.msg, "pck-crl-issuer-chain.pem"), "%s", err.msg);
+}
+
 /* tdx_quote_6.dat against the TCB info and QE identity Intel served for
  * its FMSPC (no issuer chains: matching only). Its PCESVN 11 is below the
  * 13 of every UpToDate level: OutOfDate. */
@@ -479,6 +537,7 @@ int main(void)
 	test_byte_flips();
 	test_collateral();
 	test_tcb_levels();
+	test_forged_hierarchy();
 	for (size_t i = 0; i < sizeof(pcs_files) / sizeof(pcs_files[0]); i++) {
 		char path[1024];
 
