@@ -14,7 +14,9 @@
 #include <openssl/pem.h>
 #include "codec.h"
 #include "file.h"
+#include <limits.h>
 #include "log.h"
+#include "pccs.h"
 #include "quote_verify.h"
 #include "timefmt.h"
 
@@ -26,7 +28,11 @@ static void usage(FILE *f)
 "Usage: %s --tee sgx|tdx [options] FILE\n"
 "Check TEE evidence and print its claims as JSON.\n"
 "  -T, --tee NAME          sgx (SGX ECDSA quote v3) or tdx (TDX quote v4/v5)\n"
-"  -C, --collateral DIR    Intel collateral directory (docs/intel.md)\n"
+"  -C, --collateral DIR    Intel collateral directory, or a directory of them\n"
+"                          by FMSPC (docs/intel.md)\n"
+"      --pccs URL          fetch collateral from this PCCS into the\n"
+"                          --collateral cache when it is missing or stale\n"
+"      --pccs-insecure     do not check the PCCS's TLS certificate\n"
 "      --no-collateral     verify signatures and chain only; the claims then\n"
 "                          say tcb_status \"NotEvaluated\"\n"
 "      --at TIME           verify as of TIME (2025-11-01T00:00:00Z); default now\n"
@@ -37,14 +43,15 @@ static void usage(FILE *f)
 }
 
 struct opts {
-	const char *tee, *collateral, *root, *report_data, *file;
-	bool no_collateral;
+	const char *tee, *collateral, *root, *report_data, *file, *pccs;
+	bool no_collateral, pccs_insecure;
 	time_t at;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
 {
-	enum { OPT_NO_COL = 256, OPT_AT, OPT_RD, OPT_ROOT };
+	enum { OPT_NO_COL = 256, OPT_AT, OPT_RD, OPT_ROOT, OPT_PCCS,
+	       OPT_PCCS_INSECURE };
 	static const struct option longs[] = {
 		{ "tee", required_argument, NULL, 'T' },
 		{ "collateral", required_argument, NULL, 'C' },
@@ -52,6 +59,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "report-data", required_argument, NULL, OPT_RD },
 		{ "root", required_argument, NULL, OPT_ROOT },
+		{ "pccs", required_argument, NULL, OPT_PCCS },
+		{ "pccs-insecure", no_argument, NULL, OPT_PCCS_INSECURE },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "loglevel", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -67,6 +76,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		case OPT_NO_COL: o->no_collateral = true; break;
 		case OPT_RD: o->report_data = optarg; break;
 		case OPT_ROOT: o->root = optarg; break;
+		case OPT_PCCS: o->pccs = optarg; break;
+		case OPT_PCCS_INSECURE: o->pccs_insecure = true; break;
 		case OPT_AT:
 			if (!time_parse_utc(optarg, &o->at)) {
 				fprintf(stderr, "%s: --at: \"%s\" is not a UTC "
@@ -100,6 +111,11 @@ static int parse(int argc, char **argv, struct opts *o)
 	if (!o->collateral == !o->no_collateral) {
 		fprintf(stderr, "%s: give exactly one of --collateral DIR and "
 			"--no-collateral\n", prog);
+		return 2;
+	}
+	if (o->pccs && !o->collateral) {
+		fprintf(stderr, "%s: --pccs needs --collateral DIR for its "
+			"cache\n", prog);
 		return 2;
 	}
 	o->file = argv[optind];
@@ -168,8 +184,15 @@ int main(int argc, char **argv)
 	if (ok && o.collateral) {
 		X509 *root = vo.root ? vo.root : intel_root_ca();
 
-		ok = have_col = collateral_load_dir(o.collateral, root, vo.at,
-						    &col, &err);
+		struct pccs p = { .url = o.pccs, .cache_dir = o.collateral,
+				  .insecure = o.pccs_insecure };
+		char dir[PATH_MAX + 16];
+
+		ok = have_col = collateral_for_quote(&q, o.collateral,
+						     o.pccs ? &p : NULL, root,
+						     vo.at, dir, sizeof(dir),
+						     &err) &&
+				collateral_load_dir(dir, root, vo.at, &col, &err);
 		vo.col = have_col ? &col : NULL;
 		if (root != vo.root)
 			X509_free(root);

@@ -356,3 +356,16 @@ bool pck_ext_parse(X509 *pck, struct pck_ext *ext, struct eaa_err *err)
 	ERR_clear_error();
 	return ok;
 }
+
+const char *pck_ca_type(X509 *pck)
+{
+	char cn[128] = "";
+
+	X509_NAME_get_text_by_NID(X509_get_issuer_name(pck), NID_commonName, cn,
+				  sizeof(cn));
+	if (strcmp(cn, "Intel SGX PCK Platform CA") == 0)
+		return "platform";
+	if (strcmp(cn, "Intel SGX PCK Processor CA") == 0)
+		return "processor";
+	return NULL;
+}

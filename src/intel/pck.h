@@ -36,6 +36,10 @@ bool intel_chain_verify(STACK_OF(X509) *chain, X509 *root, time_t at,
 
 bool pck_ext_parse(X509 *pck, struct pck_ext *ext, struct eaa_err *err);
 
+/* "platform" or "processor": which Intel CA issued this PCK (its issuer's
+ * common name), as PCS's pckcrl?ca= wants it; NULL for neither. */
+const char *pck_ca_type(X509 *pck);
+
 /* The Intel SGX Root CA compiled into EAA (SHA-256 fingerprint
  * 44:A0:19:6B:...:74:D3); the caller frees it. */
 X509 *intel_root_ca(void);

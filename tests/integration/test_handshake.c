@@ -512,7 +512,7 @@ static void test_intel_evidence(void)
 				   "report_data");
 		expect_forged_opts("collateral looked up by FMSPC", &f,
 				   "tdx_ecdsa", by_fmspc, EAA_E_IO,
-				   "intel/50806f000000/root-ca-crl");
+				   "intel/tdx-50806f000000/root-ca-crl");
 	}
 	quote[300] ^= 1;
 	expect_forged_opts("tampered TDX quote", &f, "tdx_ecdsa", tdx_opts,

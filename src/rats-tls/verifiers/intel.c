@@ -3,11 +3,19 @@
  * CA, with collateral for the TCB status.
  *
  * Options (INSTANCE is the name in use; `tdx` also reads tdx_ecdsa.*):
- *   INSTANCE.collateral=DIR      Intel collateral: DIR itself, or DIR/<fmspc>/
- *                                for a verifier that serves many platforms
+ *   INSTANCE.collateral=DIR      Intel collateral: DIR itself, or
+ *                                DIR/<sgx|tdx>-<fmspc>/ for a verifier that
+ *                                serves many platforms
  *   INSTANCE.allow_no_collateral=1
  *                                verify signatures and chain only; claims say
  *                                tcb_status "NotEvaluated"
+ *   INSTANCE.pccs=URL            fetch collateral from this PCCS (or Intel PCS)
+ *                                into INSTANCE.collateral, which is then a
+ *                                cache of per-FMSPC sets (default
+ *                                /var/cache/eaa/intel)
+ *   INSTANCE.pccs_ca=PEM, INSTANCE.pccs_insecure=1
+ *                                TLS trust for the PCCS (the collateral is
+ *                                signed and checked either way)
  *   INSTANCE.at=TIME             verify as of TIME (RFC 3339 UTC); default now
  *   INSTANCE.root=PEM            pin another root (tests); default Intel's
  * Without collateral or the explicit allowance, init fails: rats-tls accepted
@@ -15,10 +23,10 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <openssl/pem.h>
 #include "codec.h"
 #include "internal.h"
+#include "pccs.h"
 #include "quote_verify.h"
 #include "timefmt.h"
 
@@ -26,6 +34,8 @@ struct intel_verifier {
 	const char *name;
 	uint32_t tee; /* QUOTE_TEE_SGX or QUOTE_TEE_TDX */
 	char collateral[PATH_MAX];
+	char *pccs_url, *pccs_ca;
+	bool pccs_insecure;
 	bool allow_no_collateral;
 	time_t at; /* 0: now */
 	X509 *root;
@@ -47,6 +57,8 @@ static void intel_cleanup(void *state)
 	struct intel_verifier *s = state;
 
 	if (s) {
+		free(s->pccs_url);
+		free(s->pccs_ca);
 		X509_free(s->root);
 		pck_cache_free(s->cache);
 	}
@@ -81,7 +93,18 @@ static bool intel_configure(struct intel_verifier *s,
 	const char *allow = opt(opts, name, "allow_no_collateral");
 	const char *at = opt(opts, name, "at");
 	const char *root = opt(opts, name, "root");
+	const char *pccs = opt(opts, name, "pccs");
+	const char *pccs_ca = opt(opts, name, "pccs_ca");
+	const char *insecure = opt(opts, name, "pccs_insecure");
 
+	if (pccs) {
+		if (!(s->pccs_url = strdup(pccs)) ||
+		    (pccs_ca && !(s->pccs_ca = strdup(pccs_ca))))
+			return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		s->pccs_insecure = insecure && strcmp(insecure, "1") == 0;
+		if (!col)
+			col = "/var/cache/eaa/intel";
+	}
 	s->allow_no_collateral = allow && strcmp(allow, "1") == 0;
 	if (allow && !s->allow_no_collateral && strcmp(allow, "0") != 0)
 		return eaa_fail(err, EAA_E_CONFIG, "%s.allow_no_collateral: want "
@@ -115,37 +138,6 @@ static bool intel_configure(struct intel_verifier *s,
 	return true;
 }
 
-/* DIR itself when it holds a TCB info, else DIR/<fmspc>. */
-static bool collateral_dir(const struct intel_verifier *s,
-			   const struct quote *q, char *out, size_t len,
-			   struct eaa_err *err)
-{
-	STACK_OF(X509) *chain = NULL;
-	struct pck_ext ext;
-	struct stat st;
-	char probe[PATH_MAX + 32], *fmspc;
-
-	snprintf(probe, sizeof(probe), "%s/tcb-info.json", s->collateral);
-	if (stat(probe, &st) == 0) {
-		snprintf(out, len, "%s", s->collateral);
-		return true;
-	}
-	/* The FMSPC comes from the (not yet verified) PCK certificate; it only
-	 * picks a directory, and everything is then checked against it. */
-	if (!pem_certs_parse(q->pck_chain, &chain, "PCK chain", err))
-		return false;
-	if (!pck_ext_parse(sk_X509_value(chain, 0), &ext, err)) {
-		sk_X509_pop_free(chain, X509_free);
-		return false;
-	}
-	sk_X509_pop_free(chain, X509_free);
-	if (!(fmspc = hex_encode(ext.fmspc, 6)))
-		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
-	snprintf(out, len, "%s/%s", s->collateral, fmspc);
-	free(fmspc);
-	return true;
-}
-
 static bool intel_verify(void *state, const struct rats_evidence *ev,
 			 struct rats_verified *out, struct eaa_err *err)
 {
@@ -166,7 +158,13 @@ static bool intel_verify(void *state, const struct rats_evidence *ev,
 		return eaa_fail(err, EAA_E_TEE_MISMATCH, "%s verifier: evidence "
 				"is a %s quote", s->name, quote_tee_name(&q));
 	if (s->collateral[0]) {
-		if (!collateral_dir(s, &q, dir, sizeof(dir), err) ||
+		struct pccs p = { .url = s->pccs_url, .cache_dir = s->collateral,
+				  .ca_file = s->pccs_ca,
+				  .insecure = s->pccs_insecure };
+
+		if (!collateral_for_quote(&q, s->collateral,
+					  s->pccs_url ? &p : NULL, s->root, o.at,
+					  dir, sizeof(dir), err) ||
 		    !collateral_load_dir(dir, s->root, o.at, &col, err))
 			return false;
 		have_col = true;
