@@ -10,6 +10,7 @@
 #include "file.h"
 #include "internal.h"
 #include "quote.h"
+#include "tdx_legacy.h"
 #include "test.h"
 
 static char dir[] = "/tmp/eaa-tsm-XXXXXX";
@@ -104,6 +105,73 @@ static uint8_t *load(const char *name, size_t *n)
 	return p;
 }
 
+/* The legacy ioctl path's messages: our request as the QGS expects it,
+ * and the host's answer parsed strictly. */
+static void test_legacy_messages(const uint8_t *quote, size_t n)
+{
+	static uint8_t blob[TDX_QUOTE_BLOB_LEN];
+	uint8_t report[TDX_REPORT_LEN];
+	struct rd r, got;
+	struct wr w;
+	struct eaa_err err;
+	uint64_t u64;
+	uint32_t u32;
+
+	memset(report, 0xab, sizeof(report));
+	tdx_qgs_request(report, blob);
+	r = rd_init(blob, sizeof(blob));
+	CHECK(rd_u64le(&r, &u64) && u64 == 1);          /* version */
+	CHECK(rd_u64le(&r, &u64) && u64 == 0);          /* status */
+	CHECK(rd_u32le(&r, &u32) && u32 == 4 + 1048);   /* in_len */
+	CHECK(rd_u32le(&r, &u32) && u32 == 0);          /* out_len */
+	CHECK(rd_u32be(&r, &u32) && u32 == 1048);       /* framing, BE */
+	CHECK(rd_u32le(&r, &u32) && u32 == 1);          /* major 1, minor 0 */
+	CHECK(rd_u32le(&r, &u32) && u32 == 0);          /* GET_QUOTE_REQ */
+	CHECK(rd_u32le(&r, &u32) && u32 == 1048);       /* size */
+	CHECK(rd_skip(&r, 4) && rd_u32le(&r, &u32) && u32 == 1024 &&
+	      rd_u32le(&r, &u32) && u32 == 0 && rd_left(&r) >= 1024 &&
+	      memcmp(r.p, report, 1024) == 0);
+
+	/* A host answer carrying the real quote. */
+	for (int v = 0; v < 6; v++) {
+		uint32_t msg = 16 + 8 + (uint32_t)n;
+
+		wr_init_fixed(&w, blob, sizeof(blob));
+		wr_u64le(&w, 1);
+		wr_u64le(&w, v == 1 ? 0x8000000000000001ULL : 0);
+		wr_u32le(&w, 0);
+		wr_u32le(&w, 4 + msg + (v == 2 ? 1 : 0));
+		wr_u32be(&w, msg);
+		wr_u16le(&w, 1);
+		wr_u16le(&w, 0);
+		wr_u32le(&w, v == 3 ? 0 : 1);           /* response type */
+		wr_u32le(&w, msg);
+		wr_u32le(&w, v == 4 ? 0x12 : 0);        /* error code */
+		wr_u32le(&w, 0);
+		wr_u32le(&w, (uint32_t)n + (v == 5 ? 1 : 0));
+		wr_bytes(&w, quote, n);
+		switch (v) {
+		case 0:
+			CHECK(tdx_qgs_response(blob, sizeof(blob), &got, &err) &&
+			      got.n == n && memcmp(got.p, quote, n) == 0);
+			break;
+		case 1:
+			CHECK(!tdx_qgs_response(blob, sizeof(blob), &got, &err) &&
+			      strstr(err.msg, "unavailable"));
+			break;
+		case 4:
+			CHECK(!tdx_qgs_response(blob, sizeof(blob), &got, &err) &&
+			      strstr(err.msg, "error code 0x12"));
+			break;
+		default: /* out_len, type, quote size disagree */
+			CHECK(!tdx_qgs_response(blob, sizeof(blob), &got, &err) &&
+			      err.code == EAA_E_FORMAT);
+		}
+	}
+	for (size_t cut = 0; cut < 24; cut++)
+		CHECK(!tdx_qgs_response(blob, cut, &got, &err));
+}
+
 int main(void)
 {
 	const char *d = getenv("EAA_TESTDATA");
@@ -122,6 +190,7 @@ int main(void)
 	if (!quote_parse(quote, n, &q, &err))
 		return 2;
 	memcpy(want, q.tdx.report_data, 64);
+	test_legacy_messages(quote, n);
 
 	/* The report answers our inblob: the quote comes back whole. */
 	{

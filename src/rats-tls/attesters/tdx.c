@@ -1,24 +1,31 @@
 /* attesters/tdx.c - the `tdx_ecdsa` attester: a TDX quote from the kernel's
- * configfs-tsm interface, its report_data set to what librats-tls binds.
+ * configfs-tsm interface, or on kernels without it from the /dev/tdx_guest
+ * quote ioctl, its report_data set to what librats-tls binds.
  *
  * Options:
- *   tdx_ecdsa.tsm=PATH   configfs-tsm report directory (default
- *                        /sys/kernel/config/tsm/report), or an existing
- *                        report entry to reuse (tests point it at an
- *                        emulation)
+ *   tdx_ecdsa.tsm=PATH     configfs-tsm report directory (default
+ *                          /sys/kernel/config/tsm/report), or an existing
+ *                          report entry to reuse (tests point it at an
+ *                          emulation); naming it disables the fallback
+ *   tdx_ecdsa.device=PATH  the legacy device (default /dev/tdx_guest), used
+ *                          when the default configfs-tsm directory is absent
  * The quote is parsed before it leaves: a TSM that answered with another
  * TEE's report or other report_data is an error here, not at the peer.
  * Chosen automatically when /dev/tdx_guest exists. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <openssl/crypto.h>
 #include "internal.h"
 #include "quote.h"
+#include "tdx_legacy.h"
 #include "tsm.h"
 
 struct tdx_attester {
 	char *tsm;
+	char *device;
+	bool tsm_named;
 };
 
 static bool tdx_detect(void)
@@ -30,8 +37,10 @@ static void tdx_cleanup(void *state)
 {
 	struct tdx_attester *s = state;
 
-	if (s)
+	if (s) {
 		free(s->tsm);
+		free(s->device);
+	}
 	free(s);
 }
 
@@ -39,12 +48,15 @@ static bool tdx_init(const struct rats_opts *opts, void **state,
 		     struct eaa_err *err)
 {
 	const char *tsm = rats_opt(opts, "tdx_ecdsa", "tsm");
+	const char *dev = rats_opt(opts, "tdx_ecdsa", "device");
 	struct tdx_attester *s = calloc(1, sizeof(*s));
 
-	if (!s || !(s->tsm = strdup(tsm ? tsm : TSM_DEFAULT_ROOT))) {
-		free(s);
+	if (!s || !(s->tsm = strdup(tsm ? tsm : TSM_DEFAULT_ROOT)) ||
+	    !(s->device = strdup(dev ? dev : "/dev/tdx_guest"))) {
+		tdx_cleanup(s);
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	}
+	s->tsm_named = tsm != NULL;
 	*state = s;
 	return true;
 }
@@ -55,10 +67,16 @@ static bool tdx_collect(void *state, const uint8_t user_data[RATS_USER_DATA_LEN]
 	struct tdx_attester *s = state;
 	struct quote q;
 	size_t start = evidence->len;
+	struct stat st;
 
-	if (!tsm_report(s->tsm, "tdx_guest", user_data, RATS_USER_DATA_LEN,
-			QUOTE_MAX_LEN, evidence, err))
-		return eaa_err_prefix(err, "tdx_ecdsa attester");
+	/* configfs-tsm when present (or named); else the legacy ioctl. */
+	if (s->tsm_named || stat(s->tsm, &st) == 0) {
+		if (!tsm_report(s->tsm, "tdx_guest", user_data,
+				RATS_USER_DATA_LEN, QUOTE_MAX_LEN, evidence, err))
+			return eaa_err_prefix(err, "tdx_ecdsa attester");
+	} else if (!tdx_legacy_quote(s->device, user_data, evidence, err)) {
+		return eaa_err_prefix(err, "tdx_ecdsa attester (no %s)", s->tsm);
+	}
 	if (!quote_parse(evidence->buf + start, evidence->len - start, &q, err))
 		return eaa_err_prefix(err, "tdx_ecdsa attester: the TSM's "
 				      "report");
