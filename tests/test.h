@@ -3,6 +3,7 @@
 #ifndef EAA_TEST_H
 #define EAA_TEST_H
 
+#include <ftw.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,23 @@ static int t_passed, t_failed;
 			fprintf(stderr, "\n");                               \
 		}                                                            \
 	} while (0)
+
+static inline int test_rm_entry(const char *path, const struct stat *st,
+				int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Remove a test's temporary directory tree (depth first, no symlinks
+ * followed). */
+static inline void test_rm_rf(const char *dir)
+{
+	if (nftw(dir, test_rm_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+}
 
 static inline int test_summary(void)
 {

@@ -578,12 +578,6 @@ int main(void)
 	test_init_errors();
 	EVP_PKEY_free(signer);
 	EVP_PKEY_free(other_signer);
-	{
-		char cmd[300];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", dir);
-	}
+	test_rm_rf(dir);
 	return test_summary();
 }

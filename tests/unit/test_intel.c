@@ -174,68 +174,79 @@ static void test_claims_match_trustee(void)
 	free(e.p);
 }
 
-/* Every byte outside the PEM text is signed or framing: flipping any one
- * must be refused. (Flips inside the PEM text hit certificate signatures
- * or PEM syntax; the chain tests cover those.) */
-static void test_byte_flips(void)
+/* Parse each real quote, then hand it to fn with its verification time. */
+static void each_quote(void (*fn)(const char *file, struct blob *b, time_t at,
+				  const struct quote *q))
 {
 	for (size_t i = 0; i < sizeof(quotes) / sizeof(quotes[0]); i++) {
 		struct blob b = load(quotes[i].file);
-		time_t at = utc(quotes[i].at);
 		struct quote q;
-		struct quote_result res;
 		struct eaa_err err;
-		size_t chain_at, chain_end, accepted = 0, first = 0;
 
-		if (!quote_parse(b.p, b.n, &q, &err)) {
+		if (quote_parse(b.p, b.n, &q, &err))
+			fn(quotes[i].file, &b, utc(quotes[i].at), &q);
+		else
 			CHECK_MSG(false, "%s: %s", quotes[i].file, err.msg);
-			continue;
-		}
-		chain_at = (size_t)(q.pck_chain.p - b.p);
-		chain_end = chain_at + q.pck_chain.n;
-		for (size_t off = 0; off < b.n; off++) {
-			if (off >= chain_at && off < chain_end)
-				continue;
-			b.p[off] ^= 0x01;
-			if (check(b.p, b.n, at, &q, &res, &err) &&
-			    accepted++ == 0)
-				first = off;
-			b.p[off] ^= 0x01;
-		}
-		CHECK_MSG(accepted == 0, "%s: %zu flipped bytes accepted, first "
-			  "at offset %zu", quotes[i].file, accepted, first);
 		free(b.p);
 	}
 }
 
+/* Every byte outside the PEM text is signed or framing: flipping any one
+ * must be refused. (Flips inside the PEM text hit certificate signatures
+ * or PEM syntax; the chain tests cover those.) */
+static void flip_each_byte(const char *file, struct blob *b, time_t at,
+			   const struct quote *parsed)
+{
+	size_t chain_at = (size_t)(parsed->pck_chain.p - b->p);
+	size_t chain_end = chain_at + parsed->pck_chain.n;
+	size_t accepted = 0, first = 0;
+	struct quote_result res;
+	struct eaa_err err;
+	struct quote q;
+
+	for (size_t off = 0; off < b->n; off++) {
+		if (off >= chain_at && off < chain_end)
+			continue;
+		b->p[off] ^= 0x01;
+		if (check(b->p, b->n, at, &q, &res, &err) && accepted++ == 0)
+			first = off;
+		b->p[off] ^= 0x01;
+	}
+	CHECK_MSG(accepted == 0, "%s: %zu flipped bytes accepted, first at "
+		  "offset %zu", file, accepted, first);
+}
+
 /* Every truncation is refused without a crash (only zero padding, as in
  * tdx_quote_6.dat, may go). */
+static void cut_at_each_length(const char *file, struct blob *b, time_t at,
+			       const struct quote *parsed)
+{
+	size_t end = b->n - parsed->trailing_zeros, accepted = 0;
+	struct quote_result res;
+	struct eaa_err err;
+	struct quote q;
+
+	for (size_t n = 0; n < end; n++) {
+		/* A fresh copy of exactly n bytes, so ASan sees any read past
+		 * the end. */
+		uint8_t *cut = malloc(n ? n : 1);
+
+		memcpy(cut, b->p, n);
+		if (check(cut, n, at, &q, &res, &err))
+			accepted++;
+		free(cut);
+	}
+	CHECK_MSG(accepted == 0, "%s: %zu truncations accepted", file, accepted);
+}
+
+static void test_byte_flips(void)
+{
+	each_quote(flip_each_byte);
+}
+
 static void test_truncation(void)
 {
-	for (size_t i = 0; i < sizeof(quotes) / sizeof(quotes[0]); i++) {
-		struct blob b = load(quotes[i].file);
-		time_t at = utc(quotes[i].at);
-		struct quote q;
-		struct quote_result res;
-		struct eaa_err err;
-		size_t end, accepted = 0;
-
-		CHECK(quote_parse(b.p, b.n, &q, &err));
-		end = b.n - q.trailing_zeros;
-		for (size_t n = 0; n < end; n++) {
-			/* A fresh copy of exactly n bytes, so ASan sees any
-			 * read past the end. */
-			uint8_t *cut = malloc(n ? n : 1);
-
-			memcpy(cut, b.p, n);
-			if (check(cut, n, at, &q, &res, &err))
-				accepted++;
-			free(cut);
-		}
-		CHECK_MSG(accepted == 0, "%s: %zu truncations accepted",
-			  quotes[i].file, accepted);
-		free(b.p);
-	}
+	each_quote(cut_at_each_length);
 	/* Trailing bytes that are not zero padding are refused. */
 	{
 		struct blob b = load("tdx_quote_6.dat");
@@ -538,12 +549,6 @@ int main(void)
 	test_collateral();
 	test_tcb_levels();
 	test_forged_hierarchy();
-	for (size_t i = 0; i < sizeof(pcs_files) / sizeof(pcs_files[0]); i++) {
-		char path[1024];
-
-		snprintf(path, sizeof(path), "%s/%s", tmp_dir, pcs_files[i]);
-		unlink(path);
-	}
-	rmdir(tmp_dir);
+	test_rm_rf(tmp_dir);
 	return test_summary();
 }

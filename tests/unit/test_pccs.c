@@ -231,12 +231,6 @@ int main(void)
 	pthread_join(t, NULL);
 	close(lfd);
 	X509_free(root);
-	{
-		char cmd[100];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", tmp);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", tmp);
-	}
+	test_rm_rf(tmp);
 	return test_summary();
 }

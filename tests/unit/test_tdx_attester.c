@@ -266,12 +266,6 @@ int main(void)
 	}
 	free(quote);
 	free(sgx);
-	{
-		char cmd[100];
-
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", dir);
-	}
+	test_rm_rf(dir);
 	return test_summary();
 }
