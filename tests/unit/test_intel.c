@@ -489,6 +489,24 @@ static void test_forged_hierarchy(void)
 		  strstr(err.msg, "PCK chain"), "%s", err.msg);
 	f.revoke_pck = false;
 
+	/* Look-alike collateral with Intel's root pinned: with the real root
+	 * CRL in place, its issuer chains end at the wrong root. */
+	{
+		struct collateral col;
+		X509 *intel = intel_root_ca();
+
+		CHECK(forge_intel(&f, data_dir, tmp_dir));
+		CHECK(!collateral_load_dir(tmp_dir, intel, f.at, &col, &err) &&
+		      err.code == EAA_E_SIGNATURE && strstr(err.msg, "root-ca-crl"));
+		pcs_put("root-ca-crl.der", "pcs-50806f000000/root-ca-crl.der");
+		CHECK_MSG(!collateral_load_dir(tmp_dir, intel, f.at, &col, &err) &&
+			  err.code == EAA_E_UNTRUSTED &&
+			  strstr(err.msg, "not the pinned Intel SGX Root CA"),
+			  "%s", err.msg);
+		forge_intel_free(&f);
+		X509_free(intel);
+	}
+
 	/* The root CRL revokes the Platform CA: the collateral's own PCK CRL
 	 * issuer chain fails first. */
 	f.revoke_platform = true;
