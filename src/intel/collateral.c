@@ -437,7 +437,8 @@ static bool window(time_t issued, time_t next, time_t at, const char *file,
 /* An issuer chain header file, checked to the root (with the root CRL). */
 static bool issuer_chain(const char *dir, const char *name, X509 *root,
 			 time_t at, STACK_OF(X509_CRL) *crls, const char *cn,
-			 STACK_OF(X509) **chain, struct eaa_err *err)
+			 STACK_OF(X509) **chain, struct validity *v,
+			 struct eaa_err *err)
 {
 	uint8_t *pem;
 	size_t n;
@@ -448,6 +449,10 @@ static bool issuer_chain(const char *dir, const char *name, X509 *root,
 	ok = pem_certs_parse(rd_init(pem, n), chain, name, err) &&
 	     intel_chain_verify(*chain, root, at, crls, name, err);
 	free(pem);
+	for (int i = 0; ok && i < sk_X509_num(*chain); i++)
+		if (!validity_add_cert(v, sk_X509_value(*chain, i)))
+			ok = eaa_fail(err, EAA_E_FORMAT, "%s: unreadable validity",
+				      name);
 	if (ok && cn) {
 		/* Only Intel's signing certificate signs collateral: another
 		 * certificate under the same root (a PCK) must not. */
@@ -523,7 +528,7 @@ static bool signed_file(const char *dir, const char *name, const char *chain,
 	bool tcb = strcmp(name, "tcb-info.json") == 0, ok;
 
 	ok = issuer_chain(dir, chain, root, at, crls, "Intel SGX TCB Signing",
-			  &signers, err) &&
+			  &signers, &c->valid, err) &&
 	     read_in(dir, name, &text, &n, err);
 	if (ok) {
 		EVP_PKEY *key = X509_get0_pubkey(sk_X509_value(signers, 0));
@@ -533,11 +538,13 @@ static bool signed_file(const char *dir, const char *name, const char *chain,
 		if (!ok)
 			eaa_err_prefix(err, "%s", name);
 	}
-	if (ok)
-		ok = tcb ? window(c->tcb.issue_date, c->tcb.next_update, at,
-				  name, err) :
-			   window(c->qe.issue_date, c->qe.next_update, at, name,
-				  err);
+	if (ok && tcb) {
+		ok = window(c->tcb.issue_date, c->tcb.next_update, at, name, err);
+		validity_add(&c->valid, c->tcb.issue_date, c->tcb.next_update);
+	} else if (ok) {
+		ok = window(c->qe.issue_date, c->qe.next_update, at, name, err);
+		validity_add(&c->valid, c->qe.issue_date, c->qe.next_update);
+	}
 	free(text);
 	sk_X509_pop_free(signers, X509_free);
 	return ok;
@@ -559,14 +566,14 @@ static bool crl_keep(STACK_OF(X509_CRL) *stack, X509_CRL *crl)
  * checked to the root, then the CRL checked with the CA's key. */
 static bool pck_crl(const char *dir, X509 *root, time_t at,
 		    STACK_OF(X509_CRL) *root_crl, X509_CRL **out,
-		    struct eaa_err *err)
+		    struct validity *v, struct eaa_err *err)
 {
 	STACK_OF(X509) *chain = NULL;
 	X509 *ca;
 	bool ok;
 
 	ok = issuer_chain(dir, "pck-crl-issuer-chain.pem", root, at, root_crl,
-			  NULL, &chain, err);
+			  NULL, &chain, v, err);
 	if (ok) {
 		ca = sk_X509_value(chain, 0);
 		ok = crl_load(dir, "pck-crl.der", X509_get0_pubkey(ca), at, out,
@@ -591,6 +598,7 @@ bool collateral_load_dir(const char *dir, X509 *root, time_t at,
 	bool ok;
 
 	memset(c, 0, sizeof(*c));
+	validity_init(&c->valid);
 	c->crls = sk_X509_CRL_new_null();
 	if (!root_crl || !c->crls) {
 		ok = eaa_fail(err, EAA_E_NOMEM, "collateral: out of memory");
@@ -601,7 +609,7 @@ bool collateral_load_dir(const char *dir, X509 *root, time_t at,
 		      &rcrl, err);
 	if (ok && (!crl_keep(root_crl, rcrl) || !crl_keep(c->crls, rcrl)))
 		ok = eaa_fail(err, EAA_E_NOMEM, "collateral: out of memory");
-	ok = ok && pck_crl(dir, root, at, root_crl, &pcrl, err);
+	ok = ok && pck_crl(dir, root, at, root_crl, &pcrl, &c->valid, err);
 	if (ok && !crl_keep(c->crls, pcrl))
 		ok = eaa_fail(err, EAA_E_NOMEM, "collateral: out of memory");
 	ok = ok && signed_file(dir, "tcb-info.json", "tcb-info-issuer-chain.pem",
@@ -609,6 +617,11 @@ bool collateral_load_dir(const char *dir, X509 *root, time_t at,
 	     signed_file(dir, "qe-identity.json",
 			 "qe-identity-issuer-chain.pem", root, at, root_crl, c,
 			 err);
+	if (ok && (!validity_add_crl(&c->valid, rcrl) ||
+		   !validity_add_crl(&c->valid, pcrl) ||
+		   !validity_add_cert(&c->valid, root)))
+		ok = eaa_fail(err, EAA_E_FORMAT, "collateral: unreadable "
+			      "validity times");
 out:
 	X509_CRL_free(rcrl);
 	X509_CRL_free(pcrl);

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <openssl/x509.h>
 #include "err.h"
+#include "pck.h"
 
 enum tcb_status {
 	TCB_UNKNOWN = 0, /* not evaluated: no collateral */
@@ -83,6 +84,9 @@ struct collateral {
 	struct tcb_info tcb;
 	struct qe_identity qe;
 	STACK_OF(X509_CRL) *crls; /* PCK CRL and root CA CRL */
+	/* When every part (documents, CRLs, issuer chains) is valid: the set
+	 * checks out at any time inside it. */
+	struct validity valid;
 };
 
 /* Load and check a directory laid out as above; `at` is the verification

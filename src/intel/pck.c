@@ -1,4 +1,5 @@
 /* pck.c - Intel certificate chains and the PCK SGX extension (see pck.h). */
+#include <stdint.h>
 #include <string.h>
 #include <openssl/asn1.h>
 #include <openssl/err.h>
@@ -368,4 +369,48 @@ const char *pck_ca_type(X509 *pck)
 	if (strcmp(cn, "Intel SGX PCK Processor CA") == 0)
 		return "processor";
 	return NULL;
+}
+
+void validity_init(struct validity *v)
+{
+	v->from = 0;
+	v->until = (time_t)INT64_MAX;
+}
+
+void validity_add(struct validity *v, time_t from, time_t until)
+{
+	v->from = from > v->from ? from : v->from;
+	v->until = until < v->until ? until : v->until;
+}
+
+static bool asn1_time(const ASN1_TIME *a, time_t *t)
+{
+	struct tm tm;
+
+	if (!a || ASN1_TIME_to_tm(a, &tm) != 1)
+		return false;
+	*t = timegm(&tm);
+	return *t != (time_t)-1;
+}
+
+bool validity_add_cert(struct validity *v, X509 *x)
+{
+	time_t a, b;
+
+	if (!asn1_time(X509_get0_notBefore(x), &a) ||
+	    !asn1_time(X509_get0_notAfter(x), &b))
+		return false;
+	validity_add(v, a, b);
+	return true;
+}
+
+bool validity_add_crl(struct validity *v, X509_CRL *crl)
+{
+	time_t a, b;
+
+	if (!asn1_time(X509_CRL_get0_lastUpdate(crl), &a) ||
+	    !asn1_time(X509_CRL_get0_nextUpdate(crl), &b))
+		return false;
+	validity_add(v, a, b);
+	return true;
 }

@@ -40,6 +40,17 @@ bool pck_ext_parse(X509 *pck, struct pck_ext *ext, struct eaa_err *err);
  * common name), as PCS's pckcrl?ca= wants it; NULL for neither. */
 const char *pck_ca_type(X509 *pck);
 
+/* The times during which everything a check relied on stays valid; a
+ * result may be reused for any time inside [from, until). */
+struct validity {
+	time_t from, until;
+};
+
+void validity_init(struct validity *v);
+void validity_add(struct validity *v, time_t from, time_t until);
+bool validity_add_cert(struct validity *v, X509 *x);
+bool validity_add_crl(struct validity *v, X509_CRL *crl);
+
 /* The Intel SGX Root CA compiled into EAA (SHA-256 fingerprint
  * 44:A0:19:6B:...:74:D3); the caller frees it. */
 X509 *intel_root_ca(void);

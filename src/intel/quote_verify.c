@@ -104,42 +104,23 @@ void pck_cache_free(struct pck_cache *c)
 	free(c);
 }
 
-static bool asn1_time(const ASN1_TIME *a, time_t *t)
-{
-	struct tm tm;
-
-	if (!a || ASN1_TIME_to_tm(a, &tm) != 1)
-		return false;
-	*t = timegm(&tm);
-	return *t != (time_t)-1;
-}
-
 /* The window in which every certificate and CRL the check used is valid. */
 static bool validity(STACK_OF(X509) *chain, STACK_OF(X509_CRL) *crls,
 		     X509 *root, time_t *from, time_t *until)
 {
-	time_t a, b;
+	struct validity v;
 
-	*from = 0;
-	*until = (time_t)INT64_MAX;
-	for (int i = 0; i <= sk_X509_num(chain); i++) {
-		X509 *x = i < sk_X509_num(chain) ? sk_X509_value(chain, i) : root;
-
-		if (!asn1_time(X509_get0_notBefore(x), &a) ||
-		    !asn1_time(X509_get0_notAfter(x), &b))
+	validity_init(&v);
+	for (int i = 0; i < sk_X509_num(chain); i++)
+		if (!validity_add_cert(&v, sk_X509_value(chain, i)))
 			return false;
-		*from = a > *from ? a : *from;
-		*until = b < *until ? b : *until;
-	}
-	for (int i = 0; i < sk_X509_CRL_num(crls); i++) {
-		X509_CRL *c = sk_X509_CRL_value(crls, i);
-
-		if (!asn1_time(X509_CRL_get0_lastUpdate(c), &a) ||
-		    !asn1_time(X509_CRL_get0_nextUpdate(c), &b))
+	if (!validity_add_cert(&v, root))
+		return false;
+	for (int i = 0; i < sk_X509_CRL_num(crls); i++)
+		if (!validity_add_crl(&v, sk_X509_CRL_value(crls, i)))
 			return false;
-		*from = a > *from ? a : *from;
-		*until = b < *until ? b : *until;
-	}
+	*from = v.from;
+	*until = v.until;
 	return true;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <jansson.h>
+#include "collateral_cache.h"
 #include "file.h"
 #include "forge_intel.h"
 #include "quote_verify.h"
@@ -440,6 +441,50 @@ static void test_collateral(void)
 	}
 }
 
+/* Loaded sets are shared inside their validity window, which is the
+ * intersection of every part's: here 2023-06-18T08:42:58Z (TCB info issued)
+ * to 2023-07-08T07:24:59Z (QE identity's next update). */
+static void test_collateral_cache(void)
+{
+	struct collateral_cache *cc = collateral_cache_new();
+	X509 *root = intel_root_ca();
+	struct collateral_ref *a, *b;
+	struct eaa_err err = { 0 };
+	struct blob q4 = load("tdx_quote_4.dat");
+	struct quote_verify_opts o = { .root = root,
+				       .at = utc("2023-06-20T00:00:00Z") };
+	struct quote_result res;
+	struct quote q;
+
+	pcs_copy();
+	a = collateral_cache_get(cc, tmp_dir, root, o.at, &err);
+	CHECK_MSG(a != NULL, "%s", err.msg);
+	if (!a)
+		goto out;
+	CHECK(collateral_ref_set(a)->valid.from == utc("2023-06-18T08:42:58Z") &&
+	      collateral_ref_set(a)->valid.until == utc("2023-07-08T07:24:59Z"));
+	b = collateral_cache_find(cc, tmp_dir, utc("2023-07-01T00:00:00Z"));
+	CHECK(b == a);
+	CHECK(collateral_cache_find(cc, tmp_dir, utc("2023-07-09T00:00:00Z")) ==
+	      NULL);
+	o.col = collateral_ref_set(a);
+	o.cache = collateral_ref_pck_cache(a);
+	CHECK(quote_parse(q4.p, q4.n, &q, &err) &&
+	      quote_verify(&q, &o, &res, &err) &&
+	      res.tcb.status == TCB_UP_TO_DATE);
+	tcb_result_free(&res.tcb);
+	collateral_cache_put(cc, b);
+	/* Outside the window the set is loaded again, and fails by name. */
+	CHECK(!collateral_cache_get(cc, tmp_dir, root,
+				    utc("2023-07-09T00:00:00Z"), &err) &&
+	      err.code == EAA_E_EXPIRED);
+	collateral_cache_put(cc, a);
+out:
+	collateral_cache_free(cc);
+	X509_free(root);
+	free(q4.p);
+}
+
 /* Under a look-alike hierarchy we hold the keys of: with its root pinned
  * the forged quote passes (the control); revocations then bite. */
 static bool forged_verify(struct forge_intel *f, bool pin_forged,
@@ -567,6 +612,7 @@ int main(void)
 	test_collateral();
 	test_tcb_levels();
 	test_forged_hierarchy();
+	test_collateral_cache();
 	test_rm_rf(tmp_dir);
 	return test_summary();
 }

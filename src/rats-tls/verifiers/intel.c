@@ -25,6 +25,7 @@
 #include <string.h>
 #include <openssl/pem.h>
 #include "codec.h"
+#include "collateral_cache.h"
 #include "internal.h"
 #include "pccs.h"
 #include "quote_verify.h"
@@ -39,9 +40,10 @@ struct intel_verifier {
 	bool allow_no_collateral;
 	time_t at; /* 0: now */
 	X509 *root;
-	/* Chain results, only without collateral: with it, each verification
-	 * loads the directory afresh and a cache must not outlive its CRLs. */
+	/* Chain results without collateral; with it, each loaded set carries
+	 * its own, so no result outlives the CRLs it was checked against. */
 	struct pck_cache *cache;
+	struct collateral_cache *cols;
 };
 
 static const char *opt(const struct rats_opts *o, const char *name,
@@ -61,6 +63,7 @@ static void intel_cleanup(void *state)
 		free(s->pccs_ca);
 		X509_free(s->root);
 		pck_cache_free(s->cache);
+		collateral_cache_free(s->cols);
 	}
 	free(s);
 }
@@ -133,7 +136,7 @@ static bool intel_configure(struct intel_verifier *s,
 		return eaa_fail(err, EAA_E_CRYPTO, "%s: cannot load the Intel "
 				"SGX Root CA", name);
 	}
-	if (!col && !(s->cache = pck_cache_new()))
+	if (!(s->cache = pck_cache_new()) || !(s->cols = collateral_cache_new()))
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	return true;
 }
@@ -145,11 +148,11 @@ static bool intel_verify(void *state, const struct rats_evidence *ev,
 	struct quote_verify_opts o = { .root = s->root, .cache = s->cache,
 				       .allow_no_collateral =
 					       s->allow_no_collateral };
-	struct collateral col;
+	struct collateral_ref *ref = NULL;
 	struct quote_result res;
 	struct quote q;
 	char dir[PATH_MAX + 16];
-	bool have_col = false, ok;
+	bool ok;
 
 	o.at = s->at ? s->at : time(NULL);
 	if (!quote_parse(ev->quote.p, ev->quote.n, &q, err))
@@ -162,13 +165,21 @@ static bool intel_verify(void *state, const struct rats_evidence *ev,
 				  .ca_file = s->pccs_ca,
 				  .insecure = s->pccs_insecure };
 
-		if (!collateral_for_quote(&q, s->collateral,
-					  s->pccs_url ? &p : NULL, s->root, o.at,
-					  dir, sizeof(dir), err) ||
-		    !collateral_load_dir(dir, s->root, o.at, &col, err))
+		/* Loaded sets are shared while valid; the PCCS is asked only
+		 * when the set this quote needs is not. */
+		if (!collateral_for_quote(&q, s->collateral, NULL, s->root, o.at,
+					  dir, sizeof(dir), err))
 			return false;
-		have_col = true;
-		o.col = &col;
+		ref = collateral_cache_find(s->cols, dir, o.at);
+		if (!ref && s->pccs_url &&
+		    !collateral_for_quote(&q, s->collateral, &p, s->root, o.at,
+					  dir, sizeof(dir), err))
+			return false;
+		if (!ref && !(ref = collateral_cache_get(s->cols, dir, s->root,
+							 o.at, err)))
+			return false;
+		o.col = collateral_ref_set(ref);
+		o.cache = collateral_ref_pck_cache(ref);
 	}
 	ok = quote_verify(&q, &o, &res, err);
 	if (ok) {
@@ -180,8 +191,8 @@ static bool intel_verify(void *state, const struct rats_evidence *ev,
 		if (!out->claims)
 			ok = eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	}
-	if (have_col)
-		collateral_free(&col);
+	if (ref)
+		collateral_cache_put(s->cols, ref);
 	return ok;
 }
 
