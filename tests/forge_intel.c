@@ -277,6 +277,24 @@ bool forge_intel(struct forge_intel *f, const char *data_dir,
 		sgx = i >= 0 ? X509_get_ext(sk_X509_value(real, 0), i) : NULL;
 		ok = sgx != NULL;
 	}
+	if (ok && f->arc_from) {
+		/* DER of OID 1.2.840.113741.1.13.1.<arc>, then edit its arc. */
+		static const uint8_t der[] = { 0x06, 0x0a, 0x2a, 0x86, 0x48,
+					       0x86, 0xf8, 0x4d, 0x01, 0x0d,
+					       0x01 };
+		ASN1_OCTET_STRING *d = X509_EXTENSION_get_data(sgx);
+		uint8_t *p = (uint8_t *)ASN1_STRING_get0_data(d);
+		int len = ASN1_STRING_length(d);
+		bool done = false;
+
+		for (int i = 0; !done && i + (int)sizeof(der) < len; i++)
+			if (memcmp(p + i, der, sizeof(der)) == 0 &&
+			    p[i + sizeof(der)] == f->arc_from) {
+				p[i + sizeof(der)] = (uint8_t)f->arc_to;
+				done = true;
+			}
+		ok = done;
+	}
 	f->root = ok ? make_cert("Intel SGX Root CA", NULL, root_k, root_k, 1,
 				 f->at, true, NULL) : NULL;
 	plat = f->root ? make_cert("Intel SGX PCK Platform CA", f->root, root_k,

@@ -16,6 +16,9 @@ struct forge_intel {
 	time_t at;            /* certificates and CRLs valid around this */
 	bool revoke_pck;      /* the PCK CRL lists the PCK */
 	bool revoke_platform; /* the root CRL lists the Platform CA */
+	/* Rename the SGX extension's entry 1.2.840.113741.1.13.1.<arc_from>
+	 * to .<arc_to> in the PCK (0: keep the real extension as is). */
+	int arc_from, arc_to;
 	/* outputs */
 	X509 *root;
 	uint8_t *quote;

@@ -273,17 +273,19 @@ static bool tcb_item(int arc, const ASN1_TYPE *v, void *arg,
 		     struct eaa_err *err)
 {
 	struct pck_ext *e = arg;
-	long x;
+	bool ok = true;
+	long x = 0;
 
-	if (arc >= 1 && arc <= 16 && small_int(v, V_ASN1_INTEGER, 255, &x))
+	if (arc >= 1 && arc <= 16) {
+		ok = small_int(v, V_ASN1_INTEGER, 255, &x);
 		e->comp_svn[arc - 1] = (uint8_t)x;
-	else if (arc == 17 && small_int(v, V_ASN1_INTEGER, 65535, &x))
+	} else if (arc == 17) {
+		ok = small_int(v, V_ASN1_INTEGER, 65535, &x);
 		e->pce_svn = (uint16_t)x;
-	else if (arc == 18 && octets(v, e->cpu_svn, 16))
-		;
-	else if (arc > 18)
-		return true; /* later Intel additions: not ours to judge */
-	else
+	} else if (arc == 18) {
+		ok = octets(v, e->cpu_svn, 16);
+	} /* later arcs: Intel additions, not ours to judge */
+	if (!ok)
 		return eaa_fail(err, EAA_E_FORMAT, SGX_OID ".2.%d: wrong type "
 				"or out of range", arc);
 	return true;

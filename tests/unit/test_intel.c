@@ -552,6 +552,31 @@ static void test_forged_hierarchy(void)
 		X509_free(intel);
 	}
 
+	/* The PCK's SGX extension, each entry checked by name. */
+	{
+		static const struct {
+			int from, to;
+			const char *why;
+		} edits[] = {
+			{ 4, 9, "lacks PPID, TCB, PCE-ID, FMSPC or SGX type" },
+			{ 3, 4, "FMSPC): want 6 octets" },
+			{ 5, 1, "1.2.840.113741.1.13.1.1: appears twice" },
+			{ 1, 3, "PCE-ID): want 2 octets" },
+			{ 2, 5, "SGX type): want ENUMERATED" },
+		};
+
+		for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+			f.arc_from = edits[i].from;
+			f.arc_to = edits[i].to;
+			CHECK_MSG(!forged_verify(&f, true, &res, &err) &&
+				  err.code == EAA_E_FORMAT &&
+				  strstr(err.msg, edits[i].why),
+				  "SGX extension .%d -> .%d: %s", edits[i].from,
+				  edits[i].to, err.msg);
+		}
+		f.arc_from = f.arc_to = 0;
+	}
+
 	/* The root CRL revokes the Platform CA: the collateral's own PCK CRL
 	 * issuer chain fails first. */
 	f.revoke_platform = true;
