@@ -157,9 +157,31 @@ static bool write_crl(const char *dir, const char *name, X509_CRL *crl)
 }
 
 /* {"<member>":<the real document's span>,"signature":"<ours>"} */
-static bool resign(const char *data_dir, const char *name, const char *member,
-		   EVP_PKEY *key, const char *col_dir)
+/* Every `from` in span replaced by `to`, into w. */
+static bool edit_span(struct rd span, const char *from, const char *to,
+		      struct wr *w)
 {
+	size_t fl = strlen(from);
+
+	while (span.n > 0) {
+		const uint8_t *hit = memmem(span.p, span.n, from, fl);
+		size_t before = hit ? (size_t)(hit - span.p) : span.n;
+
+		wr_bytes(w, span.p, before);
+		rd_skip(&span, before);
+		if (!hit)
+			break;
+		wr_bytes(w, to, strlen(to));
+		rd_skip(&span, fl);
+	}
+	return !w->failed;
+}
+
+static bool resign(const struct forge_intel *f, const char *data_dir,
+		   const char *name, const char *member, EVP_PKEY *key,
+		   const char *col_dir)
+{
+	struct wr edited;
 	char path[1024];
 	uint8_t *text, rs[64];
 	size_t n;
@@ -174,13 +196,19 @@ static bool resign(const char *data_dir, const char *name, const char *member,
 	if (!file_read(path, 1 << 20, &text, &n, &err))
 		return false;
 	wr_init(&w);
-	ok = json_raw_member((char *)text, n, member, &span) &&
-	     sign_raw(key, span.p, span.n, rs) && (hex = hex_encode(rs, 64)) &&
+	wr_init(&edited);
+	ok = json_raw_member((char *)text, n, member, &span);
+	if (ok && f->edit_file && strcmp(f->edit_file, name) == 0) {
+		ok = edit_span(span, f->edit_from, f->edit_to, &edited);
+		span = rd_init(edited.buf, edited.len);
+	}
+	ok = ok && sign_raw(key, span.p, span.n, rs) && (hex = hex_encode(rs, 64)) &&
 	     wr_bytes(&w, "{\"", 2) && wr_bytes(&w, member, strlen(member)) &&
 	     wr_bytes(&w, "\":", 2) && wr_bytes(&w, span.p, span.n) &&
 	     wr_bytes(&w, ",\"signature\":\"", 14) && wr_bytes(&w, hex, 128) &&
 	     wr_bytes(&w, "\"}", 2) && write_file(col_dir, name, w.buf, w.len);
 	wr_free(&w);
+	wr_free(&edited);
 	free(hex);
 	free(text);
 	return ok;
@@ -320,9 +348,10 @@ bool forge_intel(struct forge_intel *f, const char *data_dir,
 			       (X509 *[]){ plat, f->root }, 2) &&
 		     write_crl(col_dir, "pck-crl.der", pck_crl) &&
 		     write_crl(col_dir, "root-ca-crl.der", root_crl) &&
-		     resign(data_dir, "tcb-info.json", "tcbInfo", tcb_k, col_dir) &&
-		     resign(data_dir, "qe-identity.json", "enclaveIdentity", tcb_k,
-			    col_dir);
+		     resign(f, data_dir, "tcb-info.json", "tcbInfo", tcb_k,
+			    col_dir) &&
+		     resign(f, data_dir, "qe-identity.json", "enclaveIdentity",
+			    tcb_k, col_dir);
 	}
 	X509_CRL_free(pck_crl);
 	X509_CRL_free(root_crl);

@@ -19,6 +19,9 @@ struct forge_intel {
 	/* Rename the SGX extension's entry 1.2.840.113741.1.13.1.<arc_from>
 	 * to .<arc_to> in the PCK (0: keep the real extension as is). */
 	int arc_from, arc_to;
+	/* Replace every `edit_from` with `edit_to` in the signed body of
+	 * `edit_file` (tcb-info.json or qe-identity.json) before signing. */
+	const char *edit_file, *edit_from, *edit_to;
 	/* outputs */
 	X509 *root;
 	uint8_t *quote;

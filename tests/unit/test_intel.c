@@ -577,6 +577,63 @@ static void test_forged_hierarchy(void)
 		f.arc_from = f.arc_to = 0;
 	}
 
+	/* Each TCB info and QE identity check, on collateral edited and
+	 * re-signed: a mismatch is named, a status converges as Intel's. */
+	{
+		static const char zeros48[] = "0000000000000000000000000000000000"
+					      "00000000000000";
+		static const struct {
+			const char *file, *from, *to, *why;
+			enum tcb_status status;
+		} edits[] = {
+			{ "qe-identity.json", "\"isvprodid\":2", "\"isvprodid\":3",
+			  "QE product id 2, want 3", TCB_UNKNOWN },
+			{ "qe-identity.json", "DC9E2A7C", "DC9E2A7D",
+			  "MRSIGNER is not Intel's", TCB_UNKNOWN },
+			{ "qe-identity.json", "\"attributes\":\"11",
+			  "\"attributes\":\"21", "attributes do not match", TCB_UNKNOWN },
+			{ "qe-identity.json", "\"miscselect\":\"00000000",
+			  "\"miscselect\":\"01000000", "MISCSELECT", TCB_UNKNOWN },
+			{ "qe-identity.json", "\"isvsvn\":4", "\"isvsvn\":5",
+			  "QE SVN 4 is below every TCB level", TCB_UNKNOWN },
+			{ "qe-identity.json", "\"TD_QE\"", "\"QE\"",
+			  "is for \"QE\"", TCB_UNKNOWN },
+			{ "tcb-info.json", "\"id\":\"TDX\"", "\"id\":\"SGX\"",
+			  "is for SGX", TCB_UNKNOWN },
+			{ "tcb-info.json", "\"pcesvn\":", "\"pcesvn\":9",
+			  "no TCB level matches", TCB_UNKNOWN },
+			{ "tcb-info.json", zeros48, "1000000000000000000000000000"
+			  "00000000000000000000", "mr_signer_seam", TCB_UNKNOWN },
+			{ "tcb-info.json", "\"tcbStatus\":\"UpToDate\"",
+			  "\"tcbStatus\":\"Revoked\"", NULL, TCB_REVOKED },
+			{ "qe-identity.json", "\"tcbStatus\":\"UpToDate\"",
+			  "\"tcbStatus\":\"OutOfDate\"", NULL, TCB_OUT_OF_DATE },
+			{ "tcb-info.json", "\"tcbStatus\":\"UpToDate\"",
+			  "\"tcbStatus\":\"ConfigurationNeeded\"", NULL,
+			  TCB_CONFIGURATION_NEEDED },
+		};
+
+		for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+			bool ok;
+
+			f.edit_file = edits[i].file;
+			f.edit_from = edits[i].from;
+			f.edit_to = edits[i].to;
+			ok = forged_verify(&f, true, &res, &err);
+			if (edits[i].why)
+				CHECK_MSG(!ok && strstr(err.msg, edits[i].why),
+					  "%s %s: %s", edits[i].file,
+					  edits[i].to, ok ? "accepted" : err.msg);
+			else
+				CHECK_MSG(ok && res.tcb.status == edits[i].status,
+					  "%s %s: %s %s", edits[i].file,
+					  edits[i].to, ok ? "" : err.msg,
+					  tcb_status_name(res.tcb.status));
+			tcb_result_free(&res.tcb);
+		}
+		f.edit_file = NULL;
+	}
+
 	/* The root CRL revokes the Platform CA: the collateral's own PCK CRL
 	 * issuer chain fails first. */
 	f.revoke_platform = true;
