@@ -20,8 +20,10 @@ struct pck_ext {
 	int sgx_type; /* 0 Standard, 1 Scalable, 2 Scalable with integrity */
 };
 
-/* PEM certificates (NUL padding and whitespace around them allowed) into a
- * new stack, in order. At most 8; anything else in the text is an error. */
+/* PEM certificates into a new stack, in order; at most 8, at least one.
+ * Trailing NULs and whitespace are allowed; text after the last certificate
+ * is an error, while lines before a BEGIN line are skipped as PEM readers
+ * do (they are not signed either way: each certificate is checked). */
 bool pem_certs_parse(struct rd pem, STACK_OF(X509) **out, const char *what,
 		     struct eaa_err *err);
 
