@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(int c);
+
 /* Lower-case hex; returns a malloc'd NUL-terminated string or NULL. */
 char *hex_encode(const void *p, size_t n);
 /* Decode exactly; *out is malloc'd (caller frees). */

@@ -43,10 +43,6 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
-static int hexval(int c)
-{
-	return isdigit(c) ? c - '0' : isxdigit(c) ? tolower(c) - 'a' + 10 : -1;
-}
 
 /* Percent-decoding, as PCS encodes the PEM chains in its headers. */
 static char *url_decode(const char *s, size_t n)
@@ -54,9 +50,9 @@ static char *url_decode(const char *s, size_t n)
 	char *out = malloc(n + 1), *o = out;
 
 	for (size_t i = 0; out && i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			*o++ = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
+		if (s[i] == '%' && i + 2 < n && hex_digit(s[i + 1]) >= 0 &&
+		    hex_digit(s[i + 2]) >= 0) {
+			*o++ = (char)(hex_digit(s[i + 1]) << 4 | hex_digit(s[i + 2]));
 			i += 2;
 		} else {
 			*o++ = s[i];
@@ -156,7 +152,7 @@ static uint8_t *unhex(const struct wr *body, size_t *n)
 	uint8_t *raw = NULL;
 
 	for (size_t i = 0; i < body->len; i++)
-		if (hexval(body->buf[i]) < 0)
+		if (hex_digit(body->buf[i]) < 0)
 			return NULL;
 	if (body->len == 0 || !(text = strndup((char *)body->buf, body->len)))
 		return NULL;

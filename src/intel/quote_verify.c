@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include "codec.h"
+#include "json_util.h"
 #include "ecdsa.h"
 #include "quote_verify.h"
 
@@ -165,8 +166,9 @@ static void cache_put(struct pck_cache *c, const uint8_t id[32], time_t from,
 /* Steps 2 and 6: the PCK chain to the root, then the PCK key and its SGX
  * extension; from the cache when this exact chain passed before and all
  * it relied on is still valid at `at`. *key is the caller's reference. */
-static bool pck_checked(const struct quote *q, const struct quote_verify_opts *o,
-			X509 *root, time_t at, EVP_PKEY **key,
+static bool pck_checked(const struct quote *q,
+			const struct quote_verify_opts *o, X509 *root,
+			time_t at, EVP_PKEY **key,
 			struct pck_ext *ext, struct eaa_err *err)
 {
 	STACK_OF(X509_CRL) *crls = o->col ? o->col->crls : NULL;
@@ -233,99 +235,101 @@ out:
 
 /* ---- claims ---- */
 
-static void put_hex(json_t *o, const char *key, const void *p, size_t n)
-{
-	char *h = hex_encode(p, n);
-
-	if (h)
-		json_object_set_new(o, key, json_string(h));
-	free(h);
-}
-
-static void put_b64(json_t *o, const char *key, const void *p, size_t n)
-{
-	char *s = base64_encode(p, n, false);
-
-	if (s)
-		json_object_set_new(o, key, json_string(s));
-	free(s);
-}
-
-static void tdx_claims(json_t *c, const struct tdx_report *t, bool v15)
+/* Each returns false when a field could not be added (no memory): claims
+ * with a field missing must not reach a policy. */
+static bool tdx_claims(json_t *c, const struct tdx_report *t, bool v15)
 {
 	static const char *const rtmr[] = { "rtmr0", "rtmr1", "rtmr2", "rtmr3" };
+	bool ok = true;
 
-	put_hex(c, "tee_tcb_svn", t->tee_tcb_svn, 16);
-	put_hex(c, "mr_seam", t->mr_seam, 48);
-	put_hex(c, "mr_signer_seam", t->mr_signer_seam, 48);
-	put_hex(c, "seam_attributes", t->seam_attributes, 8);
-	put_hex(c, "td_attributes", t->td_attributes, 8);
-	put_hex(c, "xfam", t->xfam, 8);
-	put_hex(c, "mr_td", t->mr_td, 48);
-	put_hex(c, "mr_config_id", t->mr_config_id, 48);
-	put_hex(c, "mr_owner", t->mr_owner, 48);
-	put_hex(c, "mr_owner_config", t->mr_owner_config, 48);
+	ok &= json_set_hex(c, "tee_tcb_svn", t->tee_tcb_svn, 16);
+	ok &= json_set_hex(c, "mr_seam", t->mr_seam, 48);
+	ok &= json_set_hex(c, "mr_signer_seam", t->mr_signer_seam, 48);
+	ok &= json_set_hex(c, "seam_attributes", t->seam_attributes, 8);
+	ok &= json_set_hex(c, "td_attributes", t->td_attributes, 8);
+	ok &= json_set_hex(c, "xfam", t->xfam, 8);
+	ok &= json_set_hex(c, "mr_td", t->mr_td, 48);
+	ok &= json_set_hex(c, "mr_config_id", t->mr_config_id, 48);
+	ok &= json_set_hex(c, "mr_owner", t->mr_owner, 48);
+	ok &= json_set_hex(c, "mr_owner_config", t->mr_owner_config, 48);
 	for (int i = 0; i < 4; i++)
-		put_hex(c, rtmr[i], t->rtmr[i], 48);
-	put_hex(c, "report_data", t->report_data, 64);
+		ok &= json_set_hex(c, rtmr[i], t->rtmr[i], 48);
+	ok &= json_set_hex(c, "report_data", t->report_data, 64);
 	if (v15) {
-		put_hex(c, "tee_tcb_svn2", t->tee_tcb_svn2, 16);
-		put_hex(c, "mr_servicetd", t->mr_servicetd, 48);
+		ok &= json_set_hex(c, "tee_tcb_svn2", t->tee_tcb_svn2, 16);
+		ok &= json_set_hex(c, "mr_servicetd", t->mr_servicetd, 48);
 	}
 	/* TDATTRIBUTES bit 0: the TD is debuggable, so not confidential. */
-	json_object_set_new(c, "td_debug", json_boolean(t->td_attributes[0] & 1));
+	ok &= json_object_set_new(c, "td_debug",
+				  json_boolean(t->td_attributes[0] & 1)) == 0;
+	return ok;
 }
 
-static void sgx_claims(json_t *c, const struct sgx_report *s)
+static bool sgx_claims(json_t *c, const struct sgx_report *s)
 {
-	put_hex(c, "mr_enclave", s->mr_enclave, 32);
-	put_hex(c, "mr_signer", s->mr_signer, 32);
-	json_object_set_new(c, "isv_prod_id", json_integer(s->isv_prod_id));
-	json_object_set_new(c, "isv_svn", json_integer(s->isv_svn));
-	put_hex(c, "attributes", s->attributes, 16);
-	put_hex(c, "cpu_svn", s->cpu_svn, 16);
-	json_object_set_new(c, "misc_select", json_integer(s->misc_select));
-	put_hex(c, "config_id", s->config_id, 64);
-	json_object_set_new(c, "config_svn", json_integer(s->config_svn));
-	put_hex(c, "isv_ext_prod_id", s->isv_ext_prod_id, 16);
-	put_hex(c, "isv_family_id", s->isv_family_id, 16);
-	put_hex(c, "report_data", s->report_data, 64);
+	bool ok = true;
+
+	ok &= json_set_hex(c, "mr_enclave", s->mr_enclave, 32);
+	ok &= json_set_hex(c, "mr_signer", s->mr_signer, 32);
+	ok &= json_object_set_new(c, "isv_prod_id", json_integer(s->isv_prod_id)) == 0;
+	ok &= json_object_set_new(c, "isv_svn", json_integer(s->isv_svn)) == 0;
+	ok &= json_set_hex(c, "attributes", s->attributes, 16);
+	ok &= json_set_hex(c, "cpu_svn", s->cpu_svn, 16);
+	ok &= json_object_set_new(c, "misc_select", json_integer(s->misc_select)) == 0;
+	ok &= json_set_hex(c, "config_id", s->config_id, 64);
+	ok &= json_object_set_new(c, "config_svn", json_integer(s->config_svn)) == 0;
+	ok &= json_set_hex(c, "isv_ext_prod_id", s->isv_ext_prod_id, 16);
+	ok &= json_set_hex(c, "isv_family_id", s->isv_family_id, 16);
+	ok &= json_set_hex(c, "report_data", s->report_data, 64);
 	/* ATTRIBUTES.DEBUG is bit 1 of the first byte. */
-	json_object_set_new(c, "debug", json_boolean(s->attributes[0] & 2));
+	ok &= json_object_set_new(c, "debug", json_boolean(s->attributes[0] & 2)) == 0;
 	/* verdictd's OPA input for SGX (sgxPolicy.rego): base64 measurements,
 	 * decimal product id and svn. */
-	put_b64(c, "mrEnclave", s->mr_enclave, 32);
-	put_b64(c, "mrSigner", s->mr_signer, 32);
-	json_object_set_new(c, "productId", json_integer(s->isv_prod_id));
-	json_object_set_new(c, "svn", json_integer(s->isv_svn));
+	ok &= json_set_base64(c, "mrEnclave", s->mr_enclave, 32);
+	ok &= json_set_base64(c, "mrSigner", s->mr_signer, 32);
+	ok &= json_object_set_new(c, "productId", json_integer(s->isv_prod_id)) == 0;
+	ok &= json_object_set_new(c, "svn", json_integer(s->isv_svn)) == 0;
+	return ok;
 }
 
 json_t *quote_claims(const struct quote *q, const struct quote_result *res)
 {
 	json_t *c = json_object(), *adv;
+	bool ok = true;
 
 	if (!c)
 		return NULL;
-	json_object_set_new(c, "tee", json_string(quote_tee_name(q)));
-	json_object_set_new(c, "quote_version", json_integer(q->version));
+	ok &= json_object_set_new(c, "tee",
+				  json_string(quote_tee_name(q))) == 0;
+	ok &= json_object_set_new(c, "quote_version",
+				  json_integer(q->version)) == 0;
 	if (q->body_type == QUOTE_BODY_SGX)
-		sgx_claims(c, &q->sgx);
+		ok &= sgx_claims(c, &q->sgx);
 	else
-		tdx_claims(c, &q->tdx, q->body_type == QUOTE_BODY_TDX15);
-	put_hex(c, "fmspc", res->pck.fmspc, 6);
-	put_hex(c, "pce_id", res->pck.pce_id, 2);
-	json_object_set_new(c, "pce_svn", json_integer(res->pck.pce_svn));
-	put_hex(c, "pck_tcb_components", res->pck.comp_svn, 16);
-	json_object_set_new(c, "qe_svn", json_integer(q->qe_report.isv_svn));
+		ok &= tdx_claims(c, &q->tdx, q->body_type == QUOTE_BODY_TDX15);
+	ok &= json_set_hex(c, "fmspc", res->pck.fmspc, 6);
+	ok &= json_set_hex(c, "pce_id", res->pck.pce_id, 2);
+	ok &= json_object_set_new(c, "pce_svn",
+				  json_integer(res->pck.pce_svn)) == 0;
+	ok &= json_set_hex(c, "pck_tcb_components", res->pck.comp_svn, 16);
+	ok &= json_object_set_new(c, "qe_svn",
+				  json_integer(q->qe_report.isv_svn)) == 0;
 	/* Never hidden: without collateral the status says so, and policy
 	 * decides whether that is acceptable. */
-	json_object_set_new(c, "tcb_status", json_string(res->tcb.evaluated ?
-		tcb_status_name(res->tcb.status) : "NotEvaluated"));
-	json_object_set_new(c, "collateral", json_boolean(res->tcb.evaluated));
+	ok &= json_object_set_new(c, "tcb_status", json_string(
+		res->tcb.evaluated ? tcb_status_name(res->tcb.status) :
+				     "NotEvaluated")) == 0;
+	ok &= json_object_set_new(c, "collateral",
+				  json_boolean(res->tcb.evaluated)) == 0;
 	adv = json_array();
 	for (size_t i = 0; adv && res->tcb.advisories &&
 			   res->tcb.advisories[i]; i++)
-		json_array_append_new(adv, json_string(res->tcb.advisories[i]));
-	json_object_set_new(c, "advisory_ids", adv);
+		ok &= json_array_append_new(adv,
+				json_string(res->tcb.advisories[i])) == 0;
+	ok &= adv && json_object_set_new(c, "advisory_ids", adv) == 0;
+	if (!ok) {
+		json_decref(c);
+		return NULL;
+	}
 	return c;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <openssl/err.h>
 #include "codec.h"
+#include "json_util.h"
 #include "internal.h"
 #include "log.h"
 #include "oids.h"
@@ -134,21 +135,13 @@ static bool check_key_and_nonce(const struct rats_verify_ctx *vc,
 	return true;
 }
 
-static bool put_hex(json_t *o, const char *name, struct rd v)
-{
-	char *hex = hex_encode(v.p, v.n);
-	bool ok = hex && json_object_set_new(o, name, json_string(hex)) == 0;
-
-	free(hex);
-	return ok;
-}
-
 /* The claims-buffer's nonce and custom claims (hex, "custom.<name>"), so the
  * application can decide on them as rats-tls lets it. Verified by now. */
 static bool add_buffer_claims(json_t *claims, const struct rats_claims_buffer *cb,
 			      struct eaa_err *err)
 {
-	bool ok = !cb->has_nonce || put_hex(claims, "nonce", cb->nonce);
+	bool ok = !cb->has_nonce ||
+		  json_set_hex(claims, "nonce", cb->nonce.p, cb->nonce.n);
 
 	for (size_t i = 0; ok && i < cb->ncustom; i++) {
 		char name[160];
@@ -156,7 +149,8 @@ static bool add_buffer_claims(json_t *claims, const struct rats_claims_buffer *c
 		snprintf(name, sizeof(name), "custom.%.*s",
 			 (int)cb->custom_name[i].n,
 			 (const char *)cb->custom_name[i].p);
-		ok = put_hex(claims, name, cb->custom_value[i]);
+		ok = json_set_hex(claims, name, cb->custom_value[i].p,
+				  cb->custom_value[i].n);
 	}
 	return ok || eaa_fail(err, EAA_E_NOMEM, "out of memory");
 }

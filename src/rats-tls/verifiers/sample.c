@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 #include "codec.h"
 #include "internal.h"
+#include "json_util.h"
 #include "log.h"
 #include "sample_evidence.h"
 
@@ -75,15 +76,6 @@ fail:
 	return false;
 }
 
-static bool put_hex(json_t *o, const char *name, const void *p, size_t n)
-{
-	char *hex = hex_encode(p, n);
-	bool ok = hex && json_object_set_new(o, name, json_string(hex)) == 0;
-
-	free(hex);
-	return ok;
-}
-
 static bool sample_verify(void *state, const struct rats_evidence *ev,
 			  struct rats_verified *out, struct eaa_err *err)
 {
@@ -112,9 +104,9 @@ static bool sample_verify(void *state, const struct rats_evidence *ev,
 	out->user_data_len = 64;
 	if (!(c = json_object()) ||
 	    json_object_set_new(c, "svn", json_integer(rep.svn)) != 0 ||
-	    !put_hex(c, "measurement", rep.measurement, 32) ||
-	    !put_hex(c, "report_data", rep.report_data, 64) ||
-	    !put_hex(c, "signer", rep.signer, 32)) {
+	    !json_set_hex(c, "measurement", rep.measurement, 32) ||
+	    !json_set_hex(c, "report_data", rep.report_data, 64) ||
+	    !json_set_hex(c, "signer", rep.signer, 32)) {
 		json_decref(c);
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	}
