@@ -1,0 +1,1382 @@
+/* eval.c - top-down evaluation of compiled Rego (see eval.h).
+ *
+ * Every evaluator function takes a continuation `k` and calls it once per
+ * solution; bindings made for a solution are undone when the continuation
+ * returns, so backtracking is the C stack unwinding. A continuation
+ * returns EV_MORE to ask for further solutions, EV_STOP when it has what
+ * it needs (negation, every, first-solution searches), EV_ERR to abort.
+ * Continuation environments live on the stack of the function that made
+ * them, which is still running whenever they are called. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "eval.h"
+
+enum { EV_MORE = 0, EV_STOP = 1, EV_ERR = -1 };
+
+struct ev;
+struct frame {
+	struct rv **slots;
+};
+
+typedef int (*kfn)(struct ev *ev, void *env, struct rv *v);
+struct k {
+	kfn fn;
+	void *env;
+};
+
+static inline int kcall(struct ev *ev, const struct k *k, struct rv *v)
+{
+	return k->fn(ev, k->env, v);
+}
+
+/* The part of the state `with` replaces. */
+struct wstate {
+	struct rv *input;
+	struct rv *data;                  /* base document */
+	const struct dnode **masked;      /* rule nodes replaced by data */
+	size_t nmasked;
+	struct rv **cache;                /* per rule group, no arguments */
+	unsigned char *cstate;
+};
+
+enum { C_NONE, C_BUSY, C_DONE };
+
+struct ev {
+	const struct rego_policy *p;
+	struct rv_arena *a;
+	struct wstate w;
+	unsigned long steps, max_steps;
+	unsigned depth, max_depth;
+	bool strict;
+	int64_t now_ns;
+	struct eaa_err *err;
+	bool failed;
+};
+
+static int efail(struct ev *ev, const char *code, const struct term *at,
+		 const char *fmt, ...) EAA_PRINTF(4, 5);
+
+static int efail(struct ev *ev, const char *code, const struct term *at,
+		 const char *fmt, ...)
+{
+	char msg[300];
+	va_list ap;
+
+	if (ev->failed)
+		return EV_ERR;
+	ev->failed = true;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (at)
+		eaa_fail(ev->err, EAA_E_REJECTED, "%s: %d:%d: %s", code, at->line,
+			 at->col, msg);
+	else
+		eaa_fail(ev->err, EAA_E_REJECTED, "%s: %s", code, msg);
+	return EV_ERR;
+}
+
+static int nomem(struct ev *ev)
+{
+	return efail(ev, "eval_limit_error", NULL, ev->a->exhausted ?
+		     "evaluation memory limit (%zu bytes) reached" :
+		     "out of memory", ev->a->limit);
+}
+
+static int step(struct ev *ev, const struct term *at)
+{
+	if (++ev->steps > ev->max_steps)
+		return efail(ev, "eval_limit_error", at,
+			     "evaluation step limit (%lu) reached", ev->max_steps);
+	return EV_MORE;
+}
+
+static int enter(struct ev *ev, const struct term *at)
+{
+	if (++ev->depth > ev->max_depth) {
+		ev->depth--;
+		return efail(ev, "eval_limit_error", at,
+			     "evaluation depth limit (%u) reached (unbounded recursion?)",
+			     ev->max_depth);
+	}
+	return EV_MORE;
+}
+
+static int eval_term(struct ev *ev, struct frame *fr, const struct term *t,
+		     const struct k *k);
+static int eval_body(struct ev *ev, struct frame *fr, const struct body *b,
+		     size_t i, const struct k *k);
+static int unify_tv(struct ev *ev, struct frame *fr, const struct term *t,
+		    struct rv *v, const struct k *k);
+static struct rv *eval_group(struct ev *ev, const struct rule_group *g,
+			     bool *err);
+
+static bool is_local(const struct term *t)
+{
+	return t->kind == T_VAR &&
+	       (t->u.var.kind == V_LOCAL || t->u.var.kind == V_WILD);
+}
+
+static bool unbound(const struct frame *fr, const struct term *t)
+{
+	return is_local(t) && !fr->slots[t->u.var.slot];
+}
+
+/* ---- data: the base document merged with rules ---- */
+
+static bool masked(const struct ev *ev, const struct dnode *n)
+{
+	size_t i;
+
+	for (i = 0; i < ev->w.nmasked; i++)
+		if (ev->w.masked[i] == n)
+			return true;
+	return false;
+}
+
+/* The whole document at a node: its rules' values over the base. */
+static struct rv *subtree_value(struct ev *ev, const struct dnode *n,
+				struct rv *base, bool *err)
+{
+	struct rv_builder b;
+	struct rv *v;
+	size_t i;
+
+	if (n && masked(ev, n))
+		n = NULL;
+	if (!n)
+		return base;
+	if (n->group) {
+		if (n->group->kind == R_FUNC)
+			return NULL;
+		return eval_group(ev, n->group, err);
+	}
+	rv_builder_init(&b, ev->a);
+	for (i = 0; i < n->nkids; i++) {
+		struct rv *sub = base ? rv_get(base, n->kids[i]->name) : NULL;
+
+		v = subtree_value(ev, n->kids[i], sub, err);
+		if (*err)
+			return NULL;
+		if (v)
+			rv_builder_put(&b, n->kids[i]->name, v);
+	}
+	if (base && base->type == RV_OBJECT)
+		for (i = 0; i < base->u.obj.n; i++)
+			if (!dnode_child(n, base->u.obj.k[i]))
+				rv_builder_put(&b, base->u.obj.k[i], base->u.obj.v[i]);
+	v = rv_object_finish(&b, NULL);
+	if (!v)
+		*err = nomem(ev) == EV_ERR;
+	return v;
+}
+
+static int walk_value(struct ev *ev, struct frame *fr, struct rv *v,
+		      const struct term *ref, size_t i, const struct k *k);
+
+struct walk_env {
+	struct frame *fr;
+	struct rv *coll;
+	const struct dnode *node;
+	const struct term *ref;
+	size_t i;
+	const struct k *k;
+};
+
+static int walk_data(struct ev *ev, struct frame *fr, const struct dnode *n,
+		     struct rv *base, const struct term *ref, size_t i,
+		     const struct k *k);
+
+static int walk_data_key(struct ev *ev, void *env, struct rv *key)
+{
+	struct walk_env *w = env;
+	const struct dnode *kid = dnode_child(w->node, key);
+	struct rv *sub = w->coll ? rv_get(w->coll, key) : NULL;
+
+	if (!kid && !sub)
+		return EV_MORE;
+	return walk_data(ev, w->fr, kid, sub, w->ref, w->i + 1, w->k);
+}
+
+static int walk_data(struct ev *ev, struct frame *fr, const struct dnode *n,
+		     struct rv *base, const struct term *ref, size_t i,
+		     const struct k *k)
+{
+	const struct term *e;
+	struct walk_env w;
+	struct rv *v;
+	bool err = false;
+	int r;
+
+	if (n && masked(ev, n))
+		n = NULL;
+	if (!n)
+		return base ? walk_value(ev, fr, base, ref, i, k) : EV_MORE;
+	if (n->group) {
+		if (n->group->kind == R_FUNC)
+			return EV_MORE;
+		v = eval_group(ev, n->group, &err);
+		if (err)
+			return EV_ERR;
+		return v ? walk_value(ev, fr, v, ref, i, k) : EV_MORE;
+	}
+	if (i == ref->u.ref.n) {
+		v = subtree_value(ev, n, base, &err);
+		if (err)
+			return EV_ERR;
+		return v ? kcall(ev, k, v) : EV_MORE;
+	}
+	e = ref->u.ref.path[i];
+	w = (struct walk_env){ fr, base, n, ref, i, k };
+	if (unbound(fr, e)) {
+		/* iterate over rule names and base keys alike */
+		size_t j;
+
+		for (j = 0; j < n->nkids; j++) {
+			fr->slots[e->u.var.slot] = n->kids[j]->name;
+			r = walk_data_key(ev, &w, n->kids[j]->name);
+			fr->slots[e->u.var.slot] = NULL;
+			if (r != EV_MORE)
+				return r;
+		}
+		if (base && base->type == RV_OBJECT)
+			for (j = 0; j < base->u.obj.n; j++) {
+				if (dnode_child(n, base->u.obj.k[j]))
+					continue;
+				fr->slots[e->u.var.slot] = base->u.obj.k[j];
+				r = walk_data_key(ev, &w, base->u.obj.k[j]);
+				fr->slots[e->u.var.slot] = NULL;
+				if (r != EV_MORE)
+					return r;
+			}
+		return EV_MORE;
+	}
+	{
+		struct k kk = { walk_data_key, &w };
+
+		return eval_term(ev, fr, e, &kk);
+	}
+}
+
+static int walk_value_key(struct ev *ev, void *env, struct rv *key)
+{
+	struct walk_env *w = env;
+	struct rv *sub = rv_get(w->coll, key);
+
+	return sub ? walk_value(ev, w->fr, sub, w->ref, w->i + 1, w->k) : EV_MORE;
+}
+
+static int walk_value(struct ev *ev, struct frame *fr, struct rv *v,
+		      const struct term *ref, size_t i, const struct k *k)
+{
+	const struct term *e;
+	struct walk_env w;
+	size_t j, n;
+	int r;
+
+	if (i == ref->u.ref.n)
+		return kcall(ev, k, v);
+	e = ref->u.ref.path[i];
+	if (v->type != RV_ARRAY && v->type != RV_OBJECT && v->type != RV_SET)
+		return EV_MORE;
+	w = (struct walk_env){ fr, v, NULL, ref, i, k };
+	if (unbound(fr, e)) {
+		int slot = e->u.var.slot;
+
+		n = rv_len(v);
+		for (j = 0; j < n; j++) {
+			struct rv *key, *sub;
+
+			if (v->type == RV_ARRAY) {
+				key = rv_int(ev->a, (int64_t)j);
+				if (!key)
+					return nomem(ev);
+				sub = v->u.arr.v[j];
+			} else if (v->type == RV_OBJECT) {
+				key = v->u.obj.k[j];
+				sub = v->u.obj.v[j];
+			} else {
+				key = sub = v->u.arr.v[j];
+			}
+			fr->slots[slot] = key;
+			r = walk_value(ev, fr, sub, ref, i + 1, k);
+			fr->slots[slot] = NULL;
+			if (r != EV_MORE)
+				return r;
+		}
+		return EV_MORE;
+	}
+	{
+		struct k kk = { walk_value_key, &w };
+
+		return eval_term(ev, fr, e, &kk);
+	}
+}
+
+struct ref_env {
+	struct frame *fr;
+	const struct term *ref;
+	const struct k *k;
+};
+
+static int ref_head_done(struct ev *ev, void *env, struct rv *v)
+{
+	struct ref_env *r = env;
+
+	return walk_value(ev, r->fr, v, r->ref, 0, r->k);
+}
+
+static int eval_ref(struct ev *ev, struct frame *fr, const struct term *t,
+		    const struct k *k)
+{
+	const struct term *h = t->u.ref.head;
+	struct ref_env env = { fr, t, k };
+	struct k kk = { ref_head_done, &env };
+
+	if (h->kind == T_VAR && h->u.var.kind == V_DATA)
+		return walk_data(ev, fr, ev->p->root, ev->w.data, t, 0, k);
+	if (h->kind == T_VAR && h->u.var.kind == V_INPUT)
+		return ev->w.input ? walk_value(ev, fr, ev->w.input, t, 0, k) : EV_MORE;
+	return eval_term(ev, fr, h, &kk);
+}
+
+/* ---- rules and functions ---- */
+
+struct frame_new {
+	struct frame fr;
+};
+
+static bool new_frame(struct ev *ev, struct frame *fr, int nslots)
+{
+	fr->slots = rv_alloc(ev->a, (size_t)(nslots ? nslots : 1) * sizeof(*fr->slots));
+	return fr->slots != NULL;
+}
+
+/* Collects the values a rule's body produces. */
+struct collect {
+	const struct rule *r;
+	struct frame *fr;
+	enum rule_kind kind;
+	struct rv *value;          /* complete rules and functions */
+	struct rv_builder b;       /* sets and objects */
+	bool found;
+	const char *what;          /* for conflicts */
+	struct rv *key_pending;
+};
+
+static int collect_value(struct ev *ev, void *env, struct rv *v)
+{
+	struct collect *c = env;
+
+	if (c->kind == R_SET) {
+		if (!rv_builder_add(&c->b, v))
+			return nomem(ev);
+		return EV_MORE;
+	}
+	if (c->kind == R_OBJECT) {
+		if (!rv_builder_put(&c->b, c->key_pending, v))
+			return nomem(ev);
+		return EV_MORE;
+	}
+	if (c->value && !rv_equal(c->value, v))
+		return efail(ev, "eval_conflict_error", c->r->value, "%s",
+			     c->kind == R_FUNC ?
+			     "functions must not produce multiple outputs for same inputs" :
+			     "complete rules must not produce multiple outputs");
+	c->value = v;
+	c->found = true;
+	/* A constant head cannot conflict with itself: one solution will
+	 * do. */
+	if (!c->r->value || c->r->value->kind == T_VALUE)
+		return EV_STOP;
+	return EV_MORE;
+}
+
+static int collect_key(struct ev *ev, void *env, struct rv *key)
+{
+	struct collect *c = env;
+	struct k k = { collect_value, c };
+
+	c->key_pending = key;
+	if (!c->r->value)
+		return collect_value(ev, c, rv_bool(true));
+	return eval_term(ev, c->fr, c->r->value, &k);
+}
+
+static int body_done(struct ev *ev, void *env, struct rv *unused)
+{
+	struct collect *c = env;
+	struct k k = { c->kind == R_OBJECT ? collect_key : collect_value, c };
+
+	c->found = true;
+	if (c->kind == R_SET || c->kind == R_OBJECT)
+		return eval_term(ev, c->fr, c->r->key, &k);
+	if (!c->r->value)
+		return collect_value(ev, c, rv_bool(true));
+	return eval_term(ev, c->fr, c->r->value, &k);
+}
+
+/* Evaluate one definition (and its else chain) into c. */
+static int eval_rule(struct ev *ev, const struct rule *r, struct collect *c,
+		     struct rv *const *args, size_t nargs);
+
+struct args_env {
+	struct frame *fr;
+	const struct rule *r;
+	struct rv *const *args;
+	size_t i;
+	struct collect *c;
+};
+
+static int bind_args(struct ev *ev, void *env, struct rv *unused)
+{
+	struct args_env *a = env, next = *a;
+	struct k k = { bind_args, &next };
+	struct k done = { body_done, a->c };
+
+	if (a->i == a->r->nargs)
+		return eval_body(ev, a->fr, &a->r->body, 0, &done);
+	next.i = a->i + 1;
+	return unify_tv(ev, a->fr, a->r->args[a->i], a->args[a->i], &k);
+}
+
+static int eval_rule(struct ev *ev, const struct rule *r, struct collect *c,
+		     struct rv *const *args, size_t nargs)
+{
+	struct frame fr;
+	const struct rule *e;
+	int res;
+
+	for (e = r; e; e = e->els) {
+		struct args_env a = { &fr, e, args, 0, c };
+
+		if (!new_frame(ev, &fr, e->nslots))
+			return nomem(ev);
+		c->r = e;
+		c->fr = &fr;
+		c->found = false;
+		res = bind_args(ev, &a, NULL);
+		if (res == EV_ERR)
+			return res;
+		if (c->found)
+			return EV_MORE;
+	}
+	return EV_MORE;
+}
+
+static struct rv *eval_group(struct ev *ev, const struct rule_group *g,
+			     bool *err)
+{
+	struct collect c;
+	struct rule *r;
+	struct rv *v;
+	bool conflict;
+	struct term at = { .line = g->line, .col = g->col };
+
+	*err = false;
+	if (ev->w.cstate[g->id] == C_DONE)
+		return ev->w.cache[g->id];
+	if (ev->w.cstate[g->id] == C_BUSY) {
+		*err = true;
+		efail(ev, "rego_recursion_error", &at, "rule %s is recursive", g->name);
+		return NULL;
+	}
+	if (enter(ev, &at) != EV_MORE) {
+		*err = true;
+		return NULL;
+	}
+	ev->w.cstate[g->id] = C_BUSY;
+	memset(&c, 0, sizeof(c));
+	c.kind = g->kind;
+	rv_builder_init(&c.b, ev->a);
+	for (r = g->first; r; r = r->next)
+		if (eval_rule(ev, r, &c, NULL, 0) == EV_ERR) {
+			ev->depth--;
+			ev->w.cstate[g->id] = C_NONE;
+			*err = true;
+			return NULL;
+		}
+	ev->depth--;
+	switch (g->kind) {
+	case R_SET:
+		v = rv_set_finish(&c.b);
+		break;
+	case R_OBJECT:
+		v = rv_object_finish(&c.b, &conflict);
+		if (!v && conflict) {
+			ev->w.cstate[g->id] = C_NONE;
+			*err = true;
+			efail(ev, "eval_conflict_error", &at,
+			      "object keys must be unique (rule %s)", g->name);
+			return NULL;
+		}
+		break;
+	default:
+		v = c.value;
+		if (!v && g->def)
+			v = g->def->value->u.value ? NULL : NULL;
+		if (!v && g->def) {
+			struct frame fr = { NULL };
+			struct collect d = { .r = g->def, .kind = R_COMPLETE };
+			struct k k = { collect_value, &d };
+
+			if (!new_frame(ev, &fr, g->def->nslots) ||
+			    eval_term(ev, &fr, g->def->value, &k) == EV_ERR) {
+				ev->w.cstate[g->id] = C_NONE;
+				*err = true;
+				if (!ev->failed)
+					nomem(ev);
+				return NULL;
+			}
+			v = d.value;
+		}
+		break;
+	}
+	if (!v && (g->kind == R_SET || g->kind == R_OBJECT)) {
+		ev->w.cstate[g->id] = C_NONE;
+		*err = true;
+		nomem(ev);
+		return NULL;
+	}
+	ev->w.cache[g->id] = v;
+	ev->w.cstate[g->id] = C_DONE;
+	return v;
+}
+
+static int call_func(struct ev *ev, const struct term *t,
+		     const struct rule_group *g, struct rv *const *args,
+		     const struct k *k)
+{
+	struct collect c;
+	struct rule *r;
+	int res;
+
+	if (enter(ev, t) != EV_MORE)
+		return EV_ERR;
+	memset(&c, 0, sizeof(c));
+	c.kind = R_FUNC;
+	for (r = g->first; r; r = r->next) {
+		/* each definition (with its else chain) may apply */
+		struct collect one;
+
+		memset(&one, 0, sizeof(one));
+		one.kind = R_FUNC;
+		res = eval_rule(ev, r, &one, args, g->nargs);
+		if (res == EV_ERR) {
+			ev->depth--;
+			return EV_ERR;
+		}
+		if (!one.value)
+			continue;
+		if (c.value && !rv_equal(c.value, one.value)) {
+			ev->depth--;
+			return efail(ev, "eval_conflict_error", t,
+				     "functions must not produce multiple outputs for same inputs");
+		}
+		c.value = one.value;
+	}
+	ev->depth--;
+	if (!c.value && g->def)
+		c.value = g->def->value->kind == T_VALUE ? g->def->value->u.value : NULL;
+	return c.value ? kcall(ev, k, c.value) : EV_MORE;
+}
+
+/* ---- calls ---- */
+
+struct call_env {
+	struct frame *fr;
+	const struct term *t;
+	struct rv **vals;
+	size_t i, n;
+	const struct k *k;
+};
+
+static int call_apply(struct ev *ev, struct call_env *c)
+{
+	const struct term *t = c->t;
+	const struct rb_def *d = t->u.call.builtin;
+	struct rb_ctx bc;
+	struct rv *out = NULL;
+	enum rb_status st;
+
+	if (t->u.call.func)
+		return call_func(ev, t, t->u.call.func, c->vals, c->k);
+	memset(&bc, 0, sizeof(bc));
+	bc.arena = ev->a;
+	bc.name = d->name;
+	bc.now_ns = ev->now_ns;
+	st = d->fn(&bc, c->vals, &out);
+	switch (st) {
+	case RB_OK:
+		if (!out)
+			return nomem(ev);
+		return kcall(ev, c->k, out);
+	case RB_UNDEFINED:
+		return EV_MORE;
+	case RB_ERROR:
+	case RB_TYPE_ERROR:
+		if (ev->a->exhausted)
+			return nomem(ev);
+		if (!ev->strict)
+			return EV_MORE;
+		return efail(ev, st == RB_TYPE_ERROR ? "eval_type_error" :
+			     "eval_builtin_error", t, "%s", bc.msg);
+	}
+	return EV_ERR;
+}
+
+static int call_arg(struct ev *ev, void *env, struct rv *v)
+{
+	struct call_env *c = env, next = *c;
+	struct k k = { call_arg, &next };
+
+	if (v)
+		c->vals[c->i - 1] = v;
+	if (c->i == c->n)
+		return call_apply(ev, c);
+	next.i = c->i + 1;
+	return eval_term(ev, c->fr, c->t->u.call.args[c->i], &k);
+}
+
+struct out_env {
+	struct frame *fr;
+	const struct term *out;
+	const struct k *k;
+};
+
+static int call_out(struct ev *ev, void *env, struct rv *v)
+{
+	struct out_env *o = env;
+
+	return unify_tv(ev, o->fr, o->out, v, o->k);
+}
+
+static int eval_call(struct ev *ev, struct frame *fr, const struct term *t,
+		     const struct k *k)
+{
+	unsigned nargs = t->u.call.builtin ? t->u.call.builtin->nargs :
+			 t->u.call.func->nargs;
+	struct rv **vals = rv_alloc(ev->a, (nargs + 1) * sizeof(*vals));
+	struct call_env c = { fr, t, vals, 0, nargs, k };
+	struct out_env o = { fr, NULL, k };
+	struct k ko = { call_out, &o };
+
+	if (!vals)
+		return nomem(ev);
+	if (t->u.call.n == nargs + 1) {
+		/* f(x, out): the last argument receives the result */
+		o.out = t->u.call.args[nargs];
+		c.k = &ko;
+	}
+	return call_arg(ev, &c, NULL);
+}
+
+/* ---- composite terms ---- */
+
+struct items_env {
+	struct frame *fr;
+	const struct term *t;
+	struct rv **vals;   /* items (and for objects keys then values) */
+	size_t i, n;
+	const struct k *k;
+};
+
+static int items_done(struct ev *ev, struct items_env *e)
+{
+	const struct term *t = e->t;
+	struct rv_builder b;
+	struct rv *v;
+	size_t i;
+	bool conflict;
+
+	rv_builder_init(&b, ev->a);
+	if (t->kind == T_OBJECT) {
+		for (i = 0; i < t->u.coll.n; i++)
+			rv_builder_put(&b, e->vals[2 * i], e->vals[2 * i + 1]);
+		v = rv_object_finish(&b, &conflict);
+		if (!v && conflict)
+			return efail(ev, "eval_conflict_error", t,
+				     "object keys must be unique");
+	} else {
+		for (i = 0; i < t->u.coll.n; i++)
+			rv_builder_add(&b, e->vals[i]);
+		v = t->kind == T_SET ? rv_set_finish(&b) : rv_array_finish(&b);
+	}
+	if (!v)
+		return nomem(ev);
+	return kcall(ev, e->k, v);
+}
+
+static int item_next(struct ev *ev, void *env, struct rv *v)
+{
+	struct items_env *e = env, next = *e;
+	struct k k = { item_next, &next };
+	const struct term *t = e->t, *it;
+
+	if (v)
+		e->vals[e->i - 1] = v;
+	if (e->i == e->n)
+		return items_done(ev, e);
+	next.i = e->i + 1;
+	if (t->kind == T_OBJECT)
+		it = e->i % 2 ? t->u.coll.vals[e->i / 2] : t->u.coll.items[e->i / 2];
+	else
+		it = t->u.coll.items[e->i];
+	return eval_term(ev, e->fr, it, &k);
+}
+
+static int eval_items(struct ev *ev, struct frame *fr, const struct term *t,
+		      const struct k *k)
+{
+	size_t n = t->kind == T_OBJECT ? 2 * t->u.coll.n : t->u.coll.n;
+	struct items_env e = { fr, t, rv_alloc(ev->a, (n + 1) * sizeof(struct rv *)),
+			       0, n, k };
+
+	if (!e.vals)
+		return nomem(ev);
+	return item_next(ev, &e, NULL);
+}
+
+struct comp_env {
+	struct frame *fr;
+	const struct term *t;
+	struct rv_builder b;
+	struct rv *key;
+};
+
+static int comp_value(struct ev *ev, void *env, struct rv *v)
+{
+	struct comp_env *c = env;
+	bool ok = c->t->kind == T_OBJECT_COMP ? rv_builder_put(&c->b, c->key, v) :
+		  rv_builder_add(&c->b, v);
+
+	return ok ? EV_MORE : nomem(ev);
+}
+
+static int comp_key(struct ev *ev, void *env, struct rv *key)
+{
+	struct comp_env *c = env;
+	struct k k = { comp_value, c };
+
+	c->key = key;
+	return eval_term(ev, c->fr, c->t->u.comp.value, &k);
+}
+
+static int comp_solution(struct ev *ev, void *env, struct rv *unused)
+{
+	struct comp_env *c = env;
+	struct k k = { c->t->kind == T_OBJECT_COMP ? comp_key : comp_value, c };
+
+	return eval_term(ev, c->fr, c->t->kind == T_OBJECT_COMP ?
+			 c->t->u.comp.key : c->t->u.comp.value, &k);
+}
+
+static int eval_comp(struct ev *ev, struct frame *fr, const struct term *t,
+		     const struct k *k)
+{
+	struct comp_env c = { fr, t, { 0 }, NULL };
+	struct k done = { comp_solution, &c };
+	struct rv *v;
+	bool conflict = false;
+	int r;
+
+	rv_builder_init(&c.b, ev->a);
+	if (enter(ev, t) != EV_MORE)
+		return EV_ERR;
+	r = eval_body(ev, fr, t->u.comp.body, 0, &done);
+	ev->depth--;
+	if (r == EV_ERR)
+		return r;
+	switch (t->kind) {
+	case T_ARRAY_COMP:
+		v = rv_array_finish(&c.b);
+		break;
+	case T_SET_COMP:
+		v = rv_set_finish(&c.b);
+		break;
+	default:
+		v = rv_object_finish(&c.b, &conflict);
+		if (!v && conflict)
+			return efail(ev, "eval_conflict_error", t,
+				     "object keys must be unique");
+	}
+	if (!v)
+		return nomem(ev);
+	return kcall(ev, k, v);
+}
+
+static int eval_term(struct ev *ev, struct frame *fr, const struct term *t,
+		     const struct k *k)
+{
+	struct rv *v;
+
+	if (step(ev, t) != EV_MORE)
+		return EV_ERR;
+	switch (t->kind) {
+	case T_VALUE:
+		return kcall(ev, k, t->u.value);
+	case T_VAR:
+		switch (t->u.var.kind) {
+		case V_INPUT:
+			return ev->w.input ? kcall(ev, k, ev->w.input) : EV_MORE;
+		case V_DATA: {
+			bool err = false;
+
+			v = subtree_value(ev, ev->p->root, ev->w.data, &err);
+			if (err)
+				return EV_ERR;
+			return v ? kcall(ev, k, v) : EV_MORE;
+		}
+		default:
+			v = fr->slots[t->u.var.slot];
+			if (!v)
+				return efail(ev, "rego_unsafe_var_error", t,
+					     "var %s is unbound", t->u.var.name);
+			return kcall(ev, k, v);
+		}
+	case T_REF:
+		return eval_ref(ev, fr, t, k);
+	case T_ARRAY:
+	case T_SET:
+	case T_OBJECT:
+		return eval_items(ev, fr, t, k);
+	case T_ARRAY_COMP:
+	case T_SET_COMP:
+	case T_OBJECT_COMP:
+		return eval_comp(ev, fr, t, k);
+	case T_CALL:
+		return eval_call(ev, fr, t, k);
+	}
+	return EV_ERR;
+}
+
+/* ---- unification ---- */
+
+struct unify_env {
+	struct frame *fr;
+	const struct term *t;  /* pattern */
+	struct rv *v;          /* value */
+	size_t i;
+	const struct k *k;
+	const struct term *other;
+};
+
+static int unify_items(struct ev *ev, void *env, struct rv *unused)
+{
+	struct unify_env *u = env, next = *u;
+	struct k k = { unify_items, &next };
+	const struct term *t = u->t;
+
+	if (u->i == t->u.coll.n)
+		return kcall(ev, u->k, NULL);
+	next.i = u->i + 1;
+	if (t->kind == T_ARRAY)
+		return unify_tv(ev, u->fr, t->u.coll.items[u->i],
+				u->v->u.arr.v[u->i], &k);
+	/* objects: the key must be a known value */
+	{
+		const struct term *kt = t->u.coll.items[u->i];
+		struct rv *sub;
+
+		if (kt->kind != T_VALUE) {
+			/* evaluate the key (ground by safety) */
+			struct rv *kv = NULL;
+
+			if (!is_local(kt) || !(kv = u->fr->slots[kt->u.var.slot]))
+				return efail(ev, "rego_unsafe_var_error", kt,
+					     "object keys in patterns must be known");
+			sub = rv_get(u->v, kv);
+		} else {
+			sub = rv_get(u->v, kt->u.value);
+		}
+		if (!sub)
+			return EV_MORE;
+		return unify_tv(ev, u->fr, t->u.coll.vals[u->i], sub, &k);
+	}
+}
+
+static int unify_eq(struct ev *ev, void *env, struct rv *pv)
+{
+	struct unify_env *u = env;
+
+	return rv_equal(pv, u->v) ? kcall(ev, u->k, NULL) : EV_MORE;
+}
+
+/* Unify pattern t with value v. */
+static int unify_tv(struct ev *ev, struct frame *fr, const struct term *t,
+		    struct rv *v, const struct k *k)
+{
+	struct unify_env u = { fr, t, v, 0, k, NULL };
+	struct k kk;
+	int r;
+
+	switch (t->kind) {
+	case T_VAR:
+		if (t->u.var.kind == V_WILD)
+			return kcall(ev, k, NULL);
+		if (t->u.var.kind == V_LOCAL) {
+			struct rv **slot = &fr->slots[t->u.var.slot];
+
+			if (*slot)
+				return rv_equal(*slot, v) ? kcall(ev, k, NULL) : EV_MORE;
+			*slot = v;
+			r = kcall(ev, k, NULL);
+			*slot = NULL;
+			return r;
+		}
+		break;
+	case T_ARRAY:
+		if (v->type != RV_ARRAY || v->u.arr.n != t->u.coll.n)
+			return EV_MORE;
+		return unify_items(ev, &u, NULL);
+	case T_OBJECT:
+		if (v->type != RV_OBJECT || v->u.obj.n != t->u.coll.n)
+			return EV_MORE;
+		return unify_items(ev, &u, NULL);
+	default:
+		break;
+	}
+	kk = (struct k){ unify_eq, &u };
+	return eval_term(ev, fr, t, &kk);
+}
+
+/* Does pattern t still have unbound variables (so it must receive)? */
+static bool needs_binding(const struct frame *fr, const struct term *t)
+{
+	size_t i;
+
+	switch (t->kind) {
+	case T_VAR:
+		return t->u.var.kind == V_WILD || unbound(fr, t);
+	case T_ARRAY:
+	case T_OBJECT:
+		for (i = 0; i < t->u.coll.n; i++)
+			if (needs_binding(fr, t->kind == T_ARRAY ? t->u.coll.items[i] :
+					  t->u.coll.vals[i]))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+static int unify_other(struct ev *ev, void *env, struct rv *v)
+{
+	struct unify_env *u = env;
+
+	return unify_tv(ev, u->fr, u->other, v, u->k);
+}
+
+struct pairs_env {
+	struct frame *fr;
+	const struct term *a, *b;
+	size_t i;
+	const struct k *k;
+};
+
+static int unify_terms(struct ev *ev, struct frame *fr, const struct term *a,
+		       const struct term *b, const struct k *k);
+
+static int unify_pairs(struct ev *ev, void *env, struct rv *unused)
+{
+	struct pairs_env *p = env, next = *p;
+	struct k k = { unify_pairs, &next };
+
+	if (p->i == p->a->u.coll.n)
+		return kcall(ev, p->k, NULL);
+	next.i = p->i + 1;
+	return unify_terms(ev, p->fr, p->a->u.coll.items[p->i],
+			   p->b->u.coll.items[p->i], &k);
+}
+
+static int unify_terms(struct ev *ev, struct frame *fr, const struct term *a,
+		       const struct term *b, const struct k *k)
+{
+	struct unify_env u = { fr, NULL, NULL, 0, k, NULL };
+	struct k kk = { unify_other, &u };
+
+	if (a->kind == T_ARRAY && b->kind == T_ARRAY) {
+		struct pairs_env p = { fr, a, b, 0, k };
+
+		if (a->u.coll.n != b->u.coll.n)
+			return EV_MORE;
+		return unify_pairs(ev, &p, NULL);
+	}
+	if (needs_binding(fr, a)) {
+		u.other = a;
+		return eval_term(ev, fr, b, &kk);
+	}
+	u.other = b;
+	return eval_term(ev, fr, a, &kk);
+}
+
+/* ---- expressions ---- */
+
+struct expr_env {
+	struct frame *fr;
+	const struct expr *e;
+	const struct k *k;
+	bool found;
+	struct rv *coll;
+	size_t i;
+	struct wstate inner, outer;
+};
+
+static int truthy(struct ev *ev, void *env, struct rv *v)
+{
+	struct expr_env *x = env;
+
+	if (v->type == RV_BOOL && !v->u.b)
+		return EV_MORE;
+	return kcall(ev, x->k, NULL);
+}
+
+static int found_one(struct ev *ev, void *env, struct rv *unused)
+{
+	struct expr_env *x = env;
+
+	x->found = true;
+	return EV_STOP;
+}
+
+static int some_in_val(struct ev *ev, void *env, struct rv *unused);
+
+/* some [k,] v in coll: for each member, unify key and value patterns. */
+static int some_in_coll(struct ev *ev, void *env, struct rv *coll)
+{
+	struct expr_env *x = env;
+	const struct expr *e = x->e;
+	size_t j, n;
+	int r;
+
+	if (coll->type != RV_ARRAY && coll->type != RV_OBJECT && coll->type != RV_SET)
+		return EV_MORE;
+	n = rv_len(coll);
+	for (j = 0; j < n; j++) {
+		struct rv *key, *val;
+		struct expr_env y = *x;
+		struct k kv = { some_in_val, &y };
+
+		if (coll->type == RV_ARRAY) {
+			key = rv_int(ev->a, (int64_t)j);
+			if (!key)
+				return nomem(ev);
+			val = coll->u.arr.v[j];
+		} else if (coll->type == RV_OBJECT) {
+			key = coll->u.obj.k[j];
+			val = coll->u.obj.v[j];
+		} else {
+			key = val = coll->u.arr.v[j];
+		}
+		y.coll = val;
+		if (e->key)
+			r = unify_tv(ev, x->fr, e->key, key, &kv);
+		else
+			r = some_in_val(ev, &y, NULL);
+		if (r != EV_MORE)
+			return r;
+	}
+	return EV_MORE;
+}
+
+static int some_in_val(struct ev *ev, void *env, struct rv *unused)
+{
+	struct expr_env *y = env;
+
+	return unify_tv(ev, y->fr, y->e->val, y->coll, y->k);
+}
+
+/* every [k,] v in coll { body }: the body holds for each member. */
+static int every_coll(struct ev *ev, void *env, struct rv *coll)
+{
+	struct expr_env *x = env;
+	const struct expr *e = x->e;
+	size_t j, n;
+	int r;
+
+	if (coll->type != RV_ARRAY && coll->type != RV_OBJECT && coll->type != RV_SET)
+		return EV_MORE;
+	n = rv_len(coll);
+	for (j = 0; j < n; j++) {
+		struct rv *key, *val;
+		struct expr_env y = *x;
+		struct k found = { found_one, &y };
+
+		if (coll->type == RV_ARRAY) {
+			key = rv_int(ev->a, (int64_t)j);
+			if (!key)
+				return nomem(ev);
+			val = coll->u.arr.v[j];
+		} else if (coll->type == RV_OBJECT) {
+			key = coll->u.obj.k[j];
+			val = coll->u.obj.v[j];
+		} else {
+			key = val = coll->u.arr.v[j];
+		}
+		y.found = false;
+		if (e->key)
+			x->fr->slots[e->key->u.var.slot] = key;
+		x->fr->slots[e->val->u.var.slot] = val;
+		r = eval_body(ev, x->fr, e->body, 0, &found);
+		if (e->key)
+			x->fr->slots[e->key->u.var.slot] = NULL;
+		x->fr->slots[e->val->u.var.slot] = NULL;
+		if (r == EV_ERR)
+			return r;
+		if (!y.found)
+			return EV_MORE;
+	}
+	return kcall(ev, x->k, NULL);
+}
+
+static int eval_expr_plain(struct ev *ev, struct frame *fr, const struct expr *e,
+			   const struct k *k)
+{
+	struct expr_env x = { fr, e, k, false, NULL, 0, { 0 }, { 0 } };
+	struct k kt = { truthy, &x };
+	struct k kassign = { unify_other, NULL };
+	struct unify_env u = { fr, NULL, NULL, 0, k, e->a };
+	struct k ksome = { some_in_coll, &x };
+	struct k kevery = { every_coll, &x };
+
+	switch (e->kind) {
+	case E_TERM:
+		return eval_term(ev, fr, e->a, &kt);
+	case E_UNIFY:
+		return unify_terms(ev, fr, e->a, e->b, k);
+	case E_ASSIGN:
+		kassign.env = &u;
+		return eval_term(ev, fr, e->b, &kassign);
+	case E_SOME:
+		return kcall(ev, k, NULL);
+	case E_SOME_IN:
+		return eval_term(ev, fr, e->coll, &ksome);
+	case E_EVERY:
+		if ((e->key && e->key->kind != T_VAR) || e->val->kind != T_VAR)
+			return efail(ev, "rego_compile_error", e->val,
+				     "every: key and value must be variables");
+		return eval_term(ev, fr, e->coll, &kevery);
+	}
+	return EV_ERR;
+}
+
+static int eval_negated(struct ev *ev, struct frame *fr, const struct expr *e,
+			const struct k *k)
+{
+	struct expr_env x = { fr, e, k, false, NULL, 0, { 0 }, { 0 } };
+	struct k found = { found_one, &x };
+	int r = eval_expr_plain(ev, fr, e, &found);
+
+	if (r == EV_ERR)
+		return r;
+	return x.found ? EV_MORE : kcall(ev, k, NULL);
+}
+
+/* Replace the value at path inside doc (creating objects on the way). */
+static struct rv *patch(struct ev *ev, struct rv *doc, struct rv *const *path,
+			size_t n, struct rv *v)
+{
+	struct rv_builder b;
+	struct rv *sub, *nv;
+	size_t i;
+
+	if (n == 0)
+		return v;
+	sub = doc && doc->type == RV_OBJECT ? rv_object_get(doc, path[0]) : NULL;
+	nv = patch(ev, sub, path + 1, n - 1, v);
+	if (!nv)
+		return NULL;
+	rv_builder_init(&b, ev->a);
+	if (doc && doc->type == RV_OBJECT)
+		for (i = 0; i < doc->u.obj.n; i++)
+			if (!rv_equal(doc->u.obj.k[i], path[0]))
+				rv_builder_put(&b, doc->u.obj.k[i], doc->u.obj.v[i]);
+	rv_builder_put(&b, path[0], nv);
+	return rv_object_finish(&b, NULL);
+}
+
+static int with_back(struct ev *ev, void *env, struct rv *unused)
+{
+	struct expr_env *x = env;
+	int r;
+
+	ev->w = x->outer;
+	r = kcall(ev, x->k, NULL);
+	ev->w = x->inner;
+	return r;
+}
+
+struct wval_env {
+	struct frame *fr;
+	const struct expr *e;
+	const struct k *k;
+	size_t i;
+	struct rv **vals;
+};
+
+static int eval_expr_with(struct ev *ev, struct wval_env *w);
+
+static int with_value(struct ev *ev, void *env, struct rv *v)
+{
+	struct wval_env *w = env, next = *w;
+
+	w->vals[w->i] = v;
+	next.i = w->i + 1;
+	return eval_expr_with(ev, &next);
+}
+
+static int eval_expr_with(struct ev *ev, struct wval_env *w)
+{
+	const struct expr *e = w->e;
+	struct expr_env x = { w->fr, e, w->k, false, NULL, 0, { 0 }, { 0 } };
+	struct k back = { with_back, &x };
+	size_t i, ngroups = ev->p->ngroups;
+	int r;
+
+	if (w->i < e->nwith) {
+		struct k kv = { with_value, w };
+
+		return eval_term(ev, w->fr, e->with[w->i].value, &kv);
+	}
+	x.outer = ev->w;
+	x.inner = ev->w;
+	for (i = 0; i < e->nwith; i++) {
+		const struct with *wi = &e->with[i];
+
+		if (!wi->is_data) {
+			x.inner.input = patch(ev, x.inner.input, wi->path, wi->npath,
+					      w->vals[i]);
+			if (!x.inner.input)
+				return nomem(ev);
+			continue;
+		}
+		x.inner.data = patch(ev, x.inner.data ? x.inner.data : rv_empty_object(),
+				     wi->path, wi->npath, w->vals[i]);
+		if (!x.inner.data)
+			return nomem(ev);
+		/* rules at or under the path give way to the value */
+		{
+			const struct dnode *n = ev->p->root;
+			const struct dnode **m;
+			size_t j;
+
+			for (j = 0; n && j < wi->npath && !n->group; j++)
+				n = dnode_child(n, wi->path[j]);
+			if (n) {
+				m = rv_alloc(ev->a, (x.inner.nmasked + 1) * sizeof(*m));
+				if (!m)
+					return nomem(ev);
+				if (x.inner.nmasked)
+					memcpy(m, x.inner.masked, x.inner.nmasked * sizeof(*m));
+				m[x.inner.nmasked++] = n;
+				x.inner.masked = m;
+			}
+		}
+	}
+	x.inner.cache = rv_alloc(ev->a, (ngroups + 1) * sizeof(*x.inner.cache));
+	x.inner.cstate = rv_alloc(ev->a, ngroups + 1);
+	if (!x.inner.cache || !x.inner.cstate)
+		return nomem(ev);
+	ev->w = x.inner;
+	if (e->negated) {
+		r = eval_negated(ev, w->fr, e, &back);
+	} else {
+		r = eval_expr_plain(ev, w->fr, e, &back);
+	}
+	ev->w = x.outer;
+	return r;
+}
+
+static int eval_expr(struct ev *ev, struct frame *fr, const struct expr *e,
+		     const struct k *k)
+{
+	if (e->nwith) {
+		struct wval_env w = { fr, e, k, 0,
+				      rv_alloc(ev->a, e->nwith * sizeof(struct rv *)) };
+
+		if (!w.vals)
+			return nomem(ev);
+		return eval_expr_with(ev, &w);
+	}
+	if (e->negated)
+		return eval_negated(ev, fr, e, k);
+	return eval_expr_plain(ev, fr, e, k);
+}
+
+struct body_env {
+	struct frame *fr;
+	const struct body *b;
+	size_t i;
+	const struct k *k;
+};
+
+static int body_next(struct ev *ev, void *env, struct rv *unused)
+{
+	struct body_env *b = env;
+
+	return eval_body(ev, b->fr, b->b, b->i, b->k);
+}
+
+static int eval_body(struct ev *ev, struct frame *fr, const struct body *b,
+		     size_t i, const struct k *k)
+{
+	struct body_env next = { fr, b, i + 1, k };
+	struct k kn = { body_next, &next };
+	int r;
+
+	if (i == b->n)
+		return kcall(ev, k, NULL);
+	if (enter(ev, NULL) != EV_MORE)
+		return EV_ERR;
+	r = eval_expr(ev, fr, b->e[i], &kn);
+	ev->depth--;
+	return r;
+}
+
+/* ---- entry ---- */
+
+struct top_env {
+	eval_solution_fn fn;
+	void *ctx;
+	struct frame *fr;
+};
+
+static int top_solution(struct ev *ev, void *env, struct rv *unused)
+{
+	struct top_env *t = env;
+
+	return t->fn(t->ctx, t->fr->slots) ? EV_MORE : EV_STOP;
+}
+
+bool rego_eval(const struct rego_policy *p, const struct query *q,
+	       struct rv_arena *a, struct rv *input, bool strict,
+	       const struct rego_limits_int *lim, eval_solution_fn fn, void *ctx,
+	       struct eaa_err *err)
+{
+	struct ev ev;
+	struct frame fr;
+	struct top_env top = { fn, ctx, &fr };
+	struct k k = { top_solution, &top };
+	struct timespec ts;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.p = p;
+	ev.a = a;
+	ev.w.input = input;
+	ev.w.data = p->data;
+	ev.strict = strict;
+	ev.err = err;
+	ev.max_steps = lim->max_steps;
+	ev.max_depth = lim->max_depth;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ev.now_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	ev.w.cache = rv_alloc(a, (p->ngroups + 1) * sizeof(*ev.w.cache));
+	ev.w.cstate = rv_alloc(a, p->ngroups + 1);
+	if (!ev.w.cache || !ev.w.cstate || !new_frame(&ev, &fr, q->nslots)) {
+		nomem(&ev);
+		return false;
+	}
+	return eval_body(&ev, &fr, q->body, 0, &k) != EV_ERR;
+}
