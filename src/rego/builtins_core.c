@@ -458,12 +458,14 @@ static enum rb_status make_range(struct rb_ctx *c, int64_t x, int64_t y,
 {
 	uint64_t span = x <= y ? (uint64_t)y - (uint64_t)x :
 				 (uint64_t)x - (uint64_t)y;
-	uint64_t n = span / step + 1, k;
+	uint64_t n = span / step, k;
 	struct rv **v;
 
-	/* A range the arena could never hold fails before the loop. */
-	if (n > SIZE_MAX / (sizeof(struct rv) + sizeof(*v)))
+	/* A range the arena could never hold fails before the loop (and
+	 * before n + 1 could wrap). */
+	if (n >= SIZE_MAX / (sizeof(struct rv) + sizeof(*v)))
 		return rb_nomem(c);
+	n++;
 	v = ptrs_alloc(c->arena, (size_t)n);
 	if (!v)
 		return rb_nomem(c);

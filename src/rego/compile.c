@@ -15,6 +15,7 @@
 struct svar {
 	const char *name;
 	int slot;
+	bool declared; /* by := or some, not by first use */
 };
 
 struct scope {
@@ -278,14 +279,24 @@ static int lookup(struct cctx *c, const char *name)
 	return -1;
 }
 
-static bool in_current_scope(struct cctx *c, const char *name)
+/* 0: not in the current scope; 1: used there; 2: declared there. */
+static int in_current_scope(struct cctx *c, const char *name)
 {
 	size_t i;
 
 	for (i = 0; i < c->sc->n; i++)
 		if (strcmp(c->sc->v[i].name, name) == 0)
-			return true;
-	return false;
+			return c->sc->v[i].declared ? 2 : 1;
+	return 0;
+}
+
+static int declare_explicit(struct cctx *c, const char *name)
+{
+	int slot = declare(c, name);
+
+	if (slot >= 0)
+		c->sc->v[c->sc->n - 1].declared = true;
+	return slot;
 }
 
 /* ---- name resolution ---- */
@@ -625,11 +636,16 @@ static bool declare_pattern(struct cctx *c, struct term *t)
 	case T_VAR:
 		if (strcmp(t->u.var.name, "_") == 0)
 			return resolve_var(c, t);
-		if (in_current_scope(c, t->u.var.name))
+		switch (in_current_scope(c, t->u.var.name)) {
+		case 1:
+			return cfail(c, t->line, t->col, "var %s referenced above",
+				     t->u.var.name);
+		case 2:
 			return cfail(c, t->line, t->col, "var %s assigned above",
 				     t->u.var.name);
+		}
 		t->u.var.kind = V_LOCAL;
-		t->u.var.slot = declare(c, t->u.var.name);
+		t->u.var.slot = declare_explicit(c, t->u.var.name);
 		return t->u.var.slot >= 0;
 	case T_ARRAY:
 		for (i = 0; i < t->u.coll.n; i++)
@@ -706,7 +722,7 @@ static bool resolve_expr(struct cctx *c, struct expr *e)
 				return cfail(c, v->line, v->col, "var %s declared above",
 					     v->u.var.name);
 			v->u.var.kind = V_LOCAL;
-			if ((v->u.var.slot = declare(c, v->u.var.name)) < 0)
+			if ((v->u.var.slot = declare_explicit(c, v->u.var.name)) < 0)
 				return false;
 		}
 		break;

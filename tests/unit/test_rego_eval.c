@@ -1,0 +1,183 @@
+/* test_rego_eval.c - the engine's semantics case by case: each case is a
+ * module, data, input and query, and the result set `rego eval` prints or
+ * the error it reports. Errors name file:line:col or OPA's error code;
+ * hostile policies stop at a limit. */
+#include <stdlib.h>
+#include "eaa/rego.h"
+#include "test.h"
+
+struct tcase {
+	const char *name;
+	const char *module;   /* NULL: no module */
+	const char *data;     /* NULL: {} */
+	const char *input;    /* NULL: no input */
+	const char *query;
+	const char *want;     /* raw value of the query, "undefined", or
+				 "error:<substring>" */
+};
+
+static const struct tcase cases[] = {
+	/* undefined versus false */
+	{ "default applies when no body holds",
+	  "package p\ndefault allow := false\nallow if input.x == 1",
+	  NULL, "{\"x\":2}", "data.p.allow", "false" },
+	{ "a rule with no default is undefined",
+	  "package p\nallow if input.x == 1", NULL, "{\"x\":2}", "data.p.allow",
+	  "undefined" },
+	{ "not of undefined is true",
+	  "package p\nallow if not input.missing", NULL, "{}", "data.p.allow", "true" },
+	{ "false is not undefined for not",
+	  "package p\nf := false\nallow if not f", NULL, "{}", "data.p.allow", "true" },
+	/* v0 and v1 heads */
+	{ "v0 p[x] is a partial set",
+	  "package p\ns[x] { x := input.a[_] }", NULL, "{\"a\":[2,1,2]}", "data.p.s",
+	  "[1,2]" },
+	{ "v1 p[x] if is an object entry with true",
+	  "package p\nimport rego.v1\ns[x] if { x := input.a[_] }", NULL,
+	  "{\"a\":[\"k\"]}", "data.p.s", "{\"k\":true}" },
+	{ "contains", "package p\ns contains x if some x in [3, 1]", NULL, NULL,
+	  "data.p.s", "[1,3]" },
+	{ "partial object", "package p\no[k] := v if { some k, v in {\"a\": 1} }",
+	  NULL, NULL, "data.p.o", "{\"a\":1}" },
+	/* functions, else */
+	{ "function with several definitions",
+	  "package p\nf(x) := 1 if x > 0\nf(x) := 1 if x > 5\nr := f(7)", NULL, NULL,
+	  "data.p.r", "1" },
+	{ "function definitions that disagree conflict",
+	  "package p\nf(x) := 1 if x > 0\nf(x) := 2 if x > 5\nr := f(7)", NULL, NULL,
+	  "data.p.r", "error:eval_conflict_error" },
+	{ "else chain",
+	  "package p\nr := 1 if input.x > 10\nelse := 2 if input.x > 5\nelse := 3",
+	  NULL, "{\"x\":6}", "data.p.r", "2" },
+	{ "complete rule conflict",
+	  "package p\nr := 1 if true\nr := 2 if true", NULL, NULL, "data.p.r",
+	  "error:eval_conflict_error" },
+	{ "object key conflict in a partial object",
+	  "package p\no[k] := v if { k := \"a\"; v := input.v[_] }", NULL,
+	  "{\"v\":[1,2]}", "data.p.o", "error:object keys must be unique" },
+	/* iteration, unification, comprehensions */
+	{ "iteration over data with a variable",
+	  "package p\nnames := [n | some n; data.users[n].admin]",
+	  "{\"users\":{\"bob\":{\"admin\":true},\"eve\":{\"admin\":false}}}", NULL,
+	  "data.p.names", "[\"bob\"]" },
+	{ "array unification", "package p\nr := y if [1, y] = [x, 2]", NULL, NULL,
+	  "data.p.r", "2" },
+	{ "object comprehension", "package p\nr := {k: v * 2 | some k, v in input}",
+	  NULL, "{\"a\":1,\"b\":2}", "data.p.r", "{\"a\":2,\"b\":4}" },
+	{ "set comprehension and set operations",
+	  "package p\nr := {x | some x in [1,2,3]} & {2,3,4} | {9}", NULL, NULL,
+	  "data.p.r", "[2,3,9]" },
+	{ "every holds", "package p\nr if every x in [1,2] { x > 0 }", NULL, NULL,
+	  "data.p.r", "true" },
+	{ "every fails on one member",
+	  "package p\nr if every x in [1,-2] { x > 0 }", NULL, NULL, "data.p.r",
+	  "undefined" },
+	{ "every over an empty collection holds",
+	  "package p\nr if every x in [] { x > 0 }", NULL, NULL, "data.p.r", "true" },
+	{ "safety reorders the body",
+	  "package p\nr := x if { x > 1; x = input.v }", NULL, "{\"v\":5}",
+	  "data.p.r", "5" },
+	{ "with replaces input and data",
+	  "package p\nallow if input.x == data.v\nr if allow with input.x as 3 with data.v as 3",
+	  "{\"v\":1}", "{\"x\":1}", "data.p.r", "true" },
+	{ "with is scoped to its expression",
+	  "package p\nallow if input.x == 1\nr := [a, b] if { a := allow with input.x as 1; b := allow }",
+	  NULL, "{\"x\":1}", "data.p.r", "[true,true]" },
+	{ "with replaces a rule",
+	  "package p\nq := 1\nr := x if { x := q with data.p.q as 7 }", NULL, NULL, "data.p.r", "7" },
+	{ "imports", "package a\nimport data.b.v as w\nimport input.x\nr := [w, x]\n",
+	  "{\"b\":{\"v\":1}}", "{\"x\":2}", "data.a.r", "[1,2]" },
+	{ "data mixes base documents and rules",
+	  "package p\nq := 1", "{\"p\":{\"z\":2}}", NULL, "data.p", "{\"q\":1,\"z\":2}" },
+	{ "query bindings", NULL, "{\"a\":[1,2]}", NULL, "x := data.a[_]; x > 1", "true" },
+	/* built-in errors: undefined unless strict */
+	{ "division by zero is undefined", "package p\nr := 1 / input.z", NULL,
+	  "{\"z\":0}", "data.p.r", "undefined" },
+	/* compile errors name the place */
+	{ "unknown function", "package p\nr := contain(\"a\", \"b\")", NULL, NULL,
+	  "data.p.r", "error:p.rego:2:6: unknown function contain" },
+	{ "unsafe variable", "package p\nr if { x > 1 }", NULL, NULL, "data.p.r",
+	  "error:p.rego:2:8: var x is unsafe" },
+	{ "unsafe head variable", "package p\nr := y if { true }", NULL, NULL,
+	  "data.p.r", "error:var y is unsafe" },
+	{ "parse error", "package p\nr := [1, 2", NULL, NULL, "data.p.r",
+	  "error:p.rego:2:11: unexpected end of file in array, expected ]" },
+	{ "use before := is refused", "package p\nr if { x > 1; x := 2 }", NULL,
+	  NULL, "data.p.r", "error:var x referenced above" },
+	{ "redeclared variable", "package p\nr if { x := 1; x := 2 }", NULL, NULL,
+	  "data.p.r", "error:var x assigned above" },
+	{ "conflicting rule kinds", "package p\nr := 1\nr contains 2", NULL, NULL,
+	  "data.p.r", "error:conflicting rules r" },
+	{ "two defaults", "package p\ndefault r := 1\ndefault r := 2", NULL, NULL,
+	  "data.p.r", "error:multiple default rules r" },
+	{ "wrong argument count", "package p\nr := count(1, 2, 3)", NULL, NULL,
+	  "data.p.r", "error:count takes 1 arguments, 3 given" },
+	/* limits */
+	{ "unbounded recursion stops at the depth limit",
+	  "package p\nf(x) := y if y := f(x + 1)\nr := f(0)", NULL, NULL, "data.p.r",
+	  "error:eval_limit_error" },
+	{ "recursive rules are refused",
+	  "package p\na if b\nb if a", NULL, NULL, "data.p.a",
+	  "error:rego_recursion_error" },
+	{ "a huge comprehension stops at a limit",
+	  "package p\nr := count([[a, b, c] | some a in numbers.range(1, 1000); "
+	  "some b in numbers.range(1, 1000); some c in numbers.range(1, 1000)])",
+	  NULL, NULL, "data.p.r", "error:eval_limit_error" },
+	{ "a huge range stops at the memory limit",
+	  "package p\nr := count(numbers.range(1, 1000000000))", NULL, NULL,
+	  "data.p.r", "error:eval_limit_error" },
+};
+
+static bool run(const struct tcase *c)
+{
+	struct rego_builder *b = rego_builder_new();
+	struct rego_limits lim = { .max_steps = 2000000, .max_bytes = 64u << 20 };
+	struct rego_policy *p = NULL;
+	struct rego_query *q = NULL;
+	struct rego_error err;
+	char got[1024], *out = NULL;
+	enum rego_result r;
+	bool ok;
+
+	if (c->module && !rego_builder_add_module(b, "p.rego", c->module,
+						  strlen(c->module),
+						  REGO_SYNTAX_AUTO, &err)) {
+		rego_builder_free(b);
+		snprintf(got, sizeof(got), "error:%s", err.msg);
+		goto done;
+	}
+	if (c->data && !rego_builder_set_data(b, c->data, strlen(c->data), &err)) {
+		rego_builder_free(b);
+		snprintf(got, sizeof(got), "error:%s", err.msg);
+		goto done;
+	}
+	if (!(p = rego_builder_compile(b, &err)) ||
+	    !(q = rego_query_compile(p, c->query, &err))) {
+		snprintf(got, sizeof(got), "error:%s", err.msg);
+		goto done;
+	}
+	r = rego_query_eval(q, c->input, c->input ? strlen(c->input) : 0, &lim,
+			    &out, &err);
+	snprintf(got, sizeof(got), "%s%s", r == REGO_ERROR ? "error:" : "",
+		 r == REGO_ERROR ? err.msg : r == REGO_UNDEFINED ? "undefined" : out);
+done:
+	if (strncmp(c->want, "error:", 6) == 0)
+		ok = strncmp(got, "error:", 6) == 0 && strstr(got, c->want + 6);
+	else
+		ok = strcmp(got, c->want) == 0;
+	if (!ok)
+		fprintf(stderr, "%s: got %s\n    want %s\n", c->name, got, c->want);
+	free(out);
+	rego_query_free(q);
+	rego_policy_free(p);
+	return ok;
+}
+
+int main(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_MSG(run(&cases[i]), "%s", cases[i].name);
+	return test_summary();
+}
