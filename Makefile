@@ -42,6 +42,7 @@ install: $(BUILD)/CMakeCache.txt
 bench: build
 	$(BUILD)/bin/bench-handshake
 	$(BUILD)/bin/bench-quote
+	$(BUILD)/bin/bench-rego
 
 deps:
 	scripts/install-deps.sh

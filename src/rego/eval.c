@@ -8,6 +8,7 @@
  * Continuation environments live on the stack of the function that made
  * them, which is still running whenever they are called. */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -49,6 +50,7 @@ struct ev {
 	struct wstate w;
 	unsigned long steps, max_steps;
 	unsigned depth, max_depth;
+	uintptr_t stack_base;   /* where the evaluation's C stack began */
 	bool strict;
 	int64_t now_ns;
 	struct eaa_err *err;
@@ -93,13 +95,22 @@ static int step(struct ev *ev, const struct term *at)
 	return EV_MORE;
 }
 
+/* The C stack this evaluation may use. Continuations nest, so deep
+ * bodies and recursion use stack in proportion; the depth count alone
+ * cannot bound bytes (sanitizers make frames several times larger). */
+#define STACK_BUDGET (2u * 1024u * 1024u)
+
 static int enter(struct ev *ev, const struct term *at)
 {
-	if (++ev->depth > ev->max_depth) {
+	char here;
+	uintptr_t sp = (uintptr_t)&here;
+	size_t used = ev->stack_base > sp ? ev->stack_base - sp : sp - ev->stack_base;
+
+	if (++ev->depth > ev->max_depth || used > STACK_BUDGET) {
 		ev->depth--;
 		return efail(ev, "eval_limit_error", at,
-			     "evaluation depth limit (%u) reached (unbounded recursion?)",
-			     ev->max_depth);
+			     "evaluation depth limit (%u levels or %u KiB of stack) reached (unbounded recursion?)",
+			     ev->max_depth, STACK_BUDGET / 1024u);
 	}
 	return EV_MORE;
 }
@@ -1362,6 +1373,7 @@ bool rego_eval(const struct rego_policy *p, const struct query *q,
 	struct timespec ts;
 
 	memset(&ev, 0, sizeof(ev));
+	ev.stack_base = (uintptr_t)&ev;
 	ev.p = p;
 	ev.a = a;
 	ev.w.input = input;

@@ -22,6 +22,10 @@ static char *slurp(const char *name)
 	return (char *)buf;
 }
 
+/* Every policy compiled here, freed at the end. */
+static struct rego_policy *policies[32];
+static size_t npolicies;
+
 static struct rego_query *load(const char *policy, const char *data)
 {
 	struct rego_builder *b = rego_builder_new();
@@ -44,6 +48,8 @@ static struct rego_query *load(const char *policy, const char *data)
 		fprintf(stderr, "%s: %s\n", policy, err.msg);
 		return NULL;
 	}
+	if (npolicies < sizeof(policies) / sizeof(*policies))
+		policies[npolicies++] = p;
 	q = rego_query_compile(p, "data.policy.allow", &err);
 	if (!q)
 		fprintf(stderr, "%s: %s\n", policy, err.msg);
@@ -210,5 +216,7 @@ int main(void)
 	test_sgx();
 	test_csv();
 	test_trustee();
+	while (npolicies)
+		rego_policy_free(policies[--npolicies]);
 	return test_summary();
 }

@@ -1,0 +1,323 @@
+/* test_rego_conformance.c - OPA's own test cases, run by our engine.
+ *
+ * tests/data/rego-cases/<category>/<file>.json hold cases converted from
+ * OPA's test/cases/testdata/v1 (origin in each file and in the README).
+ * Each case compiles its modules (Rego v1) with its data, evaluates its
+ * query with its input, and compares:
+ *  - want_result: the set of solutions' variable bindings (order does not
+ *    matter; with sort_bindings, array values are sorted first);
+ *  - want_error_code / want_error: evaluation errors by OPA's code and
+ *    message text; compile errors (rego_*) by their class, since our
+ *    compile-time messages are worded our own way.
+ * Prints a line per failing case, the count per category, and the plain
+ * summary line. An optional argument limits the run to one category. */
+#include <dirent.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include "eaa/rego.h"
+#include "test.h"
+#include "value.h"
+
+struct tally {
+	char name[128];
+	int passed, failed;
+};
+
+static struct tally tallies[256];
+static size_t ntallies;
+
+static struct tally *tally_for(const char *category)
+{
+	size_t i;
+
+	for (i = 0; i < ntallies; i++)
+		if (strcmp(tallies[i].name, category) == 0)
+			return &tallies[i];
+	if (ntallies == sizeof(tallies) / sizeof(*tallies))
+		return &tallies[ntallies - 1];
+	snprintf(tallies[ntallies].name, sizeof(tallies[0].name), "%s", category);
+	return &tallies[ntallies++];
+}
+
+static struct rv *value_of(struct rv_arena *a, const char *json)
+{
+	struct eaa_err err;
+
+	return rv_from_json(a, json, strlen(json), &err);
+}
+
+static struct rv *sort_arrays(struct rv_arena *a, struct rv *v)
+{
+	struct rv_builder b;
+	size_t i;
+
+	if (!v)
+		return NULL;
+	if (v->type == RV_OBJECT) {
+		rv_builder_init(&b, a);
+		for (i = 0; i < v->u.obj.n; i++)
+			rv_builder_put(&b, v->u.obj.k[i], sort_arrays(a, v->u.obj.v[i]));
+		return rv_object_finish(&b, NULL);
+	}
+	if (v->type == RV_ARRAY) {
+		/* a set finish sorts; keep duplicates by sorting a copy */
+		struct rv **items = rv_alloc(a, (v->u.arr.n + 1) * sizeof(*items));
+		struct rv *out;
+		size_t j;
+
+		if (!items)
+			return NULL;
+		memcpy(items, v->u.arr.v, v->u.arr.n * sizeof(*items));
+		for (i = 1; i < v->u.arr.n; i++)
+			for (j = i; j > 0 && rv_compare(items[j - 1], items[j]) > 0; j--) {
+				struct rv *t = items[j];
+
+				items[j] = items[j - 1];
+				items[j - 1] = t;
+			}
+		out = rv_alloc(a, sizeof(*out));
+		if (!out)
+			return NULL;
+		*out = *v;
+		out->u.arr.v = items;
+		return out;
+	}
+	return v;
+}
+
+/* The result set as a set of binding objects. */
+static struct rv *result_set(struct rv_arena *a, json_t *results, bool from_eval,
+			     bool sort)
+{
+	struct rv_builder b;
+	json_t *r;
+	size_t i;
+
+	rv_builder_init(&b, a);
+	json_array_foreach(results, i, r) {
+		json_t *bind = from_eval ? json_object_get(r, "bindings") : r;
+		char *s = bind ? json_dumps(bind, JSON_COMPACT | JSON_ENCODE_ANY) :
+			  strdup("{}");
+		struct rv *v = s ? value_of(a, s) : NULL;
+
+		free(s);
+		if (v && sort)
+			v = sort_arrays(a, v);
+		rv_builder_add(&b, v ? v : rv_null());
+	}
+	return rv_set_finish(&b);
+}
+
+static bool error_matches(const char *got, const char *code, const char *msg,
+			  char *why, size_t len)
+{
+	if (!code && !msg)
+		return false;
+	if (code && strncmp(code, "rego_", 5) == 0) {
+		/* compile errors: the class is enough */
+		if (strstr(got, "eval_") == got) {
+			snprintf(why, len, "want compile error %s, got %s", code, got);
+			return false;
+		}
+		return true;
+	}
+	if (code && !strstr(got, code)) {
+		snprintf(why, len, "want %s, got %s", code, got);
+		return false;
+	}
+	if (msg && !strstr(got, msg)) {
+		snprintf(why, len, "want error \"%s\", got %s", msg, got);
+		return false;
+	}
+	return true;
+}
+
+static bool run_case(json_t *c, char *why, size_t len)
+{
+	json_t *mods = json_object_get(c, "modules"), *m;
+	json_t *data = json_object_get(c, "data"), *input = json_object_get(c, "input");
+	const char *input_term = json_string_value(json_object_get(c, "input_term"));
+	const char *query = json_string_value(json_object_get(c, "query"));
+	const char *want_code = json_string_value(json_object_get(c, "want_error_code"));
+	const char *want_msg = json_string_value(json_object_get(c, "want_error"));
+	json_t *want = json_object_get(c, "want_result");
+	bool sort = json_is_true(json_object_get(c, "sort_bindings"));
+	struct rego_limits lim = { .max_steps = 5000000, .max_bytes = 256u << 20 };
+	struct rego_builder *b = rego_builder_new();
+	struct rego_policy *p = NULL;
+	struct rego_query *q = NULL;
+	struct rego_error err;
+	char *out = NULL, *ds = NULL, *in = NULL, name[32];
+	bool ok = false;
+	size_t i;
+
+	lim.strict = json_is_true(json_object_get(c, "strict_error"));
+	if (!query) {
+		snprintf(why, len, "no query");
+		rego_builder_free(b);
+		return false;
+	}
+	json_array_foreach(mods, i, m) {
+		snprintf(name, sizeof(name), "mod%zu.rego", i);
+		if (!rego_builder_add_module(b, name, json_string_value(m),
+					     json_string_length(m), REGO_SYNTAX_V1, &err)) {
+			rego_builder_free(b);
+			goto error;
+		}
+	}
+	if (data) {
+		ds = json_dumps(data, JSON_COMPACT);
+		if (!ds || !rego_builder_set_data(b, ds, strlen(ds), &err)) {
+			rego_builder_free(b);
+			goto error;
+		}
+	}
+	if (!(p = rego_builder_compile(b, &err)))
+		goto error;
+	if (input_term) {
+		/* a Rego term: evaluate it to get the input document */
+		char *tq = malloc(strlen(input_term) + 16);
+		struct rego_query *iq;
+
+		if (!tq)
+			goto error;
+		sprintf(tq, "__x__ = %s", input_term);
+		iq = rego_query_compile(p, tq, &err);
+		free(tq);
+		if (!iq || rego_query_eval(iq, NULL, 0, &lim, &in, &err) != REGO_DEFINED) {
+			rego_query_free(iq);
+			snprintf(why, len, "input_term: %s", err.msg);
+			goto done;
+		}
+		rego_query_free(iq);
+	} else if (input) {
+		in = json_dumps(input, JSON_COMPACT | JSON_ENCODE_ANY);
+	}
+	if (!(q = rego_query_compile(p, query, &err)))
+		goto error;
+	if (rego_query_eval_all(q, in, in ? strlen(in) : 0, &lim, false, &out,
+				&err) == REGO_ERROR)
+		goto error;
+	if (want_code || want_msg) {
+		snprintf(why, len, "want error %s, got result %s",
+			 want_code ? want_code : want_msg, out);
+		goto done;
+	}
+	{
+		struct rv_arena a;
+		json_error_t je;
+		json_t *got = json_loads(out, 0, &je), *res, *none = json_array();
+		struct rv *gs, *ws;
+
+		rv_arena_init(&a, 0);
+		res = json_object_get(got, "result");
+		gs = result_set(&a, res ? res : none, true, sort);
+		ws = result_set(&a, want ? want : none, false, sort);
+		json_decref(none);
+		ok = gs && ws && rv_equal(gs, ws);
+		if (!ok) {
+			char *g = gs ? rv_to_json(gs, false) : NULL;
+			char *w = ws ? rv_to_json(ws, false) : NULL;
+
+			snprintf(why, len, "got %s, want %s", g, w);
+			free(g);
+			free(w);
+		}
+		json_decref(got);
+		rv_arena_free(&a);
+	}
+	goto done;
+error:
+	ok = error_matches(err.msg, want_code, want_msg, why, len);
+	if (!ok && !want_code && !want_msg)
+		snprintf(why, len, "error %s", err.msg);
+done:
+	free(out);
+	free(ds);
+	free(in);
+	rego_query_free(q);
+	rego_policy_free(p);
+	return ok;
+}
+
+static void run_file(const char *path, const char *category)
+{
+	json_error_t je;
+	json_t *doc = json_load_file(path, 0, &je), *cases, *c;
+	struct tally *t = tally_for(category);
+	char why[600];
+	size_t i;
+
+	if (!doc) {
+		fprintf(stderr, "%s: %s\n", path, je.text);
+		t->failed++;
+		t_failed++;
+		return;
+	}
+	cases = json_object_get(doc, "cases");
+	json_array_foreach(cases, i, c) {
+		const char *note = json_string_value(json_object_get(c, "note"));
+
+		why[0] = '\0';
+		if (run_case(c, why, sizeof(why))) {
+			t->passed++;
+			t_passed++;
+		} else {
+			t->failed++;
+			t_failed++;
+			printf("FAIL %s: %s: %s\n", path, note ? note : "?", why);
+		}
+	}
+	json_decref(doc);
+}
+
+static int by_name(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static void run_dir(const char *dir, const char *category, const char *only)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char *names[4096];
+	size_t n = 0, i;
+	char path[1024];
+
+	if (!d) {
+		fprintf(stderr, "%s: cannot open\n", dir);
+		t_failed++;
+		return;
+	}
+	while ((e = readdir(d)) != NULL && n < sizeof(names) / sizeof(*names))
+		if (e->d_name[0] != '.')
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	qsort(names, n, sizeof(*names), by_name);
+	for (i = 0; i < n; i++) {
+		size_t len = strlen(names[i]);
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (!category) {
+			if (!only || strcmp(only, names[i]) == 0)
+				run_dir(path, names[i], NULL);
+		} else if (len > 5 && strcmp(names[i] + len - 5, ".json") == 0) {
+			run_file(path, category);
+		}
+		free(names[i]);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	char dir[512];
+	size_t i;
+
+	snprintf(dir, sizeof(dir), "%s/rego-cases", getenv("EAA_TESTDATA") ?
+		 getenv("EAA_TESTDATA") : "tests/data");
+	run_dir(dir, NULL, argc > 1 ? argv[1] : NULL);
+	for (i = 0; i < ntallies; i++)
+		printf("%-32s %4d passed %4d failed\n", tallies[i].name,
+		       tallies[i].passed, tallies[i].failed);
+	return test_summary();
+}
