@@ -1123,6 +1123,176 @@ static bool compile_rule(struct cctx *c, struct rule *r)
 	return true;
 }
 
+/* ---- recursion: OPA refuses rules that depend on themselves ---- */
+
+struct deps {
+	struct cctx *c;
+	bool *edge;            /* ngroups x ngroups */
+	size_t ng;
+	int from;
+};
+
+static void dep_subtree(struct deps *d, const struct dnode *n)
+{
+	size_t i;
+
+	if (n->group)
+		d->edge[(size_t)d->from * d->ng + (size_t)n->group->id] = true;
+	for (i = 0; i < n->nkids; i++)
+		dep_subtree(d, n->kids[i]);
+}
+
+static void deps_body(struct deps *d, const struct body *b);
+
+static void deps_term(struct deps *d, const struct term *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	switch (t->kind) {
+	case T_REF:
+		if (t->u.ref.head->kind == T_VAR && t->u.ref.head->u.var.kind == V_DATA) {
+			const struct dnode *n = d->c->p->root;
+
+			/* follow the constant prefix; past it, anything below */
+			for (i = 0; n && !n->group && i < t->u.ref.n; i++) {
+				const struct term *e = t->u.ref.path[i];
+
+				if (e->kind != T_VALUE)
+					break;
+				n = dnode_child(n, e->u.value);
+			}
+			if (n)
+				dep_subtree(d, n);
+		} else {
+			deps_term(d, t->u.ref.head);
+		}
+		for (i = 0; i < t->u.ref.n; i++)
+			deps_term(d, t->u.ref.path[i]);
+		break;
+	case T_VAR:
+		if (t->u.var.kind == V_DATA)
+			dep_subtree(d, d->c->p->root);
+		break;
+	case T_ARRAY:
+	case T_SET:
+	case T_OBJECT:
+		for (i = 0; i < t->u.coll.n; i++) {
+			deps_term(d, t->u.coll.items[i]);
+			if (t->kind == T_OBJECT)
+				deps_term(d, t->u.coll.vals[i]);
+		}
+		break;
+	case T_ARRAY_COMP:
+	case T_SET_COMP:
+	case T_OBJECT_COMP:
+		deps_term(d, t->u.comp.key);
+		deps_term(d, t->u.comp.value);
+		deps_body(d, t->u.comp.body);
+		break;
+	case T_CALL:
+		if (t->u.call.func)
+			d->edge[(size_t)d->from * d->ng + (size_t)t->u.call.func->id] = true;
+		for (i = 0; i < t->u.call.n; i++)
+			deps_term(d, t->u.call.args[i]);
+		break;
+	default:
+		break;
+	}
+}
+
+static void deps_body(struct deps *d, const struct body *b)
+{
+	size_t i, j;
+
+	for (i = 0; b && i < b->n; i++) {
+		const struct expr *e = b->e[i];
+
+		deps_term(d, e->a);
+		deps_term(d, e->b);
+		deps_term(d, e->coll);
+		deps_body(d, e->body);
+		for (j = 0; j < e->nwith; j++)
+			deps_term(d, e->with[j].value);
+	}
+}
+
+/* Depth-first search for a cycle through g; colour 1 = on the path. */
+static bool cycle_from(struct deps *d, unsigned char *colour, int g, int *path,
+		       int depth, int *len)
+{
+	size_t h;
+
+	colour[g] = 1;
+	path[depth] = g;
+	for (h = 0; h < d->ng; h++) {
+		if (!d->edge[(size_t)g * d->ng + h])
+			continue;
+		if (colour[h] == 1) {
+			path[depth + 1] = (int)h;
+			*len = depth + 2;
+			return true;
+		}
+		if (colour[h] == 0 && cycle_from(d, colour, (int)h, path, depth + 1, len))
+			return true;
+	}
+	colour[g] = 2;
+	return false;
+}
+
+static bool check_recursion(struct cctx *c)
+{
+	struct rego_policy *p = c->p;
+	struct deps d = { c, NULL, p->ngroups, 0 };
+	unsigned char *colour;
+	int *path, len = 0;
+	size_t g;
+	struct rule *r;
+
+	if (!p->ngroups)
+		return true;
+	d.edge = calloc_a(c, p->ngroups * p->ngroups * sizeof(*d.edge));
+	colour = calloc_a(c, p->ngroups);
+	path = calloc_a(c, (p->ngroups + 2) * sizeof(*path));
+	if (!d.edge || !colour || !path)
+		return false;
+	for (g = 0; g < p->ngroups; g++) {
+		d.from = (int)g;
+		for (r = p->groups[g]->first; r; r = r->next) {
+			const struct rule *e;
+
+			for (e = r; e; e = e->els) {
+				deps_body(&d, &e->body);
+				deps_term(&d, e->key);
+				deps_term(&d, e->value);
+			}
+		}
+	}
+	for (g = 0; g < p->ngroups; g++) {
+		if (colour[g] == 0 && cycle_from(&d, colour, (int)g, path, 0, &len)) {
+			const struct rule_group *first = p->groups[path[len - 1]];
+			char chain[256] = "";
+			int i, start = 0;
+
+			for (i = 0; i < len - 1; i++)
+				if (path[i] == path[len - 1])
+					start = i;
+			for (i = start; i < len; i++) {
+				size_t used = strlen(chain);
+
+				snprintf(chain + used, sizeof(chain) - used, "%s%s",
+					 i > start ? " -> " : "", p->groups[path[i]]->name);
+			}
+			c->file = first->file;
+			return cfail(c, first->line, first->col,
+				     "rego_recursion_error: rule %s is recursive: %s",
+				     first->name, chain);
+		}
+	}
+	return true;
+}
+
 bool rego_compile_modules(struct rego_policy *p, struct eaa_err *err)
 {
 	struct cctx c = { .p = p, .a = &p->arena, .err = err };
@@ -1145,7 +1315,7 @@ bool rego_compile_modules(struct rego_policy *p, struct eaa_err *err)
 				if (!compile_rule(&c, r))
 					return false;
 	}
-	return !c.failed;
+	return !c.failed && check_recursion(&c);
 }
 
 bool rego_compile_query(const struct rego_policy *p, struct rv_arena *a,
