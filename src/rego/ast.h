@@ -144,6 +144,7 @@ struct module {
 struct rule_group {
 	enum rule_kind kind;
 	const char *name;
+	const char *path;       /* data.a.b.name, for messages */
 	struct rule *first, *last;
 	struct rule *def;       /* the default rule, if any */
 	int id;                 /* index into an evaluation's cache */

@@ -829,6 +829,29 @@ static enum rb_status bi_array_reverse(struct rb_ctx *c,
 	return ok(c, out, seq_new(c->arena, RV_ARRAY, r, n));
 }
 
+/* array.flatten: the member arrays spliced in, one level deep, as OPA. */
+static enum rb_status bi_array_flatten(struct rb_ctx *c,
+				       struct rv *const *args, struct rv **out)
+{
+	const struct rv *v = args[0];
+	struct rv_builder b;
+	size_t i, j;
+
+	if (!rv_is(v, RV_ARRAY))
+		return rb_type_error(c, 1, "array", v);
+	rv_builder_init(&b, c->arena);
+	for (i = 0; i < v->u.arr.n; i++) {
+		const struct rv *e = v->u.arr.v[i];
+
+		if (e->type != RV_ARRAY)
+			rv_builder_add(&b, v->u.arr.v[i]);
+		else
+			for (j = 0; j < e->u.arr.n; j++)
+				rv_builder_add(&b, e->u.arr.v[j]);
+	}
+	return ok(c, out, rv_array_finish(&b));
+}
+
 /* ---- objects ---- */
 
 /* object.get: a key, or with an array a path through objects, arrays and
@@ -1346,6 +1369,7 @@ const struct rb_def rb_core_defs[] = {
 	{ "array.concat", 2, bi_array_concat },
 	{ "array.slice", 3, bi_array_slice },
 	{ "array.reverse", 1, bi_array_reverse },
+	{ "array.flatten", 1, bi_array_flatten },
 	/* objects */
 	{ "object.get", 3, bi_object_get },
 	{ "object.keys", 1, bi_object_keys },

@@ -134,6 +134,27 @@ static const char *kind_name(enum rule_kind k)
 	return names[k];
 }
 
+static const char *group_path(struct cctx *c, const struct module *m,
+			      const char *name)
+{
+	size_t len = strlen("data.") + strlen(name) + 1, i;
+	char *s;
+
+	for (i = 0; i < m->npkg; i++)
+		len += m->pkg[i]->u.str.len + 1;
+	s = calloc_a(c, len);
+	if (!s)
+		return "?";
+	strcpy(s, "data");
+	for (i = 0; i < m->npkg; i++) {
+		strcat(s, ".");
+		strcat(s, m->pkg[i]->u.str.s);
+	}
+	strcat(s, ".");
+	strcat(s, name);
+	return s;
+}
+
 static bool add_rule(struct cctx *c, struct module *m, struct rule *r)
 {
 	struct dnode *n = pkg_node(c, m);
@@ -155,6 +176,7 @@ static bool add_rule(struct cctx *c, struct module *m, struct rule *r)
 			return false;
 		g->kind = r->kind;
 		g->name = r->name;
+		g->path = group_path(c, m, r->name);
 		g->nargs = (unsigned)r->nargs;
 		g->file = r->file;
 		g->line = r->line;
@@ -666,6 +688,14 @@ static bool declare_pattern(struct cctx *c, struct term *t)
 	}
 }
 
+static bool declare_member(struct cctx *c, struct term *t)
+{
+	if (t->kind == T_VAR || t->kind == T_ARRAY || t->kind == T_OBJECT ||
+	    t->kind == T_VALUE)
+		return declare_pattern(c, t);
+	return resolve_term(c, t);
+}
+
 static bool resolve_with(struct cctx *c, struct with *w)
 {
 	struct term *t = w->target;
@@ -695,6 +725,40 @@ static bool resolve_with(struct cctx *c, struct with *w)
 	return true;
 }
 
+/* {"a": x, "b": 1} = {"b": y, "a": 2}: with the same constant keys on both
+ * sides, unify value by value, as arrays in key order, so variables on
+ * either side can be bound. */
+static void align_objects(struct cctx *c, struct expr *e)
+{
+	struct term *a = e->a, *b = e->b, **bv;
+	size_t i, j;
+
+	if (a->kind != T_OBJECT || b->kind != T_OBJECT || a->u.coll.n != b->u.coll.n)
+		return;
+	bv = calloc_a(c, (a->u.coll.n + 1) * sizeof(*bv));
+	if (!bv)
+		return;
+	for (i = 0; i < a->u.coll.n; i++) {
+		const struct term *ka = a->u.coll.items[i];
+
+		if (ka->kind != T_VALUE)
+			return;
+		for (j = 0; j < b->u.coll.n; j++) {
+			const struct term *kb = b->u.coll.items[j];
+
+			if (kb->kind == T_VALUE && rv_equal(ka->u.value, kb->u.value))
+				break;
+		}
+		if (j == b->u.coll.n)
+			return;
+		bv[i] = b->u.coll.vals[j];
+	}
+	a->kind = T_ARRAY;
+	a->u.coll.items = a->u.coll.vals;
+	b->kind = T_ARRAY;
+	b->u.coll.items = bv;
+}
+
 static bool resolve_expr(struct cctx *c, struct expr *e)
 {
 	struct scope s;
@@ -709,6 +773,7 @@ static bool resolve_expr(struct cctx *c, struct expr *e)
 	case E_UNIFY:
 		if (!resolve_term(c, e->a) || !resolve_term(c, e->b))
 			return false;
+		align_objects(c, e);
 		break;
 	case E_ASSIGN:
 		if (!resolve_term(c, e->b) || !declare_pattern(c, e->a))
@@ -727,9 +792,11 @@ static bool resolve_expr(struct cctx *c, struct expr *e)
 		}
 		break;
 	case E_SOME_IN:
+		/* a value that is not a pattern (some f(x) in xs) is only
+		 * looked for */
 		if (!resolve_term(c, e->coll) ||
-		    (e->key && !declare_pattern(c, e->key)) ||
-		    !declare_pattern(c, e->val))
+		    (e->key && !declare_member(c, e->key)) ||
+		    !declare_member(c, e->val))
 			return false;
 		break;
 	case E_EVERY:
@@ -780,8 +847,10 @@ static bool ready(const struct term *t, bool pattern, const bool *bound,
 		for (i = 0; i < t->u.ref.n; i++) {
 			const struct term *e = t->u.ref.path[i];
 
-			/* an unbound variable in a reference iterates */
-			if (!local(e) && !ready(e, false, bound, bad))
+			/* an unbound variable in a reference iterates; an
+			 * array or object there is a pattern over the keys */
+			if (!local(e) && !ready(e, e->kind == T_ARRAY ||
+					       e->kind == T_OBJECT, bound, bad))
 				return false;
 		}
 		return true;

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "eval.h"
@@ -124,6 +125,8 @@ static int unify_tv(struct ev *ev, struct frame *fr, const struct term *t,
 static struct rv *eval_group(struct ev *ev, const struct rule_group *g,
 			     bool *err);
 
+static bool needs_binding(const struct frame *fr, const struct term *t);
+
 static bool is_local(const struct term *t)
 {
 	return t->kind == T_VAR &&
@@ -194,7 +197,40 @@ struct walk_env {
 	const struct term *ref;
 	size_t i;
 	const struct k *k;
+	struct rv *key;     /* the key a pattern element is unified with */
+	bool data;          /* walking data (rules and base) or a value */
 };
+
+static int walk_data_key(struct ev *ev, void *env, struct rv *key);
+static int walk_value_key(struct ev *ev, void *env, struct rv *key);
+
+/* A path element that is a pattern ([1, x]) matches the keys it unifies
+ * with; after unification, continue as if that key was given. */
+static int walk_pattern_next(struct ev *ev, void *env, struct rv *unused)
+{
+	struct walk_env *w = env;
+
+	return w->data ? walk_data_key(ev, w, w->key) : walk_value_key(ev, w, w->key);
+}
+
+static int walk_try_key(struct ev *ev, struct walk_env *w, const struct term *e,
+			struct rv *key, bool data)
+{
+	struct walk_env x = *w;
+	struct k k = { walk_pattern_next, &x };
+	int r;
+
+	if (is_local(e)) {
+		/* the common case: bind the variable directly */
+		w->fr->slots[e->u.var.slot] = key;
+		r = data ? walk_data_key(ev, w, key) : walk_value_key(ev, w, key);
+		w->fr->slots[e->u.var.slot] = NULL;
+		return r;
+	}
+	x.key = key;
+	x.data = data;
+	return unify_tv(ev, w->fr, e, key, &k);
+}
 
 static int walk_data(struct ev *ev, struct frame *fr, const struct dnode *n,
 		     struct rv *base, const struct term *ref, size_t i,
@@ -240,15 +276,13 @@ static int walk_data(struct ev *ev, struct frame *fr, const struct dnode *n,
 		return v ? kcall(ev, k, v) : EV_MORE;
 	}
 	e = ref->u.ref.path[i];
-	w = (struct walk_env){ fr, base, n, ref, i, k };
-	if (unbound(fr, e)) {
+	w = (struct walk_env){ fr, base, n, ref, i, k, NULL, true };
+	if (needs_binding(fr, e)) {
 		/* iterate over rule names and base keys alike */
 		size_t j;
 
 		for (j = 0; j < n->nkids; j++) {
-			fr->slots[e->u.var.slot] = n->kids[j]->name;
-			r = walk_data_key(ev, &w, n->kids[j]->name);
-			fr->slots[e->u.var.slot] = NULL;
+			r = walk_try_key(ev, &w, e, n->kids[j]->name, true);
 			if (r != EV_MORE)
 				return r;
 		}
@@ -256,9 +290,7 @@ static int walk_data(struct ev *ev, struct frame *fr, const struct dnode *n,
 			for (j = 0; j < base->u.obj.n; j++) {
 				if (dnode_child(n, base->u.obj.k[j]))
 					continue;
-				fr->slots[e->u.var.slot] = base->u.obj.k[j];
-				r = walk_data_key(ev, &w, base->u.obj.k[j]);
-				fr->slots[e->u.var.slot] = NULL;
+				r = walk_try_key(ev, &w, e, base->u.obj.k[j], true);
 				if (r != EV_MORE)
 					return r;
 			}
@@ -292,28 +324,22 @@ static int walk_value(struct ev *ev, struct frame *fr, struct rv *v,
 	e = ref->u.ref.path[i];
 	if (v->type != RV_ARRAY && v->type != RV_OBJECT && v->type != RV_SET)
 		return EV_MORE;
-	w = (struct walk_env){ fr, v, NULL, ref, i, k };
-	if (unbound(fr, e)) {
-		int slot = e->u.var.slot;
-
+	w = (struct walk_env){ fr, v, NULL, ref, i, k, NULL, false };
+	if (needs_binding(fr, e)) {
 		n = rv_len(v);
 		for (j = 0; j < n; j++) {
-			struct rv *key, *sub;
+			struct rv *key;
 
 			if (v->type == RV_ARRAY) {
 				key = rv_int(ev->a, (int64_t)j);
 				if (!key)
 					return nomem(ev);
-				sub = v->u.arr.v[j];
 			} else if (v->type == RV_OBJECT) {
 				key = v->u.obj.k[j];
-				sub = v->u.obj.v[j];
 			} else {
-				key = sub = v->u.arr.v[j];
+				key = v->u.arr.v[j];
 			}
-			fr->slots[slot] = key;
-			r = walk_value(ev, fr, sub, ref, i + 1, k);
-			fr->slots[slot] = NULL;
+			r = walk_try_key(ev, &w, e, key, false);
 			if (r != EV_MORE)
 				return r;
 		}
@@ -373,7 +399,7 @@ struct collect {
 	struct rv *value;          /* complete rules and functions */
 	struct rv_builder b;       /* sets and objects */
 	bool found;
-	const char *what;          /* for conflicts */
+	const char *path;          /* the rule group's, for conflicts */
 	struct rv *key_pending;
 };
 
@@ -391,11 +417,14 @@ static int collect_value(struct ev *ev, void *env, struct rv *v)
 			return nomem(ev);
 		return EV_MORE;
 	}
-	if (c->value && !rv_equal(c->value, v))
-		return efail(ev, "eval_conflict_error", c->r->value, "%s",
-			     c->kind == R_FUNC ?
-			     "functions must not produce multiple outputs for same inputs" :
-			     "complete rules must not produce multiple outputs");
+	if (c->value && !rv_equal(c->value, v)) {
+		if (c->kind == R_FUNC)
+			return efail(ev, "eval_conflict_error", c->r->value,
+				     "functions must not produce multiple outputs for same inputs");
+		return efail(ev, "eval_conflict_error", c->r->value,
+			     "complete rules must not produce multiple outputs: rule %s produced conflicting values",
+			     c->path);
+	}
 	c->value = v;
 	c->found = true;
 	/* A constant head cannot conflict with itself: one solution will
@@ -477,6 +506,18 @@ static int eval_rule(struct ev *ev, const struct rule *r, struct collect *c,
 	return EV_MORE;
 }
 
+/* The key a builder holds twice with different values (error path only). */
+static struct rv *conflicting_key(const struct rv_builder *b)
+{
+	size_t i, j;
+
+	for (i = 0; i < b->n; i++)
+		for (j = i + 1; j < b->n; j++)
+			if (rv_equal(b->k[i], b->k[j]) && !rv_equal(b->v[i], b->v[j]))
+				return b->k[i];
+	return NULL;
+}
+
 static struct rv *eval_group(struct ev *ev, const struct rule_group *g,
 			     bool *err)
 {
@@ -501,6 +542,7 @@ static struct rv *eval_group(struct ev *ev, const struct rule_group *g,
 	ev->w.cstate[g->id] = C_BUSY;
 	memset(&c, 0, sizeof(c));
 	c.kind = g->kind;
+	c.path = g->path;
 	rv_builder_init(&c.b, ev->a);
 	for (r = g->first; r; r = r->next)
 		if (eval_rule(ev, r, &c, NULL, 0) == EV_ERR) {
@@ -517,10 +559,15 @@ static struct rv *eval_group(struct ev *ev, const struct rule_group *g,
 	case R_OBJECT:
 		v = rv_object_finish(&c.b, &conflict);
 		if (!v && conflict) {
+			struct rv *key = conflicting_key(&c.b);
+			char *ks = key && key->type != RV_STRING ? rv_to_json(key, false) : NULL;
+
 			ev->w.cstate[g->id] = C_NONE;
 			*err = true;
 			efail(ev, "eval_conflict_error", &at,
-			      "object keys must be unique (rule %s)", g->name);
+			      "object keys must be unique: rule %s.%s produced conflicting values",
+			      g->path, ks ? ks : key ? key->u.str.s : "?");
+			free(ks);
 			return NULL;
 		}
 		break;
@@ -589,8 +636,16 @@ static int call_func(struct ev *ev, const struct term *t,
 		c.value = one.value;
 	}
 	ev->depth--;
-	if (!c.value && g->def)
-		c.value = g->def->value->kind == T_VALUE ? g->def->value->u.value : NULL;
+	if (!c.value && g->def) {
+		/* default f(_) := value: applies when no definition does */
+		struct collect d;
+
+		memset(&d, 0, sizeof(d));
+		d.kind = R_FUNC;
+		if (eval_rule(ev, g->def, &d, args, g->nargs) == EV_ERR)
+			return EV_ERR;
+		c.value = d.value;
+	}
 	return c.value ? kcall(ev, k, c.value) : EV_MORE;
 }
 
@@ -1039,7 +1094,8 @@ static int truthy(struct ev *ev, void *env, struct rv *v)
 {
 	struct expr_env *x = env;
 
-	if (v->type == RV_BOOL && !v->u.b)
+	/* NULL: a call whose result went to its output argument */
+	if (v && v->type == RV_BOOL && !v->u.b)
 		return EV_MORE;
 	return kcall(ev, x->k, NULL);
 }

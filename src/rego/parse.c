@@ -184,6 +184,19 @@ static struct rv *string_value(struct parser *p, const struct rego_token *t)
 	return v;
 }
 
+static struct term *number_term(struct parser *p, const char *text, size_t len,
+			       const struct rego_token *at)
+{
+	struct rv *v = rv_number_text(p->a, text, len);
+
+	if (!v && !p->a->exhausted) {
+		fail(p, "number %.*s is out of range (numbers are 64-bit integers or doubles)",
+		     (int)(len > 40 ? 40 : len), text);
+		return NULL;
+	}
+	return value_term(p, v, at);
+}
+
 static char *tok_text(struct parser *p, const struct rego_token *t)
 {
 	char *s = rv_strndup(p->a, t->text, t->len);
@@ -195,6 +208,8 @@ static char *tok_text(struct parser *p, const struct rego_token *t)
 
 static struct term *parse_in(struct parser *p);
 static struct term *parse_relation(struct parser *p);
+static struct term *member3(struct parser *p, struct term *k,
+			    const struct rego_token *at);
 static struct body *parse_body(struct parser *p, enum rego_tok closer);
 static struct expr *parse_literal(struct parser *p);
 
@@ -437,7 +452,7 @@ static struct term *parse_primary(struct parser *p)
 		return NULL;
 	switch (p->tok.type) {
 	case TOK_NUMBER:
-		t = value_term(p, rv_number_text(p->a, at.text, at.len), &at);
+		t = number_term(p, at.text, at.len, &at);
 		next(p);
 		break;
 	case TOK_STRING:
@@ -454,6 +469,8 @@ static struct term *parse_primary(struct parser *p)
 		t = value_term(p, rv_null(), &at);
 		next(p);
 		break;
+	case TOK_CONTAINS:
+		/* the contains() built-in: a keyword only in rule heads */
 	case TOK_IDENT:
 		next(p);
 		if (at.len == 3 && memcmp(at.text, "set", 3) == 0 &&
@@ -479,6 +496,12 @@ static struct term *parse_primary(struct parser *p)
 	case TOK_LPAREN:
 		next(p);
 		t = parse_in_nested(p);
+		if (t && is(p, TOK_COMMA)) { /* (k, v in xs) */
+			struct rego_token c = p->tok;
+
+			next(p);
+			t = member3(p, t, &c);
+		}
 		if (t && !expect(p, TOK_RPAREN, "after parenthesised term"))
 			t = NULL;
 		break;
@@ -490,7 +513,7 @@ static struct term *parse_primary(struct parser *p)
 			if (s) {
 				s[0] = '-';
 				memcpy(s + 1, p->tok.text, p->tok.len);
-				t = value_term(p, rv_number_text(p->a, s, p->tok.len + 1), &at);
+				t = number_term(p, s, p->tok.len + 1, &at);
 			}
 			next(p);
 		} else {
@@ -558,6 +581,33 @@ static struct term *parse_relation(struct parser *p)
 }
 
 /* `x in xs` is the loosest operator. */
+static struct term *member3(struct parser *p, struct term *k,
+			    const struct rego_token *at)
+{
+	struct term *v, *coll, *t, **args;
+
+	v = parse_relation(p);
+	if (!v || !expect(p, TOK_IN, "after key, value"))
+		return NULL;
+	coll = parse_relation(p);
+	t = call_term(p, "internal.member_3", at, k, v);
+	args = alloc(p, 3 * sizeof(*args));
+	if (!t || !coll || !args)
+		return NULL;
+	args[0] = k;
+	args[1] = v;
+	args[2] = coll;
+	t->u.call.args = args;
+	t->u.call.n = 3;
+	while (t && is(p, TOK_IN)) { /* k, v in xs in ys */
+		struct rego_token in = p->tok;
+
+		next(p);
+		t = call_term(p, "internal.member_2", &in, t, parse_relation(p));
+	}
+	return t;
+}
+
 static struct term *parse_in(struct parser *p)
 {
 	struct term *l = parse_relation(p);
@@ -662,6 +712,14 @@ static struct expr *parse_literal(struct parser *p)
 	e->a = parse_in(p);
 	if (!e->a)
 		return NULL;
+	if (is(p, TOK_COMMA)) { /* k, v in xs */
+		struct rego_token c = p->tok;
+
+		next(p);
+		e->a = member3(p, e->a, &c);
+		if (!e->a)
+			return NULL;
+	}
 	if (is(p, TOK_UNIFY) || is(p, TOK_ASSIGN)) {
 		e->kind = is(p, TOK_UNIFY) ? E_UNIFY : E_ASSIGN;
 		next(p);
@@ -842,7 +900,7 @@ static struct rule *parse_rule(struct parser *p, struct list *hpath)
 			return NULL;
 	}
 	if (is_default) {
-		if (!r->value || r->kind != R_COMPLETE) {
+		if (!r->value || (r->kind != R_COMPLETE && r->kind != R_FUNC)) {
 			fail(p, "default rules need a name and a value (default %s := ...)",
 			     r->name);
 			return NULL;

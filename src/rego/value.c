@@ -138,13 +138,16 @@ struct rv *rv_double(struct rv_arena *a, double d)
 
 struct rv *rv_number_text(struct rv_arena *a, const char *s, size_t n)
 {
-	char buf[128], *end;
+	char small[128], *buf = small, *end;
 	size_t i = 0;
 	bool integral = true;
+	struct rv *v = NULL;
 	long long ll;
 	double d;
 
-	if (n == 0 || n >= sizeof(buf))
+	if (n == 0 || n > 4096)
+		return NULL;
+	if (n >= sizeof(small) && !(buf = malloc(n + 1)))
 		return NULL;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
@@ -157,11 +160,11 @@ struct rv *rv_number_text(struct rv_arena *a, const char *s, size_t n)
 		while (buf[i] >= '0' && buf[i] <= '9')
 			i++;
 	else
-		return NULL;
+		goto out;
 	if (buf[i] == '.') {
 		integral = false;
 		if (!(buf[++i] >= '0' && buf[i] <= '9'))
-			return NULL;
+			goto out;
 		while (buf[i] >= '0' && buf[i] <= '9')
 			i++;
 	}
@@ -171,23 +174,28 @@ struct rv *rv_number_text(struct rv_arena *a, const char *s, size_t n)
 		if (buf[i] == '+' || buf[i] == '-')
 			i++;
 		if (!(buf[i] >= '0' && buf[i] <= '9'))
-			return NULL;
+			goto out;
 		while (buf[i] >= '0' && buf[i] <= '9')
 			i++;
 	}
 	if (i != n)
-		return NULL;
+		goto out;
 	errno = 0;
 	if (integral) {
 		ll = strtoll(buf, &end, 10);
-		if (errno == 0)
-			return rv_int(a, ll);
+		if (errno == 0) {
+			v = rv_int(a, ll);
+			goto out;
+		}
 	}
 	errno = 0;
 	d = strtod(buf, &end);
-	if (errno == ERANGE && isinf(d))
-		return NULL;
-	return rv_double(a, d);
+	if (!(errno == ERANGE && isinf(d)))
+		v = rv_double(a, d);
+out:
+	if (buf != small)
+		free(buf);
+	return v;
 }
 
 struct rv *rv_string_own(struct rv_arena *a, char *s, size_t n)

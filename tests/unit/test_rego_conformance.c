@@ -158,7 +158,7 @@ static bool run_case(json_t *c, char *why, size_t len)
 		return false;
 	}
 	json_array_foreach(mods, i, m) {
-		snprintf(name, sizeof(name), "mod%zu.rego", i);
+		snprintf(name, sizeof(name), "test-%zu.rego", i);
 		if (!rego_builder_add_module(b, name, json_string_value(m),
 					     json_string_length(m), REGO_SYNTAX_V1, &err)) {
 			rego_builder_free(b);
@@ -175,15 +175,9 @@ static bool run_case(json_t *c, char *why, size_t len)
 	if (!(p = rego_builder_compile(b, &err)))
 		goto error;
 	if (input_term) {
-		/* a Rego term: evaluate it to get the input document */
-		char *tq = malloc(strlen(input_term) + 16);
-		struct rego_query *iq;
+		/* a Rego term: the query of just that term evaluates to it */
+		struct rego_query *iq = rego_query_compile(p, input_term, &err);
 
-		if (!tq)
-			goto error;
-		sprintf(tq, "__x__ = %s", input_term);
-		iq = rego_query_compile(p, tq, &err);
-		free(tq);
 		if (!iq || rego_query_eval(iq, NULL, 0, &lim, &in, &err) != REGO_DEFINED) {
 			rego_query_free(iq);
 			snprintf(why, len, "input_term: %s", err.msg);
@@ -299,7 +293,9 @@ static void run_dir(const char *dir, const char *category, const char *only)
 
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		if (!category) {
-			if (!only || strcmp(only, names[i]) == 0)
+			if (len > 3 && strcmp(names[i] + len - 3, ".md") == 0)
+				;
+			else if (!only || strcmp(only, names[i]) == 0)
 				run_dir(path, names[i], NULL);
 		} else if (len > 5 && strcmp(names[i] + len - 5, ".json") == 0) {
 			run_file(path, category);
