@@ -50,7 +50,7 @@ static struct rego_query *compile(const char *dir, const char *policy,
 {
 	struct rego_builder *b = rego_builder_new();
 	struct rego_error err;
-	struct rego_query *q;
+	struct rego_query *q = NULL;
 	char *src = slurp(dir, policy);
 
 	if (!rego_builder_add_module(b, policy, src, strlen(src), REGO_SYNTAX_AUTO,

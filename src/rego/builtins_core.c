@@ -805,6 +805,8 @@ static enum rb_status bi_array_slice(struct rb_ctx *c,
 		start = 0;
 	else if (start > stop)
 		start = stop;
+	if (start == stop) /* also: an empty array has no item pointer */
+		return ok(c, out, rv_empty_array());
 	return ok(c, out, seq_new(c->arena, RV_ARRAY, v->u.arr.v + start,
 				  (size_t)(stop - start)));
 }

@@ -1,0 +1,6 @@
+package generated
+
+p contains x if {
+	__local0__ = data.a
+	count(__local0__, x)
+}

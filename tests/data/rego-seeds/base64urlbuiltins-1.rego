@@ -1,0 +1,5 @@
+package generated
+
+p := x if {
+	base64url.encode("there", x)
+}

@@ -1,0 +1,9 @@
+package generated
+
+p contains x if {
+	data.a[i] = x
+}
+
+p contains y if {
+	data.b[j] = y
+}

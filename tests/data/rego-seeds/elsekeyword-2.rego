@@ -1,0 +1,5 @@
+package ex
+
+non_bool := null if {
+	false
+} else := [100]

@@ -1,0 +1,5 @@
+package test
+
+samepkg := y if {
+	data.test.foo("how do you do?", y)
+}

@@ -1,0 +1,3 @@
+package test.l1.l3
+
+g(__local20__) := __local20__

@@ -1,0 +1,5 @@
+package generated
+
+p := x if {
+	hex.encode("lorem ipsum", x)
+}

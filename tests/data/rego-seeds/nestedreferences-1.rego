@@ -1,0 +1,6 @@
+package generated
+
+p contains x if {
+	__local0__ = data.h[i][j]
+	x = data.a[__local0__]
+}

@@ -1,0 +1,6 @@
+package generated
+
+p := x if {
+	semver.compare("2.0.0", "1.0.0", __local0__)
+	x = __local0__
+}

@@ -1,0 +1,5 @@
+package generated
+
+p if {
+	format_int(15.5, 16, "10000")
+}

@@ -1,0 +1,5 @@
+package generated
+
+p := x if {
+	type_name(null, x)
+}

@@ -1,0 +1,6 @@
+package generated
+
+p contains x if {
+	arr = [[1, 2], [1, null], [2, 2]]
+	arr[_] = [x, 2]
+}

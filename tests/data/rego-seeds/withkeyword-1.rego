@@ -1,0 +1,6 @@
+package generated
+
+p if {
+	data.ex.loopback with input as true
+	data.ex.loopback = false with input as false
+}
