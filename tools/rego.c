@@ -3,6 +3,7 @@
  *   rego eval -d policy.rego -d data.json [-i input.json] [-f json|raw|pretty]
  *             [--strict-builtin-errors] [--v0-compatible|--v1-compatible]
  *             [--fail|--fail-defined] 'data.policy.allow'
+ *   rego builtins        (the built-in functions, name/arity)
  *
  * -d takes .rego and .json files, or directories of them (not recursive).
  * JSON data files merge into one document. Exit 0 on success, 1 on an
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "builtins.h"
 #include "eaa/rego.h"
 #include "file.h"
 
@@ -25,6 +27,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: %s eval [options] QUERY\n"
+"       %s builtins\n"
 "Evaluate a Rego query and print the result as JSON, as `opa eval` does.\n"
 "  -d, --data PATH          a .rego policy or .json data file, or a directory\n"
 "                           of them (may be repeated)\n"
@@ -37,7 +40,7 @@ static void usage(FILE *f)
 "      --fail               exit 1 when the result is undefined\n"
 "      --fail-defined       exit 1 when the result is defined\n"
 "      --max-steps N        evaluation step limit (default 10000000)\n"
-"  -h, --help\n", prog);
+"  -h, --help\n", prog, prog);
 }
 
 struct load {
@@ -168,6 +171,15 @@ int main(int argc, char **argv)
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
+	}
+	if (argc - optind == 1 && strcmp(argv[optind], "builtins") == 0) {
+		const struct rb_def *groups[] = { rb_core_defs, rb_string_defs,
+						  rb_encode_defs };
+
+		for (size_t g = 0; g < 3; g++)
+			for (const struct rb_def *d = groups[g]; d->name; d++)
+				printf("%s/%u\n", d->name, d->nargs);
+		return 0;
 	}
 	if (argc - optind != 2 || strcmp(argv[optind], "eval") != 0 ||
 	    (strcmp(format, "json") && strcmp(format, "raw") && strcmp(format, "pretty"))) {
