@@ -2,6 +2,7 @@
  * OPA gives them: verdictd's default SGX policy with the seeds' reference
  * values, the seeds' CSV policy, and trustee's test policies. Each case
  * says why OPA decides as it does. */
+#include <pthread.h>
 #include <stdlib.h>
 #include "eaa/rego.h"
 #include "file.h"
@@ -211,9 +212,60 @@ static void test_trustee(void)
 	rego_query_free(q);
 }
 
+/* One compiled query, several threads, different inputs: each thread must
+ * see only its own decisions (no shared mutable state in evaluation). */
+struct worker {
+	struct rego_query *q;
+	int id, bad;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct rego_error err;
+	char in[256], want[8], *out;
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		bool allow = (i + w->id) % 2 == 0;
+
+		snprintf(in, sizeof(in), EVIDENCE("%s", MRS, 0, %d),
+			 allow ? MRE : MRE2, w->id);
+		snprintf(want, sizeof(want), "%s", allow ? "true" : "false");
+		if (rego_query_eval(w->q, in, strlen(in), NULL, &out, &err) != REGO_DEFINED ||
+		    strcmp(out, want) != 0)
+			w->bad++;
+		free(out);
+	}
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	static const char data[] =
+		"{\"mrEnclave\":[\"" MRE "\"],\"mrSigner\":[\"" MRS "\"],"
+		"\"productId\":0,\"svn\":0}";
+	struct rego_query *q = load("verdictd_sgxPolicy.rego", data);
+	struct worker w[4];
+	pthread_t t[4];
+	int i, bad = 0;
+
+	for (i = 0; i < 4; i++) {
+		w[i] = (struct worker){ q, i, 0 };
+		pthread_create(&t[i], NULL, work, &w[i]);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		bad += w[i].bad;
+	}
+	CHECK_MSG(bad == 0, "%d wrong decisions under concurrency", bad);
+	rego_query_free(q);
+}
+
 int main(void)
 {
 	test_sgx();
+	test_threads();
 	test_csv();
 	test_trustee();
 	while (npolicies)
