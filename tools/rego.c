@@ -173,11 +173,8 @@ int main(int argc, char **argv)
 		}
 	}
 	if (argc - optind == 1 && strcmp(argv[optind], "builtins") == 0) {
-		const struct rb_def *groups[] = { rb_core_defs, rb_string_defs,
-						  rb_encode_defs };
-
-		for (size_t g = 0; g < 3; g++)
-			for (const struct rb_def *d = groups[g]; d->name; d++)
+		for (size_t g = 0; g < rb_ngroups; g++)
+			for (const struct rb_def *d = rb_groups[g]; d->name; d++)
 				printf("%s/%u\n", d->name, d->nargs);
 		return 0;
 	}

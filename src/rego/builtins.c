@@ -4,17 +4,19 @@
 #include <string.h>
 #include "builtins.h"
 
-static const struct rb_def *const groups[] = {
-	rb_core_defs, rb_string_defs, rb_encode_defs,
+const struct rb_def *const rb_groups[] = {
+	rb_core_defs, rb_string_defs, rb_sprintf_defs, rb_regex_defs,
+	rb_encode_defs, rb_json_defs, rb_time_defs,
 };
+const size_t rb_ngroups = sizeof(rb_groups) / sizeof(rb_groups[0]);
 
 const struct rb_def *rb_lookup(const char *name, size_t len)
 {
 	size_t g;
 	const struct rb_def *d;
 
-	for (g = 0; g < sizeof(groups) / sizeof(*groups); g++)
-		for (d = groups[g]; d->name; d++)
+	for (g = 0; g < rb_ngroups; g++)
+		for (d = rb_groups[g]; d->name; d++)
 			if (strlen(d->name) == len && memcmp(d->name, name, len) == 0)
 				return d;
 	return NULL;

@@ -50,11 +50,17 @@ enum rb_status rb_error(struct rb_ctx *c, const char *fmt, ...)
 enum rb_status rb_nomem(struct rb_ctx *c);
 
 /* Tables of the built-in groups, each NULL-name-terminated; rb_lookup
- * searches them all. */
+ * searches them all, rb_groups lists them (for `rego builtins`). */
 extern const struct rb_def rb_core_defs[];    /* operators, aggregates, types,
 						 sets, arrays, objects */
-extern const struct rb_def rb_string_defs[];  /* strings, regex, sprintf */
-extern const struct rb_def rb_encode_defs[];  /* base64, hex, json, crypto,
-						 semver, time */
+extern const struct rb_def rb_string_defs[];  /* strings */
+extern const struct rb_def rb_sprintf_defs[]; /* sprintf with Go's verbs */
+extern const struct rb_def rb_regex_defs[];   /* Go-syntax regexes on PCRE2 */
+extern const struct rb_def rb_encode_defs[];  /* base64, hex, urlquery,
+						 crypto, semver, units */
+extern const struct rb_def rb_json_defs[];    /* json.* */
+extern const struct rb_def rb_time_defs[];    /* time.* and zones */
+extern const struct rb_def *const rb_groups[];
+extern const size_t rb_ngroups;
 
 #endif
