@@ -190,6 +190,27 @@ static struct rv *subtree_value(struct ev *ev, const struct dnode *n,
 static int walk_value(struct ev *ev, struct frame *fr, struct rv *v,
 		      const struct term *ref, size_t i, const struct k *k);
 
+/* The j-th member of a collection as key and value: an array's index and
+ * element, an object's key and value, a set's member twice. False when the
+ * index number cannot be allocated. */
+static bool member_at(struct ev *ev, struct rv *coll, size_t j, struct rv **key,
+		      struct rv **val)
+{
+	switch (coll->type) {
+	case RV_ARRAY:
+		*val = coll->u.arr.v[j];
+		*key = rv_int(ev->a, (int64_t)j);
+		return *key != NULL;
+	case RV_OBJECT:
+		*key = coll->u.obj.k[j];
+		*val = coll->u.obj.v[j];
+		return true;
+	default:
+		*key = *val = coll->u.arr.v[j];
+		return true;
+	}
+}
+
 struct walk_env {
 	struct frame *fr;
 	struct rv *coll;
@@ -328,17 +349,10 @@ static int walk_value(struct ev *ev, struct frame *fr, struct rv *v,
 	if (needs_binding(fr, e)) {
 		n = rv_len(v);
 		for (j = 0; j < n; j++) {
-			struct rv *key;
+			struct rv *key, *val;
 
-			if (v->type == RV_ARRAY) {
-				key = rv_int(ev->a, (int64_t)j);
-				if (!key)
-					return nomem(ev);
-			} else if (v->type == RV_OBJECT) {
-				key = v->u.obj.k[j];
-			} else {
-				key = v->u.arr.v[j];
-			}
+			if (!member_at(ev, v, j, &key, &val))
+				return nomem(ev);
 			r = walk_try_key(ev, &w, e, key, false);
 			if (r != EV_MORE)
 				return r;
@@ -1126,17 +1140,8 @@ static int some_in_coll(struct ev *ev, void *env, struct rv *coll)
 		struct expr_env y = *x;
 		struct k kv = { some_in_val, &y };
 
-		if (coll->type == RV_ARRAY) {
-			key = rv_int(ev->a, (int64_t)j);
-			if (!key)
-				return nomem(ev);
-			val = coll->u.arr.v[j];
-		} else if (coll->type == RV_OBJECT) {
-			key = coll->u.obj.k[j];
-			val = coll->u.obj.v[j];
-		} else {
-			key = val = coll->u.arr.v[j];
-		}
+		if (!member_at(ev, coll, j, &key, &val))
+			return nomem(ev);
 		y.coll = val;
 		if (e->key)
 			r = unify_tv(ev, x->fr, e->key, key, &kv);
@@ -1171,17 +1176,8 @@ static int every_coll(struct ev *ev, void *env, struct rv *coll)
 		struct expr_env y = *x;
 		struct k found = { found_one, &y };
 
-		if (coll->type == RV_ARRAY) {
-			key = rv_int(ev->a, (int64_t)j);
-			if (!key)
-				return nomem(ev);
-			val = coll->u.arr.v[j];
-		} else if (coll->type == RV_OBJECT) {
-			key = coll->u.obj.k[j];
-			val = coll->u.obj.v[j];
-		} else {
-			key = val = coll->u.arr.v[j];
-		}
+		if (!member_at(ev, coll, j, &key, &val))
+			return nomem(ev);
 		y.found = false;
 		if (e->key)
 			x->fr->slots[e->key->u.var.slot] = key;
