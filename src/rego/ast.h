@@ -35,6 +35,7 @@ enum var_kind {
 struct term {
 	enum term_kind kind;
 	int line, col;
+	const char *file;
 	union {
 		struct rv *value;
 		struct {

@@ -335,6 +335,7 @@ static struct term *string_term(struct cctx *c, struct rv *s, int line, int col)
 		t->u.value = s;
 		t->line = line;
 		t->col = col;
+		t->file = c->file;
 	}
 	return t;
 }
@@ -354,6 +355,7 @@ static bool make_data_ref(struct cctx *c, struct term *t, struct rv *const *path
 	head->u.var.kind = V_DATA;
 	head->line = t->line;
 	head->col = t->col;
+	head->file = t->file;
 	for (i = 0; i < n; i++)
 		if (!(p[i] = string_term(c, path[i], t->line, t->col)))
 			return false;
@@ -1426,6 +1428,7 @@ bool rego_compile_query(const struct rego_policy *p, struct rv_arena *a,
 		v->u.var.slot = new_slot(&c, "");
 		v->line = e->line;
 		v->col = e->col;
+		v->file = "<query>";
 		e->kind = E_UNIFY;
 		e->b = e->a;
 		e->a = v;

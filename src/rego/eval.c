@@ -73,9 +73,9 @@ static int efail(struct ev *ev, const char *code, const struct term *at,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (at)
-		eaa_fail(ev->err, EAA_E_REJECTED, "%s: %d:%d: %s", code, at->line,
-			 at->col, msg);
+	if (at && at->line)
+		eaa_fail(ev->err, EAA_E_REJECTED, "%s:%d:%d: %s: %s",
+			 at->file ? at->file : "<policy>", at->line, at->col, code, msg);
 	else
 		eaa_fail(ev->err, EAA_E_REJECTED, "%s: %s", code, msg);
 	return EV_ERR;
@@ -539,7 +539,7 @@ static struct rv *eval_group(struct ev *ev, const struct rule_group *g,
 	struct rule *r;
 	struct rv *v;
 	bool conflict;
-	struct term at = { .line = g->line, .col = g->col };
+	struct term at = { .line = g->line, .col = g->col, .file = g->file };
 
 	*err = false;
 	if (ev->w.cstate[g->id] == C_DONE)

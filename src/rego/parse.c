@@ -123,6 +123,7 @@ static struct term *term_new(struct parser *p, enum term_kind kind,
 		t->kind = kind;
 		t->line = at->line;
 		t->col = at->col;
+		t->file = p->file;
 	}
 	return t;
 }
@@ -359,6 +360,7 @@ static struct term *ref_append(struct parser *p, struct term *t,
 			return NULL;
 		r->line = t->line;
 		r->col = t->col;
+		r->file = t->file;
 		r->u.ref.head = t;
 	}
 	path = alloc(p, (r->u.ref.n + 1) * sizeof(*path));
@@ -397,6 +399,7 @@ static struct term *parse_call_args(struct parser *p, struct term *fn)
 		return NULL;
 	t->line = fn->line;
 	t->col = fn->col;
+	t->file = fn->file;
 	if (!is(p, TOK_RPAREN)) {
 		do {
 			if (!list_add(p, &args, parse_in_nested(p)) ||

@@ -49,12 +49,15 @@ static const struct tcase cases[] = {
 	{ "else chain",
 	  "package p\nr := 1 if input.x > 10\nelse := 2 if input.x > 5\nelse := 3",
 	  NULL, "{\"x\":6}", "data.p.r", "2" },
-	{ "complete rule conflict",
+	{ "complete rule conflict, named with its place",
 	  "package p\nr := 1 if true\nr := 2 if true", NULL, NULL, "data.p.r",
-	  "error:eval_conflict_error" },
+	  "error:p.rego:3:6: eval_conflict_error: complete rules must not produce "
+	  "multiple outputs: rule data.p.r produced conflicting values" },
 	{ "object key conflict in a partial object",
 	  "package p\no[k] := v if { k := \"a\"; v := input.v[_] }", NULL,
-	  "{\"v\":[1,2]}", "data.p.o", "error:object keys must be unique" },
+	  "{\"v\":[1,2]}", "data.p.o",
+	  "error:p.rego:2:1: eval_conflict_error: object keys must be unique: "
+	  "rule data.p.o.a produced conflicting values" },
 	/* iteration, unification, comprehensions */
 	{ "iteration over data with a variable",
 	  "package p\nnames := [n | some n; data.users[n].admin]",
