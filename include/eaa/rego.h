@@ -29,7 +29,8 @@ struct rego_error {
 };
 
 /* Which Rego a module is written in. AUTO: v1 when the module imports
- * rego.v1 or uses `if`/`contains`, otherwise v0 (verdictd's policies).
+ * rego.v1, or uses `if`/`contains` without importing future.keywords;
+ * otherwise v0 (verdictd's policies).
  * The only head that reads differently is `p[x] { ... }`: a partial set
  * in v0, `p[x] := true` in v1. */
 enum rego_syntax { REGO_SYNTAX_AUTO, REGO_SYNTAX_V0, REGO_SYNTAX_V1 };

@@ -22,7 +22,7 @@ struct parser {
 	int depth;
 	bool failed;
 	bool no_bar;   /* the first element of [ or {: leave `|` alone */
-	bool saw_v1;   /* `if` or `contains` or `import rego.v1` */
+	bool saw_v1;   /* `if` or `contains` used */
 };
 
 static bool fail(struct parser *p, const char *fmt, ...) EAA_PRINTF(2, 3);
@@ -983,6 +983,7 @@ bool rego_parse_module(struct rv_arena *a, const char *file, const char *src,
 	struct list pkg = { 0 }, imports = { 0 }, rules = { 0 };
 	struct module *m;
 	struct term *t;
+	bool rego_v1 = false, future = false;
 	size_t i;
 
 	rego_lex_init(&p.lx, p.file, src, n);
@@ -1064,11 +1065,18 @@ bool rego_parse_module(struct rv_arena *a, const char *file, const char *src,
 		if (path.n == 2 &&
 		    rv_equal(path.v[0], rv_cstring(a, "rego")) &&
 		    rv_equal(path.v[1], rv_cstring(a, "v1")))
-			p.saw_v1 = true;
+			rego_v1 = true;
+		if (path.n >= 2 &&
+		    rv_equal(path.v[0], rv_cstring(a, "future")) &&
+		    rv_equal(path.v[1], rv_cstring(a, "keywords")))
+			future = true;
 	}
 	m->nimports = imports.n;
+	/* A module that imports future keywords is v0 using some v1 words
+	 * (OPA 0.x reads `p[x] if {...}` there as a partial set). */
 	m->v1 = syntax == REGO_SYNTAX_V1 ||
-		(syntax == REGO_SYNTAX_AUTO && p.saw_v1);
+		(syntax == REGO_SYNTAX_AUTO &&
+		 (rego_v1 || (p.saw_v1 && !future)));
 	for (i = 0; i < rules.n; i++) {
 		struct rule *r = rules.v[i];
 
