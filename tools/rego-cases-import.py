@@ -2,7 +2,7 @@
 """Convert OPA's YAML evaluation test cases to JSON for our test runner.
 
 Usage:
-    tools/rego-cases-import.py OPA_ROOT COMMIT OUT_DIR [--origins FILE] DIR...
+    tools/rego-cases-import.py OPA_ROOT COMMIT OUT_DIR [--origins FILE] [--skip FILE] DIR...
 
 OPA_ROOT is a tree extracted from an OPA commit with `git archive`. The cases
 are read from OPA_ROOT/v1/test/cases/testdata/v1/DIR (OPA >= 1.0 layout) or,
@@ -14,7 +14,9 @@ if that does not exist, OPA_ROOT/test/cases/testdata/v1/DIR. Every *.yaml or
 
 The cases are copied verbatim: same field names, same key order. --origins
 names a JSON object {"DIR/FILE.yaml": "origin string"} whose entries replace
-the computed origin (used when files come from different commits).
+the computed origin (used when files come from different commits). --skip
+names a JSON object {"DIR/FILE.yaml": ["note", ...]}: cases with those notes
+are left out of that file (a file left with no cases is not written).
 
 YAML is read the way OPA reads it (YAML 1.1 via Go's yaml.v2, then JSON)
 as closely as PyYAML allows, with one deliberate difference: numbers keep
@@ -105,12 +107,15 @@ def dump(v, ind=''):
 
 
 def main(argv):
-    args, origins = [], {}
+    args, origins, skip = [], {}, {}
     it = iter(argv[1:])
     for a in it:
         if a == '--origins':
             with open(next(it), encoding='utf-8') as f:
                 origins = json.load(f)
+        elif a == '--skip':
+            with open(next(it), encoding='utf-8') as f:
+                skip = json.load(f)
         else:
             args.append(a)
     if len(args) < 4:
@@ -124,17 +129,23 @@ def main(argv):
         src = os.path.join(root, rel_base, d)
         names = sorted(n for n in os.listdir(src) if n.endswith(('.yaml', '.yml')))
         os.makedirs(os.path.join(out, d), exist_ok=True)
+        written = 0
         for n in names:
             with open(os.path.join(src, n), encoding='utf-8') as f:
                 doc = yaml.load(f, Loader=Loader)
             origin = origins.get(d + '/' + n,
                                  'open-policy-agent/opa@%s:%s/%s/%s' % (commit, rel_base, d, n))
-            obj = {'origin': origin, 'license': 'Apache-2.0', 'cases': doc['cases']}
+            drop = set(skip.get(d + '/' + n, ()))
+            cases = [c for c in doc['cases'] if c.get('note') not in drop]
+            if not cases:
+                continue
+            obj = {'origin': origin, 'license': 'Apache-2.0', 'cases': cases}
             base = n.rsplit('.', 1)[0]
             with open(os.path.join(out, d, base + '.json'), 'w', encoding='utf-8') as f:
                 f.write(dump(obj) + '\n')
-            total += len(doc['cases'])
-        print('%s: %d files' % (d, len(names)))
+            written += 1
+            total += len(cases)
+        print('%s: %d files' % (d, written))
     print('%d cases' % total)
 
 

@@ -171,6 +171,12 @@ static struct rv *subtree_value(struct ev *ev, const struct dnode *n,
 	for (i = 0; i < n->nkids; i++) {
 		struct rv *sub = base ? rv_get(base, n->kids[i]->name) : NULL;
 
+		/* a rule and a base document at one path: OPA gives the
+		 * base document when the enclosing package is read whole */
+		if (sub && n->kids[i]->group) {
+			rv_builder_put(&b, n->kids[i]->name, sub);
+			continue;
+		}
 		v = subtree_value(ev, n->kids[i], sub, err);
 		if (*err)
 			return NULL;

@@ -625,17 +625,85 @@ void rv_buf_number(struct rv_buf *b, const struct rv *v)
 	rv_buf_puts(b, tmp, strlen(tmp));
 }
 
-static void buf_string(struct rv_buf *b, const char *s, size_t n)
+size_t rv_utf8_decode(const char *s, size_t n, uint32_t *r)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t c = p[0], min;
+	size_t len, i;
+
+	*r = 0xfffd;
+	if (c < 0x80) {
+		*r = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		c &= 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		c &= 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		c &= 0x07;
+		min = 0x10000;
+	} else {
+		return 1;
+	}
+	if (n < len)
+		return 1;
+	for (i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 1;
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 1;
+	*r = c;
+	return len;
+}
+
+void rv_buf_rune(struct rv_buf *b, uint32_t r)
+{
+	char u[4];
+	size_t n;
+
+	if (r < 0x80) {
+		u[0] = (char)r;
+		n = 1;
+	} else if (r < 0x800) {
+		u[0] = (char)(0xc0 | r >> 6);
+		u[1] = (char)(0x80 | (r & 0x3f));
+		n = 2;
+	} else if (r < 0x10000) {
+		u[0] = (char)(0xe0 | r >> 12);
+		u[1] = (char)(0x80 | (r >> 6 & 0x3f));
+		u[2] = (char)(0x80 | (r & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | r >> 18);
+		u[1] = (char)(0x80 | (r >> 12 & 0x3f));
+		u[2] = (char)(0x80 | (r >> 6 & 0x3f));
+		u[3] = (char)(0x80 | (r & 0x3f));
+		n = 4;
+	}
+	rv_buf_puts(b, u, n);
+}
+
+void rv_buf_json_string(struct rv_buf *b, const char *s, size_t n, bool go)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, start = 0;
+	size_t i, k, start = 0;
+	uint32_t r;
 	char esc[7];
 
 	rv_buf_puts(b, "\"", 1);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i += k) {
 		unsigned char c = (unsigned char)s[i];
 		const char *e = NULL;
 
+		k = 1;
 		switch (c) {
 		case '"': e = "\\\""; break;
 		case '\\': e = "\\\\"; break;
@@ -645,18 +713,25 @@ static void buf_string(struct rv_buf *b, const char *s, size_t n)
 		case '\b': e = "\\b"; break;
 		case '\f': e = "\\f"; break;
 		default:
-			if (c < 0x20) {
+			if (c < 0x20 ||
+			    (go && (c == '<' || c == '>' || c == '&'))) {
 				memcpy(esc, "\\u00", 4);
 				esc[4] = hex[c >> 4];
 				esc[5] = hex[c & 15];
 				esc[6] = '\0';
 				e = esc;
+			} else if (go && c >= 0x80) {
+				k = rv_utf8_decode(s + i, n - i, &r);
+				if (k == 1)
+					e = "\\ufffd";
+				else if (r == 0x2028 || r == 0x2029)
+					e = r == 0x2028 ? "\\u2028" : "\\u2029";
 			}
 		}
 		if (e) {
 			rv_buf_puts(b, s + start, i - start);
 			rv_buf_puts(b, e, strlen(e));
-			start = i + 1;
+			start = i + k;
 		}
 	}
 	rv_buf_puts(b, s + start, n - start);
@@ -689,7 +764,7 @@ void rv_buf_json(struct rv_buf *b, const struct rv *v, bool pretty, int indent)
 		rv_buf_number(b, v);
 		break;
 	case RV_STRING:
-		buf_string(b, v->u.str.s, v->u.str.len);
+		rv_buf_json_string(b, v->u.str.s, v->u.str.len, false);
 		break;
 	case RV_ARRAY:
 	case RV_SET:
@@ -720,7 +795,8 @@ void rv_buf_json(struct rv_buf *b, const struct rv *v, bool pretty, int indent)
 				rv_buf_puts(b, ",", 1);
 			newline(b, pretty, indent + 1);
 			if (k->type == RV_STRING) {
-				buf_string(b, k->u.str.s, k->u.str.len);
+				rv_buf_json_string(b, k->u.str.s, k->u.str.len,
+						   false);
 			} else {
 				struct rv_buf kb = { 0 };
 
@@ -728,7 +804,8 @@ void rv_buf_json(struct rv_buf *b, const struct rv *v, bool pretty, int indent)
 				if (kb.failed)
 					b->failed = true;
 				else
-					buf_string(b, kb.p, kb.len);
+					rv_buf_json_string(b, kb.p, kb.len,
+							   false);
 				free(kb.p);
 			}
 			rv_buf_puts(b, pretty ? ": " : ":", pretty ? 2 : 1);

@@ -153,6 +153,18 @@ void rv_buf_puts(struct rv_buf *b, const char *s, size_t n);
 void rv_buf_printf(struct rv_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void rv_buf_json(struct rv_buf *b, const struct rv *v, bool pretty, int indent);
+/* s[0..n) as a JSON string literal: '"', '\\' and control characters
+ * escaped, other bytes as they are (rv_buf_json's strings). go: as Go's
+ * encoding/json writes it, which OPA's json.marshal shows: also <, > and &
+ * (HTML-safe), U+2028 and U+2029 escaped, and each byte that is not UTF-8
+ * written as \ufffd. */
+void rv_buf_json_string(struct rv_buf *b, const char *s, size_t n, bool go);
+/* r (at most U+10FFFF) as UTF-8. */
+void rv_buf_rune(struct rv_buf *b, uint32_t r);
+/* One rune of s[0..n), n > 0, as Go's utf8.DecodeRune reads it: invalid,
+ * truncated, overlong and surrogate sequences are a single bad byte (*r is
+ * U+FFFD). Returns the rune's length in bytes. */
+size_t rv_utf8_decode(const char *s, size_t n, uint32_t *r);
 /* Number as OPA prints it: exact integers plainly, doubles in the shortest
  * text that reads back to the same double. */
 void rv_buf_number(struct rv_buf *b, const struct rv *v);

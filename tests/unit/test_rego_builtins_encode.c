@@ -754,7 +754,7 @@ static void check_semver_order(void)
 
 /* Every built-in refuses the wrong type for each of its operands (or
  * answers false, for the is_valid family); json.marshal takes anything. */
-static void check_every_operand(void)
+static void check_every_operand(const struct rb_def *defs)
 {
 	const struct rb_def *d;
 	struct rv *args[4], *out;
@@ -762,7 +762,7 @@ static void check_every_operand(void)
 	unsigned i, k;
 	enum rb_status st;
 
-	for (d = rb_encode_defs; d->name; d++) {
+	for (d = defs; d->name; d++) {
 		for (i = 0; i < d->nargs; i++) {
 			for (k = 0; k < d->nargs; k++)
 				args[k] = J("\"1\"");
@@ -800,7 +800,9 @@ int main(void)
 		fprintf(stderr, "no zone database: zone cases skipped\n");
 	check_special();
 	check_semver_order();
-	check_every_operand();
+	check_every_operand(rb_encode_defs);
+	check_every_operand(rb_json_defs);
+	check_every_operand(rb_time_defs);
 
 	/* Out of arena memory is an error, never a crash. */
 	rv_arena_init(&small, 64);
