@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "builtins.h"
+#include "builtins_go.h"
+#include "text.h"
 
 /* ---- results and errors ---- */
 
@@ -513,60 +515,6 @@ static enum rb_status bi_numbers_range_step(struct rb_ctx *c,
 
 /* ---- aggregates ---- */
 
-/* The length of one rune as Go decodes UTF-8: an invalid or truncated
- * sequence counts one byte (as U+FFFD). *cp gets the code point. */
-static size_t utf8_rune(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char b = s[0], lo = 0x80, hi = 0xBF;
-	size_t len, k;
-	uint32_t r;
-
-	*cp = 0xFFFD;
-	if (b < 0x80) {
-		*cp = b;
-		return 1;
-	}
-	if (b >= 0xC2 && b <= 0xDF) {
-		len = 2;
-		r = b & 0x1F;
-	} else if (b >= 0xE0 && b <= 0xEF) {
-		len = 3;
-		r = b & 0x0F;
-		lo = b == 0xE0 ? 0xA0 : 0x80; /* no overlong forms */
-		hi = b == 0xED ? 0x9F : 0xBF; /* no surrogates */
-	} else if (b >= 0xF0 && b <= 0xF4) {
-		len = 4;
-		r = b & 0x07;
-		lo = b == 0xF0 ? 0x90 : 0x80;
-		hi = b == 0xF4 ? 0x8F : 0xBF; /* nothing past U+10FFFF */
-	} else {
-		return 1;
-	}
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 1;
-	r = (r << 6) | (s[1] & 0x3F);
-	for (k = 2; k < len; k++) {
-		if (s[k] < 0x80 || s[k] > 0xBF)
-			return 1;
-		r = (r << 6) | (s[k] & 0x3F);
-	}
-	*cp = r;
-	return len;
-}
-
-static size_t utf8_count(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, runes = 0;
-	uint32_t cp;
-
-	while (i < n) {
-		i += utf8_rune(p + i, n - i, &cp);
-		runes++;
-	}
-	return runes;
-}
-
 static enum rb_status bi_count(struct rb_ctx *c, struct rv *const *args,
 			       struct rv **out)
 {
@@ -575,7 +523,7 @@ static enum rb_status bi_count(struct rb_ctx *c, struct rv *const *args,
 
 	switch (v->type) {
 	case RV_STRING:
-		n = utf8_count(v->u.str.s, v->u.str.len);
+		n = rune_count(v->u.str.s, v->u.str.len);
 		break;
 	case RV_ARRAY:
 	case RV_SET:
@@ -1080,10 +1028,6 @@ static enum rb_status bi_type_name(struct rb_ctx *c, struct rv *const *args,
 
 /* ---- to_number ---- */
 
-static bool is_digit(char ch)
-{
-	return ch >= '0' && ch <= '9';
-}
 
 static bool is_hex_letter(char ch)
 {
@@ -1177,50 +1121,17 @@ static bool ascii_ieq(const char *s, size_t n, const char *word)
 	return true;
 }
 
-/* Go's strconv.Quote, for the error text: printable text as is, the rest
- * escaped. Treats every valid non-ASCII rune past the C1 controls as
- * printable. Truncated to fit dst. */
-static void go_quote(char *dst, size_t cap, const char *s, size_t n)
-{
-	static const char esc[] = "\aa\bb\ff\nn\rr\tt\vv";
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0, o = 0, len;
-	char tmp[12];
-	uint32_t cp;
-	const char *e;
-
-	dst[o++] = '"';
-	while (i < n) {
-		len = utf8_rune(p + i, n - i, &cp);
-		if (len == 1 && p[i] >= 0x80)
-			snprintf(tmp, sizeof(tmp), "\\x%02x", p[i]);
-		else if (cp == '"' || cp == '\\')
-			snprintf(tmp, sizeof(tmp), "\\%c", (char)cp);
-		else if (cp >= 0x20 && cp != 0x7f && (cp < 0x80 || cp >= 0xa0))
-			snprintf(tmp, sizeof(tmp), "%.*s", (int)len, s + i);
-		else if (cp != 0 && (e = strchr(esc, (int)cp)) != NULL)
-			snprintf(tmp, sizeof(tmp), "\\%c", e[1]);
-		else if (cp < 0x80)
-			snprintf(tmp, sizeof(tmp), "\\x%02x", (unsigned)cp);
-		else
-			snprintf(tmp, sizeof(tmp), "\\u%04x", (unsigned)cp);
-		if (o + strlen(tmp) + 2 > cap)
-			break;
-		memcpy(dst + o, tmp, strlen(tmp));
-		o += strlen(tmp);
-		i += len;
-	}
-	dst[o++] = '"';
-	dst[o] = '\0';
-}
-
 static enum rb_status parse_error(struct rb_ctx *c, const struct rv *v,
 				  const char *why)
 {
-	char q[160];
+	struct rv_buf q = { 0 };
+	enum rb_status st;
 
-	go_quote(q, sizeof(q), v->u.str.s, v->u.str.len);
-	return rb_error(c, "strconv.ParseFloat: parsing %s: %s", q, why);
+	go_quote(&q, v->u.str.s, v->u.str.len);
+	st = q.failed ? rb_nomem(c) :
+	     rb_error(c, "strconv.ParseFloat: parsing %s: %s", q.p, why);
+	free(q.p);
+	return st;
 }
 
 static enum rb_status number_from_string(struct rb_ctx *c, const struct rv *v,

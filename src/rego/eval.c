@@ -1128,13 +1128,14 @@ static int found_one(struct ev *ev, void *env, struct rv *unused)
 	return EV_STOP;
 }
 
-static int some_in_val(struct ev *ev, void *env, struct rv *unused);
+/* Calls fn for each member of a collection (nothing for other values),
+ * until fn returns other than EV_MORE. */
+typedef int (*member_fn)(struct ev *ev, struct expr_env *x, struct rv *key,
+			 struct rv *val);
 
-/* some [k,] v in coll: for each member, unify key and value patterns. */
-static int some_in_coll(struct ev *ev, void *env, struct rv *coll)
+static int each_member(struct ev *ev, struct expr_env *x, struct rv *coll,
+		       member_fn fn)
 {
-	struct expr_env *x = env;
-	const struct expr *e = x->e;
 	size_t j, n;
 	int r;
 
@@ -1143,17 +1144,10 @@ static int some_in_coll(struct ev *ev, void *env, struct rv *coll)
 	n = rv_len(coll);
 	for (j = 0; j < n; j++) {
 		struct rv *key, *val;
-		struct expr_env y = *x;
-		struct k kv = { some_in_val, &y };
 
 		if (!member_at(ev, coll, j, &key, &val))
 			return nomem(ev);
-		y.coll = val;
-		if (e->key)
-			r = unify_tv(ev, x->fr, e->key, key, &kv);
-		else
-			r = some_in_val(ev, &y, NULL);
-		if (r != EV_MORE)
+		if ((r = fn(ev, x, key, val)) != EV_MORE)
 			return r;
 	}
 	return EV_MORE;
@@ -1166,38 +1160,60 @@ static int some_in_val(struct ev *ev, void *env, struct rv *unused)
 	return unify_tv(ev, y->fr, y->e->val, y->coll, y->k);
 }
 
-/* every [k,] v in coll { body }: the body holds for each member. */
+/* some [k,] v in coll: unify the key and value patterns with a member. */
+static int some_in_member(struct ev *ev, struct expr_env *x, struct rv *key,
+			  struct rv *val)
+{
+	struct expr_env y = *x;
+	struct k kv = { some_in_val, &y };
+
+	y.coll = val;
+	if (x->e->key)
+		return unify_tv(ev, x->fr, x->e->key, key, &kv);
+	return some_in_val(ev, &y, NULL);
+}
+
+static int some_in_coll(struct ev *ev, void *env, struct rv *coll)
+{
+	return each_member(ev, env, coll, some_in_member);
+}
+
+/* every [k,] v in coll { body }: the body must hold for each member;
+ * EV_FAILED stops at the first that it does not hold for. */
+enum { EV_FAILED = 2 };
+
+static int every_member(struct ev *ev, struct expr_env *x, struct rv *key,
+			struct rv *val)
+{
+	const struct expr *e = x->e;
+	struct expr_env y = *x;
+	struct k found = { found_one, &y };
+	int r;
+
+	y.found = false;
+	if (e->key)
+		x->fr->slots[e->key->u.var.slot] = key;
+	x->fr->slots[e->val->u.var.slot] = val;
+	r = eval_body(ev, x->fr, e->body, 0, &found);
+	if (e->key)
+		x->fr->slots[e->key->u.var.slot] = NULL;
+	x->fr->slots[e->val->u.var.slot] = NULL;
+	if (r == EV_ERR)
+		return r;
+	return y.found ? EV_MORE : EV_FAILED;
+}
+
 static int every_coll(struct ev *ev, void *env, struct rv *coll)
 {
 	struct expr_env *x = env;
-	const struct expr *e = x->e;
-	size_t j, n;
 	int r;
 
 	if (coll->type != RV_ARRAY && coll->type != RV_OBJECT && coll->type != RV_SET)
+		return EV_MORE; /* not a collection: every is undefined */
+	r = each_member(ev, x, coll, every_member);
+	if (r == EV_FAILED)
 		return EV_MORE;
-	n = rv_len(coll);
-	for (j = 0; j < n; j++) {
-		struct rv *key, *val;
-		struct expr_env y = *x;
-		struct k found = { found_one, &y };
-
-		if (!member_at(ev, coll, j, &key, &val))
-			return nomem(ev);
-		y.found = false;
-		if (e->key)
-			x->fr->slots[e->key->u.var.slot] = key;
-		x->fr->slots[e->val->u.var.slot] = val;
-		r = eval_body(ev, x->fr, e->body, 0, &found);
-		if (e->key)
-			x->fr->slots[e->key->u.var.slot] = NULL;
-		x->fr->slots[e->val->u.var.slot] = NULL;
-		if (r == EV_ERR)
-			return r;
-		if (!y.found)
-			return EV_MORE;
-	}
-	return kcall(ev, x->k, NULL);
+	return r == EV_MORE ? kcall(ev, x->k, NULL) : r;
 }
 
 static int eval_expr_plain(struct ev *ev, struct frame *fr, const struct expr *e,

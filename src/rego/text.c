@@ -96,40 +96,8 @@ enum rb_status sb_result(struct rb_ctx *c, struct sbuf *b, struct rv **out)
 
 size_t utf8_decode(const char *str, size_t n, uint32_t *r)
 {
-	const unsigned char *s = (const unsigned char *)str;
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t need, i;
-	uint32_t v;
-
 	*r = RUNE_ERROR;
-	if (n == 0)
-		return 0;
-	if (s[0] < 0x80) {
-		*r = s[0];
-		return 1;
-	}
-	if (s[0] < 0xC2 || s[0] > 0xF4)
-		return 1;
-	need = s[0] < 0xE0 ? 1 : s[0] < 0xF0 ? 2 : 3;
-	v = s[0] & (0x3Fu >> need);
-	/* Go's accept ranges for the second byte: no overlong forms, no
-	 * surrogates, nothing past U+10FFFF. */
-	switch (s[0]) {
-	case 0xE0: lo = 0xA0; break;
-	case 0xED: hi = 0x9F; break;
-	case 0xF0: lo = 0x90; break;
-	case 0xF4: hi = 0x8F; break;
-	}
-	if (n <= need || s[1] < lo || s[1] > hi)
-		return 1;
-	v = v << 6 | (s[1] & 0x3Fu);
-	for (i = 2; i <= need; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 1;
-		v = v << 6 | (s[i] & 0x3Fu);
-	}
-	*r = v;
-	return need + 1;
+	return n ? rv_utf8_decode(str, n, r) : 0;
 }
 
 bool rune_valid(uint32_t r)
