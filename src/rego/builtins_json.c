@@ -271,8 +271,10 @@ static enum rb_status bi_json_marshal_with_options(struct rb_ctx *c,
 
 /* ---- JSON as Go's json.Decoder reads it ---- */
 
-/* Go's limit; deeper documents are refused, not a stack overflow. */
-#define JSON_MAX_DEPTH 10000
+/* Go allows 10000 levels. Values are compared, sorted and printed
+ * recursively, so we allow what jansson allows for input documents
+ * (2048): deeper ones are refused, never a stack overflow later. */
+#define JSON_MAX_DEPTH 2048
 
 struct jr {
 	struct rv_arena *a; /* where values go; NULL: only validate */

@@ -138,6 +138,14 @@ static const struct tcase cases[] = {
 	  "package p\nr := count([[a, b, c] | some a in numbers.range(1, 1000); "
 	  "some b in numbers.range(1, 1000); some c in numbers.range(1, 1000)])",
 	  NULL, NULL, "data.p.r", "error:eval_limit_error" },
+	{ "json.unmarshal takes 2048 levels",
+	  "package p\nd(n) := concat(\"\", array.concat([\"[\" | some _ in numbers.range(1, n)], "
+	  "[\"]\" | some _ in numbers.range(1, n)]))\nr := count(json.unmarshal(d(2048)))",
+	  NULL, NULL, "data.p.r", "1" },
+	{ "json.unmarshal refuses deeper documents (bounded recursion later)",
+	  "package p\nd(n) := concat(\"\", array.concat([\"[\" | some _ in numbers.range(1, n)], "
+	  "[\"]\" | some _ in numbers.range(1, n)]))\nr := count(json.unmarshal(d(2049)))",
+	  NULL, NULL, "data.p.r", "undefined" },
 	{ "a huge range stops at the memory limit",
 	  "package p\nr := count(numbers.range(1, 1000000000))", NULL, NULL,
 	  "data.p.r", "error:eval_limit_error" },
