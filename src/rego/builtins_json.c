@@ -232,9 +232,13 @@ static enum rb_status marshal_opts(struct rb_ctx *c, const struct rv *o,
 			text = &st->indent;
 			len = &st->ilen;
 		} else {
-			rb_error(c, "operand 2 object contained unknown key %.*s",
-				 (int)(k->u.str.len > 100 ? 100 : k->u.str.len),
-				 k->u.str.s);
+			struct rv_buf q = { 0 };
+
+			/* Go's %q of the key, as OPA's message has it */
+			go_quote(&q, k->u.str.s, k->u.str.len > 100 ? 100 : k->u.str.len);
+			rb_error(c, "operand 2 object contained unknown key %s",
+				 q.p && !q.failed ? q.p : "?");
+			free(q.p);
 			return RB_TYPE_ERROR;
 		}
 		if (v->type != RV_STRING) {
