@@ -1,11 +1,11 @@
 /* value.c - Rego values: arena, constructors, ordering, JSON in and out. */
 #include <errno.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "json_read.h"
 #include "value.h"
 
 /* ---- arena ---- */
@@ -509,63 +509,53 @@ const char *rv_type_name(enum rv_type t)
 
 /* ---- JSON in ---- */
 
-static struct rv *from_jansson(struct rv_arena *a, json_t *j)
-{
-	struct rv_builder b;
-	const char *key;
-	json_t *val;
-	size_t i;
-
-	switch (json_typeof(j)) {
-	case JSON_NULL:
-		return rv_null();
-	case JSON_TRUE:
-		return rv_bool(true);
-	case JSON_FALSE:
-		return rv_bool(false);
-	case JSON_INTEGER:
-		return rv_int(a, json_integer_value(j));
-	case JSON_REAL:
-		return rv_double(a, json_real_value(j));
-	case JSON_STRING:
-		return rv_string(a, json_string_value(j), json_string_length(j));
-	case JSON_ARRAY:
-		rv_builder_init(&b, a);
-		json_array_foreach(j, i, val)
-			rv_builder_add(&b, from_jansson(a, val));
-		return rv_array_finish(&b);
-	case JSON_OBJECT:
-		rv_builder_init(&b, a);
-		json_object_foreach(j, key, val)
-			rv_builder_put(&b, rv_cstring(a, key), from_jansson(a, val));
-		return rv_object_finish(&b, NULL);
-	}
-	return NULL;
-}
-
 struct rv *rv_from_json(struct rv_arena *a, const char *s, size_t n,
 			struct eaa_err *err)
 {
-	json_error_t je;
-	json_t *j;
-	struct rv *v;
+	struct jr r = { .a = a, .p = (const unsigned char *)s,
+			.end = (const unsigned char *)s + n };
+	const unsigned char *q;
+	struct rv *v = NULL;
+	int line = 1, col = 1;
+	bool ok;
 
-	j = json_loadb(s, n, JSON_DECODE_ANY, &je);
-	/* Integers past int64 are still numbers: read them as doubles. */
-	if (!j && strstr(je.text, "too big"))
-		j = json_loadb(s, n, JSON_DECODE_ANY | JSON_DECODE_INT_AS_REAL, &je);
-	if (!j) {
-		eaa_fail(err, EAA_E_FORMAT, "JSON at line %d column %d: %s",
-			 je.line, je.column, je.text);
+	jr_ws(&r);
+	if (r.p == r.end) {
+		snprintf(r.err, sizeof(r.err), "no JSON value");
+		ok = false;
+	} else {
+		ok = jr_value(&r, &v);
+		if (ok) {
+			jr_ws(&r);
+			if (r.p != r.end) {
+				char ch[16];
+
+				jr_quote_char(ch, sizeof(ch), *r.p);
+				snprintf(r.err, sizeof(r.err),
+					 "invalid character %s after top-level value", ch);
+				ok = false;
+			}
+		}
+	}
+	if (ok)
+		return v;
+	if (r.nomem) {
+		eaa_fail(err, EAA_E_NOMEM, a->exhausted ?
+			 "JSON document exceeds the memory limit" :
+			 "JSON document: out of memory");
 		return NULL;
 	}
-	v = from_jansson(a, j);
-	json_decref(j);
-	if (!v)
-		eaa_fail(err, a->exhausted ? EAA_E_NOMEM : EAA_E_FORMAT,
-			 a->exhausted ? "JSON document exceeds the memory limit"
-				      : "JSON document: out of memory");
-	return v;
+	for (q = (const unsigned char *)s; q < r.p; q++) {
+		if (*q == '\n') {
+			line++;
+			col = 1;
+		} else {
+			col++;
+		}
+	}
+	eaa_fail(err, EAA_E_FORMAT, "JSON at line %d column %d: %s", line, col,
+		 r.err);
+	return NULL;
 }
 
 /* ---- JSON out ---- */
