@@ -401,10 +401,6 @@ static int eval_ref(struct ev *ev, struct frame *fr, const struct term *t,
 
 /* ---- rules and functions ---- */
 
-struct frame_new {
-	struct frame fr;
-};
-
 static bool new_frame(struct ev *ev, struct frame *fr, int nslots)
 {
 	fr->slots = rv_alloc(ev->a, (size_t)(nslots ? nslots : 1) * sizeof(*fr->slots));
@@ -593,8 +589,6 @@ static struct rv *eval_group(struct ev *ev, const struct rule_group *g,
 		break;
 	default:
 		v = c.value;
-		if (!v && g->def)
-			v = g->def->value->u.value ? NULL : NULL;
 		if (!v && g->def) {
 			struct frame fr = { NULL };
 			struct collect d = { .r = g->def, .kind = R_COMPLETE };
