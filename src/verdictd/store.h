@@ -1,0 +1,97 @@
+/* store.h - verdictd's state directory, as the original lays it out:
+ *
+ *   <root>/keys/<kid>                32-byte KEKs, 0600 (kid may be
+ *                                    <repo>/<type>/<tag>)
+ *   <root>/opa/<tee>Policy.rego      the TEE's Rego policy
+ *   <root>/opa/<tee>Data             its reference values (a JSON object)
+ *   <root>/image/policy.json         containers-policy.json for the guest
+ *   <root>/image/sigstore.yaml       registries.d configuration
+ *   <root>/image/cosign.key          cosign public key
+ *   <root>/gpg/keyring.gpg           GPG public keyring
+ *   <root>/resources/<repo>/<type>/<tag>   other resources by path
+ *
+ * Every write is atomic (temporary file, fsync, rename, directory fsync);
+ * a policy or reference document that does not compile or parse never
+ * replaces the one in place; every name that becomes a path is checked so
+ * it cannot leave its directory. Readers need no lock: they see the old
+ * file or the new one. Writers are serialised. */
+#ifndef EAA_VD_STORE_H
+#define EAA_VD_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+#define VD_KEY_LEN 32
+#define VD_DEFAULT_ROOT "/opt/verdictd"
+
+/* The TEEs verdictd keeps policies for, named as in the file names. */
+enum vd_tee { VD_TEE_SGX, VD_TEE_TDX, VD_TEE_SNP, VD_TEE_CSV, VD_TEE_TPM,
+	      VD_TEE_SAMPLE, VD_TEE_COUNT };
+
+const char *vd_tee_name(enum vd_tee t);
+/* "sgx", "tdx", ... (also verdict's "sgxPolicy.rego"/"sgxData" forms:
+ * with *reference set to which one it named, when not NULL). */
+bool vd_tee_parse(const char *name, enum vd_tee *t, int *reference);
+
+enum vd_resource { VD_RES_IMAGE_POLICY, VD_RES_SIGSTORE, VD_RES_COSIGN_KEY,
+		   VD_RES_GPG_KEYRING, VD_RES_COUNT };
+
+struct vd_store;
+
+/* Open (creating the directories, 0700) the state under root. */
+struct vd_store *vd_store_open(const char *root, struct eaa_err *err);
+void vd_store_close(struct vd_store *s);
+const char *vd_store_root(const struct vd_store *s);
+
+/* A name that becomes a path below one of the store's directories: one or
+ * more '/'-separated components (at most max_parts) of letters, digits,
+ * '.', '_' and '-', none empty, none starting with '.'. what names it in
+ * the error ("kid", "resource path"). */
+bool vd_name_check(const char *what, const char *name, int max_parts,
+		   struct eaa_err *err);
+
+/* ---- keys ---- */
+bool vd_key_get(struct vd_store *s, const char *kid, uint8_t key[VD_KEY_LEN],
+		struct eaa_err *err);
+bool vd_key_set(struct vd_store *s, const char *kid,
+		const uint8_t key[VD_KEY_LEN], struct eaa_err *err);
+/* A new random KEK; refuses a kid that exists. */
+bool vd_key_create(struct vd_store *s, const char *kid, struct eaa_err *err);
+bool vd_key_delete(struct vd_store *s, const char *kid, struct eaa_err *err);
+/* Every kid, sorted; *kids is malloc'd, each string too (vd_list_free). */
+bool vd_key_list(struct vd_store *s, char ***kids, size_t *n,
+		 struct eaa_err *err);
+void vd_list_free(char **v, size_t n);
+
+/* ---- OPA policy and reference values ---- */
+/* The stored text; false with EAA_E_CONFIG when there is none. */
+bool vd_opa_get(struct vd_store *s, enum vd_tee t, bool reference,
+		char **text, size_t *n, struct eaa_err *err);
+/* Validate, then store: a policy must compile with the stored reference
+ * values (or alone), reference values must be a JSON object that
+ * compiles with the stored policy. The old file stays on any error. */
+bool vd_opa_set(struct vd_store *s, enum vd_tee t, bool reference,
+		const char *text, size_t n, struct eaa_err *err);
+/* Compile a policy and reference document and check they work together;
+ * with test_input, also evaluate data.policy.allow on it into *decision
+ * ("true", "false" or "undefined"; malloc'd). */
+bool vd_opa_check(const char *policy, size_t plen, const char *data,
+		  size_t dlen, const char *test_input, size_t ilen,
+		  char **decision, struct eaa_err *err);
+
+/* ---- image resources ---- */
+const char *vd_resource_file(enum vd_resource r); /* "image/policy.json" */
+bool vd_resource_get(struct vd_store *s, enum vd_resource r, uint8_t **data,
+		     size_t *n, struct eaa_err *err);
+/* policy.json must be a JSON object with "default"; the others non-empty. */
+bool vd_resource_set(struct vd_store *s, enum vd_resource r,
+		     const uint8_t *data, size_t n, struct eaa_err *err);
+/* resources/<repo>/<type>/<tag> */
+bool vd_named_get(struct vd_store *s, const char *path, uint8_t **data,
+		  size_t *n, struct eaa_err *err);
+bool vd_named_set(struct vd_store *s, const char *path, const uint8_t *data,
+		  size_t n, struct eaa_err *err);
+
+#endif

@@ -1,0 +1,263 @@
+/* test_vd_store.c - verdictd's state directory: names that would leave
+ * their directory are refused, keys are 32 bytes and 0600, a policy or
+ * reference document that does not compile or parse never replaces the
+ * stored one, resources are validated, and a writer killed at any moment
+ * leaves the old document or the new one, never a mix. */
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "file.h"
+#include "store.h"
+#include "test.h"
+
+static char root[64];
+
+static char *path_of(const char *rel)
+{
+	static char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", root, rel);
+	return p;
+}
+
+static bool has(const struct eaa_err *err, const char *text)
+{
+	bool ok = strstr(err->msg, text) != NULL;
+
+	if (!ok)
+		fprintf(stderr, "error \"%s\" lacks \"%s\"\n", err->msg, text);
+	return ok;
+}
+
+static void test_names(void)
+{
+	static const char *const good[] = { "k1", "repo/key/tag", "a.b_c-D9",
+					    "x/y" };
+	static const char *const bad[] = { "", "../x", "a/../b", ".hidden",
+					   "a//b", "/abs", "a/b/c/d", "a b",
+					   "a/", "caf\xc3\xa9", "a\\b", "." };
+	struct eaa_err err;
+	size_t i;
+
+	for (i = 0; i < sizeof(good) / sizeof(*good); i++)
+		CHECK_MSG(vd_name_check("kid", good[i], 3, &err), "%s: %s", good[i], err.msg);
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		CHECK_MSG(!vd_name_check("kid", bad[i], 3, &err) &&
+			  strstr(err.msg, "kid"), "\"%s\" accepted", bad[i]);
+}
+
+static void test_keys(struct vd_store *s)
+{
+	uint8_t k[VD_KEY_LEN], got[VD_KEY_LEN], zero[VD_KEY_LEN] = { 0 };
+	struct eaa_err err;
+	struct stat st;
+	char **kids;
+	size_t n;
+
+	memset(k, 0xab, sizeof(k));
+	CHECK(vd_key_set(s, "k1", k, &err));
+	CHECK(vd_key_get(s, "k1", got, &err) && memcmp(k, got, sizeof(k)) == 0);
+	CHECK(stat(path_of("keys/k1"), &st) == 0 && (st.st_mode & 0777) == 0600);
+	CHECK(vd_key_set(s, "repo/key/tag", k, &err));
+	CHECK(stat(path_of("keys/repo"), &st) == 0 && (st.st_mode & 0777) == 0700);
+
+	/* a missing kid is an error, never a zero key */
+	memset(got, 0, sizeof(got));
+	CHECK(!vd_key_get(s, "nope", got, &err) && has(&err, "no key with kid \"nope\""));
+	CHECK(!vd_key_get(s, "../opa/sgxData", got, &err) && has(&err, "kid"));
+	/* a key file of the wrong size */
+	CHECK(file_write_atomic(path_of("keys/short"), "abc", 3, 0600, &err));
+	CHECK(!vd_key_get(s, "short", got, &err) && has(&err, "is 3 bytes, not 32"));
+
+	/* created keys are random, and a kid is created once */
+	CHECK(vd_key_create(s, "fresh", &err));
+	CHECK(vd_key_get(s, "fresh", got, &err) && memcmp(got, zero, sizeof(got)) != 0);
+	CHECK(!vd_key_create(s, "fresh", &err) && has(&err, "exists"));
+
+	/* listing: sorted, nested kids by path, temporary files left out */
+	CHECK(file_write_atomic(path_of("keys/k1.tmp.XYZ"), "x", 1, 0600, &err));
+	CHECK(vd_key_list(s, &kids, &n, &err));
+	CHECK_MSG(n == 4 && !strcmp(kids[0], "fresh") && !strcmp(kids[1], "k1") &&
+		  !strcmp(kids[2], "repo/key/tag") && !strcmp(kids[3], "short"),
+		  "%zu kids", n);
+	vd_list_free(kids, n);
+
+	CHECK(vd_key_delete(s, "fresh", &err));
+	CHECK(!vd_key_delete(s, "fresh", &err) && has(&err, "no key"));
+}
+
+static void test_opa(struct vd_store *s)
+{
+	static const char policy[] =
+		"package policy\ndefault allow = false\n"
+		"allow { input.svn >= data.svn }\n";
+	static const char broken[] = "package policy\nallow { count(input) >\n";
+	static const char unknown[] = "package policy\nallow { contain(input.a, \"b\") }\n";
+	struct eaa_err err;
+	enum vd_tee t;
+	char *text, *decision;
+	size_t n;
+	int ref;
+
+	CHECK(vd_tee_parse("sgxData", &t, &ref) && t == VD_TEE_SGX && ref == 1);
+	CHECK(vd_tee_parse("csvPolicy.rego", &t, &ref) && t == VD_TEE_CSV && ref == 0);
+	CHECK(vd_tee_parse("tdx", &t, &ref) && t == VD_TEE_TDX && ref == -1);
+	CHECK(!vd_tee_parse("sgxPolicy.json", &t, &ref) && !vd_tee_parse("x86", &t, NULL));
+
+	CHECK(!vd_opa_get(s, VD_TEE_SGX, false, &text, &n, &err) &&
+	      err.code == EAA_E_CONFIG);
+	CHECK(vd_opa_set(s, VD_TEE_SGX, false, policy, strlen(policy), &err));
+	CHECK(vd_opa_set(s, VD_TEE_SGX, true, "{\"svn\": 2}", 10, &err));
+
+	/* refused documents leave the stored ones in place */
+	CHECK(!vd_opa_set(s, VD_TEE_SGX, false, broken, strlen(broken), &err) &&
+	      has(&err, "sgx policy not stored") && has(&err, "policy.rego:3:1"));
+	CHECK(!vd_opa_set(s, VD_TEE_SGX, false, unknown, strlen(unknown), &err) &&
+	      has(&err, "unknown function contain"));
+	CHECK(!vd_opa_set(s, VD_TEE_SGX, true, "{\"svn\": ", 8, &err) &&
+	      has(&err, "sgx reference values not stored"));
+	CHECK(!vd_opa_set(s, VD_TEE_SGX, true, "[1]", 3, &err) &&
+	      has(&err, "not a JSON object"));
+	CHECK(vd_opa_get(s, VD_TEE_SGX, false, &text, &n, &err) &&
+	      n == strlen(policy) && memcmp(text, policy, n) == 0);
+	free(text);
+	CHECK(vd_opa_get(s, VD_TEE_SGX, true, &text, &n, &err) &&
+	      !strcmp(text, "{\"svn\": 2}"));
+	free(text);
+
+	/* verdict --test-opa-local: a decision on a sample input */
+	CHECK(vd_opa_check(policy, strlen(policy), "{\"svn\": 2}", 10, "{\"svn\": 3}",
+			   10, &decision, &err) && !strcmp(decision, "true"));
+	free(decision);
+	CHECK(vd_opa_check(policy, strlen(policy), "{\"svn\": 2}", 10, "{\"svn\": 1}",
+			   10, &decision, &err) && !strcmp(decision, "false"));
+	free(decision);
+	CHECK(!vd_opa_check(policy, strlen(policy), "{\"svn\": 2}", 10, "{", 1,
+			    &decision, &err) && has(&err, "input"));
+}
+
+static void test_resources(struct vd_store *s)
+{
+	static const char pem[] =
+		"-----BEGIN PUBLIC KEY-----\n"
+		"MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEPd2zUSgE3BNZdecsQVC3eBNJkxrs\n"
+		"6HRmh8XjwSulUErJGQlMiJ4l5uoPk1OlKNTiq5b0osZNweqD30XrF5X1Tw==\n"
+		"-----END PUBLIC KEY-----\n";
+	static const char policy[] = "{\"default\": [{\"type\": \"reject\"}]}";
+	struct eaa_err err;
+	uint8_t *data;
+	size_t n;
+
+	/* the original's default policy.json was not even JSON */
+	CHECK(!vd_resource_set(s, VD_RES_IMAGE_POLICY, (const uint8_t *)"{\"default\": [", 13,
+			       &err) && has(&err, "image/policy.json"));
+	CHECK(!vd_resource_set(s, VD_RES_IMAGE_POLICY, (const uint8_t *)"{}", 2, &err) &&
+	      has(&err, "\"default\""));
+	CHECK(vd_resource_set(s, VD_RES_IMAGE_POLICY, (const uint8_t *)policy,
+			      strlen(policy), &err));
+	CHECK(vd_resource_get(s, VD_RES_IMAGE_POLICY, &data, &n, &err) &&
+	      n == strlen(policy));
+	free(data);
+	CHECK(!vd_resource_set(s, VD_RES_COSIGN_KEY, (const uint8_t *)"not a key", 9,
+			       &err) && has(&err, "cosign.key"));
+	CHECK(vd_resource_set(s, VD_RES_COSIGN_KEY, (const uint8_t *)pem, strlen(pem),
+			      &err));
+	CHECK(!vd_resource_set(s, VD_RES_GPG_KEYRING, (const uint8_t *)"", 0, &err) &&
+	      has(&err, "empty"));
+
+	CHECK(vd_named_set(s, "default/credential/reg", (const uint8_t *)"c", 1, &err));
+	CHECK(vd_named_get(s, "default/credential/reg", &data, &n, &err) && n == 1);
+	free(data);
+	CHECK(!vd_named_get(s, "default/../../keys/k1", &data, &n, &err) &&
+	      has(&err, "resource path"));
+	CHECK(!vd_named_get(s, "default/x/none", &data, &n, &err) &&
+	      has(&err, "no resource"));
+}
+
+/* A writer killed mid-write: the document is the old one or the new one. */
+static void test_crash(struct vd_store *s)
+{
+	static char a[200000], b[200000];
+	struct eaa_err err;
+	int round, torn = 0, fds[2];
+	char *text;
+	size_t n;
+
+	memset(a, ' ', sizeof(a) - 3);
+	memcpy(a, "{\"a\":", 5);
+	memcpy(a + sizeof(a) - 4, "1}\n", 3);
+	memset(b, ' ', sizeof(b) - 3);
+	memcpy(b, "{\"b\":", 5);
+	memcpy(b + sizeof(b) - 4, "2}\n", 3);
+	CHECK(vd_opa_set(s, VD_TEE_TPM, true, a, strlen(a), &err));
+	for (round = 0; round < 30; round++) {
+		pid_t pid;
+		char go;
+
+		if (pipe(fds) != 0)
+			break;
+		pid = fork();
+		if (pid == 0) {
+			close(fds[0]);
+			for (int i = 0;; i++) {
+				const char *d = i % 2 ? a : b;
+
+				vd_opa_set(s, VD_TEE_TPM, true, d, strlen(d), &err);
+				if (i == round % 3) /* vary where the kill lands */
+					(void)!write(fds[1], "x", 1);
+			}
+		}
+		close(fds[1]);
+		/* wait until the child is writing, then kill it at once */
+		if (read(fds[0], &go, 1) == 1)
+			kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(fds[0]);
+		if (!vd_opa_get(s, VD_TEE_TPM, true, &text, &n, &err) ||
+		    !((n == strlen(a) && !memcmp(text, a, n)) ||
+		      (n == strlen(b) && !memcmp(text, b, n))))
+			torn++;
+		free(text);
+	}
+	CHECK_MSG(torn == 0, "%d torn documents", torn);
+}
+
+/* Opening the store clears what killed writers left. */
+static void test_stale(void)
+{
+	struct eaa_err err;
+	struct vd_store *s;
+
+	CHECK(file_write_atomic(path_of("opa/tpmData.tmp.AbCdEf"), "{", 1, 0600, &err));
+	s = vd_store_open(root, &err);
+	CHECK(s && access(path_of("opa/tpmData.tmp.AbCdEf"), F_OK) != 0 &&
+	      access(path_of("opa/tpmData"), F_OK) == 0);
+	vd_store_close(s);
+}
+
+int main(void)
+{
+	struct vd_store *s;
+	struct eaa_err err;
+	struct stat st;
+
+	snprintf(root, sizeof(root), "/tmp/vd-store-XXXXXX");
+	if (!mkdtemp(root))
+		return 1;
+	test_names();
+	s = vd_store_open(root, &err);
+	CHECK_MSG(s != NULL, "%s", err.msg);
+	if (!s)
+		return test_summary();
+	CHECK(stat(path_of("keys"), &st) == 0 && (st.st_mode & 0777) == 0700);
+	test_keys(s);
+	test_opa(s);
+	test_resources(s);
+	test_crash(s);
+	vd_store_close(s);
+	test_stale();
+	test_rm_rf(root);
+	return test_summary();
+}
