@@ -36,6 +36,7 @@ static const char *const resource_files[VD_RES_COUNT] = {
 	[VD_RES_SIGSTORE] = "image/sigstore.yaml",
 	[VD_RES_COSIGN_KEY] = "image/cosign.key",
 	[VD_RES_GPG_KEYRING] = "gpg/keyring.gpg",
+	[VD_RES_CREDENTIAL] = "image/auth.json",
 };
 
 const char *vd_tee_name(enum vd_tee t)
@@ -510,6 +511,14 @@ static bool resource_valid(enum vd_resource r, const uint8_t *data, size_t n,
 					j ? "a JSON object with \"default\" is required"
 					  : je.text);
 		return true;
+	case VD_RES_CREDENTIAL:
+		j = json_loadb((const char *)data, n, 0, &je);
+		ok = j && json_is_object(j);
+		json_decref(j);
+		if (!ok)
+			return eaa_fail(err, EAA_E_FORMAT, "%s: %s", resource_files[r],
+					j ? "a JSON object is required" : je.text);
+		return true;
 	case VD_RES_COSIGN_KEY:
 		bio = BIO_new_mem_buf(data, (int)(n > 1u << 20 ? 1u << 20 : n));
 		key = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
@@ -548,7 +557,7 @@ bool vd_resource_set(struct vd_store *s, enum vd_resource r,
 	    !join(path, s, resource_files[r], NULL, err))
 		return false;
 	pthread_mutex_lock(&s->wlock);
-	ok = store_write(s, path, data, n, 0644, err);
+	ok = store_write(s, path, data, n, r == VD_RES_CREDENTIAL ? 0600 : 0644, err);
 	pthread_mutex_unlock(&s->wlock);
 	return ok;
 }

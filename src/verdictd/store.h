@@ -7,6 +7,7 @@
  *   <root>/image/policy.json         containers-policy.json for the guest
  *   <root>/image/sigstore.yaml       registries.d configuration
  *   <root>/image/cosign.key          cosign public key
+ *   <root>/image/auth.json           registry credentials
  *   <root>/gpg/keyring.gpg           GPG public keyring
  *   <root>/resources/<repo>/<type>/<tag>   other resources by path
  *
@@ -36,7 +37,7 @@ const char *vd_tee_name(enum vd_tee t);
 bool vd_tee_parse(const char *name, enum vd_tee *t, int *reference);
 
 enum vd_resource { VD_RES_IMAGE_POLICY, VD_RES_SIGSTORE, VD_RES_COSIGN_KEY,
-		   VD_RES_GPG_KEYRING, VD_RES_COUNT };
+		   VD_RES_GPG_KEYRING, VD_RES_CREDENTIAL, VD_RES_COUNT };
 
 struct vd_store;
 
@@ -85,7 +86,8 @@ bool vd_opa_check(const char *policy, size_t plen, const char *data,
 const char *vd_resource_file(enum vd_resource r); /* "image/policy.json" */
 bool vd_resource_get(struct vd_store *s, enum vd_resource r, uint8_t **data,
 		     size_t *n, struct eaa_err *err);
-/* policy.json must be a JSON object with "default"; the others non-empty. */
+/* policy.json must be a JSON object with "default", auth.json a JSON
+ * object, cosign.key a PEM public key; none may be empty. */
 bool vd_resource_set(struct vd_store *s, enum vd_resource r,
 		     const uint8_t *data, size_t n, struct eaa_err *err);
 /* resources/<repo>/<type>/<tag> */

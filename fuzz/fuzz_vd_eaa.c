@@ -1,0 +1,55 @@
+/* fuzz_vd_eaa - an attested agent's requests, any bytes, through the EAA
+ * framing and command handler over a store with a key and resources. */
+#include <ftw.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "eaa.h"
+
+static struct vd_store *s;
+static char root[] = "/tmp/fuzz-vd-eaa-XXXXXX";
+
+static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
+{
+	return remove(p);
+}
+
+static void cleanup(void)
+{
+	vd_store_close(s);
+	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	static const uint8_t key[] = "01234567890123456789012345678901";
+	static const char policy[] = "{\"default\": [{\"type\": \"reject\"}]}";
+	struct eaa_err err;
+
+	if (!mkdtemp(root) || !(s = vd_store_open(root, &err)) ||
+	    !vd_key_set(s, "84688df7-2c0c-40fa-956b-29d8e74d16c0", key, &err) ||
+	    !vd_key_set(s, "default/key/1", key, &err) ||
+	    !vd_resource_set(s, VD_RES_IMAGE_POLICY, (const uint8_t *)policy,
+			     strlen(policy), &err) ||
+	    !vd_named_set(s, "default/sigstore-config/test", (const uint8_t *)"x", 1,
+			  &err)) {
+		fprintf(stderr, "fuzz_vd_eaa: store set-up failed\n");
+		abort();
+	}
+	atexit(cleanup);
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const struct vd_peer peers[2] = { { true, NULL }, { false, "denied" } };
+	struct vd_reply r;
+	long frame = vd_json_frame((const char *)data, size);
+
+	if (frame > 0)
+		size = (size_t)frame;
+	if (vd_eaa_handle(s, &peers[size % 2], (const char *)data, size, &r))
+		vd_reply_free(&r);
+	return 0;
+}
