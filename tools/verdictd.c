@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "api.h"
 #include "eaa.h"
 #include "log.h"
 #include "net.h"
@@ -36,6 +37,7 @@ static struct {
 	int idle_timeout;
 	struct vd_store *store;
 	rats_tls_handle handle;
+	char token[65];
 } vd = { .root = VD_DEFAULT_ROOT, .max_request = 1u << 20, .idle_timeout = 60 };
 
 static void usage(FILE *f)
@@ -243,6 +245,105 @@ static void *serve(void *arg)
 	return NULL;
 }
 
+/* ---- the management API (verdict) ---- */
+
+#define API_MAX_REQUEST (16u * 1024u * 1024u)
+
+static void *serve_api(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	char *buf = malloc(API_MAX_REQUEST), *reply = NULL;
+	size_t have = 0;
+	long frame = 0;
+
+	net_set_timeout(fd, 30);
+	while (buf && have < API_MAX_REQUEST &&
+	       (frame = vd_json_frame(buf, have)) == 0) {
+		ssize_t got = read(fd, buf + have, API_MAX_REQUEST - have);
+
+		if (got <= 0)
+			break;
+		have += (size_t)got;
+	}
+	if (frame > 0)
+		vd_api_handle(vd.store, vd.token, buf, (size_t)frame, &reply);
+	else if (buf && have)
+		reply = strdup("{\"error\":\"request is not one complete JSON object "
+			       "(or larger than 16 MiB)\",\"status\":\"Fail\"}");
+	if (reply) {
+		size_t off = 0, n = strlen(reply);
+
+		while (off < n) {
+			ssize_t put = write(fd, reply + off, n - off);
+
+			if (put <= 0)
+				break;
+			off += (size_t)put;
+		}
+	}
+	free(reply);
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+static void *accept_api(void *arg)
+{
+	int lfd = (int)(intptr_t)arg;
+
+	for (;;) {
+		pthread_t t;
+		int fd = accept(lfd, NULL, NULL);
+
+		if (fd < 0)
+			continue;
+		if (pthread_create(&t, NULL, serve_api, (void *)(intptr_t)fd) != 0) {
+			close(fd);
+			continue;
+		}
+		pthread_detach(t);
+	}
+	return NULL;
+}
+
+/* Listen for verdict; the token it must present is in the state
+ * directory. Returns the port, 0 on failure (reported). */
+static unsigned start_api(void)
+{
+	char addr[256];
+	const char *ip, *port, *why = "";
+	struct eaa_err err;
+	unsigned bound = 0;
+	pthread_t t;
+	int lfd;
+
+	snprintf(addr, sizeof(addr), "%s", vd.client_api);
+	if (!split_addr(addr, &ip, &port)) {
+		fprintf(stderr, "%s: --client-api wants ADDR:PORT, not \"%s\"\n", vd.prog,
+			vd.client_api);
+		return 0;
+	}
+	if (!vd_api_token(vd.store, vd.token, &err)) {
+		fprintf(stderr, "%s: client API token: %s\n", vd.prog, err.msg);
+		return 0;
+	}
+	if (strcmp(ip, "127.0.0.1") != 0 && strcmp(ip, "::1") != 0 &&
+	    strcmp(ip, "localhost") != 0)
+		LOG_WARN("client API on %s: not loopback; the token travels in clear "
+			 "text, keep this address on a trusted network", ip);
+	if ((lfd = net_listen(ip, port, &bound, &why)) < 0) {
+		fprintf(stderr, "%s: client API on %s: %s\n", vd.prog, vd.client_api, why);
+		return 0;
+	}
+	if (pthread_create(&t, NULL, accept_api, (void *)(intptr_t)lfd) != 0) {
+		fprintf(stderr, "%s: client API: cannot start its thread\n", vd.prog);
+		return 0;
+	}
+	pthread_detach(t);
+	printf("client API on %s:%u\n", ip, bound);
+	return bound;
+}
+
 static int parse(int argc, char **argv)
 {
 	enum { O_CLIENT_API = 0x100, O_MAX_REQ, O_IDLE, O_SAMPLE_KEY, O_SAMPLE_TRUST,
@@ -336,9 +437,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: state directory: %s\n", vd.prog, err.msg);
 		return 1;
 	}
-	if (vd.client_api)
-		LOG_WARN("--client-api %s: the management API is not in this build yet; "
-			 "manage %s with the files it holds", vd.client_api, vd.root);
 	if (!(vd.conf.flags & RATS_TLS_CONF_FLAGS_MUTUAL))
 		LOG_WARN("without --mutual agents do not attest: only version and echo are served");
 	if (rats_tls_init(&vd.conf, &vd.handle) != RATS_TLS_ERR_NONE) {
@@ -350,6 +448,12 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("listening on %s:%u\n", ip, bound);
+	if (vd.client_api) {
+		unsigned api = start_api();
+
+		if (!api)
+			return 1;
+	}
 	fflush(stdout);
 	for (;;) {
 		pthread_t t;

@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# test_verdict.sh BIN_DIR DATA_DIR - verdictd and verdict as the seeds run
+# them: the OPA reference workflow of the SGX guide (export, test locally,
+# set), policies and reference data refused when they do not compile or
+# parse, the client API refusing calls without its token, keys and
+# resources, rats-tls-client --verdictd allowed and denied by the policy,
+# and kill -9 during --set-opa-reference leaving the old or the new data.
+set -u
+BIN=$(cd "$1" && pwd) DATA=$(cd "$2" && pwd)
+tmp=$(mktemp -d)
+vdpid=""
+trap '[ -n "$vdpid" ] && kill -9 $vdpid 2>/dev/null; rm -rf "$tmp"' EXIT
+passed=0 failed=0
+ok()   { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+expect() { # expect NAME PATTERN TEXT
+	if [[ $3 =~ $2 ]]; then ok; else fail "$1: '$3' does not match /$2/"; fi
+}
+
+root=$tmp/root
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/key.pem" 2>/dev/null
+openssl pkey -in "$tmp/key.pem" -pubout -out "$tmp/trust.pem"
+
+start_verdictd() {
+	mkfifo "$tmp/ready"
+	"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester \
+		--client-api 127.0.0.1:0 --mutual --root "$root" \
+		--sample-trust "$tmp/trust.pem" --log-level warn \
+		>"$tmp/ready" 2>>"$tmp/verdictd.log" &
+	vdpid=$!
+	exec 3<"$tmp/ready"
+	read -r l1 <&3
+	read -r l2 <&3
+	exec 3<&-
+	rm "$tmp/ready"
+	port=${l1##*:}
+	api=127.0.0.1:${l2##*:}
+}
+
+v() { # v EXPECTED_RC ARGS... : verdict with the token; leaves $out, $err
+	local want=$1; shift
+	(cd "$tmp/work" && "$BIN/verdict" --client-api "$api" \
+		--token-file "$root/client-api.token" "$@") >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	out=$(cat "$tmp/out") err=$(cat "$tmp/err")
+	if [[ $rc == "$want" ]]; then ok; else fail "verdict $* exited $rc, want $want: $err"; fi
+}
+
+mkdir -p "$tmp/work"
+start_verdictd
+[[ -f $root/client-api.token && $(stat -c %a "$root/client-api.token") == 600 ]] && ok ||
+	fail "token file missing or not 0600"
+
+# The SGX guide (seed 002): policy and reference values, then its evidence.
+v 0 --set-opa-policy sgxPolicy.rego "$DATA/policy/verdictd_sgxPolicy.rego"
+cat >"$tmp/work/sgxData" <<'J'
+{
+    "mrEnclave": ["zqs/chEBBNrInHlSCDO+0eV/pnlAB5qieF3M0hKfekA="],
+    "mrSigner": ["g9cZ533qyhRw9rr2Kk13QwPImdtpAg+ccO4d/AjHzp4="],
+    "productId": 0,
+    "svn": 0
+}
+J
+cat >"$tmp/work/evidence" <<'J'
+{
+    "mrEnclave": "zqs/chEBBNrInHlSCDO+0eV/pnlAB5qieF3M0hKfekA=",
+    "mrSigner": "g9cZ533qyhRw9rr2Kk13QwPImdtpAg+ccO4d/AjHzp4=",
+    "productId": 0,
+    "svn": 0
+}
+J
+sed 's/zqs/ZQS/' "$tmp/work/evidence" >"$tmp/work/other-evidence"
+v 0 --test-opa-local-reference sgxPolicy.rego ./sgxData ./evidence
+expect "local reference allows" '"allow": true' "$out"
+v 0 --test-opa-local-reference sgxPolicy.rego ./sgxData ./other-evidence
+expect "local reference denies" '"allow": false' "$out"
+v 0 --set-opa-reference sgxData ./sgxData
+cmp -s "$root/opa/sgxData" "$tmp/work/sgxData" && ok || fail "sgxData not stored"
+rm "$tmp/work/sgxData"
+v 0 --export-opa-reference sgxData
+cmp -s "$root/opa/sgxData" "$tmp/work/sgxData" && ok || fail "sgxData not exported"
+v 0 --test-opa-remote sgxPolicy.rego sgxData ./evidence
+expect "remote" '"allow": true' "$out"
+v 0 --test-opa-local-policy "$DATA/policy/verdictd_sgxPolicy.rego" sgxData ./other-evidence
+expect "local policy" '"allow": false' "$out"
+"$BIN/verdict" --test-opa-local "$DATA/policy/verdictd_sgxPolicy.rego" "$tmp/work/sgxData" \
+	"$tmp/work/evidence" >"$tmp/out" 2>&1 && ok || fail "--test-opa-local without a daemon"
+expect "no daemon" '"allow": true' "$(cat "$tmp/out")"
+
+# What does not parse or compile is refused and the stored file stays.
+echo '{"svn": ' >"$tmp/work/bad"
+v 1 --set-opa-reference sgxData ./bad
+expect "bad reference" 'sgx reference values not stored' "$err"
+printf 'package policy\nallow { contain(input.a, "b") }\n' >"$tmp/work/bad.rego"
+v 1 --set-opa-policy sgxPolicy.rego ./bad.rego
+expect "bad policy" 'policy.rego:2:9: unknown function contain' "$err"
+cmp -s "$root/opa/sgxData" "$tmp/work/sgxData" && ok || fail "refused data replaced the stored one"
+v 1 --set-opa-reference ../../etc/passwd ./sgxData
+expect "bad name" 'not a policy or reference name' "$err"
+
+# No token, wrong token: refused.
+echo 0000 >"$tmp/wrong.token"
+(cd "$tmp/work" && "$BIN/verdict" -c "$api" --token-file "$tmp/wrong.token" \
+	--export-opa-reference sgxData) 2>"$tmp/err" && fail "wrong token accepted" || ok
+expect "unauthenticated" 'unauthenticated' "$(cat "$tmp/err")"
+printf '{"command":"export-opa","name":"sgxData"}' >"$tmp/req"
+reply=$(python3 -c "
+import socket,sys
+s=socket.create_connection(('127.0.0.1', int(sys.argv[1]))); s.sendall(open(sys.argv[2],'rb').read())
+s.shutdown(socket.SHUT_WR); print(s.recv(65536).decode())" "${api##*:}" "$tmp/req")
+expect "no token" '"status":"Fail"' "$reply"
+[[ $reply != *'"data"'* ]] && ok || fail "no token, yet data: $reply"
+
+# Keys and resources.
+v 0 --create-key default/key/1
+v 1 --create-key default/key/1
+expect "key exists" 'exists' "$err"
+v 0 --list-keys
+expect "list" 'default/key/1' "$out"
+[[ $(stat -c %s "$root/keys/default/key/1") == 32 && $(stat -c %a "$root/keys/default/key/1") == 600 ]] &&
+	ok || fail "key file not 32 bytes 0600"
+v 1 --create-key ../escape
+v 0 --delete-key default/key/1
+echo '{"default": [{"type": "insecureAcceptAnything"}],}' >"$tmp/work/bad-policy.json"
+v 1 --set-image-policy ./bad-policy.json
+expect "invalid policy.json" 'image/policy.json' "$err"
+echo '{"default": [{"type": "reject"}]}' >"$tmp/work/policy.json"
+v 0 --set-image-policy ./policy.json
+v 0 --export-image-policy
+cmp -s "$tmp/work/policy.json" "$tmp/work/image_policy.json" && ok || fail "image policy export"
+v 0 --set_resource default/cosign-key/test ./policy.json
+v 0 --get_resource default/cosign-key/test
+expect "resource" 'eyJkZWZhdWx0Ijog' "$out"
+v 1 --get_resource default/../../keys
+
+# rats-tls-client --verdictd (the seed's check) against the sample policy.
+printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n' \
+	>"$tmp/work/samplePolicy.rego"
+echo '{"svn": 0}' >"$tmp/work/sampleData"
+v 0 --set-opa-policy samplePolicy.rego ./samplePolicy.rego
+v 0 --set-opa-reference sampleData ./sampleData
+client() {
+	"$BIN/rats-tls-client" -a sample -v nullverifier -t openssl -c openssl -i 127.0.0.1 \
+		-p "$port" --mutual --verdictd --sample-key "$tmp/key.pem" -l off >"$tmp/out" 2>&1
+}
+client && ok || fail "allowed client refused: $(cat "$tmp/out")"
+expect "echo" 'Server: Hello and welcome to RATS-TLS!' "$(cat "$tmp/out")"
+echo '{"svn": 1}' >"$tmp/work/sampleData"
+v 0 --set-opa-reference sampleData ./sampleData
+client && fail "denied client accepted" || ok
+expect "named refusal" 'refused this connection' "$(cat "$tmp/out")"
+expect "decision logged" 'samplePolicy.rego says allow = false' "$(cat "$tmp/verdictd.log")"
+
+# kill -9 while reference values are being set: the old or the new file.
+python3 -c "import json; print(json.dumps({'a': 'x' * 300000}))" >"$tmp/work/A"
+python3 -c "import json; print(json.dumps({'b': 'y' * 300000}))" >"$tmp/work/B"
+v 0 --set-opa-reference tpmData ./A
+for i in 1 2 3 4 5 6; do
+	(cd "$tmp/work" && "$BIN/verdict" -c "$api" --token-file "$root/client-api.token" \
+		--set-opa-reference tpmData ./B >/dev/null 2>&1) &
+	writer=$!
+	kill -9 "$vdpid"; wait "$vdpid" 2>/dev/null; vdpid=""
+	wait "$writer" 2>/dev/null
+	if cmp -s "$root/opa/tpmData" "$tmp/work/A" || cmp -s "$root/opa/tpmData" "$tmp/work/B"; then
+		ok
+	else
+		fail "kill -9 left a torn tpmData"
+	fi
+	start_verdictd
+done
+ls "$root/opa" | grep -q '\.tmp\.' && fail "stale temporary files after restart" || ok
+
+echo "$passed passed, $failed failed"
+[[ $failed == 0 ]]
