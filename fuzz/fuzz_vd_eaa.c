@@ -1,11 +1,13 @@
 /* fuzz_vd_eaa - an attested agent's requests, any bytes, through the EAA
- * framing and command handler over a store with a key and resources. */
+ * framing and command handler over a store with a key and resources; the
+ * same bytes also as ocicrypt key-provider input (keyprovider.c). */
 #include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "eaa.h"
+#include "keyprovider.h"
 
 static struct vd_store *s;
 static char root[] = "/tmp/fuzz-vd-eaa-XXXXXX";
@@ -45,7 +47,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct vd_peer peers[2] = { { true, NULL }, { false, "denied" } };
 	struct vd_reply r;
+	struct eaa_err err;
+	char *out = NULL;
 	long frame = vd_json_frame((const char *)data, size);
+
+	if (vd_kp_handle(s, "attestation-agent", (const char *)data, size, &out, &err))
+		free(out);
 
 	if (frame > 0)
 		size = (size_t)frame;

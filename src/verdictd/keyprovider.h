@@ -1,0 +1,29 @@
+/* keyprovider.h - the ocicrypt key-provider protocol over verdictd's keys:
+ * skopeo (ocicrypt) hands a layer's PrivateLayerBlockCipherOptions to
+ * WrapKey with the kid from `provider:<name>:<kid>`; we wrap them with
+ * AES-256-GCM under that KEK into the annotation packet the attestation
+ * agent's UnwrapKey consumes:
+ *
+ *   {"kid":"<kid>","wrapped_data":"<b64 ct||tag>","iv":"<b64 12 bytes>",
+ *    "wrap_type":"A256GCM"}
+ *
+ * Unwrap accepts that packet and the older verdictd one, whose byte fields
+ * are JSON arrays of numbers with "algorithm":"AES","key_length":256.
+ * Byte fields of the protocol itself are read as base64 strings (Go) or
+ * arrays of numbers (Rust). docs/eaa-protocol.md section 7 has the
+ * formats. */
+#ifndef EAA_VD_KEYPROVIDER_H
+#define EAA_VD_KEYPROVIDER_H
+
+#include "store.h"
+
+/* One KeyProviderKeyWrapProtocolInput (JSON) in, its Output (JSON,
+ * malloc'd) out. provider is the name in ec/dc Parameters. */
+bool vd_kp_handle(struct vd_store *s, const char *provider, const char *in,
+		  size_t n, char **out, struct eaa_err *err);
+
+/* The store's kid for a packet kid: "kbs:///a/b/c" and "kbs://host/a/b/c"
+ * become "a/b/c"; other kids are used as they are. */
+const char *vd_kp_kid(const char *kid);
+
+#endif

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# test_keyprovider.sh BIN_DIR - verdictd-keyprovider as ocicrypt's cmd key
+# provider: the protocol messages exactly as ocicrypt (Go, base64 byte
+# fields) and the Rust agents (arrays of numbers) write them, the old
+# verdictd packet, and every refusal. When skopeo's ocicrypt has key
+# providers (ocicrypt >= 1.1; Debian 12's skopeo 1.9.3 is built with 1.0.3,
+# which has none), also a real skopeo round trip: encrypt an OCI layout with
+# kid K, decrypt it, and the plain layer digest equals the original.
+set -u
+BIN=$(cd "$1" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+ok()   { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+expect() { if [[ $3 =~ $2 ]]; then ok; else fail "$1: '$3' does not match /$2/"; fi; }
+
+
+# The KEK, as verdict --create-key would leave it.
+root=$tmp/root
+mkdir -p "$root/keys/default/key"
+head -c 32 /dev/urandom >"$root/keys/default/key/1"
+chmod 600 "$root/keys/default/key/1"
+
+
+kp() { # kp EXPECTED_RC INPUT_JSON : leaves $out, $err
+	local want=$1
+	printf '%s' "$2" | "$BIN/verdictd-keyprovider" --root "$root" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	out=$(cat "$tmp/out") err=$(cat "$tmp/err")
+	if [[ $rc == "$want" ]]; then ok; else fail "keyprovider exited $rc, want $want: $err"; fi
+}
+b64() { printf '%s' "$1" | base64 -w0; }
+opts='{"cipher":"AES_256_CTR_HMAC_SHA256","key":"c2VjcmV0","cipheroptions":{"nonce":"bm9uY2U="}}'
+wrapin=$(printf '{"op":"keywrap","keywrapparams":{"ec":{"Parameters":{"attestation-agent":["%s"]},"DecryptConfig":{"Parameters":{}}},"optsdata":"%s"}}' \
+	"$(b64 default/key/1)" "$(b64 "$opts")")
+kp 0 "$wrapin"
+ann=$(python3 -c "import json,sys;print(json.loads(sys.argv[1])['keywrapresults']['annotation'])" "$out")
+packet=$(printf '%s' "$ann" | base64 -d)
+expect "packet kid" '"kid":"default/key/1"' "$packet"
+expect "packet type" '"wrap_type":"A256GCM"' "$packet"
+expect "packet iv" '"iv":"[A-Za-z0-9+/]{16}"' "$packet"
+[[ $packet != *c2VjcmV0* ]] && ok || fail "the packet carries the key in clear"
+unwrapin=$(printf '{"op":"keyunwrap","keyunwrapparams":{"dc":{"Parameters":{"attestation-agent":["%s"]}},"annotation":"%s"}}' \
+	"$(b64 default/key/1)" "$ann")
+kp 0 "$unwrapin"
+got=$(python3 -c "import json,sys,base64;print(base64.b64decode(json.loads(sys.argv[1])['keyunwrapresults']['optsdata']).decode())" "$out")
+[[ $got == "$opts" ]] && ok || fail "unwrapped $got, want $opts"
+
+# The Rust agents' form (byte fields as arrays) and the old verdictd packet
+# (arrays, "algorithm":"AES","key_length":256), with a kbs:/// kid.
+rust=$(python3 - "$packet" "$(b64 default/key/1)" <<'PY'
+import base64, json, sys
+p = json.loads(sys.argv[1])
+old = {"kid": "kbs:///" + p["kid"], "wrapped_data": list(base64.b64decode(p["wrapped_data"])),
+       "iv": list(base64.b64decode(p["iv"])), "algorithm": "AES", "key_length": 256}
+ann = list(json.dumps(old).encode())
+print(json.dumps({"op": "keyunwrap", "keyunwrapparams": {"dc": {"Parameters": {}}, "annotation": ann}}))
+PY
+)
+kp 0 "$rust"
+got=$(python3 -c "import json,sys,base64;print(base64.b64decode(json.loads(sys.argv[1])['keyunwrapresults']['optsdata']).decode())" "$out")
+[[ $got == "$opts" ]] && ok || fail "old packet: unwrapped $got"
+
+# Refusals: a missing kid, a kid leaving the store, a tampered packet, junk.
+kp 1 "${wrapin/$(b64 default/key/1)/$(b64 default/key/2)}"
+expect "missing kid" 'no key with kid' "$err"
+kp 1 "${wrapin/$(b64 default/key/1)/$(b64 ../../etc/passwd)}"
+expect "escaping kid" 'kid' "$err"
+tampered=$(python3 -c "
+import base64, json, sys
+p = json.loads(sys.argv[1]); w = bytearray(base64.b64decode(p['wrapped_data'])); w[0] ^= 1
+p['wrapped_data'] = base64.b64encode(bytes(w)).decode()
+print(base64.b64encode(json.dumps(p).encode()).decode())" "$packet")
+kp 1 "${unwrapin/$ann/$tampered}"
+expect "tampered" 'does not authenticate' "$err"
+kp 1 '{"op":"keyunwrap","keyunwrapparams":{"annotation":"bm90IGpzb24="}}'
+expect "not a packet" 'not a JSON packet' "$err"
+kp 1 '{"op":"frobnicate"}'
+expect "bad op" 'keywrap or keyunwrap' "$err"
+kp 1 'not json'
+
+if ! command -v skopeo >/dev/null ||
+	! grep -q OCICRYPT_KEYPROVIDER_CONFIG "$(command -v skopeo)"; then
+	echo "note: this skopeo has no ocicrypt key providers; skipping the skopeo round trip" >&2
+	echo "$passed passed, $failed failed"
+	[[ $failed == 0 ]]
+	exit
+fi
+
+# A one-layer OCI image layout, built by hand.
+python3 - "$tmp/plain" <<'PY'
+import gzip, hashlib, io, json, os, sys, tarfile
+out = sys.argv[1]
+os.makedirs(out + "/blobs/sha256")
+def blob(data):
+    d = hashlib.sha256(data).hexdigest()
+    open(f"{out}/blobs/sha256/{d}", "wb").write(data)
+    return "sha256:" + d, len(data)
+tar = io.BytesIO()
+with tarfile.open(fileobj=tar, mode="w") as t:
+    data = b"a secret workload\n"
+    info = tarfile.TarInfo("app/secret.txt"); info.size = len(data); info.mtime = 0
+    t.addfile(info, io.BytesIO(data))
+raw = tar.getvalue()
+layer, lsize = blob(gzip.compress(raw, mtime=0))
+config = json.dumps({"architecture": "amd64", "os": "linux",
+                     "rootfs": {"type": "layers",
+                                "diff_ids": ["sha256:" + hashlib.sha256(raw).hexdigest()]}}).encode()
+cdig, csize = blob(config)
+manifest = json.dumps({"schemaVersion": 2,
+    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+    "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": cdig, "size": csize},
+    "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": layer, "size": lsize}]}).encode()
+mdig, msize = blob(manifest)
+json.dump({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+    "digest": mdig, "size": msize, "annotations": {"org.opencontainers.image.ref.name": "latest"}}]},
+    open(out + "/index.json", "w"))
+json.dump({"imageLayoutVersion": "1.0.0"}, open(out + "/oci-layout", "w"))
+print(layer)
+PY
+layer=$(python3 -c "import json;m=json.load(open('$tmp/plain/index.json'))['manifests'][0]['digest'].split(':')[1];print(json.load(open('$tmp/plain/blobs/sha256/'+m))['layers'][0]['digest'])")
+
+cat >"$tmp/ocicrypt.conf" <<J
+{"key-providers": {"attestation-agent": {"cmd": {"path": "$BIN/verdictd-keyprovider",
+  "args": ["--root", "$root"]}}}}
+J
+export OCICRYPT_KEYPROVIDER_CONFIG=$tmp/ocicrypt.conf
+sk() { skopeo --insecure-policy copy "$@" >"$tmp/out" 2>&1; }
+
+# Encrypt with kid default/key/1.
+sk --encryption-key provider:attestation-agent:default/key/1 oci:"$tmp/plain":latest oci:"$tmp/enc":latest &&
+	ok || fail "skopeo encryption: $(cat "$tmp/out")"
+manifest=$(python3 -c "import json;m=json.load(open('$tmp/enc/index.json'))['manifests'][0]['digest'].split(':')[1];print(open('$tmp/enc/blobs/sha256/'+m).read())")
+expect "encrypted layer" 'application/vnd.oci.image.layer.v1.tar\+gzip\+encrypted' "$manifest"
+packet=$(python3 -c "
+import base64, json, sys
+m = json.loads(sys.argv[1])
+print(base64.b64decode(m['layers'][0]['annotations']['org.opencontainers.image.enc.keys.provider.attestation-agent']).decode())" "$manifest")
+expect "packet" '"kid":"default/key/1"' "$packet"
+expect "packet" '"wrap_type":"A256GCM"' "$packet"
+[[ $manifest != *"$layer"* ]] && ok || fail "the encrypted manifest still names the plain layer"
+
+# Decrypt through the same provider: the original layer comes back.
+sk --decryption-key provider:attestation-agent:default/key/1 oci:"$tmp/enc":latest oci:"$tmp/dec":latest &&
+	ok || fail "skopeo decryption: $(cat "$tmp/out")"
+dec=$(python3 -c "import json;m=json.load(open('$tmp/dec/index.json'))['manifests'][0]['digest'].split(':')[1];print(json.load(open('$tmp/dec/blobs/sha256/'+m))['layers'][0]['digest'])")
+[[ $dec == "$layer" ]] && ok || fail "decrypted layer $dec, want $layer"
+
+# A kid verdictd has no key for.
+sk --encryption-key provider:attestation-agent:default/key/2 oci:"$tmp/plain":latest oci:"$tmp/enc2":latest &&
+	fail "encryption with a missing kid succeeded" || ok
+expect "missing kid" 'no key with kid' "$(cat "$tmp/out")"
+sk --encryption-key provider:attestation-agent:../../etc/passwd oci:"$tmp/plain":latest oci:"$tmp/enc3":latest &&
+	fail "a kid leaving the store was used" || ok
+
+# Another KEK under the same kid: the packet no longer authenticates.
+head -c 32 /dev/urandom >"$root/keys/default/key/1"
+sk --decryption-key provider:attestation-agent:default/key/1 oci:"$tmp/enc":latest oci:"$tmp/dec2":latest &&
+	fail "decryption with the wrong key succeeded" || ok
+expect "wrong key" 'does not authenticate' "$(cat "$tmp/out")"
+
+echo "$passed passed, $failed failed"
+[[ $failed == 0 ]]
