@@ -433,7 +433,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (!(vd.store = vd_store_open(vd.root, &err))) {
+	if (!(vd.store = vd_store_open(vd.root, &err)) ||
+	    !vd_store_install_defaults(vd.store, &err)) {
 		fprintf(stderr, "%s: state directory: %s\n", vd.prog, err.msg);
 		return 1;
 	}

@@ -82,6 +82,10 @@ bool vd_opa_check(const char *policy, size_t plen, const char *data,
 		  size_t dlen, const char *test_input, size_t ilen,
 		  char **decision, struct eaa_err *err);
 
+/* Install the default policy and reference values of every TEE that has
+ * none (defaults.c); stored files are left alone. */
+bool vd_store_install_defaults(struct vd_store *s, struct eaa_err *err);
+
 /* ---- image resources ---- */
 const char *vd_resource_file(enum vd_resource r); /* "image/policy.json" */
 bool vd_resource_get(struct vd_store *s, enum vd_resource r, uint8_t **data,

@@ -51,6 +51,12 @@ start_verdictd
 [[ -f $root/client-api.token && $(stat -c %a "$root/client-api.token") == 600 ]] && ok ||
 	fail "token file missing or not 0600"
 
+# The SGX guide's first step on a fresh install: the default reference
+# values (as the original's, plus the TCB statuses accepted).
+v 0 --export-opa-reference sgxData
+expect "default sgxData" '"mrEnclave": \[\]' "$(cat "$tmp/work/sgxData")"
+expect "default tcbStatus" '"tcbStatus": \["UpToDate"\]' "$(cat "$tmp/work/sgxData")"
+
 # The SGX guide (seed 002): policy and reference values, then its evidence.
 v 0 --set-opa-policy sgxPolicy.rego "$DATA/policy/verdictd_sgxPolicy.rego"
 cat >"$tmp/work/sgxData" <<'J'

@@ -237,6 +237,73 @@ static void test_stale(void)
 	vd_store_close(s);
 }
 
+/* The defaults: installed where nothing is stored, never over a stored
+ * file; they refuse debug TEEs, TCBs not UpToDate, and the sample TEE. */
+static bool decides(struct vd_store *s, enum vd_tee t, const char *input,
+		    const char *want)
+{
+	struct eaa_err err;
+	char *p = NULL, *d = NULL, *decision = NULL;
+	size_t pn, dn;
+	bool ok = vd_opa_get(s, t, false, &p, &pn, &err) &&
+		  vd_opa_get(s, t, true, &d, &dn, &err) &&
+		  vd_opa_check(p, pn, d, dn, input, strlen(input), &decision, &err) &&
+		  strcmp(decision, want) == 0;
+
+	if (!ok)
+		fprintf(stderr, "%s %s: got %s (%s), want %s\n", vd_tee_name(t), input,
+			decision ? decision : "error", decision ? "" : err.msg, want);
+	free(p);
+	free(d);
+	free(decision);
+	return ok;
+}
+
+static void test_defaults(void)
+{
+	static const char csv[] = "package policy\nallow = true\n";
+	char dir[] = "/tmp/vd-defaults-XXXXXX", path[256];
+	struct eaa_err err;
+	struct vd_store *s;
+	char *text = NULL;
+	size_t n;
+
+	if (!mkdtemp(dir) || !(s = vd_store_open(dir, &err)))
+		return;
+	CHECK(vd_opa_set(s, VD_TEE_CSV, false, csv, strlen(csv), &err));
+	CHECK_MSG(vd_store_install_defaults(s, &err), "%s", err.msg);
+	CHECK(vd_opa_get(s, VD_TEE_CSV, false, &text, &n, &err) &&
+	      strstr(text, "allow = true"));
+	free(text);
+	text = NULL;
+	CHECK(vd_opa_get(s, VD_TEE_SGX, true, &text, &n, &err) &&
+	      strstr(text, "\"tcbStatus\": [\"UpToDate\"]"));
+	free(text);
+	CHECK(decides(s, VD_TEE_SGX, "{\"mrEnclave\":\"x\",\"mrSigner\":\"y\",\"productId\":0,"
+		      "\"svn\":0,\"debug\":false,\"tcb_status\":\"UpToDate\"}", "true"));
+	CHECK(decides(s, VD_TEE_SGX, "{\"mrEnclave\":\"x\",\"mrSigner\":\"y\",\"productId\":0,"
+		      "\"svn\":0,\"debug\":true,\"tcb_status\":\"UpToDate\"}", "false"));
+	CHECK(decides(s, VD_TEE_SGX, "{\"mrEnclave\":\"x\",\"mrSigner\":\"y\",\"productId\":0,"
+		      "\"svn\":0,\"debug\":false,\"tcb_status\":\"OutOfDate\"}", "false"));
+	CHECK(decides(s, VD_TEE_TDX, "{\"td_debug\":false,\"tcb_status\":\"UpToDate\","
+		      "\"mr_td\":\"00\"}", "true"));
+	CHECK(decides(s, VD_TEE_TDX, "{\"td_debug\":true,\"tcb_status\":\"UpToDate\"}", "false"));
+	CHECK(decides(s, VD_TEE_TDX, "{\"td_debug\":false,\"tcb_status\":\"NotEvaluated\"}",
+		      "false"));
+	CHECK(decides(s, VD_TEE_SAMPLE, "{\"measurement\":\"00\",\"svn\":9}", "false"));
+	CHECK(decides(s, VD_TEE_SNP, "{}", "false"));
+	/* a listed TDX measurement is then required */
+	CHECK(vd_opa_set(s, VD_TEE_TDX, true, "{\"measurements\": {\"mr_td\": [\"aa\"]}, "
+			 "\"settings\": {}}", 51, &err));
+	CHECK(decides(s, VD_TEE_TDX, "{\"td_debug\":false,\"tcb_status\":\"UpToDate\","
+		      "\"mr_td\":\"00\"}", "false"));
+	CHECK(decides(s, VD_TEE_TDX, "{\"td_debug\":false,\"tcb_status\":\"UpToDate\","
+		      "\"mr_td\":\"aa\"}", "true"));
+	vd_store_close(s);
+	snprintf(path, sizeof(path), "%s", dir);
+	test_rm_rf(path);
+}
+
 int main(void)
 {
 	struct vd_store *s;
@@ -247,6 +314,7 @@ int main(void)
 	if (!mkdtemp(root))
 		return 1;
 	test_names();
+	test_defaults();
 	s = vd_store_open(root, &err);
 	CHECK_MSG(s != NULL, "%s", err.msg);
 	if (!s)

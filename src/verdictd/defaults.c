@@ -1,0 +1,170 @@
+/* defaults.c - the policies and reference values verdictd installs when
+ * the state directory has none, so that `verdict --export-opa-reference
+ * sgxData` works on a fresh install as the seeds show.
+ *
+ * Unlike the original's default (any enclave, any TCB), each default here
+ * refuses debug TEEs and requires the TCB status the verifier reports to be
+ * listed in tcbStatus (["UpToDate"]). Measurement lists left empty accept
+ * any value, as in the original's sgxData. TEEs whose verifiers are not
+ * built yet (snp, csv, tpm) and the sample TEE refuse everything until the
+ * owner sets reference values. */
+#include <stdlib.h>
+#include <string.h>
+#include "store.h"
+
+/* SGX: verdictd's sgxPolicy.rego (its input: mrEnclave, mrSigner,
+ * productId, svn) plus debug and TCB checks on our verifier's claims. */
+static const char sgx_policy[] =
+	"package policy\n"
+	"\n"
+	"# By default, deny requests.\n"
+	"default allow = false\n"
+	"\n"
+	"allow {\n"
+	"    not input.debug\n"
+	"    tcb_is_accepted\n"
+	"    mrEnclave_is_grant\n"
+	"    mrSigner_is_grant\n"
+	"    input.productId >= data.productId\n"
+	"    input.svn >= data.svn\n"
+	"}\n"
+	"\n"
+	"tcb_is_accepted {\n"
+	"    input.tcb_status == data.tcbStatus[_]\n"
+	"}\n"
+	"tcb_is_accepted {\n"
+	"    not data.tcbStatus\n"
+	"    input.tcb_status == \"UpToDate\"\n"
+	"}\n"
+	"\n"
+	"mrEnclave_is_grant {\n"
+	"    count(data.mrEnclave) == 0\n"
+	"}\n"
+	"mrEnclave_is_grant {\n"
+	"    count(data.mrEnclave) > 0\n"
+	"    input.mrEnclave == data.mrEnclave[_]\n"
+	"}\n"
+	"\n"
+	"mrSigner_is_grant {\n"
+	"    count(data.mrSigner) == 0\n"
+	"}\n"
+	"mrSigner_is_grant {\n"
+	"    count(data.mrSigner) > 0\n"
+	"    input.mrSigner == data.mrSigner[_]\n"
+	"}\n";
+
+static const char sgx_data[] =
+	"{\n"
+	"    \"mrEnclave\": [],\n"
+	"    \"mrSigner\": [],\n"
+	"    \"productId\": 0,\n"
+	"    \"svn\": 0,\n"
+	"    \"tcbStatus\": [\"UpToDate\"]\n"
+	"}\n";
+
+/* TDX: the claims of our tdx_ecdsa verifier (hex fields). Reference
+ * measurements sit under "measurements" so that the policy can look them
+ * up by name without reading its own package (which Rego calls
+ * recursion). */
+static const char tdx_policy[] =
+	"package policy\n"
+	"\n"
+	"import rego.v1\n"
+	"\n"
+	"default allow := false\n"
+	"\n"
+	"allow if {\n"
+	"    not input.td_debug\n"
+	"    input.tcb_status in object.get(data.settings, \"tcbStatus\", [\"UpToDate\"])\n"
+	"    every field in [\"mr_td\", \"mr_config_id\", \"mr_owner\", \"rtmr0\", \"rtmr1\",\n"
+	"                    \"rtmr2\", \"rtmr3\", \"mr_seam\"] {\n"
+	"        listed(field)\n"
+	"    }\n"
+	"}\n"
+	"\n"
+	"# An empty or missing list accepts any value.\n"
+	"listed(field) if count(object.get(data.measurements, field, [])) == 0\n"
+	"\n"
+	"listed(field) if input[field] in data.measurements[field]\n";
+
+static const char tdx_data[] =
+	"{\n"
+	"    \"measurements\": {\n"
+	"        \"mr_td\": [],\n"
+	"        \"mr_config_id\": [],\n"
+	"        \"mr_owner\": [],\n"
+	"        \"rtmr0\": [],\n"
+	"        \"rtmr1\": [],\n"
+	"        \"rtmr2\": [],\n"
+	"        \"rtmr3\": [],\n"
+	"        \"mr_seam\": []\n"
+	"    },\n"
+	"    \"settings\": {\"tcbStatus\": [\"UpToDate\"]}\n"
+	"}\n";
+
+/* The sample TEE proves nothing: refuse until measurements are listed. */
+static const char sample_policy[] =
+	"package policy\n"
+	"\n"
+	"import rego.v1\n"
+	"\n"
+	"# The sample TEE is software-signed: accept only measurements the\n"
+	"# owner listed. An empty list accepts nothing.\n"
+	"default allow := false\n"
+	"\n"
+	"allow if {\n"
+	"    input.measurement in data.measurement\n"
+	"    input.svn >= data.svn\n"
+	"}\n";
+
+static const char sample_data[] = "{\n    \"measurement\": [],\n    \"svn\": 0\n}\n";
+
+/* Verifiers still to come: refuse everything until configured. */
+static const char deny_policy[] =
+	"package policy\n"
+	"\n"
+	"# No default policy for this TEE yet: set one with\n"
+	"# verdict --set-opa-policy <tee>Policy.rego FILE.\n"
+	"default allow := false\n";
+
+static const char empty_data[] = "{}\n";
+
+static const struct {
+	enum vd_tee tee;
+	const char *policy, *data;
+} defaults[] = {
+	{ VD_TEE_SGX, sgx_policy, sgx_data },
+	{ VD_TEE_TDX, tdx_policy, tdx_data },
+	{ VD_TEE_SAMPLE, sample_policy, sample_data },
+	{ VD_TEE_SNP, deny_policy, empty_data },
+	{ VD_TEE_CSV, deny_policy, empty_data },
+	{ VD_TEE_TPM, deny_policy, empty_data },
+};
+
+bool vd_store_install_defaults(struct vd_store *s, struct eaa_err *err)
+{
+	struct eaa_err ignore;
+	size_t i, n;
+	char *text;
+
+	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
+		enum vd_tee t = defaults[i].tee;
+
+		/* reference values first: the policy is checked against them */
+		if (!vd_opa_get(s, t, true, &text, &n, &ignore)) {
+			if (!vd_opa_set(s, t, true, defaults[i].data,
+					strlen(defaults[i].data), err))
+				return false;
+		} else {
+			free(text);
+		}
+		if (!vd_opa_get(s, t, false, &text, &n, &ignore)) {
+			if (!vd_opa_set(s, t, false, defaults[i].policy,
+					strlen(defaults[i].policy), err))
+				return false;
+		} else {
+			free(text);
+		}
+	}
+	return true;
+}
