@@ -61,6 +61,8 @@ static void usage(FILE *f)
 "      --sample-key FILE      sample attester key (PEM)          [demo/test]\n"
 "      --sample-trust FILE    sample verifier trusted keys (PEM) [demo/test]\n"
 "      --log-level LEVEL      debug|info|warn|error|off (default info)\n"
+"      --config FILE          \"option = value\" lines (long option names,\n"
+"                             \"mutual = true\"); flags given here win\n"
 "  -h, --help\n", vd.prog, VD_DEFAULT_ROOT);
 }
 
@@ -344,10 +346,82 @@ static unsigned start_api(void)
 	return bound;
 }
 
+/* --config FILE: "option = value" lines (long option names; "mutual =
+ * true"; '#' comments) become arguments placed before the command line's,
+ * so flags given there win. Returns the new argv (malloc'd), or NULL with
+ * the reason printed. */
+static char **with_config(int *argc, char **argv)
+{
+	const char *path = NULL;
+	char **out, line[1024];
+	int i, n = 0, cap;
+	FILE *f;
+
+	for (i = 1; i < *argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < *argc)
+			path = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			path = argv[i] + 9;
+	}
+	cap = *argc + 64;
+	out = calloc((size_t)cap + 1, sizeof(*out));
+	if (!out)
+		return NULL;
+	out[n++] = argv[0];
+	if (path) {
+		int lineno = 0;
+
+		if (!(f = fopen(path, "r"))) {
+			fprintf(stderr, "%s: --config %s: %s\n", vd.prog, path, strerror(errno));
+			free(out);
+			return NULL;
+		}
+		while (fgets(line, sizeof(line), f) && n < cap - *argc) {
+			char *k = line, *v, *e;
+
+			lineno++;
+			k[strcspn(k, "#\n")] = '\0';
+			while (*k == ' ' || *k == '\t')
+				k++;
+			if (!*k)
+				continue;
+			v = strchr(k, '=');
+			if (!v) {
+				fprintf(stderr, "%s: %s:%d: expected \"option = value\"\n",
+					vd.prog, path, lineno);
+				fclose(f);
+				free(out);
+				return NULL;
+			}
+			*v++ = '\0';
+			for (e = v - 2; e >= k && (*e == ' ' || *e == '\t'); e--)
+				*e = '\0';
+			while (*v == ' ' || *v == '\t')
+				v++;
+			for (e = v + strlen(v) - 1; e >= v && (*e == ' ' || *e == '\t'); e--)
+				*e = '\0';
+			if (strcmp(v, "false") == 0)
+				continue;
+			if (asprintf(&out[n], strcmp(v, "true") == 0 ? "--%s" : "--%s=%s", k, v) < 0) {
+				fclose(f);
+				free(out);
+				return NULL;
+			}
+			n++;
+		}
+		fclose(f);
+	}
+	for (i = 1; i < *argc; i++)
+		out[n++] = argv[i];
+	out[n] = NULL;
+	*argc = n;
+	return out;
+}
+
 static int parse(int argc, char **argv)
 {
 	enum { O_CLIENT_API = 0x100, O_MAX_REQ, O_IDLE, O_SAMPLE_KEY, O_SAMPLE_TRUST,
-	       O_LOG };
+	       O_LOG, O_CONFIG };
 	static const struct option longs[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "verifier", required_argument, NULL, 'v' },
@@ -363,6 +437,7 @@ static int parse(int argc, char **argv)
 		{ "sample-key", required_argument, NULL, O_SAMPLE_KEY },
 		{ "sample-trust", required_argument, NULL, O_SAMPLE_TRUST },
 		{ "log-level", required_argument, NULL, O_LOG },
+		{ "config", required_argument, NULL, O_CONFIG },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -395,6 +470,7 @@ static int parse(int argc, char **argv)
 		case O_SAMPLE_KEY: ok = add_opt("sample.key=", optarg); break;
 		case O_SAMPLE_TRUST: ok = add_opt("sample.trust=", optarg); break;
 		case O_LOG: ok = eaa_log_parse_level(optarg, &level); break;
+		case O_CONFIG: break; /* read by with_config */
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 2;
 		}
@@ -425,6 +501,8 @@ int main(int argc, char **argv)
 	int rc, lfd;
 
 	vd.prog = base ? base + 1 : argv[0];
+	if (!(argv = with_config(&argc, argv)))
+		return 2;
 	if ((rc = parse(argc, argv)) != 0)
 		return rc == 1 ? 0 : 2;
 	snprintf(listen, sizeof(listen), "%s", vd.listen);

@@ -21,11 +21,20 @@ root=$tmp/root
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/key.pem" 2>/dev/null
 openssl pkey -in "$tmp/key.pem" -pubout -out "$tmp/trust.pem"
 
+# Part of the configuration from a file (as the systemd unit runs it); the
+# command line's --log-level overrides the file's.
+cat >"$tmp/verdictd.conf" <<C
+# verdictd test configuration
+root = $root
+mutual = true
+verifier = sample
+attester = nullattester
+log-level = off
+C
 start_verdictd() {
 	mkfifo "$tmp/ready"
-	"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester \
-		--client-api 127.0.0.1:0 --mutual --root "$root" \
-		--sample-trust "$tmp/trust.pem" --log-level warn \
+	"$BIN/verdictd" --config "$tmp/verdictd.conf" --listen 127.0.0.1:0 \
+		--client-api 127.0.0.1:0 --sample-trust "$tmp/trust.pem" --log-level warn \
 		>"$tmp/ready" 2>>"$tmp/verdictd.log" &
 	vdpid=$!
 	exec 3<"$tmp/ready"
@@ -47,6 +56,10 @@ v() { # v EXPECTED_RC ARGS... : verdict with the token; leaves $out, $err
 }
 
 mkdir -p "$tmp/work"
+printf 'listen 127.0.0.1:0\n' >"$tmp/bad.conf"
+"$BIN/verdictd" --config "$tmp/bad.conf" 2>"$tmp/err"; rc=$?
+[[ $rc == 2 ]] && ok || fail "a bad config file: exit $rc"
+expect "bad config" 'bad.conf:1: expected "option = value"' "$(cat "$tmp/err")"
 start_verdictd
 [[ -f $root/client-api.token && $(stat -c %a "$root/client-api.token") == 600 ]] && ok ||
 	fail "token file missing or not 0600"
