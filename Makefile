@@ -43,6 +43,7 @@ bench: build
 	$(BUILD)/bin/bench-handshake
 	$(BUILD)/bin/bench-quote
 	$(BUILD)/bin/bench-rego
+	for c in 1 8 64; do $(BUILD)/bin/bench-keyrelease -c $$c -n 200 $(BUILD)/bin; done
 
 deps:
 	scripts/install-deps.sh

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include "api.h"
@@ -207,8 +209,11 @@ static void *serve(void *arg)
 	char *buf = malloc(vd.max_request + 1);
 	size_t have = 0, n;
 	bool bad;
+	int one = 1;
 
 	net_set_timeout(fd, vd.idle_timeout);
+	/* one small reply per request: do not let Nagle hold it back */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (!buf || rats_tls_conn_open(vd.handle, fd, &conn) != RATS_TLS_ERR_NONE) {
 		LOG_WARN("connection refused: %s", buf ? rats_tls_last_error() : "out of memory");
 		free(buf);
