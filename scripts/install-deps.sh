@@ -2,7 +2,8 @@
 # Install the Debian 12 packages EAA needs to build, test and run its demo.
 set -eu
 PKGS="build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev \
-  libssl-dev openssl libjansson-dev libcbor-dev libcurl4-openssl-dev libpcre2-dev python3"
+  libssl-dev openssl libjansson-dev libcbor-dev libcurl4-openssl-dev libpcre2-dev python3 \
+  libgpgme-dev gnupg"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 missing=""

@@ -41,6 +41,7 @@ static void usage(FILE *f)
 "  --test-opa-local-reference POLICY REFERENCE_FILE INPUT_FILE\n"
 "  --set-image-policy FILE, --export-image-policy (DIR/image_policy.json)\n"
 "  --set-image-sigstore FILE, --export-image-sigstore (DIR/image_sigstore.yaml)\n"
+"  --list-gpg-keys, --import-gpg-key FILE, --delete-gpg-key ID\n"
 "  --export-gpg-keyring                prints it (base64)\n"
 "  --set_resource ID FILE, --get_resource ID   resources/<repo>/<type>/<tag>\n"
 "  --create-key KID, --import-key KID FILE (32 bytes), --list-keys,\n"
@@ -262,6 +263,16 @@ static int test_local(const char *policy, const char *ref, const char *input)
 	return rc;
 }
 
+/* A text reply printed as it is (gpg key lists). */
+static int text_reply(json_t *data)
+{
+	if (!data)
+		return 1;
+	fputs(json_string_value(data) ? json_string_value(data) : "", stdout);
+	json_decref(data);
+	return 0;
+}
+
 static json_t *named(const char *cmd, const char *key, const char *value)
 {
 	json_t *req = json_object();
@@ -292,7 +303,7 @@ enum {
 	TEST_LOCAL, TEST_LOCAL_POLICY, TEST_LOCAL_REF, SET_IMG_POLICY,
 	EXPORT_IMG_POLICY, SET_SIGSTORE, EXPORT_SIGSTORE, EXPORT_GPG,
 	SET_RESOURCE, GET_RESOURCE, CREATE_KEY, IMPORT_KEY, LIST_KEYS,
-	DELETE_KEY, TOKEN_FILE,
+	DELETE_KEY, TOKEN_FILE, LIST_GPG, IMPORT_GPG, DELETE_GPG,
 };
 
 /* How many operands each command takes after its option argument. */
@@ -347,6 +358,9 @@ static int run(int cmd, const char *a, char **more)
 	case IMPORT_KEY: return upload(named("key-import", "kid", a), more[0]);
 	case LIST_KEYS: return done(call(named("key-list", NULL, NULL)));
 	case DELETE_KEY: return done(call(named("key-delete", "kid", a)));
+	case LIST_GPG: return text_reply(call(named("gpg-list", NULL, NULL)));
+	case IMPORT_GPG: return upload(named("gpg-import", NULL, NULL), a);
+	case DELETE_GPG: return done(call(named("gpg-delete", "id", a)));
 	}
 	return 2;
 }
@@ -376,6 +390,9 @@ int main(int argc, char **argv)
 		{ "import-key", required_argument, NULL, IMPORT_KEY },
 		{ "list-keys", no_argument, NULL, LIST_KEYS },
 		{ "delete-key", required_argument, NULL, DELETE_KEY },
+		{ "list-gpg-keys", no_argument, NULL, LIST_GPG },
+		{ "import-gpg-key", required_argument, NULL, IMPORT_GPG },
+		{ "delete-gpg-key", required_argument, NULL, DELETE_GPG },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};

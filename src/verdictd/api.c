@@ -10,6 +10,7 @@
 #include "codec.h"
 #include "eaa/rego.h"
 #include "file.h"
+#include "gpg.h"
 
 bool vd_api_token(struct vd_store *s, char token[65], struct eaa_err *err)
 {
@@ -314,6 +315,35 @@ static char *cmd_resource(struct vd_store *s, bool set, json_t *req,
 	return ok ? reply(NULL, NULL) : fail(err);
 }
 
+static char *cmd_gpg(struct vd_store *s, const char *op, json_t *req,
+		     struct eaa_err *err)
+{
+	char *text = NULL, *r;
+	uint8_t *key;
+	size_t n;
+	const char *id;
+
+	if (strcmp(op, "list") == 0) {
+		if (!vd_gpg_list(s, &text, err))
+			return fail(err);
+	} else if (strcmp(op, "import") == 0) {
+		if (!b64_member(req, "content", &key, &n, err))
+			return fail(err);
+		if (!vd_gpg_import(s, key, n, &text, err)) {
+			free(key);
+			return fail(err);
+		}
+		free(key);
+	} else {
+		if (!(id = str_member(req, "id", err)) || !vd_gpg_delete(s, id, err))
+			return fail(err);
+		return reply(NULL, NULL);
+	}
+	r = reply(json_string(text ? text : ""), NULL);
+	free(text);
+	return r;
+}
+
 void vd_api_handle(struct vd_store *s, const char *token, const char *req,
 		   size_t n, char **out)
 {
@@ -348,6 +378,9 @@ void vd_api_handle(struct vd_store *s, const char *token, const char *req,
 		   (!strcmp(cmd, "key-list") || !strcmp(cmd, "key-create") ||
 		    !strcmp(cmd, "key-delete") || !strcmp(cmd, "key-import"))) {
 		*out = cmd_key(s, cmd, j, &err);
+	} else if (strcmp(cmd, "gpg-list") == 0 || strcmp(cmd, "gpg-import") == 0 ||
+		   strcmp(cmd, "gpg-delete") == 0) {
+		*out = cmd_gpg(s, cmd + 4, j, &err);
 	} else if (strcmp(cmd, "set-resource") == 0 || strcmp(cmd, "get-resource") == 0) {
 		*out = cmd_resource(s, cmd[0] == 's', j, &err);
 	} else {

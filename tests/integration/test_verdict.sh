@@ -152,6 +152,31 @@ v 0 --get_resource default/cosign-key/test
 expect "resource" 'eyJkZWZhdWx0Ijog' "$out"
 v 1 --get_resource default/../../keys
 
+# GPG keys for image signatures (seed 000's keyring.gpg).
+export GNUPGHOME=$tmp/gnupg
+mkdir -m 700 "$GNUPGHOME"
+gpg --batch --passphrase '' --quick-gen-key 'Image Signer <signer@example.com>' ed25519 sign never \
+	>/dev/null 2>&1 && ok || fail "gpg key generation"
+gpg --armor --export signer@example.com >"$tmp/work/signer.pub"
+gpg --batch --pinentry-mode loopback --passphrase '' --armor --export-secret-keys \
+	signer@example.com >"$tmp/work/signer.sec" 2>/dev/null
+fpr=$(gpg --with-colons --fingerprint signer@example.com | awk -F: '/^fpr/ {print $10; exit}')
+v 0 --import-gpg-key ./signer.pub
+expect "imported" 'imported 1' "$out"
+v 0 --list-gpg-keys
+expect "listed" "$fpr Image Signer <signer@example.com>" "$out"
+gpg --no-default-keyring --keyring "$root/gpg/keyring.gpg" --list-keys 2>/dev/null |
+	grep -q "$fpr" && ok || fail "keyring.gpg does not hold the imported key"
+v 1 --import-gpg-key ./signer.sec
+expect "no secret keys" 'secret key' "$err"
+v 1 --import-gpg-key ./sgxData
+expect "not a key" 'no OpenPGP key' "$err"
+v 1 --delete-gpg-key "x; rm -rf /"
+v 0 --delete-gpg-key "$fpr"
+v 0 --list-gpg-keys
+[[ -z $out ]] && ok || fail "key still listed after delete: $out"
+unset GNUPGHOME
+
 # rats-tls-client --verdictd (the seed's check) against the sample policy.
 printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n' \
 	>"$tmp/work/samplePolicy.rego"
