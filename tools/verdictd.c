@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include "api.h"
 #include "eaa.h"
+#include "kp_grpc.h"
 #include "log.h"
 #include "net.h"
 #include "rats-tls/api.h"
@@ -29,7 +30,7 @@
 #define MAX_OPTS 64
 
 static struct {
-	const char *prog, *root, *listen, *client_api;
+	const char *prog, *root, *listen, *client_api, *keyprovider;
 	rats_tls_conf_t conf;
 	const char *opts[MAX_OPTS + 1];
 	size_t nopts;
@@ -56,6 +57,7 @@ static void usage(FILE *f)
 "                             are served\n"
 "  -t, --tls NAME, -c, --crypto NAME   TLS and crypto wrappers (openssl)\n"
 "      --client-api ADDR:PORT the management API for verdict\n"
+"      --keyprovider ADDR:PORT  the ocicrypt key provider (gRPC) for skopeo\n"
 "  -r, --root DIR             state directory (default %s)\n"
 "      --max-request BYTES    largest request (default 1048576)\n"
 "      --idle-timeout SECONDS close idle connections (default 60)\n"
@@ -426,7 +428,7 @@ static char **with_config(int *argc, char **argv)
 static int parse(int argc, char **argv)
 {
 	enum { O_CLIENT_API = 0x100, O_MAX_REQ, O_IDLE, O_SAMPLE_KEY, O_SAMPLE_TRUST,
-	       O_LOG, O_CONFIG };
+	       O_LOG, O_CONFIG, O_KEYPROVIDER };
 	static const struct option longs[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "verifier", required_argument, NULL, 'v' },
@@ -443,6 +445,7 @@ static int parse(int argc, char **argv)
 		{ "sample-trust", required_argument, NULL, O_SAMPLE_TRUST },
 		{ "log-level", required_argument, NULL, O_LOG },
 		{ "config", required_argument, NULL, O_CONFIG },
+		{ "keyprovider", required_argument, NULL, O_KEYPROVIDER },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -476,6 +479,7 @@ static int parse(int argc, char **argv)
 		case O_SAMPLE_TRUST: ok = add_opt("sample.trust=", optarg); break;
 		case O_LOG: ok = eaa_log_parse_level(optarg, &level); break;
 		case O_CONFIG: break; /* read by with_config */
+		case O_KEYPROVIDER: vd.keyprovider = optarg; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 2;
 		}
@@ -537,6 +541,17 @@ int main(int argc, char **argv)
 
 		if (!api)
 			return 1;
+	}
+	if (vd.keyprovider) {
+		int kport;
+
+		if (!vd_kp_grpc_start(vd.store, vd.keyprovider, "attestation-agent", &kport,
+				      &err)) {
+			fprintf(stderr, "%s: %s\n", vd.prog, err.msg);
+			return 1;
+		}
+		printf("key provider on %.*s:%d\n",
+		       (int)(strrchr(vd.keyprovider, ':') - vd.keyprovider), vd.keyprovider, kport);
 	}
 	fflush(stdout);
 	for (;;) {

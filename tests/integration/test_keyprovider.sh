@@ -80,6 +80,21 @@ kp 1 '{"op":"frobnicate"}'
 expect "bad op" 'keywrap or keyunwrap' "$err"
 kp 1 'not json'
 
+# The same provider as verdictd's gRPC service (--keyprovider), called as
+# ocicrypt and the agents call it.
+mkfifo "$tmp/ready"
+"$BIN/verdictd" --listen 127.0.0.1:0 --attester nullattester --root "$root" \
+	--keyprovider 127.0.0.1:0 --log-level off >"$tmp/ready" 2>&1 &
+vd=$!
+exec 3<"$tmp/ready"; read -r l1 <&3; read -r l2 <&3; exec 3<&-
+grpc=$(/usr/bin/python3 "$(dirname "$0")/kp_grpc_client.py" "${l2#key provider on }" 2>&1)
+kill "$vd"; wait "$vd" 2>/dev/null
+expect "grpc wrap" 'wrap ok \{"kid":"default/key/1","wrapped_data":"[^"]+","iv":"[^"]+","wrap_type":"A256GCM"\}' "$grpc"
+expect "grpc unwrap" 'unwrap ok same' "$grpc"
+expect "grpc missing kid" 'missing-kid INVALID_ARGUMENT key provider: no key with kid "default/key/9"' "$grpc"
+expect "grpc unknown method" 'unknown-method UNIMPLEMENTED' "$grpc"
+expect "grpc malformed" 'malformed INVALID_ARGUMENT' "$grpc"
+
 if ! command -v skopeo >/dev/null ||
 	! grep -q OCICRYPT_KEYPROVIDER_CONFIG "$(command -v skopeo)"; then
 	echo "note: this skopeo has no ocicrypt key providers; skipping the skopeo round trip" >&2
