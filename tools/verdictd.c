@@ -425,6 +425,46 @@ static char **with_config(int *argc, char **argv)
 	return out;
 }
 
+/* The seeds run `--verifier sgx_ecdsa` with nothing else: as the original
+ * did through Intel's quote library, get collateral from the local PCCS
+ * (the DCAP default, https://localhost:8081), cached in <root>/collateral.
+ * Its TLS certificate is not checked (local PCCSs are self-signed); the
+ * collateral itself is signed by Intel and checked to the pinned root. Any
+ * collateral, pccs or allow_no_collateral option of the user's wins. */
+#define DEFAULT_PCCS "https://localhost:8081/sgx/certification/v4/"
+
+static bool intel_defaults(void)
+{
+	const char *v = vd.conf.verifier_type, *name;
+	size_t i;
+
+	if (strcmp(v, "sgx_ecdsa") != 0 && strcmp(v, "tdx_ecdsa") != 0 &&
+	    strcmp(v, "tdx") != 0)
+		return true;
+	name = strcmp(v, "sgx_ecdsa") == 0 ? "sgx_ecdsa" : "tdx_ecdsa";
+	for (i = 0; i < vd.nopts; i++) {
+		const char *o = vd.opts[i];
+
+		if ((strncmp(o, name, strlen(name)) == 0 || strncmp(o, "tdx.", 4) == 0) &&
+		    (strstr(o, ".collateral=") || strstr(o, ".pccs=") ||
+		     strstr(o, ".allow_no_collateral=")))
+			return true;
+	}
+	{
+		char col[600], pccs[200], insecure[64];
+
+		snprintf(col, sizeof(col), "%s.collateral=%s/collateral", name, vd.root);
+		snprintf(pccs, sizeof(pccs), "%s.pccs=%s", name, DEFAULT_PCCS);
+		snprintf(insecure, sizeof(insecure), "%s.pccs_insecure=1", name);
+		if (!add_opt("", col) || !add_opt("", pccs) || !add_opt("", insecure))
+			return false;
+	}
+	fprintf(stderr, "%s: %s: collateral from the PCCS at %s, cached in %s/collateral "
+		"(set %s.collateral or %s.pccs to change)\n", vd.prog, name, DEFAULT_PCCS,
+		vd.root, name, name);
+	return true;
+}
+
 static int parse(int argc, char **argv)
 {
 	enum { O_CLIENT_API = 0x100, O_MAX_REQ, O_IDLE, O_SAMPLE_KEY, O_SAMPLE_TRUST,
@@ -492,6 +532,8 @@ static int parse(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (!intel_defaults())
+		return 2;
 	eaa_log_set_level(level);
 	/* librats-tls logs through the same logger: one level for both */
 	vd.conf.log_level = (rats_tls_log_level_t)level;

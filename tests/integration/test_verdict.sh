@@ -214,5 +214,17 @@ for i in 1 2 3 4 5 6; do
 done
 ls "$root/opa" | grep -q '\.tmp\.' && fail "stale temporary files after restart" || ok
 
+# The seed's SGX command line as written (ports 0, our root): it starts,
+# taking collateral from the local PCCS by default, and says so.
+mkfifo "$tmp/seed"
+"$BIN/verdictd" --client-api 127.0.0.1:0 --listen 127.0.0.1:0 --mutual --attester nullattester \
+	--verifier sgx_ecdsa --tls openssl --crypto openssl --root "$tmp/seedroot" \
+	>"$tmp/seed" 2>"$tmp/seed.err" &
+seedpid=$!
+read -r line <"$tmp/seed"
+kill "$seedpid"; wait "$seedpid" 2>/dev/null
+expect "seed sgx line" '^listening on 127.0.0.1:[0-9]+$' "$line"
+expect "seed sgx collateral" 'collateral from the PCCS at https://localhost:8081' "$(cat "$tmp/seed.err")"
+
 echo "$passed passed, $failed failed"
 [[ $failed == 0 ]]
