@@ -8,7 +8,6 @@
 #include <unistd.h>
 #include "api.h"
 #include "codec.h"
-#include "eaa/rego.h"
 #include "file.h"
 #include "gpg.h"
 
@@ -52,35 +51,14 @@ bool vd_opa_decide(const char *policy, size_t plen, const char *data,
 		   size_t dlen, const char *input, size_t ilen, char **result,
 		   struct eaa_err *err)
 {
-	struct rego_builder *b = rego_builder_new();
-	struct rego_policy *p = NULL;
-	struct rego_query *q = NULL;
-	struct rego_error re = { 0 };
-	enum rego_result r;
-	bool ok = false;
-
-	*result = NULL;
-	if (!b)
-		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
-	if (!rego_builder_add_module(b, "policy.rego", policy, plen,
-				     REGO_SYNTAX_AUTO, &re) ||
-	    (data && !rego_builder_set_data(b, data, dlen, &re))) {
-		rego_builder_free(b);
-		goto done;
-	}
-	if (!(p = rego_builder_compile(b, &re)) ||
-	    !(q = rego_query_compile(p, "data.policy", &re)))
-		goto done;
-	r = rego_query_eval(q, input, ilen, NULL, result, &re);
-	if (r == REGO_UNDEFINED)
+	if (!vd_opa_eval(policy, plen, data, dlen, "data.policy", input, ilen, result,
+			 err))
+		return false;
+	if (strcmp(*result, "undefined") == 0) {
+		free(*result);
 		*result = strdup("{}");
-	ok = r != REGO_ERROR && *result;
-done:
-	if (!ok)
-		eaa_fail(err, re.code ? re.code : EAA_E_NOMEM, "%s", re.msg);
-	rego_query_free(q);
-	rego_policy_free(p);
-	return ok;
+	}
+	return *result != NULL || eaa_fail(err, EAA_E_NOMEM, "out of memory");
 }
 
 /* ---- replies ---- */

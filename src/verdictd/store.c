@@ -403,20 +403,20 @@ bool vd_opa_get(struct vd_store *s, enum vd_tee t, bool reference,
 	return true;
 }
 
-bool vd_opa_check(const char *policy, size_t plen, const char *data,
-		  size_t dlen, const char *test_input, size_t ilen,
-		  char **decision, struct eaa_err *err)
+bool vd_opa_eval(const char *policy, size_t plen, const char *data,
+		 size_t dlen, const char *query, const char *input, size_t ilen,
+		 char **result, struct eaa_err *err)
 {
 	struct rego_builder *b = rego_builder_new();
 	struct rego_policy *p = NULL;
 	struct rego_query *q = NULL;
-	struct rego_error re;
+	struct rego_error re = { 0 };
 	enum rego_result r;
 	char *out = NULL;
 	bool ok = false;
 
-	if (decision)
-		*decision = NULL;
+	if (result)
+		*result = NULL;
 	if (!b)
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	if (!rego_builder_add_module(b, "policy.rego", policy, plen,
@@ -426,26 +426,37 @@ bool vd_opa_check(const char *policy, size_t plen, const char *data,
 		goto fail;
 	}
 	if (!(p = rego_builder_compile(b, &re)) ||
-	    !(q = rego_query_compile(p, "data.policy.allow", &re)))
+	    !(q = rego_query_compile(p, query, &re)))
 		goto fail;
-	if (test_input) {
-		r = rego_query_eval(q, test_input, ilen, NULL, &out, &re);
+	if (input) {
+		r = rego_query_eval(q, input, ilen, NULL, &out, &re);
 		if (r == REGO_ERROR)
 			goto fail;
-		if (decision)
-			*decision = r == REGO_UNDEFINED ? strdup("undefined") : out;
-		if (r != REGO_UNDEFINED)
+		if (r == REGO_UNDEFINED && !(out = strdup("undefined")))
+			goto fail;
+		if (result) {
+			*result = out;
 			out = NULL;
+		}
 	}
 	ok = true;
 	goto done;
 fail:
-	eaa_fail(err, re.code ? re.code : EAA_E_FORMAT, "%s", re.msg);
+	eaa_fail(err, re.code ? re.code : EAA_E_NOMEM, "%s",
+		 re.code ? re.msg : "out of memory");
 done:
 	free(out);
 	rego_query_free(q);
 	rego_policy_free(p);
 	return ok;
+}
+
+bool vd_opa_check(const char *policy, size_t plen, const char *data,
+		  size_t dlen, const char *test_input, size_t ilen,
+		  char **decision, struct eaa_err *err)
+{
+	return vd_opa_eval(policy, plen, data, dlen, "data.policy.allow", test_input,
+			   ilen, decision, err);
 }
 
 bool vd_opa_set(struct vd_store *s, enum vd_tee t, bool reference,

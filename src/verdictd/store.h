@@ -86,6 +86,12 @@ bool vd_opa_check(const char *policy, size_t plen, const char *data,
  * none (defaults.c); stored files are left alone. */
 bool vd_store_install_defaults(struct vd_store *s, struct eaa_err *err);
 
+/* Compile policy with data and, with input, evaluate query on it into
+ * *result (JSON, or "undefined"; malloc'd). */
+bool vd_opa_eval(const char *policy, size_t plen, const char *data,
+		 size_t dlen, const char *query, const char *input, size_t ilen,
+		 char **result, struct eaa_err *err);
+
 /* ---- image resources ---- */
 const char *vd_resource_file(enum vd_resource r); /* "image/policy.json" */
 bool vd_resource_get(struct vd_store *s, enum vd_resource r, uint8_t **data,
