@@ -5,8 +5,8 @@
 set -euo pipefail
 BIN=${1:-build}/bin
 work=$(mktemp -d)
-server=""
-trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+server="" vd=""
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null; [ -n "$vd" ] && kill "$vd" 2>/dev/null; rm -rf "$work"' EXIT
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -49,4 +49,34 @@ if "$BIN/rats-tls-client" -a sample -v sample --mutual -i 127.0.0.1 -p "$port" \
 	echo "demo: an untrusted server was accepted" >&2
 	exit 1
 fi
+kill "$server"; wait "$server" 2>/dev/null || true; server=""
+
+say "verdictd, the key broker: its Rego policy decides who attests"
+root=$work/verdictd
+mkfifo "$work/vready"
+"$BIN/verdictd" --listen 127.0.0.1:0 --client-api 127.0.0.1:0 --verifier sample \
+	--attester nullattester --mutual --root "$root" \
+	--sample-trust "$work/sample-trust.pem" --log-level warn >"$work/vready" 2>"$work/verdictd.log" &
+vd=$!
+exec 3<"$work/vready"; read -r l1 <&3; read -r l2 <&3; exec 3<&-
+vport=${l1##*:} api=127.0.0.1:${l2##*:}
+echo "verdictd: $l1, $l2"
+printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n' >"$work/samplePolicy.rego"
+echo '{"svn": 0}' >"$work/sampleData"
+verdict() { "$BIN/verdict" --client-api "$api" --token-file "$root/client-api.token" "$@"; }
+set -x
+verdict --set-opa-policy samplePolicy.rego "$work/samplePolicy.rego"
+verdict --set-opa-reference sampleData "$work/sampleData"
+"$BIN/rats-tls-client" -a sample -v nullverifier --mutual --verdictd -i 127.0.0.1 -p "$vport" \
+	--sample-key "$work/sample-key.pem"
+{ set +x; } 2>/dev/null
+say "Raise the minimum svn: the same client is now refused (exit 1)"
+echo '{"svn": 1}' >"$work/sampleData"
+verdict --set-opa-reference sampleData "$work/sampleData"
+if "$BIN/rats-tls-client" -a sample -v nullverifier --mutual --verdictd -i 127.0.0.1 \
+	-p "$vport" --sample-key "$work/sample-key.pem" -l off; then
+	echo "demo: verdictd accepted a client its policy refuses" >&2
+	exit 1
+fi
+grep 'says allow = false' "$work/verdictd.log" | head -1
 say "Demo complete"
