@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -38,10 +39,36 @@ static struct {
 	size_t nowned;
 	size_t max_request;
 	int idle_timeout;
+	int max_connections;
 	struct vd_store *store;
 	rats_tls_handle handle;
 	char token[65];
-} vd = { .root = VD_DEFAULT_ROOT, .max_request = 1u << 20, .idle_timeout = 60 };
+} vd = { .root = VD_DEFAULT_ROOT, .max_request = 1u << 20, .idle_timeout = 60,
+	 .max_connections = 256 };
+
+/* Connections being served; beyond --max-connections new ones are closed
+ * at once, so a flood costs sockets, not threads and buffers. */
+static int active;
+static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool take_slot(void)
+{
+	bool ok;
+
+	pthread_mutex_lock(&active_lock);
+	ok = active < vd.max_connections;
+	if (ok)
+		active++;
+	pthread_mutex_unlock(&active_lock);
+	return ok;
+}
+
+static void give_slot(void)
+{
+	pthread_mutex_lock(&active_lock);
+	active--;
+	pthread_mutex_unlock(&active_lock);
+}
 
 static void usage(FILE *f)
 {
@@ -60,7 +87,9 @@ static void usage(FILE *f)
 "      --keyprovider ADDR:PORT  the ocicrypt key provider (gRPC) for skopeo\n"
 "  -r, --root DIR             state directory (default %s)\n"
 "      --max-request BYTES    largest request (default 1048576)\n"
-"      --idle-timeout SECONDS close idle connections (default 60)\n"
+"      --idle-timeout SECONDS close idle connections (default 60); a request\n"
+"                             must arrive within twice that\n"
+"      --max-connections N    connections served at once (default 256)\n"
 "  -o, --option K=V           librats-tls instance option\n"
 "      --sample-key FILE      sample attester key (PEM)          [demo/test]\n"
 "      --sample-trust FILE    sample verifier trusted keys (PEM) [demo/test]\n"
@@ -169,6 +198,7 @@ out:
 static size_t read_request(rats_tls_conn *conn, char *buf, size_t *have,
 			   bool *bad)
 {
+	time_t start = time(NULL);
 	long frame;
 
 	*bad = false;
@@ -181,6 +211,13 @@ static size_t read_request(rats_tls_conn *conn, char *buf, size_t *have,
 		if (frame < 0 || *have >= vd.max_request) {
 			*bad = true;
 			return *have ? *have : 1;
+		}
+		/* a peer trickling bytes resets the idle timeout on every
+		 * read; a request gets twice the idle timeout in all */
+		if (*have && time(NULL) - start > 2 * (time_t)vd.idle_timeout) {
+			LOG_WARN("closing a connection: request not complete after %d s",
+				 2 * vd.idle_timeout);
+			return 0;
 		}
 		len = vd.max_request - *have;
 		if (rats_tls_conn_read(conn, buf + *have, &len) != RATS_TLS_ERR_NONE ||
@@ -220,6 +257,7 @@ static void *serve(void *arg)
 		LOG_WARN("connection refused: %s", buf ? rats_tls_last_error() : "out of memory");
 		free(buf);
 		close(fd);
+		give_slot();
 		return NULL;
 	}
 	if ((vd.conf.flags & RATS_TLS_CONF_FLAGS_MUTUAL) && rats_tls_conn_claims(conn))
@@ -251,6 +289,7 @@ static void *serve(void *arg)
 	rats_tls_conn_close(conn);
 	close(fd);
 	free(buf);
+	give_slot();
 	return NULL;
 }
 
@@ -468,7 +507,7 @@ static bool intel_defaults(void)
 static int parse(int argc, char **argv)
 {
 	enum { O_CLIENT_API = 0x100, O_MAX_REQ, O_IDLE, O_SAMPLE_KEY, O_SAMPLE_TRUST,
-	       O_LOG, O_CONFIG, O_KEYPROVIDER };
+	       O_LOG, O_CONFIG, O_KEYPROVIDER, O_MAX_CONN };
 	static const struct option longs[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "verifier", required_argument, NULL, 'v' },
@@ -486,6 +525,7 @@ static int parse(int argc, char **argv)
 		{ "log-level", required_argument, NULL, O_LOG },
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "keyprovider", required_argument, NULL, O_KEYPROVIDER },
+		{ "max-connections", required_argument, NULL, O_MAX_CONN },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -520,6 +560,7 @@ static int parse(int argc, char **argv)
 		case O_LOG: ok = eaa_log_parse_level(optarg, &level); break;
 		case O_CONFIG: break; /* read by with_config */
 		case O_KEYPROVIDER: vd.keyprovider = optarg; break;
+		case O_MAX_CONN: vd.max_connections = atoi(optarg); ok = vd.max_connections > 0; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 2;
 		}
@@ -605,7 +646,14 @@ int main(int argc, char **argv)
 				LOG_WARN("accept: %s", strerror(errno));
 			continue;
 		}
+		if (!take_slot()) {
+			LOG_WARN("closing a connection: %d already being served "
+				 "(--max-connections)", vd.max_connections);
+			close(fd);
+			continue;
+		}
 		if (pthread_create(&t, NULL, serve, (void *)(intptr_t)fd) != 0) {
+			give_slot();
 			close(fd);
 			continue;
 		}

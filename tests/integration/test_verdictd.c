@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "codec.h"
 #include "file.h"
@@ -298,6 +299,36 @@ static void test_one_way(void)
 	stop(&d);
 }
 
+/* Idle peers are closed; connections beyond --max-connections are turned
+ * away while the others keep being served. */
+static void test_limits(void)
+{
+	const char *const extra[] = { "--mutual", "--idle-timeout", "1",
+				      "--max-connections", "1", NULL };
+	struct daemon d;
+	struct agent a, b;
+	char buf[64];
+	size_t len = sizeof(buf);
+	time_t t0;
+
+	if (!start(&d, extra)) {
+		CHECK_MSG(false, "verdictd did not start");
+		return;
+	}
+	/* a holds the only slot */
+	CHECK(agent_open(&a, &d, true));
+	CHECK(has(ask(&a, "{\"command\":\"version\"}"), "\"version\":\"v1\""));
+	CHECK(!agent_open(&b, &d, true) || ask(&b, "{\"command\":\"version\"}")[0] == '(');
+	agent_close(&b);
+	CHECK(has(ask(&a, "{\"command\":\"version\"}"), "\"version\":\"v1\""));
+	/* then says nothing: closed after about a second, not our 10 s */
+	t0 = time(NULL);
+	CHECK(rats_tls_conn_read(a.conn, buf, &len) != RATS_TLS_ERR_NONE);
+	CHECK_MSG(time(NULL) - t0 < 8, "idle connection kept %ld s", (long)(time(NULL) - t0));
+	agent_close(&a);
+	stop(&d);
+}
+
 int main(int argc, char **argv)
 {
 	static const uint8_t key[] = "01234567890123456789012345678901";
@@ -343,6 +374,7 @@ int main(int argc, char **argv)
 			 "{\"default\": [{\"type\": \"reject\"}]}"));
 	test_mutual();
 	test_one_way();
+	test_limits();
 	EVP_PKEY_free(signer);
 	EVP_PKEY_free(other);
 	test_rm_rf(dir);
