@@ -1137,10 +1137,189 @@ static bool order_body(struct cctx *c, struct body *b, bool *bound)
 	return true;
 }
 
+/* ---- variables a body binds, declared before its closures ----
+ *
+ * A comprehension (or every) reads a variable of its enclosing body even
+ * when the body binds it later in the text (x = input.x after the
+ * comprehension): OPA orders the body so it is bound first. Names are
+ * resolved in text order, so the body's own variables are declared before
+ * any expression is resolved; those bound by := or some are left to their
+ * declaration (using them earlier is an error, as in OPA). */
+
+struct names {
+	const char **v;
+	size_t n, cap;
+};
+
+static void names_add(struct cctx *c, struct names *ns, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n; i++)
+		if (strcmp(ns->v[i], name) == 0)
+			return;
+	if (ns->n == ns->cap) {
+		size_t cap = ns->cap ? ns->cap * 2 : 8;
+		const char **v = calloc_a(c, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		if (ns->n)
+			memcpy(v, ns->v, ns->n * sizeof(*v));
+		ns->v = v;
+		ns->cap = cap;
+	}
+	ns->v[ns->n++] = name;
+}
+
+static bool names_has(const struct names *ns, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ns->n; i++)
+		if (strcmp(ns->v[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Names used at this level of a term (not inside its closures). */
+static void term_names(struct cctx *c, const struct term *t, struct names *ns)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	switch (t->kind) {
+	case T_VAR:
+		if (t->u.var.kind == V_UNRESOLVED)
+			names_add(c, ns, t->u.var.name);
+		break;
+	case T_REF:
+		term_names(c, t->u.ref.head, ns);
+		for (i = 0; i < t->u.ref.n; i++)
+			term_names(c, t->u.ref.path[i], ns);
+		break;
+	case T_ARRAY:
+	case T_SET:
+	case T_OBJECT:
+		for (i = 0; i < t->u.coll.n; i++) {
+			term_names(c, t->u.coll.items[i], ns);
+			if (t->kind == T_OBJECT)
+				term_names(c, t->u.coll.vals[i], ns);
+		}
+		break;
+	case T_CALL:
+		for (i = 0; i < t->u.call.n; i++)
+			term_names(c, t->u.call.args[i], ns);
+		break;
+	default:
+		break;
+	}
+}
+
+static void assigned_names(struct cctx *c, const struct expr *e, struct names *ns)
+{
+	size_t i;
+
+	if (e->kind == E_ASSIGN) {
+		term_names(c, e->a, ns);
+	} else if (e->kind == E_SOME) {
+		for (i = 0; i < e->ndecl; i++)
+			names_add(c, ns, e->decl[i]->u.var.name);
+	} else if (e->kind == E_SOME_IN) {
+		term_names(c, e->key, ns);
+		term_names(c, e->val, ns);
+	}
+}
+
+static bool has_closure(const struct body *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->n; i++)
+		if (b->e[i]->kind == E_EVERY)
+			return true;
+	return false;
+}
+
+static bool term_has_closure(const struct term *t)
+{
+	size_t i;
+
+	if (!t)
+		return false;
+	switch (t->kind) {
+	case T_ARRAY_COMP:
+	case T_SET_COMP:
+	case T_OBJECT_COMP:
+		return true;
+	case T_REF:
+		if (term_has_closure(t->u.ref.head))
+			return true;
+		for (i = 0; i < t->u.ref.n; i++)
+			if (term_has_closure(t->u.ref.path[i]))
+				return true;
+		return false;
+	case T_ARRAY:
+	case T_SET:
+	case T_OBJECT:
+		for (i = 0; i < t->u.coll.n; i++)
+			if (term_has_closure(t->u.coll.items[i]) ||
+			    (t->kind == T_OBJECT && term_has_closure(t->u.coll.vals[i])))
+				return true;
+		return false;
+	case T_CALL:
+		for (i = 0; i < t->u.call.n; i++)
+			if (term_has_closure(t->u.call.args[i]))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+static void predeclare(struct cctx *c, struct body *b)
+{
+	struct names used = { 0 }, assigned = { 0 };
+	size_t i;
+
+	for (i = 0; i < b->n; i++) {
+		const struct expr *e = b->e[i];
+
+		if (term_has_closure(e->a) || term_has_closure(e->b) ||
+		    term_has_closure(e->coll))
+			break;
+	}
+	if (i == b->n && !has_closure(b))
+		return; /* nothing reads ahead: text order is enough */
+	for (i = 0; i < b->n; i++) {
+		const struct expr *e = b->e[i];
+
+		assigned_names(c, e, &assigned);
+		if (e->kind == E_TERM || e->kind == E_UNIFY) {
+			term_names(c, e->a, &used);
+			term_names(c, e->b, &used);
+		}
+	}
+	for (i = 0; i < used.n; i++) {
+		const char *name = used.v[i];
+		const struct import *im;
+
+		if (names_has(&assigned, name) || strcmp(name, "_") == 0 ||
+		    strcmp(name, "input") == 0 || strcmp(name, "data") == 0 ||
+		    lookup(c, name) >= 0 ||
+		    ((im = import_for(c, name)) && !is_future_import(im->ref)) ||
+		    (c->pkg && dnode_child(c->pkg, rv_cstring(c->a, name))))
+			continue;
+		declare(c, name);
+	}
+}
+
 static bool resolve_body(struct cctx *c, struct body *b)
 {
 	size_t i;
 
+	predeclare(c, b);
 	for (i = 0; i < b->n; i++)
 		if (!resolve_expr(c, b->e[i]))
 			return false;
