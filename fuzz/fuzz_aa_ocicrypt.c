@@ -1,0 +1,60 @@
+/* fuzz_aa_ocicrypt - ocicrypt's untrusted inputs: JWE key packets, the
+ * keys.jwe annotation, and the private and public layer options. The
+ * first byte picks which; a fixed RSA key stands in for the recipient. */
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "ocicrypt.h"
+
+static EVP_PKEY *key;
+static const char pubopts[] =
+	"eyJjaXBoZXIiOiJBRVNfMjU2X0NUUl9ITUFDX1NIQTI1NiIsImhtYWMiOiJaUnZQL3BaVHBYbjlMblBJT1E3RFA4YjVPSW9BUDZLN0tFamVwbFB6NmZNPSIsImNpcGhlcm9wdGlvbnMiOnt9fQ==";
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+	if (!key)
+		abort();
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct eaa_err err;
+	uint8_t *out = NULL;
+	size_t n;
+	char digest[72], *s;
+	uint64_t plain;
+	int in, sink;
+
+	if (size < 1)
+		return 0;
+	s = strndup((const char *)data + 1, size - 1);
+	if (!s)
+		return 0;
+	switch (data[0] % 4) {
+	case 0:
+		if (aa_jwe_decrypt((const char *)data + 1, size - 1, key, &out, &n, &err))
+			free(out);
+		break;
+	case 1:
+		if (aa_jwe_annotation_unwrap(s, key, &out, &n, &err))
+			free(out);
+		break;
+	default:
+		in = open("/dev/null", O_RDONLY);
+		sink = open("/dev/null", O_WRONLY);
+		if (in >= 0 && sink >= 0)
+			aa_layer_decrypt(in, sink, data + 1, size - 1,
+					 data[0] % 4 == 2 ? pubopts : s, digest, &plain, &err);
+		if (in >= 0)
+			close(in);
+		if (sink >= 0)
+			close(sink);
+	}
+	free(s);
+	return 0;
+}

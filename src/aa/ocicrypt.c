@@ -1,0 +1,339 @@
+/* ocicrypt.c - JWE key packets and the AES_256_CTR_HMAC_SHA256 layer
+ * cipher (see ocicrypt.h). */
+#include <errno.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/core_names.h>
+#include <openssl/params.h>
+#include <openssl/rsa.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "codec.h"
+#include "ocicrypt.h"
+
+#define MAX_PACKET (1u << 20)
+
+/* base64url (unpadded) member of a JSON object. */
+static bool b64url_member(json_t *o, const char *name, uint8_t **out, size_t *n,
+			  struct eaa_err *err)
+{
+	const char *s = json_string_value(json_object_get(o, name));
+
+	if (!s || !base64_decode(s, true, out, n))
+		return eaa_fail(err, EAA_E_FORMAT, "JWE: \"%s\" is missing or not base64url",
+				name);
+	return true;
+}
+
+static bool rsa_unwrap(EVP_PKEY *key, const char *alg, const uint8_t *ek,
+		       size_t ekn, uint8_t *cek, size_t *cekn)
+{
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(key, NULL);
+	const EVP_MD *md = strcmp(alg, "RSA-OAEP-256") == 0 ? EVP_sha256() : EVP_sha1();
+	bool ok;
+
+	ok = ctx && EVP_PKEY_decrypt_init(ctx) == 1 &&
+	     EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) == 1 &&
+	     EVP_PKEY_CTX_set_rsa_oaep_md(ctx, md) == 1 &&
+	     EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) == 1 &&
+	     EVP_PKEY_decrypt(ctx, cek, cekn, ek, ekn) == 1;
+	EVP_PKEY_CTX_free(ctx);
+	return ok;
+}
+
+static bool gcm_open(const uint8_t *cek, size_t cekn, const uint8_t *iv, size_t ivn,
+		     const uint8_t *aad, size_t aadn, const uint8_t *ct, size_t ctn,
+		     const uint8_t *tag, size_t tagn, uint8_t *pt)
+{
+	const EVP_CIPHER *c = cekn == 32 ? EVP_aes_256_gcm() :
+			      cekn == 16 ? EVP_aes_128_gcm() : NULL;
+	EVP_CIPHER_CTX *ctx = c ? EVP_CIPHER_CTX_new() : NULL;
+	int len = 0, fin;
+	bool ok;
+
+	ok = ctx && tagn == 16 && ctn <= INT32_MAX && aadn <= INT32_MAX &&
+	     EVP_DecryptInit_ex(ctx, c, NULL, NULL, NULL) == 1 &&
+	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, (int)ivn, NULL) == 1 &&
+	     EVP_DecryptInit_ex(ctx, NULL, NULL, cek, iv) == 1 &&
+	     EVP_DecryptUpdate(ctx, NULL, &len, aad, (int)aadn) == 1 &&
+	     (ctn == 0 || EVP_DecryptUpdate(ctx, pt, &len, ct, (int)ctn) == 1) &&
+	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, (void *)tag) == 1 &&
+	     EVP_DecryptFinal_ex(ctx, pt + len, &fin) == 1;
+	EVP_CIPHER_CTX_free(ctx);
+	return ok;
+}
+
+bool aa_jwe_decrypt(const char *jwe, size_t n, EVP_PKEY *key, uint8_t **out,
+		    size_t *outn, struct eaa_err *err)
+{
+	json_error_t je;
+	json_t *j = json_loadb(jwe, n, 0, &je), *hdr = NULL, *recips, *r, *single[1];
+	const char *protected_b64, *enc, *aad_b64;
+	uint8_t *prot = NULL, *iv = NULL, *ct = NULL, *tag = NULL, *ek = NULL, *pt = NULL;
+	size_t protn, ivn, ctn, tagn, ekn, i, nrecips, aadn = 0;
+	uint8_t cek[1024]; /* RSA decryption wants room for a whole block */
+	size_t cekn = 0;
+	char *aad = NULL;
+	bool ok = false;
+
+	*out = NULL;
+	if (!json_is_object(j)) {
+		eaa_fail(err, EAA_E_FORMAT, "JWE: not a JSON object: %s", j ? "another value" : je.text);
+		goto out;
+	}
+	protected_b64 = json_string_value(json_object_get(j, "protected"));
+	if (!protected_b64 || !b64url_member(j, "protected", &prot, &protn, err))
+		goto out;
+	hdr = json_loadb((char *)prot, protn, 0, &je);
+	enc = json_string_value(json_object_get(hdr, "enc"));
+	if (!enc || (strcmp(enc, "A256GCM") != 0 && strcmp(enc, "A128GCM") != 0)) {
+		eaa_fail(err, EAA_E_UNSUPPORTED, "JWE: content encryption \"%s\" is not supported "
+			 "(A256GCM, A128GCM)", enc ? enc : "(none)");
+		goto out;
+	}
+	if (!b64url_member(j, "iv", &iv, &ivn, err) ||
+	    !b64url_member(j, "ciphertext", &ct, &ctn, err) ||
+	    !b64url_member(j, "tag", &tag, &tagn, err))
+		goto out;
+	/* AAD: the protected header as sent, then "." and aad if present */
+	aad_b64 = json_string_value(json_object_get(j, "aad"));
+	if (asprintf(&aad, "%s%s%s", protected_b64, aad_b64 ? "." : "",
+		     aad_b64 ? aad_b64 : "") < 0) {
+		aad = NULL;
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		goto out;
+	}
+	aadn = strlen(aad);
+	recips = json_object_get(j, "recipients");
+	if (!recips) { /* flattened: the one recipient is the object itself */
+		single[0] = j;
+		nrecips = 1;
+	} else if (json_is_array(recips)) {
+		nrecips = json_array_size(recips);
+	} else {
+		eaa_fail(err, EAA_E_FORMAT, "JWE: recipients is not an array");
+		goto out;
+	}
+	for (i = 0; i < nrecips && !cekn; i++) {
+		const char *alg;
+
+		r = recips ? json_array_get(recips, i) : single[0];
+		alg = json_string_value(json_object_get(json_object_get(r, "header"), "alg"));
+		if (!alg)
+			alg = json_string_value(json_object_get(hdr, "alg"));
+		if (!alg || (strcmp(alg, "RSA-OAEP") != 0 && strcmp(alg, "RSA-OAEP-256") != 0))
+			continue; /* another recipient's scheme */
+		free(ek);
+		ek = NULL;
+		if (!b64url_member(r, "encrypted_key", &ek, &ekn, err))
+			goto out;
+		cekn = sizeof(cek);
+		if (!rsa_unwrap(key, alg, ek, ekn, cek, &cekn))
+			cekn = 0; /* not ours: try the next */
+	}
+	if (!cekn) {
+		eaa_fail(err, EAA_E_UNTRUSTED, "JWE: none of its %zu recipient(s) opens with "
+			 "this key", nrecips);
+		goto out;
+	}
+	pt = malloc(ctn + 1);
+	if (!pt || !gcm_open(cek, cekn, iv, ivn, (uint8_t *)aad, aadn, ct, ctn, tag, tagn, pt)) {
+		eaa_fail(err, EAA_E_SIGNATURE, "JWE: the content does not authenticate");
+		goto out;
+	}
+	*out = pt;
+	*outn = ctn;
+	pt = NULL;
+	ok = true;
+out:
+	OPENSSL_cleanse(cek, sizeof(cek));
+	free(pt);
+	free(prot);
+	free(iv);
+	free(ct);
+	free(tag);
+	free(ek);
+	free(aad);
+	json_decref(hdr);
+	json_decref(j);
+	return ok;
+}
+
+bool aa_jwe_annotation_unwrap(const char *annotation, EVP_PKEY *key,
+			      uint8_t **opts, size_t *optsn,
+			      struct eaa_err *err)
+{
+	const char *p = annotation;
+	struct eaa_err last;
+	int packets = 0;
+
+	eaa_fail(&last, EAA_E_FORMAT, "%s: no key packet", AA_ANN_JWE);
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		char *one = strndup(p, len);
+		uint8_t *jwe = NULL;
+		size_t jn;
+		bool ok;
+
+		packets++;
+		ok = one && base64_decode(one, false, &jwe, &jn) && jn <= MAX_PACKET;
+		free(one);
+		if (!ok)
+			eaa_fail(&last, EAA_E_FORMAT, "%s: packet %d is not base64", AA_ANN_JWE,
+				 packets);
+		else if (aa_jwe_decrypt((char *)jwe, jn, key, opts, optsn, &last)) {
+			free(jwe);
+			return true;
+		}
+		free(jwe);
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	if (err)
+		*err = last;
+	return false;
+}
+
+/* ---- the layer cipher ---- */
+
+static bool opts_bytes(json_t *o, const char *name, uint8_t **out, size_t *n)
+{
+	const char *s = json_string_value(json_object_get(o, name));
+
+	return s && base64_decode(s, false, out, n);
+}
+
+bool aa_layer_decrypt(int in_fd, int out_fd, const uint8_t *privopts,
+		      size_t privn, const char *pubopts_b64, char plain_digest[72],
+		      uint64_t *plain_size, struct eaa_err *err)
+{
+	json_error_t je;
+	json_t *priv = json_loadb((const char *)privopts, privn, 0, &je), *pub = NULL;
+	uint8_t *key = NULL, *nonce = NULL, *hmac = NULL, *pubraw = NULL;
+	size_t keyn = 0, noncen = 0, hmacn = 0, pubn = 0;
+	const char *cipher, *want_digest;
+	EVP_CIPHER_CTX *ctx = NULL;
+	EVP_MD_CTX *sha = NULL;
+	EVP_MAC *hmac_alg = NULL;
+	EVP_MAC_CTX *mac = NULL;
+	OSSL_PARAM params[2];
+	size_t macn = 0;
+	uint8_t buf[65536], out[65536], md[32], digest[32];
+	unsigned dn = 0;
+	char *hex = NULL;
+	bool ok = false;
+
+	*plain_size = 0;
+	if (!json_is_object(priv)) {
+		eaa_fail(err, EAA_E_FORMAT, "private layer options: not a JSON object");
+		goto out;
+	}
+	/* (json_is_object evaluates its argument twice: parse first) */
+	if (pubopts_b64 && base64_decode(pubopts_b64, false, &pubraw, &pubn))
+		pub = json_loadb((char *)pubraw, pubn, 0, &je);
+	if (!json_is_object(pub)) {
+		eaa_fail(err, EAA_E_FORMAT, "%s: missing, not base64 or not JSON", AA_ANN_PUBOPTS);
+		goto out;
+	}
+	cipher = json_string_value(json_object_get(pub, "cipher"));
+	if (!cipher || strcmp(cipher, "AES_256_CTR_HMAC_SHA256") != 0) {
+		eaa_fail(err, EAA_E_UNSUPPORTED, "layer cipher \"%s\" is not supported "
+			 "(AES_256_CTR_HMAC_SHA256)", cipher ? cipher : "(none)");
+		goto out;
+	}
+	if (!opts_bytes(priv, "symkey", &key, &keyn) || keyn != 32 ||
+	    !opts_bytes(json_object_get(priv, "cipheroptions"), "nonce", &nonce, &noncen) ||
+	    noncen != 16 || !opts_bytes(pub, "hmac", &hmac, &hmacn) || hmacn != 32) {
+		eaa_fail(err, EAA_E_FORMAT, "layer options: need a 32-byte symkey, a 16-byte "
+			 "nonce and a 32-byte hmac");
+		goto out;
+	}
+	ctx = EVP_CIPHER_CTX_new();
+	sha = EVP_MD_CTX_new();
+	hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	mac = hmac_alg ? EVP_MAC_CTX_new(hmac_alg) : NULL;
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (!ctx || !sha || !mac ||
+	    EVP_DecryptInit_ex(ctx, EVP_aes_256_ctr(), NULL, key, nonce) != 1 ||
+	    EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1 ||
+	    EVP_MAC_init(mac, key, keyn, params) != 1) {
+		eaa_fail_ssl(err, EAA_E_CRYPTO, "layer cipher");
+		goto out;
+	}
+	for (;;) {
+		ssize_t got = read(in_fd, buf, sizeof(buf));
+		int len = 0;
+		size_t off = 0;
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			eaa_fail(err, EAA_E_IO, "reading the encrypted layer: %s", strerror(errno));
+			goto out;
+		}
+		if (got == 0)
+			break;
+		if (EVP_MAC_update(mac, buf, (size_t)got) != 1 ||
+		    EVP_DecryptUpdate(ctx, out, &len, buf, (int)got) != 1 ||
+		    EVP_DigestUpdate(sha, out, (size_t)len) != 1) {
+			eaa_fail_ssl(err, EAA_E_CRYPTO, "layer cipher");
+			goto out;
+		}
+		while (off < (size_t)len) {
+			ssize_t put = write(out_fd, out + off, (size_t)len - off);
+
+			if (put < 0 && errno == EINTR)
+				continue;
+			if (put <= 0) {
+				eaa_fail(err, EAA_E_IO, "writing the staged layer: %s", strerror(errno));
+				goto out;
+			}
+			off += (size_t)put;
+		}
+		*plain_size += (uint64_t)len;
+	}
+	if (EVP_MAC_final(mac, md, &macn, sizeof(md)) != 1 ||
+	    EVP_DigestFinal_ex(sha, digest, &dn) != 1) {
+		eaa_fail_ssl(err, EAA_E_CRYPTO, "layer cipher");
+		goto out;
+	}
+	if (macn != 32 || CRYPTO_memcmp(md, hmac, 32) != 0) {
+		eaa_fail(err, EAA_E_SIGNATURE, "the layer's HMAC does not match: the "
+			 "ciphertext or its options were changed (nothing may be used)");
+		goto out;
+	}
+	hex = hex_encode(digest, dn);
+	if (!hex) {
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(plain_digest, 72, "sha256:%s", hex);
+	want_digest = json_string_value(json_object_get(priv, "digest"));
+	if (want_digest && *want_digest && strcmp(want_digest, plain_digest) != 0) {
+		eaa_fail(err, EAA_E_SIGNATURE, "the decrypted layer is %s, its options say %s",
+			 plain_digest, want_digest);
+		goto out;
+	}
+	ok = true;
+out:
+	if (key)
+		OPENSSL_cleanse(key, keyn);
+	OPENSSL_cleanse(buf, sizeof(buf));
+	OPENSSL_cleanse(out, sizeof(out));
+	free(hex);
+	free(key);
+	free(nonce);
+	free(hmac);
+	free(pubraw);
+	EVP_MAC_CTX_free(mac);
+	EVP_MAC_free(hmac_alg);
+	EVP_MD_CTX_free(sha);
+	EVP_CIPHER_CTX_free(ctx);
+	json_decref(pub);
+	json_decref(priv);
+	return ok;
+}
