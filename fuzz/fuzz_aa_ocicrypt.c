@@ -1,6 +1,7 @@
 /* fuzz_aa_ocicrypt - ocicrypt's untrusted inputs: JWE key packets, the
  * keys.jwe annotation, and the private and public layer options. The
- * first byte picks which; a fixed RSA key stands in for the recipient. */
+ * first byte picks which (mod 5; 0 and 4: a packet for a fixed RSA or EC
+ * recipient key). */
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdint.h>
@@ -9,14 +10,15 @@
 #include <unistd.h>
 #include "ocicrypt.h"
 
-static EVP_PKEY *key;
+static EVP_PKEY *key, *eckey;
 static const char pubopts[] =
 	"eyJjaXBoZXIiOiJBRVNfMjU2X0NUUl9ITUFDX1NIQTI1NiIsImhtYWMiOiJaUnZQL3BaVHBYbjlMblBJT1E3RFA4YjVPSW9BUDZLN0tFamVwbFB6NmZNPSIsImNpcGhlcm9wdGlvbnMiOnt9fQ==";
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	key = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
-	if (!key)
+	eckey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	if (!key || !eckey)
 		abort();
 	return 0;
 }
@@ -35,9 +37,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = strndup((const char *)data + 1, size - 1);
 	if (!s)
 		return 0;
-	switch (data[0] % 4) {
+	switch (data[0] % 5) {
 	case 0:
-		if (aa_jwe_decrypt((const char *)data + 1, size - 1, key, &out, &n, &err))
+	case 4:
+		if (aa_jwe_decrypt((const char *)data + 1, size - 1, data[0] % 5 ? eckey : key,
+				   &out, &n, &err))
 			free(out);
 		break;
 	case 1:
@@ -49,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sink = open("/dev/null", O_WRONLY);
 		if (in >= 0 && sink >= 0)
 			aa_layer_decrypt(in, sink, data + 1, size - 1,
-					 data[0] % 4 == 2 ? pubopts : s, digest, &plain, &err);
+					 data[0] % 5 == 2 ? pubopts : s, digest, &plain, &err);
 		if (in >= 0)
 			close(in);
 		if (sink >= 0)

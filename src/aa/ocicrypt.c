@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "codec.h"
+#include "ecdsa.h"
 #include "ocicrypt.h"
 
 #define MAX_PACKET (1u << 20)
@@ -40,6 +41,93 @@ static bool rsa_unwrap(EVP_PKEY *key, const char *alg, const uint8_t *ek,
 	     EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, md) == 1 &&
 	     EVP_PKEY_decrypt(ctx, cek, cekn, ek, ekn) == 1;
 	EVP_PKEY_CTX_free(ctx);
+	return ok;
+}
+
+/* ECDH-ES+AxxxKW (RFC 7518 4.6): Z from our key and the sender's
+ * ephemeral key, the Concat KDF over it, then AES key unwrap of the
+ * encrypted key. hdr is where epk, apu and apv are (the recipient's
+ * header, or the protected one). */
+static const char *str_of(json_t *o, const char *name)
+{
+	const char *s = json_string_value(json_object_get(o, name));
+
+	return s ? s : "";
+}
+
+static bool ecdh_unwrap(EVP_PKEY *key, const char *alg, json_t *hdr,
+			const uint8_t *ek, size_t ekn, uint8_t *cek, size_t *cekn)
+{
+	json_t *epk = json_object_get(hdr, "epk");
+	const char *crv = json_string_value(json_object_get(epk, "crv"));
+	size_t kbits = strstr(alg, "A128KW") ? 128 : strstr(alg, "A192KW") ? 192 : 256;
+	const EVP_CIPHER *wrap = kbits == 128 ? EVP_aes_128_wrap() :
+				 kbits == 192 ? EVP_aes_192_wrap() : EVP_aes_256_wrap();
+	uint8_t *x = NULL, *y = NULL, *apu = NULL, *apv = NULL, xy[132], z[66], md[32];
+	size_t xn = 0, yn = 0, apun = 0, apvn = 0, zn = sizeof(z), coord;
+	EVP_PKEY *peer = NULL;
+	EVP_PKEY_CTX *dctx = NULL;
+	EVP_CIPHER_CTX *wctx = NULL;
+	EVP_MD_CTX *h = NULL;
+	uint8_t be[4];
+	int len = 0, fin = 0;
+	bool ok = false;
+
+	if (!crv || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC)
+		return false;
+	coord = strcmp(crv, "P-256") == 0 ? 32 : strcmp(crv, "P-384") == 0 ? 48 : 0;
+	if (!coord || !base64_decode(str_of(epk, "x"), true, &x, &xn) ||
+	    !base64_decode(str_of(epk, "y"), true, &y, &yn) || xn != coord || yn != coord)
+		goto out;
+	if (json_object_get(hdr, "apu") && !base64_decode(str_of(hdr, "apu"), true, &apu, &apun))
+		goto out;
+	if (json_object_get(hdr, "apv") && !base64_decode(str_of(hdr, "apv"), true, &apv, &apvn))
+		goto out;
+	memcpy(xy, x, coord);
+	memcpy(xy + coord, y, coord);
+	if (!(peer = ecdsa_pubkey_xy(crv, xy, coord)) ||
+	    !(dctx = EVP_PKEY_CTX_new(key, NULL)) || EVP_PKEY_derive_init(dctx) != 1 ||
+	    EVP_PKEY_derive_set_peer(dctx, peer) != 1 ||
+	    EVP_PKEY_derive(dctx, z, &zn) != 1)
+		goto out;
+	/* Concat KDF, one round: SHA-256(1 || Z || AlgID || PartyU || PartyV
+	 * || keydatalen), each variable part prefixed by its 32-bit length */
+	h = EVP_MD_CTX_new();
+#define BE32(v) (be[0] = (uint8_t)((v) >> 24), be[1] = (uint8_t)((v) >> 16), \
+		 be[2] = (uint8_t)((v) >> 8), be[3] = (uint8_t)(v), be)
+	if (!h || EVP_DigestInit_ex(h, EVP_sha256(), NULL) != 1 ||
+	    EVP_DigestUpdate(h, BE32(1u), 4) != 1 || EVP_DigestUpdate(h, z, zn) != 1 ||
+	    EVP_DigestUpdate(h, BE32((uint32_t)strlen(alg)), 4) != 1 ||
+	    EVP_DigestUpdate(h, alg, strlen(alg)) != 1 ||
+	    EVP_DigestUpdate(h, BE32((uint32_t)apun), 4) != 1 ||
+	    (apun && EVP_DigestUpdate(h, apu, apun) != 1) ||
+	    EVP_DigestUpdate(h, BE32((uint32_t)apvn), 4) != 1 ||
+	    (apvn && EVP_DigestUpdate(h, apv, apvn) != 1) ||
+	    EVP_DigestUpdate(h, BE32((uint32_t)kbits), 4) != 1 ||
+	    EVP_DigestFinal_ex(h, md, NULL) != 1)
+		goto out;
+#undef BE32
+	/* AES key unwrap (RFC 3394) of the content key */
+	wctx = EVP_CIPHER_CTX_new();
+	if (!wctx || ekn < 16 || ekn > *cekn)
+		goto out;
+	EVP_CIPHER_CTX_set_flags(wctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+	ok = EVP_DecryptInit_ex(wctx, wrap, NULL, md, NULL) == 1 &&
+	     EVP_DecryptUpdate(wctx, cek, &len, ek, (int)ekn) == 1 &&
+	     EVP_DecryptFinal_ex(wctx, cek + len, &fin) == 1;
+	if (ok)
+		*cekn = (size_t)(len + fin);
+out:
+	OPENSSL_cleanse(z, sizeof(z));
+	OPENSSL_cleanse(md, sizeof(md));
+	EVP_CIPHER_CTX_free(wctx);
+	EVP_MD_CTX_free(h);
+	EVP_PKEY_CTX_free(dctx);
+	EVP_PKEY_free(peer);
+	free(x);
+	free(y);
+	free(apu);
+	free(apv);
 	return ok;
 }
 
@@ -123,15 +211,25 @@ bool aa_jwe_decrypt(const char *jwe, size_t n, EVP_PKEY *key, uint8_t **out,
 		alg = json_string_value(json_object_get(json_object_get(r, "header"), "alg"));
 		if (!alg)
 			alg = json_string_value(json_object_get(hdr, "alg"));
-		if (!alg || (strcmp(alg, "RSA-OAEP") != 0 && strcmp(alg, "RSA-OAEP-256") != 0))
+		if (!alg)
+			continue;
+		if (strcmp(alg, "RSA-OAEP") != 0 && strcmp(alg, "RSA-OAEP-256") != 0 &&
+		    strncmp(alg, "ECDH-ES+A", 9) != 0)
 			continue; /* another recipient's scheme */
 		free(ek);
 		ek = NULL;
 		if (!b64url_member(r, "encrypted_key", &ek, &ekn, err))
 			goto out;
 		cekn = sizeof(cek);
-		if (!rsa_unwrap(key, alg, ek, ekn, cek, &cekn))
+		if (alg[0] == 'E') {
+			json_t *rh = json_object_get(r, "header");
+
+			if (!ecdh_unwrap(key, alg, json_object_get(rh, "epk") ? rh : hdr, ek,
+					 ekn, cek, &cekn))
+				cekn = 0;
+		} else if (!rsa_unwrap(key, alg, ek, ekn, cek, &cekn)) {
 			cekn = 0; /* not ours: try the next */
+		}
 	}
 	if (!cekn) {
 		eaa_fail(err, EAA_E_UNTRUSTED, "JWE: none of its %zu recipient(s) opens with "

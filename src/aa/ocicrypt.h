@@ -27,9 +27,10 @@
 #define AA_ANN_PUBOPTS "org.opencontainers.image.enc.pubopts"
 
 /* Decrypt one JWE (JSON serialization, general or flattened, as go-jose
- * writes it) with a private RSA key: recipients with alg RSA-OAEP or
- * RSA-OAEP-256, content encryption A256GCM or A128GCM. *out (malloc'd)
- * is the plaintext. */
+ * writes it) with a private key: recipients with alg RSA-OAEP or
+ * RSA-OAEP-256 (RSA keys), ECDH-ES+A128KW/A192KW/A256KW (P-256 and P-384
+ * keys), content encryption A256GCM or A128GCM. *out (malloc'd) is the
+ * plaintext. */
 bool aa_jwe_decrypt(const char *jwe, size_t n, EVP_PKEY *key, uint8_t **out,
 		    size_t *outn, struct eaa_err *err);
 

@@ -18,6 +18,11 @@ for k in a b c; do
 	openssl genrsa -out $k.pem 2048 2>/dev/null
 	openssl rsa -in $k.pem -pubout -out $k.pub 2>/dev/null
 done
+# EC recipients: ocicrypt uses ECDH-ES+A256KW for them
+openssl ecparam -name prime256v1 -genkey -noout -out p256.pem 2>/dev/null
+openssl ec -in p256.pem -pubout -out p256.pub 2>/dev/null
+openssl ecparam -name secp384r1 -genkey -noout -out p384.pem 2>/dev/null
+openssl ec -in p384.pem -pubout -out p384.pub 2>/dev/null
 
 # A one-layer OCI layout, built by hand.
 layer=$(python3 - plain <<'PY'
@@ -73,6 +78,23 @@ skopeo --insecure-policy inspect oci:dec-a:latest >"$tmp/out" 2>&1 && ok ||
 	fail "skopeo cannot read the decrypted layout: $(cat "$tmp/out")"
 skopeo --insecure-policy copy oci:dec-a:latest oci:copy:latest >/dev/null 2>&1 && ok ||
 	fail "skopeo cannot copy the decrypted layout"
+
+# EC recipients: alone (epk in the protected header) and beside an RSA
+# recipient (epk in each recipient's header).
+skopeo --insecure-policy copy --encryption-key jwe:p256.pub oci:plain:latest oci:enc-ec:latest \
+	>/dev/null 2>"$tmp/err" && ok || fail "skopeo EC encryption: $(cat "$tmp/err")"
+"$BIN/eaa-decrypt" --key p256.pem enc-ec dec-ec 2>"$tmp/err" && ok || fail "EC decrypt: $(cat "$tmp/err")"
+expect "EC plain layer" "^$layer " "$(layer_of dec-ec)"
+skopeo --insecure-policy copy --encryption-key jwe:a.pub --encryption-key jwe:p384.pub \
+	oci:plain:latest oci:enc-mix:latest >/dev/null 2>"$tmp/err" && ok ||
+	fail "skopeo mixed encryption: $(cat "$tmp/err")"
+for k in a p384; do
+	"$BIN/eaa-decrypt" --key $k.pem enc-mix dec-mix-$k 2>"$tmp/err" && ok ||
+		fail "mixed decrypt with $k: $(cat "$tmp/err")"
+	expect "mixed plain layer ($k)" "^$layer " "$(layer_of dec-mix-$k)"
+done
+"$BIN/eaa-decrypt" --key p256.pem enc-mix dec-mix-p256 2>"$tmp/err" &&
+	fail "a P-256 key that is not a recipient decrypted" || ok
 
 # A key that is not a recipient.
 "$BIN/eaa-decrypt" --key c.pem enc dec-c 2>"$tmp/err" && fail "a stranger's key decrypted" || ok
