@@ -1,7 +1,10 @@
 /* eaa-decrypt - decrypt an ocicrypt-encrypted OCI image layout into a
- * plain one, with a local private key for `jwe:` recipients:
+ * plain one, with a local private key for `jwe:` recipients, or through
+ * verdictd (the EAA protocol, attesting with our TEE) for layers wrapped by
+ * its key provider:
  *
  *   eaa-decrypt --key private.pem SRC_LAYOUT DST_LAYOUT
+ *   eaa-decrypt --verdictd IP:PORT --attester tdx_ecdsa --verifier V SRC DST
  *
  * Every blob read is checked against its digest; every encrypted layer's
  * HMAC (and plaintext digest, when its options name one) is checked before
@@ -24,6 +27,7 @@
 #include <unistd.h>
 #include "codec.h"
 #include "file.h"
+#include "eaa_kbc.h"
 #include "ocicrypt.h"
 
 #define MAX_JSON (16u * 1024u * 1024u)
@@ -32,8 +36,32 @@ static const char *prog = "eaa-decrypt";
 struct layout {
 	const char *src;
 	char tmp[4096];
-	EVP_PKEY *key;
+	EVP_PKEY *key;               /* jwe: recipients, or NULL */
+	struct aa_eaa_conf broker;   /* provider layers, when addr is set */
+	struct aa_eaa *eaa;          /* connected on first use, then reused */
+	char provider_ann[128];
 };
+
+/* The private options of a layer, from whichever packet we can open. */
+static bool layer_opts(struct layout *l, json_t *ann, uint8_t **opts, size_t *optsn,
+		       struct eaa_err *err)
+{
+	const char *jwe = json_string_value(json_object_get(ann, AA_ANN_JWE));
+	const char *prov = json_string_value(json_object_get(ann, l->provider_ann));
+
+	if (prov && l->broker.addr) {
+		if (!l->eaa && !(l->eaa = aa_eaa_connect(&l->broker, err)))
+			return false;
+		return aa_eaa_unwrap_annotation(l->eaa, prov, opts, optsn, err);
+	}
+	if (jwe && l->key)
+		return aa_jwe_annotation_unwrap(jwe, l->key, opts, optsn, err);
+	return eaa_fail(err, EAA_E_UNSUPPORTED, "no key packet we can open: %s%s%s",
+			jwe ? "a jwe packet needs --key" : "",
+			jwe && prov ? "; " : "",
+			prov ? "a key-provider packet needs --verdictd" :
+			jwe ? "" : "neither jwe nor key-provider packets");
+}
 
 static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
 {
@@ -157,7 +185,6 @@ static bool write_json_blob(struct layout *l, json_t *j, char digest[72], size_t
 static bool decrypt_layer(struct layout *l, json_t *desc, struct eaa_err *err)
 {
 	json_t *ann = json_object_get(desc, "annotations");
-	const char *jwe = json_string_value(json_object_get(ann, AA_ANN_JWE));
 	const char *pub = json_string_value(json_object_get(ann, AA_ANN_PUBOPTS));
 	const char *digest = json_string_value(json_object_get(desc, "digest"));
 	const char *mt = json_string_value(json_object_get(desc, "mediaType"));
@@ -168,16 +195,13 @@ static bool decrypt_layer(struct layout *l, json_t *desc, struct eaa_err *err)
 	int in = -1, out = -1;
 	bool ok = false;
 
-	if (!jwe)
-		return eaa_fail(err, EAA_E_UNSUPPORTED, "layer %s: no %s annotation (a key "
-				"provider packet needs the attestation agent)", digest, AA_ANN_JWE);
 	if (!blob_path(from, sizeof(from), l->src, digest))
 		return eaa_fail(err, EAA_E_FORMAT, "layer: unsupported digest");
 	if (!file_digest(from, got, err))
 		return false;
 	if (strcmp(got, digest) != 0)
 		return eaa_fail(err, EAA_E_SIGNATURE, "layer %s has digest %s", digest, got);
-	if (!aa_jwe_annotation_unwrap(jwe, l->key, &opts, &optsn, err))
+	if (!layer_opts(l, ann, &opts, &optsn, err))
 		return eaa_err_prefix(err, "layer %.19s", digest);
 	snprintf(stage, sizeof(stage), "%s/blobs/sha256/.staging-XXXXXX", l->tmp);
 	in = open(from, O_RDONLY | O_CLOEXEC);
@@ -313,37 +337,73 @@ static bool run(struct layout *l, const char *dst, struct eaa_err *err)
 
 int main(int argc, char **argv)
 {
+	enum { O_VERDICTD = 0x100, O_ATTESTER, O_VERIFIER, O_INSECURE, O_SAMPLE_KEY,
+	       O_PROVIDER };
 	static const struct option longs[] = {
 		{ "key", required_argument, NULL, 'k' },
+		{ "verdictd", required_argument, NULL, O_VERDICTD },
+		{ "attester", required_argument, NULL, O_ATTESTER },
+		{ "verifier", required_argument, NULL, O_VERIFIER },
+		{ "insecure-broker", no_argument, NULL, O_INSECURE },
+		{ "sample-key", required_argument, NULL, O_SAMPLE_KEY },
+		{ "option", required_argument, NULL, 'o' },
+		{ "provider", required_argument, NULL, O_PROVIDER },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char usage[] =
+		"Usage: %s [--key PRIVATE.pem] [--verdictd IP:PORT --attester NAME\n"
+		"       (--verifier NAME | --insecure-broker) [--sample-key FILE] [-o K=V]\n"
+		"       [--provider NAME]] SRC_LAYOUT DST_LAYOUT\n";
 	struct layout l = { 0 };
-	const char *keyfile = NULL;
+	const char *keyfile = NULL, *opts[34] = { NULL }, *provider = "attestation-agent";
+	char *owned[32];
+	size_t nopts = 0, i;
 	struct eaa_err err;
 	FILE *f;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "k:h", longs, NULL)) != -1) {
-		if (c == 'k') {
-			keyfile = optarg;
-		} else {
-			printf("Usage: %s --key PRIVATE.pem SRC_LAYOUT DST_LAYOUT\n", prog);
+	while ((c = getopt_long(argc, argv, "k:o:h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'k': keyfile = optarg; break;
+		case O_VERDICTD: l.broker.addr = optarg; break;
+		case O_ATTESTER: l.broker.attester = optarg; break;
+		case O_VERIFIER: l.broker.verifier = optarg; break;
+		case O_INSECURE: l.broker.insecure_broker = true; break;
+		case O_PROVIDER: provider = optarg; break;
+		case O_SAMPLE_KEY:
+		case 'o':
+			if (nopts == 32)
+				return 2;
+			if (asprintf(&owned[nopts], "%s%s", c == 'o' ? "" : "sample.key=",
+				     optarg) < 0)
+				return 1;
+			opts[nopts] = owned[nopts];
+			nopts++;
+			break;
+		default:
+			printf(usage, prog);
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	if (!keyfile || argc - optind != 2) {
-		fprintf(stderr, "Usage: %s --key PRIVATE.pem SRC_LAYOUT DST_LAYOUT\n", prog);
+	if ((!keyfile && !l.broker.addr) || argc - optind != 2) {
+		fprintf(stderr, usage, prog);
 		return 2;
 	}
+	l.broker.options = opts;
+	snprintf(l.provider_ann, sizeof(l.provider_ann),
+		 "org.opencontainers.image.enc.keys.provider.%s", provider);
 	l.src = argv[optind];
-	if (!(f = fopen(keyfile, "r")) || !(l.key = PEM_read_PrivateKey(f, NULL, NULL, NULL))) {
-		fprintf(stderr, "%s: %s: not a readable PEM private key\n", prog, keyfile);
-		if (f)
-			fclose(f);
-		return 1;
+	if (keyfile) {
+		if (!(f = fopen(keyfile, "r")) ||
+		    !(l.key = PEM_read_PrivateKey(f, NULL, NULL, NULL))) {
+			fprintf(stderr, "%s: %s: not a readable PEM private key\n", prog, keyfile);
+			if (f)
+				fclose(f);
+			return 1;
+		}
+		fclose(f);
 	}
-	fclose(f);
 	if (access(argv[optind + 1], F_OK) == 0) {
 		fprintf(stderr, "%s: %s exists; not overwriting it\n", prog, argv[optind + 1]);
 		return 1;
@@ -353,12 +413,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %s\n", prog, l.tmp, strerror(errno));
 		return 1;
 	}
-	if (!run(&l, argv[optind + 1], &err)) {
+	c = run(&l, argv[optind + 1], &err) ? 0 : 1;
+	if (c) {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		nftw(l.tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-		EVP_PKEY_free(l.key);
-		return 1;
 	}
+	aa_eaa_close(l.eaa);
 	EVP_PKEY_free(l.key);
-	return 0;
+	for (i = 0; i < nopts; i++)
+		free(owned[i]);
+	return c;
 }

@@ -1,0 +1,40 @@
+/* eaa_kbc.h - the agent's side of the EAA protocol (docs/eaa-protocol.md):
+ * attest to verdictd over librats-tls and ask it to unwrap layer keys.
+ * One attested connection serves every request of its lifetime. */
+#ifndef EAA_AA_EAA_KBC_H
+#define EAA_AA_EAA_KBC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+
+struct aa_eaa;
+
+struct aa_eaa_conf {
+	const char *addr;        /* verdictd's "IP:PORT" */
+	const char *attester;    /* our evidence ("sample", "tdx_ecdsa", ...) */
+	const char *verifier;    /* for verdictd's certificate; NULL with
+				    insecure_broker only */
+	bool insecure_broker;    /* accept any verdictd (warned on use) */
+	const char *const *options; /* librats-tls instance options */
+};
+
+struct aa_eaa *aa_eaa_connect(const struct aa_eaa_conf *conf,
+			      struct eaa_err *err);
+void aa_eaa_close(struct aa_eaa *c);
+
+/* Decrypt: AES-256-GCM data (ciphertext || tag) under kid's KEK with iv,
+ * done by verdictd. *out is malloc'd. */
+bool aa_eaa_decrypt(struct aa_eaa *c, const char *kid, const uint8_t *data,
+		    size_t n, const uint8_t *iv, size_t ivn, uint8_t **out,
+		    size_t *outn, struct eaa_err *err);
+
+/* The private layer options from a provider annotation (comma-separated
+ * base64 packets {"kid","wrapped_data","iv","wrap_type"} or the older
+ * byte-array form), unwrapped by verdictd. */
+bool aa_eaa_unwrap_annotation(struct aa_eaa *c, const char *annotation,
+			      uint8_t **opts, size_t *optsn,
+			      struct eaa_err *err);
+
+#endif
