@@ -1,13 +1,14 @@
 /* fuzz_aa_ocicrypt - ocicrypt's untrusted inputs: JWE key packets, the
  * keys.jwe annotation, and the private and public layer options. The
- * first byte picks which (mod 5; 0 and 4: a packet for a fixed RSA or EC
- * recipient key). */
+ * first byte picks which (mod 6; 0 and 4: a packet for a fixed RSA or EC
+ * recipient key; 5: a key-provider packet). */
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "eaa_kbc.h"
 #include "ocicrypt.h"
 
 static EVP_PKEY *key, *eckey;
@@ -37,10 +38,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = strndup((const char *)data + 1, size - 1);
 	if (!s)
 		return 0;
-	switch (data[0] % 5) {
+	if (data[0] % 6 == 5) {
+		char *kid;
+		uint8_t *d, *iv;
+		size_t dn, ivn;
+
+		if (aa_provider_packet_parse(data + 1, size - 1, &kid, &d, &dn, &iv, &ivn, &err)) {
+			free(kid);
+			free(d);
+			free(iv);
+		}
+		free(s);
+		return 0;
+	}
+	switch (data[0] % 6) {
 	case 0:
 	case 4:
-		if (aa_jwe_decrypt((const char *)data + 1, size - 1, data[0] % 5 ? eckey : key,
+		if (aa_jwe_decrypt((const char *)data + 1, size - 1, data[0] % 6 ? eckey : key,
 				   &out, &n, &err))
 			free(out);
 		break;
@@ -53,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sink = open("/dev/null", O_WRONLY);
 		if (in >= 0 && sink >= 0)
 			aa_layer_decrypt(in, sink, data + 1, size - 1,
-					 data[0] % 5 == 2 ? pubopts : s, digest, &plain, &err);
+					 data[0] % 6 == 2 ? pubopts : s, digest, &plain, &err);
 		if (in >= 0)
 			close(in);
 		if (sink >= 0)

@@ -216,36 +216,58 @@ static bool field_bytes(json_t *v, uint8_t **out, size_t *n)
 	return true;
 }
 
-static bool unwrap_packet(struct aa_eaa *c, const uint8_t *p, size_t n,
-			  uint8_t **opts, size_t *optsn, struct eaa_err *err)
+bool aa_provider_packet_parse(const uint8_t *p, size_t n, char **kid, uint8_t **data,
+			      size_t *dn, uint8_t **iv, size_t *ivn, struct eaa_err *err)
 {
 	json_error_t je;
 	json_t *j = json_loadb((const char *)p, n, 0, &je);
-	const char *kid = json_string_value(json_object_get(j, "kid"));
+	const char *k = json_string_value(json_object_get(j, "kid"));
 	const char *type = json_string_value(json_object_get(j, "wrap_type"));
 	const char *alg = json_string_value(json_object_get(j, "algorithm"));
-	uint8_t *data = NULL, *iv = NULL;
-	size_t dn = 0, ivn = 0;
 	bool ok = false;
 
-	if (!kid || !((type && strcmp(type, "A256GCM") == 0) ||
-		      (alg && strcmp(alg, "AES") == 0))) {
+	*kid = NULL;
+	*data = *iv = NULL;
+	if (!k || !((type && strcmp(type, "A256GCM") == 0) ||
+		    (alg && strcmp(alg, "AES") == 0))) {
 		eaa_fail(err, EAA_E_FORMAT, "key-provider packet: needs a kid and wrap_type "
 			 "A256GCM (or algorithm AES)");
-	} else if (!field_bytes(json_object_get(j, "wrapped_data"), &data, &dn) ||
-		   !field_bytes(json_object_get(j, "iv"), &iv, &ivn)) {
+	} else if (!field_bytes(json_object_get(j, "wrapped_data"), data, dn) ||
+		   !field_bytes(json_object_get(j, "iv"), iv, ivn)) {
 		eaa_fail(err, EAA_E_FORMAT, "key-provider packet: wrapped_data and iv must be "
 			 "base64 or byte arrays");
 	} else {
 		/* kbs:///repo/type/tag names the key repo/type/tag */
-		const char *k = strncmp(kid, "kbs://", 6) == 0 && strchr(kid + 6, '/') ?
-				strchr(kid + 6, '/') + 1 : kid;
+		const char *path = strncmp(k, "kbs://", 6) == 0 && strchr(k + 6, '/') ?
+				   strchr(k + 6, '/') + 1 : k;
 
-		ok = aa_eaa_decrypt(c, k, data, dn, iv, ivn, opts, optsn, err);
+		ok = (*kid = strdup(path)) != NULL;
+		if (!ok)
+			eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	}
+	if (!ok) {
+		free(*data);
+		free(*iv);
+		*data = *iv = NULL;
+	}
+	json_decref(j);
+	return ok;
+}
+
+static bool unwrap_packet(struct aa_eaa *c, const uint8_t *p, size_t n,
+			  uint8_t **opts, size_t *optsn, struct eaa_err *err)
+{
+	uint8_t *data, *iv;
+	size_t dn, ivn;
+	char *kid;
+	bool ok;
+
+	if (!aa_provider_packet_parse(p, n, &kid, &data, &dn, &iv, &ivn, err))
+		return false;
+	ok = aa_eaa_decrypt(c, kid, data, dn, iv, ivn, opts, optsn, err);
+	free(kid);
 	free(data);
 	free(iv);
-	json_decref(j);
 	return ok;
 }
 
