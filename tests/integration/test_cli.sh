@@ -7,11 +7,8 @@ set -u
 BIN=$1
 tmp=$(mktemp -d)
 pids=()
-passed=0 failed=0
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
-
-ok()   { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/key.pem" 2>/dev/null
 openssl pkey -in "$tmp/key.pem" -pubout -out "$tmp/trust.pem"
@@ -46,9 +43,6 @@ server_logged() {
 	grep -q -m1 -F -- "$1" < <(timeout 10 tail -n +1 -f "$tmp/server.err")
 }
 
-expect() { # expect NAME PATTERN TEXT
-	if [[ $3 =~ $2 ]]; then ok; else fail "$1: '$3' does not match /$2/"; fi
-}
 
 # --help and --list
 "$BIN/rats-tls-server" --help | grep -q -- "--mutual" && ok || fail "server --help"
@@ -109,5 +103,4 @@ client 0 -v sample -p "$port" --require-nonce --sample-trust "$tmp/trust.pem"
 client 1 -v sample -p "$oneway" --require-nonce --sample-trust "$tmp/trust.pem" -l off
 expect "nonce required" "peer evidence carries no nonce" "$err"
 
-echo "$passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish

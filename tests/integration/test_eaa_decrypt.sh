@@ -9,10 +9,7 @@ BIN=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok()   { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-expect() { if [[ $3 =~ $2 ]]; then ok; else fail "$1: '$3' does not match /$2/"; fi; }
+. "$(dirname "$0")/lib.sh"
 cd "$tmp"
 
 for k in a b c; do
@@ -27,14 +24,6 @@ openssl ec -in p384.pem -pubout -out p384.pub 2>/dev/null
 
 # A one-layer OCI layout, built by hand.
 layer=$(python3 "$here/make_layout.py" plain)
-layer_of() { # the first layer's digest and media type in a layout
-	python3 -c "
-import json, sys
-d = sys.argv[1]
-i = json.load(open(d + '/index.json'))['manifests'][0]['digest'].split(':')[1]
-l = json.load(open(d + '/blobs/sha256/' + i))['layers'][0]
-print(l['digest'], l['mediaType'])" "$1"
-}
 
 # Two recipients in one encryption.
 skopeo --insecure-policy copy --encryption-key jwe:a.pub --encryption-key jwe:b.pub \
@@ -120,5 +109,4 @@ expect "digest" "has digest sha256:" "$(cat "$tmp/err")"
 "$BIN/eaa-decrypt" --key a.pem enc dec-a 2>"$tmp/err" && fail "overwrote an existing layout" || ok
 expect "no overwrite" 'exists' "$(cat "$tmp/err")"
 
-echo "$passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish

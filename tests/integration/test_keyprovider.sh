@@ -10,10 +10,7 @@ set -u
 BIN=$(cd "$1" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok()   { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-expect() { if [[ $3 =~ $2 ]]; then ok; else fail "$1: '$3' does not match /$2/"; fi; }
+. "$(dirname "$0")/lib.sh"
 
 
 # The KEK, as verdict --create-key would leave it.
@@ -98,8 +95,7 @@ expect "grpc malformed" 'malformed INVALID_ARGUMENT' "$grpc"
 if ! command -v skopeo >/dev/null ||
 	! grep -q OCICRYPT_KEYPROVIDER_CONFIG "$(command -v skopeo)"; then
 	echo "note: this skopeo has no ocicrypt key providers; skipping the skopeo round trip" >&2
-	echo "$passed passed, $failed failed"
-	[[ $failed == 0 ]]
+	finish
 	exit
 fi
 
@@ -146,5 +142,4 @@ sk --decryption-key provider:attestation-agent:default/key/1 oci:"$tmp/enc":late
 	fail "decryption with the wrong key succeeded" || ok
 expect "wrong key" 'does not authenticate' "$(cat "$tmp/out")"
 
-echo "$passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish

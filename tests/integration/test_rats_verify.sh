@@ -6,9 +6,7 @@ set -u
 BIN=$1 D=$2/intel
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok()   { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 # run EXPECTED_RC ARGS... : leaves $out and $err.
 run() {
@@ -17,9 +15,6 @@ run() {
 	rc=$?
 	out=$(cat "$tmp/out") err=$(cat "$tmp/err")
 	if [[ $rc == "$want" ]]; then ok; else fail "rats-verify $* exited $rc, want $want: $err"; fi
-}
-expect() { # expect NAME PATTERN TEXT
-	if [[ $3 =~ $2 ]]; then ok; else fail "$1: '$3' does not match /$2/"; fi
 }
 
 at=2025-01-01T00:00:00Z
@@ -69,5 +64,4 @@ run 2 --tee tdx --no-collateral --at yesterday "$D/tdx_quote_4.dat"
 run 2 --tee snp --no-collateral "$D/tdx_quote_4.dat"
 run 1 --tee tdx --no-collateral "$tmp/missing"
 
-echo "$passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish

@@ -6,9 +6,7 @@ set -u
 BIN=$1 P=$2/policy
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok()   { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
+. "$(dirname "$0")/lib.sh"
 
 run() { # run EXPECTED_RC ARGS... : leaves $out and $err
 	local want=$1; shift
@@ -16,9 +14,6 @@ run() { # run EXPECTED_RC ARGS... : leaves $out and $err
 	rc=$?
 	out=$(cat "$tmp/out") err=$(cat "$tmp/err")
 	if [[ $rc == "$want" ]]; then ok; else fail "rego $* exited $rc, want $want: $err"; fi
-}
-expect() { # expect NAME PATTERN TEXT
-	if [[ $3 =~ $2 ]]; then ok; else fail "$1: '$3' does not match /$2/"; fi
 }
 
 # The seed's SGX flow (verdict --test-opa-local-reference): reference
@@ -91,5 +86,4 @@ run 0 builtins
 expect "builtins" $'count/1\n' "$out"
 expect "builtins" 'regex.match/2' "$out"
 
-echo "$passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish

@@ -10,12 +10,7 @@ BIN=$(cd "$1" && pwd) DATA=$(cd "$2" && pwd)
 tmp=$(mktemp -d)
 vdpid=""
 trap '[ -n "$vdpid" ] && kill -9 $vdpid 2>/dev/null; rm -rf "$tmp"' EXIT
-passed=0 failed=0
-ok()   { passed=$((passed + 1)); }
-fail() { failed=$((failed + 1)); echo "FAIL: $*" >&2; }
-expect() { # expect NAME PATTERN TEXT
-	if [[ $3 =~ $2 ]]; then ok; else fail "$1: '$3' does not match /$2/"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 root=$tmp/root
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/key.pem" 2>/dev/null
@@ -226,5 +221,4 @@ kill "$seedpid"; wait "$seedpid" 2>/dev/null
 expect "seed sgx line" '^listening on 127.0.0.1:[0-9]+$' "$line"
 expect "seed sgx collateral" 'collateral from the PCCS at https://localhost:8081' "$(cat "$tmp/seed.err")"
 
-echo "$passed passed, $failed failed"
-[[ $failed == 0 ]]
+finish
