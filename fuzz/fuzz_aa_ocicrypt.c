@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "eaa_kbc.h"
+#include "kp_packet.h"
 #include "ocicrypt.h"
 
 static EVP_PKEY *key, *eckey;
@@ -39,14 +39,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!s)
 		return 0;
 	if (data[0] % 6 == 5) {
-		char *kid;
-		uint8_t *d, *iv;
-		size_t dn, ivn;
+		struct kp_packet pkt;
 
-		if (aa_provider_packet_parse(data + 1, size - 1, &kid, &d, &dn, &iv, &ivn, &err)) {
-			free(kid);
-			free(d);
-			free(iv);
+		if (kp_packet_parse(data + 1, size - 1, &pkt, &err)) {
+			(void)kp_store_kid(pkt.kid);
+			kp_packet_free(&pkt);
 		}
 		free(s);
 		return 0;

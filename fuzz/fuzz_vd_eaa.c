@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "eaa.h"
+#include "json_util.h"
 #include "keyprovider.h"
 
 static struct vd_store *s;
@@ -49,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct vd_reply r;
 	struct eaa_err err;
 	char *out = NULL;
-	long frame = vd_json_frame((const char *)data, size);
+	long frame = json_frame((const char *)data, size);
 
 	if (vd_kp_handle(s, "attestation-agent", (const char *)data, size, &out, &err))
 		free(out);

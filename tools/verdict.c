@@ -10,6 +10,7 @@
  * on a failure (one line on stderr), 2 on a usage error. */
 #include <getopt.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,16 @@ static json_t *call(json_t *req)
 	return data;
 }
 
+/* The token must not outlive the call in our memory: jansson's copy is
+ * wiped in place (the string is ours until req is released). */
+static void wipe_token(json_t *req)
+{
+	char *t = (char *)json_string_value(json_object_get(req, "token"));
+
+	if (t)
+		OPENSSL_cleanse(t, strlen(t));
+}
+
 static json_t *call_one(json_t *req)
 {
 	char addr[256], *text, *colon, buf[65536];
@@ -102,11 +113,15 @@ static json_t *call_one(json_t *req)
 	while (n && (tok[n - 1] == '\n' || tok[n - 1] == '\r'))
 		tok[--n] = '\0';
 	json_object_set_new(req, "token", json_string((char *)tok));
+	OPENSSL_cleanse(tok, n);
 	free(tok);
 	text = json_dumps(req, JSON_COMPACT);
+	wipe_token(req);
 	snprintf(addr, sizeof(addr), "%s", api);
 	colon = strrchr(addr, ':');
 	if (!text || !colon) {
+		if (text)
+			OPENSSL_cleanse(text, strlen(text));
 		free(text);
 		failf("client API", "want ADDR:PORT");
 		return NULL;
@@ -114,6 +129,7 @@ static json_t *call_one(json_t *req)
 	*colon = '\0';
 	ip = addr[0] == '[' ? (colon[-1] = '\0', addr + 1) : addr;
 	if ((fd = net_connect(ip, colon + 1, &why)) < 0) {
+		OPENSSL_cleanse(text, strlen(text));
 		free(text);
 		failf(api, why);
 		return NULL;
@@ -126,6 +142,7 @@ static json_t *call_one(json_t *req)
 			break;
 		off += (size_t)put;
 	}
+	OPENSSL_cleanse(text, n);
 	free(text);
 	{
 		struct wr w;

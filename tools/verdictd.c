@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include "api.h"
 #include "eaa.h"
+#include "json_util.h"
 #include "kp_grpc.h"
 #include "log.h"
 #include "net.h"
@@ -205,7 +206,7 @@ static size_t read_request(rats_tls_conn *conn, char *buf, size_t *have,
 	for (;;) {
 		size_t len;
 
-		frame = vd_json_frame(buf, *have);
+		frame = json_frame(buf, *have);
 		if (frame > 0)
 			return (size_t)frame;
 		if (frame < 0 || *have >= vd.max_request) {
@@ -306,7 +307,7 @@ static void *serve_api(void *arg)
 
 	net_set_timeout(fd, 30);
 	while (buf && have < API_MAX_REQUEST &&
-	       (frame = vd_json_frame(buf, have)) == 0) {
+	       (frame = json_frame(buf, have)) == 0) {
 		ssize_t got = read(fd, buf + have, API_MAX_REQUEST - have);
 
 		if (got <= 0)

@@ -9,6 +9,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "codec.h"
+#include "json_util.h"
+#include "kp_packet.h"
 #include "eaa_kbc.h"
 #include "log.h"
 #include "rats-tls/api.h"
@@ -118,6 +120,7 @@ static json_t *exchange(struct aa_eaa *c, json_t *req, struct eaa_err *err)
 {
 	char *text = json_dumps(req, JSON_COMPACT), *buf = NULL;
 	size_t len, have = 0, cap = 0;
+	long frame;
 	json_error_t je;
 	json_t *reply = NULL;
 
@@ -131,13 +134,13 @@ static json_t *exchange(struct aa_eaa *c, json_t *req, struct eaa_err *err)
 			 "(refused attestation?)", rats_tls_last_error());
 		goto out;
 	}
-	/* read until the reply parses as one JSON object */
-	while (!reply) {
+	/* read until one whole JSON object has arrived */
+	while ((frame = json_frame(buf, have)) == 0) {
 		if (have == cap) {
 			char *nb;
 
 			cap = cap ? cap * 2 : 4096;
-			if (cap > MAX_REPLY || !(nb = realloc(buf, cap + 1))) {
+			if (cap > MAX_REPLY || !(nb = realloc(buf, cap))) {
 				eaa_fail(err, EAA_E_FORMAT, "verdictd's reply is too large");
 				goto out;
 			}
@@ -151,8 +154,10 @@ static json_t *exchange(struct aa_eaa *c, json_t *req, struct eaa_err *err)
 			goto out;
 		}
 		have += len;
-		reply = json_loadb(buf, have, 0, &je);
 	}
+	if (frame < 0 || (size_t)frame != have ||
+	    !(reply = json_loadb(buf, have, 0, &je)))
+		eaa_fail(err, EAA_E_FORMAT, "verdictd's reply is not one JSON object");
 out:
 	free(text);
 	free(buf);
@@ -192,82 +197,21 @@ bool aa_eaa_decrypt(struct aa_eaa *c, const char *kid, const uint8_t *data,
 	return ok;
 }
 
-/* A packet byte field: base64 text or an array of numbers. */
-static bool field_bytes(json_t *v, uint8_t **out, size_t *n)
-{
-	size_t i;
-	json_t *e;
-
-	if (json_is_string(v))
-		return base64_decode(json_string_value(v), false, out, n);
-	if (!json_is_array(v) || json_array_size(v) > MAX_REPLY)
-		return false;
-	*n = json_array_size(v);
-	if (!(*out = malloc(*n ? *n : 1)))
-		return false;
-	json_array_foreach(v, i, e) {
-		if (!json_is_integer(e) || json_integer_value(e) < 0 ||
-		    json_integer_value(e) > 255) {
-			free(*out);
-			return false;
-		}
-		(*out)[i] = (uint8_t)json_integer_value(e);
-	}
-	return true;
-}
-
-bool aa_provider_packet_parse(const uint8_t *p, size_t n, char **kid, uint8_t **data,
-			      size_t *dn, uint8_t **iv, size_t *ivn, struct eaa_err *err)
-{
-	json_error_t je;
-	json_t *j = json_loadb((const char *)p, n, 0, &je);
-	const char *k = json_string_value(json_object_get(j, "kid"));
-	const char *type = json_string_value(json_object_get(j, "wrap_type"));
-	const char *alg = json_string_value(json_object_get(j, "algorithm"));
-	bool ok = false;
-
-	*kid = NULL;
-	*data = *iv = NULL;
-	if (!k || !((type && strcmp(type, "A256GCM") == 0) ||
-		    (alg && strcmp(alg, "AES") == 0))) {
-		eaa_fail(err, EAA_E_FORMAT, "key-provider packet: needs a kid and wrap_type "
-			 "A256GCM (or algorithm AES)");
-	} else if (!field_bytes(json_object_get(j, "wrapped_data"), data, dn) ||
-		   !field_bytes(json_object_get(j, "iv"), iv, ivn)) {
-		eaa_fail(err, EAA_E_FORMAT, "key-provider packet: wrapped_data and iv must be "
-			 "base64 or byte arrays");
-	} else {
-		/* kbs:///repo/type/tag names the key repo/type/tag */
-		const char *path = strncmp(k, "kbs://", 6) == 0 && strchr(k + 6, '/') ?
-				   strchr(k + 6, '/') + 1 : k;
-
-		ok = (*kid = strdup(path)) != NULL;
-		if (!ok)
-			eaa_fail(err, EAA_E_NOMEM, "out of memory");
-	}
-	if (!ok) {
-		free(*data);
-		free(*iv);
-		*data = *iv = NULL;
-	}
-	json_decref(j);
-	return ok;
-}
-
 static bool unwrap_packet(struct aa_eaa *c, const uint8_t *p, size_t n,
 			  uint8_t **opts, size_t *optsn, struct eaa_err *err)
 {
-	uint8_t *data, *iv;
-	size_t dn, ivn;
-	char *kid;
+	struct kp_packet pkt;
+	uint8_t *data;
 	bool ok;
 
-	if (!aa_provider_packet_parse(p, n, &kid, &data, &dn, &iv, &ivn, err))
+	if (!kp_packet_parse(p, n, &pkt, err))
 		return false;
-	ok = aa_eaa_decrypt(c, kid, data, dn, iv, ivn, opts, optsn, err);
-	free(kid);
-	free(data);
-	free(iv);
+	/* the EAA Decrypt blob carries the tag after the ciphertext, as the
+	 * packet does */
+	data = pkt.wrapped;
+	ok = aa_eaa_decrypt(c, kp_store_kid(pkt.kid), data, pkt.wrapped_len, pkt.iv,
+			    KP_IV_LEN, opts, optsn, err);
+	kp_packet_free(&pkt);
 	return ok;
 }
 

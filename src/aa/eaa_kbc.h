@@ -37,9 +37,4 @@ bool aa_eaa_unwrap_annotation(struct aa_eaa *c, const char *annotation,
 			      uint8_t **opts, size_t *optsn,
 			      struct eaa_err *err);
 
-/* One key-provider packet: its store kid ("kbs:///a/b/c" -> "a/b/c"),
- * wrapped data and IV (all malloc'd). */
-bool aa_provider_packet_parse(const uint8_t *p, size_t n, char **kid, uint8_t **data,
-			      size_t *dn, uint8_t **iv, size_t *ivn, struct eaa_err *err);
-
 #endif

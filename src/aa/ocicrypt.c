@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "aead.h"
 #include "codec.h"
 #include "ecdsa.h"
 #include "ocicrypt.h"
@@ -131,28 +132,6 @@ out:
 	return ok;
 }
 
-static bool gcm_open(const uint8_t *cek, size_t cekn, const uint8_t *iv, size_t ivn,
-		     const uint8_t *aad, size_t aadn, const uint8_t *ct, size_t ctn,
-		     const uint8_t *tag, size_t tagn, uint8_t *pt)
-{
-	const EVP_CIPHER *c = cekn == 32 ? EVP_aes_256_gcm() :
-			      cekn == 16 ? EVP_aes_128_gcm() : NULL;
-	EVP_CIPHER_CTX *ctx = c ? EVP_CIPHER_CTX_new() : NULL;
-	int len = 0, fin;
-	bool ok;
-
-	ok = ctx && tagn == 16 && ctn <= INT32_MAX && aadn <= INT32_MAX &&
-	     EVP_DecryptInit_ex(ctx, c, NULL, NULL, NULL) == 1 &&
-	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, (int)ivn, NULL) == 1 &&
-	     EVP_DecryptInit_ex(ctx, NULL, NULL, cek, iv) == 1 &&
-	     EVP_DecryptUpdate(ctx, NULL, &len, aad, (int)aadn) == 1 &&
-	     (ctn == 0 || EVP_DecryptUpdate(ctx, pt, &len, ct, (int)ctn) == 1) &&
-	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, 16, (void *)tag) == 1 &&
-	     EVP_DecryptFinal_ex(ctx, pt + len, &fin) == 1;
-	EVP_CIPHER_CTX_free(ctx);
-	return ok;
-}
-
 bool aa_jwe_decrypt(const char *jwe, size_t n, EVP_PKEY *key, uint8_t **out,
 		    size_t *outn, struct eaa_err *err)
 {
@@ -236,8 +215,14 @@ bool aa_jwe_decrypt(const char *jwe, size_t n, EVP_PKEY *key, uint8_t **out,
 			 "this key", nrecips);
 		goto out;
 	}
+	if (cekn != (strcmp(enc, "A256GCM") == 0 ? 32u : 16u)) {
+		eaa_fail(err, EAA_E_FORMAT, "JWE: the content key is %zu bytes, not the "
+			 "size %s takes", cekn, enc);
+		goto out;
+	}
 	pt = malloc(ctn + 1);
-	if (!pt || !gcm_open(cek, cekn, iv, ivn, (uint8_t *)aad, aadn, ct, ctn, tag, tagn, pt)) {
+	if (!pt || tagn != AES_GCM_TAG_LEN ||
+	    !aes_gcm_open(cek, cekn, iv, ivn, (const uint8_t *)aad, aadn, ct, ctn, tag, pt)) {
 		eaa_fail(err, EAA_E_SIGNATURE, "JWE: the content does not authenticate");
 		goto out;
 	}

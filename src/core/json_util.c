@@ -20,3 +20,67 @@ bool json_set_base64(json_t *o, const char *key, const void *p, size_t n)
 {
 	return set_owned(o, key, base64_encode(p, n, false));
 }
+
+bool json_get_bytes(const json_t *v, size_t max, uint8_t **out, size_t *n)
+{
+	size_t i;
+	json_t *e;
+
+	*out = NULL;
+	if (json_is_string(v))
+		return base64_decode(json_string_value(v), false, out, n);
+	if (!json_is_array(v) || json_array_size(v) > max)
+		return false;
+	*n = json_array_size(v);
+	if (!(*out = malloc(*n ? *n : 1)))
+		return false;
+	json_array_foreach(v, i, e) {
+		if (!json_is_integer(e) || json_integer_value(e) < 0 ||
+		    json_integer_value(e) > 255) {
+			free(*out);
+			*out = NULL;
+			return false;
+		}
+		(*out)[i] = (uint8_t)json_integer_value(e);
+	}
+	return true;
+}
+
+long json_frame(const char *buf, size_t n)
+{
+	size_t i = 0;
+	long depth = 0;
+	bool in_str = false, esc = false, started = false;
+
+	for (; i < n; i++) {
+		char c = buf[i];
+
+		if (!started) {
+			if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
+				continue;
+			if (c != '{')
+				return -1;
+			started = true;
+		}
+		if (in_str) {
+			if (esc)
+				esc = false;
+			else if (c == '\\')
+				esc = true;
+			else if (c == '"')
+				in_str = false;
+			continue;
+		}
+		if (c == '"') {
+			in_str = true;
+		} else if (c == '{' || c == '[') {
+			depth++;
+		} else if (c == '}' || c == ']') {
+			if (--depth == 0)
+				return (long)i + 1;
+			if (depth < 0)
+				return -1;
+		}
+	}
+	return 0;
+}

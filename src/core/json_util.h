@@ -1,13 +1,26 @@
-/* json_util.h - byte fields into JSON objects, as claims carry them. */
+/* json_util.h - byte fields in JSON: written as claims carry them, read as
+ * both ocicrypt implementations write them. */
 #ifndef EAA_JSON_UTIL_H
 #define EAA_JSON_UTIL_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 
 /* o[key] = lower-case hex (or standard base64) of p; false on no memory. */
 bool json_set_hex(json_t *o, const char *key, const void *p, size_t n);
 bool json_set_base64(json_t *o, const char *key, const void *p, size_t n);
+
+/* A byte field as Go writes []byte (base64 text) or Rust writes Vec<u8>
+ * (an array of numbers 0..255, at most max of them). *out is malloc'd
+ * (caller frees); false for any other value. */
+bool json_get_bytes(const json_t *v, size_t max, uint8_t **out, size_t *n);
+
+/* Framing for protocols that send bare JSON objects back to back (EAA): the
+ * length of the first complete object in buf (string and escape aware), 0
+ * when more bytes are needed, -1 when buf cannot start one (a byte other
+ * than white space before '{'). */
+long json_frame(const char *buf, size_t n);
 
 #endif

@@ -6,11 +6,11 @@
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include "aead.h"
 #include "codec.h"
 #include "eaa.h"
 
-#define GCM_IV_LEN 12
-#define GCM_TAG_LEN 16
+#define GCM_IV_LEN 12 /* the EAA Decrypt blob's iv */
 
 void vd_reply_free(struct vd_reply *r)
 {
@@ -69,28 +69,6 @@ static bool reply_fail_b64(struct vd_reply *r, const char *error)
 
 /* ---- Decrypt ---- */
 
-static bool gcm_open(const uint8_t key[VD_KEY_LEN], const uint8_t *iv,
-		     const uint8_t *in, size_t n, uint8_t *out)
-{
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	int len, fin;
-	bool ok;
-
-	if (!ctx || n < GCM_TAG_LEN || n - GCM_TAG_LEN > INT32_MAX) {
-		EVP_CIPHER_CTX_free(ctx);
-		return false;
-	}
-	ok = EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL) == 1 &&
-	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, GCM_IV_LEN, NULL) == 1 &&
-	     EVP_DecryptInit_ex(ctx, NULL, NULL, key, iv) == 1 &&
-	     EVP_DecryptUpdate(ctx, out, &len, in, (int)(n - GCM_TAG_LEN)) == 1 &&
-	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, GCM_TAG_LEN,
-				 (void *)(in + n - GCM_TAG_LEN)) == 1 &&
-	     EVP_DecryptFinal_ex(ctx, out + len, &fin) == 1;
-	EVP_CIPHER_CTX_free(ctx);
-	return ok;
-}
-
 /* One blob: {"kid","encrypted_data","algorithm","key_length","iv"}. The
  * plaintext goes into data under the request's encrypted_data text. */
 static bool decrypt_blob(struct vd_store *s, json_t *blob, json_t *data,
@@ -123,9 +101,9 @@ static bool decrypt_blob(struct vd_store *s, json_t *blob, json_t *data,
 			 GCM_IV_LEN);
 		goto out;
 	}
-	if (!base64_decode(enc, false, &ct, &ctn) || ctn < GCM_TAG_LEN) {
+	if (!base64_decode(enc, false, &ct, &ctn) || ctn < AES_GCM_TAG_LEN) {
 		snprintf(why, wlen, "parameters error: encrypted_data must be base64 "
-			 "of the ciphertext and its %d-byte tag", GCM_TAG_LEN);
+			 "of the ciphertext and its %d-byte tag", AES_GCM_TAG_LEN);
 		goto out;
 	}
 	if (!vd_key_get(s, kid, key, &err)) {
@@ -133,12 +111,13 @@ static bool decrypt_blob(struct vd_store *s, json_t *blob, json_t *data,
 		snprintf(why, wlen, "kid: \"%.200s\"'s key not found (%s)", kid, err.msg);
 		goto out;
 	}
-	pt = malloc(ctn - GCM_TAG_LEN + 1);
-	if (!pt || !gcm_open(key, iv, ct, ctn, pt)) {
+	pt = malloc(ctn - AES_GCM_TAG_LEN + 1);
+	if (!pt || !aes_gcm_open(key, VD_KEY_LEN, iv, GCM_IV_LEN, NULL, 0, ct,
+				 ctn - AES_GCM_TAG_LEN, ct + ctn - AES_GCM_TAG_LEN, pt)) {
 		snprintf(why, wlen, pt ? "decryption failed" : "out of memory");
 		goto wipe;
 	}
-	b64 = base64_encode(pt, ctn - GCM_TAG_LEN, false);
+	b64 = base64_encode(pt, ctn - AES_GCM_TAG_LEN, false);
 	ok = b64 && json_object_set_new(data, enc, json_string(b64)) == 0;
 	if (b64)
 		OPENSSL_cleanse(b64, strlen(b64));
@@ -148,7 +127,7 @@ static bool decrypt_blob(struct vd_store *s, json_t *blob, json_t *data,
 wipe:
 	OPENSSL_cleanse(key, sizeof(key));
 	if (pt)
-		OPENSSL_cleanse(pt, ctn - GCM_TAG_LEN);
+		OPENSSL_cleanse(pt, ctn - AES_GCM_TAG_LEN);
 out:
 	free(pt);
 	free(iv);
@@ -377,43 +356,4 @@ bool vd_eaa_handle(struct vd_store *s, const struct vd_peer *peer,
 	}
 	json_decref(j);
 	return ok;
-}
-
-long vd_json_frame(const char *buf, size_t n)
-{
-	size_t i = 0;
-	long depth = 0;
-	bool in_str = false, esc = false, started = false;
-
-	for (; i < n; i++) {
-		char c = buf[i];
-
-		if (!started) {
-			if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
-				continue;
-			if (c != '{')
-				return -1;
-			started = true;
-		}
-		if (in_str) {
-			if (esc)
-				esc = false;
-			else if (c == '\\')
-				esc = true;
-			else if (c == '"')
-				in_str = false;
-			continue;
-		}
-		if (c == '"') {
-			in_str = true;
-		} else if (c == '{' || c == '[') {
-			depth++;
-		} else if (c == '}' || c == ']') {
-			if (--depth == 0)
-				return (long)i + 1;
-			if (depth < 0)
-				return -1;
-		}
-	}
-	return 0;
 }

@@ -31,10 +31,4 @@ bool vd_eaa_handle(struct vd_store *s, const struct vd_peer *peer,
 		   const char *req, size_t n, struct vd_reply *reply);
 void vd_reply_free(struct vd_reply *r);
 
-/* Framing: the length of the first complete JSON object in buf (string
- * and escape aware), 0 when more bytes are needed, -1 when buf cannot
- * start one (a byte other than white space before '{'). Requests are read
- * until complete or past the configured bound, not in one 4 KiB read. */
-long vd_json_frame(const char *buf, size_t n);
-
 #endif

@@ -22,8 +22,4 @@
 bool vd_kp_handle(struct vd_store *s, const char *provider, const char *in,
 		  size_t n, char **out, struct eaa_err *err);
 
-/* The store's kid for a packet kid: "kbs:///a/b/c" and "kbs://host/a/b/c"
- * become "a/b/c"; other kids are used as they are. */
-const char *vd_kp_kid(const char *kid);
-
 #endif

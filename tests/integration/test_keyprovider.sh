@@ -72,7 +72,7 @@ print(base64.b64encode(json.dumps(p).encode()).decode())" "$packet")
 kp 1 "${unwrapin/$ann/$tampered}"
 expect "tampered" 'does not authenticate' "$err"
 kp 1 '{"op":"keyunwrap","keyunwrapparams":{"annotation":"bm90IGpzb24="}}'
-expect "not a packet" 'not a JSON packet' "$err"
+expect "not a packet" 'packet: not a JSON object' "$err"
 kp 1 '{"op":"frobnicate"}'
 expect "bad op" 'keywrap or keyunwrap' "$err"
 kp 1 'not json'

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include "codec.h"
 #include "eaa.h"
+#include "json_util.h"
 #include "test.h"
 
 static struct vd_store *s;
@@ -189,16 +190,16 @@ static void test_frame(void)
 {
 	static const char two[] = "{\"a\":\"}\"}{\"b\":1}";
 
-	CHECK(vd_json_frame("{\"command\":\"version\"}", 21) == 21);
-	CHECK(vd_json_frame(" \n{\"a\":[1,{\"b\":2}]} tail", 24) == 19);
-	CHECK(vd_json_frame("{\"a\":\"x", 7) == 0);
-	CHECK(vd_json_frame("{\"a\":\"\\\"}\"", 10) == 0);      /* escaped quote */
-	CHECK(vd_json_frame("{\"a\":\"\\\"}\"}", 11) == 11);
-	CHECK(vd_json_frame(two, sizeof(two) - 1) == 9);
-	CHECK(vd_json_frame("", 0) == 0 && vd_json_frame("   ", 3) == 0);
-	CHECK(vd_json_frame("x{}", 3) == -1 && vd_json_frame("[]", 2) == -1);
+	CHECK(json_frame("{\"command\":\"version\"}", 21) == 21);
+	CHECK(json_frame(" \n{\"a\":[1,{\"b\":2}]} tail", 24) == 19);
+	CHECK(json_frame("{\"a\":\"x", 7) == 0);
+	CHECK(json_frame("{\"a\":\"\\\"}\"", 10) == 0);      /* escaped quote */
+	CHECK(json_frame("{\"a\":\"\\\"}\"}", 11) == 11);
+	CHECK(json_frame(two, sizeof(two) - 1) == 9);
+	CHECK(json_frame("", 0) == 0 && json_frame("   ", 3) == 0);
+	CHECK(json_frame("x{}", 3) == -1 && json_frame("[]", 2) == -1);
 	/* mismatched brackets end a frame; the JSON parser then refuses it */
-	CHECK(vd_json_frame("{]}", 3) == 2);
+	CHECK(json_frame("{]}", 3) == 2);
 }
 
 int main(void)
