@@ -1,5 +1,6 @@
 /* test_core.c - the bounded reader/writer, CBOR, codecs and errors. */
 #include <stdlib.h>
+#include <string.h>
 #include <openssl/ec.h>
 #include "bytes.h"
 #include "cbor_io.h"
@@ -9,6 +10,9 @@
 #include "json_raw.h"
 #include "timefmt.h"
 #include "log.h"
+#include "aead.h"
+#include "json_util.h"
+#include "kp_packet.h"
 #include "../test.h"
 
 static void test_reader(void)
@@ -243,8 +247,83 @@ static void test_time_and_json_span(void)
 	CHECK(!json_raw_member("[1]", 3, "tcbInfo", &span));
 }
 
+/* NIST GCM test case 14 (AES-256, zero key and IV, one zero block), then
+ * every way the tag must fail. */
+static void test_aead(void)
+{
+	static const uint8_t want_ct[16] = {
+		0xce, 0xa7, 0x40, 0x3d, 0x4d, 0x60, 0x6b, 0x6e,
+		0x07, 0x4e, 0xc5, 0xd3, 0xba, 0xf3, 0x9d, 0x18 };
+	static const uint8_t want_tag[16] = {
+		0xd0, 0xd1, 0xc8, 0xa7, 0x99, 0x99, 0x6b, 0xf0,
+		0x26, 0x5b, 0x98, 0xb5, 0xd4, 0x8a, 0xb9, 0x19 };
+	uint8_t key[32] = { 0 }, iv[12] = { 0 }, pt[16] = { 0 }, ct[16], tag[16],
+		back[16];
+
+	CHECK(aes_gcm_seal(key, 32, iv, 12, NULL, 0, pt, 16, ct, tag));
+	CHECK(memcmp(ct, want_ct, 16) == 0 && memcmp(tag, want_tag, 16) == 0);
+	CHECK(aes_gcm_open(key, 32, iv, 12, NULL, 0, ct, 16, tag, back) &&
+	      memcmp(back, pt, 16) == 0);
+	ct[3] ^= 1;
+	CHECK(!aes_gcm_open(key, 32, iv, 12, NULL, 0, ct, 16, tag, back));
+	ct[3] ^= 1;
+	tag[15] ^= 0x80;
+	CHECK(!aes_gcm_open(key, 32, iv, 12, NULL, 0, ct, 16, tag, back));
+	tag[15] ^= 0x80;
+	CHECK(!aes_gcm_open(key, 32, iv, 12, (const uint8_t *)"a", 1, ct, 16, tag, back));
+	CHECK(!aes_gcm_open(key, 31, iv, 12, NULL, 0, ct, 16, tag, back));
+	CHECK(aes_gcm_seal(key, 16, iv, 12, (const uint8_t *)"aad", 3, pt, 0, ct, tag) &&
+	      aes_gcm_open(key, 16, iv, 12, (const uint8_t *)"aad", 3, ct, 0, tag, back));
+}
+
+#define kp_parse(s, p, e) kp_packet_parse(s, strlen(s), p, e)
+
+/* Both generations' packets, both byte encodings, and the kid mapping. */
+static void test_kp_packet(void)
+{
+	struct kp_packet p;
+	struct eaa_err err;
+
+	CHECK(kp_parse("{\"kid\":\"kbs:///default/key/1\",\"wrapped_data\":"
+			      "\"AAAAAAAAAAAAAAAAAAAAAAAA\",\"iv\":\"MDEyMzQ1Njc4OTAx\","
+			      "\"wrap_type\":\"A256GCM\"}", &p, &err));
+	CHECK(p.wrapped_len == 18 && memcmp(p.iv, "012345678901", 12) == 0 &&
+	      strcmp(kp_store_kid(p.kid), "default/key/1") == 0);
+	kp_packet_free(&p);
+	CHECK(kp_parse("{\"kid\":\"k1\",\"wrapped_data\":[1,2,3,4,5,6,7,8,9,10,"
+			      "11,12,13,14,15,16,17],\"iv\":[48,49,50,51,52,53,54,55,56,"
+			      "57,48,49],\"algorithm\":\"AES\",\"key_length\":256}", &p, &err));
+	CHECK(p.wrapped_len == 17 && p.wrapped[16] == 17 && strcmp(p.kid, "k1") == 0);
+	kp_packet_free(&p);
+	CHECK(strcmp(kp_store_kid("kbs://kbs.example:8080/a/b/c"), "a/b/c") == 0);
+	CHECK(strcmp(kp_store_kid("plain-kid"), "plain-kid") == 0);
+	/* refused: short iv, tagless data, a byte over 255, no wrap type */
+	CHECK(!kp_parse("{\"kid\":\"k\",\"wrapped_data\":\"AAAAAAAAAAAAAAAAAAAAAAAA\","
+			       "\"iv\":\"MDEy\",\"wrap_type\":\"A256GCM\"}", &p, &err) &&
+	      strstr(err.msg, "iv must be 12 bytes") && !p.kid && !p.wrapped);
+	CHECK(!kp_parse("{\"kid\":\"k\",\"wrapped_data\":\"AAAA\",\"iv\":"
+			       "\"MDEyMzQ1Njc4OTAx\",\"wrap_type\":\"A256GCM\"}", &p, &err) &&
+	      strstr(err.msg, "16-byte tag"));
+	CHECK(!kp_parse("{\"kid\":\"k\",\"wrapped_data\":[256],\"iv\":"
+			"\"MDEyMzQ1Njc4OTAx\",\"wrap_type\":\"A256GCM\"}", &p, &err));
+	CHECK(!kp_parse("{\"kid\":\"k\",\"wrapped_data\":\"AAAA\",\"iv\":\"AAAA\"}",
+			&p, &err) && strstr(err.msg, "wrap_type"));
+	CHECK(!kp_parse("[1]", &p, &err) && strstr(err.msg, "not a JSON object"));
+}
+
+static void test_json_frame(void)
+{
+	CHECK(json_frame("{\"a\":1}{\"b\":2}", 14) == 7);
+	CHECK(json_frame("{\"a\":\"}\"", 9) == 0);
+	CHECK(json_frame("x{}", 3) == -1);
+	CHECK(json_frame(" [1]", 4) == -1);
+}
+
 int main(void)
 {
+	test_aead();
+	test_kp_packet();
+	test_json_frame();
 	test_ecdsa();
 	test_time_and_json_span();
 	test_reader();
