@@ -142,34 +142,25 @@ static bool opa_name(const char *name, int want_ref, enum vd_tee *t, bool *ref,
 	return true;
 }
 
-static char *cmd_set_opa(struct vd_store *s, json_t *req, struct eaa_err *err)
+/* --set-opa-* (set) and --export-opa-* (!set) by document name. */
+static char *cmd_opa(struct vd_store *s, bool set, json_t *req, struct eaa_err *err)
 {
 	enum vd_tee t;
-	bool ref;
+	bool ref, ok;
 	uint8_t *content;
-	size_t n;
-	char *r;
-
-	if (!opa_name(str_member(req, "name", err), -1, &t, &ref, err) ||
-	    !b64_member(req, "content", &content, &n, err))
-		return fail(err);
-	r = vd_opa_set(s, t, ref, (const char *)content, n, err) ? reply(NULL, NULL) :
-	    fail(err);
-	free(content);
-	return r;
-}
-
-static char *cmd_export_opa(struct vd_store *s, json_t *req, struct eaa_err *err)
-{
-	enum vd_tee t;
-	bool ref;
 	char *text;
 	size_t n;
 
-	if (!opa_name(str_member(req, "name", err), -1, &t, &ref, err) ||
-	    !vd_opa_get(s, t, ref, &text, &n, err))
+	if (!opa_name(str_member(req, "name", err), -1, &t, &ref, err))
 		return fail(err);
-	return ok_b64((uint8_t *)text, n);
+	if (!set)
+		return vd_opa_get(s, t, ref, &text, &n, err) ? ok_b64((uint8_t *)text, n) :
+		       fail(err);
+	if (!b64_member(req, "content", &content, &n, err))
+		return fail(err);
+	ok = vd_opa_set(s, t, ref, (const char *)content, n, err);
+	free(content);
+	return ok ? reply(NULL, NULL) : fail(err);
 }
 
 /* One side of a test: the stored document by name, or content sent. */
@@ -257,38 +248,37 @@ static const struct {
 	{ "credential", VD_RES_CREDENTIAL },
 };
 
+/* A resource by name (the original's five) or by path <repo>/<type>/<tag>,
+ * stored from "content" (set) or returned. */
 static char *cmd_resource(struct vd_store *s, bool set, json_t *req,
 			  struct eaa_err *err)
 {
-	const char *name = str_member(req, "name", err);
+	const char *name = json_string_value(json_object_get(req, "name"));
 	const char *path = json_string_value(json_object_get(req, "path"));
 	uint8_t *data;
-	size_t n, i;
+	size_t n, i = 0;
 	bool ok;
 
-	if (path) {
-		if (!set)
-			return vd_named_get(s, path, &data, &n, err) ? ok_b64(data, n) : fail(err);
-		if (!b64_member(req, "content", &data, &n, err))
+	if (!path) {
+		for (; name && i < sizeof(resources) / sizeof(*resources); i++)
+			if (strcmp(name, resources[i].name) == 0)
+				break;
+		if (!name || i == sizeof(resources) / sizeof(*resources)) {
+			eaa_fail(err, EAA_E_INVALID, "unknown resource \"%s\" (image-policy, "
+				 "sigstore, cosign-key, gpg-keyring, credential, or a path)",
+				 name ? name : "");
 			return fail(err);
-		ok = vd_named_set(s, path, data, n, err);
-		free(data);
-		return ok ? reply(NULL, NULL) : fail(err);
+		}
 	}
-	for (i = 0; name && i < sizeof(resources) / sizeof(*resources); i++)
-		if (strcmp(name, resources[i].name) == 0)
-			break;
-	if (!name || i == sizeof(resources) / sizeof(*resources)) {
-		eaa_fail(err, EAA_E_INVALID, "unknown resource \"%s\" (image-policy, sigstore, "
-			 "cosign-key, gpg-keyring, credential, or a path)", name ? name : "");
-		return fail(err);
+	if (!set) {
+		ok = path ? vd_named_get(s, path, &data, &n, err) :
+		     vd_resource_get(s, resources[i].res, &data, &n, err);
+		return ok ? ok_b64(data, n) : fail(err);
 	}
-	if (!set)
-		return vd_resource_get(s, resources[i].res, &data, &n, err) ?
-		       ok_b64(data, n) : fail(err);
 	if (!b64_member(req, "content", &data, &n, err))
 		return fail(err);
-	ok = vd_resource_set(s, resources[i].res, data, n, err);
+	ok = path ? vd_named_set(s, path, data, n, err) :
+	     vd_resource_set(s, resources[i].res, data, n, err);
 	free(data);
 	return ok ? reply(NULL, NULL) : fail(err);
 }
@@ -347,9 +337,9 @@ void vd_api_handle(struct vd_store *s, const char *token, const char *req,
 	} else if (!cmd) {
 		*out = reply(NULL, "request has no \"command\" string");
 	} else if (strcmp(cmd, "set-opa") == 0) {
-		*out = cmd_set_opa(s, j, &err);
+		*out = cmd_opa(s, true, j, &err);
 	} else if (strcmp(cmd, "export-opa") == 0) {
-		*out = cmd_export_opa(s, j, &err);
+		*out = cmd_opa(s, false, j, &err);
 	} else if (strcmp(cmd, "test-opa") == 0) {
 		*out = cmd_test_opa(s, j, &err);
 	} else if (strncmp(cmd, "key-", 4) == 0 &&
