@@ -6,6 +6,8 @@
 #include <limits.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include "internal.h"
 #include "log.h"
 
@@ -48,6 +50,55 @@ static bool copy_options(struct rats_tls_ctx *ctx, const char *const *opts,
 		ctx->opts.n++;
 	}
 	return true;
+}
+
+/* A PEM key file named by an option: a private key for tls.key; a public
+ * key or a certificate (its key) for tls.peer_pubkey. */
+static EVP_PKEY *pem_key(const char *path, bool private, struct eaa_err *err)
+{
+	FILE *f = fopen(path, "r");
+	EVP_PKEY *k = NULL;
+	X509 *cert;
+
+	if (!f) {
+		eaa_fail(err, EAA_E_IO, "%s: cannot open", path);
+		return NULL;
+	}
+	if (private) {
+		k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	} else if ((k = PEM_read_PUBKEY(f, NULL, NULL, NULL)) == NULL) {
+		rewind(f);
+		if ((cert = PEM_read_X509(f, NULL, NULL, NULL)) != NULL) {
+			k = X509_get_pubkey(cert);
+			X509_free(cert);
+		}
+	}
+	fclose(f);
+	ERR_clear_error();
+	if (!k)
+		eaa_fail(err, EAA_E_CONFIG, "%s: no PEM %s in it", path,
+			 private ? "private key" : "public key or certificate");
+	return k;
+}
+
+static bool load_keys(struct rats_tls_ctx *ctx, struct eaa_err *err)
+{
+	const char *own = rats_opt(&ctx->opts, "tls", "key");
+	const char *pin = rats_opt(&ctx->opts, "tls", "peer_pubkey");
+
+	if (own && !(ctx->own_key = pem_key(own, true, err)))
+		return eaa_err_prefix(err, "tls.key");
+	if (pin && !(ctx->peer_pin = pem_key(pin, false, err)))
+		return eaa_err_prefix(err, "tls.peer_pubkey");
+	ctx->peer_pin_file = pin;
+	return true;
+}
+
+EVP_PKEY *rats_own_key(struct rats_tls_ctx *ctx, struct eaa_err *err)
+{
+	if (ctx->own_key)
+		return EVP_PKEY_up_ref(ctx->own_key) == 1 ? ctx->own_key : NULL;
+	return rats_cryptos[0]->gen_key(ctx->conf.cert_algo, err);
 }
 
 static bool pick_attester(struct rats_tls_ctx *ctx, struct eaa_err *err)
@@ -129,6 +180,8 @@ static void ctx_free(struct rats_tls_ctx *ctx)
 	SSL_CTX_free(ctx->ssl_ctx);
 	X509_free(ctx->cert);
 	EVP_PKEY_free(ctx->key);
+	EVP_PKEY_free(ctx->own_key);
+	EVP_PKEY_free(ctx->peer_pin);
 	if (ctx->attester && ctx->attester->cleanup)
 		ctx->attester->cleanup(ctx->attester_state);
 	if (vc->named && vc->named->cleanup)
@@ -191,6 +244,8 @@ static bool ctx_init(struct rats_tls_ctx *ctx, const rats_tls_conf_t *conf,
 	}
 	if (!copy_options(ctx, conf->options, err))
 		return false;
+	if (!load_keys(ctx, err))
+		return false;
 	ctx->present_cert = server || mutual;
 	ctx->verify_peer = !server || mutual;
 	if (ctx->present_cert && !pick_attester(ctx, err))
@@ -199,7 +254,7 @@ static bool ctx_init(struct rats_tls_ctx *ctx, const rats_tls_conf_t *conf,
 		return false;
 	if (ctx->present_cert &&
 	    !(conf->flags & RATS_TLS_CONF_FLAGS_FRESH_EVIDENCE)) {
-		if (!(ctx->key = rats_cryptos[0]->gen_key(conf->cert_algo, err)) ||
+		if (!(ctx->key = rats_own_key(ctx, err)) ||
 		    !cert_attest(ctx->attester, ctx->attester_state, ctx->key,
 				 ctx->nonce, conf->nonce_len,
 				 conf->flags & RATS_TLS_CONF_FLAGS_PROVIDE_ENDORSEMENTS,

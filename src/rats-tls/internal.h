@@ -184,6 +184,9 @@ struct rats_tls_ctx {
 	bool present_cert;            /* we present an attested certificate */
 	SSL_CTX *ssl_ctx;
 	EVP_PKEY *key;                /* cached identity (not fresh mode) */
+	EVP_PKEY *own_key;            /* tls.key: the one key we always use */
+	EVP_PKEY *peer_pin;           /* tls.peer_pubkey: the peer's key */
+	const char *peer_pin_file;
 	X509 *cert;
 	pthread_mutex_t lock;
 	rats_tls_conn *current;       /* rats_tls_negotiate's connection */
@@ -199,6 +202,9 @@ struct rats_tls_conn {
 };
 
 bool tls_ctx_setup(struct rats_tls_ctx *ctx, struct eaa_err *err);
+/* The key our certificate carries: tls.key when configured (a stable
+ * identity peers can pin), otherwise a fresh one. The caller owns it. */
+EVP_PKEY *rats_own_key(struct rats_tls_ctx *ctx, struct eaa_err *err);
 bool tls_conn_handshake(struct rats_tls_conn *c, int fd, struct eaa_err *err);
 
 #endif

@@ -29,7 +29,7 @@ static int fresh_cert_cb(SSL *ssl, void *arg)
 		eaa_fail(&c->err, EAA_E_TLS, "no peer hello random");
 		return 0;
 	}
-	if (!(key = rats_cryptos[0]->gen_key(ctx->conf.cert_algo, &c->err)))
+	if (!(key = rats_own_key(ctx, &c->err)))
 		return 0;
 	if (!cert_attest(ctx->attester, ctx->attester_state, key, peer_random,
 			 sizeof(peer_random),
@@ -71,6 +71,13 @@ static int verify_cb(X509_STORE_CTX *store, void *arg)
 	vc.own_random = own_random;
 	if (!rats_verify_cert(&vc, cert, &c->peer, &c->err))
 		goto fail;
+	/* A pinned peer key holds whatever the verifier said, nullverifier
+	 * included: it is how an agent knows its broker. */
+	if (ctx->peer_pin && EVP_PKEY_eq(X509_get0_pubkey(cert), ctx->peer_pin) != 1) {
+		eaa_fail(&c->err, EAA_E_UNTRUSTED, "the peer's TLS key is not the pinned "
+			 "key (tls.peer_pubkey=%s)", ctx->peer_pin_file);
+		goto fail;
+	}
 	claims.tee = c->peer.tee;
 	claims.json = c->peer.claims_json;
 	LOG_INFO("peer verified by %s: %s", claims.tee, claims.json);
