@@ -5,6 +5,12 @@
  *
  *   eaa-decrypt --key private.pem SRC_LAYOUT DST_LAYOUT
  *   eaa-decrypt --verdictd IP:PORT --attester tdx_ecdsa --verifier V SRC DST
+ *   eaa-decrypt --decryption-key provider:attestation-agent[:KBC::URI] \
+ *               [--keyprovider-config FILE] SRC DST
+ *
+ * The last form does what `skopeo copy --decryption-key provider:...` does
+ * with ocicrypt 1.1: the key provider named in OCICRYPT_KEYPROVIDER_CONFIG
+ * (gRPC or cmd; our attestation-agent, typically) unwraps each layer key.
  *
  * Every blob read is checked against its digest; every encrypted layer's
  * HMAC (and plaintext digest, when its options name one) is checked before
@@ -28,6 +34,7 @@
 #include "codec.h"
 #include "file.h"
 #include "eaa_kbc.h"
+#include "kp_client.h"
 #include "ocicrypt.h"
 
 #define MAX_JSON (16u * 1024u * 1024u)
@@ -39,6 +46,7 @@ struct layout {
 	EVP_PKEY *key;               /* jwe: recipients, or NULL */
 	struct aa_eaa_conf broker;   /* provider layers, when addr is set */
 	struct aa_eaa *eaa;          /* connected on first use, then reused */
+	struct aa_kp_provider kp;    /* provider layers through a key provider */
 	char provider_ann[128];
 };
 
@@ -49,6 +57,8 @@ static bool layer_opts(struct layout *l, json_t *ann, uint8_t **opts, size_t *op
 	const char *jwe = json_string_value(json_object_get(ann, AA_ANN_JWE));
 	const char *prov = json_string_value(json_object_get(ann, l->provider_ann));
 
+	if (prov && (l->kp.grpc || l->kp.cmd))
+		return aa_kp_unwrap_annotation(&l->kp, prov, opts, optsn, err);
 	if (prov && l->broker.addr) {
 		if (!l->eaa && !(l->eaa = aa_eaa_connect(&l->broker, err)))
 			return false;
@@ -59,7 +69,8 @@ static bool layer_opts(struct layout *l, json_t *ann, uint8_t **opts, size_t *op
 	return eaa_fail(err, EAA_E_UNSUPPORTED, "no key packet we can open: %s%s%s",
 			jwe ? "a jwe packet needs --key" : "",
 			jwe && prov ? "; " : "",
-			prov ? "a key-provider packet needs --verdictd" :
+			prov ? "a key-provider packet needs --decryption-key provider:... "
+			"or --verdictd" :
 			jwe ? "" : "neither jwe nor key-provider packets");
 }
 
@@ -338,7 +349,7 @@ static bool run(struct layout *l, const char *dst, struct eaa_err *err)
 int main(int argc, char **argv)
 {
 	enum { O_VERDICTD = 0x100, O_ATTESTER, O_VERIFIER, O_INSECURE, O_SAMPLE_KEY,
-	       O_PROVIDER };
+	       O_PROVIDER, O_DECRYPTION_KEY, O_KP_CONFIG };
 	static const struct option longs[] = {
 		{ "key", required_argument, NULL, 'k' },
 		{ "verdictd", required_argument, NULL, O_VERDICTD },
@@ -348,15 +359,20 @@ int main(int argc, char **argv)
 		{ "sample-key", required_argument, NULL, O_SAMPLE_KEY },
 		{ "option", required_argument, NULL, 'o' },
 		{ "provider", required_argument, NULL, O_PROVIDER },
+		{ "decryption-key", required_argument, NULL, O_DECRYPTION_KEY },
+		{ "keyprovider-config", required_argument, NULL, O_KP_CONFIG },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char usage[] =
 		"Usage: %s [--key PRIVATE.pem] [--verdictd IP:PORT --attester NAME\n"
 		"       (--verifier NAME | --insecure-broker) [--sample-key FILE] [-o K=V]\n"
-		"       [--provider NAME]] SRC_LAYOUT DST_LAYOUT\n";
+		"       [--provider NAME]]\n"
+		"       [--decryption-key provider:NAME[:KBC::URI] [--keyprovider-config F]]\n"
+		"       SRC_LAYOUT DST_LAYOUT\n";
 	struct layout l = { 0 };
 	const char *keyfile = NULL, *opts[34] = { NULL }, *provider = "attestation-agent";
+	const char *dkey = NULL, *kp_config = NULL;
 	char *owned[32];
 	size_t nopts = 0, i;
 	struct eaa_err err;
@@ -371,6 +387,8 @@ int main(int argc, char **argv)
 		case O_VERIFIER: l.broker.verifier = optarg; break;
 		case O_INSECURE: l.broker.insecure_broker = true; break;
 		case O_PROVIDER: provider = optarg; break;
+		case O_DECRYPTION_KEY: dkey = optarg; break;
+		case O_KP_CONFIG: kp_config = optarg; break;
 		case O_SAMPLE_KEY:
 		case 'o':
 			if (nopts == 32)
@@ -386,9 +404,25 @@ int main(int argc, char **argv)
 			return c == 'h' ? 0 : 2;
 		}
 	}
-	if ((!keyfile && !l.broker.addr) || argc - optind != 2) {
+	if ((!keyfile && !l.broker.addr && !dkey) || argc - optind != 2 ||
+	    (dkey && strncmp(dkey, "provider:", 9) != 0)) {
 		fprintf(stderr, usage, prog);
 		return 2;
+	}
+	if (dkey) {
+		/* provider:<name>[:<dc parameters>], as ocicrypt splits it */
+		char name[128];
+		const char *colon = strchr(dkey + 9, ':');
+
+		snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - dkey - 9) :
+			 (int)strlen(dkey + 9), dkey + 9);
+		provider = name;
+		if (!aa_kp_provider_load(&l.kp, kp_config, name, colon ? colon + 1 : NULL,
+					 &err)) {
+			fprintf(stderr, "%s: %s\n", prog, err.msg);
+			return 1;
+		}
+		provider = l.kp.name;
 	}
 	l.broker.options = opts;
 	snprintf(l.provider_ann, sizeof(l.provider_ann),
@@ -419,6 +453,7 @@ int main(int argc, char **argv)
 		nftw(l.tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	}
 	aa_eaa_close(l.eaa);
+	aa_kp_provider_free(&l.kp);
 	EVP_PKEY_free(l.key);
 	for (i = 0; i < nopts; i++)
 		free(owned[i]);

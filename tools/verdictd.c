@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "api.h"
+#include "config_args.h"
 #include "eaa.h"
 #include "json_util.h"
 #include "kp_grpc.h"
@@ -393,78 +394,6 @@ static unsigned start_api(void)
 	return bound;
 }
 
-/* --config FILE: "option = value" lines (long option names; "mutual =
- * true"; '#' comments) become arguments placed before the command line's,
- * so flags given there win. Returns the new argv (malloc'd), or NULL with
- * the reason printed. */
-static char **with_config(int *argc, char **argv)
-{
-	const char *path = NULL;
-	char **out, line[1024];
-	int i, n = 0, cap;
-	FILE *f;
-
-	for (i = 1; i < *argc; i++) {
-		if (strcmp(argv[i], "--config") == 0 && i + 1 < *argc)
-			path = argv[i + 1];
-		else if (strncmp(argv[i], "--config=", 9) == 0)
-			path = argv[i] + 9;
-	}
-	cap = *argc + 64;
-	out = calloc((size_t)cap + 1, sizeof(*out));
-	if (!out)
-		return NULL;
-	out[n++] = argv[0];
-	if (path) {
-		int lineno = 0;
-
-		if (!(f = fopen(path, "r"))) {
-			fprintf(stderr, "%s: --config %s: %s\n", vd.prog, path, strerror(errno));
-			free(out);
-			return NULL;
-		}
-		while (fgets(line, sizeof(line), f) && n < cap - *argc) {
-			char *k = line, *v, *e;
-
-			lineno++;
-			k[strcspn(k, "#\n")] = '\0';
-			while (*k == ' ' || *k == '\t')
-				k++;
-			if (!*k)
-				continue;
-			v = strchr(k, '=');
-			if (!v) {
-				fprintf(stderr, "%s: %s:%d: expected \"option = value\"\n",
-					vd.prog, path, lineno);
-				fclose(f);
-				free(out);
-				return NULL;
-			}
-			*v++ = '\0';
-			for (e = v - 2; e >= k && (*e == ' ' || *e == '\t'); e--)
-				*e = '\0';
-			while (*v == ' ' || *v == '\t')
-				v++;
-			for (e = v + strlen(v) - 1; e >= v && (*e == ' ' || *e == '\t'); e--)
-				*e = '\0';
-			if (strcmp(v, "false") == 0)
-				continue;
-			if (asprintf(&out[n], strcmp(v, "true") == 0 ? "--%s" : "--%s=%s", k, v) < 0) {
-				fclose(f);
-				free(out);
-				return NULL;
-			}
-			n++;
-		}
-		fclose(f);
-	}
-	for (i = 1; i < *argc; i++)
-		out[n++] = argv[i];
-	out[n] = NULL;
-	*argc = n;
-	return out;
-}
-
 /* The seeds run `--verifier sgx_ecdsa` with nothing else: as the original
  * did through Intel's quote library, get collateral from the local PCCS
  * (the DCAP default, https://localhost:8081), cached in <root>/collateral.
@@ -559,7 +488,7 @@ static int parse(int argc, char **argv)
 		case O_SAMPLE_KEY: ok = add_opt("sample.key=", optarg); break;
 		case O_SAMPLE_TRUST: ok = add_opt("sample.trust=", optarg); break;
 		case O_LOG: ok = eaa_log_parse_level(optarg, &level); break;
-		case O_CONFIG: break; /* read by with_config */
+		case O_CONFIG: break; /* read by config_args */
 		case O_KEYPROVIDER: vd.keyprovider = optarg; break;
 		case O_MAX_CONN: vd.max_connections = atoi(optarg); ok = vd.max_connections > 0; break;
 		case 'h': usage(stdout); return 1;
@@ -594,7 +523,7 @@ int main(int argc, char **argv)
 	int rc, lfd;
 
 	vd.prog = base ? base + 1 : argv[0];
-	if (!(argv = with_config(&argc, argv)))
+	if (!(argv = config_args(vd.prog, &argc, argv)))
 		return 2;
 	if ((rc = parse(argc, argv)) != 0)
 		return rc == 1 ? 0 : 2;

@@ -21,6 +21,7 @@ struct aa_eaa {
 	rats_tls_handle h;
 	rats_tls_conn *conn;
 	int fd;
+	char addr[256];
 };
 
 static int tcp_connect(const char *addr, struct eaa_err *err)
@@ -84,6 +85,7 @@ struct aa_eaa *aa_eaa_connect(const struct aa_eaa_conf *conf, struct eaa_err *er
 		return NULL;
 	}
 	c->fd = -1;
+	snprintf(c->addr, sizeof(c->addr), "%s", conf->addr);
 	if (rats_tls_init(&rc, &c->h) != RATS_TLS_ERR_NONE) {
 		eaa_fail(err, EAA_E_CONFIG, "librats-tls: %s", rats_tls_last_error());
 		free(c);
@@ -115,51 +117,90 @@ void aa_eaa_close(struct aa_eaa *c)
 	free(c);
 }
 
-/* One request and its JSON reply. */
-static json_t *exchange(struct aa_eaa *c, json_t *req, struct eaa_err *err)
+/* A failed read or write, named: in mutual mode verdictd judges our
+ * evidence after our side of the handshake, so its refusal arrives here. */
+static bool io_fail(struct aa_eaa *c, rats_tls_err_t rc, struct eaa_err *err)
 {
-	char *text = json_dumps(req, JSON_COMPACT), *buf = NULL;
-	size_t len, have = 0, cap = 0;
-	long frame;
-	json_error_t je;
-	json_t *reply = NULL;
+	if (rc == (rats_tls_err_t)EAA_E_REJECTED)
+		return eaa_fail(err, EAA_E_REJECTED, "the broker (verdictd at %s) refused "
+				"our attestation: %s", c->addr, rats_tls_last_error());
+	return eaa_fail(err, EAA_E_CLOSED, "verdictd at %s closed the connection%s%s",
+			c->addr, rc ? ": " : "", rc ? rats_tls_last_error() : "");
+}
 
-	if (!text) {
-		eaa_fail(err, EAA_E_NOMEM, "out of memory");
-		return NULL;
-	}
+static bool send_json(struct aa_eaa *c, json_t *req, struct eaa_err *err)
+{
+	char *text = json_dumps(req, JSON_COMPACT);
+	size_t len;
+	rats_tls_err_t rc;
+
+	if (!text)
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	len = strlen(text);
-	if (rats_tls_conn_write(c->conn, text, &len) != RATS_TLS_ERR_NONE) {
-		eaa_fail(err, EAA_E_REJECTED, "verdictd refused the request: %s "
-			 "(refused attestation?)", rats_tls_last_error());
-		goto out;
-	}
-	/* read until one whole JSON object has arrived */
-	while ((frame = json_frame(buf, have)) == 0) {
-		if (have == cap) {
-			char *nb;
+	rc = rats_tls_conn_write(c->conn, text, &len);
+	OPENSSL_cleanse(text, strlen(text));
+	free(text);
+	return rc == RATS_TLS_ERR_NONE || io_fail(c, rc, err);
+}
 
+/* Read into buf until done() says how long the reply is (0: need more,
+ * -1: malformed), up to MAX_REPLY. */
+static char *recv_reply(struct aa_eaa *c, long (*done)(const char *, size_t, void *),
+			void *arg, size_t *n, struct eaa_err *err)
+{
+	char *buf = NULL, *nb;
+	size_t have = 0, cap = 0, len;
+	rats_tls_err_t rc;
+	long frame;
+
+	while ((frame = done(buf, have, arg)) == 0) {
+		if (have == cap) {
 			cap = cap ? cap * 2 : 4096;
-			if (cap > MAX_REPLY || !(nb = realloc(buf, cap))) {
-				eaa_fail(err, EAA_E_FORMAT, "verdictd's reply is too large");
-				goto out;
+			if (cap > MAX_REPLY || !(nb = realloc(buf, cap + 1))) {
+				eaa_fail(err, EAA_E_FORMAT, "verdictd's reply is over %u bytes",
+					 MAX_REPLY);
+				goto fail;
 			}
 			buf = nb;
 		}
 		len = cap - have;
-		if (rats_tls_conn_read(c->conn, buf + have, &len) != RATS_TLS_ERR_NONE ||
-		    len == 0) {
-			eaa_fail(err, EAA_E_REJECTED, "verdictd closed the connection: %s "
-				 "(did its policy refuse our attestation?)", rats_tls_last_error());
-			goto out;
+		rc = rats_tls_conn_read(c->conn, buf + have, &len);
+		if (rc != RATS_TLS_ERR_NONE || len == 0) {
+			io_fail(c, rc, err);
+			goto fail;
 		}
 		have += len;
 	}
-	if (frame < 0 || (size_t)frame != have ||
-	    !(reply = json_loadb(buf, have, 0, &je)))
-		eaa_fail(err, EAA_E_FORMAT, "verdictd's reply is not one JSON object");
-out:
-	free(text);
+	if (frame < 0 || (size_t)frame != have) {
+		eaa_fail(err, EAA_E_FORMAT, "verdictd's reply is not what was asked for");
+		goto fail;
+	}
+	buf[have] = '\0';
+	*n = have;
+	return buf;
+fail:
+	free(buf);
+	return NULL;
+}
+
+static long json_done(const char *buf, size_t n, void *arg)
+{
+	return json_frame(buf, n);
+}
+
+/* One request and its JSON reply. */
+static json_t *exchange(struct aa_eaa *c, json_t *req, struct eaa_err *err)
+{
+	json_error_t je;
+	json_t *reply;
+	char *buf;
+	size_t n;
+
+	if (!send_json(c, req, err) || !(buf = recv_reply(c, json_done, NULL, &n, err)))
+		return NULL;
+	if (!(reply = json_loadb(buf, n, 0, &je)))
+		eaa_fail(err, EAA_E_FORMAT, "verdictd's reply is not JSON: %s", je.text);
+	OPENSSL_cleanse(buf, n);
 	free(buf);
 	return reply;
 }
@@ -241,4 +282,70 @@ bool aa_eaa_unwrap_annotation(struct aa_eaa *c, const char *annotation,
 			p++;
 	}
 	return false;
+}
+
+static long exact_done(const char *buf, size_t n, void *arg)
+{
+	size_t want = *(size_t *)arg;
+
+	return n < want ? 0 : (long)want;
+}
+
+bool aa_eaa_resource(struct aa_eaa *c, const char *path, uint8_t **out, size_t *outn,
+		     struct eaa_err *err)
+{
+	json_t *req = json_pack("{s:s,s:s}", "command", "Get Resource Info", "name", path);
+	json_t *reply = req ? exchange(c, req, err) : NULL, *fail;
+	const char *status = json_string_value(json_object_get(reply, "status"));
+	const char *size = json_string_value(json_object_get(json_object_get(reply, "data"),
+							     "base64size"));
+	char *end, *buf = NULL;
+	size_t want = 0, n;
+	json_error_t je;
+	bool ok = false;
+
+	json_decref(req);
+	req = NULL;
+	if (!reply)
+		goto out;
+	if (!status || strcmp(status, "OK") != 0) {
+		eaa_fail(err, EAA_E_REJECTED, "verdictd: resource %s: %s", path,
+			 json_string_value(json_object_get(reply, "error")) ?
+			 json_string_value(json_object_get(reply, "error")) : "refused");
+		goto out;
+	}
+	if (size)
+		want = strtoul(size, &end, 10);
+	if (!size || *end || want == 0 || want > MAX_REPLY) {
+		eaa_fail(err, EAA_E_FORMAT, "verdictd: resource %s: base64size is not a "
+			 "size", path);
+		goto out;
+	}
+	req = json_pack("{s:s,s:{s:s}}", "command", "Get Resource", "optional",
+			"resource_path", path);
+	if (!req || !send_json(c, req, err) ||
+	    !(buf = recv_reply(c, exact_done, &want, &n, err)))
+		goto out;
+	if (!base64_decode(buf, false, out, outn)) {
+		eaa_fail(err, EAA_E_FORMAT, "verdictd: resource %s: the reply is not base64",
+			 path);
+		goto out;
+	}
+	/* a failure is the base64 of {"error":...,"status":"Fail"} */
+	fail = json_loadb((const char *)*out, *outn, 0, &je);
+	if (json_is_object(fail) && json_is_string(json_object_get(fail, "status")) &&
+	    json_is_string(json_object_get(fail, "error"))) {
+		eaa_fail(err, EAA_E_REJECTED, "verdictd: resource %s: %s", path,
+			 json_string_value(json_object_get(fail, "error")));
+		free(*out);
+		*out = NULL;
+	} else {
+		ok = true;
+	}
+	json_decref(fail);
+out:
+	free(buf);
+	json_decref(req);
+	json_decref(reply);
+	return ok;
 }

@@ -37,4 +37,9 @@ bool aa_eaa_unwrap_annotation(struct aa_eaa *c, const char *annotation,
 			      uint8_t **opts, size_t *optsn,
 			      struct eaa_err *err);
 
+/* A resource <repo>/<type>/<tag> (Get Resource Info, then Get Resource).
+ * *out is malloc'd. */
+bool aa_eaa_resource(struct aa_eaa *c, const char *path, uint8_t **out,
+		     size_t *outn, struct eaa_err *err);
+
 #endif

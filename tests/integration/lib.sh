@@ -19,3 +19,41 @@ i = json.load(open(d + '/index.json'))['manifests'][0]['digest'].split(':')[1]
 l = json.load(open(d + '/blobs/sha256/' + i))['layers'][0]
 print(l['digest'], l['mediaType'])" "$1"
 }
+provider_encrypt() { # provider_encrypt SRC DST ROOT KID: SRC's first layer
+	# encrypted as ocicrypt does (AES-256-CTR + HMAC-SHA256), its options
+	# wrapped under KID by verdictd-keyprovider over ROOT's keys, as the
+	# keywrap message ocicrypt would send; DST is the encrypted layout.
+	local src=$1 dst=$2 root=$3 kid=$4 layer symkey nonce hmac opts
+	layer=$(layer_of "$src") layer=${layer%% *}
+	symkey=$(openssl rand -hex 32) nonce=$(openssl rand -hex 16)
+	openssl enc -aes-256-ctr -K "$symkey" -iv "$nonce" \
+		-in "$src/blobs/sha256/${layer#sha256:}" -out "$dst.layer" || return 1
+	hmac=$(openssl dgst -sha256 -mac HMAC -macopt hexkey:"$symkey" -binary "$dst.layer" | base64 -w0)
+	b64hex() { python3 -c 'import base64, sys; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())' "$1"; }
+	opts=$(printf '{"symkey":"%s","digest":"%s","cipheroptions":{"nonce":"%s"}}' \
+		"$(b64hex "$symkey")" "$layer" "$(b64hex "$nonce")")
+	printf '{"op":"keywrap","keywrapparams":{"ec":{"Parameters":{"attestation-agent":["%s"]},"DecryptConfig":{"Parameters":{}}},"optsdata":"%s"}}' \
+		"$(printf %s "$kid" | base64 -w0)" "$(printf '%s' "$opts" | base64 -w0)" |
+		"$BIN/verdictd-keyprovider" --root "$root" >"$dst.wrap" || return 1
+	python3 - "$src" "$dst" "$hmac" <<'PY'
+import base64, hashlib, json, os, shutil, sys
+src, dst, hmac = sys.argv[1:4]
+shutil.copytree(src, dst)
+ann = json.load(open(dst + ".wrap"))["keywrapresults"]["annotation"]
+pub = json.dumps({"cipher": "AES_256_CTR_HMAC_SHA256", "hmac": hmac, "cipheroptions": {}}).encode()
+def put(data):
+    h = hashlib.sha256(data).hexdigest()
+    open(f"{dst}/blobs/sha256/{h}", "wb").write(data)
+    return "sha256:" + h, len(data)
+idx = json.load(open(dst + "/index.json"))
+m = json.load(open(dst + "/blobs/sha256/" + idx["manifests"][0]["digest"][7:]))
+l = m["layers"][0]
+os.remove(dst + "/blobs/sha256/" + l["digest"][7:])
+l["digest"], l["size"] = put(open(dst + ".layer", "rb").read())
+l["mediaType"] += "+encrypted"
+l["annotations"] = {"org.opencontainers.image.enc.keys.provider.attestation-agent": ann,
+                    "org.opencontainers.image.enc.pubopts": base64.b64encode(pub).decode()}
+idx["manifests"][0]["digest"], idx["manifests"][0]["size"] = put(json.dumps(m).encode())
+json.dump(idx, open(dst + "/index.json", "w"))
+PY
+}

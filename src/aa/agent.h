@@ -1,0 +1,29 @@
+/* agent.h - the attestation agent's work, apart from how it is reached:
+ * the ocicrypt key-provider protocol (UnWrapKey) and named resources, each
+ * served by the KBC that aa_kbc_params names. KBC instances are kept, so an
+ * attested channel serves many requests. Thread-safe. */
+#ifndef EAA_AA_AGENT_H
+#define EAA_AA_AGENT_H
+
+#include "kbc.h"
+
+struct aa_agent;
+
+/* params: the default "<kbc>::<uri>" (NULL: every request must name one);
+ * provider: our name in the key-provider dc Parameters (default
+ * "attestation-agent"). conf's strings must outlive the agent. */
+struct aa_agent *aa_agent_new(const char *params, const char *provider,
+			      const struct aa_kbc_conf *conf, struct eaa_err *err);
+void aa_agent_free(struct aa_agent *a);
+
+/* One KeyProviderKeyWrapProtocolInput (JSON) in, its Output (JSON,
+ * malloc'd; holds key material: wipe it) out. Only keyunwrap is served. */
+bool aa_agent_keyprovider(struct aa_agent *a, const char *in, size_t n, char **out,
+			  struct eaa_err *err);
+
+/* A resource by path or kbs:/// URI from the KBC params names (NULL: the
+ * default). *out is malloc'd. */
+bool aa_agent_resource(struct aa_agent *a, const char *params, const char *path,
+		       uint8_t **out, size_t *n, struct eaa_err *err);
+
+#endif

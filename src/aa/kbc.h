@@ -1,0 +1,62 @@
+/* kbc.h - key broker clients (KBCs), by table: what the agent asks for a
+ * layer key or a resource, and from whom. A KBC is named in aa_kbc_params
+ * as "<kbc>::<uri>" (e.g. "eaa_kbc::10.0.0.1:20002"). */
+#ifndef EAA_AA_KBC_H
+#define EAA_AA_KBC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "err.h"
+#include "kp_packet.h"
+
+/* Everything a KBC may take from the agent's configuration. */
+struct aa_kbc_conf {
+	/* eaa_kbc */
+	const char *attester;        /* our evidence; NULL or "" detects the TEE */
+	const char *broker_verifier; /* verifier for verdictd's certificate */
+	const char *broker_pubkey;   /* pinned verdictd TLS key (PEM file) */
+	bool insecure_broker;        /* accept any verdictd (warned on use) */
+	const char *const *options;  /* librats-tls instance options */
+	long ttl;                    /* seconds an attested channel is reused;
+					0: for the agent's lifetime */
+	/* offline_fs_kbc */
+	const char *keys_file;       /* default /etc/aa-offline_fs_kbc-keys.json */
+	const char *resources_file;  /* default /etc/aa-offline_fs_kbc-resources.json */
+	/* sample_kbc and the sample attester: test material, never implied */
+	bool allow_sample;
+};
+
+struct aa_kbc_ops {
+	const char *name;
+	const char *what;      /* one line for --list */
+	/* NULL: the slot is reserved, the KBC not built */
+	void *(*open)(const char *uri, const struct aa_kbc_conf *conf,
+		      struct eaa_err *err);
+	/* The PrivateLayerBlockCipherOptions in one key packet (malloc'd). */
+	bool (*unwrap)(void *kbc, const struct kp_packet *pkt, uint8_t **out,
+		       size_t *n, struct eaa_err *err);
+	/* A resource <repo>/<type>/<tag> (malloc'd). */
+	bool (*resource)(void *kbc, const char *path, uint8_t **out, size_t *n,
+			 struct eaa_err *err);
+	void (*close)(void *kbc);
+};
+
+extern const struct aa_kbc_ops aa_kbc_eaa, aa_kbc_offline_fs, aa_kbc_sample,
+	aa_kbc_cc;
+/* NULL-terminated, in --list order. */
+extern const struct aa_kbc_ops *const aa_kbcs[];
+
+const struct aa_kbc_ops *aa_kbc_find(const char *name);
+
+/* "<kbc>::<uri>" into its parts (name copied into name[64], *uri points
+ * into params). */
+bool aa_kbc_params_split(const char *params, char name[64], const char **uri,
+			 struct eaa_err *err);
+
+/* "kbs:///repo/type/tag", "kbs://host/repo/type/tag" or "repo/type/tag"
+ * into "repo/type/tag" (a pointer into uri), checked: three non-empty
+ * segments of [A-Za-z0-9._-] not "." or "..". */
+const char *aa_resource_path(const char *uri, struct eaa_err *err);
+
+#endif

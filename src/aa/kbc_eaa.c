@@ -1,0 +1,156 @@
+/* kbc_eaa.c - eaa_kbc: layer keys and resources from verdictd over the EAA
+ * protocol (eaa_kbc.c), on one attested channel reused for the agent's
+ * lifetime or the configured TTL. verdictd is authenticated by a pinned
+ * key (tls.peer_pubkey) or by a verifier of its evidence; accepting any
+ * broker takes the explicit insecure option. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "eaa_kbc.h"
+#include "kbc.h"
+#include "log.h"
+
+#define MAX_OPTIONS 64
+
+struct eaa_kbc {
+	struct aa_eaa_conf conf;
+	long ttl;
+	struct aa_eaa *c;
+	time_t since;
+	char addr[256];
+	char pin[1024];
+	const char *options[MAX_OPTIONS + 2];
+};
+
+static void *eaa_open(const char *uri, const struct aa_kbc_conf *conf,
+		      struct eaa_err *err)
+{
+	struct eaa_kbc *k;
+	size_t n = 0;
+
+	if (conf->attester && strcmp(conf->attester, "sample") == 0 && !conf->allow_sample) {
+		eaa_fail(err, EAA_E_CONFIG, "eaa_kbc: the sample attester proves nothing: "
+			 "start the agent with --allow-sample to use it");
+		return NULL;
+	}
+	if (!conf->broker_pubkey && !conf->broker_verifier && !conf->insecure_broker) {
+		eaa_fail(err, EAA_E_CONFIG, "eaa_kbc: verdictd must be authenticated: pin "
+			 "its key (--broker-pubkey), name a verifier for its evidence "
+			 "(--broker-verifier), or accept any broker (--insecure-broker)");
+		return NULL;
+	}
+	if (!(k = calloc(1, sizeof(*k)))) {
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	snprintf(k->addr, sizeof(k->addr), "%s", uri);
+	for (; conf->options && conf->options[n] && n < MAX_OPTIONS; n++)
+		k->options[n] = conf->options[n];
+	if (conf->broker_pubkey) {
+		snprintf(k->pin, sizeof(k->pin), "tls.peer_pubkey=%s", conf->broker_pubkey);
+		k->options[n++] = k->pin;
+	}
+	k->conf.addr = k->addr;
+	k->conf.attester = conf->attester;
+	/* with a pinned key, verdictd (nullattester in the seeds) needs no
+	 * evidence: the pin is what authenticates it */
+	k->conf.verifier = conf->broker_verifier ? conf->broker_verifier :
+			   conf->broker_pubkey ? "nullverifier" : NULL;
+	k->conf.insecure_broker = conf->insecure_broker && !conf->broker_pubkey &&
+				  !conf->broker_verifier;
+	k->conf.options = k->options;
+	k->ttl = conf->ttl;
+	return k;
+}
+
+static void drop(struct eaa_kbc *k)
+{
+	aa_eaa_close(k->c);
+	k->c = NULL;
+}
+
+struct op {
+	const struct kp_packet *pkt;
+	const char *path;
+	uint8_t **out;
+	size_t *n;
+};
+
+static bool run_op(struct eaa_kbc *k, const struct op *op, struct eaa_err *err)
+{
+	if (op->pkt)
+		return aa_eaa_decrypt(k->c, kp_store_kid(op->pkt->kid), op->pkt->wrapped,
+				      op->pkt->wrapped_len, op->pkt->iv, KP_IV_LEN, op->out,
+				      op->n, err);
+	return aa_eaa_resource(k->c, op->path, op->out, op->n, err);
+}
+
+/* Run op on the attested channel, opening one when there is none or the
+ * TTL is over. A reused channel that verdictd closed meanwhile (its idle
+ * timeout) is opened afresh once; a fresh one is never retried. */
+static bool with_channel(struct eaa_kbc *k, const struct op *op, struct eaa_err *err)
+{
+	bool fresh = false;
+
+	if (k->c && k->ttl > 0 && time(NULL) - k->since >= k->ttl) {
+		LOG_INFO("eaa_kbc: the attested channel to %s is %lds old: attesting anew",
+			 k->addr, k->ttl);
+		drop(k);
+	}
+	if (!k->c) {
+		if (!(k->c = aa_eaa_connect(&k->conf, err)))
+			return false;
+		k->since = time(NULL);
+		fresh = true;
+	}
+	if (run_op(k, op, err))
+		return true;
+	if (err->code != EAA_E_CLOSED || fresh) {
+		if (err->code == EAA_E_CLOSED || err->code == EAA_E_REJECTED ||
+		    err->code == EAA_E_FORMAT)
+			drop(k);
+		return false;
+	}
+	drop(k);
+	if (!(k->c = aa_eaa_connect(&k->conf, err)))
+		return false;
+	k->since = time(NULL);
+	if (run_op(k, op, err))
+		return true;
+	drop(k);
+	return false;
+}
+
+static bool eaa_unwrap(void *kbc, const struct kp_packet *pkt, uint8_t **out,
+		       size_t *n, struct eaa_err *err)
+{
+	struct op op = { .pkt = pkt, .out = out, .n = n };
+
+	return with_channel(kbc, &op, err);
+}
+
+static bool eaa_resource(void *kbc, const char *path, uint8_t **out, size_t *n,
+			 struct eaa_err *err)
+{
+	struct op op = { .path = path, .out = out, .n = n };
+
+	return with_channel(kbc, &op, err);
+}
+
+static void eaa_close(void *kbc)
+{
+	struct eaa_kbc *k = kbc;
+
+	drop(k);
+	free(k);
+}
+
+const struct aa_kbc_ops aa_kbc_eaa = {
+	.name = "eaa_kbc",
+	.what = "verdictd over the EAA protocol (RA-TLS)",
+	.open = eaa_open,
+	.unwrap = eaa_unwrap,
+	.resource = eaa_resource,
+	.close = eaa_close,
+};
