@@ -27,23 +27,14 @@ struct aa_agent {
 	size_t n;
 };
 
+static struct instance *instance(struct aa_agent *a, const char *params,
+				 struct eaa_err *err);
+
 struct aa_agent *aa_agent_new(const char *params, const char *provider,
 			      const struct aa_kbc_conf *conf, struct eaa_err *err)
 {
 	struct aa_agent *a;
-	const struct aa_kbc_ops *ops;
-	const char *uri;
-	char name[64];
 
-	if (params) {
-		if (!aa_kbc_params_split(params, name, &uri, err))
-			return NULL;
-		if (!(ops = aa_kbc_find(name)) || !ops->open) {
-			eaa_fail(err, EAA_E_CONFIG, "aa_kbc_params: %s KBC \"%s\"",
-				 ops ? "not built:" : "no", name);
-			return NULL;
-		}
-	}
 	if (!(a = calloc(1, sizeof(*a))) || (params && !(a->params = strdup(params)))) {
 		free(a);
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");
@@ -53,6 +44,12 @@ struct aa_agent *aa_agent_new(const char *params, const char *provider,
 	a->conf = *conf;
 	snprintf(a->provider, sizeof(a->provider), "%s",
 		 provider ? provider : "attestation-agent");
+	/* open the default KBC now, so a configuration it refuses stops the
+	 * agent at start rather than at the first request */
+	if (params && !instance(a, NULL, err)) {
+		aa_agent_free(a);
+		return NULL;
+	}
 	return a;
 }
 
