@@ -147,8 +147,7 @@ static bool unwrap(struct aa_agent *a, json_t *params, char **out, struct eaa_er
 	struct instance *in;
 	uint8_t *ann = NULL, *opts = NULL;
 	size_t annn, optsn = 0;
-	char *kbc = NULL, *b64 = NULL;
-	json_t *o = NULL;
+	char *kbc = NULL;
 	bool ok = false;
 
 	if (!json_get_bytes(json_object_get(params, "annotation"), KP_MAX_BYTES, &ann, &annn))
@@ -166,24 +165,12 @@ static bool unwrap(struct aa_agent *a, json_t *params, char **out, struct eaa_er
 		eaa_err_prefix(err, "%s", in->ops->name);
 	pthread_mutex_unlock(&a->lock);
 	if (ok) {
-		b64 = base64_encode(opts, optsn, false);
-		o = b64 ? json_pack("{s:{s:s}}", "keyunwrapresults", "optsdata", b64) : NULL;
-		*out = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		*out = kp_output("keyunwrapresults", "optsdata", opts, optsn);
 		ok = *out || eaa_fail(err, EAA_E_NOMEM, "out of memory");
 		LOG_INFO("UnWrapKey: kid \"%s\" unwrapped", pkt.kid);
 	} else {
 		LOG_WARN("UnWrapKey: kid \"%s\": %s", pkt.kid, err->msg);
 	}
-	if (o) {
-		char *s = (char *)json_string_value(json_object_get(
-			json_object_get(o, "keyunwrapresults"), "optsdata"));
-
-		OPENSSL_cleanse(s, strlen(s));
-	}
-	json_decref(o);
-	if (b64)
-		OPENSSL_cleanse(b64, strlen(b64));
-	free(b64);
 	if (opts)
 		OPENSSL_cleanse(opts, optsn);
 	free(opts);

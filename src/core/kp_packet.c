@@ -1,8 +1,11 @@
 /* kp_packet.c - ocicrypt key-provider packets (see kp_packet.h). */
 #include <jansson.h>
+#include <stdio.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include "aead.h"
+#include "bytes.h"
 #include "json_util.h"
 #include "kp_packet.h"
 
@@ -75,4 +78,31 @@ out:
 		kp_packet_free(pkt);
 	json_decref(j);
 	return ok;
+}
+
+char *kp_output(const char *member, const char *field, const uint8_t *p, size_t n)
+{
+	struct wr w;
+	char num[8], *text;
+	size_t len;
+
+	wr_init(&w);
+	wr_bytes(&w, "{\"", 2);
+	wr_bytes(&w, member, strlen(member));
+	wr_bytes(&w, "\":{\"", 4);
+	wr_bytes(&w, field, strlen(field));
+	wr_bytes(&w, "\":[", 3);
+	for (size_t i = 0; i < n; i++) {
+		int k = snprintf(num, sizeof(num), i ? ",%u" : "%u", p[i]);
+
+		wr_bytes(&w, num, (size_t)k);
+	}
+	wr_bytes(&w, "]}}", 4); /* with the terminating NUL */
+	if (w.failed) {
+		wr_free(&w);
+		return NULL;
+	}
+	text = (char *)wr_take(&w, &len);
+	OPENSSL_cleanse(num, sizeof(num));
+	return text;
 }

@@ -33,4 +33,11 @@ void kp_packet_free(struct kp_packet *pkt);
  * pointer into kid. */
 const char *kp_store_kid(const char *kid);
 
+/* A KeyProviderKeyWrapProtocolOutput, {"<member>":{"<field>":[n,...]}},
+ * with the bytes as an array of numbers: Rust's ocicrypt-rs reads only
+ * that form (Vec<u8>), and Go's encoding/json reads it into []byte too, so
+ * it is what every peer expects. The text is malloc'd and holds key
+ * material: wipe it. */
+char *kp_output(const char *member, const char *field, const uint8_t *p, size_t n);
+
 #endif

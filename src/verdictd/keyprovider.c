@@ -30,21 +30,6 @@ static bool key_for(struct vd_store *s, const char *kid, uint8_t key[VD_KEY_LEN]
 	return true;
 }
 
-static char *output(const char *member, const char *field, const uint8_t *p,
-		    size_t n)
-{
-	char *b = base64_encode(p, n, false), *s = NULL;
-	json_t *o = b ? json_pack("{s:{s:s}}", member, field, b) : NULL;
-
-	if (o)
-		s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (b)
-		OPENSSL_cleanse(b, strlen(b));
-	free(b);
-	return s;
-}
-
 static bool wrap(struct vd_store *s, const char *provider, json_t *params,
 		 char **out, struct eaa_err *err)
 {
@@ -81,7 +66,7 @@ static bool wrap(struct vd_store *s, const char *provider, json_t *params,
 	p = ivb && ctb ? json_pack("{s:s,s:s,s:s,s:s}", "kid", kid, "wrapped_data", ctb,
 				    "iv", ivb, "wrap_type", "A256GCM") : NULL;
 	packet = p ? json_dumps(p, JSON_COMPACT) : NULL;
-	*out = packet ? output("keywrapresults", "annotation", (uint8_t *)packet,
+	*out = packet ? kp_output("keywrapresults", "annotation", (uint8_t *)packet,
 			       strlen(packet)) : NULL;
 	ok = *out != NULL;
 	if (!ok)
@@ -126,7 +111,7 @@ static bool unwrap(struct vd_store *s, json_t *params, char **out,
 			 "authenticate under kid \"%s\"", pkt.kid);
 		goto wipe;
 	}
-	*out = output("keyunwrapresults", "optsdata", pt, ptn);
+	*out = kp_output("keyunwrapresults", "optsdata", pt, ptn);
 	ok = *out != NULL;
 	if (!ok)
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");

@@ -49,10 +49,11 @@ def wrap_input(kid, opts):
 opts = b'{"cipher":"AES_256_CTR_HMAC_SHA256","key":"c2VjcmV0"}'
 status, resp = call("WrapKey", field1(wrap_input("default/key/1", opts)))
 ann = json.loads(unfield1(resp))["keywrapresults"]["annotation"] if status == "ok" else ""
+ann = base64.b64encode(bytes(ann)).decode() if ann else ""
 print("wrap", status, base64.b64decode(ann).decode() if ann else resp)
 status, resp = call("UnWrapKey", field1(json.dumps({"op": "keyunwrap", "keyunwrapparams": {
     "dc": {"Parameters": {}}, "annotation": ann}}).encode()))
-got = base64.b64decode(json.loads(unfield1(resp))["keyunwrapresults"]["optsdata"]) if status == "ok" else b""
+got = bytes(json.loads(unfield1(resp))["keyunwrapresults"]["optsdata"]) if status == "ok" else b""
 print("unwrap", status, "same" if got == opts else "different")
 print("missing-kid", *call("WrapKey", field1(wrap_input("default/key/9", opts))))
 print("unknown-method", *call("GetKey", field1(b"{}")))

@@ -40,6 +40,7 @@ import base64, hashlib, json, os, shutil, sys
 src, dst, hmac = sys.argv[1:4]
 shutil.copytree(src, dst)
 ann = json.load(open(dst + ".wrap"))["keywrapresults"]["annotation"]
+ann = base64.b64encode(bytes(ann)).decode()  # []byte, as ocicrypt reads it
 pub = json.dumps({"cipher": "AES_256_CTR_HMAC_SHA256", "hmac": hmac, "cipheroptions": {}}).encode()
 def put(data):
     h = hashlib.sha256(data).hexdigest()
