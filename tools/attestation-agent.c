@@ -331,13 +331,17 @@ static int get_resource(const char *path)
 	return rc;
 }
 
+/* The arguments with the config file's: they live as long as the process
+ * (kept here, so leak checkers see them held). */
+static char **args;
+
 int main(int argc, char **argv)
 {
 	struct aa_agent *agent;
 	struct eaa_err err;
 	int rc;
 
-	if (!(argv = config_args(prog, &argc, argv)))
+	if (!(argv = args = config_args(prog, &argc, argv)))
 		return 2;
 	if ((rc = parse(argc, argv)) != 0)
 		return rc == 1 ? 0 : 2;

@@ -514,6 +514,10 @@ static int parse(int argc, char **argv)
 	return 0;
 }
 
+/* The arguments with the config file's: they live as long as the process
+ * (kept here, so leak checkers see them held). */
+static char **args;
+
 int main(int argc, char **argv)
 {
 	const char *base = strrchr(argv[0], '/'), *why = "", *ip, *port;
@@ -523,7 +527,7 @@ int main(int argc, char **argv)
 	int rc, lfd;
 
 	vd.prog = base ? base + 1 : argv[0];
-	if (!(argv = config_args(vd.prog, &argc, argv)))
+	if (!(argv = args = config_args(vd.prog, &argc, argv)))
 		return 2;
 	if ((rc = parse(argc, argv)) != 0)
 		return rc == 1 ? 0 : 2;
