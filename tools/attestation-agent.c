@@ -7,6 +7,8 @@
  *   attestation-agent --cmd [options] < input.json             ocicrypt cmd
  *   attestation-agent get-resource [--getresource_sock ADDR]
  *                     [--aa_kbc_params KBC::URI] [-O FILE] PATH   a client
+ *   attestation-agent unwrap [--keyprovider_sock ADDR]
+ *                     [--aa_kbc_params KBC::URI] ANNOTATION       a client
  *
  * aa_kbc_params comes from the flag, else AA_KBC_PARAMS, else the config
  * file, else agent.aa_kbc_params= on the kernel command line (as kata
@@ -22,6 +24,7 @@
 #include "bytes.h"
 #include "config_args.h"
 #include "file.h"
+#include "kp_client.h"
 #include "log.h"
 #include "pb.h"
 #include "unary.h"
@@ -53,6 +56,10 @@ static void usage(FILE *f)
 "       %s --cmd [options] < in.json  one key-provider request (ocicrypt cmd)\n"
 "       %s get-resource [options] [-O FILE] PATH\n"
 "                                     ask a running agent for a resource\n"
+"       %s unwrap [options] ANNOTATION\n"
+"                                     ask a running agent to unwrap a layer's\n"
+"                                     key-provider annotation (its base64\n"
+"                                     packets); prints the layer options\n"
 "\n"
 "  --keyprovider_sock ADDR    key provider gRPC address (default 127.0.0.1:50000)\n"
 "  --getresource_sock ADDR    GetResource gRPC address (default 127.0.0.1:50001)\n"
@@ -73,7 +80,7 @@ static void usage(FILE *f)
 "  --config FILE              \"option = value\" lines (long option names)\n"
 "  --log-level LEVEL          debug, info, warn, error (default info)\n"
 "  --list                     list the KBCs\n",
-		prog, prog, prog);
+		prog, prog, prog, prog);
 }
 
 static bool add_opt(const char *kv)
@@ -335,6 +342,29 @@ static int get_resource(const char *path)
  * (kept here, so leak checkers see them held). */
 static char **args;
 
+/* unwrap: a client of a running agent's UnWrapKey, as ocicrypt calls it. */
+static int unwrap(const char *annotation)
+{
+	struct aa_kp_provider p = { .grpc = (char *)aa.kp_sock, .dc = (char *)aa.params };
+	struct eaa_err err;
+	uint8_t *opts;
+	size_t n;
+	int rc = 1;
+
+	snprintf(p.name, sizeof(p.name), "%s", aa.provider ? aa.provider : "attestation-agent");
+	if (!aa_kp_unwrap_annotation(&p, annotation, &opts, &n, &err)) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		return 1;
+	}
+	if (fwrite(opts, 1, n, stdout) == n && fflush(stdout) == 0)
+		rc = 0;
+	else
+		fprintf(stderr, "%s: cannot write\n", prog);
+	OPENSSL_cleanse(opts, n);
+	free(opts);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct aa_agent *agent;
@@ -351,6 +381,13 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		return get_resource(argv[optind + 1]);
+	}
+	if (optind < argc && strcmp(argv[optind], "unwrap") == 0) {
+		if (optind + 2 != argc) {
+			usage(stderr);
+			return 2;
+		}
+		return unwrap(argv[optind + 1]);
 	}
 	if (optind != argc) {
 		usage(stderr);

@@ -58,6 +58,13 @@ expect "plain layer (gRPC)" "^$layer " "$(layer_of dec1)"
 OCICRYPT_KEYPROVIDER_CONFIG=grpc.conf "$BIN/eaa-decrypt" \
 	--decryption-key provider:attestation-agent enc dec2 2>err && ok || fail "env config: $(cat err)"
 expect "plain layer (env config)" "^$layer " "$(layer_of dec2)"
+ann=$(python3 -c "
+import json, sys
+i = json.load(open('enc/index.json'))['manifests'][0]['digest'][7:]
+l = json.load(open('enc/blobs/sha256/' + i))['layers'][0]
+print(l['annotations']['org.opencontainers.image.enc.keys.provider.attestation-agent'])")
+expect "unwrap by hand" '^\{"symkey":"[^"]+","digest":"'"$layer"'"' \
+	"$("$BIN/attestation-agent" unwrap --keyprovider_sock 127.0.0.1:"$kp" "$ann" 2>&1)"
 
 # --- GetResource, by path and by kbs:/// URI; bad and unknown paths ---
 "$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" \
@@ -76,7 +83,7 @@ expect "bad path" 'want <repo>/<type>/<tag>' "$(cat err)"
 
 # One attestation served every request above (the channel is reused).
 n=$(grep -c 'allowed sample peer' verdictd.log)
-[[ $n == 1 ]] && ok || fail "attestations for 2 unwraps and 3 resources: $n, want 1"
+[[ $n == 1 ]] && ok || fail "attestations for 3 unwraps and 3 resources: $n, want 1"
 stop_agent
 
 # --- cmd mode, with the KBC from the decryption key's dc parameter ---
