@@ -66,6 +66,7 @@ static void usage(FILE *f)
 "  --aa_kbc_params KBC::URI   the KBC, e.g. eaa_kbc::10.0.0.1:20002 (see --list)\n"
 "  --attester NAME            our evidence (default: detect the TEE)\n"
 "  --broker-pubkey FILE       verdictd's pinned TLS key (PEM public key or cert)\n"
+"  --broker-ca FILE           the CA that issued verdictd's certificate (PEM)\n"
 "  --broker-verifier NAME     verify verdictd's evidence with this verifier\n"
 "  --insecure-broker          accept any verdictd (warned on every connection)\n"
 "  --allow-sample             allow sample_kbc and the sample attester (tests)\n"
@@ -118,7 +119,7 @@ static int parse(int argc, char **argv)
 {
 	enum { O_KP = 0x100, O_GR, O_PARAMS, O_ATTESTER, O_PUBKEY, O_VERIFIER, O_INSECURE,
 	       O_SAMPLE, O_TTL, O_KEYS, O_RES, O_PROVIDER, O_CONFIG, O_LOG, O_LIST,
-	       O_CMD, O_CMDLINE };
+	       O_CMD, O_CMDLINE, O_CA };
 	static const struct option longs[] = {
 		{ "keyprovider_sock", required_argument, NULL, O_KP },
 		{ "getresource_sock", required_argument, NULL, O_GR },
@@ -126,6 +127,7 @@ static int parse(int argc, char **argv)
 		{ "attester", required_argument, NULL, O_ATTESTER },
 		{ "broker-pubkey", required_argument, NULL, O_PUBKEY },
 		{ "broker-verifier", required_argument, NULL, O_VERIFIER },
+		{ "broker-ca", required_argument, NULL, O_CA },
 		{ "insecure-broker", no_argument, NULL, O_INSECURE },
 		{ "allow-sample", no_argument, NULL, O_SAMPLE },
 		{ "ttl", required_argument, NULL, O_TTL },
@@ -155,6 +157,7 @@ static int parse(int argc, char **argv)
 		case O_ATTESTER: aa.conf.attester = optarg; break;
 		case O_PUBKEY: aa.conf.broker_pubkey = optarg; break;
 		case O_VERIFIER: aa.conf.broker_verifier = optarg; break;
+		case O_CA: aa.conf.broker_ca = optarg; break;
 		case O_INSECURE: aa.conf.insecure_broker = true; break;
 		case O_SAMPLE: aa.conf.allow_sample = true; break;
 		case O_TTL:

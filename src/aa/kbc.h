@@ -16,6 +16,7 @@ struct aa_kbc_conf {
 	const char *attester;        /* our evidence; NULL or "" detects the TEE */
 	const char *broker_verifier; /* verifier for verdictd's certificate */
 	const char *broker_pubkey;   /* pinned verdictd TLS key (PEM file) */
+	const char *broker_ca;       /* CA that issued verdictd's certificate */
 	bool insecure_broker;        /* accept any verdictd (warned on use) */
 	const char *const *options;  /* librats-tls instance options */
 	long ttl;                    /* seconds an attested channel is reused;

@@ -19,7 +19,7 @@ struct eaa_kbc {
 	struct aa_eaa *c;
 	time_t since;
 	char addr[256];
-	char pin[1024];
+	char pin[1024], ca[1024];
 	const char *options[MAX_OPTIONS + 2];
 };
 
@@ -28,16 +28,18 @@ static void *eaa_open(const char *uri, const struct aa_kbc_conf *conf,
 {
 	struct eaa_kbc *k;
 	size_t n = 0;
+	bool pinned = conf->broker_pubkey || conf->broker_ca;
 
 	if (conf->attester && strcmp(conf->attester, "sample") == 0 && !conf->allow_sample) {
 		eaa_fail(err, EAA_E_CONFIG, "eaa_kbc: the sample attester proves nothing: "
 			 "start the agent with --allow-sample to use it");
 		return NULL;
 	}
-	if (!conf->broker_pubkey && !conf->broker_verifier && !conf->insecure_broker) {
+	if (!pinned && !conf->broker_verifier && !conf->insecure_broker) {
 		eaa_fail(err, EAA_E_CONFIG, "eaa_kbc: verdictd must be authenticated: pin "
-			 "its key (--broker-pubkey), name a verifier for its evidence "
-			 "(--broker-verifier), or accept any broker (--insecure-broker)");
+			 "its key (--broker-pubkey) or CA (--broker-ca), name a verifier for "
+			 "its evidence (--broker-verifier), or accept any broker "
+			 "(--insecure-broker)");
 		return NULL;
 	}
 	if (!(k = calloc(1, sizeof(*k)))) {
@@ -51,14 +53,17 @@ static void *eaa_open(const char *uri, const struct aa_kbc_conf *conf,
 		snprintf(k->pin, sizeof(k->pin), "tls.peer_pubkey=%s", conf->broker_pubkey);
 		k->options[n++] = k->pin;
 	}
+	if (conf->broker_ca) {
+		snprintf(k->ca, sizeof(k->ca), "tls.peer_ca=%s", conf->broker_ca);
+		k->options[n++] = k->ca;
+	}
 	k->conf.addr = k->addr;
 	k->conf.attester = conf->attester;
 	/* with a pinned key, verdictd (nullattester in the seeds) needs no
 	 * evidence: the pin is what authenticates it */
 	k->conf.verifier = conf->broker_verifier ? conf->broker_verifier :
-			   conf->broker_pubkey ? "nullverifier" : NULL;
-	k->conf.insecure_broker = conf->insecure_broker && !conf->broker_pubkey &&
-				  !conf->broker_verifier;
+			   pinned ? "nullverifier" : NULL;
+	k->conf.insecure_broker = conf->insecure_broker && !pinned && !conf->broker_verifier;
 	k->conf.options = k->options;
 	k->ttl = conf->ttl;
 	return k;

@@ -81,16 +81,56 @@ static EVP_PKEY *pem_key(const char *path, bool private, struct eaa_err *err)
 	return k;
 }
 
+/* tls.cert: a certificate (then its chain) for tls.key, issued by a CA
+ * the peer trusts (tls.peer_ca there). */
+static bool load_cert(struct rats_tls_ctx *ctx, const char *path, struct eaa_err *err)
+{
+	FILE *f = fopen(path, "r");
+	X509 *c;
+
+	if (!f)
+		return eaa_fail(err, EAA_E_IO, "%s: cannot open", path);
+	ctx->static_cert = PEM_read_X509(f, NULL, NULL, NULL);
+	ctx->static_chain = sk_X509_new_null();
+	while (ctx->static_chain && (c = PEM_read_X509(f, NULL, NULL, NULL)) != NULL)
+		sk_X509_push(ctx->static_chain, c);
+	fclose(f);
+	ERR_clear_error();
+	if (!ctx->static_cert || !ctx->static_chain)
+		return eaa_fail(err, EAA_E_CONFIG, "%s: no PEM certificate in it", path);
+	if (!ctx->own_key)
+		return eaa_fail(err, EAA_E_CONFIG, "%s needs its key as tls.key", path);
+	if (EVP_PKEY_eq(X509_get0_pubkey(ctx->static_cert), ctx->own_key) != 1)
+		return eaa_fail(err, EAA_E_CONFIG, "%s is not for the key in tls.key", path);
+	return true;
+}
+
+/* tls.peer_ca: PEM certificates the peer's certificate must chain to. */
+static bool load_ca(struct rats_tls_ctx *ctx, const char *path, struct eaa_err *err)
+{
+	if (!(ctx->peer_ca = X509_STORE_new()) ||
+	    X509_STORE_load_file(ctx->peer_ca, path) != 1)
+		return eaa_fail_ssl(err, EAA_E_CONFIG, path);
+	ctx->peer_ca_file = path;
+	return true;
+}
+
 static bool load_keys(struct rats_tls_ctx *ctx, struct eaa_err *err)
 {
 	const char *own = rats_opt(&ctx->opts, "tls", "key");
 	const char *pin = rats_opt(&ctx->opts, "tls", "peer_pubkey");
+	const char *cert = rats_opt(&ctx->opts, "tls", "cert");
+	const char *ca = rats_opt(&ctx->opts, "tls", "peer_ca");
 
 	if (own && !(ctx->own_key = pem_key(own, true, err)))
 		return eaa_err_prefix(err, "tls.key");
 	if (pin && !(ctx->peer_pin = pem_key(pin, false, err)))
 		return eaa_err_prefix(err, "tls.peer_pubkey");
 	ctx->peer_pin_file = pin;
+	if (cert && !load_cert(ctx, cert, err))
+		return eaa_err_prefix(err, "tls.cert");
+	if (ca && !load_ca(ctx, ca, err))
+		return eaa_err_prefix(err, "tls.peer_ca");
 	return true;
 }
 
@@ -182,6 +222,9 @@ static void ctx_free(struct rats_tls_ctx *ctx)
 	EVP_PKEY_free(ctx->key);
 	EVP_PKEY_free(ctx->own_key);
 	EVP_PKEY_free(ctx->peer_pin);
+	X509_STORE_free(ctx->peer_ca);
+	X509_free(ctx->static_cert);
+	sk_X509_pop_free(ctx->static_chain, X509_free);
 	if (ctx->attester && ctx->attester->cleanup)
 		ctx->attester->cleanup(ctx->attester_state);
 	if (vc->named && vc->named->cleanup)
@@ -252,8 +295,18 @@ static bool ctx_init(struct rats_tls_ctx *ctx, const rats_tls_conf_t *conf,
 		return false;
 	if (ctx->verify_peer && !pick_verifiers(ctx, err))
 		return false;
-	if (ctx->present_cert &&
-	    !(conf->flags & RATS_TLS_CONF_FLAGS_FRESH_EVIDENCE)) {
+	if (ctx->static_cert) {
+		/* a CA-issued certificate cannot carry fresh evidence */
+		if (ctx->present_cert && strcmp(ctx->attester->name, "nullattester") != 0)
+			return eaa_fail(err, EAA_E_CONFIG, "tls.cert: a CA-issued certificate "
+					"carries no evidence; use it with nullattester only");
+		ctx->conf.flags &= ~RATS_TLS_CONF_FLAGS_FRESH_EVIDENCE;
+		if (X509_up_ref(ctx->static_cert) != 1 ||
+		    !(ctx->key = rats_own_key(ctx, err)))
+			return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		ctx->cert = ctx->static_cert;
+	} else if (ctx->present_cert &&
+		   !(conf->flags & RATS_TLS_CONF_FLAGS_FRESH_EVIDENCE)) {
 		if (!(ctx->key = rats_own_key(ctx, err)) ||
 		    !cert_attest(ctx->attester, ctx->attester_state, ctx->key,
 				 ctx->nonce, conf->nonce_len,

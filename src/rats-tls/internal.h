@@ -187,6 +187,10 @@ struct rats_tls_ctx {
 	EVP_PKEY *own_key;            /* tls.key: the one key we always use */
 	EVP_PKEY *peer_pin;           /* tls.peer_pubkey: the peer's key */
 	const char *peer_pin_file;
+	X509_STORE *peer_ca;          /* tls.peer_ca: the peer's issuers */
+	const char *peer_ca_file;
+	X509 *static_cert;            /* tls.cert: our CA-issued certificate */
+	STACK_OF(X509) *static_chain;
 	X509 *cert;
 	pthread_mutex_t lock;
 	rats_tls_conn *current;       /* rats_tls_negotiate's connection */

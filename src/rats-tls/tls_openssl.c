@@ -47,6 +47,26 @@ static int fresh_cert_cb(SSL *ssl, void *arg)
 	return ok;
 }
 
+/* tls.peer_ca: the peer's certificate, with the intermediates it sent,
+ * chains to one of the configured CAs at the current time. */
+static bool peer_chain_ok(struct rats_tls_ctx *ctx, X509_STORE_CTX *store, X509 *cert,
+			  struct eaa_err *err)
+{
+	X509_STORE_CTX *v = X509_STORE_CTX_new();
+	bool ok = v && X509_STORE_CTX_init(v, ctx->peer_ca, cert,
+					   X509_STORE_CTX_get0_untrusted(store)) == 1 &&
+		  X509_verify_cert(v) == 1;
+
+	if (!ok)
+		eaa_fail(err, EAA_E_UNTRUSTED, "the peer's certificate does not chain to "
+			 "tls.peer_ca=%s: %s", ctx->peer_ca_file,
+			 v ? X509_verify_cert_error_string(X509_STORE_CTX_get_error(v)) :
+			 "out of memory");
+	X509_STORE_CTX_free(v);
+	ERR_clear_error();
+	return ok;
+}
+
 /* Replaces X509_verify_cert: the peer's certificate is self-signed and
  * trusted only through its evidence. */
 static int verify_cb(X509_STORE_CTX *store, void *arg)
@@ -71,8 +91,10 @@ static int verify_cb(X509_STORE_CTX *store, void *arg)
 	vc.own_random = own_random;
 	if (!rats_verify_cert(&vc, cert, &c->peer, &c->err))
 		goto fail;
-	/* A pinned peer key holds whatever the verifier said, nullverifier
-	 * included: it is how an agent knows its broker. */
+	/* A pinned peer key or CA holds whatever the verifier said,
+	 * nullverifier included: it is how an agent knows its broker. */
+	if (ctx->peer_ca && !peer_chain_ok(ctx, store, cert, &c->err))
+		goto fail;
 	if (ctx->peer_pin && EVP_PKEY_eq(X509_get0_pubkey(cert), ctx->peer_pin) != 1) {
 		eaa_fail(&c->err, EAA_E_UNTRUSTED, "the peer's TLS key is not the pinned "
 			 "key (tls.peer_pubkey=%s)", ctx->peer_pin_file);
@@ -117,7 +139,9 @@ bool tls_ctx_setup(struct rats_tls_ctx *ctx, struct eaa_err *err)
 		if (ctx->conf.flags & RATS_TLS_CONF_FLAGS_FRESH_EVIDENCE) {
 			SSL_CTX_set_cert_cb(s, fresh_cert_cb, ctx);
 		} else if (SSL_CTX_use_certificate(s, ctx->cert) != 1 ||
-			   SSL_CTX_use_PrivateKey(s, ctx->key) != 1) {
+			   SSL_CTX_use_PrivateKey(s, ctx->key) != 1 ||
+			   (ctx->static_chain &&
+			    SSL_CTX_set1_chain(s, ctx->static_chain) != 1)) {
 			return eaa_fail_ssl(err, EAA_E_TLS, "install certificate");
 		}
 	}

@@ -106,6 +106,38 @@ expect "pin" 'not the pinned key' "$(cat err)"
 [[ ! -e dec5 ]] && ok || fail "output written with a foreign broker"
 stop_agent
 
+# --- or by the CA that issued verdictd's certificate (tls.cert) ---
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.pem \
+	-days 2 -subj /CN=tenant-ca 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other_ca.key \
+	-out other_ca.pem -days 2 -subj /CN=other-ca 2>/dev/null
+openssl req -new -key vd_tls.pem -subj /CN=verdictd 2>/dev/null |
+	openssl x509 -req -CA ca.pem -CAkey ca.key -days 2 -out vd_cert.pem 2>/dev/null
+mkfifo vd2_ready
+"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --mutual \
+	--root root --sample-trust trust.pem -o tls.key=vd_tls.pem -o tls.cert=vd_cert.pem \
+	>vd2_ready 2>verdictd2.log &
+vd="$vd $!"
+read -r line <vd2_ready
+vport2=${line##*:}
+for ca in ca other_ca; do
+	start_agent --aa_kbc_params eaa_kbc::127.0.0.1:"$vport2" --attester sample --allow-sample \
+		-o sample.key=key.pem --broker-ca $ca.pem
+	grpc_config
+	"$BIN/eaa-decrypt" --decryption-key provider:attestation-agent \
+		--keyprovider-config grpc.conf enc dec_$ca 2>err
+	echo $? >rc_$ca
+	stop_agent
+done
+[[ $(cat rc_ca) == 0 ]] && ok || fail "a verdictd issued by the pinned CA: $(cat err)"
+expect "plain layer (CA)" "^$layer " "$(layer_of dec_ca)"
+[[ $(cat rc_other_ca) != 0 ]] && ok || fail "a verdictd from another CA was trusted"
+expect "foreign CA" 'does not chain to tls.peer_ca=other_ca.pem' "$(cat err)"
+"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester sample --mutual \
+	--root root --sample-key key.pem --sample-trust trust.pem -o tls.key=vd_tls.pem \
+	-o tls.cert=vd_cert.pem >/dev/null 2>err && fail "tls.cert with an attester" || ok
+expect "tls.cert needs nullattester" 'carries no evidence; use it with nullattester only' "$(cat err)"
+
 # --- refused configurations stop the agent at start ---
 "$BIN/attestation-agent" --aa_kbc_params eaa_kbc::127.0.0.1:"$vport" --attester sample \
 	--allow-sample 2>err && fail "an unauthenticated broker was accepted" || ok
