@@ -256,32 +256,25 @@ static bool unwrap_packet(struct aa_eaa *c, const uint8_t *p, size_t n,
 	return ok;
 }
 
+struct unwrap_ctx {
+	struct aa_eaa *c;
+	uint8_t **opts;
+	size_t *optsn;
+};
+
+static bool unwrap_one(void *arg, const uint8_t *p, size_t n, struct eaa_err *err)
+{
+	struct unwrap_ctx *u = arg;
+
+	return unwrap_packet(u->c, p, n, u->opts, u->optsn, err);
+}
+
 bool aa_eaa_unwrap_annotation(struct aa_eaa *c, const char *annotation,
 			      uint8_t **opts, size_t *optsn, struct eaa_err *err)
 {
-	const char *p = annotation;
+	struct unwrap_ctx u = { c, opts, optsn };
 
-	eaa_fail(err, EAA_E_FORMAT, "provider annotation: no key packet");
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		char *one = strndup(p, len);
-		uint8_t *pkt = NULL;
-		size_t n;
-		bool ok = false;
-
-		if (one && base64_decode(one, false, &pkt, &n))
-			ok = unwrap_packet(c, pkt, n, opts, optsn, err);
-		else
-			eaa_fail(err, EAA_E_FORMAT, "provider annotation: a packet is not base64");
-		free(one);
-		free(pkt);
-		if (ok)
-			return true;
-		p += len;
-		if (*p == ',')
-			p++;
-	}
-	return false;
+	return kp_annotation_each(annotation, unwrap_one, &u, err);
 }
 
 static long exact_done(const char *buf, size_t n, void *arg)

@@ -18,6 +18,7 @@
 #include "file.h"
 #include "json_util.h"
 #include "kp_client.h"
+#include "kp_packet.h"
 #include "pb.h"
 #include "unary.h"
 
@@ -266,30 +267,23 @@ static bool unwrap_one(const struct aa_kp_provider *p, const uint8_t *pkt, size_
 	return ok;
 }
 
+struct unwrap_ctx {
+	const struct aa_kp_provider *p;
+	uint8_t **opts;
+	size_t *optsn;
+};
+
+static bool unwrap_each(void *arg, const uint8_t *pkt, size_t n, struct eaa_err *err)
+{
+	struct unwrap_ctx *u = arg;
+
+	return unwrap_one(u->p, pkt, n, u->opts, u->optsn, err);
+}
+
 bool aa_kp_unwrap_annotation(const struct aa_kp_provider *p, const char *annotation,
 			     uint8_t **opts, size_t *optsn, struct eaa_err *err)
 {
-	const char *s = annotation;
+	struct unwrap_ctx u = { p, opts, optsn };
 
-	eaa_fail(err, EAA_E_FORMAT, "provider annotation: no key packet");
-	while (*s) {
-		size_t len = strcspn(s, ",");
-		char *one = strndup(s, len);
-		uint8_t *pkt = NULL;
-		size_t n;
-		bool ok = false;
-
-		if (one && base64_decode(one, false, &pkt, &n))
-			ok = unwrap_one(p, pkt, n, opts, optsn, err);
-		else
-			eaa_fail(err, EAA_E_FORMAT, "provider annotation: a packet is not base64");
-		free(one);
-		free(pkt);
-		if (ok)
-			return true;
-		s += len;
-		if (*s == ',')
-			s++;
-	}
-	return false;
+	return kp_annotation_each(annotation, unwrap_each, &u, err);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "aead.h"
 #include "bytes.h"
+#include "codec.h"
 #include "json_util.h"
 #include "kp_packet.h"
 
@@ -105,4 +106,34 @@ char *kp_output(const char *member, const char *field, const uint8_t *p, size_t 
 	text = (char *)wr_take(&w, &len);
 	OPENSSL_cleanse(num, sizeof(num));
 	return text;
+}
+
+bool kp_annotation_each(const char *annotation,
+			bool (*fn)(void *arg, const uint8_t *pkt, size_t n,
+				   struct eaa_err *err),
+			void *arg, struct eaa_err *err)
+{
+	const char *s = annotation;
+
+	eaa_fail(err, EAA_E_FORMAT, "provider annotation: no key packet");
+	while (*s) {
+		size_t len = strcspn(s, ",");
+		char *one = strndup(s, len);
+		uint8_t *pkt = NULL;
+		size_t n;
+		bool ok = false;
+
+		if (one && base64_decode(one, false, &pkt, &n))
+			ok = fn(arg, pkt, n, err);
+		else
+			eaa_fail(err, EAA_E_FORMAT, "provider annotation: a packet is not base64");
+		free(one);
+		free(pkt);
+		if (ok)
+			return true;
+		s += len;
+		if (*s == ',')
+			s++;
+	}
+	return false;
 }

@@ -33,6 +33,14 @@ void kp_packet_free(struct kp_packet *pkt);
  * pointer into kid. */
 const char *kp_store_kid(const char *kid);
 
+/* A layer's key-provider annotation holds comma-separated base64 packets,
+ * one per recipient: call fn with each decoded packet until one succeeds.
+ * False with the last failure's error when none does. */
+bool kp_annotation_each(const char *annotation,
+			bool (*fn)(void *arg, const uint8_t *pkt, size_t n,
+				   struct eaa_err *err),
+			void *arg, struct eaa_err *err);
+
 /* A KeyProviderKeyWrapProtocolOutput, {"<member>":{"<field>":[n,...]}},
  * with the bytes as an array of numbers: Rust's ocicrypt-rs reads only
  * that form (Vec<u8>), and Go's encoding/json reads it into []byte too, so
