@@ -39,7 +39,9 @@ bool img_payload_check(const uint8_t *p, size_t n, const char *type,
 	if (!exact(j, top) || !exact(cr, crit) || !exact(json_object_get(cr, "image"), image) ||
 	    !exact(json_object_get(cr, "identity"), ident) || !t || !digest || !ref ||
 	    !(json_is_object(json_object_get(j, "optional")) ||
-	      json_is_null(json_object_get(j, "optional"))))
+	      /* cosign writes "optional": null; simple signing never does */
+	      (json_is_null(json_object_get(j, "optional")) &&
+	       strcmp(type, "cosign container image signature") == 0)))
 		eaa_fail(err, EAA_E_FORMAT, "the signed payload is not a signature payload "
 			 "(want exactly critical.{type,image,identity} and optional)");
 	else if (strcmp(t, type) != 0)

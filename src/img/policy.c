@@ -38,6 +38,8 @@ struct img_policy {
 
 static const char *const transport_names[] = { "docker", "oci", "dir" };
 
+static void free_reqs(struct img_req *r, size_t n);
+
 /* ---- parsing ---- */
 
 struct ctx {
@@ -77,6 +79,22 @@ static bool str_field(struct ctx *c, json_t *o, const char *where, const char *n
 		return FAIL(c, "%s: %s.%s: want a non-empty string", c->file, where, name);
 	return (*out = strdup(json_string_value(v))) != NULL ||
 	       eaa_fail(c->err, EAA_E_NOMEM, "out of memory");
+}
+
+/* remapIdentity prefixes: host[:port], or a name that starts with one
+ * (no wildcards). */
+static bool remap_prefix_ok(const char *s)
+{
+	const char *slash = strchr(s, '/');
+	struct img_ref r;
+	char host[IMG_NAME_MAX];
+
+	if (!slash)
+		return img_ref_host_ok(s);
+	snprintf(host, sizeof(host), "%.*s", (int)(slash - s), s);
+	return img_ref_host_ok(host) && (strchr(host, '.') || strchr(host, ':') ||
+					 strcmp(host, "localhost") == 0) &&
+	       img_ref_parse(s, false, &r, NULL) && !r.tag[0] && !r.digest[0];
 }
 
 static bool parse_identity(struct ctx *c, json_t *o, const char *where,
@@ -127,9 +145,14 @@ static bool parse_identity(struct ctx *c, json_t *o, const char *where,
 	}
 	if (strcmp(type, "remapIdentity") == 0) {
 		id->type = IMG_ID_REMAP_IDENTITY;
-		return fields_ok(c, o, w, remap) &&
-		       str_field(c, o, w, "prefix", true, &id->prefix) &&
-		       str_field(c, o, w, "signedPrefix", true, &id->signed_prefix);
+		if (!fields_ok(c, o, w, remap) ||
+		    !str_field(c, o, w, "prefix", true, &id->prefix) ||
+		    !str_field(c, o, w, "signedPrefix", true, &id->signed_prefix))
+			return false;
+		if (!remap_prefix_ok(id->prefix) || !remap_prefix_ok(id->signed_prefix))
+			return FAIL(c, "%s: %s: prefix and signedPrefix must be a host[:port] or "
+				    "a repository name starting with one", c->file, w);
+		return true;
 	}
 	return FAIL(c, "%s: %s: unknown type \"%.100s\"", c->file, w, type);
 }
@@ -272,6 +295,27 @@ static bool scope_ok(enum img_transport t, const char *s)
 	}
 }
 
+static bool check_other_transport(struct ctx *c, const char *tname, json_t *scopes)
+{
+	const char *sname;
+	json_t *reqs;
+	struct img_req *r = NULL;
+	size_t n = 0;
+	char w[160];
+	bool ok = true;
+
+	json_object_foreach(scopes, sname, reqs) {
+		snprintf(w, sizeof(w), "transports.%.40s[\"%.100s\"]", tname, sname);
+		ok = parse_reqs(c, reqs, w, &r, &n);
+		free_reqs(r, n);
+		r = NULL;
+		n = 0;
+		if (!ok)
+			break;
+	}
+	return ok;
+}
+
 static bool parse_transports(struct ctx *c, json_t *o, struct img_policy *p)
 {
 	const char *tname, *sname;
@@ -286,11 +330,16 @@ static bool parse_transports(struct ctx *c, json_t *o, struct img_policy *p)
 
 		for (i = 0; i < 3 && strcmp(tname, transport_names[i]) != 0; i++)
 			;
-		if (i == 3)
-			return eaa_fail(c->err, EAA_E_UNSUPPORTED, "%s: transports: unsupported "
-					"transport \"%.60s\" (docker, oci, dir)", c->file, tname);
 		if (!json_is_object(scopes))
 			return FAIL(c, "%s: transports.%s: want an object of scopes", c->file, tname);
+		if (i == 3) {
+			/* another transport (docker-daemon, containers-storage, ...):
+			 * its requirements must parse, as containers/image reads
+			 * them, but no image of ours is ever in it */
+			if (!check_other_transport(c, tname, scopes))
+				return false;
+			continue;
+		}
 		t->t = (enum img_transport)i;
 		p->ntransports++;
 		if (!(t->scopes = calloc(json_object_size(scopes) + 1, sizeof(*t->scopes))))
@@ -428,19 +477,14 @@ static const struct scope *docker_scope(const struct transport *t, const struct 
 	return NULL;
 }
 
-/* oci, dir: "path:ref" (oci with a reference), then the path and its
- * parents, "/" excluded. */
-static const struct scope *path_scope(const struct transport *t, const char *path,
-				      const char *oci_ref)
+/* oci, dir: the directory, then its parents, "/" excluded (an oci
+ * image's reference name is not part of its identity, as in
+ * containers/image). */
+static const struct scope *path_scope(const struct transport *t, const char *path)
 {
 	char name[4200], *slash;
 	const struct scope *s;
 
-	if (oci_ref && *oci_ref) {
-		snprintf(name, sizeof(name), "%s:%s", path, oci_ref);
-		if ((s = find_scope(t, name)))
-			return s;
-	}
 	snprintf(name, sizeof(name), "%s", path);
 	while (name[0] && strcmp(name, "/") != 0) {
 		if ((s = find_scope(t, name)))
@@ -464,7 +508,7 @@ const struct img_req *img_policy_requirements(const struct img_policy *p,
 		if (t->t != c->transport)
 			continue;
 		s = c->transport == IMG_T_DOCKER ? docker_scope(t, c->ref) :
-		    path_scope(t, c->path, c->oci_ref);
+		    path_scope(t, c->path);
 		if (!s)
 			s = find_scope(t, "");
 		if (s) {
@@ -485,16 +529,25 @@ static bool same_repo(const struct img_ref *a, const struct img_ref *b)
 	return strcmp(a->domain, b->domain) == 0 && strcmp(a->path, b->path) == 0;
 }
 
-static bool same_ref(const struct img_ref *a, const struct img_ref *b)
+static bool name_only(const struct img_ref *r)
 {
-	return same_repo(a, b) && strcmp(a->tag, b->tag) == 0 &&
-	       strcmp(a->digest, b->digest) == 0;
+	return !r->tag[0] && !r->digest[0];
 }
 
-/* The image is digested: the repositories match; tagged: exactly. */
+/* Both name a tag or digest, and the same one(s). */
+static bool same_ref(const struct img_ref *a, const struct img_ref *b)
+{
+	return !name_only(a) && !name_only(b) && same_repo(a, b) &&
+	       strcmp(a->tag, b->tag) == 0 && strcmp(a->digest, b->digest) == 0;
+}
+
+/* The image is digested only: the repositories match (the manifest digest
+ * is checked on its own); tagged: exactly. */
 static bool repo_digest_or_exact(const struct img_ref *image, const struct img_ref *sig)
 {
-	if (image->digest[0])
+	if (name_only(sig))
+		return false;
+	if (!image->tag[0] && image->digest[0])
 		return same_repo(image, sig);
 	return same_ref(image, sig);
 }
@@ -503,7 +556,8 @@ bool img_identity_match(const struct img_identity *id, const struct img_ref *ima
 			const char *signed_ref)
 {
 	struct img_ref sig, want, remapped;
-	char name[IMG_NAME_MAX * 2 + 2], buf[IMG_NAME_MAX * 2 + IMG_TAG_MAX + IMG_DIGEST_MAX + 4];
+	char name[IMG_NAME_MAX * 2 + 2], full[IMG_NAME_MAX * 2 + IMG_TAG_MAX + IMG_DIGEST_MAX + 4];
+	char buf[sizeof(full) + IMG_NAME_MAX];
 	size_t plen;
 
 	if (!img_ref_parse(signed_ref, false, &sig, NULL))
@@ -520,24 +574,23 @@ bool img_identity_match(const struct img_identity *id, const struct img_ref *ima
 		return false;
 	switch (id->type) {
 	case IMG_ID_MATCH_EXACT:
-		/* a name with both tag and digest cannot match exactly */
-		return !(image->tag[0] && image->digest[0]) && same_ref(image, &sig);
+		return same_ref(image, &sig);
 	case IMG_ID_MATCH_REPOSITORY:
 		return same_repo(image, &sig);
 	case IMG_ID_REMAP_IDENTITY:
-		/* prefix matches the image's name at a segment boundary: the
-		 * signature names signedPrefix + the rest */
+		/* when prefix matches the image's name at a segment boundary,
+		 * the signature must name signedPrefix + the rest, and that must
+		 * be a canonical reference */
 		img_ref_name(image, name, sizeof(name));
 		plen = strlen(id->prefix);
-		if (strncmp(name, id->prefix, plen) == 0 && (name[plen] == '/' || !name[plen])) {
-			snprintf(buf, sizeof(buf), "%s%s%s%s%s%s", id->signed_prefix, name + plen,
-				 image->tag[0] ? ":" : "", image->tag,
-				 image->digest[0] ? "@" : "", image->digest);
-			if (!img_ref_parse(buf, false, &remapped, NULL))
-				return false;
-			return repo_digest_or_exact(&remapped, &sig);
-		}
-		return repo_digest_or_exact(image, &sig);
+		if (strncmp(name, id->prefix, plen) != 0 || (name[plen] != '/' && name[plen]))
+			return repo_digest_or_exact(image, &sig);
+		img_ref_string(image, full, sizeof(full));
+		snprintf(buf, sizeof(buf), "%s%s", id->signed_prefix, full + plen);
+		if (!img_ref_parse(buf, false, &remapped, NULL))
+			return false;
+		img_ref_string(&remapped, full, sizeof(full));
+		return strcmp(full, buf) == 0 && repo_digest_or_exact(&remapped, &sig);
 	default:
 		return repo_digest_or_exact(image, &sig);
 	}

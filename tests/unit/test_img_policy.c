@@ -72,8 +72,10 @@ static void test_parse_errors(void)
 		  "is not a tagged or digested reference" },
 		{ "{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"/k\",\"signedIdentity\":{\"type\":\"remapIdentity\",\"prefix\":\"a.com\"}}]}",
 		  "\"signedPrefix\" is required" },
-		{ "{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker-daemon\":{}}}",
-		  "unsupported transport \"docker-daemon\"" },
+		{ "{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker-daemon\":{\"\":[{\"type\":\"nope\"}]}}}",
+		  "transports.docker-daemon[\"\"][0]: unknown requirement type \"nope\"" },
+		{ "{\"default\":[{\"type\":\"signedBy\",\"keyType\":\"GPGKeys\",\"keyPath\":\"/k\",\"signedIdentity\":{\"type\":\"remapIdentity\",\"prefix\":\"*.a.com\",\"signedPrefix\":\"b.com\"}}]}",
+		  "prefix and signedPrefix must be a host" },
 		{ "{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker\":{\"docker.io/library/busybox:\":[{\"type\":\"reject\"}]}}}",
 		  "transports.docker[\"docker.io/library/busybox:\"]: not a valid docker scope" },
 		{ "{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker\":{\"docker.io/library/Busybox\":[{\"type\":\"reject\"}]}}}",
@@ -142,7 +144,8 @@ static void test_scopes(void)
 		{ IMG_T_DOCKER, "busybox", NULL, NULL, "docker.io/library" },
 		{ IMG_T_DOCKER, "quay.io/x/y", NULL, NULL, "" },
 		{ IMG_T_OCI, "oci:/srv/images/app:v1", "/srv/images/app", "v1", "/srv/images" },
-		{ IMG_T_OCI, "oci:/srv/images/app:v2", "/srv/images/app", "v2", "/srv/images/app:v2" },
+		/* the reference name is not part of an oci identity */
+		{ IMG_T_OCI, "oci:/srv/images/app:v2", "/srv/images/app", "v2", "/srv/images" },
 		{ IMG_T_OCI, "oci:/srv/other", "/srv/other", NULL, "(default)" },
 		{ IMG_T_DIR, "dir:/srv/a/b", "/srv/a/b", NULL, "/srv" },
 		{ IMG_T_DIR, "dir:/srvx", "/srvx", NULL, "(default)" },
@@ -236,6 +239,12 @@ static void test_identities(void)
 	CHECK(ident(IMG_ID_REMAP_IDENTITY, 0, "mirror.local/n", "example.com/upstream",
 		    "mirror.local/ns/app:v1", "mirror.local/ns/app:v1"));
 	CHECK(!ident(IMG_ID_MATCH_EXACT, 0, 0, 0, "example.com/app:v1", "not a reference"));
+	/* a name-only signature matches only matchRepository */
+	CHECK(!ident(IMG_ID_MATCH_REPO_DIGEST_OR_EXACT, 0, 0, 0, img_digest, "example.com/app"));
+	CHECK(ident(IMG_ID_MATCH_REPOSITORY, 0, 0, 0, img_digest, "example.com/app"));
+	/* a remapped name that is not canonical never matches */
+	CHECK(!ident(IMG_ID_REMAP_IDENTITY, 0, "mirror.local", "docker.io",
+		     "mirror.local/busybox:1", "docker.io/library/busybox:1"));
 	(void)sig_digest;
 }
 

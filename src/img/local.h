@@ -1,0 +1,34 @@
+/* local.h - images on disk (dir: and oci: layouts): their manifest, its
+ * digest, and the signatures stored beside it, ready for a policy check. */
+#ifndef EAA_IMG_LOCAL_H
+#define EAA_IMG_LOCAL_H
+
+#include <limits.h>
+#include "policy.h"
+
+#define IMG_LOCAL_MAX_SIGS 64
+
+struct img_local {
+	enum img_transport transport;
+	char text[PATH_MAX + 8];          /* as named */
+	char path[PATH_MAX];              /* the resolved directory */
+	char oci_ref[256];
+	uint8_t *manifest;
+	size_t manifest_len;
+	char manifest_digest[72];
+	uint8_t *gpg[IMG_LOCAL_MAX_SIGS];
+	size_t gpg_len[IMG_LOCAL_MAX_SIGS];
+	size_t ngpg;
+	uint8_t *sigstore_payload[IMG_LOCAL_MAX_SIGS];
+	size_t sigstore_payload_len[IMG_LOCAL_MAX_SIGS];
+	char *sigstore_sig[IMG_LOCAL_MAX_SIGS];
+	size_t nsigstore;
+};
+
+/* "dir:PATH" or "oci:PATH[:REF]". */
+bool img_local_open(const char *name, struct img_local *l, struct eaa_err *err);
+void img_local_free(struct img_local *l);
+/* A candidate that points into l (which must outlive it). */
+void img_local_candidate(const struct img_local *l, struct img_candidate *c);
+
+#endif
