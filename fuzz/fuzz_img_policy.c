@@ -1,0 +1,51 @@
+/* fuzz_img_policy - image security's parsers of untrusted or user bytes:
+ * containers-policy.json (then a scope lookup and a check with no
+ * signatures), signature payloads, and image references. The first byte
+ * picks which (mod 3). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "policy.h"
+#include "sig.h"
+
+static const char zero_digest[] =
+	"sha256:0000000000000000000000000000000000000000000000000000000000000000";
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct eaa_err err;
+	struct img_ref r;
+	struct img_candidate c = { .transport = IMG_T_DOCKER, .text = "fuzz", .ref = &r,
+				   .manifest_digest = zero_digest };
+	struct img_req req = { .type = IMG_REQ_SIGNED_BY,
+			       .identity = { .type = IMG_ID_MATCH_REPO_DIGEST_OR_EXACT } };
+	struct img_policy *p;
+	char *s;
+
+	if (size < 1 || !img_ref_parse("example.com/app:v1", true, &r, NULL))
+		return 0;
+	switch (data[0] % 3) {
+	case 0:
+		if ((p = img_policy_parse((const char *)data + 1, size - 1, "fuzz.json", &err))) {
+			(void)img_policy_check(p, &c, &err);
+			c.transport = IMG_T_OCI;
+			c.path = "/srv/images/app";
+			(void)img_policy_check(p, &c, &err);
+			img_policy_free(p);
+		}
+		break;
+	case 1:
+		(void)img_payload_check(data + 1, size - 1, "atomic container signature", &req,
+					&c, &err);
+		(void)img_payload_check(data + 1, size - 1, "cosign container image signature",
+					&req, &c, &err);
+		break;
+	default:
+		if ((s = strndup((const char *)data + 1, size - 1))) {
+			(void)img_ref_parse(s, true, &r, &err);
+			free(s);
+		}
+		break;
+	}
+	return 0;
+}
