@@ -444,37 +444,15 @@ static const struct scope *find_scope(const struct transport *t, const char *nam
 	return NULL;
 }
 
-/* docker: the reference, the repository and its parents up to the host,
- * then the host's wildcard domains (port stripped). */
 static const struct scope *docker_scope(const struct transport *t, const struct img_ref *r)
 {
-	char name[IMG_NAME_MAX * 2 + IMG_TAG_MAX + IMG_DIGEST_MAX + 4], *slash, *dot;
-	const struct scope *s;
+	char names[IMG_SCOPES_MAX][IMG_SCOPE_MAX];
+	const struct scope *s = NULL;
+	size_t n = img_ref_scopes(r, names, IMG_SCOPES_MAX);
 
-	/* the identity: name:tag, or name@digest (a reference with both is
-	 * looked up by its digest) */
-	snprintf(name, sizeof(name), "%s/%s%s%s", r->domain, r->path,
-		 r->digest[0] ? "@" : r->tag[0] ? ":" : "",
-		 r->digest[0] ? r->digest : r->tag);
-	if ((s = find_scope(t, name)))
-		return s;
-	img_ref_name(r, name, sizeof(name));
-	for (;;) {
-		if ((s = find_scope(t, name)))
-			return s;
-		if (!(slash = strrchr(name, '/')))
-			break;
-		*slash = '\0';
-	}
-	name[strcspn(name, ":")] = '\0';
-	for (dot = name; (dot = strchr(dot, '.')) != NULL; dot++) {
-		char wild[IMG_NAME_MAX + 2];
-
-		snprintf(wild, sizeof(wild), "*%s", dot);
-		if ((s = find_scope(t, wild)))
-			return s;
-	}
-	return NULL;
+	for (size_t i = 0; i < n && !s; i++)
+		s = find_scope(t, names[i]);
+	return s;
 }
 
 /* oci, dir: the directory, then its parents, "/" excluded (an oci

@@ -182,3 +182,26 @@ bool img_ref_host_ok(const char *s)
 {
 	return domain_ok(s, strlen(s));
 }
+
+size_t img_ref_scopes(const struct img_ref *r, char (*out)[IMG_SCOPE_MAX], size_t max)
+{
+	char name[IMG_SCOPE_MAX], *slash, *dot;
+	size_t n = 0;
+
+	if (max == 0)
+		return 0;
+	snprintf(out[n++], IMG_SCOPE_MAX, "%s/%s%s%s", r->domain, r->path,
+		 r->digest[0] ? "@" : r->tag[0] ? ":" : "", r->digest[0] ? r->digest : r->tag);
+	img_ref_name(r, name, sizeof(name));
+	for (;;) {
+		if (n < max)
+			snprintf(out[n++], IMG_SCOPE_MAX, "%s", name);
+		if (!(slash = strrchr(name, '/')))
+			break;
+		*slash = '\0';
+	}
+	name[strcspn(name, ":")] = '\0';
+	for (dot = name; n < max && (dot = strchr(dot, '.')) != NULL; dot++)
+		snprintf(out[n++], IMG_SCOPE_MAX, "*%s", dot);
+	return n;
+}

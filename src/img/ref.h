@@ -28,6 +28,16 @@ bool img_ref_parse(const char *s, bool default_tag, struct img_ref *r,
 /* A registry host[:port] alone, as a policy or registries.d scope. */
 bool img_ref_host_ok(const char *s);
 
+#define IMG_SCOPE_MAX (IMG_NAME_MAX * 2 + IMG_TAG_MAX + IMG_DIGEST_MAX + 4)
+#define IMG_SCOPES_MAX 80
+
+/* The configuration scopes that name r, most specific first, as
+ * containers/image tries them for policy.json and registries.d: the
+ * reference (name:tag, or name@digest when it has one), the repository and
+ * its parent namespaces up to the host[:port], then "*.<domain>" for each
+ * parent domain of the host without its port. Returns how many. */
+size_t img_ref_scopes(const struct img_ref *r, char (*out)[IMG_SCOPE_MAX], size_t max);
+
 /* "domain/path" into out (IMG_NAME_MAX * 2). */
 void img_ref_name(const struct img_ref *r, char *out, size_t n);
 /* "domain/path[:tag][@digest]" into out. */
