@@ -1,11 +1,12 @@
 /* fuzz_img_policy - image security's parsers of untrusted or user bytes:
  * containers-policy.json (then a scope lookup and a check with no
- * signatures), signature payloads, and image references. The first byte
- * picks which (mod 3). */
+ * signatures), signature payloads, image references and registries.d
+ * YAML (then a lookup). The first byte picks which (mod 4). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "policy.h"
+#include "registries.h"
 #include "sig.h"
 
 static const char zero_digest[] =
@@ -24,7 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1 || !img_ref_parse("example.com/app:v1", true, &r, NULL))
 		return 0;
-	switch (data[0] % 3) {
+	struct img_registries *reg;
+
+	switch (data[0] % 4) {
 	case 0:
 		if ((p = img_policy_parse((const char *)data + 1, size - 1, "fuzz.json", &err))) {
 			(void)img_policy_check(p, &c, &err);
@@ -39,6 +42,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					&c, &err);
 		(void)img_payload_check(data + 1, size - 1, "cosign container image signature",
 					&req, &c, &err);
+		break;
+	case 3:
+		if ((reg = img_registries_parse((const char *)data + 1, size - 1, "fuzz.yaml",
+						&err))) {
+			(void)img_registries_lookaside(reg, &r);
+			(void)img_registries_attachments(reg, &r);
+			img_registries_free(reg);
+		}
 		break;
 	default:
 		if ((s = strndup((const char *)data + 1, size - 1))) {
