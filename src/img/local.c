@@ -207,3 +207,65 @@ void img_local_candidate(const struct img_local *l, struct img_candidate *c)
 	c->sigstore_sigs = (const char *const *)l->sigstore_sig;
 	c->nsigstore = l->nsigstore;
 }
+
+bool img_local_layers(const struct img_local *l, struct img_layer **layers,
+		      size_t *n, struct eaa_err *err)
+{
+	json_error_t je;
+	json_t *m = json_loadb((const char *)l->manifest, l->manifest_len, 0, &je), *a, *e;
+	size_t i, count;
+	char *strings;
+	bool ok = false;
+
+	*layers = NULL;
+	a = json_object_get(m, "layers");
+	if (!json_is_array(a)) {
+		eaa_fail(err, EAA_E_FORMAT, "%s: the manifest has no layers", l->text);
+		goto out;
+	}
+	count = json_array_size(a);
+	/* the descriptors, then for each a path and its digest */
+	*layers = calloc(1, count * (sizeof(**layers) + PATH_MAX + 80) + 1);
+	if (!*layers) {
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		goto out;
+	}
+	strings = (char *)(*layers + count);
+	json_array_foreach(a, i, e) {
+		const char *d = json_string_value(json_object_get(e, "digest"));
+		const char *mt = json_string_value(json_object_get(e, "mediaType"));
+		char *path = strings + i * (PATH_MAX + 80), *dig = path + PATH_MAX;
+		size_t k;
+
+		if (!d || strncmp(d, "sha256:", 7) != 0 || strlen(d) != 71) {
+			eaa_fail(err, EAA_E_FORMAT, "%s: layer %zu: unsupported digest", l->text,
+				 i + 1);
+			goto out;
+		}
+		for (k = 7; k < 71 && strchr("0123456789abcdef", d[k]) && d[k]; k++)
+			;
+		if (k != 71) {
+			eaa_fail(err, EAA_E_FORMAT, "%s: layer %zu: bad digest", l->text, i + 1);
+			goto out;
+		}
+		if (mt && strlen(mt) > 10 && strcmp(mt + strlen(mt) - 10, "+encrypted") == 0) {
+			eaa_fail(err, EAA_E_UNSUPPORTED, "%s: layer %zu (%.19s) is encrypted: "
+				 "decrypt the image first (eaa-decrypt)", l->text, i + 1, d);
+			goto out;
+		}
+		snprintf(path, PATH_MAX, l->transport == IMG_T_DIR ? "%s/%s" : "%s/blobs/sha256/%s",
+			 l->path, d + 7);
+		snprintf(dig, 80, "%s", d);
+		(*layers)[i].path = path;
+		(*layers)[i].digest = dig;
+	}
+	*n = count;
+	ok = true;
+out:
+	if (!ok) {
+		free(*layers);
+		*layers = NULL;
+	}
+	json_decref(m);
+	return ok;
+}
