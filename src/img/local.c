@@ -19,18 +19,24 @@
 
 #define MAX_MANIFEST (4u * 1024u * 1024u)
 #define MAX_SIGNATURE (4u * 1024u * 1024u)
-#define MAX_SIGNATURES IMG_LOCAL_MAX_SIGS
+#define MAX_SIGNATURES IMG_MAX_SIGS
 #define SIGSTORE_ANNOTATION "dev.cosignproject.cosign/signature"
+
+void img_sigs_free(struct img_sigs *s)
+{
+	for (size_t i = 0; i < s->ngpg; i++)
+		free(s->gpg[i]);
+	for (size_t i = 0; i < s->nsigstore; i++) {
+		free(s->sigstore_payload[i]);
+		free(s->sigstore_sig[i]);
+	}
+	memset(s, 0, sizeof(*s));
+}
 
 void img_local_free(struct img_local *l)
 {
 	free(l->manifest);
-	for (size_t i = 0; i < l->ngpg; i++)
-		free(l->gpg[i]);
-	for (size_t i = 0; i < l->nsigstore; i++) {
-		free(l->sigstore_payload[i]);
-		free(l->sigstore_sig[i]);
-	}
+	img_sigs_free(&l->sigs);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -45,48 +51,78 @@ static void digest_of(const uint8_t *p, size_t n, char out[72])
 	free(hex);
 }
 
-/* One dir: signature file into l. */
-static bool add_signature(struct img_local *l, uint8_t *blob, size_t n, const char *path,
-			  struct eaa_err *err)
+bool img_sigs_add_sigstore(struct img_sigs *s, uint8_t *payload, size_t n,
+			   const char *sig_b64, struct eaa_err *err)
+{
+	if (s->nsigstore == IMG_MAX_SIGS || !(s->sigstore_sig[s->nsigstore] = strdup(sig_b64))) {
+		free(payload);
+		return eaa_fail(err, EAA_E_FORMAT, "more than %d sigstore signatures",
+				IMG_MAX_SIGS);
+	}
+	s->sigstore_payload[s->nsigstore] = payload;
+	s->sigstore_payload_len[s->nsigstore++] = n;
+	return true;
+}
+
+bool img_sigs_add_blob(struct img_sigs *s, uint8_t *blob, size_t n, const char *where,
+		       struct eaa_err *err)
 {
 	static const char simple[] = "\0simple-signing\n", sigstore[] = "\0sigstore-json\n";
 	json_error_t je;
 	json_t *j;
 	const char *payload, *sig;
+	uint8_t *p;
 	size_t pn;
+	bool ok;
 
-	if (n == 0 || blob[0] != 0) { /* legacy: the OpenPGP message itself */
-		l->gpg[l->ngpg] = blob;
-		l->gpg_len[l->ngpg++] = n;
+	if (s->ngpg == IMG_MAX_SIGS) {
+		free(blob);
+		return eaa_fail(err, EAA_E_FORMAT, "%s: more than %d signatures", where,
+				IMG_MAX_SIGS);
+	}
+	if (n > 0 && (blob[0] & 0x80)) { /* an OpenPGP packet: the legacy form */
+		s->gpg[s->ngpg] = blob;
+		s->gpg_len[s->ngpg++] = n;
 		return true;
 	}
 	if (n > sizeof(simple) - 1 && memcmp(blob, simple, sizeof(simple) - 1) == 0) {
 		memmove(blob, blob + sizeof(simple) - 1, n - (sizeof(simple) - 1));
-		l->gpg[l->ngpg] = blob;
-		l->gpg_len[l->ngpg++] = n - (sizeof(simple) - 1);
+		s->gpg[s->ngpg] = blob;
+		s->gpg_len[s->ngpg++] = n - (sizeof(simple) - 1);
 		return true;
 	}
 	if (n <= sizeof(sigstore) - 1 || memcmp(blob, sigstore, sizeof(sigstore) - 1) != 0) {
+		int first = n ? blob[0] : -1;
+
 		free(blob);
-		return eaa_fail(err, EAA_E_UNSUPPORTED, "%s: unknown signature format", path);
+		return eaa_fail(err, EAA_E_UNSUPPORTED, "%s: unrecognized signature format, "
+				"starting with 0x%02x (ASCII-armored signatures are not "
+				"accepted)", where, first & 0xff);
 	}
 	j = json_loadb((char *)blob + sizeof(sigstore) - 1, n - (sizeof(sigstore) - 1), 0, &je);
 	free(blob);
 	payload = json_string_value(json_object_get(j, "payload"));
 	sig = json_string_value(json_object_get(json_object_get(j, "annotations"),
 						SIGSTORE_ANNOTATION));
-	if (!payload || !sig ||
-	    !base64_decode(payload, false, &l->sigstore_payload[l->nsigstore], &pn) ||
-	    !(l->sigstore_sig[l->nsigstore] = strdup(sig))) {
-		free(l->sigstore_payload[l->nsigstore]);
-		l->sigstore_payload[l->nsigstore] = NULL;
+	if (!payload || !sig || !base64_decode(payload, false, &p, &pn)) {
 		json_decref(j);
 		return eaa_fail(err, EAA_E_FORMAT, "%s: a sigstore signature needs a base64 "
-				"payload and annotations.\"%s\"", path, SIGSTORE_ANNOTATION);
+				"payload and annotations.\"%s\"", where, SIGSTORE_ANNOTATION);
 	}
-	l->sigstore_payload_len[l->nsigstore++] = pn;
+	ok = img_sigs_add_sigstore(s, p, pn, sig, err);
 	json_decref(j);
-	return true;
+	return ok;
+}
+
+void img_sigs_candidate(const struct img_sigs *s, struct img_candidate *c)
+{
+	c->gpg_sigs = (const uint8_t *const *)s->gpg;
+	c->gpg_sig_lens = s->gpg_len;
+	c->ngpg = s->ngpg;
+	c->sigstore_payloads = (const uint8_t *const *)s->sigstore_payload;
+	c->sigstore_payload_lens = s->sigstore_payload_len;
+	c->sigstore_sigs = (const char *const *)s->sigstore_sig;
+	c->nsigstore = s->nsigstore;
 }
 
 static bool open_dir(struct img_local *l, const char *path, struct eaa_err *err)
@@ -103,9 +139,8 @@ static bool open_dir(struct img_local *l, const char *path, struct eaa_err *err)
 		snprintf(p, sizeof(p), "%s/signature-%d", l->path, i);
 		if (access(p, F_OK) != 0)
 			break;
-		if (l->ngpg + l->nsigstore == MAX_SIGNATURES ||
-		    !file_read(p, MAX_SIGNATURE, &blob, &n, err) ||
-		    !add_signature(l, blob, n, p, err))
+		if (!file_read(p, MAX_SIGNATURE, &blob, &n, err) ||
+		    !img_sigs_add_blob(&l->sigs, blob, n, p, err))
 			return false;
 	}
 	return true;
@@ -199,13 +234,7 @@ void img_local_candidate(const struct img_local *l, struct img_candidate *c)
 	c->path = l->path;
 	c->oci_ref = l->oci_ref[0] ? l->oci_ref : NULL;
 	c->manifest_digest = l->manifest_digest;
-	c->gpg_sigs = (const uint8_t *const *)l->gpg;
-	c->gpg_sig_lens = l->gpg_len;
-	c->ngpg = l->ngpg;
-	c->sigstore_payloads = (const uint8_t *const *)l->sigstore_payload;
-	c->sigstore_payload_lens = l->sigstore_payload_len;
-	c->sigstore_sigs = (const char *const *)l->sigstore_sig;
-	c->nsigstore = l->nsigstore;
+	img_sigs_candidate(&l->sigs, c);
 }
 
 bool img_local_layers(const struct img_local *l, struct img_layer **layers,

@@ -7,7 +7,31 @@
 #include "policy.h"
 #include "unpack.h"
 
-#define IMG_LOCAL_MAX_SIGS 64
+#define IMG_MAX_SIGS 128
+
+/* An image's signatures, as stored: simple signing (OpenPGP) and sigstore
+ * (payload and base64 signature). */
+struct img_sigs {
+	uint8_t *gpg[IMG_MAX_SIGS];
+	size_t gpg_len[IMG_MAX_SIGS];
+	size_t ngpg;
+	uint8_t *sigstore_payload[IMG_MAX_SIGS];
+	size_t sigstore_payload_len[IMG_MAX_SIGS];
+	char *sigstore_sig[IMG_MAX_SIGS];
+	size_t nsigstore;
+};
+
+/* One stored signature blob (containers/image's formats: raw OpenPGP, or
+ * "\0simple-signing\n" / "\0sigstore-json\n" + content). Takes blob;
+ * `where` names it in errors. */
+bool img_sigs_add_blob(struct img_sigs *s, uint8_t *blob, size_t n, const char *where,
+		       struct eaa_err *err);
+/* A sigstore signature: payload (taken) and base64 signature (copied). */
+bool img_sigs_add_sigstore(struct img_sigs *s, uint8_t *payload, size_t n,
+			   const char *sig_b64, struct eaa_err *err);
+void img_sigs_free(struct img_sigs *s);
+/* Point c's signature fields into s. */
+void img_sigs_candidate(const struct img_sigs *s, struct img_candidate *c);
 
 struct img_local {
 	enum img_transport transport;
@@ -17,13 +41,7 @@ struct img_local {
 	uint8_t *manifest;
 	size_t manifest_len;
 	char manifest_digest[72];
-	uint8_t *gpg[IMG_LOCAL_MAX_SIGS];
-	size_t gpg_len[IMG_LOCAL_MAX_SIGS];
-	size_t ngpg;
-	uint8_t *sigstore_payload[IMG_LOCAL_MAX_SIGS];
-	size_t sigstore_payload_len[IMG_LOCAL_MAX_SIGS];
-	char *sigstore_sig[IMG_LOCAL_MAX_SIGS];
-	size_t nsigstore;
+	struct img_sigs sigs;
 };
 
 /* "dir:PATH" or "oci:PATH[:REF]". */
