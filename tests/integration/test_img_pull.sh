@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# test_img_pull.sh BIN_DIR - eaa-image pull from a real docker-registry on
+# loopback, images pushed and GPG-signed by Debian's skopeo (signatures in
+# a lookaside store named by registries.d), sigstore signatures attached as
+# containers/image attaches them. The community's four scenarios, then:
+# sigstore accepted and refused by key, an identity mismatch, a tampered
+# layer, a layer escaping its root, and an encrypted and signed image
+# pulled through the attestation agent and verdictd.
+set -u
+BIN=$(cd "$1" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+export GNUPGHOME=$tmp/gnupg
+reg_pid="" vd="" aa=""
+trap 'for p in $reg_pid $vd $aa; do kill "$p" 2>/dev/null; done; gpgconf --kill all 2>/dev/null; rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+cd "$tmp"
+mkdir -m 700 gnupg
+
+# --- the registry ---
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+reg=127.0.0.1:$port
+cat >registry.yml <<EOF
+version: 0.1
+log: {level: info}
+storage: {filesystem: {rootdirectory: $tmp/registry}}
+http: {addr: $reg}
+EOF
+docker-registry serve registry.yml >registry.log 2>&1 &
+reg_pid=$!
+timeout 30 tail -n +1 -f registry.log | grep -q -m1 "listening on" && ok || fail "docker-registry did not start"
+
+# --- keys, signing configuration, policy ---
+key() {
+	gpg --batch --passphrase '' --quick-gen-key "$1 <$1@example.com>" ed25519 sign 1d 2>/dev/null
+	gpg --list-keys --with-colons "$1@example.com" 2>/dev/null | awk -F: '/^fpr/ { print $10; exit }'
+}
+a=$(key signer) b=$(key stranger)
+gpg --export "$a" >a.gpg
+mkdir rd
+cat >rd/default.yaml <<EOF
+default-docker:
+  lookaside: file://$tmp/sigstore
+  lookaside-staging: file://$tmp/sigstore
+docker:
+  $reg/sigstore:
+    use-sigstore-attachments: true
+EOF
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.pem 2>/dev/null
+openssl pkey -in ec.pem -pubout -out ec.pub
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null | openssl pkey -pubout -out other.pub
+policy() { # policy FILE SIGSTORE-KEY
+	cat >"$1" <<EOF
+{"default": [{"type": "insecureAcceptAnything"}],
+ "transports": {"docker": {
+   "$reg/protected": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "$tmp/a.gpg"}],
+   "$reg/sigstore": [{"type": "sigstoreSigned", "keyPath": "$tmp/$2"}]}}}
+EOF
+}
+policy policy.json ec.pub
+policy policy-other.json other.pub
+
+python3 "$here/make_layout.py" plain >/dev/null
+layer=$(layer_of plain) layer=${layer%% *}
+push() { # push SRC DST [skopeo options]: an image into the registry
+	local src=$1 dst=$2
+	shift 2
+	skopeo copy --quiet --dest-tls-verify=false --registries.d rd "$@" "$src" "docker://$reg/$dst"
+}
+pull() { # pull IMAGE ROOTFS [options]: eaa-image's verdict; its message in $out
+	local img=$1 root=$2
+	shift 2
+	out=$("$BIN/eaa-image" pull --policy policy.json --registries-d rd --tls-verify=false \
+		"$@" "docker://$reg/$img" "$root" 2>&1)
+}
+plain_ok() { # plain_ok NAME ROOTFS: the workload's file is there
+	[[ -f $2/app/secret.txt && $(head -c 17 "$2/app/secret.txt") == "a secret workload" ]] &&
+		ok || fail "$1: the root file system lacks the image's file"
+}
+refused() { # refused NAME PATTERN IMAGE: pull refused, no root file system
+	pull "$3" "root-$1" && fail "$1: pulled" || ok
+	expect "$1" "$2" "$out"
+	[[ ! -e root-$1 ]] && ok || fail "$1: the root exists"
+	compgen -G "root-$1.*" >/dev/null && fail "$1: work files left behind" || ok
+}
+
+push oci:plain:latest free/app:v1 && ok || fail "push free/app"
+push oci:plain:latest protected/nosig:v1 && ok || fail "push protected/nosig"
+push oci:plain:latest protected/app:v1 --sign-by "$a" && ok || fail "push protected/app signed"
+push oci:plain:latest protected/other:v1 --sign-by "$b" && ok || fail "push signed by stranger"
+push oci:plain:latest protected/id:v1 --sign-by "$a" --sign-identity "$reg/protected/app:v2" &&
+	ok || fail "push signed for another name"
+ls sigstore/protected/app@sha256=*/signature-1 >/dev/null 2>&1 && ok || fail "skopeo wrote no lookaside signature"
+
+# 1. a non-signed image from an unprotected repository
+pull free/app:v1 root1 && ok || fail "unprotected: $out"
+plain_ok unprotected root1
+# 2. a non-signed image from a protected repository: refused, saying why
+refused nosig "image docker://$reg/protected/nosig:v1 rejected by policy.json \(scope \"$reg/protected\"\): transports.docker\[\"$reg/protected\"\]\[0\]: signedBy: the image has no simple signatures" protected/nosig:v1
+# 3. a signed image from a protected repository
+pull protected/app:v1 root3 && ok || fail "signed: $out"
+plain_ok signed root3
+# 4. signed with a key the policy does not name
+refused stranger "signedBy: signature by key [0-9A-F]+: not one of the policy's keys" protected/other:v1
+# signed for another name
+refused identity "signedBy: the signature names \"$reg/protected/app:v2\", which does not match docker://$reg/protected/id:v1" protected/id:v1
+
+# --- sigstore: a signature attached to the manifest, by key ---
+push oci:plain:latest sigstore/app:v1 && ok || fail "push sigstore/app"
+digest=$(skopeo inspect --tls-verify=false --raw "docker://$reg/sigstore/app:v1" | sha256sum | cut -d' ' -f1)
+printf '{"critical":{"identity":{"docker-reference":"%s"},"image":{"docker-manifest-digest":"sha256:%s"},"type":"cosign container image signature"},"optional":null}' \
+	"$reg/sigstore/app:v1" "$digest" >payload
+openssl dgst -sha256 -sign ec.pem -out payload.sig payload
+python3 "$here/push_attachment.py" "$reg" sigstore/app "sha256:$digest" payload "$(base64 -w0 payload.sig)" &&
+	ok || fail "attach sigstore signature"
+pull sigstore/app:v1 root5 && ok || fail "sigstore signed: $out"
+plain_ok sigstore root5
+out=$("$BIN/eaa-image" pull --policy policy-other.json --registries-d rd --tls-verify=false \
+	"docker://$reg/sigstore/app:v1" root6 2>&1) && fail "sigstore: another key admitted" || ok
+expect "sigstore key" "sigstoreSigned: the sigstore signature does not verify with the policy's key" "$out"
+push oci:plain:latest sigstore/bare:v1 && ok || fail "push sigstore/bare"
+refused nosigstore 'sigstoreSigned: the image has no sigstore signatures' sigstore/bare:v1
+
+# --- a layer changed in the registry's storage: its digest fails ---
+push oci:plain:latest free/tampered:v1 && ok || fail "push free/tampered"
+data=$tmp/registry/docker/registry/v2/blobs/sha256/${layer:7:2}/${layer#sha256:}/data
+python3 - "$data" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 1
+open(p, "wb").write(bytes(b))
+PY
+refused tampered "layer 1: blob sha256:[0-9a-f]{12}: the registry served bytes with digest sha256:" free/tampered:v1
+
+# --- a layer that escapes its root ---
+python3 "$here/make_image.py" escape 'f:../../evil=pwned' >/dev/null
+push oci:escape free/escape:v1 && ok || fail "push escape"
+refused escape 'entry "../../evil" leaves the root' free/escape:v1
+[[ ! -e $tmp/../evil && ! -e evil ]] && ok || fail "the escape wrote a file"
+
+# --- encrypted and signed, keys from verdictd through the agent ---
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out sample.pem 2>/dev/null
+openssl pkey -in sample.pem -pubout -out sample.pub
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out vd_tls.pem 2>/dev/null
+openssl pkey -in vd_tls.pem -pubout -out vd_pub.pem
+mkdir -p vroot/keys/default/key vroot/opa
+head -c 32 /dev/urandom >vroot/keys/default/key/1
+chmod 600 vroot/keys/default/key/1
+printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n' \
+	>vroot/opa/samplePolicy.rego
+echo '{"svn": 0}' >vroot/opa/sampleData
+provider_encrypt plain enc vroot default/key/1 && ok || fail "encrypt"
+push oci:enc protected/enc:v1 --sign-by "$a" && ok || fail "push encrypted and signed"
+mkfifo vd_ready aa_ready
+"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --mutual \
+	--root vroot --sample-trust sample.pub -o tls.key=vd_tls.pem >vd_ready 2>verdictd.log &
+vd=$!
+read -r line <vd_ready
+"$BIN/attestation-agent" --keyprovider_sock 127.0.0.1:0 --getresource_sock 127.0.0.1:0 \
+	--aa_kbc_params "eaa_kbc::127.0.0.1:${line##*:}" --attester sample --allow-sample \
+	-o sample.key=sample.pem --broker-pubkey vd_pub.pem >aa_ready 2>agent.log &
+aa=$!
+read -r line <aa_ready
+printf '{"key-providers":{"attestation-agent":{"grpc":"127.0.0.1:%s"}}}' "${line##* }" >ocicrypt.conf
+pull protected/enc:v1 root7 --decryption-key provider:attestation-agent --keyprovider-config ocicrypt.conf &&
+	ok || fail "encrypted and signed: $out"
+plain_ok encrypted root7
+refused nokey 'the layer is encrypted: give --decryption-key provider:<name>' protected/enc:v1
+finish
