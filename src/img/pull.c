@@ -53,60 +53,71 @@ static const char *our_arch(void)
 	return u.machine;
 }
 
+int img_manifest_platform(const uint8_t *body, size_t n, const char *ctype, const char *os,
+			  const char *arch, char chosen[80], struct eaa_err *err)
+{
+	json_error_t je;
+	json_t *m = json_loadb((const char *)body, n, 0, &je), *e;
+	const char *d;
+	size_t i;
+	int rc = -1;
+
+	chosen[0] = '\0';
+	if (!json_is_object(m)) {
+		eaa_fail(err, EAA_E_FORMAT, "the manifest is not a JSON object");
+	} else if (!is_index(media_type(m, ctype))) {
+		rc = 0;
+	} else {
+		json_array_foreach(json_object_get(m, "manifests"), i, e) {
+			json_t *p = json_object_get(e, "platform");
+			const char *pos = json_string_value(json_object_get(p, "os"));
+			const char *parch = json_string_value(json_object_get(p, "architecture"));
+
+			d = json_string_value(json_object_get(e, "digest"));
+			if (d && pos && parch && strcmp(pos, os) == 0 && strcmp(parch, arch) == 0 &&
+			    strlen(d) == 71 && strncmp(d, "sha256:", 7) == 0) {
+				snprintf(chosen, 80, "%s", d);
+				rc = 1;
+				break;
+			}
+		}
+		if (rc < 0)
+			eaa_fail(err, EAA_E_INVALID, "no image for %s/%s in the index", os, arch);
+	}
+	json_decref(m);
+	return rc;
+}
+
 /* The manifest for our platform: the image's own, or its index's entry. */
 static bool fetch_manifest(struct img_registry *r, const struct img_pull_opts *o,
 			   const char *image, uint8_t **body, size_t *n, char digest[80],
 			   struct eaa_err *err)
 {
 	const char *os = o->os ? o->os : "linux", *arch = o->arch ? o->arch : our_arch();
-	char *ctype = NULL, chosen[80] = "";
-	json_error_t je;
-	json_t *m, *e;
-	long status;
-	size_t i;
+	char *ctype = NULL, chosen[80];
 	unsigned char md[32];
+	long status;
 	char *hex;
+	int rc;
 
 	if (!img_registry_manifest(r, NULL, body, n, &ctype, &status, err))
 		return false;
-	m = json_loadb((char *)*body, *n, 0, &je);
-	if (!json_is_object(m)) {
-		free(ctype);
-		json_decref(m);
-		return eaa_fail(err, EAA_E_FORMAT, "%s: the manifest is not JSON", image);
-	}
-	if (is_index(media_type(m, ctype))) {
-		json_array_foreach(json_object_get(m, "manifests"), i, e) {
-			json_t *p = json_object_get(e, "platform");
-			const char *d = json_string_value(json_object_get(e, "digest"));
-
-			if (d && json_is_string(json_object_get(p, "os")) &&
-			    strcmp(json_string_value(json_object_get(p, "os")), os) == 0 &&
-			    json_is_string(json_object_get(p, "architecture")) &&
-			    strcmp(json_string_value(json_object_get(p, "architecture")), arch) == 0) {
-				snprintf(chosen, sizeof(chosen), "%s", d);
-				break;
-			}
-		}
-		json_decref(m);
-		free(ctype);
+	rc = img_manifest_platform(*body, *n, ctype, os, arch, chosen, err);
+	free(ctype);
+	ctype = NULL;
+	if (rc == 1) {
 		free(*body);
 		*body = NULL;
-		if (!chosen[0])
-			return eaa_fail(err, EAA_E_INVALID, "%s: no image for %s/%s in its index",
-					image, os, arch);
 		if (!img_registry_manifest(r, chosen, body, n, &ctype, &status, err))
 			return false;
-		m = json_loadb((char *)*body, *n, 0, &je);
-		if (!json_is_object(m) || is_index(media_type(m, ctype))) {
-			free(ctype);
-			json_decref(m);
+		rc = img_manifest_platform(*body, *n, ctype, os, arch, chosen, err);
+		free(ctype);
+		if (rc != 0)
 			return eaa_fail(err, EAA_E_FORMAT, "%s: the index entry for %s/%s is not "
 					"an image manifest", image, os, arch);
-		}
 	}
-	json_decref(m);
-	free(ctype);
+	if (rc < 0)
+		return eaa_err_prefix(err, "%s", image);
 	EVP_Digest(*body, *n, md, NULL, EVP_sha256(), NULL);
 	hex = hex_encode(md, 32);
 	snprintf(digest, 80, "sha256:%s", hex ? hex : "");

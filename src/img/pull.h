@@ -17,6 +17,12 @@ struct img_pull_opts {
 	const struct aa_kp_provider *kp; /* for encrypted layers, or NULL */
 };
 
+/* Is the manifest (with the server's Content-Type) an index? 0: no, an
+ * image manifest; 1: yes, and chosen is the digest of os/arch's entry;
+ * -1: not JSON, or no entry for the platform (err says which). */
+int img_manifest_platform(const uint8_t *body, size_t n, const char *ctype, const char *os,
+			  const char *arch, char chosen[80], struct eaa_err *err);
+
 /* image is "docker://NAME[:TAG|@DIGEST]"; rootfs must not exist. */
 bool img_pull(const char *image, const char *rootfs, const struct img_pull_opts *o,
 	      struct eaa_err *err);
