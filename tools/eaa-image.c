@@ -5,7 +5,8 @@
  *   eaa-image pull [--policy FILE] [--registries-d DIR] [--authfile FILE]
  *                  [--tls-verify=false] [--platform OS/ARCH]
  *                  [--decryption-key provider:NAME[:KBC::URI]
- *                   [--keyprovider-config FILE]] docker://IMAGE ROOTFS
+ *                   [--keyprovider-config FILE]] [--getresource ADDR]
+ *                  docker://IMAGE ROOTFS
  *
  * check: a local image (dir:PATH with its signatures, or oci:PATH[:REF])
  * against containers-policy.json (default /etc/containers/policy.json),
@@ -36,6 +37,7 @@ static void usage(FILE *f)
 		"       %s pull [--policy FILE] [--registries-d DIR] [--authfile FILE]\n"
 		"             [--tls-verify=false] [--platform OS/ARCH]\n"
 		"             [--decryption-key provider:NAME[:KBC::URI] [--keyprovider-config F]]\n"
+		"             [--getresource ADDR]   (the agent, for kbs:/// policy, registries.d, keys)\n"
 		"             docker://IMAGE ROOTFS\n"
 		"  IMAGE: dir:PATH or oci:PATH[:REF]\n"
 		"  --policy FILE   containers-policy.json (default /etc/containers/policy.json)\n",
@@ -125,7 +127,7 @@ static int pull(struct img_pull_opts *o, const char *dkey, const char *kp_config
 
 int main(int argc, char **argv)
 {
-	enum { O_REGD = 0x100, O_AUTH, O_TLS, O_PLATFORM, O_DKEY, O_KPCONF };
+	enum { O_REGD = 0x100, O_AUTH, O_TLS, O_PLATFORM, O_DKEY, O_KPCONF, O_GETRES };
 	static const struct option longs[] = {
 		{ "policy", required_argument, NULL, 'p' },
 		{ "registries-d", required_argument, NULL, O_REGD },
@@ -134,6 +136,7 @@ int main(int argc, char **argv)
 		{ "platform", required_argument, NULL, O_PLATFORM },
 		{ "decryption-key", required_argument, NULL, O_DKEY },
 		{ "keyprovider-config", required_argument, NULL, O_KPCONF },
+		{ "getresource", required_argument, NULL, O_GETRES },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -164,6 +167,7 @@ int main(int argc, char **argv)
 			break;
 		case O_DKEY: dkey = optarg; break;
 		case O_KPCONF: kp_config = optarg; break;
+		case O_GETRES: o.getresource = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

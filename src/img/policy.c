@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bytes.h"
 #include "codec.h"
 #include "file.h"
 #include "policy.h"
@@ -432,6 +433,60 @@ void img_policy_free(struct img_policy *p)
 		free(p->transports[t].scopes);
 	}
 	free(p);
+}
+
+/* ---- keys from the broker ---- */
+
+static bool resolve_req(struct img_req *r, img_fetch_fn fetch, void *arg, struct eaa_err *err)
+{
+	struct wr all;
+	uint8_t *data;
+	size_t n, len;
+	bool remote = false;
+
+	for (size_t i = 0; i < r->nkey_paths; i++)
+		remote |= strncmp(r->key_paths[i], "kbs://", 6) == 0;
+	if (!remote)
+		return true;
+	wr_init(&all);
+	for (size_t i = 0; i < r->nkey_paths; i++) {
+		if (strncmp(r->key_paths[i], "kbs://", 6) != 0) {
+			wr_free(&all);
+			return eaa_fail(err, EAA_E_CONFIG, "%s: key paths mix kbs:// URIs and "
+					"files", r->where);
+		}
+		if (!fetch(arg, r->key_paths[i], &data, &n, err)) {
+			wr_free(&all);
+			return eaa_err_prefix(err, "%s: %s", r->where, r->key_paths[i]);
+		}
+		wr_bytes(&all, data, n);
+		free(data);
+	}
+	if (all.failed || !(r->key_data = wr_take(&all, &len)) || len == 0) {
+		wr_free(&all);
+		return eaa_fail(err, EAA_E_FORMAT, "%s: the fetched keys are empty", r->where);
+	}
+	r->key_data_len = len;
+	for (size_t i = 0; i < r->nkey_paths; i++)
+		free(r->key_paths[i]);
+	free(r->key_paths);
+	r->key_paths = NULL;
+	r->nkey_paths = 0;
+	return true;
+}
+
+bool img_policy_resolve_keys(struct img_policy *p, img_fetch_fn fetch, void *arg,
+			     struct eaa_err *err)
+{
+	for (size_t i = 0; i < p->ndef; i++)
+		if (!resolve_req(&p->def[i], fetch, arg, err))
+			return false;
+	for (size_t t = 0; t < p->ntransports; t++)
+		for (size_t s = 0; s < p->transports[t].n; s++)
+			for (size_t i = 0; i < p->transports[t].scopes[s].n; i++)
+				if (!resolve_req(&p->transports[t].scopes[s].reqs[i], fetch, arg, err))
+					return false;
+	return true;
 }
 
 /* ---- scopes ---- */

@@ -52,6 +52,13 @@ struct img_policy *img_policy_parse(const char *text, size_t n, const char *file
 struct img_policy *img_policy_load(const char *path, struct eaa_err *err);
 void img_policy_free(struct img_policy *p);
 
+/* Key files named by URI (keyPath "kbs:///default/gpg-public-config/test")
+ * are fetched with fetch() once, and used as keyData from then on. */
+typedef bool (*img_fetch_fn)(void *arg, const char *uri, uint8_t **out, size_t *n,
+			     struct eaa_err *err);
+bool img_policy_resolve_keys(struct img_policy *p, img_fetch_fn fetch, void *arg,
+			     struct eaa_err *err);
+
 enum img_transport { IMG_T_DOCKER, IMG_T_OCI, IMG_T_DIR };
 
 /* What is being admitted. */

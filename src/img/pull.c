@@ -18,6 +18,8 @@
 #include "codec.h"
 #include "local.h"
 #include "ocicrypt.h"
+#include "pb.h"
+#include "unary.h"
 #include "pull.h"
 #include "registries.h"
 #include "unpack.h"
@@ -194,6 +196,75 @@ static bool attachment_sigs(struct img_registry *r, const char *digest, struct i
 	return ok;
 }
 
+/* A resource through the agent's GetResource {1: ResourcePath}. */
+static bool fetch_resource(void *arg, const char *uri, uint8_t **out, size_t *n,
+			   struct eaa_err *err)
+{
+	const char *addr = arg;
+	struct wr req;
+	uint8_t *reply = NULL;
+	const uint8_t *data;
+	size_t rn;
+	bool ok = false;
+
+	if (!addr)
+		return eaa_fail(err, EAA_E_CONFIG, "%s: a broker resource needs the agent's "
+				"address (--getresource)", uri);
+	wr_init(&req);
+	pb_put_bytes(&req, 1, uri, strlen(uri));
+	if (!req.failed &&
+	    grpc_unary_call(addr, "/getresource.GetResourceService/GetResource", req.buf,
+			    req.len, 120, &reply, &rn, err)) {
+		if (!pb_get_bytes(reply, rn, 1, &data, n) || !(*out = malloc(*n + 1)))
+			eaa_fail(err, EAA_E_FORMAT, "%s: not a GetResourceResponse", uri);
+		else
+			ok = (memcpy(*out, data, *n), true);
+	} else if (req.failed) {
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	}
+	free(reply);
+	wr_free(&req);
+	return ok;
+}
+
+static struct img_policy *load_policy(const struct img_pull_opts *o, struct eaa_err *err)
+{
+	struct img_policy *p;
+	uint8_t *raw;
+	size_t n;
+
+	if (strncmp(o->policy, "kbs://", 6) != 0) {
+		p = img_policy_load(o->policy, err);
+	} else {
+		if (!fetch_resource((void *)o->getresource, o->policy, &raw, &n, err))
+			return NULL;
+		p = img_policy_parse((char *)raw, n, o->policy, err);
+		free(raw);
+	}
+	if (p && !img_policy_resolve_keys(p, fetch_resource, (void *)o->getresource, err)) {
+		img_policy_free(p);
+		p = NULL;
+	}
+	return p;
+}
+
+static struct img_registries *load_registries(const struct img_pull_opts *o,
+					      struct eaa_err *err)
+{
+	struct img_registries *rd;
+	uint8_t *raw;
+	size_t n;
+
+	if (!o->registries_d || strncmp(o->registries_d, "kbs://", 6) != 0)
+		return img_registries_load(o->registries_d ? o->registries_d :
+					   "/etc/containers/registries.d", err);
+	if (!fetch_resource((void *)o->getresource, o->registries_d, &raw, &n, err))
+		return NULL;
+	rd = img_registries_parse((char *)raw, n, o->registries_d, err);
+	free(raw);
+	return rd;
+}
+
 static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
 {
 	return remove(p);
@@ -325,9 +396,8 @@ bool img_pull(const char *image, const char *rootfs, const struct img_pull_opts 
 	if (access(rootfs, F_OK) == 0)
 		return eaa_fail(err, EAA_E_INVALID, "%s exists; not pulling over it", rootfs);
 	if (!img_ref_parse(image + 9, true, &ref, err) ||
-	    !(p = img_policy_load(o->policy, err)) ||
-	    !(rd = img_registries_load(o->registries_d ? o->registries_d :
-				       "/etc/containers/registries.d", err)) ||
+	    !(p = load_policy(o, err)) ||
+	    !(rd = load_registries(o, err)) ||
 	    !(r = img_registry_open(&ref, &o->reg, err)) ||
 	    !fetch_manifest(r, o, image, &manifest, &mn, digest, err))
 		goto out;

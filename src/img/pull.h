@@ -15,6 +15,10 @@ struct img_pull_opts {
 	struct img_registry_opts reg;
 	const char *os, *arch;       /* the platform; NULL: linux and ours */
 	const struct aa_kp_provider *kp; /* for encrypted layers, or NULL */
+	/* The attestation agent's GetResource address: policy, registries.d
+	 * (one YAML file) and key paths given as kbs:///<repo>/<type>/<tag>
+	 * are fetched from it (from the broker), for this pull only. */
+	const char *getresource;
 };
 
 /* Is the manifest (with the server's Content-Type) an index? 0: no, an

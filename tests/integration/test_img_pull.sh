@@ -152,6 +152,16 @@ printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.s
 echo '{"svn": 0}' >vroot/opa/sampleData
 provider_encrypt plain enc vroot default/key/1 && ok || fail "encrypt"
 push oci:enc protected/enc:v1 --sign-by "$a" && ok || fail "push encrypted and signed"
+# The policy, its GPG keyring and registries.d come from verdictd too.
+mkdir -p vroot/resources/default/security-policy vroot/resources/default/gpg-public-config \
+	vroot/resources/default/sigstore-config
+cp a.gpg vroot/resources/default/gpg-public-config/test
+cat >vroot/resources/default/security-policy/test <<EOF
+{"default": [{"type": "reject"}],
+ "transports": {"docker": {"$reg/protected": [{"type": "signedBy", "keyType": "GPGKeys",
+   "keyPath": "kbs:///default/gpg-public-config/test"}]}}}
+EOF
+cp rd/default.yaml vroot/resources/default/sigstore-config/test
 mkfifo vd_ready aa_ready
 "$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --mutual \
 	--root vroot --sample-trust sample.pub -o tls.key=vd_tls.pem >vd_ready 2>verdictd.log &
@@ -163,8 +173,30 @@ read -r line <vd_ready
 aa=$!
 read -r line <aa_ready
 printf '{"key-providers":{"attestation-agent":{"grpc":"127.0.0.1:%s"}}}' "${line##* }" >ocicrypt.conf
-pull protected/enc:v1 root7 --decryption-key provider:attestation-agent --keyprovider-config ocicrypt.conf &&
-	ok || fail "encrypted and signed: $out"
+read -r line <aa_ready
+getresource=127.0.0.1:${line##* }
+broker=(--policy kbs:///default/security-policy/test --registries-d kbs:///default/sigstore-config/test
+	--getresource "$getresource" --tls-verify=false)
+from_broker() { # from_broker IMAGE ROOTFS [options]: pulled with everything from verdictd
+	local img=$1 root=$2
+	shift 2
+	out=$("$BIN/eaa-image" pull "${broker[@]}" "$@" "docker://$reg/$img" "$root" 2>&1)
+}
+from_broker protected/enc:v1 root7 --decryption-key provider:attestation-agent \
+	--keyprovider-config ocicrypt.conf && ok || fail "encrypted and signed: $out"
 plain_ok encrypted root7
-refused nokey 'the layer is encrypted: give --decryption-key provider:<name>' protected/enc:v1
+# the broker's policy rejects by default, and knows only the signer's key
+from_broker free/app:v1 root8 && fail "the broker's policy was not applied" || ok
+expect "broker policy" "rejected by kbs:///default/security-policy/test \(the default\)" "$out"
+from_broker protected/other:v1 root9 && fail "a stranger's signature passed the broker's keys" || ok
+expect "broker keys" "signature by key [0-9A-F]+: not one of the policy's keys" "$out"
+# without the key provider the layer stays closed
+out=$("$BIN/eaa-image" pull --policy policy.json --registries-d rd --tls-verify=false \
+	"docker://$reg/protected/enc:v1" root10 2>&1) && fail "encrypted layer without a key" || ok
+expect "no key" 'the layer is encrypted: give --decryption-key provider:<name>' "$out"
+[[ ! -e root10 ]] && ok || fail "encrypted without key: the root exists"
+# a broker resource without the agent's address
+out=$("$BIN/eaa-image" pull --policy kbs:///default/security-policy/test --tls-verify=false \
+	"docker://$reg/free/app:v1" root11 2>&1) && fail "kbs:// policy without an agent" || ok
+expect "no agent" "kbs:///default/security-policy/test: a broker resource needs the agent's address" "$out"
 finish
