@@ -398,14 +398,17 @@ bool img_pull(const char *image, const char *rootfs, const struct img_pull_opts 
 	if (!img_ref_parse(image + 9, true, &ref, err) ||
 	    !(p = load_policy(o, err)) ||
 	    !(rd = load_registries(o, err)) ||
-	    !(r = img_registry_open(&ref, &o->reg, err)) ||
-	    !fetch_manifest(r, o, image, &manifest, &mn, digest, err))
+	    !(r = img_registry_open(&ref, &o->reg, err)))
 		goto out;
 	base = img_registries_lookaside(rd, &ref);
-	if (!lookaside_sigs(base ? base : DEFAULT_LOOKASIDE, &ref, digest, o->reg.tls_verify,
+	if (!fetch_manifest(r, o, image, &manifest, &mn, digest, err) ||
+	    !lookaside_sigs(base ? base : DEFAULT_LOOKASIDE, &ref, digest, o->reg.tls_verify,
 			    &sigs, err) ||
-	    (img_registries_attachments(rd, &ref) && !attachment_sigs(r, digest, &sigs, err)))
+	    (img_registries_attachments(rd, &ref) && !attachment_sigs(r, digest, &sigs, err))) {
+		if (strncmp(err->msg, image, strlen(image)) != 0)
+			eaa_err_prefix(err, "%s", image);
 		goto out;
+	}
 	memset(&c, 0, sizeof(c));
 	c.transport = IMG_T_DOCKER;
 	c.text = image;

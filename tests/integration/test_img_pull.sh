@@ -4,15 +4,16 @@
 # a lookaside store named by registries.d), sigstore signatures attached as
 # containers/image attaches them. The community's four scenarios, then:
 # sigstore accepted and refused by key, an identity mismatch, a tampered
-# layer, a layer escaping its root, and an encrypted and signed image
+# layer, a layer escaping its root, a registry behind a token service
+# (bearer tokens from basic credentials), and an encrypted and signed image
 # pulled through the attestation agent and verdictd.
 set -u
 BIN=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 export GNUPGHOME=$tmp/gnupg
-reg_pid="" vd="" aa=""
-trap 'for p in $reg_pid $vd $aa; do kill "$p" 2>/dev/null; done; gpgconf --kill all 2>/dev/null; rm -rf "$tmp"' EXIT
+reg_pid="" vd="" aa="" tk=""
+trap 'for p in $reg_pid $vd $aa $tk; do kill "$p" 2>/dev/null; done; gpgconf --kill all 2>/dev/null; rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/lib.sh"
 cd "$tmp"
 mkdir -m 700 gnupg
@@ -138,6 +139,45 @@ python3 "$here/make_image.py" escape 'f:../../evil=pwned' >/dev/null
 push oci:escape free/escape:v1 && ok || fail "push escape"
 refused escape 'entry "../../evil" leaves the root' free/escape:v1
 [[ ! -e $tmp/../evil && ! -e evil ]] && ok || fail "the escape wrote a file"
+
+# --- a registry behind a token service: bearer tokens, basic credentials ---
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tk.key -out tk.pem \
+	-days 2 -subj /CN=token 2>/dev/null
+mkfifo tk_ready
+python3 "$here/token_server.py" tk.key tk.pem alice s3cret test-issuer >tk_ready 2>token.log &
+tk=$!
+read -r tport <tk_ready
+aport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+areg=127.0.0.1:$aport
+cat >auth-registry.yml <<EOF
+version: 0.1
+log: {level: info}
+storage: {filesystem: {rootdirectory: $tmp/auth-registry}}
+http: {addr: $areg}
+auth: {token: {realm: "http://127.0.0.1:$tport/token", service: test-registry,
+               issuer: test-issuer, rootcertbundle: $tmp/tk.pem}}
+EOF
+docker-registry serve auth-registry.yml >auth-registry.log 2>&1 &
+reg_pid="$reg_pid $!"
+timeout 30 tail -n +1 -f auth-registry.log | grep -q -m1 "listening on" && ok || fail "the token registry did not start"
+skopeo copy --quiet --dest-tls-verify=false --dest-creds alice:s3cret oci:plain:latest \
+	"docker://$areg/auth/app:v1" && ok || fail "push to the token registry"
+printf '{"auths":{"%s":{"auth":"%s"}}}' "$areg" "$(printf alice:s3cret | base64)" >auth.json
+printf '{"auths":{"%s":{"auth":"%s"}}}' "$areg" "$(printf alice:wrong | base64)" >badauth.json
+authpull() { # authpull ROOTFS [options]
+	local root=$1
+	shift
+	out=$("$BIN/eaa-image" pull --policy policy.json --registries-d rd --tls-verify=false "$@" \
+		"docker://$areg/auth/app:v1" "$root" 2>&1)
+}
+authpull root12 --authfile auth.json && ok || fail "bearer token pull: $out"
+plain_ok bearer root12
+authpull root13 && fail "pulled without credentials" || ok
+expect "no credentials" "docker://$areg/auth/app:v1: $areg: the token service refused \(HTTP 401\)" "$out"
+authpull root14 --authfile badauth.json && fail "pulled with a wrong password" || ok
+expect "wrong password" 'the token service refused \(HTTP 401\)' "$out"
+[[ ! -e root13 && ! -e root14 ]] && ok || fail "refused pulls left a root"
+kill "$tk"
 
 # --- encrypted and signed, keys from verdictd through the agent ---
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out sample.pem 2>/dev/null
