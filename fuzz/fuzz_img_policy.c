@@ -1,14 +1,13 @@
 /* fuzz_img_policy - image security's parsers of untrusted or user bytes:
  * containers-policy.json (then a scope lookup and a check with no
  * signatures), signature payloads, image references, registries.d YAML
- * (then a lookup), and manifests (an index's platform, an image's layers).
+ * (then a lookup), and manifests (an index's platform).
  * The first byte picks which (mod 5). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "policy.h"
 #include "registries.h"
-#include "local.h"
 #include "pull.h"
 #include "sig.h"
 
@@ -30,10 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	struct img_registries *reg;
 
-	struct img_local *l;
-	struct img_layer *layers;
 	char chosen[80];
-	size_t nl;
 
 	switch (data[0] % 5) {
 	case 0:
@@ -62,16 +58,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 4:
 		(void)img_manifest_platform(data + 1, size - 1, "application/vnd.oci.image.index.v1+json",
 					    "linux", "amd64", chosen, &err);
-		if ((l = calloc(1, sizeof(*l))) != NULL) {
-			l->transport = IMG_T_DIR;
-			strcpy(l->path, "/nonexistent");
-			strcpy(l->text, "fuzz");
-			l->manifest = (uint8_t *)data + 1;
-			l->manifest_len = size - 1;
-			if (img_local_layers(l, &layers, &nl, &err))
-				free(layers);
-			free(l);
-		}
 		break;
 	default:
 		if ((s = strndup((const char *)data + 1, size - 1))) {

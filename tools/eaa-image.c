@@ -12,8 +12,8 @@
  * against containers-policy.json (default /etc/containers/policy.json),
  * as `skopeo copy` would before copying it. unpack: the same check, every
  * time, then the layers into the new directory ROOTFS, each layer's digest
- * verified, ROOTFS appearing only when all were. pull: the same from a
- * registry, with signatures from registries.d's lookaside and sigstore
+ * verified, ROOTFS appearing only when all were. pull: the same, from a
+ * registry too (docker://), with signatures from registries.d's lookaside and sigstore
  * attachments, and encrypted layers decrypted through the key provider
  * (the attestation agent). Exit 0 on success, 1 with
  * the reason (image, requirement or layer, why), 2 on a usage or policy
@@ -33,34 +33,18 @@ static const char *prog = "eaa-image";
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: %s check [--policy FILE] IMAGE\n"
-		"       %s unpack [--policy FILE] IMAGE ROOTFS\n"
+		"       %s unpack [--policy FILE] [--decryption-key ...] IMAGE ROOTFS\n"
 		"       %s pull [--policy FILE] [--registries-d DIR] [--authfile FILE]\n"
 		"             [--tls-verify=false] [--platform OS/ARCH]\n"
 		"             [--decryption-key provider:NAME[:KBC::URI] [--keyprovider-config F]]\n"
 		"             [--getresource ADDR]   (the agent, for kbs:/// policy, registries.d, keys)\n"
-		"             docker://IMAGE ROOTFS\n"
+		"             docker://IMAGE|IMAGE ROOTFS\n"
 		"  IMAGE: dir:PATH or oci:PATH[:REF]\n"
 		"  --policy FILE   containers-policy.json (default /etc/containers/policy.json)\n",
 		prog, prog, prog);
 }
 
-static int unpack(const struct img_local *l, const char *rootfs)
-{
-	struct img_layer *layers;
-	struct eaa_err err;
-	size_t n;
-
-	if (!img_local_layers(l, &layers, &n, &err) || !img_unpack(layers, n, rootfs, &err)) {
-		fprintf(stderr, "%s: %s: %s\n", prog, l->text, err.msg);
-		free(layers);
-		return 1;
-	}
-	printf("%s: %zu layer(s) unpacked into %s\n", l->text, n, rootfs);
-	free(layers);
-	return 0;
-}
-
-static int check(const char *policy_file, const char *image, const char *rootfs)
+static int check(const char *policy_file, const char *image)
 {
 	struct img_policy *p;
 	struct img_local l;
@@ -80,7 +64,7 @@ static int check(const char *policy_file, const char *image, const char *rootfs)
 	img_local_candidate(&l, &c);
 	if (img_policy_check(p, &c, &err)) {
 		printf("%s: admitted by %s (manifest %s)\n", image, policy_file, l.manifest_digest);
-		rc = rootfs ? unpack(&l, rootfs) : 0;
+		rc = 0;
 	} else {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		rc = 1;
@@ -118,7 +102,8 @@ static int pull(struct img_pull_opts *o, const char *dkey, const char *kp_config
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		rc = 1;
 	} else {
-		printf("%s: pulled into %s\n", image, rootfs);
+		printf("%s: %s into %s\n", image, strncmp(image, "docker://", 9) == 0 ?
+		       "pulled" : "unpacked", rootfs);
 	}
 	if (dkey)
 		aa_kp_provider_free(&kp);
@@ -173,10 +158,10 @@ int main(int argc, char **argv)
 		}
 	}
 	if (argc - optind == 2 && strcmp(argv[optind], "check") == 0)
-		return check(policy, argv[optind + 1], NULL);
-	if (argc - optind == 3 && strcmp(argv[optind], "unpack") == 0)
-		return check(policy, argv[optind + 1], argv[optind + 2]);
-	if (argc - optind == 3 && strcmp(argv[optind], "pull") == 0) {
+		return check(policy, argv[optind + 1]);
+	/* unpack: a local image; pull: any; both the same steps */
+	if (argc - optind == 3 && (strcmp(argv[optind], "unpack") == 0 ||
+				   strcmp(argv[optind], "pull") == 0)) {
 		o.policy = policy;
 		return pull(&o, dkey, kp_config, argv[optind + 1], argv[optind + 2]);
 	}

@@ -5,7 +5,6 @@
 
 #include <limits.h>
 #include "policy.h"
-#include "unpack.h"
 
 #define IMG_MAX_SIGS 128
 
@@ -49,11 +48,5 @@ bool img_local_open(const char *name, struct img_local *l, struct eaa_err *err);
 void img_local_free(struct img_local *l);
 /* A candidate that points into l (which must outlive it). */
 void img_local_candidate(const struct img_local *l, struct img_candidate *c);
-
-/* The manifest's layers, their blob paths in l (*layers and the paths it
- * points to are one malloc'd block: free(*layers)). Encrypted layers are
- * refused: they go through the attestation agent first. */
-bool img_local_layers(const struct img_local *l, struct img_layer **layers,
-		      size_t *n, struct eaa_err *err);
 
 #endif

@@ -27,7 +27,8 @@ struct img_pull_opts {
 int img_manifest_platform(const uint8_t *body, size_t n, const char *ctype, const char *os,
 			  const char *arch, char chosen[80], struct eaa_err *err);
 
-/* image is "docker://NAME[:TAG|@DIGEST]"; rootfs must not exist. */
+/* image is "docker://NAME[:TAG|@DIGEST]", or a local "dir:PATH" (with its
+ * signatures) or "oci:PATH[:REF]"; rootfs must not exist. */
 bool img_pull(const char *image, const char *rootfs, const struct img_pull_opts *o,
 	      struct eaa_err *err);
 

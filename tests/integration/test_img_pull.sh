@@ -239,4 +239,11 @@ expect "no key" 'the layer is encrypted: give --decryption-key provider:<name>' 
 out=$("$BIN/eaa-image" pull --policy kbs:///default/security-policy/test --tls-verify=false \
 	"docker://$reg/free/app:v1" root11 2>&1) && fail "kbs:// policy without an agent" || ok
 expect "no agent" "kbs:///default/security-policy/test: a broker resource needs the agent's address" "$out"
+# The same from the encrypted OCI layout on disk (eaa-image unpack).
+printf '{"default":[{"type":"insecureAcceptAnything"}]}' >any.json
+out=$("$BIN/eaa-image" unpack --policy any.json --decryption-key provider:attestation-agent \
+	--keyprovider-config ocicrypt.conf oci:enc root15 2>&1) && ok || fail "local encrypted: $out"
+plain_ok "local encrypted" root15
+out=$("$BIN/eaa-image" unpack --policy any.json oci:enc root16 2>&1) && fail "local encrypted without a key" || ok
+expect "local no key" 'oci:enc: layer 1 \(sha256:[0-9a-f]{12}\): the layer is encrypted' "$out"
 finish

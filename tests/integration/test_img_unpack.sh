@@ -37,13 +37,13 @@ python3 "$here/make_image.py" good \
 	'zst:f:a/.wh.x=,f:b/new=5,d:c,f:c/file=6,f:b/.wh..wh..opq=' \
 	'raw:f:c/file=7,f:d/.wh.link=' >/dev/null
 unpack good root && ok || fail "good image: $out"
-expect "unpacked" '3 layer\(s\) unpacked into root' "$out"
+expect "unpacked" '^oci:good: unpacked into root$' "$out"
 [[ ! -e root/a/x && $(cat root/a/y) == 2 ]] && ok || fail "whiteout .wh.x"
 [[ $(ls root/b) == new ]] && ok || fail "opaque whiteout kept: $(ls root/b)"
 [[ $(cat root/c/file) == 7 && $(cat root/d/keep) == 4 ]] && ok || fail "later layers win"
 [[ ! -L root/d/link && ! -e root/d/link ]] && ok || fail "whiteout of a symlink"
 unpack good root && fail "unpacked over an existing root" || ok
-expect "existing root" 'root exists; not unpacking over it' "$out"
+expect "existing root" 'root exists; not pulling over it' "$out"
 
 refused "dotdot" 'entry "../outside/victim" leaves the root' dotdot 'f:../outside/victim=pwned'
 refused "dotdot inside" 'entry "a/../../outside/x" leaves the root' dotdot2 'd:a,f:a/../../outside/x=1'
