@@ -58,3 +58,12 @@ idx["manifests"][0]["digest"], idx["manifests"][0]["size"] = put(json.dumps(m).e
 json.dump(idx, open(dst + "/index.json", "w"))
 PY
 }
+verdictd_root() { # verdictd_root DIR: a verdictd state directory with key
+	# default/key/1 and a sample-TEE policy allowing svn >= data.svn (0)
+	mkdir -p "$1/keys/default/key" "$1/opa"
+	head -c 32 /dev/urandom >"$1/keys/default/key/1"
+	chmod 600 "$1/keys/default/key/1"
+	printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n' \
+		>"$1/opa/samplePolicy.rego"
+	echo '{"svn": 0}' >"$1/opa/sampleData"
+}

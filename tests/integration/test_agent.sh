@@ -20,12 +20,8 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out vd_tls.pem 2
 openssl pkey -in vd_tls.pem -pubout -out vd_pub.pem
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null |
 	openssl pkey -pubout -out other_pub.pem
-mkdir -p root/keys/default/key root/opa root/resources/default/security-policy
-head -c 32 /dev/urandom >root/keys/default/key/1
-chmod 600 root/keys/default/key/1
-printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n' \
-	>root/opa/samplePolicy.rego
-echo '{"svn": 0}' >root/opa/sampleData
+verdictd_root root
+mkdir -p root/resources/default/security-policy
 echo '{"default":[{"type":"reject"}]}' >root/resources/default/security-policy/test
 
 layer=$(python3 "$here/make_layout.py" plain)

@@ -184,12 +184,7 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out sample.pem 2
 openssl pkey -in sample.pem -pubout -out sample.pub
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out vd_tls.pem 2>/dev/null
 openssl pkey -in vd_tls.pem -pubout -out vd_pub.pem
-mkdir -p vroot/keys/default/key vroot/opa
-head -c 32 /dev/urandom >vroot/keys/default/key/1
-chmod 600 vroot/keys/default/key/1
-printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n' \
-	>vroot/opa/samplePolicy.rego
-echo '{"svn": 0}' >vroot/opa/sampleData
+verdictd_root vroot
 provider_encrypt plain enc vroot default/key/1 && ok || fail "encrypt"
 push oci:enc protected/enc:v1 --sign-by "$a" && ok || fail "push encrypted and signed"
 # The policy, its GPG keyring and registries.d come from verdictd too.

@@ -18,12 +18,7 @@ cd "$tmp"
 
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out key.pem 2>/dev/null
 openssl pkey -in key.pem -pubout -out trust.pem
-mkdir -p root/keys/default/key root/opa
-head -c 32 /dev/urandom >root/keys/default/key/1
-chmod 600 root/keys/default/key/1
-printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n' \
-	>root/opa/samplePolicy.rego
-echo '{"svn": 0}' >root/opa/sampleData
+verdictd_root root
 
 layer=$(python3 "$here/make_layout.py" plain)
 
