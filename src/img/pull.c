@@ -484,7 +484,7 @@ bool img_pull(const char *image, const char *rootfs, const struct img_pull_opts 
 	    !lookaside_sigs(base ? base : DEFAULT_LOOKASIDE, &ref, digest, o->reg.tls_verify,
 			    &sigs, err) ||
 	    (img_registries_attachments(rd, &ref) && !attachment_sigs(r, digest, &sigs, err))) {
-		if (strncmp(err->msg, image, strlen(image)) != 0)
+		if (!strstr(err->msg, image + 9)) /* the reference, with or without docker:// */
 			eaa_err_prefix(err, "%s", image);
 		goto out;
 	}

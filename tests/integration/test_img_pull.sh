@@ -122,6 +122,40 @@ expect "sigstore key" "sigstoreSigned: the sigstore signature does not verify wi
 push oci:plain:latest sigstore/bare:v1 && ok || fail "push sigstore/bare"
 refused nosigstore 'sigstoreSigned: the image has no sigstore signatures' sigstore/bare:v1
 
+# --- an index of two platforms: ours is chosen, or the one asked for ---
+python3 "$here/make_image.py" arm 'f:arch=arm64' >/dev/null
+python3 - plain arm multi <<'PY'
+import hashlib, json, os, shutil, sys
+amd, arm, out = sys.argv[1:4]
+shutil.copytree(amd, out)
+for b in os.listdir(arm + "/blobs/sha256"):
+    shutil.copy(f"{arm}/blobs/sha256/{b}", f"{out}/blobs/sha256/{b}")
+m = [json.load(open(d + "/index.json"))["manifests"][0] for d in (arm, amd)]
+for e, a in zip(m, ("arm64", "amd64")):
+    e["platform"] = {"os": "linux", "architecture": a}
+    e.pop("annotations", None)
+index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
+                    "manifests": m}).encode()
+d = hashlib.sha256(index).hexdigest()
+open(f"{out}/blobs/sha256/{d}", "wb").write(index)
+json.dump({"schemaVersion": 2, "manifests": [{"mediaType": "application/vnd.oci.image.index.v1+json",
+           "digest": "sha256:" + d, "size": len(index),
+           "annotations": {"org.opencontainers.image.ref.name": "v1"}}]}, open(out + "/index.json", "w"))
+PY
+skopeo copy --quiet --all --dest-tls-verify=false oci:multi:v1 "docker://$reg/free/multi:v1" &&
+	ok || fail "push an index"
+pull free/multi:v1 root17 --platform linux/amd64 && ok || fail "index, amd64: $out"
+plain_ok "index amd64" root17
+pull free/multi:v1 root18 --platform linux/arm64 && ok || fail "index, arm64: $out"
+[[ $(cat root18/arch 2>/dev/null) == arm64 && ! -e root18/app ]] && ok || fail "index: not the arm64 image"
+pull free/multi:v1 root19 --platform linux/s390x && fail "a platform the index lacks" || ok
+expect "no platform" "docker://$reg/free/multi:v1: no image for linux/s390x in the index" "$out"
+# on a terminal, a progress line per blob
+script -qec "$BIN/eaa-image pull --policy policy.json --registries-d rd --tls-verify=false \
+	--platform linux/amd64 docker://$reg/free/multi:v1 root20" /dev/null >progress.txt 2>&1
+expect "progress" 'Copying blob sha256:[0-9a-f]{12} +[0-9.]+ / +[0-9.]+ MiB' "$(tr '\r' '\n' <progress.txt)"
+plain_ok "pulled on a terminal" root20
+
 # --- a layer changed in the registry's storage: its digest fails ---
 push oci:plain:latest free/tampered:v1 && ok || fail "push free/tampered"
 data=$tmp/registry/docker/registry/v2/blobs/sha256/${layer:7:2}/${layer#sha256:}/data
