@@ -4,16 +4,17 @@
 # a lookaside store named by registries.d), sigstore signatures attached as
 # containers/image attaches them. The community's four scenarios, then:
 # sigstore accepted and refused by key, an identity mismatch, a tampered
-# layer, a layer escaping its root, a registry behind a token service
-# (bearer tokens from basic credentials), and an encrypted and signed image
+# layer, a layer escaping its root, registries behind a token service
+# (bearer tokens) and htpasswd (basic), signatures from an http lookaside
+# store, and an encrypted and signed image
 # pulled through the attestation agent and verdictd.
 set -u
 BIN=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 export GNUPGHOME=$tmp/gnupg
-reg_pid="" vd="" aa="" tk=""
-trap 'for p in $reg_pid $vd $aa $tk; do kill "$p" 2>/dev/null; done; gpgconf --kill all 2>/dev/null; rm -rf "$tmp"' EXIT
+reg_pid="" vd="" aa="" tk="" http=""
+trap 'for p in $reg_pid $vd $aa $tk $http; do kill "$p" 2>/dev/null; done; gpgconf --kill all 2>/dev/null; rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/lib.sh"
 cd "$tmp"
 mkdir -m 700 gnupg
@@ -156,6 +157,47 @@ script -qec "$BIN/eaa-image pull --policy policy.json --registries-d rd --tls-ve
 expect "progress" 'Copying blob sha256:[0-9a-f]{12} +[0-9.]+ / +[0-9.]+ MiB' "$(tr '\r' '\n' <progress.txt)"
 plain_ok "pulled on a terminal" root20
 
+# --- a registry with basic authentication (htpasswd) ---
+python3 -W ignore -c "import crypt; print('bob:' + crypt.crypt('pw', crypt.mksalt(crypt.METHOD_BLOWFISH)))" >htpasswd
+bport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+breg=127.0.0.1:$bport
+cat >basic-registry.yml <<EOF
+version: 0.1
+log: {level: info}
+storage: {filesystem: {rootdirectory: $tmp/basic-registry}}
+http: {addr: $breg}
+auth: {htpasswd: {realm: basic-realm, path: $tmp/htpasswd}}
+EOF
+docker-registry serve basic-registry.yml >basic-registry.log 2>&1 &
+reg_pid="$reg_pid $!"
+timeout 30 tail -n +1 -f basic-registry.log | grep -q -m1 "listening on" && ok || fail "the htpasswd registry did not start"
+skopeo copy --quiet --dest-tls-verify=false --dest-creds bob:pw oci:plain:latest \
+	"docker://$breg/basic/app:v1" && ok || fail "push to the htpasswd registry"
+printf '{"auths":{"%s":{"auth":"%s"}}}' "$breg" "$(printf bob:pw | base64)" >bauth.json
+out=$("$BIN/eaa-image" pull --policy policy.json --registries-d rd --tls-verify=false \
+	--authfile bauth.json "docker://$breg/basic/app:v1" root21 2>&1) && ok || fail "basic auth: $out"
+plain_ok "basic auth" root21
+out=$("$BIN/eaa-image" pull --policy policy.json --registries-d rd --tls-verify=false \
+	"docker://$breg/basic/app:v1" root22 2>&1) && fail "pulled from htpasswd without credentials" || ok
+expect "basic without credentials" "$breg asks for a login: no credentials for it in the auth file" "$out"
+
+# --- signatures from a lookaside store served over http ---
+mkfifo http_ready
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory sigstore >http_ready 2>http.log &
+http=$!
+read -r line <http_ready
+hport=$(sed 's/.* port \([0-9]*\).*/\1/' <<<"$line")
+mkdir rdhttp
+printf 'default-docker:\n  lookaside: http://127.0.0.1:%s\n' "$hport" >rdhttp/http.yaml
+out=$("$BIN/eaa-image" pull --policy policy.json --registries-d rdhttp --tls-verify=false \
+	"docker://$reg/protected/app:v1" root23 2>&1) && ok || fail "http lookaside: $out"
+plain_ok "http lookaside" root23
+out=$("$BIN/eaa-image" pull --policy policy.json --registries-d rdhttp --tls-verify=false \
+	"docker://$reg/protected/other:v1" root24 2>&1) && fail "http lookaside: a stranger's signature" || ok
+expect "http lookaside stranger" 'not one of the policy.s keys' "$out"
+kill "$http"
+
+# (this corrupts the plain layer in the registry for every image that shares it)
 # --- a layer changed in the registry's storage: its digest fails ---
 push oci:plain:latest free/tampered:v1 && ok || fail "push free/tampered"
 data=$tmp/registry/docker/registry/v2/blobs/sha256/${layer:7:2}/${layer#sha256:}/data
