@@ -1,0 +1,208 @@
+/* test_snp.c - SEV-SNP on real evidence (tests/data/amd): the Milan report
+ * verifies with its VCEK (whose hwID extension is the raw 64 bytes) and the
+ * embedded chain; the edited VCEKs parse (raw and OCTET STRING hwID) and
+ * are refused as certificates; every
+ * byte of the signed part and of the signature flipped, and every
+ * truncation, is refused; a wrong report_data, an expired chain, a debug
+ * policy and a foreign chain are each refused by name. */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/x509.h>
+#include "file.h"
+#include "snp.h"
+#include "timefmt.h"
+#include "../test.h"
+
+static uint8_t *report;
+static size_t report_len;
+
+static X509 *load_der(const char *name)
+{
+	char path[512];
+	uint8_t *raw;
+	size_t n;
+	const unsigned char *p;
+	X509 *x;
+
+	snprintf(path, sizeof(path), "%s/amd/%s", getenv("EAA_TESTDATA"), name);
+	if (!file_read(path, 1 << 20, &raw, &n, NULL))
+		return NULL;
+	p = raw;
+	x = d2i_X509(NULL, &p, (long)n);
+	free(raw);
+	return x;
+}
+
+static time_t at(const char *s)
+{
+	time_t t = 0;
+
+	time_parse_utc(s, &t);
+	return t;
+}
+
+static bool verify(const uint8_t *raw, size_t n, X509 *vcek, const struct snp_verify_opts *o,
+		   struct eaa_err *err)
+{
+	struct snp_report r;
+
+	return snp_report_parse(raw, n, &r, err) && snp_report_verify(raw, &r, vcek, o, err);
+}
+
+static void test_good(X509 *vcek)
+{
+	struct snp_verify_opts o = { .at = at("2026-11-01T00:00:00Z") };
+	struct snp_cert_ext e;
+	struct snp_report r;
+	struct eaa_err err;
+	json_t *c;
+
+	CHECK_MSG(verify(report, report_len, vcek, &o, &err), "%s", err.msg);
+	CHECK(snp_cert_ext_parse(vcek, &e, &err) && strcmp(e.product, "Milan-B0") == 0 &&
+	      e.has_hwid && e.bl == 3 && e.tee == 0 && e.snp == 8 && e.ucode == 115);
+	CHECK(snp_report_parse(report, report_len, &r, &err) && r.version == 2);
+	c = snp_claims(&r, "Milan");
+	CHECK(c && json_integer_value(json_object_get(c, "reported_tcb_bootloader")) == 3 &&
+	      json_integer_value(json_object_get(c, "reported_tcb_snp")) == 8 &&
+	      json_integer_value(json_object_get(c, "reported_tcb_microcode")) == 115 &&
+	      strlen(json_string_value(json_object_get(c, "measurement"))) == 96 &&
+	      json_is_false(json_object_get(c, "policy_debug_allowed")));
+	json_decref(c);
+	/* report_data binding */
+	o.report_data = r.report_data;
+	CHECK(verify(report, report_len, vcek, &o, &err));
+	{
+		uint8_t other[64];
+
+		memcpy(other, r.report_data, 64);
+		other[5] ^= 1;
+		o.report_data = other;
+		CHECK(!verify(report, report_len, vcek, &o, &err) &&
+		      strstr(err.msg, "report_data is not the expected one"));
+	}
+	/* the chain's validity at the verification time */
+	o.report_data = NULL;
+	o.at = at("2031-01-01T00:00:00Z");
+	CHECK(!verify(report, report_len, vcek, &o, &err) && err.code == EAA_E_EXPIRED &&
+	      strstr(err.msg, "VCEK has expired"));
+	o.at = at("2022-01-01T00:00:00Z");
+	CHECK(!verify(report, report_len, vcek, &o, &err) && strstr(err.msg, "not yet valid"));
+}
+
+static void test_edited_vceks(void)
+{
+	struct snp_verify_opts o = { .at = at("2026-11-01T00:00:00Z") };
+	const char *names[] = { "test-vcek-invalid-legacy.der", "test-vcek-invalid-new.der" };
+	struct snp_cert_ext e;
+	struct eaa_err err;
+	uint8_t seq[64];
+
+	/* both edited copies carry hwID 00 01 02 ... 3f */
+	for (int i = 0; i < 64; i++)
+		seq[i] = (uint8_t)i;
+	for (int i = 0; i < 2; i++) {
+		X509 *x = load_der(names[i]);
+
+		CHECK_MSG(x, "%s", names[i]);
+		if (!x)
+			continue;
+		CHECK_MSG(snp_cert_ext_parse(x, &e, &err) && e.has_hwid &&
+			  memcmp(e.hwid, seq, 64) == 0, "%s: %s", names[i], err.msg);
+		CHECK_MSG(!verify(report, report_len, x, &o, &err) &&
+			  err.code == EAA_E_UNTRUSTED && strstr(err.msg, "VCEK is not signed by "
+								   "AMD's ASK"), "%s: %s",
+			  names[i], err.msg);
+		X509_free(x);
+	}
+}
+
+/* Every byte of the signed part and of r and s flipped: refused, never a
+ * crash; every truncation too. */
+static void test_sweeps(X509 *vcek)
+{
+	struct snp_verify_opts o = { .at = at("2026-11-01T00:00:00Z"), .allow_debug = true };
+	uint8_t *copy = malloc(report_len);
+	struct eaa_err err;
+	size_t accepted = 0;
+
+	if (!copy)
+		return;
+	for (size_t i = 0; i < SNP_SIGNED_SIZE + 144; i++) {
+		memcpy(copy, report, report_len);
+		copy[i] ^= 0x01;
+		if (verify(copy, report_len, vcek, &o, &err))
+			accepted++;
+	}
+	CHECK_MSG(accepted == 0, "%zu flipped reports accepted", accepted);
+	for (size_t n = 0; n < report_len; n++)
+		if (verify(report, n, vcek, &o, &err))
+			accepted++;
+	CHECK_MSG(accepted == 0, "%zu truncated reports accepted", accepted);
+	free(copy);
+}
+
+static void test_policy_and_versions(X509 *vcek)
+{
+	struct snp_verify_opts o = { .at = at("2026-11-01T00:00:00Z") };
+	uint8_t *copy = malloc(report_len);
+	struct snp_report r;
+	struct eaa_err err;
+
+	if (!copy)
+		return;
+	/* the parser refuses unknown versions and non-zero reserved bytes */
+	memcpy(copy, report, report_len);
+	copy[0] = 6;
+	CHECK(!snp_report_parse(copy, report_len, &r, &err) && strstr(err.msg, "version 6"));
+	memcpy(copy, report, report_len);
+	copy[0x4c] = 1;
+	CHECK(!snp_report_parse(copy, report_len, &r, &err) && strstr(err.msg, "reserved"));
+	memcpy(copy, report, report_len);
+	copy[SNP_REPORT_SIZE - 1] = 1;
+	CHECK(!snp_report_parse(copy, report_len, &r, &err) && strstr(err.msg, "signature area"));
+	/* a debug policy, even if the signature held, is refused unless allowed:
+	 * checked on a parsed copy with the bit set (the signature then fails
+	 * first on the real bytes, so check the order on the struct) */
+	CHECK(snp_report_parse(report, report_len, &r, &err));
+	r.policy |= SNP_POLICY_DEBUG;
+	CHECK(!snp_report_verify(report, &r, vcek, &o, &err) && strstr(err.msg, "debugging"));
+	o.allow_debug = true;
+	CHECK(snp_report_verify(report, &r, vcek, &o, &err));
+	/* VLEK-signed reports need a VLEK: the VCEK is not one */
+	CHECK(snp_report_parse(report, report_len, &r, &err));
+	r.flags |= 1 << 2;
+	CHECK(!snp_report_verify(report, &r, vcek, &o, &err) &&
+	      strstr(err.msg, "VLEK is not signed by AMD's ASVK"));
+	r.flags = 7 << 2;
+	CHECK(!snp_report_verify(report, &r, vcek, &o, &err) && err.code == EAA_E_UNSUPPORTED);
+	CHECK(snp_report_parse(report, report_len, &r, &err));
+	CHECK(!snp_report_verify(report, &r, NULL, &o, &err) && err.code == EAA_E_NO_EVIDENCE);
+	/* another chip's VCEK: the TCB or hwID differs */
+	r.chip_id[0] ^= 1;
+	CHECK(!snp_report_verify(report, &r, vcek, &o, &err) && strstr(err.msg, "another chip"));
+	CHECK(snp_report_parse(report, report_len, &r, &err));
+	r.reported_tcb ^= 1;
+	CHECK(!snp_report_verify(report, &r, vcek, &o, &err) && err.code == EAA_E_BINDING &&
+	      strstr(err.msg, "is for TCB bl3/tee0/snp8/ucode115"));
+	free(copy);
+}
+
+int main(void)
+{
+	char path[512];
+	X509 *vcek;
+
+	snprintf(path, sizeof(path), "%s/amd/test-report.bin", getenv("EAA_TESTDATA"));
+	CHECK(file_read(path, 1 << 20, &report, &report_len, NULL));
+	vcek = load_der("test-vcek.der");
+	CHECK(vcek != NULL);
+	if (report && vcek) {
+		test_good(vcek);
+		test_edited_vceks();
+		test_sweeps(vcek);
+		test_policy_and_versions(vcek);
+	}
+	X509_free(vcek);
+	free(report);
+	return test_summary();
+}
