@@ -2,6 +2,8 @@
  *
  *   rats-verify --tee sgx|tdx [--collateral DIR | --no-collateral]
  *               [--at TIME] [--report-data HEX] [--root PEM] FILE
+ *   rats-verify --tee snp --cert VCEK [--at TIME] [--report-data HEX]
+ *               [--allow-debug] FILE
  *
  * Exit 0 only when every check passed (claims JSON on stdout); 1 with one
  * line naming the failed check; 2 for a usage error. */
@@ -18,6 +20,7 @@
 #include "log.h"
 #include "pccs.h"
 #include "quote_verify.h"
+#include "snp.h"
 #include "timefmt.h"
 
 static const char *prog = "rats-verify";
@@ -25,9 +28,13 @@ static const char *prog = "rats-verify";
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: %s --tee sgx|tdx [options] FILE\n"
+"Usage: %s --tee sgx|tdx|snp [options] FILE\n"
 "Check TEE evidence and print its claims as JSON.\n"
-"  -T, --tee NAME          sgx (SGX ECDSA quote v3) or tdx (TDX quote v4/v5)\n"
+"  -T, --tee NAME          sgx (SGX ECDSA quote v3), tdx (TDX quote v4/v5) or\n"
+"                          snp (SEV-SNP attestation report, versions 2-5)\n"
+"      --cert FILE         snp: the VCEK or VLEK (DER or PEM); the chain to\n"
+"                          AMD's ARK is built in\n"
+"      --allow-debug       snp: accept a guest whose policy allows debugging\n"
 "  -C, --collateral DIR    Intel collateral directory, or a directory of them\n"
 "                          by FMSPC (docs/intel.md)\n"
 "      --pccs URL          fetch collateral from this PCCS into the\n"
@@ -43,15 +50,15 @@ static void usage(FILE *f)
 }
 
 struct opts {
-	const char *tee, *collateral, *root, *report_data, *file, *pccs;
-	bool no_collateral, pccs_insecure;
+	const char *tee, *collateral, *root, *report_data, *file, *pccs, *cert;
+	bool no_collateral, pccs_insecure, allow_debug;
 	time_t at;
 };
 
 static int parse(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_NO_COL = 256, OPT_AT, OPT_RD, OPT_ROOT, OPT_PCCS,
-	       OPT_PCCS_INSECURE };
+	       OPT_PCCS_INSECURE, OPT_CERT, OPT_DEBUG };
 	static const struct option longs[] = {
 		{ "tee", required_argument, NULL, 'T' },
 		{ "collateral", required_argument, NULL, 'C' },
@@ -61,6 +68,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "root", required_argument, NULL, OPT_ROOT },
 		{ "pccs", required_argument, NULL, OPT_PCCS },
 		{ "pccs-insecure", no_argument, NULL, OPT_PCCS_INSECURE },
+		{ "cert", required_argument, NULL, OPT_CERT },
+		{ "allow-debug", no_argument, NULL, OPT_DEBUG },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "loglevel", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -78,6 +87,8 @@ static int parse(int argc, char **argv, struct opts *o)
 		case OPT_ROOT: o->root = optarg; break;
 		case OPT_PCCS: o->pccs = optarg; break;
 		case OPT_PCCS_INSECURE: o->pccs_insecure = true; break;
+		case OPT_CERT: o->cert = optarg; break;
+		case OPT_DEBUG: o->allow_debug = true; break;
 		case OPT_AT:
 			if (!time_parse_utc(optarg, &o->at)) {
 				fprintf(stderr, "%s: --at: \"%s\" is not a UTC "
@@ -103,10 +114,20 @@ static int parse(int argc, char **argv, struct opts *o)
 			prog);
 		return 2;
 	}
-	if (strcmp(o->tee, "sgx") != 0 && strcmp(o->tee, "tdx") != 0) {
-		fprintf(stderr, "%s: --tee: unknown TEE \"%s\" (sgx, tdx)\n",
+	if (strcmp(o->tee, "sgx") != 0 && strcmp(o->tee, "tdx") != 0 &&
+	    strcmp(o->tee, "snp") != 0) {
+		fprintf(stderr, "%s: --tee: unknown TEE \"%s\" (sgx, tdx, snp)\n",
 			prog, o->tee);
 		return 2;
+	}
+	o->file = argv[optind];
+	if (strcmp(o->tee, "snp") == 0) {
+		if (!o->cert || o->collateral || o->no_collateral || o->pccs || o->root) {
+			fprintf(stderr, "%s: --tee snp takes --cert VCEK (and no Intel "
+				"collateral options)\n", prog);
+			return 2;
+		}
+		return 0;
 	}
 	if (!o->collateral == !o->no_collateral) {
 		fprintf(stderr, "%s: give exactly one of --collateral DIR and "
@@ -118,7 +139,6 @@ static int parse(int argc, char **argv, struct opts *o)
 			"cache\n", prog);
 		return 2;
 	}
-	o->file = argv[optind];
 	return 0;
 }
 
@@ -156,6 +176,75 @@ static bool check_report_data(const struct quote *q, const char *hex,
 	return true;
 }
 
+static X509 *load_cert(const char *path, struct eaa_err *err)
+{
+	uint8_t *raw;
+	size_t n;
+	const unsigned char *p;
+	X509 *x = NULL;
+	BIO *b;
+
+	if (!file_read(path, 1 << 20, &raw, &n, err))
+		return NULL;
+	p = raw;
+	if (!(x = d2i_X509(NULL, &p, (long)n)) && (b = BIO_new_mem_buf(raw, (int)n))) {
+		x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+		BIO_free(b);
+	}
+	free(raw);
+	if (!x)
+		eaa_fail(err, EAA_E_CONFIG, "--cert %s: not a DER or PEM certificate", path);
+	return x;
+}
+
+static int verify_snp(const struct opts *o)
+{
+	struct snp_verify_opts vo = { .at = o->at ? o->at : time(NULL),
+				      .allow_debug = o->allow_debug };
+	struct snp_cert_ext e;
+	struct snp_report r;
+	struct eaa_err err = { 0 };
+	uint8_t *buf = NULL, want[64] = { 0 }, *b = NULL;
+	size_t n = 0;
+	X509 *cert = NULL;
+	json_t *claims = NULL;
+	char *text = NULL;
+	bool ok;
+
+	if (o->report_data) {
+		if (!hex_decode(o->report_data, &b, &n) || n > 64) {
+			free(b);
+			fprintf(stderr, "%s: --report-data: not hex of at most 64 bytes\n", prog);
+			return 2;
+		}
+		memcpy(want, b, n);
+		free(b);
+		vo.report_data = want;
+	}
+	ok = (cert = load_cert(o->cert, &err)) != NULL &&
+	     file_read(o->file, 1 << 16, &buf, &n, &err) &&
+	     snp_report_parse(buf, n, &r, &err) &&
+	     snp_report_verify(buf, &r, cert, &vo, &err) &&
+	     snp_cert_ext_parse(cert, &e, &err);
+	if (ok) {
+		e.product[strcspn(e.product, "-")] = '\0';
+		claims = snp_claims(&r, e.product);
+		text = claims ? json_dumps(claims, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+		if (text)
+			printf("%s\n", text);
+		else
+			ok = eaa_fail(&err, EAA_E_NOMEM, "claims: out of memory");
+	}
+	if (!ok)
+		fprintf(stderr, "%s: %s: %s (%s)\n", prog, o->file, err.msg,
+			eaa_code_name(err.code));
+	free(text);
+	json_decref(claims);
+	X509_free(cert);
+	free(buf);
+	return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = { 0 };
@@ -173,6 +262,8 @@ int main(int argc, char **argv)
 
 	if (rc)
 		return rc;
+	if (strcmp(o.tee, "snp") == 0)
+		return verify_snp(&o);
 	vo.at = o.at ? o.at : time(NULL);
 	vo.allow_no_collateral = o.no_collateral;
 	ok = (!o.root || (vo.root = load_root(o.root, &err))) &&

@@ -62,6 +62,21 @@ run 2 --tee tdx "$D/tdx_quote_4.dat"
 expect "collateral choice" "exactly one of --collateral" "$err"
 run 2 --tee tdx --no-collateral --at yesterday "$D/tdx_quote_4.dat"
 run 2 --tee snp --no-collateral "$D/tdx_quote_4.dat"
+
+# SEV-SNP: the Milan report with its VCEK; refusals by name.
+A=$2/amd
+run 0 --tee snp --cert "$A/test-vcek.der" --at 2026-11-01T00:00:00Z "$A/test-report.bin"
+expect "snp claims" '"reported_tcb_microcode": 115' "$out"
+expect "snp product" '"product": "Milan"' "$out"
+run 1 --tee snp --cert "$A/test-vcek.der" --at 2031-01-01T00:00:00Z "$A/test-report.bin"
+expect "snp expired" 'VCEK has expired at the verification time \(expired\)' "$err"
+run 1 --tee snp --cert "$A/test-vcek-invalid-new.der" --at 2026-11-01T00:00:00Z "$A/test-report.bin"
+expect "snp edited vcek" "VCEK is not signed by AMD's ASK \(untrusted\)" "$err"
+run 1 --tee snp --cert "$A/test-vcek.der" --at 2026-11-01T00:00:00Z --report-data 00 "$A/test-report.bin"
+expect "snp report data" 'report_data is not the expected one \(binding\)' "$err"
+run 1 --tee snp --cert "$A/test-vcek.der" "$D/tdx_quote_4.dat"
+expect "snp not a report" 'SNP report: [0-9]+ bytes, not 1184' "$err"
+run 2 --tee snp "$A/test-report.bin"
 run 1 --tee tdx --no-collateral "$tmp/missing"
 
 finish
