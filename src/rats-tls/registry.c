@@ -6,7 +6,8 @@
 extern const struct rats_attester rats_attester_null, rats_attester_sample,
 	rats_attester_tdx_ecdsa;
 extern const struct rats_verifier rats_verifier_null, rats_verifier_sample,
-	rats_verifier_sgx_ecdsa, rats_verifier_tdx_ecdsa, rats_verifier_tdx;
+	rats_verifier_sgx_ecdsa, rats_verifier_tdx_ecdsa, rats_verifier_tdx,
+	rats_verifier_sev_snp;
 extern const struct rats_crypto rats_crypto_openssl;
 extern const struct rats_tls_wrapper rats_tls_wrapper_openssl;
 
@@ -24,6 +25,7 @@ const struct rats_verifier *const rats_verifiers[] = {
 	&rats_verifier_sgx_ecdsa,
 	&rats_verifier_tdx_ecdsa,
 	&rats_verifier_tdx,
+	&rats_verifier_sev_snp,
 	NULL,
 };
 

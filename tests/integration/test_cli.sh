@@ -70,7 +70,7 @@ expect "inferred verifier" '"verifier":"sample"' "$out"
 client 1 -v sample -p "$oneway" --sample-trust "$tmp/other-trust.pem" -l off
 expect "untrusted signer" '^rats-tls-client: attestation failed: verifier sample: sample report: signer [0-9a-f]{64} is not a trusted sample key$' "$err"
 client 1 -p "$oneway" -l off
-expect "no verifier, no trust" "init: no verifier named and none has trust configured" "$err"
+expect "no verifier, no trust" "peer evidence is a sample report \(tag 0x1a75e1\), and no verifier with configured trust handles it" "$err"
 client 1 -v bogus -p "$oneway"
 expect "unknown verifier" 'unknown verifier "bogus"' "$err"
 client 0 -v sample -p "$oneway" --sample-trust "$tmp/trust.pem"

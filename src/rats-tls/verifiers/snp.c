@@ -1,0 +1,115 @@
+/* verifiers/snp.c - the `sev_snp` verifier: SEV-SNP reports checked by
+ * src/amd to AMD's pinned ARK of the chip's product line.
+ *
+ * The VCEK (or VLEK) travels in the certificate's endorsements extension,
+ * as its DER. Options:
+ *   sev_snp.vcek=FILE      a VCEK/VLEK (DER or PEM) for evidence that carries
+ *                          none (offline use, tests)
+ *   sev_snp.at=TIME        verify as of TIME (RFC 3339 UTC); default now
+ *   sev_snp.allow_debug=1  accept guests whose policy allows debugging
+ * The roots are built in: the verifier is always configured, and may be
+ * inferred from the evidence type. */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include "file.h"
+#include "internal.h"
+#include "snp.h"
+#include "timefmt.h"
+
+struct snp_verifier {
+	X509 *vcek;
+	time_t at;
+	bool allow_debug;
+};
+
+static X509 *cert_from(const uint8_t *p, size_t n)
+{
+	const unsigned char *q = p;
+	X509 *x = d2i_X509(NULL, &q, (long)n);
+	BIO *b;
+
+	if (!x && (b = BIO_new_mem_buf(p, (int)n)) != NULL) {
+		x = PEM_read_bio_X509(b, NULL, NULL, NULL);
+		BIO_free(b);
+	}
+	ERR_clear_error();
+	return x;
+}
+
+static void snp_cleanup(void *state)
+{
+	struct snp_verifier *s = state;
+
+	if (s)
+		X509_free(s->vcek);
+	free(s);
+}
+
+static bool snp_init(const struct rats_opts *opts, void **state, struct eaa_err *err)
+{
+	struct snp_verifier *s = calloc(1, sizeof(*s));
+	const char *vcek = rats_opt(opts, "sev_snp", "vcek");
+	const char *at = rats_opt(opts, "sev_snp", "at");
+	const char *dbg = rats_opt(opts, "sev_snp", "allow_debug");
+	uint8_t *raw;
+	size_t n;
+
+	if (!s)
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	*state = s;
+	s->allow_debug = dbg && strcmp(dbg, "1") == 0;
+	if (at && !time_parse_utc(at, &s->at))
+		return eaa_fail(err, EAA_E_CONFIG, "sev_snp.at: \"%s\" is not a UTC time", at);
+	if (vcek) {
+		if (!file_read(vcek, 1 << 20, &raw, &n, err))
+			return eaa_err_prefix(err, "sev_snp.vcek");
+		s->vcek = cert_from(raw, n);
+		free(raw);
+		if (!s->vcek)
+			return eaa_fail(err, EAA_E_CONFIG, "sev_snp.vcek %s: not a certificate",
+					vcek);
+	}
+	return true;
+}
+
+static bool snp_verify(void *state, const struct rats_evidence *ev,
+		       struct rats_verified *out, struct eaa_err *err)
+{
+	struct snp_verifier *s = state;
+	struct snp_verify_opts o = { .at = s->at ? s->at : time(NULL),
+				     .allow_debug = s->allow_debug };
+	struct snp_report r;
+	struct snp_cert_ext e;
+	X509 *cert = NULL;
+	bool ok;
+
+	if (!snp_report_parse(ev->quote.p, ev->quote.n, &r, err))
+		return false;
+	if (!rd_done(&ev->endorsements) &&
+	    !(cert = cert_from(ev->endorsements.p, ev->endorsements.n)))
+		return eaa_fail(err, EAA_E_FORMAT, "endorsements: not a VCEK certificate");
+	ok = snp_report_verify(ev->quote.p, &r, cert ? cert : s->vcek, &o, err) &&
+	     snp_cert_ext_parse(cert ? cert : s->vcek, &e, err);
+	if (ok) {
+		e.product[strcspn(e.product, "-")] = '\0';
+		memcpy(out->user_data, r.report_data, 64);
+		out->user_data_len = 64;
+		out->claims = snp_claims(&r, e.product);
+		ok = out->claims || eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	}
+	X509_free(cert);
+	return ok;
+}
+
+static const uint64_t snp_tags[] = { TAG_SEV_SNP };
+
+const struct rats_verifier rats_verifier_sev_snp = {
+	.name = "sev_snp",
+	.tags = snp_tags,
+	.ntags = 1,
+	.init = snp_init,
+	.verify = snp_verify,
+	.cleanup = snp_cleanup,
+};
