@@ -4,7 +4,7 @@
 #include "internal.h"
 
 extern const struct rats_attester rats_attester_null, rats_attester_sample,
-	rats_attester_tdx_ecdsa;
+	rats_attester_tdx_ecdsa, rats_attester_sev_snp;
 extern const struct rats_verifier rats_verifier_null, rats_verifier_sample,
 	rats_verifier_sgx_ecdsa, rats_verifier_tdx_ecdsa, rats_verifier_tdx,
 	rats_verifier_sev_snp;
@@ -14,6 +14,7 @@ extern const struct rats_tls_wrapper rats_tls_wrapper_openssl;
 /* Order is detection priority for attesters; hardware TEEs go first. */
 const struct rats_attester *const rats_attesters[] = {
 	&rats_attester_tdx_ecdsa,
+	&rats_attester_sev_snp,
 	&rats_attester_null,
 	&rats_attester_sample,
 	NULL,

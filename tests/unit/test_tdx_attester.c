@@ -1,7 +1,8 @@
-/* test_tdx_attester.c - the tdx_ecdsa attester against an emulated
- * configfs-tsm report entry: provider and generation files, an inblob, and
- * an outblob FIFO that a thread answers once the attester opens it (as the
- * kernel answers a read of outblob), with a real TDX quote. */
+/* test_tdx_attester.c - the configfs-tsm attesters (tdx_ecdsa, sev_snp)
+ * against an emulated report entry: provider and generation files, an
+ * inblob, and an outblob FIFO that a thread answers once the attester opens
+ * it (as the kernel answers a read of outblob), with a real TDX quote or
+ * SEV-SNP report. */
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -74,23 +75,89 @@ static void emu_start(struct emu *e, const char *name, const char *provider,
 		pthread_create(&e->t, NULL, emu_run, e);
 }
 
-/* Run the attester on entry with user_data; returns its verdict. */
-static bool collect(const char *entry, const uint8_t user_data[64],
-		    struct wr *out, struct eaa_err *err)
+/* Run the attester `name` on entry with user_data; returns its verdict. */
+static bool collect_with(const char *name, const char *entry, const uint8_t user_data[64],
+			 struct wr *out, struct eaa_err *err)
 {
-	const struct rats_attester *a = rats_attester_find("tdx_ecdsa");
+	const struct rats_attester *a = rats_attester_find(name);
 	char opt[600];
 	char *kv[] = { opt };
 	struct rats_opts opts = { kv, 1 };
 	void *state = NULL;
 	bool ok;
 
-	snprintf(opt, sizeof(opt), "tdx_ecdsa.tsm=%s", entry);
+	snprintf(opt, sizeof(opt), "%s.tsm=%s", name, entry);
 	ok = a && a->init(&opts, &state, err) &&
 	     a->collect(state, user_data, out, err);
 	if (a && state)
 		a->cleanup(state);
 	return ok;
+}
+
+static bool collect(const char *entry, const uint8_t user_data[64], struct wr *out,
+		    struct eaa_err *err)
+{
+	return collect_with("tdx_ecdsa", entry, user_data, out, err);
+}
+
+/* sev_snp: the real Milan report with our report_data written into it (the
+ * attester parses, it does not verify), a report for other data, a TDX
+ * quote from a sev_guest provider, and no device at all. */
+static void test_snp(const uint8_t *tdx, size_t tn)
+{
+	char path[1024];
+	uint8_t *report, want[64];
+	size_t n;
+	struct eaa_err err;
+	struct wr out;
+
+	snprintf(path, sizeof(path), "%s/amd/test-report.bin", data_dir);
+	if (!file_read(path, 1 << 20, &report, &n, &err) || n != 0x4a0)
+		exit(2);
+	for (int i = 0; i < 64; i++)
+		want[i] = (uint8_t)(0xa0 + i);
+	memcpy(report + 0x50, want, 64);
+	{
+		struct emu e = { .blob = report, .len = n, .generation_after = 1 };
+
+		emu_start(&e, "snp-good", "sev_guest\n", true);
+		wr_init(&out);
+		CHECK_MSG(collect_with("sev_snp", e.entry, want, &out, &err), "%s", err.msg);
+		pthread_join(e.t, NULL);
+		CHECK(out.len == n && memcmp(out.buf, report, n) == 0);
+		wr_free(&out);
+	}
+	{
+		struct emu e = { .blob = report, .len = n, .generation_after = 1 };
+		uint8_t other[64] = { 0 };
+
+		emu_start(&e, "snp-other", "sev_guest\n", true);
+		wr_init(&out);
+		CHECK(!collect_with("sev_snp", e.entry, other, &out, &err) &&
+		      err.code == EAA_E_BINDING && strstr(err.msg, "other report_data"));
+		pthread_join(e.t, NULL);
+		wr_free(&out);
+	}
+	{
+		struct emu e = { .blob = tdx, .len = tn, .generation_after = 1 };
+
+		emu_start(&e, "snp-tdx", "sev_guest\n", true);
+		wr_init(&out);
+		CHECK(!collect_with("sev_snp", e.entry, want, &out, &err) &&
+		      (strstr(err.msg, "SNP report") || strstr(err.msg, "larger")));
+		pthread_join(e.t, NULL);
+		wr_free(&out);
+	}
+	{
+		struct emu e = { 0 };
+
+		emu_start(&e, "snp-provider", "tdx_guest\n", false);
+		wr_init(&out);
+		CHECK(!collect_with("sev_snp", e.entry, want, &out, &err) &&
+		      err.code == EAA_E_TEE_MISMATCH && strstr(err.msg, "tdx_guest"));
+		wr_free(&out);
+	}
+	free(report);
 }
 
 static uint8_t *load(const char *name, size_t *n)
@@ -264,6 +331,7 @@ int main(void)
 		      err.code == EAA_E_IO && strstr(err.msg, "configfs-tsm"));
 		wr_free(&out);
 	}
+	test_snp(quote, n);
 	free(quote);
 	free(sgx);
 	test_rm_rf(dir);
