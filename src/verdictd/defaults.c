@@ -6,7 +6,7 @@
  * refuses debug TEEs and requires the TCB status the verifier reports to be
  * listed in tcbStatus (["UpToDate"]). Measurement lists left empty accept
  * any value, as in the original's sgxData. TEEs whose verifiers are not
- * built yet (snp, csv, tpm) and the sample TEE refuse everything until the
+ * built yet (csv, tpm) and the sample TEE refuse everything until the
  * owner sets reference values. */
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +102,43 @@ static const char tdx_data[] =
 	"    \"settings\": {\"tcbStatus\": [\"UpToDate\"]}\n"
 	"}\n";
 
+/* SEV-SNP: the claims of our sev_snp verifier. A guest that allows
+ * debugging is refused; listed measurements (empty: any) and minimum
+ * reported TCB parts apply. The chain, TCB binding and signature were
+ * checked by the verifier. */
+static const char snp_policy[] =
+	"package policy\n"
+	"\n"
+	"import rego.v1\n"
+	"\n"
+	"default allow := false\n"
+	"\n"
+	"allow if {\n"
+	"    not input.policy_debug_allowed\n"
+	"    every field in [\"measurement\", \"host_data\", \"id_key_digest\", \"chip_id\"] {\n"
+	"        listed(field)\n"
+	"    }\n"
+	"    every part in [\"bootloader\", \"tee\", \"snp\", \"microcode\"] {\n"
+	"        input[concat(\"\", [\"reported_tcb_\", part])] >= object.get(data.minimum_tcb, part, 0)\n"
+	"    }\n"
+	"}\n"
+	"\n"
+	"# An empty or missing list accepts any value.\n"
+	"listed(field) if count(object.get(data.measurements, field, [])) == 0\n"
+	"\n"
+	"listed(field) if input[field] in data.measurements[field]\n";
+
+static const char snp_data[] =
+	"{\n"
+	"    \"measurements\": {\n"
+	"        \"measurement\": [],\n"
+	"        \"host_data\": [],\n"
+	"        \"id_key_digest\": [],\n"
+	"        \"chip_id\": []\n"
+	"    },\n"
+	"    \"minimum_tcb\": {\"bootloader\": 0, \"tee\": 0, \"snp\": 0, \"microcode\": 0}\n"
+	"}\n";
+
 /* The sample TEE proves nothing: refuse until measurements are listed. */
 static const char sample_policy[] =
 	"package policy\n"
@@ -136,7 +173,7 @@ static const struct {
 	{ VD_TEE_SGX, sgx_policy, sgx_data },
 	{ VD_TEE_TDX, tdx_policy, tdx_data },
 	{ VD_TEE_SAMPLE, sample_policy, sample_data },
-	{ VD_TEE_SNP, deny_policy, empty_data },
+	{ VD_TEE_SNP, snp_policy, snp_data },
 	{ VD_TEE_CSV, deny_policy, empty_data },
 	{ VD_TEE_TPM, deny_policy, empty_data },
 };

@@ -291,7 +291,30 @@ static void test_defaults(void)
 	CHECK(decides(s, VD_TEE_TDX, "{\"td_debug\":false,\"tcb_status\":\"NotEvaluated\"}",
 		      "false"));
 	CHECK(decides(s, VD_TEE_SAMPLE, "{\"measurement\":\"00\",\"svn\":9}", "false"));
+	/* SNP: the Milan report's claims (abridged) pass the defaults; debug,
+	 * an unlisted measurement or an old microcode do not */
+	CHECK(decides(s, VD_TEE_SNP, "{\"policy_debug_allowed\":false,\"measurement\":\"a1\","
+		      "\"reported_tcb_bootloader\":3,\"reported_tcb_tee\":0,"
+		      "\"reported_tcb_snp\":8,\"reported_tcb_microcode\":115}", "true"));
+	CHECK(decides(s, VD_TEE_SNP, "{\"policy_debug_allowed\":true,\"measurement\":\"a1\","
+		      "\"reported_tcb_bootloader\":3,\"reported_tcb_tee\":0,"
+		      "\"reported_tcb_snp\":8,\"reported_tcb_microcode\":115}", "false"));
 	CHECK(decides(s, VD_TEE_SNP, "{}", "false"));
+	{
+		static const char snp_ref[] = "{\"measurements\": {\"measurement\": [\"ff\"]}, "
+					      "\"minimum_tcb\": {\"microcode\": 200}}";
+
+		CHECK(vd_opa_set(s, VD_TEE_SNP, true, snp_ref, strlen(snp_ref), &err));
+	}
+	CHECK(decides(s, VD_TEE_SNP, "{\"policy_debug_allowed\":false,\"measurement\":\"ff\","
+		      "\"reported_tcb_bootloader\":3,\"reported_tcb_tee\":0,"
+		      "\"reported_tcb_snp\":8,\"reported_tcb_microcode\":115}", "false"));
+	CHECK(decides(s, VD_TEE_SNP, "{\"policy_debug_allowed\":false,\"measurement\":\"ff\","
+		      "\"reported_tcb_bootloader\":3,\"reported_tcb_tee\":0,"
+		      "\"reported_tcb_snp\":8,\"reported_tcb_microcode\":201}", "true"));
+	CHECK(decides(s, VD_TEE_SNP, "{\"policy_debug_allowed\":false,\"measurement\":\"a1\","
+		      "\"reported_tcb_bootloader\":3,\"reported_tcb_tee\":0,"
+		      "\"reported_tcb_snp\":8,\"reported_tcb_microcode\":201}", "false"));
 	/* a listed TDX measurement is then required */
 	CHECK(vd_opa_set(s, VD_TEE_TDX, true, "{\"measurements\": {\"mr_td\": [\"aa\"]}, "
 			 "\"settings\": {}}", 51, &err));
