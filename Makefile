@@ -42,6 +42,7 @@ install: $(BUILD)/CMakeCache.txt
 bench: build
 	$(BUILD)/bin/bench-handshake
 	$(BUILD)/bin/bench-quote
+	$(BUILD)/bin/bench-snp
 	$(BUILD)/bin/bench-rego
 	for c in 1 8 64; do $(BUILD)/bin/bench-keyrelease -c $$c -n 200 $(BUILD)/bin; done
 

@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,33 +202,97 @@ static bool signed_by(X509 *c, X509 *issuer, const char *what, const char *by,
 	return ok || eaa_fail(err, EAA_E_UNTRUSTED, "%s is not signed by %s", what, by);
 }
 
-/* The embedded ASK (or ASVK for a VLEK) and ARK of the product line. */
+/* The embedded chains, parsed and their signatures (ARK by itself, ASK and
+ * ASVK by the ARK) checked once per process; validity is checked per use,
+ * since it depends on the verification time. */
+struct chain {
+	X509 *ask, *ark, *asvk;
+	bool loaded, ok;
+};
+
+static pthread_mutex_t chain_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct chain chains[8];
+
+/* VCEKs already found signed by their ASK: SHA-256 of the DER. */
+#define VCEK_CACHE 16
+static uint8_t vcek_seen[VCEK_CACHE][32];
+static size_t vcek_next, vcek_count;
+
+static bool load_chain(const struct amd_product *pr, struct chain *c, struct eaa_err *err)
+{
+	BIO *b = BIO_new_mem_buf(pr->pem, -1);
+	struct eaa_err ignore;
+
+	c->loaded = true;
+	c->ask = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	c->ark = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	c->asvk = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	ERR_clear_error();
+	if (!c->ask || !c->ark || !c->asvk)
+		return eaa_fail(err, EAA_E_CONFIG, "AMD %s chain: unreadable", pr->name);
+	c->ok = signed_by(c->ark, c->ark, "the embedded ARK", "itself", err) &&
+		signed_by(c->ask, c->ark, "the ASK", "the ARK", err) &&
+		signed_by(c->asvk, c->ark, "the ASVK", "the ARK", &ignore);
+	return c->ok;
+}
+
+/* The embedded ASK (or ASVK for a VLEK) and ARK of the product line, with
+ * a reference each. */
 static bool product_chain(const char *product, bool vlek, X509 **ca, X509 **ark,
 			  struct eaa_err *err)
 {
 	size_t plen = strcspn(product, "-");
-	BIO *b;
-	X509 *certs[3] = { NULL };
+	bool ok = false;
+	size_t i;
 
-	for (const struct amd_product *pr = amd_products; pr->name; pr++) {
-		if (strlen(pr->name) != plen || strncmp(pr->name, product, plen) != 0)
-			continue;
-		b = BIO_new_mem_buf(pr->pem, -1);
-		for (int i = 0; b && i < 3; i++)
-			certs[i] = PEM_read_bio_X509(b, NULL, NULL, NULL);
-		BIO_free(b);
-		ERR_clear_error();
-		if (!certs[0] || !certs[1] || !certs[2]) {
-			for (int i = 0; i < 3; i++)
-				X509_free(certs[i]);
-			return eaa_fail(err, EAA_E_CONFIG, "AMD %s chain: unreadable", pr->name);
-		}
-		*ark = certs[1];
-		*ca = vlek ? certs[2] : certs[0];
-		X509_free(vlek ? certs[0] : certs[2]);
-		return true;
+	for (i = 0; amd_products[i].name; i++)
+		if (strlen(amd_products[i].name) == plen &&
+		    strncmp(amd_products[i].name, product, plen) == 0)
+			break;
+	if (!amd_products[i].name || i >= sizeof(chains) / sizeof(*chains))
+		return eaa_fail(err, EAA_E_UNTRUSTED, "no AMD root for product \"%.30s\"",
+				product);
+	pthread_mutex_lock(&chain_lock);
+	if (!chains[i].loaded)
+		load_chain(&amd_products[i], &chains[i], err);
+	else if (!chains[i].ok)
+		eaa_fail(err, EAA_E_CONFIG, "AMD %s chain: does not verify", amd_products[i].name);
+	if (chains[i].ok) {
+		*ark = chains[i].ark;
+		*ca = vlek ? chains[i].asvk : chains[i].ask;
+		ok = X509_up_ref(*ark) == 1 && X509_up_ref(*ca) == 1;
 	}
-	return eaa_fail(err, EAA_E_UNTRUSTED, "no AMD root for product \"%.30s\"", product);
+	pthread_mutex_unlock(&chain_lock);
+	return ok;
+}
+
+/* cert signed by ca, remembered for the next report of this chip. */
+static bool vcek_signed(X509 *cert, X509 *ca, const char *what, const char *by,
+			struct eaa_err *err)
+{
+	unsigned char md[32];
+	unsigned n = 0;
+	bool seen = false;
+
+	if (X509_digest(cert, EVP_sha256(), md, &n) != 1 || n != 32)
+		return signed_by(cert, ca, what, by, err);
+	pthread_mutex_lock(&chain_lock);
+	for (size_t i = 0; i < vcek_count && !seen; i++)
+		seen = memcmp(vcek_seen[i], md, 32) == 0;
+	pthread_mutex_unlock(&chain_lock);
+	if (seen)
+		return X509_check_issued(ca, cert) == X509_V_OK ||
+		       eaa_fail(err, EAA_E_UNTRUSTED, "%s is not signed by %s", what, by);
+	if (!signed_by(cert, ca, what, by, err))
+		return false;
+	pthread_mutex_lock(&chain_lock);
+	memcpy(vcek_seen[vcek_next], md, 32);
+	vcek_next = (vcek_next + 1) % VCEK_CACHE;
+	if (vcek_count < VCEK_CACHE)
+		vcek_count++;
+	pthread_mutex_unlock(&chain_lock);
+	return true;
 }
 
 bool snp_report_verify(const uint8_t *raw, const struct snp_report *r, X509 *cert,
@@ -252,10 +317,9 @@ bool snp_report_verify(const uint8_t *raw, const struct snp_report *r, X509 *cer
 	if (!snp_cert_ext_parse(cert, &e, err) ||
 	    !product_chain(e.product, key == 1, &ca, &ark, err))
 		return false;
-	/* the ARK is the anchor; it signs itself and the ASK (ASVK) */
-	if (!signed_by(ark, ark, "the embedded ARK", "itself", err) ||
-	    !signed_by(ca, ark, key == 1 ? "the ASVK" : "the ASK", "the ARK", err) ||
-	    !signed_by(cert, ca, kname, key == 1 ? "AMD's ASVK" : "AMD's ASK", err) ||
+	/* the ARK is the anchor; it signs itself and the ASK (ASVK), which
+	 * signs the certificate */
+	if (!vcek_signed(cert, ca, kname, key == 1 ? "AMD's ASVK" : "AMD's ASK", err) ||
 	    !time_ok(ark, o->at, "the ARK", err) || !time_ok(ca, o->at, "the ASK", err) ||
 	    !time_ok(cert, o->at, kname, err))
 		goto out;
