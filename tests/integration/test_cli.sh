@@ -48,8 +48,8 @@ server_logged() {
 "$BIN/rats-tls-server" --help | grep -q -- "--mutual" && ok || fail "server --help"
 "$BIN/rats-tls-client" --help | grep -q -- "--verifier" && ok || fail "client --help"
 list=$("$BIN/rats-tls-client" --list)
-expect "--list attesters" "attesters: tdx_ecdsa nullattester sample" "$list"
-expect "--list verifiers" "verifiers: nullverifier sample sgx_ecdsa tdx_ecdsa tdx" "$list"
+expect "--list attesters" "attesters: tdx_ecdsa sev_snp nullattester sample" "$list"
+expect "--list verifiers" "verifiers: nullverifier sample sgx_ecdsa tdx_ecdsa tdx sev_snp" "$list"
 expect "--list tls" "tls wrappers: openssl" "$list"
 "$BIN/rats-tls-client" --bogus >/dev/null 2>&1; [[ $? == 2 ]] && ok || fail "unknown flag exit code"
 
