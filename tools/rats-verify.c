@@ -2,7 +2,8 @@
  *
  *   rats-verify --tee sgx|tdx [--collateral DIR | --no-collateral]
  *               [--at TIME] [--report-data HEX] [--root PEM] FILE
- *   rats-verify --tee snp --cert VCEK [--at TIME] [--report-data HEX]
+ *   rats-verify --tee snp (--cert VCEK | --kds URL [--kds-cache DIR]
+ *               [--product NAME]) [--at TIME] [--report-data HEX]
  *               [--allow-debug] FILE
  *
  * Exit 0 only when every check passed (claims JSON on stdout); 1 with one
@@ -20,6 +21,7 @@
 #include "log.h"
 #include "pccs.h"
 #include "quote_verify.h"
+#include "kds.h"
 #include "snp.h"
 #include "timefmt.h"
 
@@ -34,6 +36,11 @@ static void usage(FILE *f)
 "                          snp (SEV-SNP attestation report, versions 2-5)\n"
 "      --cert FILE         snp: the VCEK or VLEK (DER or PEM); the chain to\n"
 "                          AMD's ARK is built in\n"
+"      --kds URL           snp: fetch the VCEK from AMD's KDS (e.g.\n"
+"                          https://kdsintf.amd.com) by chip ID and TCB\n"
+"      --kds-cache DIR     snp: keep fetched VCEKs here, use them offline\n"
+"      --product NAME      snp: Milan, Genoa or Turin (version 2 reports do\n"
+"                          not say)\n"
 "      --allow-debug       snp: accept a guest whose policy allows debugging\n"
 "  -C, --collateral DIR    Intel collateral directory, or a directory of them\n"
 "                          by FMSPC (docs/intel.md)\n"
@@ -51,6 +58,7 @@ static void usage(FILE *f)
 
 struct opts {
 	const char *tee, *collateral, *root, *report_data, *file, *pccs, *cert;
+	const char *kds, *kds_cache, *product;
 	bool no_collateral, pccs_insecure, allow_debug;
 	time_t at;
 };
@@ -58,7 +66,7 @@ struct opts {
 static int parse(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_NO_COL = 256, OPT_AT, OPT_RD, OPT_ROOT, OPT_PCCS,
-	       OPT_PCCS_INSECURE, OPT_CERT, OPT_DEBUG };
+	       OPT_PCCS_INSECURE, OPT_CERT, OPT_DEBUG, OPT_KDS, OPT_KDS_CACHE, OPT_PRODUCT };
 	static const struct option longs[] = {
 		{ "tee", required_argument, NULL, 'T' },
 		{ "collateral", required_argument, NULL, 'C' },
@@ -70,6 +78,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "pccs-insecure", no_argument, NULL, OPT_PCCS_INSECURE },
 		{ "cert", required_argument, NULL, OPT_CERT },
 		{ "allow-debug", no_argument, NULL, OPT_DEBUG },
+		{ "kds", required_argument, NULL, OPT_KDS },
+		{ "kds-cache", required_argument, NULL, OPT_KDS_CACHE },
+		{ "product", required_argument, NULL, OPT_PRODUCT },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "loglevel", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -89,6 +100,9 @@ static int parse(int argc, char **argv, struct opts *o)
 		case OPT_PCCS_INSECURE: o->pccs_insecure = true; break;
 		case OPT_CERT: o->cert = optarg; break;
 		case OPT_DEBUG: o->allow_debug = true; break;
+		case OPT_KDS: o->kds = optarg; break;
+		case OPT_KDS_CACHE: o->kds_cache = optarg; break;
+		case OPT_PRODUCT: o->product = optarg; break;
 		case OPT_AT:
 			if (!time_parse_utc(optarg, &o->at)) {
 				fprintf(stderr, "%s: --at: \"%s\" is not a UTC "
@@ -122,9 +136,10 @@ static int parse(int argc, char **argv, struct opts *o)
 	}
 	o->file = argv[optind];
 	if (strcmp(o->tee, "snp") == 0) {
-		if (!o->cert || o->collateral || o->no_collateral || o->pccs || o->root) {
-			fprintf(stderr, "%s: --tee snp takes --cert VCEK (and no Intel "
-				"collateral options)\n", prog);
+		if (!o->cert == !(o->kds || o->kds_cache) || o->collateral || o->no_collateral ||
+		    o->pccs || o->root) {
+			fprintf(stderr, "%s: --tee snp takes --cert VCEK or --kds URL / "
+				"--kds-cache DIR (and no Intel collateral options)\n", prog);
 			return 2;
 		}
 		return 0;
@@ -221,9 +236,20 @@ static int verify_snp(const struct opts *o)
 		free(b);
 		vo.report_data = want;
 	}
-	ok = (cert = load_cert(o->cert, &err)) != NULL &&
-	     file_read(o->file, 1 << 16, &buf, &n, &err) &&
-	     snp_report_parse(buf, n, &r, &err) &&
+	ok = file_read(o->file, 1 << 16, &buf, &n, &err) &&
+	     snp_report_parse(buf, n, &r, &err);
+	if (ok && o->cert) {
+		ok = (cert = load_cert(o->cert, &err)) != NULL;
+	} else if (ok) {
+		struct snp_kds k = { .base = o->kds ? o->kds : SNP_KDS_DEFAULT,
+				     .cache_dir = o->kds_cache };
+		const char *product = snp_product_of(&r, o->product);
+
+		ok = product ? (cert = snp_kds_vcek(&k, product, &r, &err)) != NULL :
+		     eaa_fail(&err, EAA_E_CONFIG, "the report does not say its product "
+			      "line: give --product");
+	}
+	ok = ok &&
 	     snp_report_verify(buf, &r, cert, &vo, &err) &&
 	     snp_cert_ext_parse(cert, &e, &err);
 	if (ok) {

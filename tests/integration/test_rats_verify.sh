@@ -77,6 +77,38 @@ expect "snp report data" 'report_data is not the expected one \(binding\)' "$err
 run 1 --tee snp --cert "$A/test-vcek.der" "$D/tdx_quote_4.dat"
 expect "snp not a report" 'SNP report: [0-9]+ bytes, not 1184' "$err"
 run 2 --tee snp "$A/test-report.bin"
+
+# SEV-SNP VCEK from a KDS (a loopback HTTP server laid out as AMD's), then
+# from the cache alone; a KDS answering with an edited VCEK is refused.
+hwid=$(xxd -p -s 0x1a0 -l 64 "$A/test-report.bin" | tr -d '\n')
+mkdir -p "$tmp/kds/vcek/v1/Milan" "$tmp/badkds/vcek/v1/Milan"
+cp "$A/test-vcek.der" "$tmp/kds/vcek/v1/Milan/$hwid"
+cp "$A/test-vcek-invalid-new.der" "$tmp/badkds/vcek/v1/Milan/$hwid"
+mkfifo "$tmp/kds_ready"
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$tmp/kds" >"$tmp/kds_ready" 2>/dev/null &
+kds=$!
+read -r line <"$tmp/kds_ready"
+kport=$(sed 's/.* port \([0-9]*\).*/\1/' <<<"$line")
+run 0 --tee snp --kds "http://127.0.0.1:$kport" --kds-cache "$tmp/vceks" --product Milan \
+	--at 2026-11-01T00:00:00Z "$A/test-report.bin"
+expect "kds claims" '"product": "Milan"' "$out"
+ls "$tmp/vceks/Milan-$hwid-0-3-0-8-115.der" >/dev/null 2>&1 && ok || fail "the VCEK was not cached"
+kill "$kds"; wait "$kds" 2>/dev/null
+run 0 --tee snp --kds "http://127.0.0.1:$kport" --kds-cache "$tmp/vceks" --product Milan \
+	--at 2026-11-01T00:00:00Z "$A/test-report.bin"
+run 1 --tee snp --kds "http://127.0.0.1:$kport" --product Milan --at 2026-11-01T00:00:00Z \
+	"$A/test-report.bin"
+expect "kds down" 'AMD KDS http://127.0.0.1:[0-9]+/vcek/v1/Milan/[0-9a-f]{128}\?blSPL=3&teeSPL=0&snpSPL=8&ucodeSPL=115: ' "$err"
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$tmp/badkds" >"$tmp/kds_ready" 2>/dev/null &
+kds=$!
+read -r line <"$tmp/kds_ready"
+kport=$(sed 's/.* port \([0-9]*\).*/\1/' <<<"$line")
+run 1 --tee snp --kds "http://127.0.0.1:$kport" --product Milan --at 2026-11-01T00:00:00Z \
+	"$A/test-report.bin"
+expect "kds edited vcek" "VCEK is not signed by AMD's ASK" "$err"
+kill "$kds"; wait "$kds" 2>/dev/null
+run 1 --tee snp --kds "http://127.0.0.1:$kport" --at 2026-11-01T00:00:00Z "$A/test-report.bin"
+expect "no product" 'does not say its product line: give --product' "$err"
 run 1 --tee tdx --no-collateral "$tmp/missing"
 
 finish

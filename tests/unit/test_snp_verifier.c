@@ -3,6 +3,8 @@
  * time from sev_snp.at; report_data handed on for the binding check. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "codec.h"
 #include "file.h"
 #include "internal.h"
 #include "../test.h"
@@ -61,6 +63,25 @@ int main(void)
 
 		CHECK_MSG(run(kv, 2, report, rn, NULL, 0, &out, &err), "%s", err.msg);
 		json_decref(out.claims);
+	}
+	{
+		/* the KDS cache alone serves the VCEK offline */
+		char cache[] = "/tmp/test_snp_verifier-XXXXXX", file[700], opt_cache[600];
+		char opt_product[] = "sev_snp.product=Milan";
+		char *kv[] = { opt_at, opt_cache, opt_product };
+		char *hex;
+		struct eaa_err e2;
+
+		CHECK(mkdtemp(cache) != NULL);
+		hex = hex_encode(report + 0x1a0, 64);
+		snprintf(file, sizeof(file), "%s/Milan-%s-0-3-0-8-115.der", cache, hex);
+		free(hex);
+		snprintf(opt_cache, sizeof(opt_cache), "sev_snp.kds_cache=%s", cache);
+		CHECK(file_write_atomic(file, vcek, vn, 0644, &e2));
+		CHECK_MSG(run(kv, 3, report, rn, NULL, 0, &out, &err), "%s", err.msg);
+		json_decref(out.claims);
+		unlink(file);
+		rmdir(cache);
 	}
 	{
 		char *kv[] = { opt_late };

@@ -7,6 +7,11 @@
  *                          none (offline use, tests)
  *   sev_snp.at=TIME        verify as of TIME (RFC 3339 UTC); default now
  *   sev_snp.allow_debug=1  accept guests whose policy allows debugging
+ *   sev_snp.kds=URL        fetch VCEKs the evidence lacks from AMD's KDS
+ *                          (https://kdsintf.amd.com) by chip ID and TCB
+ *   sev_snp.kds_cache=DIR  keep fetched VCEKs there (enough on its own for
+ *                          offline use)
+ *   sev_snp.product=NAME   Milan, Genoa or Turin, for version 2 reports
  * The roots are built in: the verifier is always configured, and may be
  * inferred from the evidence type. */
 #include <stdlib.h>
@@ -15,6 +20,7 @@
 #include <openssl/pem.h>
 #include "file.h"
 #include "internal.h"
+#include "kds.h"
 #include "snp.h"
 #include "timefmt.h"
 
@@ -22,6 +28,9 @@ struct snp_verifier {
 	X509 *vcek;
 	time_t at;
 	bool allow_debug;
+	struct snp_kds kds;
+	bool use_kds;
+	const char *product;
 };
 
 static X509 *cert_from(const uint8_t *p, size_t n)
@@ -60,6 +69,12 @@ static bool snp_init(const struct rats_opts *opts, void **state, struct eaa_err 
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	*state = s;
 	s->allow_debug = dbg && strcmp(dbg, "1") == 0;
+	s->kds.base = rats_opt(opts, "sev_snp", "kds");
+	s->kds.cache_dir = rats_opt(opts, "sev_snp", "kds_cache");
+	s->use_kds = s->kds.base || s->kds.cache_dir;
+	if (!s->kds.base)
+		s->kds.base = SNP_KDS_DEFAULT;
+	s->product = rats_opt(opts, "sev_snp", "product");
 	if (at && !time_parse_utc(at, &s->at))
 		return eaa_fail(err, EAA_E_CONFIG, "sev_snp.at: \"%s\" is not a UTC time", at);
 	if (vcek) {
@@ -90,6 +105,15 @@ static bool snp_verify(void *state, const struct rats_evidence *ev,
 	if (!rd_done(&ev->endorsements) &&
 	    !(cert = cert_from(ev->endorsements.p, ev->endorsements.n)))
 		return eaa_fail(err, EAA_E_FORMAT, "endorsements: not a VCEK certificate");
+	if (!cert && !s->vcek && s->use_kds) {
+		const char *product = snp_product_of(&r, s->product);
+
+		if (!product)
+			return eaa_fail(err, EAA_E_CONFIG, "the report does not say its product "
+					"line: set sev_snp.product");
+		if (!(cert = snp_kds_vcek(&s->kds, product, &r, err)))
+			return false;
+	}
 	ok = snp_report_verify(ev->quote.p, &r, cert ? cert : s->vcek, &o, err) &&
 	     snp_cert_ext_parse(cert ? cert : s->vcek, &e, err);
 	if (ok) {
