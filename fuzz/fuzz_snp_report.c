@@ -1,11 +1,12 @@
 /* fuzz_snp_report - SEV-SNP reports (parser, then every check with the
- * real Milan VCEK) and VCEK certificates' extensions (the first byte picks
- * which: even, a report; odd, a DER certificate). */
+ * real Milan VCEK), VCEK certificates' extensions, and extended reports'
+ * certificate tables (the first byte picks which, mod 3). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <openssl/x509.h>
 #include "file.h"
+#include "certtable.h"
 #include "snp.h"
 
 static X509 *vcek;
@@ -41,7 +42,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	if (data[0] % 2 == 0) {
+	if (data[0] % 3 == 2) {
+		const uint8_t *cert;
+		size_t n;
+
+		(void)snp_cert_table_find(data + 1, size - 1, false, &cert, &n, &err);
+		(void)snp_cert_table_find(data + 1, size - 1, true, &cert, &n, &err);
+		return 0;
+	}
+	if (data[0] % 3 == 0) {
 		if (snp_report_parse(data + 1, size - 1, &r, &err)) {
 			(void)snp_report_verify(data + 1, &r, vcek, &o, &err);
 			c = snp_claims(&r, "Milan");

@@ -27,6 +27,44 @@ static bool run(char **kv, size_t nkv, const uint8_t *report, size_t rn,
 	return ok;
 }
 
+/* An extended report's certificate table: an ASK entry, the VCEK, the end. */
+static void put_entry(uint8_t *p, const uint8_t guid[16], uint32_t off, uint32_t len)
+{
+	memcpy(p, guid, 16);
+	for (int i = 0; i < 4; i++) {
+		p[16 + i] = (uint8_t)(off >> (8 * i));
+		p[20 + i] = (uint8_t)(len >> (8 * i));
+	}
+}
+
+static void test_table(char **kv, const uint8_t *report, size_t rn, const uint8_t *vcek,
+		       size_t vn)
+{
+	static const uint8_t vcek_guid[16] = { 0x8d, 0x75, 0xda, 0x63, 0x64, 0xe6, 0x64, 0x45,
+					       0xad, 0xc5, 0xf4, 0xb9, 0x3b, 0xe8, 0xac, 0xcd };
+	static const uint8_t ask_guid[16] = { 0x79, 0xb3, 0xb7, 0x4a, 0xac, 0xbb, 0xe4, 0x4f,
+					      0xa0, 0x2f, 0x05, 0xae, 0xf3, 0x27, 0xc7, 0x82 };
+	uint8_t *t = calloc(1, 72 + vn);
+	struct rats_verified out;
+	struct eaa_err err;
+
+	if (!t)
+		return;
+	put_entry(t, ask_guid, 72, 1);
+	put_entry(t + 24, vcek_guid, 72, (uint32_t)vn);
+	memcpy(t + 72, vcek, vn);
+	CHECK_MSG(run(kv, 1, report, rn, t, 72 + vn, &out, &err), "%s", err.msg);
+	json_decref(out.claims);
+	/* the VCEK entry pointing past the table */
+	put_entry(t + 24, vcek_guid, 72, (uint32_t)vn + 1);
+	CHECK(!run(kv, 1, report, rn, t, 72 + vn, &out, &err) &&
+	      strstr(err.msg, "is outside its"));
+	/* no VCEK entry */
+	memset(t + 24, 0, 24);
+	CHECK(!run(kv, 1, report, rn, t, 72 + vn, &out, &err) && strstr(err.msg, "no VCEK"));
+	free(t);
+}
+
 int main(void)
 {
 	char rpath[512], vpath[512], opt_vcek[600];
@@ -54,9 +92,11 @@ int main(void)
 		/* no VCEK anywhere */
 		CHECK(!run(kv, 1, report, rn, NULL, 0, &out, &err) &&
 		      err.code == EAA_E_NO_EVIDENCE && strstr(err.msg, "no VCEK certificate"));
-		/* endorsements that are not a certificate */
+		/* endorsements that are neither a certificate nor a table */
 		CHECK(!run(kv, 1, report, rn, report, 16, &out, &err) &&
-		      strstr(err.msg, "endorsements: not a VCEK"));
+		      strstr(err.msg, "endorsements: neither a certificate nor: certificate "
+			     "table: entry 0 is cut short"));
+		test_table(kv, report, rn, vcek, vn);
 	}
 	{
 		char *kv[] = { opt_at, opt_vcek };

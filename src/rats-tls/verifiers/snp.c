@@ -2,7 +2,7 @@
  * src/amd to AMD's pinned ARK of the chip's product line.
  *
  * The VCEK (or VLEK) travels in the certificate's endorsements extension,
- * as its DER. Options:
+ * as its DER or as the extended report's certificate table. Options:
  *   sev_snp.vcek=FILE      a VCEK/VLEK (DER or PEM) for evidence that carries
  *                          none (offline use, tests)
  *   sev_snp.at=TIME        verify as of TIME (RFC 3339 UTC); default now
@@ -20,6 +20,7 @@
 #include <openssl/pem.h>
 #include "file.h"
 #include "internal.h"
+#include "certtable.h"
 #include "kds.h"
 #include "snp.h"
 #include "timefmt.h"
@@ -103,8 +104,18 @@ static bool snp_verify(void *state, const struct rats_evidence *ev,
 	if (!snp_report_parse(ev->quote.p, ev->quote.n, &r, err))
 		return false;
 	if (!rd_done(&ev->endorsements) &&
-	    !(cert = cert_from(ev->endorsements.p, ev->endorsements.n)))
-		return eaa_fail(err, EAA_E_FORMAT, "endorsements: not a VCEK certificate");
+	    !(cert = cert_from(ev->endorsements.p, ev->endorsements.n))) {
+		const uint8_t *der;
+		size_t dn;
+
+		if (!snp_cert_table_find(ev->endorsements.p, ev->endorsements.n,
+					 SNP_SIGNING_KEY(r.flags) == 1, &der, &dn, err))
+			return eaa_err_prefix(err, "endorsements: neither a certificate nor");
+		if (!(cert = cert_from(der, dn)))
+			return eaa_fail(err, EAA_E_FORMAT, "endorsements: the certificate table's "
+					"%s is not a certificate",
+					SNP_SIGNING_KEY(r.flags) == 1 ? "VLEK" : "VCEK");
+	}
 	if (!cert && !s->vcek && s->use_kds) {
 		const char *product = snp_product_of(&r, s->product);
 
