@@ -5,6 +5,8 @@
  *   rats-verify --tee snp (--cert VCEK | --kds URL [--kds-cache DIR]
  *               [--product NAME]) [--at TIME] [--report-data HEX]
  *               [--allow-debug] FILE
+ *   rats-verify --tee csv [--cert HSK_CEK | --kds URL [--kds-cache DIR]]
+ *               [--report-data HEX] [--allow-debug] FILE
  *
  * Exit 0 only when every check passed (claims JSON on stdout); 1 with one
  * line naming the failed check; 2 for a usage error. */
@@ -21,6 +23,7 @@
 #include "log.h"
 #include "pccs.h"
 #include "quote_verify.h"
+#include "csv.h"
 #include "kds.h"
 #include "snp.h"
 #include "timefmt.h"
@@ -30,10 +33,16 @@ static const char *prog = "rats-verify";
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: %s --tee sgx|tdx|snp [options] FILE\n"
+"Usage: %s --tee sgx|tdx|snp|csv [options] FILE\n"
 "Check TEE evidence and print its claims as JSON.\n"
-"  -T, --tee NAME          sgx (SGX ECDSA quote v3), tdx (TDX quote v4/v5) or\n"
-"                          snp (SEV-SNP attestation report, versions 2-5)\n"
+"  -T, --tee NAME          sgx (SGX ECDSA quote v3), tdx (TDX quote v4/v5),\n"
+"                          snp (SEV-SNP attestation report, versions 2-5) or\n"
+"                          csv (Hygon CSV report, binary or trustee's JSON)\n"
+"      --cert FILE         csv: the chip's HSK || CEK (2916 bytes); the HRK\n"
+"                          is built in\n"
+"      --kds URL           csv: fetch HSK/CEK from Hygon's certificate service\n"
+"                          (https://cert.hygon.cn) by the serial number\n"
+"      --kds-cache DIR     csv: DIR/<serial>/hsk_cek.cert, used offline\n"
 "      --cert FILE         snp: the VCEK or VLEK (DER or PEM); the chain to\n"
 "                          AMD's ARK is built in\n"
 "      --kds URL           snp: fetch the VCEK from AMD's KDS (e.g.\n"
@@ -41,7 +50,8 @@ static void usage(FILE *f)
 "      --kds-cache DIR     snp: keep fetched VCEKs here, use them offline\n"
 "      --product NAME      snp: Milan, Genoa or Turin (version 2 reports do\n"
 "                          not say)\n"
-"      --allow-debug       snp: accept a guest whose policy allows debugging\n"
+"      --allow-debug       snp, csv: accept a guest whose policy allows\n"
+"                          debugging\n"
 "  -C, --collateral DIR    Intel collateral directory, or a directory of them\n"
 "                          by FMSPC (docs/intel.md)\n"
 "      --pccs URL          fetch collateral from this PCCS into the\n"
@@ -129,12 +139,21 @@ static int parse(int argc, char **argv, struct opts *o)
 		return 2;
 	}
 	if (strcmp(o->tee, "sgx") != 0 && strcmp(o->tee, "tdx") != 0 &&
-	    strcmp(o->tee, "snp") != 0) {
-		fprintf(stderr, "%s: --tee: unknown TEE \"%s\" (sgx, tdx, snp)\n",
+	    strcmp(o->tee, "snp") != 0 && strcmp(o->tee, "csv") != 0) {
+		fprintf(stderr, "%s: --tee: unknown TEE \"%s\" (sgx, tdx, snp, csv)\n",
 			prog, o->tee);
 		return 2;
 	}
 	o->file = argv[optind];
+	if (strcmp(o->tee, "csv") == 0) {
+		if ((o->cert && (o->kds || o->kds_cache)) || o->collateral || o->no_collateral ||
+		    o->pccs || o->root || o->product) {
+			fprintf(stderr, "%s: --tee csv takes --cert HSK_CEK or --kds URL / "
+				"--kds-cache DIR (and no Intel or AMD options)\n", prog);
+			return 2;
+		}
+		return 0;
+	}
 	if (strcmp(o->tee, "snp") == 0) {
 		if (!o->cert == !(o->kds || o->kds_cache) || o->collateral || o->no_collateral ||
 		    o->pccs || o->root) {
@@ -212,6 +231,76 @@ static X509 *load_cert(const char *path, struct eaa_err *err)
 	return x;
 }
 
+/* --report-data, zero-padded to 64 bytes; false for a usage error. */
+static bool report_data_arg(const struct opts *o, uint8_t want[64])
+{
+	uint8_t *b = NULL;
+	size_t n = 0;
+
+	if (!hex_decode(o->report_data, &b, &n) || n > 64) {
+		free(b);
+		fprintf(stderr, "%s: --report-data: not hex of at most 64 bytes\n", prog);
+		return false;
+	}
+	memset(want, 0, 64);
+	memcpy(want, b, n);
+	free(b);
+	return true;
+}
+
+static int print_claims(const struct opts *o, json_t *claims, struct eaa_err *err)
+{
+	char *text = claims ? json_dumps(claims, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
+
+	if (text)
+		printf("%s\n", text);
+	else
+		eaa_fail(err, EAA_E_NOMEM, "claims: out of memory");
+	free(text);
+	json_decref(claims);
+	return text ? 0 : 1;
+}
+
+static int verify_csv(const struct opts *o)
+{
+	struct csv_verify_opts vo = { .allow_debug = o->allow_debug };
+	struct csv_kds k = { .base = o->kds, .cache_dir = o->kds_cache };
+	struct csv_report *r = malloc(sizeof(*r));
+	struct eaa_err err = { 0 };
+	uint8_t *buf = NULL, *bin = NULL, *pair = NULL, want[64];
+	size_t n = 0, bn = 0, pn = 0;
+	bool ok, fetched = false;
+	int rc = 1;
+
+	if (o->report_data) {
+		if (!report_data_arg(o, want)) {
+			free(r);
+			return 2;
+		}
+		vo.report_data = want;
+	}
+	ok = r && file_read(o->file, 1 << 20, &buf, &n, &err);
+	/* trustee's JSON evidence, or the report's bytes */
+	if (ok && n && buf[strspn((char *)buf, " \t\r\n")] == '{')
+		ok = csv_evidence_json((char *)buf, n, &bin, &bn, &err);
+	ok = ok && csv_report_parse(bin ? bin : buf, bin ? bn : n, r, &err);
+	if (ok && o->cert)
+		ok = file_read(o->cert, CSV_HSK_CEK_SIZE, &pair, &pn, &err);
+	else if (ok && (o->kds || o->kds_cache))
+		ok = fetched = csv_kds_hsk_cek(&k, r->sn, &pair, &pn, &err);
+	ok = ok && csv_report_verify(r, pair, pn, &vo, &err);
+	if (ok)
+		rc = print_claims(o, csv_claims(r, fetched), &err);
+	if (rc)
+		fprintf(stderr, "%s: %s: %s (%s)\n", prog, o->file, err.msg,
+			eaa_code_name(err.code));
+	free(pair);
+	free(bin);
+	free(buf);
+	free(r);
+	return rc;
+}
+
 static int verify_snp(const struct opts *o)
 {
 	struct snp_verify_opts vo = { .at = o->at ? o->at : time(NULL),
@@ -219,21 +308,15 @@ static int verify_snp(const struct opts *o)
 	struct snp_cert_ext e;
 	struct snp_report r;
 	struct eaa_err err = { 0 };
-	uint8_t *buf = NULL, want[64] = { 0 }, *b = NULL;
+	uint8_t *buf = NULL, want[64];
 	size_t n = 0;
 	X509 *cert = NULL;
-	json_t *claims = NULL;
-	char *text = NULL;
 	bool ok;
+	int rc = 1;
 
 	if (o->report_data) {
-		if (!hex_decode(o->report_data, &b, &n) || n > 64) {
-			free(b);
-			fprintf(stderr, "%s: --report-data: not hex of at most 64 bytes\n", prog);
+		if (!report_data_arg(o, want))
 			return 2;
-		}
-		memcpy(want, b, n);
-		free(b);
 		vo.report_data = want;
 	}
 	ok = file_read(o->file, 1 << 16, &buf, &n, &err) &&
@@ -254,21 +337,14 @@ static int verify_snp(const struct opts *o)
 	     snp_cert_ext_parse(cert, &e, &err);
 	if (ok) {
 		e.product[strcspn(e.product, "-")] = '\0';
-		claims = snp_claims(&r, e.product);
-		text = claims ? json_dumps(claims, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
-		if (text)
-			printf("%s\n", text);
-		else
-			ok = eaa_fail(&err, EAA_E_NOMEM, "claims: out of memory");
+		rc = print_claims(o, snp_claims(&r, e.product), &err);
 	}
-	if (!ok)
+	if (rc)
 		fprintf(stderr, "%s: %s: %s (%s)\n", prog, o->file, err.msg,
 			eaa_code_name(err.code));
-	free(text);
-	json_decref(claims);
 	X509_free(cert);
 	free(buf);
-	return ok ? 0 : 1;
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -290,6 +366,8 @@ int main(int argc, char **argv)
 		return rc;
 	if (strcmp(o.tee, "snp") == 0)
 		return verify_snp(&o);
+	if (strcmp(o.tee, "csv") == 0)
+		return verify_csv(&o);
 	vo.at = o.at ? o.at : time(NULL);
 	vo.allow_no_collateral = o.no_collateral;
 	ok = (!o.root || (vo.root = load_root(o.root, &err))) &&

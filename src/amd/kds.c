@@ -4,7 +4,6 @@
  * is trusted for nothing: the caller verifies it against the pinned ARK like
  * any other. A cache directory keeps each certificate under the same
  * coordinates, written atomically. */
-#include <curl/curl.h>
 #include <errno.h>
 #include <openssl/x509.h>
 #include <stdio.h>
@@ -14,18 +13,10 @@
 #include "bytes.h"
 #include "codec.h"
 #include "file.h"
+#include "http_get.h"
 #include "kds.h"
 
 #define MAX_CERT (64u * 1024u)
-
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct wr *w = arg;
-
-	if (w->len + size * n > MAX_CERT || !wr_bytes(w, p, size * n))
-		return 0;
-	return size * n;
-}
 
 static X509 *der_cert(const uint8_t *p, size_t n)
 {
@@ -43,13 +34,11 @@ X509 *snp_kds_vcek(const struct snp_kds *k, const char *product, const struct sn
 	uint8_t snp = (uint8_t)(r->reported_tcb >> (turin ? 24 : 48));
 	uint8_t ucode = (uint8_t)(r->reported_tcb >> 56), fmc = turin ? (uint8_t)r->reported_tcb : 0;
 	char *hwid = hex_encode(r->chip_id, turin ? 8 : 64);
-	char url[1024], cached[4096], query[128], errbuf[CURL_ERROR_SIZE] = "";
+	char url[1024], cached[4096], query[128];
+	struct http_get g = { .what = "AMD KDS", .url = url, .max = MAX_CERT };
 	struct wr body;
 	uint8_t *raw;
 	size_t n;
-	long status = 0;
-	CURL *c;
-	CURLcode rc;
 	X509 *x = NULL;
 
 	if (!hwid) {
@@ -82,30 +71,13 @@ X509 *snp_kds_vcek(const struct snp_kds *k, const char *product, const struct sn
 	}
 	snprintf(url, sizeof(url), "%s/vcek/v1/%s/%s?%s", k->base, product, hwid, query);
 	free(hwid);
-	if (!(c = curl_easy_init())) {
-		eaa_fail(err, EAA_E_NOMEM, "out of memory");
-		return NULL;
+	if (http_get(&g, &body, err)) {
+		if (!(x = der_cert(body.buf, body.len)))
+			eaa_fail(err, EAA_E_FORMAT, "AMD KDS %s: the answer is not a DER "
+				 "certificate", url);
+		else if (k->cache_dir && (mkdir(k->cache_dir, 0755) == 0 || errno == EEXIST))
+			file_write_atomic(cached, body.buf, body.len, 0644, NULL);
 	}
-	wr_init(&body);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	if (rc != CURLE_OK)
-		eaa_fail(err, EAA_E_IO, "AMD KDS %s: %s", url, errbuf[0] ? errbuf :
-			 curl_easy_strerror(rc));
-	else if (status != 200)
-		eaa_fail(err, EAA_E_IO, "AMD KDS %s: HTTP %ld", url, status);
-	else if (!(x = der_cert(body.buf, body.len)))
-		eaa_fail(err, EAA_E_FORMAT, "AMD KDS %s: the answer is not a DER certificate", url);
-	else if (k->cache_dir && (mkdir(k->cache_dir, 0755) == 0 || errno == EEXIST))
-		file_write_atomic(cached, body.buf, body.len, 0644, NULL);
 	wr_free(&body);
 	return x;
 }

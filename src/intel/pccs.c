@@ -11,7 +11,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <curl/curl.h>
+#include "http_get.h"
 #include "bytes.h"
 #include "codec.h"
 #include "collateral.h"
@@ -33,16 +33,6 @@ struct response {
 	const char *const *want; /* header names to capture, NULL-ended */
 	char *header;            /* the first of them found, URL-decoded */
 };
-
-static size_t on_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct response *r = arg;
-
-	if (r->body.len + size * n > MAX_BODY || !wr_bytes(&r->body, p, size * n))
-		return 0; /* aborts the transfer */
-	return size * n;
-}
-
 
 /* Percent-decoding, as PCS encodes the PEM chains in its headers. */
 static char *url_decode(const char *s, size_t n)
@@ -88,39 +78,14 @@ static bool get(const struct pccs *p, const char *url,
 		const char *const *headers, struct response *r,
 		struct eaa_err *err)
 {
-	CURL *c = curl_easy_init();
-	char curl_err[CURL_ERROR_SIZE] = "";
-	long status = 0;
-	CURLcode rc;
+	struct http_get g = { .what = "PCS", .url = url, .max = MAX_BODY,
+			      .ca_file = p->ca_file, .insecure = p->insecure,
+			      .on_header = on_header, .header_arg = r };
 
-	wr_init(&r->body);
 	r->want = headers;
 	r->header = NULL;
-	if (!c)
-		return eaa_fail(err, EAA_E_NOMEM, "%s: cannot start libcurl", url);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
-	if (p->ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, p->ca_file);
-	if (p->insecure) {
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-	}
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_cleanup(c);
-	if (rc != CURLE_OK)
-		return eaa_fail(err, EAA_E_IO, "%s: %s", url,
-				curl_err[0] ? curl_err : curl_easy_strerror(rc));
-	if (status != 200)
-		return eaa_fail(err, EAA_E_IO, "%s: HTTP status %ld", url, status);
+	if (!http_get(&g, &r->body, err))
+		return false;
 	if (headers && headers[0] && !r->header)
 		return eaa_fail(err, EAA_E_FORMAT, "%s: no %s header", url,
 				headers[0]);

@@ -252,6 +252,9 @@ static void test_forged(void)
 	expect_forged("SEV-SNP tag, verifier inferred", &f, "",
 		      EAA_E_FORMAT, "verifier sev_snp: SNP report: ");
 	f.tag = TAG_CSV;
+	expect_forged("CSV tag, verifier inferred", &f, "",
+		      EAA_E_FORMAT, "verifier csv: CSV report: ");
+	f.tag = TAG_SEV;
 	expect_forged("no configured verifier for the TEE", &f, "",
 		      EAA_E_TEE_MISMATCH, "no verifier with configured trust");
 	f = base;

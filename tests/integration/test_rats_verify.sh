@@ -111,4 +111,40 @@ run 1 --tee snp --kds "http://127.0.0.1:$kport" --at 2026-11-01T00:00:00Z "$A/te
 expect "no product" 'does not say its product line: give --product' "$err"
 run 1 --tee tdx --no-collateral "$tmp/missing"
 
+# Hygon CSV: the raw firmware report of csv-rs's chip, checked from the
+# built-in HRK; trustee's JSON evidence of another chip, whose HSK/CEK are
+# missing, then wrong.
+H=$2/hygon
+run 0 --tee csv --cert "$H/csvrs_hsk_cek.cert" --report-data 757365722064617461 "$H/csvrs_report.cert"
+expect "csv claims" '"serial_number_unverified": "NZA9T14052605"' "$out"
+expect "csv measure" '"measure": "EXja2/gm7HoHREujWDdtgcMSy1PXA/nag7JsHu4uoFI="' "$out"
+run 1 --tee csv --cert "$H/csvrs_hsk_cek.cert" --report-data 00 "$H/csvrs_report.cert"
+expect "csv report data" 'report_data is not the expected value \(binding\)' "$err"
+run 1 --tee csv "$H/csv_evidence.json"
+expect "csv no hsk/cek" 'no HSK/CEK for chip KPA64911240507' "$err"
+run 1 --tee csv --cert "$H/csvrs_hsk_cek.cert" "$H/csv_evidence.json"
+expect "csv foreign cek" "PEK: the CEK's signature does not verify" "$err"
+run 1 --tee csv --cert "$H/csvrs_cek.cert" "$H/csvrs_report.cert"
+expect "csv not a pair" 'HSK/CEK: 2084 bytes, not 2916' "$err"
+run 1 --tee csv --cert "$H/csvrs_hsk_cek.cert" "$A/test-report.bin"
+expect "csv not a report" 'CSV report: 1184 bytes, not 2548' "$err"
+run 2 --tee csv --cert "$H/csvrs_hsk_cek.cert" --kds http://127.0.0.1:1 "$H/csvrs_report.cert"
+# HSK/CEK from a loopback server laid out as Hygon's, then from the cache
+# alone (<dir>/<serial>/hsk_cek.cert); the serial is then vouched for.
+mkdir -p "$tmp/hygon"
+cp "$H/csvrs_hsk_cek.cert" "$tmp/hygon/hsk_cek"
+python3 -u -m http.server 0 --bind 127.0.0.1 --directory "$tmp/hygon" >"$tmp/kds_ready" 2>/dev/null &
+kds=$!
+read -r line <"$tmp/kds_ready"
+kport=$(sed 's/.* port \([0-9]*\).*/\1/' <<<"$line")
+run 0 --tee csv --kds "http://127.0.0.1:$kport" --kds-cache "$tmp/hskcek" "$H/csvrs_report.cert"
+expect "csv kds serial" '"serial_number": "NZA9T14052605"' "$out"
+[[ -f $tmp/hskcek/NZA9T14052605/hsk_cek.cert ]] && ok || fail "csv: no cached hsk_cek.cert"
+run 1 --tee csv --kds "http://127.0.0.1:$kport" "$H/csv_evidence.json"
+expect "csv kds other chip" "PEK: the CEK's signature does not verify" "$err"
+kill "$kds"; wait "$kds" 2>/dev/null
+run 0 --tee csv --kds-cache "$tmp/hskcek" "$H/csvrs_report.cert"
+run 1 --tee csv --kds "http://127.0.0.1:$kport" "$H/csvrs_report.cert"
+expect "csv kds down" 'Hygon certificate service http://127.0.0.1:[0-9]+/hsk_cek\?snumber=NZA9T14052605: ' "$err"
+
 finish
