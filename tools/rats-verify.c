@@ -7,6 +7,7 @@
  *               [--allow-debug] FILE
  *   rats-verify --tee csv [--cert HSK_CEK | --kds URL [--kds-cache DIR]]
  *               [--report-data HEX] [--allow-debug] FILE
+ *   rats-verify --tee tpm --ak PEM [--report-data HEX] FILE
  *
  * Exit 0 only when every check passed (claims JSON on stdout); 1 with one
  * line naming the failed check; 2 for a usage error. */
@@ -27,17 +28,20 @@
 #include "kds.h"
 #include "snp.h"
 #include "timefmt.h"
+#include "tpm_quote.h"
 
 static const char *prog = "rats-verify";
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: %s --tee sgx|tdx|snp|csv [options] FILE\n"
+"Usage: %s --tee sgx|tdx|snp|csv|tpm [options] FILE\n"
 "Check TEE evidence and print its claims as JSON.\n"
 "  -T, --tee NAME          sgx (SGX ECDSA quote v3), tdx (TDX quote v4/v5),\n"
 "                          snp (SEV-SNP attestation report, versions 2-5) or\n"
 "                          csv (Hygon CSV report, binary or trustee's JSON)\n"
+"                          or tpm (TPM 2.0 quote, as eaa-tpm quote writes it)\n"
+"      --ak PEM            tpm: the trusted attestation keys (eaa-tpm ak)\n"
 "      --cert FILE         csv: the chip's HSK || CEK (2916 bytes); the HRK\n"
 "                          is built in\n"
 "      --kds URL           csv: fetch HSK/CEK from Hygon's certificate service\n"
@@ -60,7 +64,8 @@ static void usage(FILE *f)
 "      --no-collateral     verify signatures and chain only; the claims then\n"
 "                          say tcb_status \"NotEvaluated\"\n"
 "      --at TIME           verify as of TIME (2025-11-01T00:00:00Z); default now\n"
-"      --report-data HEX   require this report_data (zero-padded to 64 bytes)\n"
+"      --report-data HEX   require this report_data (zero-padded to 64 bytes;\n"
+"                          tpm: exactly this qualifyingData)\n"
 "      --root PEM          pin this root CA instead of the built-in Intel one\n"
 "  -l, --log-level LEVEL   debug|info|warn|error|off\n"
 "  -h, --help\n", prog);
@@ -68,7 +73,7 @@ static void usage(FILE *f)
 
 struct opts {
 	const char *tee, *collateral, *root, *report_data, *file, *pccs, *cert;
-	const char *kds, *kds_cache, *product;
+	const char *kds, *kds_cache, *product, *ak;
 	bool no_collateral, pccs_insecure, allow_debug;
 	time_t at;
 };
@@ -76,7 +81,7 @@ struct opts {
 static int parse(int argc, char **argv, struct opts *o)
 {
 	enum { OPT_NO_COL = 256, OPT_AT, OPT_RD, OPT_ROOT, OPT_PCCS,
-	       OPT_PCCS_INSECURE, OPT_CERT, OPT_DEBUG, OPT_KDS, OPT_KDS_CACHE, OPT_PRODUCT };
+	       OPT_PCCS_INSECURE, OPT_CERT, OPT_DEBUG, OPT_KDS, OPT_KDS_CACHE, OPT_PRODUCT, OPT_AK };
 	static const struct option longs[] = {
 		{ "tee", required_argument, NULL, 'T' },
 		{ "collateral", required_argument, NULL, 'C' },
@@ -91,6 +96,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "kds", required_argument, NULL, OPT_KDS },
 		{ "kds-cache", required_argument, NULL, OPT_KDS_CACHE },
 		{ "product", required_argument, NULL, OPT_PRODUCT },
+		{ "ak", required_argument, NULL, OPT_AK },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "loglevel", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
@@ -113,6 +119,7 @@ static int parse(int argc, char **argv, struct opts *o)
 		case OPT_KDS: o->kds = optarg; break;
 		case OPT_KDS_CACHE: o->kds_cache = optarg; break;
 		case OPT_PRODUCT: o->product = optarg; break;
+		case OPT_AK: o->ak = optarg; break;
 		case OPT_AT:
 			if (!time_parse_utc(optarg, &o->at)) {
 				fprintf(stderr, "%s: --at: \"%s\" is not a UTC "
@@ -139,12 +146,25 @@ static int parse(int argc, char **argv, struct opts *o)
 		return 2;
 	}
 	if (strcmp(o->tee, "sgx") != 0 && strcmp(o->tee, "tdx") != 0 &&
-	    strcmp(o->tee, "snp") != 0 && strcmp(o->tee, "csv") != 0) {
-		fprintf(stderr, "%s: --tee: unknown TEE \"%s\" (sgx, tdx, snp, csv)\n",
+	    strcmp(o->tee, "snp") != 0 && strcmp(o->tee, "csv") != 0 &&
+	    strcmp(o->tee, "tpm") != 0) {
+		fprintf(stderr, "%s: --tee: unknown TEE \"%s\" (sgx, tdx, snp, csv, tpm)\n",
 			prog, o->tee);
 		return 2;
 	}
 	o->file = argv[optind];
+	if (!o->ak != (strcmp(o->tee, "tpm") != 0)) {
+		fprintf(stderr, "%s: --ak goes with --tee tpm, which needs it\n", prog);
+		return 2;
+	}
+	if (strcmp(o->tee, "tpm") == 0) {
+		if (o->cert || o->kds || o->kds_cache || o->collateral || o->no_collateral ||
+		    o->pccs || o->root || o->product || o->allow_debug) {
+			fprintf(stderr, "%s: --tee tpm takes --ak and --report-data only\n", prog);
+			return 2;
+		}
+		return 0;
+	}
 	if (strcmp(o->tee, "csv") == 0) {
 		if ((o->cert && (o->kds || o->kds_cache)) || o->collateral || o->no_collateral ||
 		    o->pccs || o->root || o->product) {
@@ -301,6 +321,41 @@ static int verify_csv(const struct opts *o)
 	return rc;
 }
 
+static int verify_tpm(const struct opts *o)
+{
+	struct tpm_verify_opts vo = { 0 };
+	struct tpm_quote *q = malloc(sizeof(*q));
+	struct eaa_err err = { 0 };
+	uint8_t *buf = NULL, *nonce = NULL;
+	size_t n = 0, nn = 0;
+	EVP_PKEY **aks = NULL;
+	int rc = 1;
+
+	if (o->report_data) {
+		if (!hex_decode(o->report_data, &nonce, &nn) || nn > 64) {
+			fprintf(stderr, "%s: --report-data: not hex of at most 64 bytes\n", prog);
+			free(nonce);
+			free(q);
+			return 2;
+		}
+		vo.nonce = nonce;
+		vo.nonce_len = nn;
+	}
+	if (q && tpm_load_aks(o->ak, &aks, &vo.naks, &err) &&
+	    file_read(o->file, 1 << 20, &buf, &n, &err) && tpm_quote_parse(buf, n, q, &err) &&
+	    (vo.aks = aks, tpm_quote_verify(q, &vo, &err)))
+		rc = print_claims(o, tpm_claims(q), &err);
+	if (rc)
+		fprintf(stderr, "%s: %s: %s (%s)\n", prog, o->file, err.msg,
+			eaa_code_name(err.code));
+	if (aks)
+		tpm_free_aks(aks, vo.naks);
+	free(nonce);
+	free(buf);
+	free(q);
+	return rc;
+}
+
 static int verify_snp(const struct opts *o)
 {
 	struct snp_verify_opts vo = { .at = o->at ? o->at : time(NULL),
@@ -368,6 +423,8 @@ int main(int argc, char **argv)
 		return verify_snp(&o);
 	if (strcmp(o.tee, "csv") == 0)
 		return verify_csv(&o);
+	if (strcmp(o.tee, "tpm") == 0)
+		return verify_tpm(&o);
 	vo.at = o.at ? o.at : time(NULL);
 	vo.allow_no_collateral = o.no_collateral;
 	ok = (!o.root || (vo.root = load_root(o.root, &err))) &&

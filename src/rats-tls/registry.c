@@ -4,10 +4,11 @@
 #include "internal.h"
 
 extern const struct rats_attester rats_attester_null, rats_attester_sample,
-	rats_attester_tdx_ecdsa, rats_attester_sev_snp, rats_attester_csv;
+	rats_attester_tdx_ecdsa, rats_attester_sev_snp, rats_attester_csv,
+	rats_attester_tpm;
 extern const struct rats_verifier rats_verifier_null, rats_verifier_sample,
 	rats_verifier_sgx_ecdsa, rats_verifier_tdx_ecdsa, rats_verifier_tdx,
-	rats_verifier_sev_snp, rats_verifier_csv;
+	rats_verifier_sev_snp, rats_verifier_csv, rats_verifier_tpm;
 extern const struct rats_crypto rats_crypto_openssl;
 extern const struct rats_tls_wrapper rats_tls_wrapper_openssl;
 
@@ -16,6 +17,7 @@ const struct rats_attester *const rats_attesters[] = {
 	&rats_attester_tdx_ecdsa,
 	&rats_attester_sev_snp,
 	&rats_attester_csv,
+	&rats_attester_tpm,
 	&rats_attester_null,
 	&rats_attester_sample,
 	NULL,
@@ -29,6 +31,7 @@ const struct rats_verifier *const rats_verifiers[] = {
 	&rats_verifier_tdx,
 	&rats_verifier_sev_snp,
 	&rats_verifier_csv,
+	&rats_verifier_tpm,
 	NULL,
 };
 

@@ -5,9 +5,9 @@
  * Unlike the original's default (any enclave, any TCB), each default here
  * refuses debug TEEs and requires the TCB status the verifier reports to be
  * listed in tcbStatus (["UpToDate"]). Measurement lists left empty accept
- * any value, as in the original's sgxData. TEEs whose verifiers are not
- * built yet (csv, tpm) and the sample TEE refuse everything until the
- * owner sets reference values. */
+ * any value, as in the original's sgxData. The TPM default (a TPM proves
+ * PCR state, not a vendor-rooted TEE) and the sample TEE refuse everything
+ * until the owner sets reference values. */
 #include <stdlib.h>
 #include <string.h>
 #include "store.h"
@@ -139,6 +139,50 @@ static const char snp_data[] =
 	"    \"minimum_tcb\": {\"bootloader\": 0, \"tee\": 0, \"snp\": 0, \"microcode\": 0}\n"
 	"}\n";
 
+/* Hygon CSV: the seeds' csvPolicy.rego (measure in csvData's list, an
+ * empty list accepting any), and no debuggable guest. */
+static const char csv_policy[] =
+	"package policy\n"
+	"\n"
+	"# By default, deny requests.\n"
+	"default allow = false\n"
+	"\n"
+	"allow {\n"
+	"    input.policy_nodbg\n"
+	"    measure_is_grant\n"
+	"}\n"
+	"\n"
+	"measure_is_grant {\n"
+	"    count(data.measure) == 0\n"
+	"}\n"
+	"\n"
+	"measure_is_grant {\n"
+	"    count(data.measure) > 0\n"
+	"    input.measure == data.measure[_]\n"
+	"}\n";
+
+static const char csv_data[] = "{\n    \"measure\": []\n}\n";
+
+/* TPM 2.0: the verifier proved that a trusted AK quoted these PCR values;
+ * which values are good is the owner's to say. Every PCR listed in
+ * tpmData's pcrs must hold one of its listed values; with none listed,
+ * nothing is accepted. */
+static const char tpm_policy[] =
+	"package policy\n"
+	"\n"
+	"import rego.v1\n"
+	"\n"
+	"default allow := false\n"
+	"\n"
+	"allow if {\n"
+	"    count(data.pcrs) > 0\n"
+	"    every pcr, values in data.pcrs {\n"
+	"        input[pcr] in values\n"
+	"    }\n"
+	"}\n";
+
+static const char tpm_data[] = "{\n    \"pcrs\": {}\n}\n";
+
 /* The sample TEE proves nothing: refuse until measurements are listed. */
 static const char sample_policy[] =
 	"package policy\n"
@@ -156,15 +200,6 @@ static const char sample_policy[] =
 
 static const char sample_data[] = "{\n    \"measurement\": [],\n    \"svn\": 0\n}\n";
 
-/* Verifiers still to come: refuse everything until configured. */
-static const char deny_policy[] =
-	"package policy\n"
-	"\n"
-	"# No default policy for this TEE yet: set one with\n"
-	"# verdict --set-opa-policy <tee>Policy.rego FILE.\n"
-	"default allow := false\n";
-
-static const char empty_data[] = "{}\n";
 
 static const struct {
 	enum vd_tee tee;
@@ -174,8 +209,8 @@ static const struct {
 	{ VD_TEE_TDX, tdx_policy, tdx_data },
 	{ VD_TEE_SAMPLE, sample_policy, sample_data },
 	{ VD_TEE_SNP, snp_policy, snp_data },
-	{ VD_TEE_CSV, deny_policy, empty_data },
-	{ VD_TEE_TPM, deny_policy, empty_data },
+	{ VD_TEE_CSV, csv_policy, csv_data },
+	{ VD_TEE_TPM, tpm_policy, tpm_data },
 };
 
 bool vd_store_install_defaults(struct vd_store *s, struct eaa_err *err)

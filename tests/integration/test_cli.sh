@@ -48,7 +48,7 @@ server_logged() {
 "$BIN/rats-tls-server" --help | grep -q -- "--mutual" && ok || fail "server --help"
 "$BIN/rats-tls-client" --help | grep -q -- "--verifier" && ok || fail "client --help"
 list=$("$BIN/rats-tls-client" --list)
-expect "--list attesters" "attesters: tdx_ecdsa sev_snp csv nullattester sample" "$list"
+expect "--list attesters" "attesters: tdx_ecdsa sev_snp csv tpm nullattester sample" "$list"
 expect "--list verifiers" "verifiers: nullverifier sample sgx_ecdsa tdx_ecdsa tdx sev_snp" "$list"
 expect "--list tls" "tls wrappers: openssl" "$list"
 "$BIN/rats-tls-client" --bogus >/dev/null 2>&1; [[ $? == 2 ]] && ok || fail "unknown flag exit code"

@@ -327,6 +327,34 @@ static void test_defaults(void)
 	test_rm_rf(path);
 }
 
+/* The CSV default (the seeds' csvPolicy.rego with a debug check) and the
+ * TPM default (nothing until PCR values are listed). */
+static void test_defaults_csv_tpm(void)
+{
+	static const char tpm_ref[] = "{\"pcrs\": {\"pcr0\": [\"aa\", \"bb\"], "
+				      "\"pcr7\": [\"cc\"]}}";
+	static const char csv_ref[] = "{\"measure\": [\"OJXI\"]}";
+	char dir[] = "/tmp/vd-defaults2-XXXXXX";
+	struct eaa_err err;
+	struct vd_store *s;
+
+	if (!mkdtemp(dir) || !(s = vd_store_open(dir, &err)))
+		return;
+	CHECK_MSG(vd_store_install_defaults(s, &err), "%s", err.msg);
+	CHECK(decides(s, VD_TEE_CSV, "{\"policy_nodbg\":true,\"measure\":\"x\"}", "true"));
+	CHECK(decides(s, VD_TEE_CSV, "{\"policy_nodbg\":false,\"measure\":\"x\"}", "false"));
+	CHECK(vd_opa_set(s, VD_TEE_CSV, true, csv_ref, strlen(csv_ref), &err));
+	CHECK(decides(s, VD_TEE_CSV, "{\"policy_nodbg\":true,\"measure\":\"x\"}", "false"));
+	CHECK(decides(s, VD_TEE_CSV, "{\"policy_nodbg\":true,\"measure\":\"OJXI\"}", "true"));
+	CHECK(decides(s, VD_TEE_TPM, "{\"pcr0\":\"aa\",\"pcr7\":\"cc\"}", "false"));
+	CHECK(vd_opa_set(s, VD_TEE_TPM, true, tpm_ref, strlen(tpm_ref), &err));
+	CHECK(decides(s, VD_TEE_TPM, "{\"pcr0\":\"bb\",\"pcr7\":\"cc\"}", "true"));
+	CHECK(decides(s, VD_TEE_TPM, "{\"pcr0\":\"bb\",\"pcr7\":\"dd\"}", "false"));
+	CHECK(decides(s, VD_TEE_TPM, "{\"pcr0\":\"bb\"}", "false"));
+	vd_store_close(s);
+	test_rm_rf(dir);
+}
+
 int main(void)
 {
 	struct vd_store *s;
@@ -338,6 +366,7 @@ int main(void)
 		return 1;
 	test_names();
 	test_defaults();
+	test_defaults_csv_tpm();
 	s = vd_store_open(root, &err);
 	CHECK_MSG(s != NULL, "%s", err.msg);
 	if (!s)

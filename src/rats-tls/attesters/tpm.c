@@ -1,0 +1,70 @@
+/* attesters/tpm.c - the `tpm` attester: a TPM 2.0 quote of selected PCRs
+ * by the TPM's attestation key, its qualifyingData the SHA-256 librats-tls
+ * binds (the first 32 bytes of the user data).
+ *
+ * Options:
+ *   tpm.tcti=CONF   the tpm2-tss TCTI (default device:/dev/tpmrm0; tests use
+ *                   swtpm:path=SOCKET)
+ *   tpm.pcrs=LIST   the PCRs to quote (default 0-7 of the SHA-256 bank;
+ *                   "sha1:0-7+sha256:0-7,16" names banks)
+ * The verifier must trust the AK (`eaa-tpm ak` prints it). Never chosen
+ * automatically: a TPM is no confidential computing TEE by itself. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+#include "tpm_esys.h"
+
+struct tpm_attester {
+	struct tpm_dev *dev;
+	TPML_PCR_SELECTION sel;
+	pthread_mutex_t lock;   /* one command sequence at a time */
+};
+
+static void tpm_cleanup(void *state)
+{
+	struct tpm_attester *s = state;
+
+	if (s) {
+		tpm_close(s->dev);
+		pthread_mutex_destroy(&s->lock);
+	}
+	free(s);
+}
+
+static bool tpm_init(const struct rats_opts *opts, void **state, struct eaa_err *err)
+{
+	const char *tcti = rats_opt(opts, "tpm", "tcti");
+	const char *pcrs = rats_opt(opts, "tpm", "pcrs");
+	struct tpm_attester *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	pthread_mutex_init(&s->lock, NULL);
+	*state = s;
+	if (!tpm_pcr_selection_parse(pcrs ? pcrs : "0-7", &s->sel, err))
+		return eaa_err_prefix(err, "tpm.pcrs");
+	if (!tpm_open(tcti ? tcti : TPM_TCTI_DEFAULT, &s->dev, err))
+		return eaa_err_prefix(err, "tpm attester");
+	return true;
+}
+
+static bool tpm_collect(void *state, const uint8_t user_data[RATS_USER_DATA_LEN],
+			struct wr *evidence, struct eaa_err *err)
+{
+	struct tpm_attester *s = state;
+	bool ok;
+
+	pthread_mutex_lock(&s->lock);
+	ok = tpm_quote(s->dev, user_data, 32, &s->sel, evidence, err);
+	pthread_mutex_unlock(&s->lock);
+	return ok || eaa_err_prefix(err, "tpm attester");
+}
+
+const struct rats_attester rats_attester_tpm = {
+	.name = "tpm",
+	.tag = TAG_TPM,
+	.init = tpm_init,
+	.collect = tpm_collect,
+	.cleanup = tpm_cleanup,
+};

@@ -1,0 +1,32 @@
+/* tpm_esys.h - the attester's side of TPM 2.0 quotes, on tpm2-tss's ESYS
+ * API: the attestation key (a primary key of the endorsement hierarchy,
+ * made from a fixed template, so the same TPM always yields the same AK),
+ * and quotes of selected PCRs over a caller's qualifyingData. */
+#ifndef EAA_TPM_ESYS_H
+#define EAA_TPM_ESYS_H
+
+#include <stdbool.h>
+#include <tss2/tss2_tpm2_types.h>
+#include "bytes.h"
+#include "err.h"
+
+#define TPM_TCTI_DEFAULT "device:/dev/tpmrm0"
+
+struct tpm_dev;
+
+/* tcti: a tpm2-tss TCTI configuration ("device:/dev/tpmrm0",
+ * "swtpm:path=/run/swtpm.sock"). */
+bool tpm_open(const char *tcti, struct tpm_dev **d, struct eaa_err *err);
+void tpm_close(struct tpm_dev *d);
+
+/* The AK's public area. */
+bool tpm_ak_public(struct tpm_dev *d, TPM2B_PUBLIC *out, struct eaa_err *err);
+
+/* "0-7,16" (SHA-256 bank) or "sha1:0-7+sha256:0-7,16". */
+bool tpm_pcr_selection_parse(const char *spec, TPML_PCR_SELECTION *sel, struct eaa_err *err);
+
+/* A quote of sel over nonce, as tpm_quote.h's evidence, appended to out. */
+bool tpm_quote(struct tpm_dev *d, const uint8_t *nonce, size_t nonce_len,
+	       const TPML_PCR_SELECTION *sel, struct wr *out, struct eaa_err *err);
+
+#endif

@@ -1,0 +1,431 @@
+/* tpm_quote.c - TPM 2.0 quote evidence (see tpm_quote.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <tss2/tss2_mu.h>
+#include "ecdsa.h"
+#include "json_util.h"
+#include "tpm_quote.h"
+
+/* An AK must be generated in and bound to this TPM, and restricted to
+ * signing what the TPM itself produced: such a key refuses TPM2_Sign over
+ * data beginning with TPM_GENERATED_VALUE, so a signed TPMS_ATTEST came
+ * from the TPM's own attestation commands. */
+#define AK_REQUIRED (TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | \
+		     TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_RESTRICTED | \
+		     TPMA_OBJECT_SIGN_ENCRYPT)
+
+bool tpm_quote_parse(const uint8_t *p, size_t n, struct tpm_quote *q, struct eaa_err *err)
+{
+	size_t off = 0, inner = 0;
+	UINT32 count;
+
+	memset(q, 0, sizeof(*q));
+	/* libtss2-mu reads the public area by its fields, not by its size:
+	 * the two must agree. */
+	if (Tss2_MU_TPM2B_PUBLIC_Unmarshal(p, n, &off, &q->ak) != TSS2_RC_SUCCESS ||
+	    off != 2u + q->ak.size)
+		return eaa_fail(err, EAA_E_FORMAT, "TPM quote: the AK's public area is malformed "
+				"or truncated");
+	if (Tss2_MU_TPM2B_ATTEST_Unmarshal(p, n, &off, &q->attest) != TSS2_RC_SUCCESS)
+		return eaa_fail(err, EAA_E_FORMAT, "TPM quote: the attestation structure at "
+				"byte %zu is malformed or truncated", off);
+	if (Tss2_MU_TPMT_SIGNATURE_Unmarshal(p, n, &off, &q->sig) != TSS2_RC_SUCCESS)
+		return eaa_fail(err, EAA_E_FORMAT, "TPM quote: the signature at byte %zu is "
+				"malformed or truncated", off);
+	if (Tss2_MU_UINT32_Unmarshal(p, n, &off, &count) != TSS2_RC_SUCCESS)
+		return eaa_fail(err, EAA_E_FORMAT, "TPM quote: no PCR value count at byte %zu",
+				off);
+	if (count > TPM_MAX_PCRS)
+		return eaa_fail(err, EAA_E_FORMAT, "TPM quote: %u PCR values (at most %d)", count,
+				TPM_MAX_PCRS);
+	for (q->npcrs = 0; q->npcrs < count; q->npcrs++)
+		if (Tss2_MU_TPM2B_DIGEST_Unmarshal(p, n, &off, &q->pcrs[q->npcrs]) !=
+		    TSS2_RC_SUCCESS)
+			return eaa_fail(err, EAA_E_FORMAT, "TPM quote: PCR value %zu is malformed "
+					"or truncated", q->npcrs);
+	if (off != n)
+		return eaa_fail(err, EAA_E_FORMAT, "TPM quote: %zu bytes after the PCR values",
+				n - off);
+	if (Tss2_MU_TPMS_ATTEST_Unmarshal(q->attest.attestationData, q->attest.size, &inner,
+					  &q->info) != TSS2_RC_SUCCESS ||
+	    inner != q->attest.size)
+		return eaa_fail(err, EAA_E_FORMAT, "TPM quote: the signed TPMS_ATTEST is malformed");
+	return true;
+}
+
+bool tpm_quote_encode(const TPM2B_PUBLIC *ak, const TPM2B_ATTEST *attest,
+		      const TPMT_SIGNATURE *sig, const TPM2B_DIGEST *pcrs, size_t npcrs,
+		      struct wr *out, struct eaa_err *err)
+{
+	size_t cap = sizeof(*ak) + sizeof(*attest) + sizeof(*sig) + 4 + npcrs * sizeof(*pcrs);
+	uint8_t *buf = malloc(cap);
+	size_t off = 0;
+	bool ok;
+
+	if (!buf)
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	ok = Tss2_MU_TPM2B_PUBLIC_Marshal(ak, buf, cap, &off) == TSS2_RC_SUCCESS &&
+	     Tss2_MU_TPM2B_ATTEST_Marshal(attest, buf, cap, &off) == TSS2_RC_SUCCESS &&
+	     Tss2_MU_TPMT_SIGNATURE_Marshal(sig, buf, cap, &off) == TSS2_RC_SUCCESS &&
+	     Tss2_MU_UINT32_Marshal((UINT32)npcrs, buf, cap, &off) == TSS2_RC_SUCCESS;
+	for (size_t i = 0; ok && i < npcrs; i++)
+		ok = Tss2_MU_TPM2B_DIGEST_Marshal(&pcrs[i], buf, cap, &off) == TSS2_RC_SUCCESS;
+	ok = ok ? wr_bytes(out, buf, off) || eaa_fail(err, EAA_E_NOMEM, "out of memory")
+		: eaa_fail(err, EAA_E_INVALID, "TPM quote: cannot marshal the evidence");
+	free(buf);
+	return ok;
+}
+
+static const EVP_MD *md_of(TPMI_ALG_HASH alg)
+{
+	switch (alg) {
+	case TPM2_ALG_SHA1: return EVP_sha1();
+	case TPM2_ALG_SHA256: return EVP_sha256();
+	case TPM2_ALG_SHA384: return EVP_sha384();
+	case TPM2_ALG_SHA512: return EVP_sha512();
+	case TPM2_ALG_SM3_256: return EVP_sm3();
+	default: return NULL;
+	}
+}
+
+static const char *bank_name(TPMI_ALG_HASH alg)
+{
+	switch (alg) {
+	case TPM2_ALG_SHA1: return "sha1";
+	case TPM2_ALG_SHA256: return "sha256";
+	case TPM2_ALG_SHA384: return "sha384";
+	case TPM2_ALG_SHA512: return "sha512";
+	case TPM2_ALG_SM3_256: return "sm3";
+	default: return NULL;
+	}
+}
+
+static EVP_PKEY *rsa_pkey(const TPMT_PUBLIC *pub)
+{
+	const TPM2B_PUBLIC_KEY_RSA *m = &pub->unique.rsa;
+	UINT32 e = pub->parameters.rsaDetail.exponent ? pub->parameters.rsaDetail.exponent : 65537;
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	BIGNUM *bn = BN_bin2bn(m->buffer, m->size, NULL), *be = BN_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL);
+	EVP_PKEY *key = NULL;
+
+	if (bld && bn && be && ctx && BN_set_word(be, e) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) &&
+	    OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) &&
+	    (params = OSSL_PARAM_BLD_to_param(bld)) && EVP_PKEY_fromdata_init(ctx) > 0 &&
+	    EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) <= 0)
+		key = NULL;
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	EVP_PKEY_CTX_free(ctx);
+	BN_free(bn);
+	BN_free(be);
+	return key;
+}
+
+EVP_PKEY *tpm_ak_pkey(const TPMT_PUBLIC *pub)
+{
+	uint8_t xy[96] = { 0 };
+	const TPMS_ECC_POINT *pt = &pub->unique.ecc;
+	size_t len;
+	const char *curve;
+
+	if (pub->type == TPM2_ALG_RSA)
+		return rsa_pkey(pub);
+	if (pub->type != TPM2_ALG_ECC)
+		return NULL;
+	switch (pub->parameters.eccDetail.curveID) {
+	case TPM2_ECC_NIST_P256: curve = "P-256"; len = 32; break;
+	case TPM2_ECC_NIST_P384: curve = "P-384"; len = 48; break;
+	default: return NULL;
+	}
+	if (pt->x.size > len || pt->y.size > len)
+		return NULL;
+	memcpy(xy + len - pt->x.size, pt->x.buffer, pt->x.size);
+	memcpy(xy + 2 * len - pt->y.size, pt->y.buffer, pt->y.size);
+	return ecdsa_pubkey_xy(curve, xy, len);
+}
+
+static bool rsa_verify(EVP_PKEY *key, const EVP_MD *md, bool pss, const TPM2B_ATTEST *a,
+		       const TPM2B_PUBLIC_KEY_RSA *sig)
+{
+	EVP_MD_CTX *m = EVP_MD_CTX_new();
+	EVP_PKEY_CTX *pctx = NULL;
+	int rc = 0;
+
+	if (m && EVP_DigestVerifyInit(m, &pctx, md, NULL, key) == 1 &&
+	    (!pss || (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+		      EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_AUTO) == 1)))
+		rc = EVP_DigestVerify(m, sig->buffer, sig->size, a->attestationData, a->size);
+	EVP_MD_CTX_free(m);
+	ERR_clear_error();
+	return rc == 1;
+}
+
+static bool signature_holds(EVP_PKEY *key, const struct tpm_quote *q, struct eaa_err *err)
+{
+	const TPMT_SIGNATURE *s = &q->sig;
+	const TPMT_PUBLIC *pub = &q->ak.publicArea;
+	const EVP_MD *md;
+
+	switch (s->sigAlg) {
+	case TPM2_ALG_ECDSA: {
+		const TPMS_SIGNATURE_ECC *e = &s->signature.ecdsa;
+		size_t len = pub->parameters.eccDetail.curveID == TPM2_ECC_NIST_P384 ? 48 : 32;
+		uint8_t r[48] = { 0 }, sv[48] = { 0 };
+
+		if (pub->type != TPM2_ALG_ECC || e->signatureR.size > len ||
+		    e->signatureS.size > len || !(md = md_of(e->hash)))
+			return eaa_fail(err, EAA_E_FORMAT, "TPM quote: an ECDSA signature that "
+					"does not fit the AK");
+		memcpy(r + len - e->signatureR.size, e->signatureR.buffer, e->signatureR.size);
+		memcpy(sv + len - e->signatureS.size, e->signatureS.buffer, e->signatureS.size);
+		if (!ecdsa_verify_rs(key, md, q->attest.attestationData, q->attest.size, r, sv,
+				     len))
+			return eaa_fail(err, EAA_E_SIGNATURE, "TPM quote: the AK's signature "
+					"does not verify");
+		break;
+	}
+	case TPM2_ALG_RSASSA:
+	case TPM2_ALG_RSAPSS: {
+		const TPMS_SIGNATURE_RSA *r = &s->signature.rsassa;
+
+		if (pub->type != TPM2_ALG_RSA || !(md = md_of(r->hash)))
+			return eaa_fail(err, EAA_E_FORMAT, "TPM quote: an RSA signature that does "
+					"not fit the AK");
+		if (!rsa_verify(key, md, s->sigAlg == TPM2_ALG_RSAPSS, &q->attest, &r->sig))
+			return eaa_fail(err, EAA_E_SIGNATURE, "TPM quote: the AK's signature "
+					"does not verify");
+		break;
+	}
+	default:
+		return eaa_fail(err, EAA_E_UNSUPPORTED, "TPM quote: signature algorithm 0x%x "
+				"(ECDSA, RSASSA and RSAPSS are known)", s->sigAlg);
+	}
+	return true;
+}
+
+/* The PCR values against the signed selection and digest. The digest uses
+ * the signing scheme's hash. */
+static bool pcrs_hold(const struct tpm_quote *q, struct eaa_err *err)
+{
+	const TPML_PCR_SELECTION *sel = &q->info.attested.quote.pcrSelect;
+	const TPM2B_DIGEST *want = &q->info.attested.quote.pcrDigest;
+	TPMI_ALG_HASH sig_hash = q->sig.sigAlg == TPM2_ALG_ECDSA ? q->sig.signature.ecdsa.hash
+								   : q->sig.signature.rsassa.hash;
+	const EVP_MD *md = md_of(sig_hash);
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	uint8_t got[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	size_t k = 0;
+	bool ok = c && md && EVP_DigestInit_ex(c, md, NULL) == 1;
+
+	for (UINT32 b = 0; ok && b < sel->count; b++) {
+		const TPMS_PCR_SELECTION *s = &sel->pcrSelections[b];
+		const EVP_MD *bank = md_of(s->hash);
+
+		if (!bank) {
+			EVP_MD_CTX_free(c);
+			return eaa_fail(err, EAA_E_UNSUPPORTED, "TPM quote: PCR bank 0x%x",
+					s->hash);
+		}
+		for (unsigned i = 0; ok && i < 8u * s->sizeofSelect; i++) {
+			if (!(s->pcrSelect[i / 8] & (1u << (i % 8))))
+				continue;
+			if (k >= q->npcrs || q->pcrs[k].size != (size_t)EVP_MD_get_size(bank)) {
+				EVP_MD_CTX_free(c);
+				return eaa_fail(err, EAA_E_FORMAT, "TPM quote: the PCR values do "
+						"not match the quoted selection (at %s PCR %u)",
+						bank_name(s->hash), i);
+			}
+			ok = EVP_DigestUpdate(c, q->pcrs[k].buffer, q->pcrs[k].size) == 1;
+			k++;
+		}
+	}
+	ok = ok && EVP_DigestFinal_ex(c, got, &len) == 1;
+	EVP_MD_CTX_free(c);
+	if (!ok)
+		return eaa_fail(err, EAA_E_CRYPTO, "TPM quote: PCR digest");
+	if (k != q->npcrs)
+		return eaa_fail(err, EAA_E_FORMAT, "TPM quote: %zu PCR values for %zu quoted PCRs",
+				q->npcrs, k);
+	if (want->size != len || CRYPTO_memcmp(want->buffer, got, len) != 0)
+		return eaa_fail(err, EAA_E_SIGNATURE, "TPM quote: the PCR values are not the "
+				"quoted ones (pcrDigest differs)");
+	return true;
+}
+
+static bool ak_name(const TPMT_PUBLIC *pub, uint8_t *out, size_t *n)
+{
+	uint8_t buf[sizeof(*pub)];
+	size_t off = 0;
+	const EVP_MD *md = md_of(pub->nameAlg);
+	unsigned int len = 0;
+
+	if (!md || Tss2_MU_TPMT_PUBLIC_Marshal(pub, buf, sizeof(buf), &off) != TSS2_RC_SUCCESS)
+		return false;
+	out[0] = (uint8_t)(pub->nameAlg >> 8);
+	out[1] = (uint8_t)pub->nameAlg;
+	if (EVP_Digest(buf, off, out + 2, &len, md, NULL) != 1)
+		return false;
+	*n = 2 + len;
+	return true;
+}
+
+/* The AK's qualified name as a primary key of the endorsement (or owner)
+ * hierarchy: nameAlg || H(hierarchy handle || Name). The quote carries it
+ * under the signature, which so covers every field of the AK's public
+ * area, not only its key. */
+static bool qualified_name_matches(const struct tpm_quote *q)
+{
+	static const uint32_t hierarchies[] = { TPM2_RH_ENDORSEMENT, TPM2_RH_OWNER };
+	const TPMT_PUBLIC *pub = &q->ak.publicArea;
+	const TPM2B_NAME *signer = &q->info.qualifiedSigner;
+	const EVP_MD *md = md_of(pub->nameAlg);
+	uint8_t name[2 + EVP_MAX_MD_SIZE], buf[4 + sizeof(name)], qn[2 + EVP_MAX_MD_SIZE];
+	size_t nl = 0;
+	unsigned int len = 0;
+
+	if (!md || !ak_name(pub, name, &nl))
+		return false;
+	for (size_t i = 0; i < 2; i++) {
+		buf[0] = (uint8_t)(hierarchies[i] >> 24);
+		buf[1] = (uint8_t)(hierarchies[i] >> 16);
+		buf[2] = (uint8_t)(hierarchies[i] >> 8);
+		buf[3] = (uint8_t)hierarchies[i];
+		memcpy(buf + 4, name, nl);
+		qn[0] = name[0];
+		qn[1] = name[1];
+		if (EVP_Digest(buf, 4 + nl, qn + 2, &len, md, NULL) == 1 &&
+		    signer->size == 2 + len && memcmp(signer->name, qn, 2 + len) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool tpm_quote_verify(const struct tpm_quote *q, const struct tpm_verify_opts *o,
+		      struct eaa_err *err)
+{
+	const TPMT_PUBLIC *pub = &q->ak.publicArea;
+	EVP_PKEY *key = tpm_ak_pkey(pub);
+	bool trusted = false;
+
+	if (!key)
+		return eaa_fail(err, EAA_E_UNSUPPORTED, "TPM quote: the AK is neither an ECC "
+				"P-256/P-384 nor an RSA key");
+	for (size_t i = 0; i < o->naks && !trusted; i++)
+		trusted = EVP_PKEY_eq(key, o->aks[i]) == 1;
+	ERR_clear_error();
+	if (!trusted) {
+		EVP_PKEY_free(key);
+		return eaa_fail(err, EAA_E_UNTRUSTED, "TPM quote: the attestation key is not one "
+				"of the trusted AKs");
+	}
+	if ((pub->objectAttributes & AK_REQUIRED) != AK_REQUIRED ||
+	    (pub->objectAttributes & TPMA_OBJECT_DECRYPT)) {
+		EVP_PKEY_free(key);
+		return eaa_fail(err, EAA_E_UNTRUSTED, "TPM quote: the AK is not a TPM-generated, "
+				"fixed, restricted signing key (attributes 0x%x)",
+				pub->objectAttributes);
+	}
+	if (!signature_holds(key, q, err)) {
+		EVP_PKEY_free(key);
+		return false;
+	}
+	EVP_PKEY_free(key);
+	if (q->info.magic != TPM2_GENERATED_VALUE || q->info.type != TPM2_ST_ATTEST_QUOTE)
+		return eaa_fail(err, EAA_E_FORMAT, "TPM quote: signed data is not a TPM quote "
+				"(magic 0x%x, type 0x%x)", q->info.magic, q->info.type);
+	if (!qualified_name_matches(q))
+		return eaa_fail(err, EAA_E_UNTRUSTED, "TPM quote: signed by another key than "
+				"the AK's public area describes (qualified name differs; the AK "
+				"must be a primary key of the endorsement or owner hierarchy)");
+	if (o->nonce && (q->info.extraData.size != o->nonce_len ||
+			 CRYPTO_memcmp(q->info.extraData.buffer, o->nonce, o->nonce_len) != 0))
+		return eaa_fail(err, EAA_E_BINDING, "TPM quote: qualifyingData is not the "
+				"expected value");
+	return pcrs_hold(q, err);
+}
+
+json_t *tpm_claims(const struct tpm_quote *q)
+{
+	const TPML_PCR_SELECTION *sel = &q->info.attested.quote.pcrSelect;
+	json_t *c = json_object();
+	uint8_t name[2 + EVP_MAX_MD_SIZE];
+	size_t nl = 0, k = 0;
+	char key[32], fw[20];
+	bool ok = c != NULL;
+
+	for (UINT32 b = 0; ok && b < sel->count; b++) {
+		const TPMS_PCR_SELECTION *s = &sel->pcrSelections[b];
+
+		for (unsigned i = 0; ok && i < 8u * s->sizeofSelect && k < q->npcrs; i++) {
+			if (!(s->pcrSelect[i / 8] & (1u << (i % 8))))
+				continue;
+			if (s->hash == TPM2_ALG_SHA256)
+				snprintf(key, sizeof(key), "pcr%u", i);
+			else
+				snprintf(key, sizeof(key), "%s_pcr%u", bank_name(s->hash), i);
+			ok = json_set_hex(c, key, q->pcrs[k].buffer, q->pcrs[k].size);
+			k++;
+		}
+	}
+	snprintf(fw, sizeof(fw), "%016llx", (unsigned long long)q->info.firmwareVersion);
+	ok = ok && ak_name(&q->ak.publicArea, name, &nl) && json_set_hex(c, "ak_name", name, nl) &&
+	     json_object_set_new(c, "firmware_version", json_string(fw)) == 0 &&
+	     json_object_set_new(c, "reset_count",
+				 json_integer(q->info.clockInfo.resetCount)) == 0 &&
+	     json_object_set_new(c, "restart_count",
+				 json_integer(q->info.clockInfo.restartCount)) == 0 &&
+	     json_object_set_new(c, "clock", json_integer((json_int_t)q->info.clockInfo.clock)) == 0 &&
+	     json_object_set_new(c, "safe", json_boolean(q->info.clockInfo.safe)) == 0 &&
+	     json_set_hex(c, "qualifying_data", q->info.extraData.buffer, q->info.extraData.size);
+	if (!ok) {
+		json_decref(c);
+		return NULL;
+	}
+	return c;
+}
+
+bool tpm_load_aks(const char *path, EVP_PKEY ***aks, size_t *n, struct eaa_err *err)
+{
+	BIO *b = BIO_new_file(path, "r");
+	EVP_PKEY *k, **list = NULL, **grown;
+
+	*n = 0;
+	if (!b)
+		return eaa_fail(err, EAA_E_CONFIG, "%s: cannot open", path);
+	while ((k = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL)) != NULL) {
+		if (!(grown = realloc(list, (*n + 1) * sizeof(*list)))) {
+			EVP_PKEY_free(k);
+			BIO_free(b);
+			tpm_free_aks(list, *n);
+			return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		}
+		list = grown;
+		list[(*n)++] = k;
+	}
+	BIO_free(b);
+	ERR_clear_error();
+	if (*n == 0) {
+		free(list);
+		return eaa_fail(err, EAA_E_CONFIG, "%s: no PEM public key", path);
+	}
+	*aks = list;
+	return true;
+}
+
+void tpm_free_aks(EVP_PKEY **aks, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		EVP_PKEY_free(aks[i]);
+	free(aks);
+}

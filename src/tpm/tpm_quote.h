@@ -1,0 +1,71 @@
+/* tpm_quote.h - TPM 2.0 quotes as evidence: the attestation key's public
+ * area, the TPMS_ATTEST the TPM signed, its signature, and the values of
+ * the PCRs it quoted. The TPM structures are read by tpm2-tss's
+ * unmarshalling library (libtss2-mu); the checks and the signature are
+ * ours, with OpenSSL.
+ *
+ * Evidence layout (TPM byte order, big-endian):
+ *   TPM2B_PUBLIC    the AK
+ *   TPM2B_ATTEST    the quote as signed
+ *   TPMT_SIGNATURE  the AK's signature over it
+ *   UINT32 n, then n TPM2B_DIGEST: the quoted PCR values, in the quote's
+ *                   selection order (banks as listed, PCRs ascending) */
+#ifndef EAA_TPM_QUOTE_H
+#define EAA_TPM_QUOTE_H
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <tss2/tss2_tpm2_types.h>
+#include "bytes.h"
+#include "err.h"
+
+#define TPM_MAX_PCRS (3 * 24)   /* three banks of a PC-client TPM */
+
+struct tpm_quote {
+	TPM2B_PUBLIC ak;
+	TPM2B_ATTEST attest;           /* the signed bytes */
+	TPMS_ATTEST info;              /* attest, parsed */
+	TPMT_SIGNATURE sig;
+	size_t npcrs;
+	TPM2B_DIGEST pcrs[TPM_MAX_PCRS];
+};
+
+/* The whole evidence, nothing after it. */
+bool tpm_quote_parse(const uint8_t *p, size_t n, struct tpm_quote *q, struct eaa_err *err);
+
+/* The evidence from its parts (the attester's side). */
+bool tpm_quote_encode(const TPM2B_PUBLIC *ak, const TPM2B_ATTEST *attest,
+		      const TPMT_SIGNATURE *sig, const TPM2B_DIGEST *pcrs, size_t npcrs,
+		      struct wr *out, struct eaa_err *err);
+
+/* The AK's public key, for ECC P-256/P-384 and RSA keys; NULL otherwise. */
+EVP_PKEY *tpm_ak_pkey(const TPMT_PUBLIC *pub);
+
+struct tpm_verify_opts {
+	EVP_PKEY *const *aks;          /* the trusted attestation keys */
+	size_t naks;
+	const uint8_t *nonce;          /* the qualifyingData it must carry */
+	size_t nonce_len;
+};
+
+/* Every check, in order: the AK is one of the trusted keys and a
+ * TPM-resident restricted signing key; its signature over the quote;
+ * the quote's magic and type; the signer's qualified name is the AK's (as
+ * a primary key of the endorsement or owner hierarchy); qualifyingData;
+ * the PCR values against the quote's selection and digest. */
+bool tpm_quote_verify(const struct tpm_quote *q, const struct tpm_verify_opts *o,
+		      struct eaa_err *err);
+
+/* Flat claims: pcr<N> (SHA-256 bank; other banks as sha1_pcr<N>,
+ * sha384_pcr<N>), firmware_version, reset_count, restart_count, clock,
+ * safe, ak_name (owned by the caller). */
+json_t *tpm_claims(const struct tpm_quote *q);
+
+/* Trusted AKs from a PEM file holding one or more public keys. */
+bool tpm_load_aks(const char *path, EVP_PKEY ***aks, size_t *n, struct eaa_err *err);
+void tpm_free_aks(EVP_PKEY **aks, size_t n);
+
+#endif
