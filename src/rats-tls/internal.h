@@ -60,6 +60,8 @@ struct rats_verified {
 	json_t *claims;           /* flat object, owned */
 };
 
+/* Instances: init sets *state only when it succeeds; on failure it frees
+ * what it made, and cleanup is never called. */
 struct rats_attester {
 	const char *name;
 	uint64_t tag;             /* 0: presents no evidence */

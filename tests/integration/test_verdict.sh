@@ -221,4 +221,13 @@ kill "$seedpid"; wait "$seedpid" 2>/dev/null
 expect "seed sgx line" '^listening on 127.0.0.1:[0-9]+$' "$line"
 expect "seed sgx collateral" 'collateral from the PCCS at https://localhost:8081' "$(cat "$tmp/seed.err")"
 
+# The seed's CSV command line (seed 000) as written: it starts.
+mkfifo "$tmp/seed_csv"
+"$BIN/verdictd" --listen 127.0.0.1:0 --verifier csv --attester nullattester \
+	--client-api 127.0.0.1:0 --mutual --root "$tmp/seedroot" >"$tmp/seed_csv" 2>"$tmp/seed.err" &
+seedpid=$!
+read -r line <"$tmp/seed_csv"
+kill "$seedpid"; wait "$seedpid" 2>/dev/null
+expect "seed csv line" '^listening on 127.0.0.1:[0-9]+$' "$line"
+
 finish

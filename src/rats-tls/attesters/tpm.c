@@ -41,11 +41,15 @@ static bool tpm_init(const struct rats_opts *opts, void **state, struct eaa_err 
 	if (!s)
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	pthread_mutex_init(&s->lock, NULL);
-	*state = s;
-	if (!tpm_pcr_selection_parse(pcrs ? pcrs : "0-7", &s->sel, err))
+	if (!tpm_pcr_selection_parse(pcrs ? pcrs : "0-7", &s->sel, err)) {
+		tpm_cleanup(s);
 		return eaa_err_prefix(err, "tpm.pcrs");
-	if (!tpm_open(tcti ? tcti : TPM_TCTI_DEFAULT, &s->dev, err))
+	}
+	if (!tpm_open(tcti ? tcti : TPM_TCTI_DEFAULT, &s->dev, err)) {
+		tpm_cleanup(s);
 		return eaa_err_prefix(err, "tpm attester");
+	}
+	*state = s;
 	return true;
 }
 

@@ -43,13 +43,15 @@ static bool csv_init(const struct rats_opts *opts, void **state, struct eaa_err 
 
 	if (!s)
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
-	*state = s;
 	s->allow_debug = dbg && strcmp(dbg, "1") == 0;
 	s->kds.base = rats_opt(opts, "csv", "kds");
 	s->kds.cache_dir = rats_opt(opts, "csv", "kds_cache");
 	s->use_kds = s->kds.base || s->kds.cache_dir;
-	if (file && !file_read(file, CSV_HSK_CEK_SIZE, &s->hsk_cek, &s->hsk_cek_len, err))
+	if (file && !file_read(file, CSV_HSK_CEK_SIZE, &s->hsk_cek, &s->hsk_cek_len, err)) {
+		csv_cleanup(s);
 		return eaa_err_prefix(err, "csv.hsk_cek");
+	}
+	*state = s;
 	return true;
 }
 

@@ -57,18 +57,15 @@ static void snp_cleanup(void *state)
 	free(s);
 }
 
-static bool snp_init(const struct rats_opts *opts, void **state, struct eaa_err *err)
+static bool snp_configure(struct snp_verifier *s, const struct rats_opts *opts,
+			  struct eaa_err *err)
 {
-	struct snp_verifier *s = calloc(1, sizeof(*s));
 	const char *vcek = rats_opt(opts, "sev_snp", "vcek");
 	const char *at = rats_opt(opts, "sev_snp", "at");
 	const char *dbg = rats_opt(opts, "sev_snp", "allow_debug");
 	uint8_t *raw;
 	size_t n;
 
-	if (!s)
-		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
-	*state = s;
 	s->allow_debug = dbg && strcmp(dbg, "1") == 0;
 	s->kds.base = rats_opt(opts, "sev_snp", "kds");
 	s->kds.cache_dir = rats_opt(opts, "sev_snp", "kds_cache");
@@ -87,6 +84,20 @@ static bool snp_init(const struct rats_opts *opts, void **state, struct eaa_err 
 			return eaa_fail(err, EAA_E_CONFIG, "sev_snp.vcek %s: not a certificate",
 					vcek);
 	}
+	return true;
+}
+
+static bool snp_init(const struct rats_opts *opts, void **state, struct eaa_err *err)
+{
+	struct snp_verifier *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	if (!snp_configure(s, opts, err)) {
+		snp_cleanup(s);
+		return false;
+	}
+	*state = s;
 	return true;
 }
 

@@ -33,11 +33,14 @@ static bool tpm_init(const struct rats_opts *opts, void **state, struct eaa_err 
 
 	if (!s)
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	if (!ak || !tpm_load_aks(ak, &s->aks, &s->naks, err)) {
+		free(s);
+		return ak ? eaa_err_prefix(err, "tpm.ak")
+			  : eaa_fail(err, EAA_E_CONFIG, "tpm verifier: no trusted attestation "
+				     "key (tpm.ak=FILE)");
+	}
 	*state = s;
-	if (!ak)
-		return eaa_fail(err, EAA_E_CONFIG, "tpm verifier: no trusted attestation key "
-				"(tpm.ak=FILE)");
-	return tpm_load_aks(ak, &s->aks, &s->naks, err) || eaa_err_prefix(err, "tpm.ak");
+	return true;
 }
 
 static bool tpm_verify(void *state, const struct rats_evidence *ev,
