@@ -59,29 +59,36 @@ EVP_PKEY *ecdsa_pubkey_xy(const char *curve, const uint8_t *xy,
 	return key;
 }
 
+int ecdsa_rs_der(const uint8_t *r, const uint8_t *s, size_t n, unsigned char **der)
+{
+	ECDSA_SIG *sig = ECDSA_SIG_new();
+	BIGNUM *br = BN_bin2bn(r, (int)n, NULL), *bs = BN_bin2bn(s, (int)n, NULL);
+	int len = -1;
+
+	*der = NULL;
+	if (sig && br && bs && ECDSA_SIG_set0(sig, br, bs)) {
+		br = bs = NULL; /* owned by sig now */
+		len = i2d_ECDSA_SIG(sig, der);
+	}
+	BN_free(br);
+	BN_free(bs);
+	ECDSA_SIG_free(sig);
+	return len;
+}
+
 bool ecdsa_verify_rs(EVP_PKEY *key, const EVP_MD *md, const void *msg,
 		     size_t msg_len, const uint8_t *r, const uint8_t *s,
 		     size_t n)
 {
-	ECDSA_SIG *sig = ECDSA_SIG_new();
-	BIGNUM *br = BN_bin2bn(r, (int)n, NULL), *bs = BN_bin2bn(s, (int)n, NULL);
 	unsigned char *der = NULL;
-	EVP_MD_CTX *mctx = NULL;
-	int der_len = -1, rc = 0;
+	int der_len = ecdsa_rs_der(r, s, n, &der), rc = 0;
+	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
 
-	if (sig && br && bs && ECDSA_SIG_set0(sig, br, bs)) {
-		br = bs = NULL; /* owned by sig now */
-		der_len = i2d_ECDSA_SIG(sig, &der);
-	}
-	mctx = EVP_MD_CTX_new();
 	if (der_len > 0 && mctx &&
 	    EVP_DigestVerifyInit(mctx, NULL, md, NULL, key) == 1)
 		rc = EVP_DigestVerify(mctx, der, (size_t)der_len, msg, msg_len);
 	EVP_MD_CTX_free(mctx);
 	OPENSSL_free(der);
-	BN_free(br);
-	BN_free(bs);
-	ECDSA_SIG_free(sig);
 	ERR_clear_error();
 	return rc == 1;
 }

@@ -20,4 +20,8 @@ bool ecdsa_verify_rs(EVP_PKEY *key, const EVP_MD *md, const void *msg,
 		     size_t msg_len, const uint8_t *r, const uint8_t *s,
 		     size_t n);
 
+/* DER ECDSA-Sig-Value from big-endian r and s of n bytes each (also what
+ * SM2 signatures are); its length, or -1. *der is OPENSSL_malloc'd. */
+int ecdsa_rs_der(const uint8_t *r, const uint8_t *s, size_t n, unsigned char **der);
+
 #endif

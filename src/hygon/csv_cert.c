@@ -13,6 +13,7 @@
 #include <openssl/param_build.h>
 #include "bytes.h"
 #include "csv.h"
+#include "ecdsa.h"
 
 #define ECC_FIELD 72
 
@@ -154,15 +155,9 @@ bool csv_sm2_verify(const struct csv_key *k, const void *msg, size_t n, const ui
 	EVP_PKEY *key = sm2_pubkey(k);
 	EVP_PKEY_CTX *pctx = key ? EVP_PKEY_CTX_new(key, NULL) : NULL;
 	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
-	ECDSA_SIG *sig = ECDSA_SIG_new();
-	BIGNUM *br = BN_bin2bn(r, 32, NULL), *bs = BN_bin2bn(s, 32, NULL);
 	unsigned char *der = NULL;
-	int der_len = -1, rc = 0;
+	int der_len = ecdsa_rs_der(r, s, 32, &der), rc = 0;
 
-	if (sig && br && bs && ECDSA_SIG_set0(sig, br, bs)) {
-		br = bs = NULL;   /* owned by sig */
-		der_len = i2d_ECDSA_SIG(sig, &der);
-	}
 	/* The ID goes into Z = SM3(ENTL || ID || curve || key), hashed in front
 	 * of the message. */
 	if (der_len > 0 && pctx && mctx &&
@@ -175,9 +170,6 @@ bool csv_sm2_verify(const struct csv_key *k, const void *msg, size_t n, const ui
 	EVP_PKEY_CTX_free(pctx);
 	EVP_PKEY_free(key);
 	OPENSSL_free(der);
-	BN_free(br);
-	BN_free(bs);
-	ECDSA_SIG_free(sig);
 	ERR_clear_error();
 	return rc == 1;
 }

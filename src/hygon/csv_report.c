@@ -68,7 +68,11 @@ static bool rd_signer(struct rd *r, struct csv_report *c, struct eaa_err *err)
 
 	if (!rd_sub(r, SIGNER_SIZE, &s) || !rd_bytes(r, c->mac, 32))
 		return eaa_fail(err, EAA_E_FORMAT, "CSV report: truncated in its PEK");
-	memcpy(c->signer, s.p, SIGNER_SIZE);
+	{
+		struct rd whole = s;   /* the MACed bytes, as they are */
+
+		rd_bytes(&whole, c->signer, SIGNER_SIZE);
+	}
 	if (!rd_bytes(&s, pek, sizeof(pek)) || !rd_bytes(&s, sn, sizeof(sn)))
 		return eaa_fail(err, EAA_E_FORMAT, "CSV report: signer");
 	if (c->anonce && csv_cert_parse(pek, sizeof(pek), &plain, NULL) &&
@@ -113,9 +117,8 @@ static bool parse_v23(struct rd r, struct csv_report *c, struct eaa_err *err)
 {
 	struct rd body = r;
 
-	if (rd_left(&r) < V23_TBS)
+	if (!rd_bytes(&r, c->tbs, V23_TBS))
 		return eaa_fail(err, EAA_E_FORMAT, "CSV report: truncated in its body");
-	memcpy(c->tbs, r.p, V23_TBS);
 	c->tbs_len = V23_TBS;
 	if (!rd_tee_info(&body, c) || !rd_u32le(&body, &c->build) ||
 	    !rd_u16le(&body, &c->rtmr_version) || !rd_skip(&body, 14))
@@ -125,7 +128,6 @@ static bool parse_v23(struct rd r, struct csv_report *c, struct eaa_err *err)
 			return eaa_fail(err, EAA_E_FORMAT, "CSV report: RTMRs");
 	if (c->version == 3 && (!rd_skip(&body, 592) || !rd_bytes(&body, c->host_data, 64)))
 		return eaa_fail(err, EAA_E_FORMAT, "CSV report: host data");
-	rd_skip(&r, V23_TBS);
 	if (!rd_sig(&r, c->r) || !rd_sig(&r, c->s))
 		return eaa_fail(err, EAA_E_FORMAT, "CSV report: signature (truncated, or a value "
 				"with non-zero upper bytes)");

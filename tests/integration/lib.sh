@@ -11,6 +11,17 @@ finish() {
 	echo "$passed passed, $failed failed"
 	[[ $failed == 0 ]]
 }
+start_server() { # start_server ARGS...: rats-tls-server on a free port, sets
+	# $port; needs $BIN, $tmp and the array pids (killed by the caller's trap)
+	local fifo="$tmp/fifo.${#pids[@]}" line
+	mkfifo "$fifo"
+	"$BIN/rats-tls-server" "$@" -p 0 >"$fifo" 2>>"$tmp/server.err" &
+	pids+=($!)
+	exec 3<"$fifo"
+	read -r line <&3 || line=""
+	port=${line##*:}
+	[[ $line == "listening on "* ]] || { fail "server did not start: $*"; port=1; }
+}
 layer_of() { # layer_of DIR: the first layer's digest and media type
 	python3 -c "
 import json, sys

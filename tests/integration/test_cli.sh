@@ -15,18 +15,6 @@ openssl pkey -in "$tmp/key.pem" -pubout -out "$tmp/trust.pem"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/other.pem" 2>/dev/null
 openssl pkey -in "$tmp/other.pem" -pubout -out "$tmp/other-trust.pem"
 
-# start_server ARGS... : sets $port, keeps the server running until exit.
-start_server() {
-	local fifo="$tmp/fifo.${#pids[@]}" line
-	mkfifo "$fifo"
-	"$BIN/rats-tls-server" "$@" -p 0 >"$fifo" 2>>"$tmp/server.err" &
-	pids+=($!)
-	exec 3<"$fifo"
-	read -r line <&3 || line=""
-	port=${line##*:}
-	[[ $line == "listening on "* ]] || { fail "server did not start: $*"; port=1; }
-}
-
 # client EXPECTED_RC ARGS... : runs the client, leaves $out and $err.
 client() {
 	local want=$1; shift

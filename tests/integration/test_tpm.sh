@@ -56,16 +56,6 @@ expect "sha1 bank" '"sha1_pcr16": "0{40}"' "$out"
 [[ $? == 2 ]] && ok || fail "PCR 24 accepted"
 
 # --- RA-TLS: the tpm attester on the server, the tpm verifier on the client ---
-start_server() { # start_server ARGS... : sets $port
-	local fifo="$tmp/fifo.${#pids[@]}" line
-	mkfifo "$fifo"
-	"$BIN/rats-tls-server" "$@" -p 0 >"$fifo" 2>>"$tmp/server.err" &
-	pids+=($!)
-	exec 3<"$fifo"
-	read -r line <&3 || line=""
-	port=${line##*:}
-	[[ $line == "listening on "* ]] || { fail "server did not start: $*"; port=1; }
-}
 start_server -a tpm -v nullverifier -i 127.0.0.1 -o tpm.tcti="$tcti" -o tpm.pcrs=0-7
 out=$("$BIN/rats-tls-client" -v tpm -p "$port" -o tpm.ak=ak.pem 2>err) && ok ||
 	fail "RA-TLS with the tpm attester: $(cat err)"
