@@ -161,7 +161,8 @@ static void mask(uint8_t *p, size_t n, uint32_t anonce)
 }
 
 size_t forge_csv_report(const struct forge_csv *f, int version, uint32_t anonce,
-			uint32_t policy, const uint8_t report_data[64], uint8_t *out)
+			uint32_t policy, const uint8_t report_data[64], const uint8_t *nonce,
+			uint8_t *out)
 {
 	uint8_t body[1024] = { 0 }, mnonce[16] = "fresh-mnonce-16", measure[32];
 	uint8_t signer[CSV_CERT_SIZE + 64 + 32] = { 0 };
@@ -169,6 +170,8 @@ size_t forge_csv_report(const struct forge_csv *f, int version, uint32_t anonce,
 	size_t pre = 0, tbs = version == 1 ? 180 : 1024;
 	struct wr w;
 
+	if (nonce)
+		memcpy(mnonce, nonce, 16);
 	for (int i = 0; i < 32; i++)
 		measure[i] = (uint8_t)(0xa0 + i);
 	wr_init_fixed(&w, body, sizeof(body));

@@ -20,9 +20,10 @@ void forge_csv_free(struct forge_csv *f);
 
 /* A report into out (at least 4116 bytes); its length. Version 1 is in
  * the firmware's form (masked, HMAC) when anonce is non-zero; versions 2
- * and 3 come with the "ATTESTATION_EXT" wrapper. */
+ * and 3 come with the "ATTESTATION_EXT" wrapper. mnonce NULL: a fixed one. */
 size_t forge_csv_report(const struct forge_csv *f, int version, uint32_t anonce,
-			uint32_t policy, const uint8_t report_data[64], uint8_t *out);
+			uint32_t policy, const uint8_t report_data[64], const uint8_t *mnonce,
+			uint8_t *out);
 
 /* Sign a certificate body of n bytes with key as uid, into LE r/s fields. */
 bool forge_csv_sign(EVP_PKEY *key, const char *uid, const uint8_t *msg, size_t n,

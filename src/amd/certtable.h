@@ -12,4 +12,10 @@
 bool snp_cert_table_find(const uint8_t *p, size_t n, bool vlek, const uint8_t **cert,
 			 size_t *len, struct eaa_err *err);
 
+/* Check the table in the first n bytes of p (a host-filled buffer, zero
+ * padded) and set *used to the bytes it takes: its entries and the
+ * certificates they point to; 0 when its first entry ends it (the host
+ * sent no certificates). */
+bool snp_cert_table_used(const uint8_t *p, size_t n, size_t *used, struct eaa_err *err);
+
 #endif

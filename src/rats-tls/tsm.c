@@ -82,9 +82,28 @@ static bool write_inblob(const char *entry, const uint8_t *p, size_t n,
 	return true;
 }
 
+/* The entry's auxblob into aux; nothing when the entry has none. */
+static bool read_aux(const char *entry, size_t max, struct wr *aux, struct eaa_err *err)
+{
+	char path[PATH_MAX];
+	uint8_t *blob;
+	size_t n;
+	bool ok;
+
+	if (!join(path, sizeof(path), entry, "auxblob", err))
+		return false;
+	if (access(path, F_OK) != 0)
+		return true;
+	if (!file_read(path, max, &blob, &n, err))
+		return false;
+	ok = wr_bytes(aux, blob, n) || eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	free(blob);
+	return ok;
+}
+
 static bool exchange(const char *entry, const char *provider,
 		     const uint8_t *inblob, size_t inlen, size_t max,
-		     struct wr *out, struct eaa_err *err)
+		     struct wr *out, struct wr *aux, size_t aux_max, struct eaa_err *err)
 {
 	char have[64], path[PATH_MAX];
 	unsigned long long before, after;
@@ -102,7 +121,7 @@ static bool exchange(const char *entry, const char *provider,
 	    !join(path, sizeof(path), entry, "outblob", err) ||
 	    !file_read(path, max, &blob, &n, err))
 		return false;
-	ok = read_generation(entry, &after, err);
+	ok = (!aux || read_aux(entry, aux_max, aux, err)) && read_generation(entry, &after, err);
 	if (ok && after != before + 1)
 		ok = eaa_fail(err, EAA_E_IO, "%s: generation went from %llu to "
 			      "%llu: another process wrote inblob, so the "
@@ -117,7 +136,8 @@ static bool exchange(const char *entry, const char *provider,
 }
 
 bool tsm_report(const char *path, const char *provider, const uint8_t *inblob,
-		size_t inlen, size_t max, struct wr *out, struct eaa_err *err)
+		size_t inlen, size_t max, struct wr *out, struct wr *aux, size_t aux_max,
+		struct eaa_err *err)
 {
 	static atomic_uint counter;
 	char probe[PATH_MAX], entry[PATH_MAX];
@@ -130,7 +150,7 @@ bool tsm_report(const char *path, const char *provider, const uint8_t *inblob,
 	if (!join(probe, sizeof(probe), path, "inblob", err))
 		return false;
 	if (stat(probe, &st) == 0)
-		return exchange(path, provider, inblob, inlen, max, out, err);
+		return exchange(path, provider, inblob, inlen, max, out, aux, aux_max, err);
 	/* A private entry, so no other process shares our generation. */
 	if ((size_t)snprintf(entry, sizeof(entry), "%s/eaa-%ld-%u", path,
 			     (long)getpid(), atomic_fetch_add(&counter, 1)) >=
@@ -140,7 +160,7 @@ bool tsm_report(const char *path, const char *provider, const uint8_t *inblob,
 		return eaa_fail(err, EAA_E_IO, "%s: %s (is configfs-tsm mounted "
 				"and the TEE guest driver loaded?)", entry,
 				strerror(errno));
-	ok = exchange(entry, provider, inblob, inlen, max, out, err);
+	ok = exchange(entry, provider, inblob, inlen, max, out, aux, aux_max, err);
 	rmdir(entry);
 	return ok;
 }

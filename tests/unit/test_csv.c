@@ -207,7 +207,7 @@ static void forge_csv_tests(void)
 	}
 	o.hrk = &f.root;
 	o.report_data = rd;
-	n = forge_csv_report(&f, 1, 0xa1b2c3d4, CSV_POLICY_NODBG, rd, out);
+	n = forge_csv_report(&f, 1, 0xa1b2c3d4, CSV_POLICY_NODBG, rd, NULL, out);
 	CHECK(csv_report_parse(out, n, r, &err) && r->firmware_form);
 	CHECK_MSG(verify(out, n, f.hsk_cek, sizeof(f.hsk_cek), &o, &err), "%s", err.msg);
 	/* the same chain is foreign to the real HRK */
@@ -216,14 +216,14 @@ static void forge_csv_tests(void)
 	      err.code == EAA_E_UNTRUSTED && strstr(err.msg, "HSK: certified by another key"));
 	o.hrk = &f.root;
 	/* a debuggable guest, refused unless allowed */
-	n = forge_csv_report(&f, 1, 0xa1b2c3d4, 0, rd, out);
+	n = forge_csv_report(&f, 1, 0xa1b2c3d4, 0, rd, NULL, out);
 	CHECK(!verify(out, n, f.hsk_cek, sizeof(f.hsk_cek), &o, &err) &&
 	      err.code == EAA_E_REJECTED && strstr(err.msg, "NODBG"));
 	o.allow_debug = true;
 	CHECK_MSG(verify(out, n, f.hsk_cek, sizeof(f.hsk_cek), &o, &err), "%s", err.msg);
 	o.allow_debug = false;
 	/* a bad HMAC in the firmware form */
-	n = forge_csv_report(&f, 1, 0xa1b2c3d4, CSV_POLICY_NODBG, rd, out);
+	n = forge_csv_report(&f, 1, 0xa1b2c3d4, CSV_POLICY_NODBG, rd, NULL, out);
 	out[n - 1] ^= 1;
 	CHECK(!verify(out, n, f.hsk_cek, sizeof(f.hsk_cek), &o, &err) &&
 	      strstr(err.msg, "HMAC"));
@@ -231,7 +231,7 @@ static void forge_csv_tests(void)
 	for (int v = 2; v <= 3; v++) {
 		size_t refused = 0;
 
-		n = forge_csv_report(&f, v, 0, CSV_POLICY_NODBG, rd, out);
+		n = forge_csv_report(&f, v, 0, CSV_POLICY_NODBG, rd, NULL, out);
 		CHECK_MSG(csv_report_parse(out, n, r, &err) && r->version == v, "V%d: %s", v,
 			  err.msg);
 		CHECK_MSG(csv_report_verify(r, f.hsk_cek, sizeof(f.hsk_cek), &o, &err), "V%d: %s",
@@ -267,7 +267,7 @@ static void forge_csv_tests(void)
 	      strstr(err.msg, "another key than this HSK"));
 	f.hsk_cek[CSV_CA_CERT_SIZE + 420] ^= 1;
 	f.pek_cert[1044] = 0x13;
-	n = forge_csv_report(&f, 2, 0, CSV_POLICY_NODBG, rd, out);
+	n = forge_csv_report(&f, 2, 0, CSV_POLICY_NODBG, rd, NULL, out);
 	CHECK(!verify(out, n, f.hsk_cek, sizeof(f.hsk_cek), &o, &err) &&
 	      strstr(err.msg, "no signature by a CEK"));
 	forge_csv_free(&f);

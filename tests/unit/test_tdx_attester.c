@@ -75,9 +75,10 @@ static void emu_start(struct emu *e, const char *name, const char *provider,
 		pthread_create(&e->t, NULL, emu_run, e);
 }
 
-/* Run the attester `name` on entry with user_data; returns its verdict. */
-static bool collect_with(const char *name, const char *entry, const uint8_t user_data[64],
-			 struct wr *out, struct eaa_err *err)
+/* Run the attester `name` on entry with user_data, and when endorsements
+ * is given its endorse too; returns its verdict. */
+static bool attest_with(const char *name, const char *entry, const uint8_t user_data[64],
+			struct wr *out, struct wr *endorsements, struct eaa_err *err)
 {
 	const struct rats_attester *a = rats_attester_find(name);
 	char opt[600];
@@ -88,10 +89,18 @@ static bool collect_with(const char *name, const char *entry, const uint8_t user
 
 	snprintf(opt, sizeof(opt), "%s.tsm=%s", name, entry);
 	ok = a && a->init(&opts, &state, err) &&
-	     a->collect(state, user_data, out, err);
+	     a->collect(state, user_data, out, err) &&
+	     (!endorsements ||
+	      a->endorse(state, rd_init(out->buf, out->len), endorsements, err));
 	if (a && state)
 		a->cleanup(state);
 	return ok;
+}
+
+static bool collect_with(const char *name, const char *entry, const uint8_t user_data[64],
+			 struct wr *out, struct eaa_err *err)
+{
+	return attest_with(name, entry, user_data, out, NULL, err);
 }
 
 static bool collect(const char *entry, const uint8_t user_data[64], struct wr *out,
@@ -126,6 +135,37 @@ static void test_snp(const uint8_t *tdx, size_t tn)
 		pthread_join(e.t, NULL);
 		CHECK(out.len == n && memcmp(out.buf, report, n) == 0);
 		wr_free(&out);
+	}
+	/* the entry's auxblob, the host's certificate table, is endorsed;
+	 * one that is no table is refused */
+	{
+		struct emu e = { .blob = report, .len = n, .generation_after = 1 };
+		uint8_t table[24 * 2 + 8] = { 0x8d, 0x75, 0xda, 0x63 };
+		struct wr en;
+
+		table[16] = 48;   /* offset */
+		table[20] = 8;    /* length */
+		memcpy(table + 48, "VCEK-DER", 8);
+		emu_start(&e, "snp-aux", "sev_guest\n", true);
+		put(e.entry, "auxblob", table, sizeof(table));
+		wr_init(&out);
+		wr_init(&en);
+		CHECK_MSG(attest_with("sev_snp", e.entry, want, &out, &en, &err), "%s", err.msg);
+		pthread_join(e.t, NULL);
+		CHECK(en.len == sizeof(table) && memcmp(en.buf, table, en.len) == 0);
+		wr_free(&out);
+		wr_free(&en);
+		e.generation_after = 1;
+		emu_start(&e, "snp-aux-bad", "sev_guest\n", true);
+		put(e.entry, "auxblob", table, 30);
+		wr_init(&out);
+		wr_init(&en);
+		CHECK(!attest_with("sev_snp", e.entry, want, &out, &en, &err) &&
+		      strstr(err.msg, "from the host: certificate table: entry 0 (offset 48, "
+				  "length 8) is outside its 30 bytes"));
+		pthread_join(e.t, NULL);
+		wr_free(&out);
+		wr_free(&en);
 	}
 	{
 		struct emu e = { .blob = report, .len = n, .generation_after = 1 };

@@ -72,7 +72,8 @@ static bool tdx_collect(void *state, const uint8_t user_data[RATS_USER_DATA_LEN]
 	/* configfs-tsm when present (or named); else the legacy ioctl. */
 	if (s->tsm_named || stat(s->tsm, &st) == 0) {
 		if (!tsm_report(s->tsm, "tdx_guest", user_data,
-				RATS_USER_DATA_LEN, QUOTE_MAX_LEN, evidence, err))
+				RATS_USER_DATA_LEN, QUOTE_MAX_LEN, evidence, NULL, 0,
+				err))
 			return eaa_err_prefix(err, "tdx_ecdsa attester");
 	} else if (!tdx_legacy_quote(s->device, user_data, evidence, err)) {
 		return eaa_err_prefix(err, "tdx_ecdsa attester (no %s)", s->tsm);
