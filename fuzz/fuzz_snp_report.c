@@ -44,10 +44,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (data[0] % 3 == 2) {
 		const uint8_t *cert;
-		size_t n;
+		size_t n, used;
 
 		(void)snp_cert_table_find(data + 1, size - 1, false, &cert, &n, &err);
 		(void)snp_cert_table_find(data + 1, size - 1, true, &cert, &n, &err);
+		if (snp_cert_table_used(data + 1, size - 1, &used, &err) && used > size - 1)
+			__builtin_trap();   /* the used part lies inside the buffer */
 		return 0;
 	}
 	if (data[0] % 3 == 0) {
