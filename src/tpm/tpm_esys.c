@@ -6,6 +6,7 @@
 #include <tss2/tss2_mu.h>
 #include <tss2/tss2_rc.h>
 #include <tss2/tss2_tctildr.h>
+#include "tpm_credential.h"
 #include "tpm_esys.h"
 #include "tpm_quote.h"
 
@@ -100,6 +101,137 @@ bool tpm_ak_public(struct tpm_dev *d, TPM2B_PUBLIC *out, struct eaa_err *err)
 	Esys_Free(pub);
 	Esys_FlushContext(d->esys, ak);
 	return true;
+}
+
+/* The TCG's EK template L-1 (EK Credential Profile 2.0): RSA 2048,
+ * AES-128-CFB, restricted decryption, usable only through the policy
+ * PolicySecret(TPM_RH_ENDORSEMENT), unique 256 zero bytes. */
+static const TPM2B_PUBLIC ek_template = {
+	.publicArea = {
+		.type = TPM2_ALG_RSA,
+		.nameAlg = TPM2_ALG_SHA256,
+		.objectAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT |
+				    TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_ADMINWITHPOLICY |
+				    TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT,
+		.authPolicy = { 32, { 0x83, 0x71, 0x97, 0x67, 0x44, 0x84, 0xb3, 0xf8,
+				      0x1a, 0x90, 0xcc, 0x8d, 0x46, 0xa5, 0xd7, 0x24,
+				      0xfd, 0x52, 0xd7, 0x6e, 0x06, 0x52, 0x0b, 0x64,
+				      0xf2, 0xa1, 0xda, 0x1b, 0x33, 0x14, 0x69, 0xaa } },
+		.parameters.rsaDetail = {
+			.symmetric = { .algorithm = TPM2_ALG_AES, .keyBits.aes = 128,
+				       .mode.aes = TPM2_ALG_CFB },
+			.scheme = { .scheme = TPM2_ALG_NULL },
+			.keyBits = 2048,
+			.exponent = 0,
+		},
+		.unique.rsa = { 256, { 0 } },
+	},
+};
+
+bool tpm_ek_cert(struct tpm_dev *d, struct wr *out, struct eaa_err *err)
+{
+	ESYS_TR nv = ESYS_TR_NONE;
+	TPM2B_NV_PUBLIC *pub = NULL;
+	TSS2_RC rc;
+	UINT16 size, done = 0;
+
+	rc = Esys_TR_FromTPMPublic(d->esys, TPM_EK_CERT_RSA_NV, ESYS_TR_NONE, ESYS_TR_NONE,
+				   ESYS_TR_NONE, &nv);
+	if (rc != TSS2_RC_SUCCESS)
+		return eaa_fail(err, EAA_E_NO_EVIDENCE, "TPM: no RSA EK certificate at NV index "
+				"0x%08x (%s)", TPM_EK_CERT_RSA_NV, Tss2_RC_Decode(rc));
+	rc = Esys_NV_ReadPublic(d->esys, nv, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, NULL);
+	if (rc != TSS2_RC_SUCCESS) {
+		Esys_TR_Close(d->esys, &nv);
+		return tss_fail(err, rc, "read the EK certificate's NV index");
+	}
+	size = pub->nvPublic.dataSize;
+	Esys_Free(pub);
+	/* in pieces: TPM2_NV_Read answers at most MAX_NV_BUFFER_SIZE bytes,
+	 * 1024 on most TPMs */
+	while (done < size) {
+		TPM2B_MAX_NV_BUFFER *data = NULL;
+		UINT16 want = size - done > 512 ? 512 : size - done;
+
+		rc = Esys_NV_Read(d->esys, nv, nv, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE,
+				  want, done, &data);
+		if (rc != TSS2_RC_SUCCESS) {
+			Esys_TR_Close(d->esys, &nv);
+			return tss_fail(err, rc, "read the EK certificate");
+		}
+		if (data->size != want || !wr_bytes(out, data->buffer, data->size)) {
+			Esys_Free(data);
+			Esys_TR_Close(d->esys, &nv);
+			return eaa_fail(err, EAA_E_IO, "TPM: short read of the EK certificate");
+		}
+		done += want;
+		Esys_Free(data);
+	}
+	Esys_TR_Close(d->esys, &nv);
+	return true;
+}
+
+bool tpm_activate(struct tpm_dev *d, const TPM2B_ID_OBJECT *blob,
+		  const TPM2B_ENCRYPTED_SECRET *secret, uint8_t *out, size_t *n,
+		  struct eaa_err *err)
+{
+	TPM2B_SENSITIVE_CREATE sensitive = { 0 };
+	TPM2B_DATA outside = { 0 };
+	TPML_PCR_SELECTION creation = { 0 };
+	TPMT_SYM_DEF sym = { .algorithm = TPM2_ALG_NULL };
+	ESYS_TR ak = ESYS_TR_NONE, ek = ESYS_TR_NONE, session = ESYS_TR_NONE;
+	TPM2B_PUBLIC *pub = NULL;
+	TPM2B_DIGEST *cred = NULL;
+	TSS2_RC rc;
+	bool ok = false;
+
+	if (!create_ak(d, &ak, &pub, err))
+		return false;
+	Esys_Free(pub);
+	pub = NULL;
+	rc = Esys_CreatePrimary(d->esys, ESYS_TR_RH_ENDORSEMENT, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+				ESYS_TR_NONE, &sensitive, &ek_template, &outside, &creation, &ek,
+				&pub, NULL, NULL, NULL);
+	if (rc != TSS2_RC_SUCCESS) {
+		tss_fail(err, rc, "create the EK");
+		goto out;
+	}
+	/* the EK's policy: PolicySecret with the endorsement hierarchy */
+	rc = Esys_StartAuthSession(d->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+				   ESYS_TR_NONE, ESYS_TR_NONE, NULL, TPM2_SE_POLICY, &sym,
+				   TPM2_ALG_SHA256, &session);
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_PolicySecret(d->esys, ESYS_TR_RH_ENDORSEMENT, session, ESYS_TR_PASSWORD,
+				       ESYS_TR_NONE, ESYS_TR_NONE, NULL, NULL, NULL, 0, NULL,
+				       NULL);
+	if (rc != TSS2_RC_SUCCESS) {
+		tss_fail(err, rc, "satisfy the EK's policy");
+		goto out;
+	}
+	rc = Esys_ActivateCredential(d->esys, ak, ek, ESYS_TR_PASSWORD, session, ESYS_TR_NONE,
+				     blob, secret, &cred);
+	session = ESYS_TR_NONE;   /* a policy session ends with its command */
+	if (rc != TSS2_RC_SUCCESS) {
+		tss_fail(err, rc, "activate the credential (sealed to another EK, or for "
+			 "another AK?)");
+		goto out;
+	}
+	if (cred->size > 64) {
+		eaa_fail(err, EAA_E_FORMAT, "TPM: a credential of %u bytes", cred->size);
+		goto out;
+	}
+	memcpy(out, cred->buffer, cred->size);
+	*n = cred->size;
+	ok = true;
+out:
+	Esys_Free(cred);
+	Esys_Free(pub);
+	if (session != ESYS_TR_NONE)
+		Esys_FlushContext(d->esys, session);
+	if (ek != ESYS_TR_NONE)
+		Esys_FlushContext(d->esys, ek);
+	Esys_FlushContext(d->esys, ak);
+	return ok;
 }
 
 static bool bank_of(const char *name, size_t n, TPMI_ALG_HASH *alg)

@@ -22,6 +22,16 @@ void tpm_close(struct tpm_dev *d);
 /* The AK's public area. */
 bool tpm_ak_public(struct tpm_dev *d, TPM2B_PUBLIC *out, struct eaa_err *err);
 
+/* The RSA EK certificate (DER) from its NV index, appended to out. */
+bool tpm_ek_cert(struct tpm_dev *d, struct wr *out, struct eaa_err *err);
+
+/* TPM2_ActivateCredential with the AK and the RSA EK (template L-1): the
+ * secret a verifier sealed to them, into out (at most 64 bytes); its
+ * length in *n. */
+bool tpm_activate(struct tpm_dev *d, const TPM2B_ID_OBJECT *blob,
+		  const TPM2B_ENCRYPTED_SECRET *secret, uint8_t *out, size_t *n,
+		  struct eaa_err *err);
+
 /* "0-7,16" (SHA-256 bank) or "sha1:0-7+sha256:0-7,16". */
 bool tpm_pcr_selection_parse(const char *spec, TPML_PCR_SELECTION *sel, struct eaa_err *err);
 

@@ -263,7 +263,13 @@ static bool pcrs_hold(const struct tpm_quote *q, struct eaa_err *err)
 	return true;
 }
 
-static bool ak_name(const TPMT_PUBLIC *pub, uint8_t *out, size_t *n)
+bool tpm_ak_attributes_ok(const TPMT_PUBLIC *pub)
+{
+	return (pub->objectAttributes & AK_REQUIRED) == AK_REQUIRED &&
+	       !(pub->objectAttributes & TPMA_OBJECT_DECRYPT);
+}
+
+bool tpm_object_name(const TPMT_PUBLIC *pub, uint8_t *out, size_t *n)
 {
 	uint8_t buf[sizeof(*pub)];
 	size_t off = 0;
@@ -294,7 +300,7 @@ static bool qualified_name_matches(const struct tpm_quote *q)
 	size_t nl = 0;
 	unsigned int len = 0;
 
-	if (!md || !ak_name(pub, name, &nl))
+	if (!md || !tpm_object_name(pub, name, &nl))
 		return false;
 	for (size_t i = 0; i < 2; i++) {
 		buf[0] = (uint8_t)(hierarchies[i] >> 24);
@@ -329,8 +335,7 @@ bool tpm_quote_verify(const struct tpm_quote *q, const struct tpm_verify_opts *o
 		return eaa_fail(err, EAA_E_UNTRUSTED, "TPM quote: the attestation key is not one "
 				"of the trusted AKs");
 	}
-	if ((pub->objectAttributes & AK_REQUIRED) != AK_REQUIRED ||
-	    (pub->objectAttributes & TPMA_OBJECT_DECRYPT)) {
+	if (!tpm_ak_attributes_ok(pub)) {
 		EVP_PKEY_free(key);
 		return eaa_fail(err, EAA_E_UNTRUSTED, "TPM quote: the AK is not a TPM-generated, "
 				"fixed, restricted signing key (attributes 0x%x)",
@@ -379,7 +384,7 @@ json_t *tpm_claims(const struct tpm_quote *q)
 		}
 	}
 	snprintf(fw, sizeof(fw), "%016llx", (unsigned long long)q->info.firmwareVersion);
-	ok = ok && ak_name(&q->ak.publicArea, name, &nl) && json_set_hex(c, "ak_name", name, nl) &&
+	ok = ok && tpm_object_name(&q->ak.publicArea, name, &nl) && json_set_hex(c, "ak_name", name, nl) &&
 	     json_object_set_new(c, "firmware_version", json_string(fw)) == 0 &&
 	     json_object_set_new(c, "reset_count",
 				 json_integer(q->info.clockInfo.resetCount)) == 0 &&

@@ -41,6 +41,14 @@ bool tpm_quote_encode(const TPM2B_PUBLIC *ak, const TPM2B_ATTEST *attest,
 		      const TPMT_SIGNATURE *sig, const TPM2B_DIGEST *pcrs, size_t npcrs,
 		      struct wr *out, struct eaa_err *err);
 
+/* A TPM object's name: nameAlg (2 bytes) || H(TPMT_PUBLIC), into out
+ * (2 + EVP_MAX_MD_SIZE bytes). */
+bool tpm_object_name(const TPMT_PUBLIC *pub, uint8_t *out, size_t *n);
+
+/* An AK's attributes: generated in and fixed to its TPM, restricted,
+ * signing, not decrypting. */
+bool tpm_ak_attributes_ok(const TPMT_PUBLIC *pub);
+
 /* The AK's public key, for ECC P-256/P-384 and RSA keys; NULL otherwise. */
 EVP_PKEY *tpm_ak_pkey(const TPMT_PUBLIC *pub);
 

@@ -2,9 +2,11 @@
 # test_tpm.sh BIN_DIR - TPM 2.0 attestation on a real software TPM (swtpm,
 # started here on a unix socket): eaa-tpm's AK and quotes checked by
 # rats-verify (every byte flipped and every truncation refused, wrong AK,
-# wrong qualifyingData), an RA-TLS handshake with the tpm attester, and a
+# wrong qualifyingData), an RA-TLS handshake with the tpm attester, a
 # verdictd key release to the attestation agent attesting with the TPM,
-# allowed and refused by PCR reference values.
+# allowed and refused by PCR reference values, and the AK's enrolment
+# through the EK certificate (a second swtpm, manufactured by swtpm_setup
+# with an EK certificate from a private local CA).
 set -u
 BIN=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -12,6 +14,7 @@ tmp=$(mktemp -d)
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
       [[ -f $tmp/swtpm.pid ]] && kill "$(cat "$tmp/swtpm.pid")" 2>/dev/null
+      [[ -f $tmp/ek/swtpm.pid ]] && kill "$(cat "$tmp/ek/swtpm.pid")" 2>/dev/null
       rm -rf "$tmp"' EXIT
 . "$here/lib.sh"
 cd "$tmp"
@@ -104,5 +107,101 @@ start_agent
 "$BIN/eaa-decrypt" --decryption-key provider:attestation-agent --keyprovider-config grpc.conf \
 	enc dec2 2>err && fail "key released for an unlisted PCR 0" || ok
 [[ ! -e dec2 ]] && ok || fail "partial output left"
+
+# --- enrolling the AK through the EK certificate (credential activation) ---
+mkdir -p ek/state ek/ca
+cat >ek/setup.conf <<CONF
+create_certs_tool = /usr/bin/swtpm_localca
+create_certs_tool_config = $tmp/ek/localca.conf
+create_certs_tool_options = $tmp/ek/localca.options
+active_pcr_banks = sha256
+CONF
+printf 'statedir = %s\nsigningkey = %s\nissuercert = %s\ncertserial = %s\n' "$tmp/ek/ca" \
+	"$tmp/ek/ca/signkey.pem" "$tmp/ek/ca/issuercert.pem" "$tmp/ek/ca/certserial" \
+	>ek/localca.conf
+printf -- '--platform-manufacturer EAA\n--platform-version 2.1\n--platform-model test\n' \
+	>ek/localca.options
+swtpm_setup --tpm2 --tpmstate "$tmp/ek/state" --create-ek-cert --config "$tmp/ek/setup.conf" \
+	>ek/setup.log 2>&1 && ok || fail "swtpm_setup: $(cat ek/setup.log)"
+swtpm socket --tpm2 --daemon --server type=unixio,path="$tmp/ek/tpm.sock" \
+	--ctrl type=unixio,path="$tmp/ek/tpm.sock.ctrl" --tpmstate dir="$tmp/ek/state" \
+	--pid file="$tmp/ek/swtpm.pid" --flags not-need-init,startup-clear ||
+	fail "second swtpm did not start"
+ektcti="swtpm:path=$tmp/ek/tpm.sock"
+root=ek/ca/swtpm-localca-rootca-cert.pem
+"$BIN/eaa-tpm" request --tcti "$ektcti" -o req.bin && ok || fail "eaa-tpm request"
+# The verifier: EK chain to the maker's root, then the challenge.
+"$BIN/eaa-tpm" challenge --request req.bin --ek-ca "$root" --ek-chain ek/ca/issuercert.pem \
+	--secret secret.bin -o chal.bin 2>err && ok || fail "eaa-tpm challenge: $(cat err)"
+[[ $(stat -c %a secret.bin) == 600 ]] && ok || fail "the secret is readable by others"
+"$BIN/eaa-tpm" activate --tcti "$ektcti" --challenge chal.bin -o answer.bin 2>err && ok ||
+	fail "eaa-tpm activate: $(cat err)"
+cmp -s answer.bin secret.bin && ok || fail "the TPM did not recover the secret"
+# A wrong answer enrols nothing; the right one does, once, and uses up the secret.
+cp answer.bin bad.bin; printf '\xff' | dd of=bad.bin bs=1 seek=0 conv=notrunc 2>/dev/null
+"$BIN/eaa-tpm" enrol --request req.bin --secret secret.bin --answer bad.bin --aks aks.pem \
+	2>err && fail "enrolled on a wrong answer" || ok
+expect "wrong answer" "not the secret sealed to the EK for this AK" "$(cat err)"
+[[ ! -e aks.pem ]] && ok || fail "aks.pem written on a wrong answer"
+out=$("$BIN/eaa-tpm" enrol --request req.bin --secret secret.bin --answer answer.bin \
+	--aks aks.pem 2>&1) && ok || fail "eaa-tpm enrol: $out"
+expect "enrolled" "^enrolled AK 000b[0-9a-f]{64} in aks.pem" "$out"
+[[ ! -e secret.bin ]] && ok || fail "the secret was not used up"
+"$BIN/eaa-tpm" ak --tcti "$ektcti" | cmp -s - aks.pem && ok || fail "enrolled another key"
+# The enrolled AK is trusted by the verifiers.
+nonce=$(openssl rand -hex 32)
+"$BIN/eaa-tpm" quote --tcti "$ektcti" --nonce "$nonce" -o q3.bin && ok || fail "quote"
+out=$("$BIN/rats-verify" --tee tpm --ak aks.pem --report-data "$nonce" q3.bin 2>&1) && ok ||
+	fail "enrolled AK not trusted: $out"
+# Enrolling again keeps one copy; other AKs in the file stay.
+cat ak.pem aks.pem >both.pem
+"$BIN/eaa-tpm" challenge --request req.bin --ek-ca "$root" --ek-chain ek/ca/issuercert.pem \
+	--secret secret.bin -o chal.bin && ok || fail "second challenge"
+"$BIN/eaa-tpm" activate --tcti "$ektcti" --challenge chal.bin -o answer.bin && ok ||
+	fail "second activate"
+out=$("$BIN/eaa-tpm" enrol --request req.bin --secret secret.bin --answer answer.bin \
+	--aks both.pem 2>&1) && ok || fail "re-enrol: $out"
+expect "re-enrol" "already enrolled" "$out"
+[[ $(grep -c 'BEGIN PUBLIC KEY' both.pem) == 2 ]] && ok || fail "re-enrol changed the file"
+
+# Refused: a foreign CA, an EK not yet valid, an AK edited in the request
+# (another name: the TPM will not activate), a non-restricted AK, a
+# challenge for another TPM (the first swtpm has no EK certificate at all).
+openssl req -x509 -newkey rsa:2048 -nodes -keyout /dev/null -subj /CN=other -days 1 \
+	-out other_ca.pem 2>/dev/null
+"$BIN/eaa-tpm" challenge --request req.bin --ek-ca other_ca.pem --ek-chain ek/ca/issuercert.pem \
+	--secret s2.bin -o c2.bin 2>err && fail "foreign CA" || ok
+expect "foreign CA" "EK certificate: unable to get (local )?issuer certificate" "$(cat err)"
+[[ ! -e c2.bin && ! -e s2.bin ]] && ok || fail "files written on a refused EK"
+"$BIN/eaa-tpm" challenge --request req.bin --ek-ca "$root" --ek-chain ek/ca/issuercert.pem \
+	--at 2001-01-01T00:00:00Z --secret s2.bin -o c2.bin 2>err && fail "EK not yet valid" || ok
+expect "EK not yet valid" "EK certificate: certificate is not yet valid" "$(cat err)"
+python3 - req.bin edited.bin unrestricted.bin <<'PYEDIT'
+import sys
+req = bytearray(open(sys.argv[1], "rb").read())
+# TPM2B_PUBLIC: size, type, nameAlg, objectAttributes (4), authPolicy, ...,
+# then the ECC point at the end of the public area: flip its last byte
+size = int.from_bytes(req[0:2], "big")
+edited = bytearray(req); edited[2 + size - 1] ^= 1
+open(sys.argv[2], "wb").write(edited)
+attrs = int.from_bytes(req[6:10], "big") & ~0x10000   # not restricted
+unres = bytearray(req); unres[6:10] = attrs.to_bytes(4, "big")
+open(sys.argv[3], "wb").write(unres)
+PYEDIT
+"$BIN/eaa-tpm" challenge --request edited.bin --ek-ca "$root" --ek-chain ek/ca/issuercert.pem \
+	--secret s3.bin -o c3.bin && ok || fail "challenge for an edited AK"
+"$BIN/eaa-tpm" activate --tcti "$ektcti" --challenge c3.bin -o a3.bin 2>err &&
+	fail "activated for another AK's name" || ok
+expect "other AK name" "TPM activate the credential" "$(cat err)"
+"$BIN/eaa-tpm" challenge --request unrestricted.bin --ek-ca "$root" \
+	--ek-chain ek/ca/issuercert.pem --secret s4.bin -o c4.bin 2>err &&
+	fail "challenge for a non-restricted AK" || ok
+expect "non-restricted AK" "AK: not a TPM-generated, fixed, restricted signing key" "$(cat err)"
+"$BIN/eaa-tpm" request --tcti "$tcti" -o r5.bin 2>err && fail "request without EK cert" || ok
+expect "no EK certificate" "no RSA EK certificate at NV index 0x01c00002" "$(cat err)"
+head -c 100 req.bin >cut.bin
+"$BIN/eaa-tpm" challenge --request cut.bin --ek-ca "$root" --secret s6.bin -o c6.bin 2>err &&
+	fail "cut request" || ok
+expect "cut request" "enrolment request" "$(cat err)"
 
 finish
