@@ -4,8 +4,10 @@
  *   eaa-tpm ak [--tcti CONF]
  *       print the attestation key's public key (PEM), to enrol it with
  *       verifiers directly (librats-tls tpm.ak=FILE, rats-verify --ak)
- *   eaa-tpm quote [--tcti CONF] [--pcrs LIST] --nonce HEX [-o FILE]
- *       write a quote (the tpm attester's evidence) over qualifyingData HEX
+ *   eaa-tpm quote [--tcti CONF] [--pcrs LIST] [--eventlog FILE] --nonce HEX
+ *                 [-o FILE]
+ *       write a quote (the tpm attester's evidence) over qualifyingData HEX,
+ *       with the TCG event log FILE after it
  *
  * Enrolment by credential activation (see tpm_credential.h), in four steps
  * across two machines:
@@ -34,12 +36,13 @@
 #include "timefmt.h"
 #include "tpm_credential.h"
 #include "tpm_esys.h"
+#include "tpm_eventlog.h"
 #include "tpm_quote.h"
 
 static const char *prog = "eaa-tpm";
 
 struct args {
-	const char *cmd, *tcti, *pcrs, *nonce, *out;
+	const char *cmd, *tcti, *pcrs, *nonce, *out, *eventlog;
 	const char *request, *ek_ca, *ek_chain, *at, *secret, *challenge, *answer, *aks;
 };
 
@@ -47,7 +50,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 "Usage: %s ak [--tcti CONF]\n"
-"       %s quote [--tcti CONF] [--pcrs LIST] --nonce HEX [-o FILE]\n"
+"       %s quote [--tcti CONF] [--pcrs LIST] [--eventlog FILE] --nonce HEX\n"
+"                 [-o FILE]\n"
 "  enrolling the AK through the EK certificate:\n"
 "       %s request [--tcti CONF] -o REQ                      (on the TPM)\n"
 "       %s challenge --request REQ --ek-ca PEM [--ek-chain PEM] [--at TIME]\n"
@@ -58,6 +62,7 @@ static void usage(FILE *f)
 "  --pcrs LIST    PCRs to quote: 0-7,16 (SHA-256) or sha1:0-7+sha256:0-7\n"
 "                 (default 0-7)\n"
 "  --nonce HEX    the quote's qualifyingData (at most 64 bytes)\n"
+"  --eventlog FILE  the TCG event log (crypto-agile) to send with the quote\n"
 "  --ek-ca PEM    the TPM makers' root certificates the EK must chain to\n"
 "  --ek-chain PEM intermediate certificates (untrusted)\n"
 "  --at TIME      check the EK chain as of TIME (2025-11-01T00:00:00Z)\n"
@@ -93,10 +98,15 @@ static int quote(struct tpm_dev *d, const struct args *a, const uint8_t *nonce, 
 		 const TPML_PCR_SELECTION *sel, struct eaa_err *err)
 {
 	struct wr ev;
+	uint8_t *log = NULL;
+	size_t ln = 0;
 	int rc = 1;
 
 	wr_init(&ev);
-	if (tpm_quote(d, nonce, nn, sel, &ev, err)) {
+	if (a->eventlog && !file_read(a->eventlog, TPM_EVENTLOG_MAX, &log, &ln, err))
+		return fail(err);
+	if (tpm_quote(d, nonce, nn, sel, &ev, err) &&
+	    (!log || tpm_quote_append_log(&ev, log, ln, err))) {
 		if (a->out ? file_write_atomic(a->out, ev.buf, ev.len, 0644, err)
 			   : fwrite(ev.buf, 1, ev.len, stdout) == ev.len)
 			rc = 0;
@@ -104,6 +114,7 @@ static int quote(struct tpm_dev *d, const struct args *a, const uint8_t *nonce, 
 			eaa_fail(err, EAA_E_IO, "cannot write the quote");
 	}
 	wr_free(&ev);
+	free(log);
 	return rc ? fail(err) : 0;
 }
 
@@ -305,6 +316,7 @@ int main(int argc, char **argv)
 		{ "challenge", required_argument, NULL, 'c' },
 		{ "answer", required_argument, NULL, 'a' },
 		{ "aks", required_argument, NULL, 'k' },
+		{ "eventlog", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -330,6 +342,7 @@ int main(int argc, char **argv)
 		case 'c': a.challenge = optarg; break;
 		case 'a': a.answer = optarg; break;
 		case 'k': a.aks = optarg; break;
+		case 'e': a.eventlog = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -234,6 +234,18 @@ out:
 	return ok;
 }
 
+bool tpm_pcr_extend(struct tpm_dev *d, unsigned pcr, const TPML_DIGEST_VALUES *digests,
+		    struct eaa_err *err)
+{
+	TSS2_RC rc;
+
+	if (pcr > 23)
+		return eaa_fail(err, EAA_E_INVALID, "TPM: no PCR %u", pcr);
+	rc = Esys_PCR_Extend(d->esys, ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+			     ESYS_TR_NONE, digests);
+	return rc == TSS2_RC_SUCCESS || tss_fail(err, rc, "extend a PCR");
+}
+
 static bool bank_of(const char *name, size_t n, TPMI_ALG_HASH *alg)
 {
 	static const struct { const char *name; TPMI_ALG_HASH alg; } banks[] = {

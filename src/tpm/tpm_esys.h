@@ -32,6 +32,10 @@ bool tpm_activate(struct tpm_dev *d, const TPM2B_ID_OBJECT *blob,
 		  const TPM2B_ENCRYPTED_SECRET *secret, uint8_t *out, size_t *n,
 		  struct eaa_err *err);
 
+/* TPM2_PCR_Extend of PCR pcr (0-23) with one digest per bank. */
+bool tpm_pcr_extend(struct tpm_dev *d, unsigned pcr, const TPML_DIGEST_VALUES *digests,
+		    struct eaa_err *err);
+
 /* "0-7,16" (SHA-256 bank) or "sha1:0-7+sha256:0-7,16". */
 bool tpm_pcr_selection_parse(const char *spec, TPML_PCR_SELECTION *sel, struct eaa_err *err);
 

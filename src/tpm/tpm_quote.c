@@ -11,6 +11,7 @@
 #include <tss2/tss2_mu.h>
 #include "ecdsa.h"
 #include "json_util.h"
+#include "tpm_eventlog.h"
 #include "tpm_quote.h"
 
 /* An AK must be generated in and bound to this TPM, and restricted to
@@ -50,9 +51,17 @@ bool tpm_quote_parse(const uint8_t *p, size_t n, struct tpm_quote *q, struct eaa
 		    TSS2_RC_SUCCESS)
 			return eaa_fail(err, EAA_E_FORMAT, "TPM quote: PCR value %zu is malformed "
 					"or truncated", q->npcrs);
-	if (off != n)
-		return eaa_fail(err, EAA_E_FORMAT, "TPM quote: %zu bytes after the PCR values",
-				n - off);
+	if (off != n) {
+		UINT32 len;
+
+		if (Tss2_MU_UINT32_Unmarshal(p, n, &off, &len) != TSS2_RC_SUCCESS ||
+		    len != n - off || len == 0 || len > TPM_EVENTLOG_MAX)
+			return eaa_fail(err, EAA_E_FORMAT, "TPM quote: the %zu bytes after the "
+					"PCR values are not an event log of its stated length "
+					"(1 to %u bytes)", n - (off > n ? n : off), TPM_EVENTLOG_MAX);
+		q->log = p + off;
+		q->log_len = len;
+	}
 	if (Tss2_MU_TPMS_ATTEST_Unmarshal(q->attest.attestationData, q->attest.size, &inner,
 					  &q->info) != TSS2_RC_SUCCESS ||
 	    inner != q->attest.size)
@@ -83,7 +92,7 @@ bool tpm_quote_encode(const TPM2B_PUBLIC *ak, const TPM2B_ATTEST *attest,
 	return ok;
 }
 
-static const EVP_MD *md_of(TPMI_ALG_HASH alg)
+const EVP_MD *tpm_md(TPMI_ALG_HASH alg)
 {
 	switch (alg) {
 	case TPM2_ALG_SHA1: return EVP_sha1();
@@ -95,7 +104,7 @@ static const EVP_MD *md_of(TPMI_ALG_HASH alg)
 	}
 }
 
-static const char *bank_name(TPMI_ALG_HASH alg)
+const char *tpm_bank_name(TPMI_ALG_HASH alg)
 {
 	switch (alg) {
 	case TPM2_ALG_SHA1: return "sha1";
@@ -183,7 +192,7 @@ static bool signature_holds(EVP_PKEY *key, const struct tpm_quote *q, struct eaa
 		uint8_t r[48] = { 0 }, sv[48] = { 0 };
 
 		if (pub->type != TPM2_ALG_ECC || e->signatureR.size > len ||
-		    e->signatureS.size > len || !(md = md_of(e->hash)))
+		    e->signatureS.size > len || !(md = tpm_md(e->hash)))
 			return eaa_fail(err, EAA_E_FORMAT, "TPM quote: an ECDSA signature that "
 					"does not fit the AK");
 		memcpy(r + len - e->signatureR.size, e->signatureR.buffer, e->signatureR.size);
@@ -198,7 +207,7 @@ static bool signature_holds(EVP_PKEY *key, const struct tpm_quote *q, struct eaa
 	case TPM2_ALG_RSAPSS: {
 		const TPMS_SIGNATURE_RSA *r = &s->signature.rsassa;
 
-		if (pub->type != TPM2_ALG_RSA || !(md = md_of(r->hash)))
+		if (pub->type != TPM2_ALG_RSA || !(md = tpm_md(r->hash)))
 			return eaa_fail(err, EAA_E_FORMAT, "TPM quote: an RSA signature that does "
 					"not fit the AK");
 		if (!rsa_verify(key, md, s->sigAlg == TPM2_ALG_RSAPSS, &q->attest, &r->sig))
@@ -221,7 +230,7 @@ static bool pcrs_hold(const struct tpm_quote *q, struct eaa_err *err)
 	const TPM2B_DIGEST *want = &q->info.attested.quote.pcrDigest;
 	TPMI_ALG_HASH sig_hash = q->sig.sigAlg == TPM2_ALG_ECDSA ? q->sig.signature.ecdsa.hash
 								   : q->sig.signature.rsassa.hash;
-	const EVP_MD *md = md_of(sig_hash);
+	const EVP_MD *md = tpm_md(sig_hash);
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	uint8_t got[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
@@ -230,7 +239,7 @@ static bool pcrs_hold(const struct tpm_quote *q, struct eaa_err *err)
 
 	for (UINT32 b = 0; ok && b < sel->count; b++) {
 		const TPMS_PCR_SELECTION *s = &sel->pcrSelections[b];
-		const EVP_MD *bank = md_of(s->hash);
+		const EVP_MD *bank = tpm_md(s->hash);
 
 		if (!bank) {
 			EVP_MD_CTX_free(c);
@@ -244,7 +253,7 @@ static bool pcrs_hold(const struct tpm_quote *q, struct eaa_err *err)
 				EVP_MD_CTX_free(c);
 				return eaa_fail(err, EAA_E_FORMAT, "TPM quote: the PCR values do "
 						"not match the quoted selection (at %s PCR %u)",
-						bank_name(s->hash), i);
+						tpm_bank_name(s->hash), i);
 			}
 			ok = EVP_DigestUpdate(c, q->pcrs[k].buffer, q->pcrs[k].size) == 1;
 			k++;
@@ -273,7 +282,7 @@ bool tpm_object_name(const TPMT_PUBLIC *pub, uint8_t *out, size_t *n)
 {
 	uint8_t buf[sizeof(*pub)];
 	size_t off = 0;
-	const EVP_MD *md = md_of(pub->nameAlg);
+	const EVP_MD *md = tpm_md(pub->nameAlg);
 	unsigned int len = 0;
 
 	if (!md || Tss2_MU_TPMT_PUBLIC_Marshal(pub, buf, sizeof(buf), &off) != TSS2_RC_SUCCESS)
@@ -295,7 +304,7 @@ static bool qualified_name_matches(const struct tpm_quote *q)
 	static const uint32_t hierarchies[] = { TPM2_RH_ENDORSEMENT, TPM2_RH_OWNER };
 	const TPMT_PUBLIC *pub = &q->ak.publicArea;
 	const TPM2B_NAME *signer = &q->info.qualifiedSigner;
-	const EVP_MD *md = md_of(pub->nameAlg);
+	const EVP_MD *md = tpm_md(pub->nameAlg);
 	uint8_t name[2 + EVP_MAX_MD_SIZE], buf[4 + sizeof(name)], qn[2 + EVP_MAX_MD_SIZE];
 	size_t nl = 0;
 	unsigned int len = 0;
@@ -357,7 +366,11 @@ bool tpm_quote_verify(const struct tpm_quote *q, const struct tpm_verify_opts *o
 			 CRYPTO_memcmp(q->info.extraData.buffer, o->nonce, o->nonce_len) != 0))
 		return eaa_fail(err, EAA_E_BINDING, "TPM quote: qualifyingData is not the "
 				"expected value");
-	return pcrs_hold(q, err);
+	if (!pcrs_hold(q, err))
+		return false;
+	return !q->log_len ||
+	       tpm_eventlog_check(q->log, q->log_len, &q->info.attested.quote.pcrSelect, q->pcrs,
+				  q->npcrs, NULL, err);
 }
 
 json_t *tpm_claims(const struct tpm_quote *q)
@@ -378,7 +391,7 @@ json_t *tpm_claims(const struct tpm_quote *q)
 			if (s->hash == TPM2_ALG_SHA256)
 				snprintf(key, sizeof(key), "pcr%u", i);
 			else
-				snprintf(key, sizeof(key), "%s_pcr%u", bank_name(s->hash), i);
+				snprintf(key, sizeof(key), "%s_pcr%u", tpm_bank_name(s->hash), i);
 			ok = json_set_hex(c, key, q->pcrs[k].buffer, q->pcrs[k].size);
 			k++;
 		}
@@ -393,11 +406,29 @@ json_t *tpm_claims(const struct tpm_quote *q)
 	     json_object_set_new(c, "clock", json_integer((json_int_t)q->info.clockInfo.clock)) == 0 &&
 	     json_object_set_new(c, "safe", json_boolean(q->info.clockInfo.safe)) == 0 &&
 	     json_set_hex(c, "qualifying_data", q->info.extraData.buffer, q->info.extraData.size);
+	if (ok && q->log_len) {
+		struct eaa_err err;
+		json_t *events = NULL;
+
+		ok = tpm_eventlog_check(q->log, q->log_len, &q->info.attested.quote.pcrSelect,
+					q->pcrs, q->npcrs, &events, &err) &&
+		     json_object_set_new(c, "event_log", events) == 0;
+	}
 	if (!ok) {
 		json_decref(c);
 		return NULL;
 	}
 	return c;
+}
+
+bool tpm_quote_append_log(struct wr *out, const uint8_t *log, size_t log_len,
+			  struct eaa_err *err)
+{
+	if (log_len == 0 || log_len > TPM_EVENTLOG_MAX)
+		return eaa_fail(err, EAA_E_INVALID, "TPM event log of %zu bytes (1 to %u)", log_len,
+				TPM_EVENTLOG_MAX);
+	return (wr_u32be(out, (uint32_t)log_len) && wr_bytes(out, log, log_len)) ||
+	       eaa_fail(err, EAA_E_NOMEM, "out of memory");
 }
 
 bool tpm_load_aks(const char *path, EVP_PKEY ***aks, size_t *n, struct eaa_err *err)

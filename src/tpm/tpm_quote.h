@@ -9,7 +9,9 @@
  *   TPM2B_ATTEST    the quote as signed
  *   TPMT_SIGNATURE  the AK's signature over it
  *   UINT32 n, then n TPM2B_DIGEST: the quoted PCR values, in the quote's
- *                   selection order (banks as listed, PCRs ascending) */
+ *                   selection order (banks as listed, PCRs ascending)
+ *   optionally, UINT32 m, then m bytes: the TCG event log (tpm_eventlog.h),
+ *                   replayed against the quoted values */
 #ifndef EAA_TPM_QUOTE_H
 #define EAA_TPM_QUOTE_H
 
@@ -31,15 +33,25 @@ struct tpm_quote {
 	TPMT_SIGNATURE sig;
 	size_t npcrs;
 	TPM2B_DIGEST pcrs[TPM_MAX_PCRS];
+	const uint8_t *log;            /* the event log, in the parsed bytes */
+	size_t log_len;                /* 0: none */
 };
 
-/* The whole evidence, nothing after it. */
+/* The whole evidence, nothing after it. q->log points into p. */
 bool tpm_quote_parse(const uint8_t *p, size_t n, struct tpm_quote *q, struct eaa_err *err);
 
 /* The evidence from its parts (the attester's side). */
 bool tpm_quote_encode(const TPM2B_PUBLIC *ak, const TPM2B_ATTEST *attest,
 		      const TPMT_SIGNATURE *sig, const TPM2B_DIGEST *pcrs, size_t npcrs,
 		      struct wr *out, struct eaa_err *err);
+
+/* The event log (log_len > 0) after evidence just encoded. */
+bool tpm_quote_append_log(struct wr *out, const uint8_t *log, size_t log_len,
+			  struct eaa_err *err);
+
+/* A PCR bank's hash and name ("sha256"); NULL for other algorithms. */
+const EVP_MD *tpm_md(TPMI_ALG_HASH alg);
+const char *tpm_bank_name(TPMI_ALG_HASH alg);
 
 /* A TPM object's name: nameAlg (2 bytes) || H(TPMT_PUBLIC), into out
  * (2 + EVP_MAX_MD_SIZE bytes). */
@@ -63,13 +75,14 @@ struct tpm_verify_opts {
  * TPM-resident restricted signing key; its signature over the quote;
  * the quote's magic and type; the signer's qualified name is the AK's (as
  * a primary key of the endorsement or owner hierarchy); qualifyingData;
- * the PCR values against the quote's selection and digest. */
+ * the PCR values against the quote's selection and digest; the event
+ * log, when there is one, replayed against the PCR values. */
 bool tpm_quote_verify(const struct tpm_quote *q, const struct tpm_verify_opts *o,
 		      struct eaa_err *err);
 
 /* Flat claims: pcr<N> (SHA-256 bank; other banks as sha1_pcr<N>,
  * sha384_pcr<N>), firmware_version, reset_count, restart_count, clock,
- * safe, ak_name (owned by the caller). */
+ * safe, ak_name, and event_log when there is one (owned by the caller). */
 json_t *tpm_claims(const struct tpm_quote *q);
 
 /* Trusted AKs from a PEM file holding one or more public keys. */

@@ -4,7 +4,9 @@
 # rats-verify (every byte flipped and every truncation refused, wrong AK,
 # wrong qualifyingData), an RA-TLS handshake with the tpm attester, a
 # verdictd key release to the attestation agent attesting with the TPM,
-# allowed and refused by PCR reference values, and the AK's enrolment
+# allowed and refused by PCR reference values, a TCG event log replayed
+# against the quoted PCRs (written by tpm_eventlog as it extends them),
+# and the AK's enrolment
 # through the EK certificate (a second swtpm, manufactured by swtpm_setup
 # with an EK certificate from a private local CA).
 set -u
@@ -107,6 +109,55 @@ start_agent
 "$BIN/eaa-decrypt" --decryption-key provider:attestation-agent --keyprovider-config grpc.conf \
 	enc dec2 2>err && fail "key released for an unlisted PCR 0" || ok
 [[ ! -e dec2 ]] && ok || fail "partial output left"
+
+# --- a TCG event log, replayed against the quote ---
+"$BIN/tpm_eventlog" "$tcti" log.bin && ok || fail "tpm_eventlog"
+nonce=$(openssl rand -hex 32)
+"$BIN/eaa-tpm" quote --tcti "$tcti" --pcrs 0-7+sha1:0-7 --eventlog log.bin --nonce "$nonce" \
+	-o ql.bin && ok || fail "quote with an event log"
+out=$("$BIN/rats-verify" --tee tpm --ak ak.pem --report-data "$nonce" ql.bin 2>&1) && ok ||
+	fail "event log replay: $out"
+events=$(python3 -c 'import json,sys
+c = json.loads(sys.stdin.read())
+for e in c["event_log"]:
+    print(e["pcr"], e["type"], len(e["digest"]), "data" in e)' <<<"$out")
+expect "replayed events" $'^0 EV_S_CRTM_VERSION 64 True\n1 EV_EFI_VARIABLE_BOOT 64 True\n4 EV_EFI_BOOT_SERVICES_APPLICATION 64 False\n7 EV_SEPARATOR 64 True\n0 EV_SEPARATOR 64 True$' "$events"
+# Only the SHA-1 bank quoted: the log's SHA-1 digests are the verified ones.
+"$BIN/eaa-tpm" quote --tcti "$tcti" --pcrs sha1:0-7 --eventlog log.bin --nonce 00 -o q1.bin &&
+	ok || fail "sha1 quote with an event log"
+out=$("$BIN/rats-verify" --tee tpm --ak ak.pem q1.bin 2>&1) && ok || fail "sha1 replay: $out"
+expect "sha1 digests" '"digest": "[0-9a-f]{40}"' "$out"
+# A digest edited in the log, and a PCR extended behind the log's back.
+python3 - log.bin bad_digest.log bad_data.log <<'PYEDIT'
+import sys
+log = bytearray(open(sys.argv[1], "rb").read())
+i = log.index(b"EAA test firmware 1.0")
+d = bytearray(log); d[i - 4 - 1] ^= 1          # last byte of its SHA-256 digest
+open(sys.argv[2], "wb").write(d)
+d = bytearray(log); d[i] ^= 1                  # its data, which the digest hashes
+open(sys.argv[3], "wb").write(d)
+PYEDIT
+"$BIN/eaa-tpm" quote --tcti "$tcti" --pcrs 0-7 --eventlog bad_digest.log --nonce 00 -o qb.bin
+err=$("$BIN/rats-verify" --tee tpm --ak ak.pem qb.bin 2>&1) && fail "edited digest replayed" || ok
+expect "edited digest" "TPM event log: replayed, sha256 PCR 0 is [0-9a-f]{64}; the quote holds" "$err"
+"$BIN/eaa-tpm" quote --tcti "$tcti" --pcrs 0-7 --eventlog bad_data.log --nonce 00 -o qd.bin
+out=$("$BIN/rats-verify" --tee tpm --ak ak.pem qd.bin 2>&1) && ok || fail "edited data: $out"
+[[ $(python3 -c 'import json,sys; print("data" in json.loads(sys.stdin.read())["event_log"][0])' \
+	<<<"$out") == False ]] && ok || fail "unbound event data reported"
+head -c 60 log.bin >cut.log
+"$BIN/eaa-tpm" quote --tcti "$tcti" --pcrs 0-7 --eventlog cut.log --nonce 00 -o qc.bin
+err=$("$BIN/rats-verify" --tee tpm --ak ak.pem qc.bin 2>&1) && fail "cut log" || ok
+expect "cut log" "TPM event log: the header event is cut short" "$err"
+# The attester sends the log with its quote; the claims carry the events.
+start_server -a tpm -v nullverifier -i 127.0.0.1 -o tpm.tcti="$tcti" -o tpm.eventlog=log.bin
+out=$("$BIN/rats-tls-client" -v tpm -p "$port" -o tpm.ak=ak.pem 2>err) && ok ||
+	fail "RA-TLS with an event log: $(cat err)"
+expect "ra-tls event log" '"event_log":\[\{"data":"[0-9a-f]+","digest":"[0-9a-f]{64}","pcr":0,"type":"EV_S_CRTM_VERSION"' "$out"
+# PCRs extended again behind the log's back: the stale log is refused.
+"$BIN/tpm_eventlog" "$tcti" log2.bin && ok || fail "extend again"
+"$BIN/eaa-tpm" quote --tcti "$tcti" --pcrs 0-7 --eventlog log.bin --nonce 00 -o qs.bin
+err=$("$BIN/rats-verify" --tee tpm --ak ak.pem qs.bin 2>&1) && fail "stale log" || ok
+expect "stale log" "replayed, sha256 PCR 0 is" "$err"
 
 # --- enrolling the AK through the EK certificate (credential activation) ---
 mkdir -p ek/state ek/ca
