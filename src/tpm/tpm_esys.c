@@ -200,6 +200,9 @@ bool tpm_activate(struct tpm_dev *d, const TPM2B_ID_OBJECT *blob,
 	rc = Esys_StartAuthSession(d->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 				   ESYS_TR_NONE, ESYS_TR_NONE, NULL, TPM2_SE_POLICY, &sym,
 				   TPM2_ALG_SHA256, &session);
+	/* continueSession clear: the TPM ends the session with the command */
+	if (rc == TSS2_RC_SUCCESS)
+		rc = Esys_TRSess_SetAttributes(d->esys, session, 0, TPMA_SESSION_CONTINUESESSION);
 	if (rc == TSS2_RC_SUCCESS)
 		rc = Esys_PolicySecret(d->esys, ESYS_TR_RH_ENDORSEMENT, session, ESYS_TR_PASSWORD,
 				       ESYS_TR_NONE, ESYS_TR_NONE, NULL, NULL, NULL, 0, NULL,
@@ -210,7 +213,8 @@ bool tpm_activate(struct tpm_dev *d, const TPM2B_ID_OBJECT *blob,
 	}
 	rc = Esys_ActivateCredential(d->esys, ak, ek, ESYS_TR_PASSWORD, session, ESYS_TR_NONE,
 				     blob, secret, &cred);
-	session = ESYS_TR_NONE;   /* a policy session ends with its command */
+	if (rc == TSS2_RC_SUCCESS)
+		session = ESYS_TR_NONE;   /* ended with the command */
 	if (rc != TSS2_RC_SUCCESS) {
 		tss_fail(err, rc, "activate the credential (sealed to another EK, or for "
 			 "another AK?)");
