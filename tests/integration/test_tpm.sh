@@ -153,6 +153,11 @@ start_server -a tpm -v nullverifier -i 127.0.0.1 -o tpm.tcti="$tcti" -o tpm.even
 out=$("$BIN/rats-tls-client" -v tpm -p "$port" -o tpm.ak=ak.pem 2>err) && ok ||
 	fail "RA-TLS with an event log: $(cat err)"
 expect "ra-tls event log" '"event_log":\[\{"data":"[0-9a-f]+","digest":"[0-9a-f]{64}","pcr":0,"type":"EV_S_CRTM_VERSION"' "$out"
+# A log too large for an RA-TLS certificate is refused at the attester.
+head -c 300000 /dev/zero >big.log
+"$BIN/rats-tls-server" -a tpm -i 127.0.0.1 -p 0 -o tpm.tcti="$tcti" -o tpm.eventlog=big.log \
+	-l off >/dev/null 2>err && fail "server with a 300 KB event log" || ok
+expect "log too large" "the event log big.log \(300000 bytes\) makes the evidence larger" "$(cat err)"
 # PCRs extended again behind the log's back: the stale log is refused.
 "$BIN/tpm_eventlog" "$tcti" log2.bin && ok || fail "extend again"
 "$BIN/eaa-tpm" quote --tcti "$tcti" --pcrs 0-7 --eventlog log.bin --nonce 00 -o qs.bin

@@ -88,6 +88,12 @@ static bool tpm_collect(void *state, const uint8_t user_data[RATS_USER_DATA_LEN]
 	ok = tpm_quote(s->dev, user_data, 32, &s->sel, evidence, err);
 	pthread_mutex_unlock(&s->lock);
 	ok = ok && (!log || tpm_quote_append_log(evidence, log, n, err));
+	/* the evidence extension also holds the claims-buffer and framing */
+	if (ok && log && evidence->len > RATS_MAX_EXTENSION - 4096)
+		ok = eaa_fail(err, EAA_E_INVALID, "the event log %s (%zu bytes) makes the "
+			      "evidence larger than an RA-TLS certificate carries (%d KiB); "
+			      "send none with tpm.eventlog=none", s->eventlog, n,
+			      RATS_MAX_EXTENSION / 1024);
 	free(log);
 	return ok || eaa_err_prefix(err, "tpm attester");
 }
