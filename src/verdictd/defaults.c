@@ -62,6 +62,14 @@ static const char sgx_data[] =
 	"    \"tcbStatus\": [\"UpToDate\"]\n"
 	"}\n";
 
+/* The measurement rule the TDX and SNP defaults share: a field passes when
+ * its list in data.measurements holds the claim, or is empty or missing. */
+#define REGO_LISTED                                                           \
+	"# An empty or missing list accepts any value.\n"                        \
+	"listed(field) if count(object.get(data.measurements, field, [])) == 0\n" \
+	"\n"                                                                      \
+	"listed(field) if input[field] in data.measurements[field]\n"
+
 /* TDX: the claims of our tdx_ecdsa verifier (hex fields). Reference
  * measurements sit under "measurements" so that the policy can look them
  * up by name without reading its own package (which Rego calls
@@ -82,10 +90,7 @@ static const char tdx_policy[] =
 	"    }\n"
 	"}\n"
 	"\n"
-	"# An empty or missing list accepts any value.\n"
-	"listed(field) if count(object.get(data.measurements, field, [])) == 0\n"
-	"\n"
-	"listed(field) if input[field] in data.measurements[field]\n";
+	REGO_LISTED;
 
 static const char tdx_data[] =
 	"{\n"
@@ -123,10 +128,7 @@ static const char snp_policy[] =
 	"    }\n"
 	"}\n"
 	"\n"
-	"# An empty or missing list accepts any value.\n"
-	"listed(field) if count(object.get(data.measurements, field, [])) == 0\n"
-	"\n"
-	"listed(field) if input[field] in data.measurements[field]\n";
+	REGO_LISTED;
 
 static const char snp_data[] =
 	"{\n"
