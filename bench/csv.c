@@ -47,8 +47,10 @@ int main(int argc, char **argv)
 			n = atoi(optarg);
 	if (optind < argc)
 		dir = argv[optind];
+	if (!r)
+		die("out of memory", NULL);
 	snprintf(path, sizeof(path), "%s/hygon/csvrs_report.cert", dir);
-	if (!r || !file_read(path, 1 << 16, &report, &rn, &err))
+	if (!file_read(path, 1 << 16, &report, &rn, &err))
 		die(path, &err);
 	snprintf(path, sizeof(path), "%s/hygon/csvrs_hsk_cek.cert", dir);
 	if (!file_read(path, 1 << 16, &pair, &pn, &err))
