@@ -129,13 +129,10 @@ bool cert_attest(const struct rats_attester *a, void *state, EVP_PKEY *key,
 		eaa_fail_ssl(err, EAA_E_CRYPTO, "hash claims-buffer");
 		goto out;
 	}
-	if (!a->collect(state, user_data, &quote, err)) {
+	if (!a->collect(state, user_data, &quote, endorse ? &endorsements : NULL, err)) {
 		eaa_err_prefix(err, "attester %s", a->name);
 		goto out;
 	}
-	if (endorse && a->endorse &&
-	    !a->endorse(state, rd_init(quote.buf, quote.len), &endorsements, err))
-		goto out;
 	if (!evidence_encode(a->tag, quote.buf, quote.len, claims.buf,
 			     claims.len, &ext)) {
 		eaa_fail(err, EAA_E_NOMEM, "encode evidence");

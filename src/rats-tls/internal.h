@@ -69,12 +69,11 @@ struct rats_attester {
 	bool (*detect)(void);
 	bool (*init)(const struct rats_opts *opts, void **state,
 		     struct eaa_err *err);
-	/* Produce evidence whose user-data field holds user_data. */
+	/* Produce evidence whose user-data field holds user_data; when
+	 * endorsements is not NULL, also the collateral that came with it or
+	 * is configured for it, in the endorsements format (may stay empty). */
 	bool (*collect)(void *state, const uint8_t user_data[RATS_USER_DATA_LEN],
-			struct wr *evidence, struct eaa_err *err);
-	/* Optional: collateral for the evidence, in the endorsements format. */
-	bool (*endorse)(void *state, struct rd evidence, struct wr *out,
-			struct eaa_err *err);
+			struct wr *evidence, struct wr *endorsements, struct eaa_err *err);
 	void (*cleanup)(void *state);
 };
 

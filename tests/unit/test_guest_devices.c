@@ -151,7 +151,8 @@ int ioctl(int fd, unsigned long cmd, ...)
 static char dir[] = "/tmp/eaa-guestdev-XXXXXX";
 static char dev_path[600];
 
-/* Init `name` with options kv, collect for user_data, endorse. */
+/* Init `name` with options kv, collect evidence for user_data and its
+ * endorsements. */
 static bool attest(const char *name, char **kv, size_t nkv, const uint8_t user_data[64],
 		   struct wr *evidence, struct wr *endorsements, struct eaa_err *err)
 {
@@ -160,8 +161,8 @@ static bool attest(const char *name, char **kv, size_t nkv, const uint8_t user_d
 	void *state = NULL;
 	bool ok;
 
-	ok = a && a->init(&opts, &state, err) && a->collect(state, user_data, evidence, err) &&
-	     a->endorse(state, rd_init(evidence->buf, evidence->len), endorsements, err);
+	ok = a && a->init(&opts, &state, err) &&
+	     a->collect(state, user_data, evidence, endorsements, err);
 	if (a && state)
 		a->cleanup(state);
 	return ok;

@@ -75,8 +75,8 @@ static void emu_start(struct emu *e, const char *name, const char *provider,
 		pthread_create(&e->t, NULL, emu_run, e);
 }
 
-/* Run the attester `name` on entry with user_data, and when endorsements
- * is given its endorse too; returns its verdict. */
+/* Run the attester `name` on entry with user_data, asking for
+ * endorsements when given; returns its verdict. */
 static bool attest_with(const char *name, const char *entry, const uint8_t user_data[64],
 			struct wr *out, struct wr *endorsements, struct eaa_err *err)
 {
@@ -89,9 +89,7 @@ static bool attest_with(const char *name, const char *entry, const uint8_t user_
 
 	snprintf(opt, sizeof(opt), "%s.tsm=%s", name, entry);
 	ok = a && a->init(&opts, &state, err) &&
-	     a->collect(state, user_data, out, err) &&
-	     (!endorsements ||
-	      a->endorse(state, rd_init(out->buf, out->len), endorsements, err));
+	     a->collect(state, user_data, out, endorsements, err);
 	if (a && state)
 		a->cleanup(state);
 	return ok;

@@ -87,7 +87,7 @@ static bool request(uint8_t page[CSV_PAGE], const uint8_t user_data[64], uint8_t
 }
 
 static bool csv_collect(void *state, const uint8_t user_data[RATS_USER_DATA_LEN],
-			struct wr *evidence, struct eaa_err *err)
+			struct wr *evidence, struct wr *endorsements, struct eaa_err *err)
 {
 	struct csv_attester *s = state;
 	struct csv_report_req req;
@@ -139,7 +139,11 @@ static bool csv_collect(void *state, const uint8_t user_data[RATS_USER_DATA_LEN]
 			 "report_data than was asked for");
 		goto out;
 	}
-	ok = wr_bytes(evidence, page, CSV_V1_SIZE) || eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	/* with the HSK || CEK, when configured, for the verifier */
+	ok = (wr_bytes(evidence, page, CSV_V1_SIZE) &&
+	      (!endorsements || !s->hsk_cek ||
+	       wr_bytes(endorsements, s->hsk_cek, s->hsk_cek_len))) ||
+	     eaa_fail(err, EAA_E_NOMEM, "out of memory");
 out:
 	if (fd >= 0)
 		close(fd);
@@ -148,23 +152,11 @@ out:
 	return ok;
 }
 
-/* The HSK || CEK, when configured, for the verifier. */
-static bool csv_endorse(void *state, struct rd evidence, struct wr *out, struct eaa_err *err)
-{
-	struct csv_attester *s = state;
-
-	if (!s->hsk_cek)
-		return true;
-	return wr_bytes(out, s->hsk_cek, s->hsk_cek_len) ||
-	       eaa_fail(err, EAA_E_NOMEM, "out of memory");
-}
-
 const struct rats_attester rats_attester_csv = {
 	.name = "csv",
 	.tag = TAG_CSV,
 	.detect = csv_detect,
 	.init = csv_init,
 	.collect = csv_collect,
-	.endorse = csv_endorse,
 	.cleanup = csv_cleanup,
 };

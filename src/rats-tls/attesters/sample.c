@@ -108,7 +108,7 @@ fail:
 
 static bool sample_collect(void *state,
 			   const uint8_t user_data[RATS_USER_DATA_LEN],
-			   struct wr *evidence, struct eaa_err *err)
+			   struct wr *evidence, struct wr *endorsements, struct eaa_err *err)
 {
 	struct sample_attester *s = state;
 

@@ -5,8 +5,8 @@
  *
  * The host may hand the guest a certificate table with the report (the
  * TSM's auxblob, the extended report's certificate buffer): the VCEK or
- * VLEK, ASK and ARK. The latest one received is what the attester endorses
- * its evidence with, unless a VCEK is configured, so verifiers need not
+ * VLEK, ASK and ARK. The attester endorses its evidence with the table
+ * that came with it, unless a VCEK is configured, so verifiers need not
  * reach AMD's KDS. It is checked for shape here; trust comes from the
  * verifier's chain to the AMD roots.
  *
@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/sev-guest.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -47,8 +46,6 @@ struct snp_attester {
 	bool tsm_named;
 	uint8_t *vcek;
 	size_t vcek_len;
-	pthread_mutex_t lock;     /* guards table: handshakes may run at once */
-	struct wr table;          /* the host's latest certificate table */
 };
 
 static bool snp_detect(void)
@@ -64,8 +61,6 @@ static void snp_cleanup(void *state)
 		free(s->tsm);
 		free(s->device);
 		free(s->vcek);
-		wr_free(&s->table);
-		pthread_mutex_destroy(&s->lock);
 	}
 	free(s);
 }
@@ -77,11 +72,7 @@ static bool snp_init(const struct rats_opts *opts, void **state, struct eaa_err 
 	const char *vcek = rats_opt(opts, "sev_snp", "vcek");
 	struct snp_attester *s = calloc(1, sizeof(*s));
 
-	if (!s)
-		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
-	pthread_mutex_init(&s->lock, NULL);
-	wr_init(&s->table);
-	if (!(s->tsm = strdup(tsm ? tsm : TSM_DEFAULT_ROOT)) ||
+	if (!s || !(s->tsm = strdup(tsm ? tsm : TSM_DEFAULT_ROOT)) ||
 	    !(s->device = strdup(dev ? dev : "/dev/sev-guest"))) {
 		snp_cleanup(s);
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
@@ -196,26 +187,19 @@ static bool device_report(const char *path, const uint8_t user_data[64], struct 
 	return report_rsp(path, &resp, out, err);
 }
 
-/* Keep the host's table, once it has the shape of one. */
-static bool keep_table(struct snp_attester *s, struct wr *certs, struct eaa_err *err)
+/* The host's table, once it has the shape of one, as endorsements. */
+static bool endorse_table(const struct wr *certs, struct wr *endorsements, struct eaa_err *err)
 {
 	size_t used;
 
 	if (!snp_cert_table_used(certs->buf, certs->len, &used, err))
 		return eaa_err_prefix(err, "sev_snp attester: from the host");
-	if (used == 0)
-		return true;
-	pthread_mutex_lock(&s->lock);
-	wr_free(&s->table);
-	s->table = *certs;
-	s->table.len = used;
-	wr_init(certs);
-	pthread_mutex_unlock(&s->lock);
-	return true;
+	return !used || wr_bytes(endorsements, certs->buf, used) ||
+	       eaa_fail(err, EAA_E_NOMEM, "out of memory");
 }
 
 static bool snp_collect(void *state, const uint8_t user_data[RATS_USER_DATA_LEN],
-			struct wr *evidence, struct eaa_err *err)
+			struct wr *evidence, struct wr *endorsements, struct eaa_err *err)
 {
 	struct snp_attester *s = state;
 	struct snp_report r;
@@ -238,26 +222,14 @@ static bool snp_collect(void *state, const uint8_t user_data[RATS_USER_DATA_LEN]
 	if (ok && CRYPTO_memcmp(r.report_data, user_data, 64) != 0)
 		ok = eaa_fail(err, EAA_E_BINDING, "sev_snp attester: the report carries "
 			      "other report_data than was asked for");
-	if (ok && certs.len)
-		ok = keep_table(s, &certs, err);
+	/* a configured VCEK, else the host's table */
+	if (ok && endorsements && s->vcek)
+		ok = wr_bytes(endorsements, s->vcek, s->vcek_len) ||
+		     eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	else if (ok && endorsements && certs.len)
+		ok = endorse_table(&certs, endorsements, err);
 	wr_free(&certs);
 	return ok;
-}
-
-/* The configured VCEK, else the host's certificate table, for the
- * verifier; nothing when there is neither. */
-static bool snp_endorse(void *state, struct rd evidence, struct wr *out, struct eaa_err *err)
-{
-	struct snp_attester *s = state;
-	bool ok;
-
-	if (s->vcek)
-		return wr_bytes(out, s->vcek, s->vcek_len) ||
-		       eaa_fail(err, EAA_E_NOMEM, "out of memory");
-	pthread_mutex_lock(&s->lock);
-	ok = !s->table.len || wr_bytes(out, s->table.buf, s->table.len);
-	pthread_mutex_unlock(&s->lock);
-	return ok || eaa_fail(err, EAA_E_NOMEM, "out of memory");
 }
 
 const struct rats_attester rats_attester_sev_snp = {
@@ -266,6 +238,5 @@ const struct rats_attester rats_attester_sev_snp = {
 	.detect = snp_detect,
 	.init = snp_init,
 	.collect = snp_collect,
-	.endorse = snp_endorse,
 	.cleanup = snp_cleanup,
 };

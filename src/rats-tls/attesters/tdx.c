@@ -62,7 +62,7 @@ static bool tdx_init(const struct rats_opts *opts, void **state,
 }
 
 static bool tdx_collect(void *state, const uint8_t user_data[RATS_USER_DATA_LEN],
-			struct wr *evidence, struct eaa_err *err)
+			struct wr *evidence, struct wr *endorsements, struct eaa_err *err)
 {
 	struct tdx_attester *s = state;
 	struct quote q;

@@ -73,7 +73,7 @@ static bool tpm_init(const struct rats_opts *opts, void **state, struct eaa_err 
 }
 
 static bool tpm_collect(void *state, const uint8_t user_data[RATS_USER_DATA_LEN],
-			struct wr *evidence, struct eaa_err *err)
+			struct wr *evidence, struct wr *endorsements, struct eaa_err *err)
 {
 	struct tpm_attester *s = state;
 	uint8_t *log = NULL;
