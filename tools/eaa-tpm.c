@@ -287,6 +287,8 @@ static int enrol(const struct args *a, struct eaa_err *err)
 	EVP_PKEY_free(key);
 	if (secret)
 		OPENSSL_cleanse(secret, sn);
+	if (answer)
+		OPENSSL_cleanse(answer, an);
 	free(req);
 	free(secret);
 	free(answer);

@@ -1,6 +1,7 @@
 /* tpm_esys.c - quotes from a TPM through ESYS (see tpm_esys.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <tss2/tss2_esys.h>
 #include <tss2/tss2_mu.h>
@@ -228,6 +229,8 @@ bool tpm_activate(struct tpm_dev *d, const TPM2B_ID_OBJECT *blob,
 	*n = cred->size;
 	ok = true;
 out:
+	if (cred)
+		OPENSSL_cleanse(cred->buffer, sizeof(cred->buffer));
 	Esys_Free(cred);
 	Esys_Free(pub);
 	if (session != ESYS_TR_NONE)
