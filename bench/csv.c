@@ -13,22 +13,9 @@
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench.h"
 #include "csv.h"
 #include "file.h"
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const struct eaa_err *err)
-{
-	fprintf(stderr, "bench-csv: %s: %s\n", what, err ? err->msg : "failed");
-	exit(1);
-}
 
 int main(int argc, char **argv)
 {
@@ -48,32 +35,32 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		dir = argv[optind];
 	if (!r)
-		die("out of memory", NULL);
+		bench_die("out of memory", NULL);
 	snprintf(path, sizeof(path), "%s/hygon/csvrs_report.cert", dir);
 	if (!file_read(path, 1 << 16, &report, &rn, &err))
-		die(path, &err);
+		bench_die(path, err.msg);
 	snprintf(path, sizeof(path), "%s/hygon/csvrs_hsk_cek.cert", dir);
 	if (!file_read(path, 1 << 16, &pair, &pn, &err))
-		die(path, &err);
+		bench_die(path, err.msg);
 	/* warm: the chain is checked once and cached */
 	if (!csv_report_parse(report, rn, r, &err) || !csv_report_verify(r, pair, pn, &o, &err))
-		die("verify", &err);
-	t0 = now();
+		bench_die("verify", err.msg);
+	t0 = bench_now();
 	for (int i = 0; i < n; i++) {
 		json_t *claims;
 
 		if (!csv_report_parse(report, rn, r, &err) ||
 		    !csv_report_verify(r, pair, pn, &o, &err))
-			die("verify", &err);
+			bench_die("verify", err.msg);
 		claims = csv_claims(r, true);
 		json_decref(claims);
 	}
-	full = n / (now() - t0);
-	t0 = now();
+	full = n / (bench_now() - t0);
+	t0 = bench_now();
 	for (int i = 0; i < n; i++)
 		if (!csv_sm2_verify(&r->pek.key, r->tbs, r->tbs_len, r->r, r->s))
-			die("SM2 verify", NULL);
-	raw = n / (now() - t0);
+			bench_die("SM2 verify", NULL);
+	raw = n / (bench_now() - t0);
 	printf("CSV report verifications: %.0f/s (%.3f ms each)\n", full, 1000 / full);
 	printf("OpenSSL SM2-with-SM3 verifies of the report's signed bytes: %.0f/s\n", raw);
 	printf("full / raw: %.2f\n", full / raw);

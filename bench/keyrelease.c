@@ -21,24 +21,11 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench.h"
 #include "rats-tls/api.h"
 
 static char dir[] = "/tmp/bench-keyrelease-XXXXXX", key_opt[300];
 static int port;
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench-keyrelease: %s\n", what);
-	exit(1);
-}
 
 static void write_text(const char *rel, const void *p, size_t n)
 {
@@ -47,7 +34,7 @@ static void write_text(const char *rel, const void *p, size_t n)
 
 	snprintf(path, sizeof(path), "%s/%s", dir, rel);
 	if (!(f = fopen(path, "w")) || fwrite(p, 1, n, f) != n || fclose(f) != 0)
-		die(path);
+		bench_die(path, NULL);
 }
 
 static void keys(void)
@@ -57,14 +44,14 @@ static void keys(void)
 	FILE *f;
 
 	if (!k)
-		die("key generation");
+		bench_die("key generation", NULL);
 	snprintf(path, sizeof(path), "%s/key.pem", dir);
 	if (!(f = fopen(path, "w")) || !PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL))
-		die(path);
+		bench_die(path, NULL);
 	fclose(f);
 	snprintf(path, sizeof(path), "%s/trust.pem", dir);
 	if (!(f = fopen(path, "w")) || !PEM_write_PUBKEY(f, k))
-		die(path);
+		bench_die(path, NULL);
 	fclose(f);
 	EVP_PKEY_free(k);
 	snprintf(key_opt, sizeof(key_opt), "sample.key=%s/key.pem", dir);
@@ -81,7 +68,7 @@ static pid_t start(const char *bin)
 	snprintf(root, sizeof(root), "%s/root", dir);
 	snprintf(trust, sizeof(trust), "%s/trust.pem", dir);
 	if (pipe(fds) != 0)
-		die("pipe");
+		bench_die("pipe", NULL);
 	pid = fork();
 	if (pid == 0) {
 		dup2(fds[1], 1);
@@ -94,7 +81,7 @@ static pid_t start(const char *bin)
 	close(fds[1]);
 	f = fdopen(fds[0], "r");
 	if (!f || !fgets(line, sizeof(line), f) || !strstr(line, "listening on"))
-		die("verdictd did not start");
+		bench_die("verdictd did not start", NULL);
 	fclose(f);
 	port = atoi(strrchr(line, ':') + 1);
 	return pid;
@@ -130,7 +117,7 @@ static void *run(void *arg)
 	for (i = 0; i < c->n; i++) {
 		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
 					 .sin_addr.s_addr = htonl(0x7f000001) };
-		double t0 = now();
+		double t0 = bench_now();
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 		rats_tls_conn *conn;
 		char buf[1024];
@@ -154,7 +141,7 @@ static void *run(void *arg)
 			c->failed++;
 		rats_tls_conn_close(conn);
 		close(fd);
-		c->lat[i] = now() - t0;
+		c->lat[i] = bench_now() - t0;
 	}
 	rats_tls_cleanup(h);
 	return NULL;
@@ -214,19 +201,19 @@ int main(int argc, char **argv)
 	t = calloc((size_t)clients, sizeof(*t));
 	all = calloc((size_t)clients * (size_t)per, sizeof(*all));
 	if (!cl || !t || !all)
-		die("out of memory");
-	t0 = now();
+		bench_die("out of memory", NULL);
+	t0 = bench_now();
 	for (i = 0; i < clients; i++) {
 		cl[i].n = per;
 		cl[i].lat = all + (size_t)i * (size_t)per;
 		if (pthread_create(&t[i], NULL, run, &cl[i]) != 0)
-			die("pthread_create");
+			bench_die("pthread_create", NULL);
 	}
 	for (i = 0; i < clients; i++) {
 		pthread_join(t[i], NULL);
 		failed += cl[i].failed;
 	}
-	elapsed = now() - t0;
+	elapsed = bench_now() - t0;
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	qsort(all, (size_t)clients * (size_t)per, sizeof(*all), cmp);

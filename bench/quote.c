@@ -14,31 +14,18 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench.h"
 #include "ecdsa.h"
 #include "file.h"
 #include "quote_verify.h"
 #include "timefmt.h"
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const struct eaa_err *err)
-{
-	fprintf(stderr, "bench-quote: %s: %s\n", what, err ? err->msg : "failed");
-	exit(1);
-}
 
 /* OpenSSL's ECDSA P-256 verify rate over a quote-sized message, through the
  * same raw-signature path the quote checks use. */
 static double verify_rate(const struct quote *q, int n)
 {
 	EVP_PKEY *key = ecdsa_pubkey_xy("P-256", q->att_key, 32);
-	double t0 = now();
+	double t0 = bench_now();
 	int good = 0;
 
 	for (int i = 0; i < n; i++)
@@ -47,8 +34,8 @@ static double verify_rate(const struct quote *q, int n)
 					q->signature + 32, 32);
 	EVP_PKEY_free(key);
 	if (good != n)
-		die("ECDSA verify", NULL);
-	return n / (now() - t0);
+		bench_die("ECDSA verify", NULL);
+	return n / (bench_now() - t0);
 }
 
 int main(int argc, char **argv)
@@ -81,31 +68,31 @@ int main(int argc, char **argv)
 	time_parse_utc("2023-06-20T00:00:00Z", &o.at);
 	snprintf(path, sizeof(path), "%s/intel/pcs-50806f000000", dir);
 	if (!collateral_load_dir(path, o.root, o.at, &col, &err))
-		die("collateral", &err);
+		bench_die("collateral", err.msg);
 	o.col = &col;
 	snprintf(path, sizeof(path), "%s/intel/tdx_quote_4.dat", dir);
 	if (!file_read(path, QUOTE_MAX_LEN, &buf, &len, &err))
-		die("quote", &err);
+		bench_die("quote", err.msg);
 	/* Warm the chain cache: the first quote of a platform pays for it. */
 	if (!quote_parse(buf, len, &q, &err) || !quote_verify(&q, &o, &res, &err))
-		die("first verification", &err);
+		bench_die("first verification", err.msg);
 	tcb_result_free(&res.tcb);
 
 	vrate = verify_rate(&q, n);
-	t0 = now();
+	t0 = bench_now();
 	for (int i = 0; i < n; i++) {
 		json_t *claims;
 
 		if (!quote_parse(buf, len, &q, &err) ||
 		    !quote_verify(&q, &o, &res, &err))
-			die("verification", &err);
+			bench_die("verification", err.msg);
 		claims = quote_claims(&q, &res);
 		if (!claims)
-			die("claims", NULL);
+			bench_die("claims", NULL);
 		json_decref(claims);
 		tcb_result_free(&res.tcb);
 	}
-	qrate = n / (now() - t0);
+	qrate = n / (bench_now() - t0);
 	printf("ECDSA P-256 verify:        %8.0f/s\n", vrate);
 	printf("bound (2 verifies/quote):  %8.0f/s\n", vrate / 2);
 	printf("TDX quote, full, cached:   %8.0f/s  %.2fx of the bound\n", qrate,

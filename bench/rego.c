@@ -15,22 +15,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "bench.h"
 #include "eaa/rego.h"
 #include "file.h"
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const char *msg)
-{
-	fprintf(stderr, "bench-rego: %s: %s\n", what, msg);
-	exit(1);
-}
 
 static char *slurp(const char *dir, const char *name)
 {
@@ -41,7 +28,7 @@ static char *slurp(const char *dir, const char *name)
 
 	snprintf(path, sizeof(path), "%s/policy/%s", dir, name);
 	if (!file_read(path, 1 << 20, &buf, &n, &err))
-		die(path, err.msg);
+		bench_die(path, err.msg);
 	return (char *)buf;
 }
 
@@ -56,11 +43,11 @@ static struct rego_query *compile(const char *dir, const char *policy,
 	if (!rego_builder_add_module(b, policy, src, strlen(src), REGO_SYNTAX_AUTO,
 				     &err) ||
 	    !rego_builder_set_data(b, data, strlen(data), &err))
-		die(policy, err.msg);
+		bench_die(policy, err.msg);
 	free(src);
 	*pp = rego_builder_compile(b, &err);
 	if (!*pp || !(q = rego_query_compile(*pp, "data.policy.allow", &err)))
-		die(policy, err.msg);
+		bench_die(policy, err.msg);
 	return q;
 }
 
@@ -79,9 +66,9 @@ static void *run(void *arg)
 
 	for (long i = 0; i < j->n; i++) {
 		if (rego_query_eval(j->q, j->input, len, NULL, &out, &err) != REGO_DEFINED)
-			die("eval", err.msg);
+			bench_die("eval", err.msg);
 		if (strcmp(out, j->want) != 0)
-			die("eval", out);
+			bench_die("eval", out);
 		free(out);
 	}
 	return NULL;
@@ -92,15 +79,15 @@ static double measure(const struct rego_query *q, const char *input,
 {
 	pthread_t tid[64];
 	struct job j = { q, input, want, n };
-	double t0 = now();
+	double t0 = bench_now();
 	int i;
 
 	for (i = 0; i < threads; i++)
 		if (pthread_create(&tid[i], NULL, run, &j) != 0)
-			die("pthread_create", "failed");
+			bench_die("pthread_create", "failed");
 	for (i = 0; i < threads; i++)
 		pthread_join(tid[i], NULL);
-	return (double)n * threads / (now() - t0);
+	return (double)n * threads / (bench_now() - t0);
 }
 
 int main(int argc, char **argv)

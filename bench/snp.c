@@ -15,23 +15,10 @@
 #include <unistd.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include "bench.h"
 #include "ecdsa.h"
 #include "file.h"
 #include "snp.h"
-
-static double now(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void die(const char *what, const struct eaa_err *err)
-{
-	fprintf(stderr, "bench-snp: %s: %s\n", what, err ? err->msg : "failed");
-	exit(1);
-}
 
 int main(int argc, char **argv)
 {
@@ -54,33 +41,33 @@ int main(int argc, char **argv)
 		dir = argv[optind];
 	snprintf(path, sizeof(path), "%s/amd/test-report.bin", dir);
 	if (!file_read(path, 1 << 16, &report, &rn, &err))
-		die(path, &err);
+		bench_die(path, err.msg);
 	snprintf(path, sizeof(path), "%s/amd/test-vcek.der", dir);
 	if (!file_read(path, 1 << 20, &der, &dn, &err))
-		die(path, &err);
+		bench_die(path, err.msg);
 	p = der;
 	if (!(vcek = d2i_X509(NULL, &p, (long)dn)))
-		die("VCEK", NULL);
+		bench_die("VCEK", NULL);
 	/* warm: the chain and the VCEK are checked once */
 	if (!snp_report_parse(report, rn, &r, &err) || !snp_report_verify(report, &r, vcek, &o, &err))
-		die("verify", &err);
-	t0 = now();
+		bench_die("verify", err.msg);
+	t0 = bench_now();
 	for (int i = 0; i < n; i++) {
 		json_t *claims;
 
 		if (!snp_report_parse(report, rn, &r, &err) ||
 		    !snp_report_verify(report, &r, vcek, &o, &err))
-			die("verify", &err);
+			bench_die("verify", err.msg);
 		claims = snp_claims(&r, "Milan");
 		json_decref(claims);
 	}
-	full = n / (now() - t0);
-	t0 = now();
+	full = n / (bench_now() - t0);
+	t0 = bench_now();
 	for (int i = 0; i < n; i++)
 		if (!ecdsa_verify_rs(X509_get0_pubkey(vcek), EVP_sha384(), report, SNP_SIGNED_SIZE,
 				     r.sig_r, r.sig_s, 48))
-			die("P-384 verify", NULL);
-	raw = n / (now() - t0);
+			bench_die("P-384 verify", NULL);
+	raw = n / (bench_now() - t0);
 	printf("SNP report verifications: %.0f/s (%.3f ms each)\n", full, 1000 / full);
 	printf("OpenSSL ECDSA P-384 verifies of the same bytes: %.0f/s\n", raw);
 	printf("full / raw: %.2f\n", full / raw);
