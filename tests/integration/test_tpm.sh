@@ -144,6 +144,9 @@ expect "edited digest" "TPM event log: replayed, sha256 PCR 0 is [0-9a-f]{64}; t
 out=$("$BIN/rats-verify" --tee tpm --ak ak.pem qd.bin 2>&1) && ok || fail "edited data: $out"
 [[ $(python3 -c 'import json,sys; print("data" in json.loads(sys.stdin.read())["event_log"][0])' \
 	<<<"$out") == False ]] && ok || fail "unbound event data reported"
+head -c -1 ql.bin >qcut.bin
+err=$("$BIN/rats-verify" --tee tpm --ak ak.pem qcut.bin 2>&1) && fail "evidence with a cut log" || ok
+expect "cut evidence log" "not an event log of its stated length" "$err"
 head -c 60 log.bin >cut.log
 "$BIN/eaa-tpm" quote --tcti "$tcti" --pcrs 0-7 --eventlog cut.log --nonce 00 -o qc.bin
 err=$("$BIN/rats-verify" --tee tpm --ak ak.pem qc.bin 2>&1) && fail "cut log" || ok
@@ -255,6 +258,27 @@ expect "other AK name" "TPM activate the credential" "$(cat err)"
 expect "non-restricted AK" "AK: not a TPM-generated, fixed, restricted signing key" "$(cat err)"
 "$BIN/eaa-tpm" request --tcti "$tcti" -o r5.bin 2>err && fail "request without EK cert" || ok
 expect "no EK certificate" "no RSA EK certificate at NV index 0x01c00002" "$(cat err)"
+# An EK certificate (chaining to the CA given) for a key that is no RSA 2048 EK.
+openssl req -x509 -newkey rsa:2048 -nodes -keyout eca.key -subj /CN=eca -days 2 -out eca.pem \
+	2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout eek.key \
+	-subj /CN=eek -out eek.csr 2>/dev/null
+openssl x509 -req -in eek.csr -CA eca.pem -CAkey eca.key -CAcreateserial -days 1 \
+	-outform DER -out eek.der 2>/dev/null
+python3 - req.bin eek.der ecreq.bin <<'PYREQ'
+import sys
+req = open(sys.argv[1], "rb").read()
+ak = req[:2 + int.from_bytes(req[0:2], "big")]
+der = open(sys.argv[2], "rb").read()
+open(sys.argv[3], "wb").write(ak + len(der).to_bytes(2, "big") + der)
+PYREQ
+"$BIN/eaa-tpm" challenge --request ecreq.bin --ek-ca eca.pem --secret s7.bin -o c7.bin 2>err &&
+	fail "challenge for an ECC EK" || ok
+expect "not RSA 2048" "EK certificate: not an RSA 2048 key" "$(cat err)"
+head -c -1 chal.bin >cutchal.bin
+"$BIN/eaa-tpm" activate --tcti "$ektcti" --challenge cutchal.bin -o a8.bin 2>err &&
+	fail "cut challenge" || ok
+expect "cut challenge" "challenge: not a TPM2B_ID_OBJECT and a TPM2B_ENCRYPTED_SECRET" "$(cat err)"
 head -c 100 req.bin >cut.bin
 "$BIN/eaa-tpm" challenge --request cut.bin --ek-ca "$root" --secret s6.bin -o c6.bin 2>err &&
 	fail "cut request" || ok

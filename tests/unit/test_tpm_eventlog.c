@@ -158,6 +158,37 @@ static void test_malformed(void)
 	header(&w, 1, sha1, s20);
 	CHECK(!check(&w, &p, NULL, &err) && strstr(err.msg, "none of its digest algorithms"));
 	wr_free(&w);
+	/* more digests than algorithms; one algorithm twice; vendor
+	 * information that does not end the header */
+	wr_init(&w);
+	header(&w, 1, sha256_alg, sha256_size);
+	wr_u32le(&w, 0);
+	wr_u32le(&w, 8);
+	wr_u32le(&w, 2);
+	CHECK(!check(&w, &p, NULL, &err) && strstr(err.msg, "2 digests for 1 algorithms"));
+	wr_free(&w);
+	{
+		static const uint16_t pair[] = { TPM2_ALG_SHA256, TPM2_ALG_SHA1 };
+		static const uint16_t pair_sizes[] = { 32, 20 };
+
+		wr_init(&w);
+		header(&w, 2, pair, pair_sizes);
+		wr_u32le(&w, 0);
+		wr_u32le(&w, 8);
+		wr_u32le(&w, 2);
+		wr_u16le(&w, TPM2_ALG_SHA256);
+		wr_bytes(&w, (uint8_t[32]){ 0 }, 32);
+		wr_u16le(&w, TPM2_ALG_SHA256);
+		wr_bytes(&w, (uint8_t[32]){ 0 }, 32);
+		wr_u32le(&w, 0);
+		CHECK(!check(&w, &p, NULL, &err) && strstr(err.msg, "algorithm 0x000b twice"));
+		wr_free(&w);
+	}
+	wr_init(&w);
+	header(&w, 1, sha256_alg, sha256_size);
+	w.buf[32 + 24 + 4 + 4] = 5;   /* vendorInfoSize: 5 bytes that are not there */
+	CHECK(!check(&w, &p, NULL, &err) && strstr(err.msg, "vendor information"));
+	wr_free(&w);
 	/* a locality after PCR 0 was extended */
 	wr_init(&w);
 	header(&w, 1, sha256_alg, sha256_size);
