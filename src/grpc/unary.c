@@ -5,6 +5,8 @@
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
 #include <grpc/support/time.h>
+#include <limits.h>
+#include <openssl/crypto.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,29 +14,54 @@
 #include "log.h"
 #include "unary.h"
 
-#define MAX_MESSAGE (64u * 1024u * 1024u)
+#define MAX_CLIENT_REPLY (64u * 1024u * 1024u)
+#define DEFAULT_WORKERS 4
+#define MAX_WORKERS 64
+#define DEFAULT_MAX_MESSAGE (4u * 1024u * 1024u)
+#define DEFAULT_RECV_TIMEOUT_S 10
 
-struct grpc_unary_server {
-	grpc_server *server;
+struct grpc_unary_server;
+
+/* One thread, its own completion queue, one call at a time: a call stuck
+ * in its handler or waiting for its caller holds this worker only. */
+struct worker {
+	struct grpc_unary_server *g;
 	grpc_completion_queue *cq;
-	grpc_unary_fn fn;
-	void *arg;
-	char what[64];
 	pthread_t thread;
 };
 
-/* Wait for the event of one tag on our queue. */
-static bool wait_tag(grpc_completion_queue *cq, void *tag)
+struct grpc_unary_server {
+	grpc_server *server;
+	grpc_unary_fn fn;
+	void *arg;
+	struct grpc_unary_limits lim;
+	char what[64];
+	unsigned nworkers;
+	struct worker workers[MAX_WORKERS];
+};
+
+enum wait_result { WAIT_FAILED, WAIT_OK, WAIT_TIMEOUT };
+
+/* Wait for the event of one tag on a queue that only this thread reads,
+ * up to deadline. */
+static enum wait_result wait_tag_until(grpc_completion_queue *cq, void *tag,
+				       gpr_timespec deadline)
 {
 	for (;;) {
-		grpc_event ev = grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME),
-							   NULL);
+		grpc_event ev = grpc_completion_queue_next(cq, deadline, NULL);
 
+		if (ev.type == GRPC_QUEUE_TIMEOUT)
+			return WAIT_TIMEOUT;
 		if (ev.type == GRPC_QUEUE_SHUTDOWN)
-			return false;
+			return WAIT_FAILED;
 		if (ev.type == GRPC_OP_COMPLETE && ev.tag == tag)
-			return ev.success != 0;
+			return ev.success ? WAIT_OK : WAIT_FAILED;
 	}
+}
+
+static bool wait_tag(grpc_completion_queue *cq, void *tag)
+{
+	return wait_tag_until(cq, tag, gpr_inf_future(GPR_CLOCK_REALTIME)) == WAIT_OK;
 }
 
 static grpc_byte_buffer *buffer_of(const uint8_t *p, size_t n)
@@ -46,19 +73,20 @@ static grpc_byte_buffer *buffer_of(const uint8_t *p, size_t n)
 	return bb;
 }
 
-/* The whole message, or NULL when absent or over MAX_MESSAGE. */
-static uint8_t *bytes_of(grpc_byte_buffer *bb, size_t *n)
+/* The whole message, or NULL when absent or over max. */
+static uint8_t *bytes_of(grpc_byte_buffer *bb, size_t max, size_t *n)
 {
 	grpc_byte_buffer_reader rd;
 	grpc_slice s;
 	uint8_t *p;
 
-	if (!bb || !grpc_byte_buffer_reader_init(&rd, bb))
+	if (!bb || grpc_byte_buffer_length(bb) > max ||
+	    !grpc_byte_buffer_reader_init(&rd, bb))
 		return NULL;
 	s = grpc_byte_buffer_reader_readall(&rd);
 	grpc_byte_buffer_reader_destroy(&rd);
 	*n = GRPC_SLICE_LENGTH(s);
-	p = *n <= MAX_MESSAGE ? malloc(*n + 1) : NULL;
+	p = *n <= max ? malloc(*n + 1) : NULL;
 	if (p)
 		memcpy(p, GRPC_SLICE_START_PTR(s), *n);
 	grpc_slice_unref(s);
@@ -79,8 +107,10 @@ static grpc_status_code status_of(enum eaa_code c)
 }
 
 /* One call: read its message, answer it, close it. Replies may hold key
- * material: they are wiped once sent. */
-static void serve_call(struct grpc_unary_server *g, grpc_call *call, const char *method)
+ * material: they are wiped once sent. A caller that does not deliver its
+ * message in time is cancelled, so it cannot hold the worker. */
+static void serve_call(struct grpc_unary_server *g, grpc_completion_queue *cq,
+		       grpc_call *call, const char *method)
 {
 	grpc_byte_buffer *in = NULL, *out = NULL;
 	grpc_status_code code = GRPC_STATUS_OK;
@@ -92,19 +122,34 @@ static void serve_call(struct grpc_unary_server *g, grpc_call *call, const char 
 	size_t n;
 	struct eaa_err err = { 0 };
 	struct wr reply;
+	enum wait_result w;
 
 	wr_init(&reply);
 	memset(ops, 0, sizeof(ops));
 	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
 	ops[1].op = GRPC_OP_RECV_MESSAGE;
 	ops[1].data.recv_message.recv_message = &in;
-	if (grpc_call_start_batch(call, ops, 2, &tag1, NULL) != GRPC_CALL_OK ||
-	    !wait_tag(g->cq, &tag1))
+	if (grpc_call_start_batch(call, ops, 2, &tag1, NULL) != GRPC_CALL_OK)
 		goto out;
-	if (!(raw = bytes_of(in, &n))) {
-		code = GRPC_STATUS_INVALID_ARGUMENT;
-		snprintf(err.msg, sizeof(err.msg), "no request message, or one over %u bytes",
-			 MAX_MESSAGE);
+	w = wait_tag_until(cq, &tag1, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+			   gpr_time_from_seconds(g->lim.recv_timeout_s, GPR_TIMESPAN)));
+	if (w == WAIT_TIMEOUT) {
+		LOG_WARN("%s: %s: no request message within %d s: cancelled", g->what,
+			 method, g->lim.recv_timeout_s);
+		grpc_call_cancel_with_status(call, GRPC_STATUS_DEADLINE_EXCEEDED,
+					     "no request message in time", NULL);
+		/* the batch still completes (as failed): drain it before the
+		 * call and its buffers go */
+		wait_tag(cq, &tag1);
+		goto out;
+	}
+	if (w != WAIT_OK)
+		goto out;
+	if (!(raw = bytes_of(in, g->lim.max_message, &n))) {
+		code = in ? GRPC_STATUS_RESOURCE_EXHAUSTED : GRPC_STATUS_INVALID_ARGUMENT;
+		snprintf(err.msg, sizeof(err.msg), in ? "request message over %zu bytes" :
+			 "no request message (or one gRPC refused as over %zu bytes)",
+			 g->lim.max_message);
 	} else if (!g->fn(g->arg, method, raw, n, &reply, &err)) {
 		code = status_of(err.code);
 	} else if (reply.failed || !(out = buffer_of(reply.buf ? reply.buf : (uint8_t *)"",
@@ -128,9 +173,11 @@ static void serve_call(struct grpc_unary_server *g, grpc_call *call, const char 
 	ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
 	ops[n++].data.recv_close_on_server.cancelled = &cancelled;
 	if (grpc_call_start_batch(call, ops, n, &tag2, NULL) == GRPC_CALL_OK)
-		wait_tag(g->cq, &tag2);
+		wait_tag(cq, &tag2);
 	grpc_slice_unref(details);
 out:
+	if (reply.buf)
+		OPENSSL_cleanse(reply.buf, reply.len);
 	wr_free(&reply);
 	free(raw);
 	if (in)
@@ -141,7 +188,8 @@ out:
 
 static void *run(void *arg)
 {
-	struct grpc_unary_server *g = arg;
+	struct worker *wk = arg;
+	struct grpc_unary_server *g = wk->g;
 
 	for (;;) {
 		grpc_call *call = NULL;
@@ -151,15 +199,15 @@ static void *run(void *arg)
 
 		grpc_call_details_init(&details);
 		grpc_metadata_array_init(&md);
-		if (grpc_server_request_call(g->server, &call, &details, &md, g->cq, g->cq,
+		if (grpc_server_request_call(g->server, &call, &details, &md, wk->cq, wk->cq,
 					     &tag) != GRPC_CALL_OK ||
-		    !wait_tag(g->cq, &tag)) {
+		    !wait_tag(wk->cq, &tag)) {
 			grpc_call_details_destroy(&details);
 			grpc_metadata_array_destroy(&md);
 			break;
 		}
 		method = grpc_slice_to_c_string(details.method);
-		serve_call(g, call, method ? method : "");
+		serve_call(g, wk->cq, call, method ? method : "");
 		gpr_free(method);
 		grpc_call_unref(call);
 		grpc_call_details_destroy(&details);
@@ -168,41 +216,99 @@ static void *run(void *arg)
 	return NULL;
 }
 
-struct grpc_unary_server *grpc_unary_serve(const char *addr, const char *what,
-					   grpc_unary_fn fn, void *arg,
-					   int *port, struct eaa_err *err)
+struct grpc_unary_server *grpc_unary_serve_limits(const char *addr, const char *what,
+						  grpc_unary_fn fn, void *arg,
+						  const struct grpc_unary_limits *lim,
+						  int *port, struct eaa_err *err)
 {
 	struct grpc_unary_server *g = calloc(1, sizeof(*g));
 	grpc_server_credentials *creds;
+	grpc_arg args[4];
+	grpc_channel_args chargs = { .num_args = 4, .args = args };
+	grpc_resource_quota *quota;
 
 	if (!g) {
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");
 		return NULL;
 	}
+	if (lim)
+		g->lim = *lim;
+	if (!g->lim.workers)
+		g->lim.workers = DEFAULT_WORKERS;
+	if (g->lim.workers > MAX_WORKERS)
+		g->lim.workers = MAX_WORKERS;
+	if (!g->lim.max_message || g->lim.max_message > INT_MAX)
+		g->lim.max_message = DEFAULT_MAX_MESSAGE;
+	if (g->lim.recv_timeout_s <= 0)
+		g->lim.recv_timeout_s = DEFAULT_RECV_TIMEOUT_S;
 	grpc_init();
 	g->fn = fn;
 	g->arg = arg;
 	snprintf(g->what, sizeof(g->what), "%s", what);
-	g->cq = grpc_completion_queue_create_for_next(NULL);
-	g->server = grpc_server_create(NULL, NULL);
-	grpc_server_register_completion_queue(g->server, g->cq, NULL);
+	/* The size limit as a channel argument makes gRPC answer
+	 * RESOURCE_EXHAUSTED; but gRPC core (1.51) checks it only once the
+	 * whole message is gathered, and grows the stream's window to fit the
+	 * announced length. The memory quota is what bounds that: a message
+	 * that outgrows it is cut off by the transport (RST_STREAM, which the
+	 * caller reads as RESOURCE_EXHAUSTED) instead of being held whole. */
+	args[0].type = GRPC_ARG_INTEGER;
+	args[0].key = GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH;
+	args[0].value.integer = (int)g->lim.max_message;
+	/* no window growth by bandwidth probes: a caller gets to send only
+	 * what a worker is reading */
+	args[1].type = GRPC_ARG_INTEGER;
+	args[1].key = GRPC_ARG_HTTP2_BDP_PROBE;
+	args[1].value.integer = 0;
+	args[2].type = GRPC_ARG_INTEGER;
+	args[2].key = GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES;
+	args[2].value.integer = 64 * 1024;
+	quota = grpc_resource_quota_create(what);
+	grpc_resource_quota_resize(quota, g->lim.max_message * (g->lim.workers + 1));
+	args[3].type = GRPC_ARG_POINTER;
+	args[3].key = GRPC_ARG_RESOURCE_QUOTA;
+	args[3].value.pointer.p = quota;
+	args[3].value.pointer.vtable = grpc_resource_quota_arg_vtable();
+	g->server = grpc_server_create(&chargs, NULL);
+	grpc_resource_quota_unref(quota);
+	for (g->nworkers = 0; g->nworkers < g->lim.workers; g->nworkers++) {
+		struct worker *wk = &g->workers[g->nworkers];
+
+		wk->g = g;
+		wk->cq = grpc_completion_queue_create_for_next(NULL);
+		grpc_server_register_completion_queue(g->server, wk->cq, NULL);
+	}
 	creds = grpc_insecure_server_credentials_create();
 	*port = grpc_server_add_http2_port(g->server, addr, creds);
 	grpc_server_credentials_release(creds);
 	if (*port <= 0) {
 		eaa_fail(err, EAA_E_IO, "%s: cannot listen on %s", what, addr);
 		grpc_server_destroy(g->server);
-		grpc_completion_queue_destroy(g->cq);
+		for (unsigned i = 0; i < g->nworkers; i++)
+			grpc_completion_queue_destroy(g->workers[i].cq);
 		free(g);
 		return NULL;
 	}
 	grpc_server_start(g->server);
-	if (pthread_create(&g->thread, NULL, run, g) != 0) {
-		eaa_fail(err, EAA_E_IO, "%s: cannot start its thread", what);
-		return NULL;
+	for (unsigned i = 0; i < g->nworkers; i++) {
+		if (pthread_create(&g->workers[i].thread, NULL, run, &g->workers[i]) != 0) {
+			/* the server runs; the workers started serve it */
+			if (i == 0) {
+				eaa_fail(err, EAA_E_IO, "%s: cannot start its threads", what);
+				return NULL;
+			}
+			LOG_WARN("%s: %u of %u workers started", what, i, g->nworkers);
+			break;
+		}
+		pthread_detach(g->workers[i].thread);
 	}
-	pthread_detach(g->thread);
 	return g;
+}
+
+struct grpc_unary_server *grpc_unary_serve(const char *addr, const char *what,
+					   grpc_unary_fn fn, void *arg,
+					   int *port, struct eaa_err *err)
+{
+	return grpc_unary_serve_limits(addr, what, fn, arg, NULL, port, err);
 }
 
 bool grpc_unary_call(const char *addr, const char *method, const uint8_t *req,
@@ -263,7 +369,7 @@ bool grpc_unary_call(const char *addr, const char *method, const uint8_t *req,
 			 EAA_E_INVALID, "%s %s: %s (gRPC status %d)", addr, method,
 			 msg && *msg ? msg : "failed", (int)status);
 		gpr_free(msg);
-	} else if (!(*reply = bytes_of(in, replyn))) {
+	} else if (!(*reply = bytes_of(in, MAX_CLIENT_REPLY, replyn))) {
 		eaa_fail(err, EAA_E_FORMAT, "%s %s: no response message", addr, method);
 	} else {
 		ok = true;

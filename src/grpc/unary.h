@@ -1,7 +1,8 @@
 /* unary.h - unary gRPC calls on gRPC's C core, without generated code:
  * a server that hands each call's message to one handler, and a client
  * for one call. Messages are raw protobuf bytes (pb.h reads and writes
- * them). Plain HTTP/2 on loopback, as ocicrypt's key providers use it. */
+ * them). Plain HTTP/2 on loopback or a unix socket, as ocicrypt's key
+ * providers use it. */
 #ifndef EAA_GRPC_UNARY_H
 #define EAA_GRPC_UNARY_H
 
@@ -15,15 +16,36 @@
  * return true, or return false with err (its code picks the gRPC status:
  * UNSUPPORTED -> UNIMPLEMENTED, FORMAT/INVALID -> INVALID_ARGUMENT,
  * REJECTED/UNTRUSTED -> PERMISSION_DENIED, others -> FAILED_PRECONDITION;
- * the message goes to the caller). */
+ * the message goes to the caller). Called from several threads at once
+ * (one per call being served): fn and arg must be thread-safe. */
 typedef bool (*grpc_unary_fn)(void *arg, const char *method, const uint8_t *req,
 			      size_t n, struct wr *reply, struct eaa_err *err);
 
+/* How a server bounds its callers; 0 in a field means its default. */
+struct grpc_unary_limits {
+	unsigned workers;     /* calls served at once (default 4); one slow
+				 call holds one worker, never the service */
+	size_t max_message;   /* largest request message (default 4 MiB): a
+				 larger one is refused with RESOURCE_EXHAUSTED;
+				 the server's memory quota for messages in
+				 flight is max_message * (workers + 1), so an
+				 oversized one is cut off, never held whole */
+	int recv_timeout_s;   /* a caller that does not send its whole
+				 message within this is cancelled with
+				 DEADLINE_EXCEEDED (default 10) */
+};
+
 struct grpc_unary_server;
 
-/* Listen on addr ("127.0.0.1:50000"; port 0 picks one, *port says which)
- * and serve calls one at a time on a thread of its own. `what` names the
- * service in logs and errors. */
+/* Listen on addr ("127.0.0.1:50000", port 0 picks one and *port says
+ * which; or "unix:///path", *port is then 1) and serve calls on a small
+ * pool of threads of its own. `what` names the service in logs and
+ * errors. lim may be NULL (the defaults). */
+struct grpc_unary_server *grpc_unary_serve_limits(const char *addr, const char *what,
+						  grpc_unary_fn fn, void *arg,
+						  const struct grpc_unary_limits *lim,
+						  int *port, struct eaa_err *err);
+/* The same with the default limits. */
 struct grpc_unary_server *grpc_unary_serve(const char *addr, const char *what,
 					   grpc_unary_fn fn, void *arg,
 					   int *port, struct eaa_err *err);
