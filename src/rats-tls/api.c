@@ -121,6 +121,7 @@ static bool load_keys(struct rats_tls_ctx *ctx, struct eaa_err *err)
 	const char *pin = rats_opt(&ctx->opts, "tls", "peer_pubkey");
 	const char *cert = rats_opt(&ctx->opts, "tls", "cert");
 	const char *ca = rats_opt(&ctx->opts, "tls", "peer_ca");
+	const char *name = rats_opt(&ctx->opts, "tls", "peer_name");
 
 	if (own && !(ctx->own_key = pem_key(own, true, err)))
 		return eaa_err_prefix(err, "tls.key");
@@ -131,6 +132,11 @@ static bool load_keys(struct rats_tls_ctx *ctx, struct eaa_err *err)
 		return eaa_err_prefix(err, "tls.cert");
 	if (ca && !load_ca(ctx, ca, err))
 		return eaa_err_prefix(err, "tls.peer_ca");
+	/* a name is only meaningful with the CA that vouches for it */
+	if (name && (!ca || !*name))
+		return eaa_fail(err, EAA_E_CONFIG, "tls.peer_name=%s needs tls.peer_ca "
+				"(and a name)", name);
+	ctx->peer_name = name;
 	return true;
 }
 

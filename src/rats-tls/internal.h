@@ -190,6 +190,9 @@ struct rats_tls_ctx {
 	const char *peer_pin_file;
 	X509_STORE *peer_ca;          /* tls.peer_ca: the peer's issuers */
 	const char *peer_ca_file;
+	const char *peer_name;        /* tls.peer_name: what the CA-issued
+					 certificate must be for (DNS name
+					 or IP address in its SAN) */
 	X509 *static_cert;            /* tls.cert: our CA-issued certificate */
 	STACK_OF(X509) *static_chain;
 	X509 *cert;

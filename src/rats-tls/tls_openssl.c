@@ -3,6 +3,7 @@
  * chain validation on the way in. */
 #include <string.h>
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 #include "internal.h"
 #include "log.h"
 
@@ -48,20 +49,36 @@ static int fresh_cert_cb(SSL *ssl, void *arg)
 }
 
 /* tls.peer_ca: the peer's certificate, with the intermediates it sent,
- * chains to one of the configured CAs at the current time. */
+ * chains to one of the configured CAs at the current time; with
+ * tls.peer_name it must also be issued for that DNS name or IP address
+ * (subjectAltName only: a CA vouches for many names, the CN is not one). */
 static bool peer_chain_ok(struct rats_tls_ctx *ctx, X509_STORE_CTX *store, X509 *cert,
 			  struct eaa_err *err)
 {
 	X509_STORE_CTX *v = X509_STORE_CTX_new();
+	X509_VERIFY_PARAM *vp;
 	bool ok = v && X509_STORE_CTX_init(v, ctx->peer_ca, cert,
-					   X509_STORE_CTX_get0_untrusted(store)) == 1 &&
-		  X509_verify_cert(v) == 1;
+					   X509_STORE_CTX_get0_untrusted(store)) == 1;
+	int e;
 
-	if (!ok)
+	if (ok && ctx->peer_name) {
+		vp = X509_STORE_CTX_get0_param(v);
+		X509_VERIFY_PARAM_set_hostflags(vp, X509_CHECK_FLAG_NEVER_CHECK_SUBJECT |
+						    X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+		/* an IP address is matched as one, never as a DNS name */
+		ok = X509_VERIFY_PARAM_set1_ip_asc(vp, ctx->peer_name) == 1 ||
+		     X509_VERIFY_PARAM_set1_host(vp, ctx->peer_name, 0) == 1;
+	}
+	ok = ok && X509_verify_cert(v) == 1;
+	e = v ? X509_STORE_CTX_get_error(v) : 0;
+	if (!ok && (e == X509_V_ERR_HOSTNAME_MISMATCH || e == X509_V_ERR_IP_ADDRESS_MISMATCH))
+		eaa_fail(err, EAA_E_UNTRUSTED, "the peer's certificate is not issued for "
+			 "tls.peer_name=%s (no such name or IP address in its "
+			 "subjectAltName)", ctx->peer_name);
+	else if (!ok)
 		eaa_fail(err, EAA_E_UNTRUSTED, "the peer's certificate does not chain to "
 			 "tls.peer_ca=%s: %s", ctx->peer_ca_file,
-			 v ? X509_verify_cert_error_string(X509_STORE_CTX_get_error(v)) :
-			 "out of memory");
+			 v ? X509_verify_cert_error_string(e) : "out of memory");
 	X509_STORE_CTX_free(v);
 	ERR_clear_error();
 	return ok;
