@@ -31,7 +31,7 @@ static json_t *load(const char *path, struct eaa_err *err)
 	json_t *j, *v;
 	const char *k;
 
-	if (!file_read(path, MAX_FILE, &raw, &n, err)) {
+	if (!file_read_regular(path, MAX_FILE, &raw, &n, err)) {
 		eaa_err_prefix(err, "offline_fs_kbc");
 		return NULL;
 	}

@@ -8,15 +8,13 @@
 #include <unistd.h>
 #include "file.h"
 
-bool file_read(const char *path, size_t max, uint8_t **out, size_t *n,
-	       struct eaa_err *err)
+/* Read fd to its end (at most max bytes) and close it. */
+static bool read_fd(int fd, const char *path, size_t max, uint8_t **out, size_t *n,
+		    struct eaa_err *err)
 {
 	size_t len = 0, cap = 4096;
 	uint8_t *buf = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
-		return eaa_fail(err, EAA_E_IO, "%s: %s", path, strerror(errno));
 	for (;;) {
 		ssize_t got;
 
@@ -56,6 +54,33 @@ fail:
 	free(buf);
 	close(fd);
 	return false;
+}
+
+bool file_read(const char *path, size_t max, uint8_t **out, size_t *n,
+	       struct eaa_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return eaa_fail(err, EAA_E_IO, "%s: %s", path, strerror(errno));
+	return read_fd(fd, path, max, out, n, err);
+}
+
+bool file_read_regular(const char *path, size_t max, uint8_t **out, size_t *n,
+		       struct eaa_err *err)
+{
+	/* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+	 * writer; on a regular file it changes nothing */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	struct stat st;
+
+	if (fd < 0)
+		return eaa_fail(err, EAA_E_IO, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return eaa_fail(err, EAA_E_IO, "%s: not a regular file", path);
+	}
+	return read_fd(fd, path, max, out, n, err);
 }
 
 bool file_write_atomic(const char *path, const void *p, size_t n,
