@@ -12,10 +12,16 @@
 
 #define MAX_INSTANCES 16
 
+/* One KBC instance. Its own lock serialises the requests on its channel,
+ * so a stalled broker holds only its own callers; the agent's lock guards
+ * the table alone and is never held across a round trip. */
 struct instance {
 	char *params;
 	const struct aa_kbc_ops *ops;
 	void *kbc;
+	pthread_mutex_t lock;
+	unsigned refs;          /* requests holding it (under the agent's lock) */
+	unsigned long used;     /* when last asked for: the LRU order */
 };
 
 struct aa_agent {
@@ -23,17 +29,20 @@ struct aa_agent {
 	struct aa_kbc_conf conf;
 	char *params;
 	char provider[64];
-	struct instance inst[MAX_INSTANCES];
+	struct instance *inst[MAX_INSTANCES];
 	size_t n;
+	unsigned long clock;
 };
 
-static struct instance *instance(struct aa_agent *a, const char *params,
-				 struct eaa_err *err);
+static struct instance *acquire(struct aa_agent *a, const char *params,
+				struct eaa_err *err);
+static void release(struct aa_agent *a, struct instance *in);
 
 struct aa_agent *aa_agent_new(const char *params, const char *provider,
 			      const struct aa_kbc_conf *conf, struct eaa_err *err)
 {
 	struct aa_agent *a;
+	struct instance *in;
 
 	if (!(a = calloc(1, sizeof(*a))) || (params && !(a->params = strdup(params)))) {
 		free(a);
@@ -46,46 +55,82 @@ struct aa_agent *aa_agent_new(const char *params, const char *provider,
 		 provider ? provider : "attestation-agent");
 	/* open the default KBC now, so a configuration it refuses stops the
 	 * agent at start rather than at the first request */
-	if (params && !instance(a, NULL, err)) {
-		aa_agent_free(a);
-		return NULL;
+	if (params) {
+		if (!(in = acquire(a, NULL, err))) {
+			aa_agent_free(a);
+			return NULL;
+		}
+		release(a, in);
 	}
 	return a;
+}
+
+static void instance_free(struct instance *in)
+{
+	in->ops->close(in->kbc);
+	pthread_mutex_destroy(&in->lock);
+	free(in->params);
+	free(in);
 }
 
 void aa_agent_free(struct aa_agent *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < a->n; i++) {
-		a->inst[i].ops->close(a->inst[i].kbc);
-		free(a->inst[i].params);
-	}
+	for (size_t i = 0; i < a->n; i++)
+		instance_free(a->inst[i]);
 	pthread_mutex_destroy(&a->lock);
 	free(a->params);
 	free(a);
 }
 
-/* The KBC instance for params (the default when NULL or ""), opened on
- * first use. Called with the lock held. */
-static struct instance *instance(struct aa_agent *a, const char *params,
-				 struct eaa_err *err)
+/* Room for one more instance: when the table is full, the least recently
+ * used one that no request holds is closed. Called with the lock held. */
+static bool make_room(struct aa_agent *a, struct eaa_err *err)
+{
+	size_t lru = a->n;
+
+	if (a->n < MAX_INSTANCES)
+		return true;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->inst[i]->refs == 0 && (lru == a->n || a->inst[i]->used <
+					      a->inst[lru]->used))
+			lru = i;
+	if (lru == a->n)
+		return eaa_fail(err, EAA_E_IO, "all %d KBC instances are busy: try again",
+				MAX_INSTANCES);
+	LOG_INFO("closing KBC %s (least recently used of %d)", a->inst[lru]->params,
+		 MAX_INSTANCES);
+	instance_free(a->inst[lru]);
+	a->inst[lru] = a->inst[--a->n];
+	return true;
+}
+
+/* The KBC instance for params (the default when NULL), opened on first
+ * use and held until release(). With aa_kbc_params configured, that is
+ * the only broker: a request cannot send the guest's evidence, or take
+ * keys and policies, from anywhere else. */
+static struct instance *acquire(struct aa_agent *a, const char *params,
+				struct eaa_err *err)
 {
 	const struct aa_kbc_ops *ops;
+	struct instance *in = NULL;
 	const char *uri;
 	char name[64];
-	void *kbc;
 
-	if (!params || !*params)
+	if (!params)
 		params = a->params;
 	if (!params) {
 		eaa_fail(err, EAA_E_CONFIG, "no KBC: the request names none and the agent "
 			 "has no aa_kbc_params");
 		return NULL;
 	}
-	for (size_t i = 0; i < a->n; i++)
-		if (strcmp(a->inst[i].params, params) == 0)
-			return &a->inst[i];
+	if (a->params && strcmp(params, a->params) != 0) {
+		eaa_fail(err, EAA_E_INVALID, "the request names KBC \"%.200s\", but this "
+			 "agent's broker is aa_kbc_params %s: a request may not choose "
+			 "another", params, a->params);
+		return NULL;
+	}
 	if (!aa_kbc_params_split(params, name, &uri, err))
 		return NULL;
 	if (!(ops = aa_kbc_find(name))) {
@@ -96,40 +141,65 @@ static struct instance *instance(struct aa_agent *a, const char *params,
 		eaa_fail(err, EAA_E_UNSUPPORTED, "KBC %s is not built yet", name);
 		return NULL;
 	}
-	if (a->n == MAX_INSTANCES) {
-		eaa_fail(err, EAA_E_CONFIG, "more than %d different aa_kbc_params",
-			 MAX_INSTANCES);
-		return NULL;
+	pthread_mutex_lock(&a->lock);
+	for (size_t i = 0; i < a->n && !in; i++)
+		if (strcmp(a->inst[i]->params, params) == 0)
+			in = a->inst[i];
+	/* opening does no I/O (channels are made on first use): the lock is
+	 * held for no round trip */
+	if (!in && make_room(a, err)) {
+		if (!(in = calloc(1, sizeof(*in))) || !(in->params = strdup(params))) {
+			free(in);
+			in = NULL;
+			eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		} else if (!(in->kbc = ops->open(uri, &a->conf, err))) {
+			free(in->params);
+			free(in);
+			in = NULL;
+		} else {
+			in->ops = ops;
+			pthread_mutex_init(&in->lock, NULL);
+			a->inst[a->n++] = in;
+		}
 	}
-	if (!(kbc = ops->open(uri, &a->conf, err)))
-		return NULL;
-	if (!(a->inst[a->n].params = strdup(params))) {
-		ops->close(kbc);
-		eaa_fail(err, EAA_E_NOMEM, "out of memory");
-		return NULL;
+	if (in) {
+		in->refs++;
+		in->used = ++a->clock;
 	}
-	a->inst[a->n].ops = ops;
-	a->inst[a->n].kbc = kbc;
-	return &a->inst[a->n++];
+	pthread_mutex_unlock(&a->lock);
+	return in;
+}
+
+static void release(struct aa_agent *a, struct instance *in)
+{
+	pthread_mutex_lock(&a->lock);
+	in->refs--;
+	pthread_mutex_unlock(&a->lock);
 }
 
 /* The KBC a key-provider request names in dc.Parameters[<provider>][0]
  * (base64 of "<kbc>::<uri>", or an array of bytes), or NULL for the
- * default. */
+ * default. Only a value with "::" names a KBC: ocicrypt sends
+ * "provider:attestation-agent" with no KBC as an empty list or as
+ * "Enabled", and both mean the default. */
 static bool dc_params(struct aa_agent *a, json_t *unwrap, char **params,
 		      struct eaa_err *err)
 {
 	json_t *dc = json_object_get(unwrap, "dc");
 	json_t *list = json_object_get(json_object_get(dc, "Parameters"), a->provider);
+	json_t *first = json_array_get(list, 0);
 	uint8_t *raw;
 	size_t n;
 
 	*params = NULL;
-	if (!list || json_array_size(list) == 0)
+	if (!first)
 		return true;
-	if (!json_get_bytes(json_array_get(list, 0), 4096, &raw, &n))
+	if (!json_get_bytes(first, 4096, &raw, &n)) {
+		if (json_is_string(first) && !strstr(json_string_value(first), "::"))
+			return true; /* not base64, and names no KBC */
 		return eaa_fail(err, EAA_E_FORMAT, "dc.Parameters[\"%s\"][0]: want base64 of "
 				"<kbc>::<uri>", a->provider);
+	}
 	*params = strndup((char *)raw, n);
 	free(raw);
 	if (!*params || strlen(*params) != n) {
@@ -137,6 +207,10 @@ static bool dc_params(struct aa_agent *a, json_t *unwrap, char **params,
 		*params = NULL;
 		return eaa_fail(err, EAA_E_FORMAT, "dc.Parameters[\"%s\"][0] is not text",
 				a->provider);
+	}
+	if (!strstr(*params, "::")) {
+		free(*params);
+		*params = NULL;
 	}
 	return true;
 }
@@ -158,12 +232,14 @@ static bool unwrap(struct aa_agent *a, json_t *params, char **out, struct eaa_er
 		free(kbc);
 		return false;
 	}
-	pthread_mutex_lock(&a->lock);
-	in = instance(a, kbc, err);
-	ok = in && in->ops->unwrap(in->kbc, &pkt, &opts, &optsn, err);
-	if (in && !ok)
-		eaa_err_prefix(err, "%s", in->ops->name);
-	pthread_mutex_unlock(&a->lock);
+	if ((in = acquire(a, kbc, err))) {
+		pthread_mutex_lock(&in->lock);
+		ok = in->ops->unwrap(in->kbc, &pkt, &opts, &optsn, err);
+		pthread_mutex_unlock(&in->lock);
+		if (!ok)
+			eaa_err_prefix(err, "%s", in->ops->name);
+		release(a, in);
+	}
 	if (ok) {
 		*out = kp_output("keyunwrapresults", "optsdata", opts, optsn);
 		ok = *out || eaa_fail(err, EAA_E_NOMEM, "out of memory");
@@ -213,12 +289,15 @@ bool aa_agent_resource(struct aa_agent *a, const char *params, const char *path,
 
 	if (!p)
 		return false;
-	pthread_mutex_lock(&a->lock);
-	in = instance(a, params, err);
-	ok = in && in->ops->resource(in->kbc, p, out, n, err);
-	if (in && !ok)
-		eaa_err_prefix(err, "%s", in->ops->name);
-	pthread_mutex_unlock(&a->lock);
+	ok = false;
+	if ((in = acquire(a, params && *params ? params : NULL, err))) {
+		pthread_mutex_lock(&in->lock);
+		ok = in->ops->resource(in->kbc, p, out, n, err);
+		pthread_mutex_unlock(&in->lock);
+		if (!ok)
+			eaa_err_prefix(err, "%s", in->ops->name);
+		release(a, in);
+	}
 	if (ok)
 		LOG_INFO("GetResource: %s (%zu bytes)", p, *n);
 	else
