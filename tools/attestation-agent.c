@@ -39,6 +39,7 @@ static const char *prog = "attestation-agent";
 static struct {
 	const char *kp_sock, *gr_sock, *params, *provider, *cmdline, *out_file;
 	bool cmd;
+	struct grpc_unary_limits grpc;
 	struct aa_kbc_conf conf;
 	const char *opts[MAX_OPTIONS + 1];
 	size_t nopts;
@@ -68,6 +69,8 @@ static void usage(FILE *f)
 "  --broker-pubkey FILE       verdictd's pinned TLS key (PEM public key or cert)\n"
 "  --broker-ca FILE           the CA that issued verdictd's certificate (PEM)\n"
 "  --broker-verifier NAME     verify verdictd's evidence with this verifier\n"
+"  --broker-timeout SECONDS   bound on each connect, read and write to\n"
+"                             verdictd (default 60)\n"
 "  --insecure-broker          accept any verdictd (warned on every connection)\n"
 "  --allow-sample             allow sample_kbc and the sample attester (tests)\n"
 "  --ttl SECONDS              reuse an attested channel this long (default:\n"
@@ -77,6 +80,9 @@ static void usage(FILE *f)
 "  --offline-resources FILE   offline_fs_kbc resources\n"
 "                             (default /etc/aa-offline_fs_kbc-resources.json)\n"
 "  --provider NAME            our name in dc parameters (attestation-agent)\n"
+"  --workers N                gRPC calls served at once per service (default 4)\n"
+"  --request-timeout SECONDS  cancel a gRPC caller that has not sent its\n"
+"                             request by then (default 10)\n"
 "  -o, --option K=V           librats-tls instance option\n"
 "  --config FILE              \"option = value\" lines (long option names)\n"
 "  --log-level LEVEL          debug, info, warn, error (default info)\n"
@@ -119,7 +125,8 @@ static int parse(int argc, char **argv)
 {
 	enum { O_KP = 0x100, O_GR, O_PARAMS, O_ATTESTER, O_PUBKEY, O_VERIFIER, O_INSECURE,
 	       O_SAMPLE, O_TTL, O_KEYS, O_RES, O_PROVIDER, O_CONFIG, O_LOG, O_LIST,
-	       O_CMD, O_CMDLINE, O_CA };
+	       O_CMD, O_CMDLINE, O_CA, O_NAME, O_POLICY, O_TCB, O_BTIMEOUT, O_WORKERS,
+	       O_RTIMEOUT };
 	static const struct option longs[] = {
 		{ "keyprovider_sock", required_argument, NULL, O_KP },
 		{ "getresource_sock", required_argument, NULL, O_GR },
@@ -128,6 +135,9 @@ static int parse(int argc, char **argv)
 		{ "broker-pubkey", required_argument, NULL, O_PUBKEY },
 		{ "broker-verifier", required_argument, NULL, O_VERIFIER },
 		{ "broker-ca", required_argument, NULL, O_CA },
+		{ "broker-timeout", required_argument, NULL, O_BTIMEOUT },
+		{ "workers", required_argument, NULL, O_WORKERS },
+		{ "request-timeout", required_argument, NULL, O_RTIMEOUT },
 		{ "insecure-broker", no_argument, NULL, O_INSECURE },
 		{ "allow-sample", no_argument, NULL, O_SAMPLE },
 		{ "ttl", required_argument, NULL, O_TTL },
@@ -145,6 +155,7 @@ static int parse(int argc, char **argv)
 	};
 	enum eaa_log_level level = EAA_LOG_INFO;
 	char *end;
+	long v;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "o:O:h", longs, NULL)) != -1) {
@@ -158,6 +169,21 @@ static int parse(int argc, char **argv)
 		case O_PUBKEY: aa.conf.broker_pubkey = optarg; break;
 		case O_VERIFIER: aa.conf.broker_verifier = optarg; break;
 		case O_CA: aa.conf.broker_ca = optarg; break;
+		case O_BTIMEOUT:
+			v = strtol(optarg, &end, 10);
+			ok = *optarg && !*end && v > 0 && v <= 3600;
+			aa.conf.broker_timeout = (int)v;
+			break;
+		case O_WORKERS:
+			v = strtol(optarg, &end, 10);
+			ok = *optarg && !*end && v > 0 && v <= 64;
+			aa.grpc.workers = (unsigned)v;
+			break;
+		case O_RTIMEOUT:
+			v = strtol(optarg, &end, 10);
+			ok = *optarg && !*end && v > 0 && v <= 3600;
+			aa.grpc.recv_timeout_s = (int)v;
+			break;
 		case O_INSECURE: aa.conf.insecure_broker = true; break;
 		case O_SAMPLE: aa.conf.allow_sample = true; break;
 		case O_TTL:
@@ -259,12 +285,14 @@ static int serve(struct aa_agent *agent)
 	sigset_t set;
 	int port, sig;
 
-	if (!grpc_unary_serve(aa.kp_sock, "key provider", keyprovider, agent, &port, &err)) {
+	if (!grpc_unary_serve_limits(aa.kp_sock, "key provider", keyprovider, agent,
+				     &aa.grpc, &port, &err)) {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		return 1;
 	}
 	printf("key provider on port %d\n", port);
-	if (!grpc_unary_serve(aa.gr_sock, "get-resource", getresource, agent, &port, &err)) {
+	if (!grpc_unary_serve_limits(aa.gr_sock, "get-resource", getresource, agent,
+				     &aa.grpc, &port, &err)) {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		return 1;
 	}
@@ -374,6 +402,10 @@ int main(int argc, char **argv)
 	struct eaa_err err;
 	int rc;
 
+	/* verdictd may close a reused channel at any time (idle timeout,
+	 * restart); writing to it must fail with EPIPE, which the KBC
+	 * handles by attesting anew, not kill the agent */
+	signal(SIGPIPE, SIG_IGN);
 	if (!(argv = args = config_args(prog, &argc, argv)))
 		return 2;
 	if ((rc = parse(argc, argv)) != 0)

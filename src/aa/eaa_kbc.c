@@ -1,8 +1,10 @@
 /* eaa_kbc.c - the agent's side of the EAA protocol (see eaa_kbc.h). */
 #include <arpa/inet.h>
 #include <jansson.h>
+#include <errno.h>
 #include <netdb.h>
 #include <openssl/crypto.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,18 +19,23 @@
 
 #define MAX_REPLY (16u * 1024u * 1024u)
 
+#define DEFAULT_TIMEOUT_S 60
+
 struct aa_eaa {
 	rats_tls_handle h;
 	rats_tls_conn *conn;
 	int fd;
+	bool broken;                  /* a failure left the stream unknown */
 	char addr[256];
 };
 
-static int tcp_connect(const char *addr, struct eaa_err *err)
+static int tcp_connect(const char *addr, int timeout_s, struct eaa_err *err)
 {
 	char host[256], *colon;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
-	struct timeval tv = { 60, 0 };
+	/* on Linux SO_SNDTIMEO also bounds connect(): a broker that never
+	 * answers costs its caller this long, at most, per step */
+	struct timeval tv = { timeout_s > 0 ? timeout_s : DEFAULT_TIMEOUT_S, 0 };
 	int fd = -1;
 
 	snprintf(host, sizeof(host), "%s", addr);
@@ -43,8 +50,10 @@ static int tcp_connect(const char *addr, struct eaa_err *err)
 		return -1;
 	}
 	for (ai = res; ai && fd < 0; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype, 0);
-		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0);
+		if (fd >= 0 && (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
+				setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) != 0 ||
+				connect(fd, ai->ai_addr, ai->ai_addrlen) != 0)) {
 			close(fd);
 			fd = -1;
 		}
@@ -54,8 +63,6 @@ static int tcp_connect(const char *addr, struct eaa_err *err)
 		eaa_fail(err, EAA_E_IO, "cannot connect to verdictd at %s", addr);
 		return -1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	return fd;
 }
 
@@ -91,7 +98,7 @@ struct aa_eaa *aa_eaa_connect(const struct aa_eaa_conf *conf, struct eaa_err *er
 		free(c);
 		return NULL;
 	}
-	if ((c->fd = tcp_connect(conf->addr, err)) < 0)
+	if ((c->fd = tcp_connect(conf->addr, conf->timeout_s, err)) < 0)
 		goto fail;
 	if (rats_tls_conn_open(c->h, c->fd, &c->conn) != RATS_TLS_ERR_NONE) {
 		c->conn = NULL;
@@ -117,10 +124,27 @@ void aa_eaa_close(struct aa_eaa *c)
 	free(c);
 }
 
+bool aa_eaa_usable(struct aa_eaa *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	int n;
+
+	if (c->broken)
+		return false;
+	/* between requests verdictd has nothing to say: anything readable
+	 * (its close_notify, EOF, a reset) means it has closed the channel */
+	do
+		n = poll(&p, 1, 0);
+	while (n < 0 && errno == EINTR);
+	return n == 0;
+}
+
 /* A failed read or write, named: in mutual mode verdictd judges our
- * evidence after our side of the handshake, so its refusal arrives here. */
+ * evidence after our side of the handshake, so its refusal arrives here.
+ * Either way the stream is no longer usable. */
 static bool io_fail(struct aa_eaa *c, rats_tls_err_t rc, struct eaa_err *err)
 {
+	c->broken = true;
 	if (rc == (rats_tls_err_t)EAA_E_REJECTED)
 		return eaa_fail(err, EAA_E_REJECTED, "the broker (verdictd at %s) refused "
 				"our attestation: %s", c->addr, rats_tls_last_error());
@@ -157,6 +181,7 @@ static char *recv_reply(struct aa_eaa *c, long (*done)(const char *, size_t, voi
 		if (have == cap) {
 			cap = cap ? cap * 2 : 4096;
 			if (cap > MAX_REPLY || !(nb = realloc(buf, cap + 1))) {
+				c->broken = true;
 				eaa_fail(err, EAA_E_FORMAT, "verdictd's reply is over %u bytes",
 					 MAX_REPLY);
 				goto fail;
@@ -172,6 +197,7 @@ static char *recv_reply(struct aa_eaa *c, long (*done)(const char *, size_t, voi
 		have += len;
 	}
 	if (frame < 0 || (size_t)frame != have) {
+		c->broken = true;
 		eaa_fail(err, EAA_E_FORMAT, "verdictd's reply is not what was asked for");
 		goto fail;
 	}

@@ -18,11 +18,18 @@ struct aa_eaa_conf {
 				    insecure_broker only */
 	bool insecure_broker;    /* accept any verdictd (warned on use) */
 	const char *const *options; /* librats-tls instance options */
+	int timeout_s;           /* each connect, read and write (0: 60) */
 };
 
 struct aa_eaa *aa_eaa_connect(const struct aa_eaa_conf *conf,
 			      struct eaa_err *err);
 void aa_eaa_close(struct aa_eaa *c);
+
+/* Whether the channel can carry another request: no failure has left its
+ * stream in an unknown state, and verdictd has not closed it meanwhile
+ * (its idle timeout, a restart). An application-level "Fail" answer
+ * leaves the channel usable. */
+bool aa_eaa_usable(struct aa_eaa *c);
 
 /* Decrypt: AES-256-GCM data (ciphertext || tag) under kid's KEK with iv,
  * done by verdictd. *out is malloc'd. */

@@ -17,6 +17,8 @@ struct aa_kbc_conf {
 	const char *broker_verifier; /* verifier for verdictd's certificate */
 	const char *broker_pubkey;   /* pinned verdictd TLS key (PEM file) */
 	const char *broker_ca;       /* CA that issued verdictd's certificate */
+	int broker_timeout;          /* seconds for each connect, read and
+					write to verdictd (0: 60) */
 	bool insecure_broker;        /* accept any verdictd (warned on use) */
 	const char *const *options;  /* librats-tls instance options */
 	long ttl;                    /* seconds an attested channel is reused;

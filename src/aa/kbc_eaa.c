@@ -65,6 +65,7 @@ static void *eaa_open(const char *uri, const struct aa_kbc_conf *conf,
 			   pinned ? "nullverifier" : NULL;
 	k->conf.insecure_broker = conf->insecure_broker && !pinned && !conf->broker_verifier;
 	k->conf.options = k->options;
+	k->conf.timeout_s = conf->broker_timeout;
 	k->ttl = conf->ttl;
 	return k;
 }
@@ -91,9 +92,12 @@ static bool run_op(struct eaa_kbc *k, const struct op *op, struct eaa_err *err)
 	return aa_eaa_resource(k->c, op->path, op->out, op->n, err);
 }
 
-/* Run op on the attested channel, opening one when there is none or the
- * TTL is over. A reused channel that verdictd closed meanwhile (its idle
- * timeout) is opened afresh once; a fresh one is never retried. */
+/* Run op on the attested channel, opening one when there is none, the
+ * TTL is over, or verdictd has closed it (its idle timeout, a restart).
+ * A reused channel that fails in transit is opened afresh once and the
+ * request retried (every request is idempotent); a fresh one is never
+ * retried. An application-level refusal ("Fail") keeps the channel: only
+ * a failure that leaves the stream unknown drops it. */
 static bool with_channel(struct eaa_kbc *k, const struct op *op, struct eaa_err *err)
 {
 	bool fresh = false;
@@ -101,6 +105,11 @@ static bool with_channel(struct eaa_kbc *k, const struct op *op, struct eaa_err 
 	if (k->c && k->ttl > 0 && time(NULL) - k->since >= k->ttl) {
 		LOG_INFO("eaa_kbc: the attested channel to %s is %lds old: attesting anew",
 			 k->addr, k->ttl);
+		drop(k);
+	}
+	if (k->c && !aa_eaa_usable(k->c)) {
+		LOG_INFO("eaa_kbc: verdictd at %s closed the attested channel: attesting "
+			 "anew", k->addr);
 		drop(k);
 	}
 	if (!k->c) {
@@ -111,19 +120,22 @@ static bool with_channel(struct eaa_kbc *k, const struct op *op, struct eaa_err 
 	}
 	if (run_op(k, op, err))
 		return true;
+	if (aa_eaa_usable(k->c))
+		return false; /* verdictd answered, and said no */
 	if (err->code != EAA_E_CLOSED || fresh) {
-		if (err->code == EAA_E_CLOSED || err->code == EAA_E_REJECTED ||
-		    err->code == EAA_E_FORMAT)
-			drop(k);
+		drop(k);
 		return false;
 	}
+	LOG_INFO("eaa_kbc: the attested channel to %s failed (%s): attesting anew once",
+		 k->addr, err->msg);
 	drop(k);
 	if (!(k->c = aa_eaa_connect(&k->conf, err)))
 		return false;
 	k->since = time(NULL);
 	if (run_op(k, op, err))
 		return true;
-	drop(k);
+	if (!aa_eaa_usable(k->c))
+		drop(k);
 	return false;
 }
 
