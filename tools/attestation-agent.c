@@ -67,8 +67,18 @@ static void usage(FILE *f)
 "  --aa_kbc_params KBC::URI   the KBC, e.g. eaa_kbc::10.0.0.1:20002 (see --list)\n"
 "  --attester NAME            our evidence (default: detect the TEE)\n"
 "  --broker-pubkey FILE       verdictd's pinned TLS key (PEM public key or cert)\n"
-"  --broker-ca FILE           the CA that issued verdictd's certificate (PEM)\n"
-"  --broker-verifier NAME     verify verdictd's evidence with this verifier\n"
+"  --broker-ca FILE           the CA that issued verdictd's certificate (PEM);\n"
+"                             the certificate must name verdictd's host\n"
+"                             (subjectAltName DNS or IP) or --broker-name\n"
+"  --broker-name NAME         the DNS name or IP verdictd's certificate must\n"
+"                             carry (default: the host in aa_kbc_params)\n"
+"  --broker-verifier NAME     verify verdictd's evidence with this verifier;\n"
+"                             needs --broker-policy\n"
+"  --broker-policy FILE       Rego policy over verdictd's verified claims:\n"
+"                             data.policy.allow must be true; debug TEEs are\n"
+"                             refused whatever it says\n"
+"  --broker-tcb-status LIST   accepted tcb_status claims of verdictd, comma-\n"
+"                             separated (default UpToDate)\n"
 "  --broker-timeout SECONDS   bound on each connect, read and write to\n"
 "                             verdictd (default 60)\n"
 "  --insecure-broker          accept any verdictd (warned on every connection)\n"
@@ -135,6 +145,9 @@ static int parse(int argc, char **argv)
 		{ "broker-pubkey", required_argument, NULL, O_PUBKEY },
 		{ "broker-verifier", required_argument, NULL, O_VERIFIER },
 		{ "broker-ca", required_argument, NULL, O_CA },
+		{ "broker-name", required_argument, NULL, O_NAME },
+		{ "broker-policy", required_argument, NULL, O_POLICY },
+		{ "broker-tcb-status", required_argument, NULL, O_TCB },
 		{ "broker-timeout", required_argument, NULL, O_BTIMEOUT },
 		{ "workers", required_argument, NULL, O_WORKERS },
 		{ "request-timeout", required_argument, NULL, O_RTIMEOUT },
@@ -169,6 +182,9 @@ static int parse(int argc, char **argv)
 		case O_PUBKEY: aa.conf.broker_pubkey = optarg; break;
 		case O_VERIFIER: aa.conf.broker_verifier = optarg; break;
 		case O_CA: aa.conf.broker_ca = optarg; break;
+		case O_NAME: aa.conf.broker_name = optarg; break;
+		case O_POLICY: aa.conf.broker_policy = optarg; break;
+		case O_TCB: aa.conf.broker_tcb = optarg; break;
 		case O_BTIMEOUT:
 			v = strtol(optarg, &end, 10);
 			ok = *optarg && !*end && v > 0 && v <= 3600;

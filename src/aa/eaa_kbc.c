@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include "broker_policy.h"
 #include "codec.h"
 #include "json_util.h"
 #include "kp_packet.h"
@@ -26,6 +27,8 @@ struct aa_eaa {
 	rats_tls_conn *conn;
 	int fd;
 	bool broken;                  /* a failure left the stream unknown */
+	const struct aa_broker_policy *policy;
+	struct eaa_err refusal;       /* why the claims callback refused */
 	char addr[256];
 };
 
@@ -66,6 +69,16 @@ static int tcp_connect(const char *addr, int timeout_s, struct eaa_err *err)
 	return fd;
 }
 
+/* librats-tls hands us verdictd's verified claims during the handshake;
+ * the owner's expectations decide whether this TEE is the broker. */
+static int judge_broker(void *arg, const rats_tls_claims_t *claims)
+{
+	struct aa_eaa *c = arg;
+
+	return aa_broker_policy_check(c->policy, claims->tee ? claims->tee : "",
+				      claims->json ? claims->json : "{}", &c->refusal) ? 0 : 1;
+}
+
 struct aa_eaa *aa_eaa_connect(const struct aa_eaa_conf *conf, struct eaa_err *err)
 {
 	rats_tls_conf_t rc = { .api_version = RATS_TLS_API_VERSION,
@@ -93,6 +106,10 @@ struct aa_eaa *aa_eaa_connect(const struct aa_eaa_conf *conf, struct eaa_err *er
 	}
 	c->fd = -1;
 	snprintf(c->addr, sizeof(c->addr), "%s", conf->addr);
+	if ((c->policy = conf->policy)) {
+		rc.claims_cb = judge_broker;
+		rc.claims_cb_arg = c;
+	}
 	if (rats_tls_init(&rc, &c->h) != RATS_TLS_ERR_NONE) {
 		eaa_fail(err, EAA_E_CONFIG, "librats-tls: %s", rats_tls_last_error());
 		free(c);
@@ -102,8 +119,12 @@ struct aa_eaa *aa_eaa_connect(const struct aa_eaa_conf *conf, struct eaa_err *er
 		goto fail;
 	if (rats_tls_conn_open(c->h, c->fd, &c->conn) != RATS_TLS_ERR_NONE) {
 		c->conn = NULL;
-		eaa_fail(err, EAA_E_REJECTED, "attestation to verdictd at %s failed: %s",
-			 conf->addr, rats_tls_last_error());
+		if (c->refusal.code)
+			eaa_fail(err, EAA_E_UNTRUSTED, "verdictd at %s is not the broker "
+				 "this agent expects: %s", conf->addr, c->refusal.msg);
+		else
+			eaa_fail(err, EAA_E_REJECTED, "attestation to verdictd at %s failed: "
+				 "%s", conf->addr, rats_tls_last_error());
 		goto fail;
 	}
 	return c;

@@ -10,6 +10,7 @@
 #include "err.h"
 
 struct aa_eaa;
+struct aa_broker_policy;
 
 struct aa_eaa_conf {
 	const char *addr;        /* verdictd's "IP:PORT" */
@@ -18,6 +19,8 @@ struct aa_eaa_conf {
 				    insecure_broker only */
 	bool insecure_broker;    /* accept any verdictd (warned on use) */
 	const char *const *options; /* librats-tls instance options */
+	/* verdictd's claims must satisfy this (NULL: no claims check) */
+	const struct aa_broker_policy *policy;
 	int timeout_s;           /* each connect, read and write (0: 60) */
 };
 

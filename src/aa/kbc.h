@@ -17,6 +17,13 @@ struct aa_kbc_conf {
 	const char *broker_verifier; /* verifier for verdictd's certificate */
 	const char *broker_pubkey;   /* pinned verdictd TLS key (PEM file) */
 	const char *broker_ca;       /* CA that issued verdictd's certificate */
+	const char *broker_name;     /* the name or IP verdictd's CA-issued
+					certificate must be for (NULL: the
+					host in aa_kbc_params) */
+	const char *broker_policy;   /* Rego file over verdictd's claims;
+					required with broker_verifier */
+	const char *broker_tcb;      /* accepted tcb_status values, comma-
+					separated (NULL: UpToDate) */
 	int broker_timeout;          /* seconds for each connect, read and
 					write to verdictd (0: 60) */
 	bool insecure_broker;        /* accept any verdictd (warned on use) */

@@ -1,12 +1,15 @@
 /* kbc_eaa.c - eaa_kbc: layer keys and resources from verdictd over the EAA
  * protocol (eaa_kbc.c), on one attested channel reused for the agent's
  * lifetime or the configured TTL. verdictd is authenticated by a pinned
- * key (tls.peer_pubkey) or by a verifier of its evidence; accepting any
- * broker takes the explicit insecure option. */
+ * key (tls.peer_pubkey), a CA and the name its certificate must carry
+ * (tls.peer_ca, tls.peer_name), or a verifier of its evidence together
+ * with the claims it must have (broker_policy.h); accepting any broker
+ * takes the explicit insecure option. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "broker_policy.h"
 #include "eaa_kbc.h"
 #include "kbc.h"
 #include "log.h"
@@ -19,9 +22,31 @@ struct eaa_kbc {
 	struct aa_eaa *c;
 	time_t since;
 	char addr[256];
-	char pin[1024], ca[1024];
-	const char *options[MAX_OPTIONS + 2];
+	char pin[1024], ca[1024], name[300];
+	const char *options[MAX_OPTIONS + 3];
+	struct aa_broker_policy *policy;
 };
+
+/* The host of "HOST:PORT" or "[V6]:PORT": what a CA-issued certificate of
+ * verdictd must name when no --broker-name is given. */
+static bool uri_host(const char *uri, char *out, size_t size)
+{
+	const char *colon = strrchr(uri, ':');
+	size_t n;
+
+	if (!colon || colon == uri)
+		return false;
+	n = (size_t)(colon - uri);
+	if (uri[0] == '[' && colon[-1] == ']') {
+		uri++;
+		n -= 2;
+	}
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(out, uri, n);
+	out[n] = '\0';
+	return true;
+}
 
 static void *eaa_open(const char *uri, const struct aa_kbc_conf *conf,
 		      struct eaa_err *err)
@@ -42,8 +67,22 @@ static void *eaa_open(const char *uri, const struct aa_kbc_conf *conf,
 			 "(--insecure-broker)");
 		return NULL;
 	}
+	if (conf->broker_verifier && !conf->broker_policy) {
+		eaa_fail(err, EAA_E_CONFIG, "eaa_kbc: --broker-verifier %s alone trusts any "
+			 "%s TEE as verdictd (a host's debug guest, another tenant's VM): "
+			 "give the claims verdictd's evidence must have (--broker-policy "
+			 "FILE), or pin its key (--broker-pubkey)", conf->broker_verifier,
+			 conf->broker_verifier);
+		return NULL;
+	}
 	if (!(k = calloc(1, sizeof(*k)))) {
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (conf->broker_policy &&
+	    !(k->policy = aa_broker_policy_load(conf->broker_policy, conf->broker_tcb, err))) {
+		eaa_err_prefix(err, "eaa_kbc");
+		free(k);
 		return NULL;
 	}
 	snprintf(k->addr, sizeof(k->addr), "%s", uri);
@@ -54,8 +93,22 @@ static void *eaa_open(const char *uri, const struct aa_kbc_conf *conf,
 		k->options[n++] = k->pin;
 	}
 	if (conf->broker_ca) {
+		char host[256];
+
+		/* a CA vouches for many names: the certificate must be for this
+		 * broker's */
+		if (!conf->broker_name && !uri_host(uri, host, sizeof(host))) {
+			eaa_fail(err, EAA_E_CONFIG, "eaa_kbc: no host in \"%.200s\" for "
+				 "verdictd's certificate to name: give --broker-name", uri);
+			aa_broker_policy_free(k->policy);
+			free(k);
+			return NULL;
+		}
 		snprintf(k->ca, sizeof(k->ca), "tls.peer_ca=%s", conf->broker_ca);
 		k->options[n++] = k->ca;
+		snprintf(k->name, sizeof(k->name), "tls.peer_name=%s",
+			 conf->broker_name ? conf->broker_name : host);
+		k->options[n++] = k->name;
 	}
 	k->conf.addr = k->addr;
 	k->conf.attester = conf->attester;
@@ -65,6 +118,7 @@ static void *eaa_open(const char *uri, const struct aa_kbc_conf *conf,
 			   pinned ? "nullverifier" : NULL;
 	k->conf.insecure_broker = conf->insecure_broker && !pinned && !conf->broker_verifier;
 	k->conf.options = k->options;
+	k->conf.policy = k->policy;
 	k->conf.timeout_s = conf->broker_timeout;
 	k->ttl = conf->ttl;
 	return k;
@@ -160,6 +214,7 @@ static void eaa_close(void *kbc)
 	struct eaa_kbc *k = kbc;
 
 	drop(k);
+	aa_broker_policy_free(k->policy);
 	free(k);
 }
 

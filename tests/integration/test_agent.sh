@@ -107,8 +107,10 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.
 	-days 2 -subj /CN=tenant-ca 2>/dev/null
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout other_ca.key \
 	-out other_ca.pem -days 2 -subj /CN=other-ca 2>/dev/null
+# (for the host the agent dials: test_agent_broker.sh checks the name)
 openssl req -new -key vd_tls.pem -subj /CN=verdictd 2>/dev/null |
-	openssl x509 -req -CA ca.pem -CAkey ca.key -days 2 -out vd_cert.pem 2>/dev/null
+	openssl x509 -req -CA ca.pem -CAkey ca.key -days 2 -out vd_cert.pem \
+		-extfile <(printf 'subjectAltName=IP:127.0.0.1\n') 2>/dev/null
 mkfifo vd2_ready
 "$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --mutual \
 	--root root --sample-trust trust.pem -o tls.key=vd_tls.pem -o tls.cert=vd_cert.pem \
