@@ -71,8 +71,7 @@ static void *eaa_open(const char *uri, const struct aa_kbc_conf *conf,
 		eaa_fail(err, EAA_E_CONFIG, "eaa_kbc: --broker-verifier %s alone trusts any "
 			 "%s TEE as verdictd (a host's debug guest, another tenant's VM): "
 			 "give the claims verdictd's evidence must have (--broker-policy "
-			 "FILE), or pin its key (--broker-pubkey)", conf->broker_verifier,
-			 conf->broker_verifier);
+			 "FILE)", conf->broker_verifier, conf->broker_verifier);
 		return NULL;
 	}
 	if (!(k = calloc(1, sizeof(*k)))) {
