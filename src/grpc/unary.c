@@ -172,8 +172,15 @@ static void serve_call(struct grpc_unary_server *g, grpc_completion_queue *cq,
 	n++;
 	ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
 	ops[n++].data.recv_close_on_server.cancelled = &cancelled;
-	if (grpc_call_start_batch(call, ops, n, &tag2, NULL) == GRPC_CALL_OK)
+	/* the close completes once the caller has closed its side: one that
+	 * never does is cancelled after the same bound, not waited on */
+	if (grpc_call_start_batch(call, ops, n, &tag2, NULL) == GRPC_CALL_OK &&
+	    wait_tag_until(cq, &tag2, gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+			   gpr_time_from_seconds(g->lim.recv_timeout_s, GPR_TIMESPAN))) ==
+	    WAIT_TIMEOUT) {
+		grpc_call_cancel(call, NULL);
 		wait_tag(cq, &tag2);
+	}
 	grpc_slice_unref(details);
 out:
 	if (reply.buf)
