@@ -295,31 +295,49 @@ static bool getresource(void *arg, const char *method, const uint8_t *req, size_
 	return ok;
 }
 
-static int serve(struct aa_agent *agent)
+/* Serve until SIGINT or SIGTERM. *busy: a call was still in its round
+ * trip when the agent stopped, so the agent must not be freed under it. */
+static int serve(struct aa_agent *agent, bool *busy)
 {
+	struct grpc_unary_server *kp, *gr;
 	struct eaa_err err;
 	sigset_t set;
 	int port, sig;
+	bool kp_done, gr_done;
 
-	if (!grpc_unary_serve_limits(aa.kp_sock, "key provider", keyprovider, agent,
-				     &aa.grpc, &port, &err)) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
-		return 1;
-	}
-	printf("key provider on port %d\n", port);
-	if (!grpc_unary_serve_limits(aa.gr_sock, "get-resource", getresource, agent,
-				     &aa.grpc, &port, &err)) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
-		return 1;
-	}
-	printf("get-resource on port %d\n", port);
-	fflush(stdout);
+	*busy = false;
+	/* blocked before any thread starts, so every thread inherits the
+	 * mask and the signal reaches sigwait below instead of killing the
+	 * process (and skipping the wipe of its keys) from another thread */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (!(kp = grpc_unary_serve_limits(aa.kp_sock, "key provider", keyprovider, agent,
+					   &aa.grpc, &port, &err))) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		return 1;
+	}
+	printf("key provider on port %d\n", port);
+	if (!(gr = grpc_unary_serve_limits(aa.gr_sock, "get-resource", getresource, agent,
+					   &aa.grpc, &port, &err))) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		*busy = !grpc_unary_stop(kp, 3);
+		return 1;
+	}
+	printf("get-resource on port %d\n", port);
+	fflush(stdout);
 	sigwait(&set, &sig);
 	LOG_INFO("signal %d: stopping", sig);
+	/* the calls in progress end before the agent (and the keys it holds)
+	 * is freed; one stuck on a broker is not waited for past this */
+	grpc_unary_shutdown(kp);
+	grpc_unary_shutdown(gr);
+	kp_done = grpc_unary_stop(kp, 3);
+	gr_done = grpc_unary_stop(gr, 3);
+	*busy = !kp_done || !gr_done;
+	if (*busy)
+		LOG_WARN("stopping with a request still in progress");
 	return 0;
 }
 
@@ -416,6 +434,7 @@ int main(int argc, char **argv)
 {
 	struct aa_agent *agent;
 	struct eaa_err err;
+	bool busy = false;
 	int rc;
 
 	/* verdictd may close a reused channel at any time (idle timeout,
@@ -451,7 +470,13 @@ int main(int argc, char **argv)
 	if (aa.conf.insecure_broker)
 		LOG_WARN("--insecure-broker: verdictd is not authenticated; anyone on the "
 			 "path can answer as verdictd");
-	rc = aa.cmd ? cmd_once(agent) : serve(agent);
+	rc = aa.cmd ? cmd_once(agent) : serve(agent, &busy);
+	if (busy) {
+		/* a worker is still inside the agent: neither free it nor run
+		 * the exit handlers (OpenSSL's cleanup) under that thread */
+		fflush(NULL);
+		_exit(rc);
+	}
 	aa_agent_free(agent);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include "broker_policy.h"
 #include "codec.h"
@@ -86,6 +87,8 @@ struct aa_eaa *aa_eaa_connect(const struct aa_eaa_conf *conf, struct eaa_err *er
 			       .log_level = RATS_TLS_LOG_LEVEL_WARN,
 			       .options = conf->options };
 	struct aa_eaa *c;
+	int timeout_s = conf->timeout_s > 0 ? conf->timeout_s : DEFAULT_TIMEOUT_S;
+	time_t start;
 
 	if (!conf->verifier && !conf->insecure_broker) {
 		eaa_fail(err, EAA_E_CONFIG, "no verifier for verdictd's certificate: name "
@@ -117,9 +120,13 @@ struct aa_eaa *aa_eaa_connect(const struct aa_eaa_conf *conf, struct eaa_err *er
 	}
 	if ((c->fd = tcp_connect(conf->addr, conf->timeout_s, err)) < 0)
 		goto fail;
+	start = time(NULL);
 	if (rats_tls_conn_open(c->h, c->fd, &c->conn) != RATS_TLS_ERR_NONE) {
 		c->conn = NULL;
-		if (c->refusal.code)
+		if (!c->refusal.code && time(NULL) - start >= timeout_s)
+			eaa_fail(err, EAA_E_IO, "verdictd at %s did not complete the handshake "
+				 "within %d s (the broker timeout)", conf->addr, timeout_s);
+		else if (c->refusal.code)
 			eaa_fail(err, EAA_E_UNTRUSTED, "verdictd at %s is not the broker "
 				 "this agent expects: %s", conf->addr, c->refusal.msg);
 		else

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "log.h"
 #include "unary.h"
 
@@ -38,6 +39,11 @@ struct grpc_unary_server {
 	char what[64];
 	unsigned nworkers;
 	struct worker workers[MAX_WORKERS];
+	pthread_mutex_t lock;
+	pthread_cond_t idle;    /* signalled as each worker thread ends */
+	unsigned running;       /* worker threads not yet ended */
+	grpc_completion_queue *shutdown_cq; /* set once shutdown has begun */
+	char shutdown_tag;
 };
 
 enum wait_result { WAIT_FAILED, WAIT_OK, WAIT_TIMEOUT };
@@ -220,6 +226,10 @@ static void *run(void *arg)
 		grpc_call_details_destroy(&details);
 		grpc_metadata_array_destroy(&md);
 	}
+	pthread_mutex_lock(&g->lock);
+	g->running--;
+	pthread_cond_broadcast(&g->idle);
+	pthread_mutex_unlock(&g->lock);
 	return NULL;
 }
 
@@ -248,6 +258,8 @@ struct grpc_unary_server *grpc_unary_serve_limits(const char *addr, const char *
 		g->lim.max_message = DEFAULT_MAX_MESSAGE;
 	if (g->lim.recv_timeout_s <= 0)
 		g->lim.recv_timeout_s = DEFAULT_RECV_TIMEOUT_S;
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_cond_init(&g->idle, NULL);
 	grpc_init();
 	g->fn = fn;
 	g->arg = arg;
@@ -297,7 +309,13 @@ struct grpc_unary_server *grpc_unary_serve_limits(const char *addr, const char *
 	}
 	grpc_server_start(g->server);
 	for (unsigned i = 0; i < g->nworkers; i++) {
+		pthread_mutex_lock(&g->lock);
+		g->running++;
+		pthread_mutex_unlock(&g->lock);
 		if (pthread_create(&g->workers[i].thread, NULL, run, &g->workers[i]) != 0) {
+			pthread_mutex_lock(&g->lock);
+			g->running--;
+			pthread_mutex_unlock(&g->lock);
 			/* the server runs; the workers started serve it */
 			if (i == 0) {
 				eaa_fail(err, EAA_E_IO, "%s: cannot start its threads", what);
@@ -316,6 +334,58 @@ struct grpc_unary_server *grpc_unary_serve(const char *addr, const char *what,
 					   int *port, struct eaa_err *err)
 {
 	return grpc_unary_serve_limits(addr, what, fn, arg, NULL, port, err);
+}
+
+static void drain(grpc_completion_queue *cq)
+{
+	grpc_completion_queue_shutdown(cq);
+	while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
+	       GRPC_QUEUE_SHUTDOWN)
+		;
+	grpc_completion_queue_destroy(cq);
+}
+
+void grpc_unary_shutdown(struct grpc_unary_server *g)
+{
+	if (!g || g->shutdown_cq)
+		return;
+	g->shutdown_cq = grpc_completion_queue_create_for_next(NULL);
+	grpc_server_shutdown_and_notify(g->server, g->shutdown_cq, &g->shutdown_tag);
+	grpc_server_cancel_all_calls(g->server);
+}
+
+bool grpc_unary_stop(struct grpc_unary_server *g, int wait_s)
+{
+	struct timespec until;
+	bool done;
+	int rc = 0;
+
+	if (!g)
+		return true;
+	grpc_unary_shutdown(g);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += wait_s;
+	pthread_mutex_lock(&g->lock);
+	while (g->running && rc == 0)
+		rc = pthread_cond_timedwait(&g->idle, &g->lock, &until);
+	done = g->running == 0;
+	pthread_mutex_unlock(&g->lock);
+	if (!done) {
+		/* a handler is still in its round trip: the server and its
+		 * queues stay, for that worker to finish with */
+		LOG_WARN("%s: a call is still being handled after %d s", g->what, wait_s);
+		return false;
+	}
+	wait_tag(g->shutdown_cq, &g->shutdown_tag);
+	drain(g->shutdown_cq);
+	grpc_server_destroy(g->server);
+	for (unsigned i = 0; i < g->nworkers; i++)
+		drain(g->workers[i].cq);
+	pthread_cond_destroy(&g->idle);
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+	grpc_shutdown();
+	return true;
 }
 
 bool grpc_unary_call(const char *addr, const char *method, const uint8_t *req,

@@ -50,6 +50,16 @@ struct grpc_unary_server *grpc_unary_serve(const char *addr, const char *what,
 					   grpc_unary_fn fn, void *arg,
 					   int *port, struct eaa_err *err);
 
+/* Stop listening and cancel the calls in progress, without waiting (so
+ * that several servers stop together). */
+void grpc_unary_shutdown(struct grpc_unary_server *g);
+/* Stop listening, cancel the calls in progress and wait up to wait_s for
+ * the workers to finish; then free the server and return true. A handler
+ * still running after that (a round trip that has not timed out) keeps
+ * the server alive for it: false, and the caller must not free what the
+ * handler uses. */
+bool grpc_unary_stop(struct grpc_unary_server *g, int wait_s);
+
 /* One call to addr; *reply (malloc'd) is the response message. A failed
  * status becomes err with the server's message. */
 bool grpc_unary_call(const char *addr, const char *method, const uint8_t *req,
