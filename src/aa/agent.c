@@ -5,12 +5,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "agent.h"
 #include "codec.h"
 #include "json_util.h"
 #include "log.h"
 
 #define MAX_INSTANCES 16
+/* A broker that has not answered for SLOW_S seconds takes at most
+ * MAX_WAITING more callers: the rest are refused at once, so its callers
+ * cannot occupy every gRPC worker (4 by default) while it stalls. A
+ * broker that answers never gets near this. */
+#define SLOW_S 2
+#define MAX_WAITING 2
 
 /* One KBC instance. Its own lock serialises the requests on its channel,
  * so a stalled broker holds only its own callers; the agent's lock guards
@@ -22,6 +29,8 @@ struct instance {
 	pthread_mutex_t lock;
 	unsigned refs;          /* requests holding it (under the agent's lock) */
 	unsigned long used;     /* when last asked for: the LRU order */
+	time_t busy_since;      /* when the request in its round trip began
+				   (0: none; under the agent's lock) */
 };
 
 struct aa_agent {
@@ -162,12 +171,39 @@ static struct instance *acquire(struct aa_agent *a, const char *params,
 			a->inst[a->n++] = in;
 		}
 	}
-	if (in) {
+	if (in && in->busy_since && time(NULL) - in->busy_since >= SLOW_S &&
+	    in->refs > MAX_WAITING) {
+		eaa_fail(err, EAA_E_IO, "KBC %.200s: its broker has not answered for %ld s "
+			 "and %u requests wait on it: try again later", params,
+			 (long)(time(NULL) - in->busy_since), in->refs - 1);
+		in = NULL;
+	} else if (in) {
+		if (in->busy_since && time(NULL) - in->busy_since >= SLOW_S)
+			LOG_WARN("KBC %s: its broker has not answered for %ld s: "
+				 "request %u waits", params,
+				 (long)(time(NULL) - in->busy_since), in->refs);
 		in->refs++;
 		in->used = ++a->clock;
 	}
 	pthread_mutex_unlock(&a->lock);
 	return in;
+}
+
+/* Take the instance's channel for one round trip, and give it back. */
+static void use_begin(struct aa_agent *a, struct instance *in)
+{
+	pthread_mutex_lock(&in->lock);
+	pthread_mutex_lock(&a->lock);
+	in->busy_since = time(NULL);
+	pthread_mutex_unlock(&a->lock);
+}
+
+static void use_end(struct aa_agent *a, struct instance *in)
+{
+	pthread_mutex_lock(&a->lock);
+	in->busy_since = 0;
+	pthread_mutex_unlock(&a->lock);
+	pthread_mutex_unlock(&in->lock);
 }
 
 static void release(struct aa_agent *a, struct instance *in)
@@ -233,9 +269,9 @@ static bool unwrap(struct aa_agent *a, json_t *params, char **out, struct eaa_er
 		return false;
 	}
 	if ((in = acquire(a, kbc, err))) {
-		pthread_mutex_lock(&in->lock);
+		use_begin(a, in);
 		ok = in->ops->unwrap(in->kbc, &pkt, &opts, &optsn, err);
-		pthread_mutex_unlock(&in->lock);
+		use_end(a, in);
 		if (!ok)
 			eaa_err_prefix(err, "%s", in->ops->name);
 		release(a, in);
@@ -291,9 +327,9 @@ bool aa_agent_resource(struct aa_agent *a, const char *params, const char *path,
 		return false;
 	ok = false;
 	if ((in = acquire(a, params && *params ? params : NULL, err))) {
-		pthread_mutex_lock(&in->lock);
+		use_begin(a, in);
 		ok = in->ops->resource(in->kbc, p, out, n, err);
-		pthread_mutex_unlock(&in->lock);
+		use_end(a, in);
 		if (!ok)
 			eaa_err_prefix(err, "%s", in->ops->name);
 		release(a, in);

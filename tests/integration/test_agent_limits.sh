@@ -108,6 +108,24 @@ get --aa_kbc_params eaa_kbc::127.0.0.1:"$stall" default/security-policy/test >/d
 stuck=$!
 for ((i = 0; i < 100; i++)); do [[ -s stall.accepted ]] && break; sleep 0.1; done # bounded wait for the accept
 [[ -s stall.accepted ]] && ok || fail "the agent did not connect to the stalled broker"
+# more callers of the stalled broker: two may wait once it has been silent
+# for 2 s, a third is refused at once, so they cannot take every worker.
+# The condition is time itself ("silent for 2 s"): this waits 2.5 s after
+# the accept, bounded, then for the agent to log both waiters.
+t_acc=$(stat -c %Y stall.accepted)
+while (($(date +%s) - t_acc < 3)); do sleep 0.1; done
+for w in 1 2; do
+	get --aa_kbc_params eaa_kbc::127.0.0.1:"$stall" default/security-policy/test >/dev/null 2>/dev/null &
+	pids+=($!)
+done
+for ((i = 0; i < 100; i++)); do
+	(($(grep -c 'has not answered for [0-9]* s: request' agent.log) >= 2)) && break
+	sleep 0.1
+done
+timeout 10 "$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" \
+	--aa_kbc_params eaa_kbc::127.0.0.1:"$stall" default/security-policy/test >/dev/null 2>err &&
+	fail "a stalled broker answered" || ok
+expect "fourth caller of a stalled broker" 'its broker has not answered for [0-9]+ s and 2 requests wait on it' "$(cat err)"
 # ...while another KBC's request completes promptly
 t0=$(now_ms)
 timeout 10 "$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" \
