@@ -221,6 +221,31 @@ kill "$seedpid"; wait "$seedpid" 2>/dev/null
 expect "seed sgx line" '^listening on 127.0.0.1:[0-9]+$' "$line"
 expect "seed sgx collateral" 'collateral from the PCCS at https://localhost:8081' "$(cat "$tmp/seed.err")"
 
+# No TEE is accepted unless its verifier is named: --mutual alone refuses
+# to start, and a verifier no policy covers is refused by name.
+"$BIN/verdictd" --listen 127.0.0.1:0 --mutual --attester nullattester \
+	--root "$tmp/seedroot" >/dev/null 2>"$tmp/nov.err" && rc=0 || rc=$?
+[[ $rc == 2 ]] && ok || fail "verdictd --mutual without --verifier: exit $rc, want 2"
+expect "no verifier" 'mutual needs --verifier' "$(cat "$tmp/nov.err")"
+"$BIN/verdictd" --listen 127.0.0.1:0 --mutual --verifier nullverifier \
+	--root "$tmp/seedroot" >/dev/null 2>"$tmp/nov.err" && rc=0 || rc=$?
+[[ $rc == 2 ]] && ok || fail "verdictd --verifier nullverifier: exit $rc, want 2"
+expect "nullverifier" 'nullverifier: no policy covers it' "$(cat "$tmp/nov.err")"
+
+# At start it says, per TEE named, what it will accept: on the built-in
+# defaults, nothing until reference values are listed.
+mkfifo "$tmp/desc"
+"$BIN/verdictd" --listen 127.0.0.1:0 --mutual --attester nullattester \
+	--verifier sev_snp,csv,tpm --root "$tmp/descroot" >"$tmp/desc" 2>"$tmp/desc.err" &
+descpid=$!
+read -r line <"$tmp/desc"
+kill "$descpid"; wait "$descpid" 2>/dev/null
+for t in snp csv tpm; do
+	expect "start: $t" "$t: refuses every peer until reference values are listed in $tmp/descroot/opa/${t}Data" \
+		"$(cat "$tmp/desc.err")"
+done
+grep -q '^verdictd: sgx:' "$tmp/desc.err" && fail "sgx described but not enabled" || ok
+
 # The seed's CSV command line (seed 000) as written: it starts.
 mkfifo "$tmp/seed_csv"
 "$BIN/verdictd" --listen 127.0.0.1:0 --verifier csv --attester nullattester \
