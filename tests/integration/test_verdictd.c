@@ -626,6 +626,57 @@ static void test_api_preauth(void)
 	stop(&d);
 }
 
+/* Keys leave no copy behind: after an agent took a KEK and left, a core
+ * dump of verdictd holds neither the key nor its base64 (replies, request
+ * buffers and jansson's strings are wiped when freed). */
+static void test_no_key_left(void)
+{
+	static const char b64[] = "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=";
+	const char *const extra[] = { "--mutual", NULL };
+	char cmd[1024], core[600];
+	struct daemon d;
+	struct agent a;
+	uint8_t *mem = NULL;
+	size_t n;
+	struct eaa_err err;
+
+	if (system("command -v gcore >/dev/null 2>&1") != 0) {
+		/* scripts/install-deps.sh installs gdb: CI never skips */
+		fprintf(stderr, "skipped: test_no_key_left needs gdb's gcore\n");
+		CHECK(getenv("CI") == NULL);
+		return;
+	}
+	CHECK(write_file("opa/samplePolicy.rego",
+			 "package policy\nimport rego.v1\ndefault allow := false\n"
+			 "allow if input.svn >= data.svn\n"));
+	CHECK(write_file("opa/sampleData", "{\"svn\": 0}"));
+	if (!start(&d, extra)) {
+		CHECK_MSG(false, "verdictd did not start");
+		return;
+	}
+	CHECK(agent_open(&a, &d, true));
+	CHECK(has(ask(&a, "{\"command\":\"Get KEK\",\"kids\":[\"default/key/1\"]}"), b64));
+	CHECK(has(ask(&a, "{\"command\":\"version\"}"), "v1"));
+	agent_close(&a);
+	/* the serving thread is gone once a new connection is served */
+	CHECK(agent_open(&a, &d, true));
+	CHECK(has(ask(&a, "{\"command\":\"version\"}"), "v1"));
+	agent_close(&a);
+	snprintf(core, sizeof(core), "%s/core", dir);
+	snprintf(cmd, sizeof(cmd), "gcore -o %s %d >/dev/null 2>&1", core, (int)d.pid);
+	CHECK(system(cmd) == 0);
+	snprintf(core, sizeof(core), "%s/core.%d", dir, (int)d.pid);
+	CHECK(file_read(core, 1u << 30, &mem, &n, &err));
+	if (mem) {
+		CHECK_MSG(!memmem(mem, n, b64, strlen(b64)), "the KEK's base64 is in verdictd's memory");
+		CHECK_MSG(!memmem(mem, n, "01234567890123456789012345678901", 32),
+			  "the KEK is in verdictd's memory");
+		free(mem);
+	}
+	unlink(core);
+	stop(&d);
+}
+
 int main(int argc, char **argv)
 {
 	static const uint8_t key[] = "01234567890123456789012345678901";
@@ -677,6 +728,7 @@ int main(int argc, char **argv)
 	test_deadlines();
 	test_enabled_verifiers();
 	test_api_preauth();
+	test_no_key_left();
 	EVP_PKEY_free(signer);
 	EVP_PKEY_free(other);
 	test_rm_rf(dir);
