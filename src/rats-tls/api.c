@@ -41,15 +41,11 @@ static bool copy_options(struct rats_tls_ctx *ctx, const char *const *opts,
 	if (!(ctx->opts.kv = calloc(n, sizeof(char *))))
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		if (!strchr(opts[i], '=') || !strchr(opts[i], '.'))
-			return eaa_fail(err, EAA_E_CONFIG,
-					"option \"%s\": expected "
-					"instance.key=value", opts[i]);
 		if (!(ctx->opts.kv[i] = strdup(opts[i])))
 			return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 		ctx->opts.n++;
 	}
-	return true;
+	return rats_opts_check(&ctx->opts, err);
 }
 
 /* A PEM key file named by an option: a private key for tls.key; a public
