@@ -143,6 +143,21 @@ static bool load_keys(struct rats_tls_ctx *ctx, struct eaa_err *err)
 	return true;
 }
 
+/* tls.fresh=1 is RATS_TLS_CONF_FLAGS_FRESH, for callers that pass options
+ * only (the attestation agent's -o): bind the peer's hello random, require
+ * ours. */
+static bool fresh_option(struct rats_tls_ctx *ctx, struct eaa_err *err)
+{
+	const char *v = rats_opt(&ctx->opts, "tls", "fresh");
+
+	if (!v || strcmp(v, "0") == 0)
+		return true;
+	if (strcmp(v, "1") != 0)
+		return eaa_fail(err, EAA_E_CONFIG, "tls.fresh: want 0 or 1, not \"%s\"", v);
+	ctx->conf.flags |= RATS_TLS_CONF_FLAGS_FRESH;
+	return true;
+}
+
 EVP_PKEY *rats_own_key(struct rats_tls_ctx *ctx, struct eaa_err *err)
 {
 	if (ctx->own_key)
@@ -298,7 +313,7 @@ static bool ctx_init(struct rats_tls_ctx *ctx, const rats_tls_conf_t *conf,
 	}
 	if (!copy_options(ctx, conf->options, err))
 		return false;
-	if (!load_keys(ctx, err))
+	if (!load_keys(ctx, err) || !fresh_option(ctx, err))
 		return false;
 	ctx->present_cert = server || mutual;
 	ctx->verify_peer = !server || mutual;
@@ -317,7 +332,7 @@ static bool ctx_init(struct rats_tls_ctx *ctx, const rats_tls_conf_t *conf,
 			return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 		ctx->cert = ctx->static_cert;
 	} else if (ctx->present_cert &&
-		   !(conf->flags & RATS_TLS_CONF_FLAGS_FRESH_EVIDENCE)) {
+		   !(ctx->conf.flags & RATS_TLS_CONF_FLAGS_FRESH_EVIDENCE)) {
 		if (!(ctx->key = rats_own_key(ctx, err)) ||
 		    !cert_attest(ctx->attester, ctx->attester_state, ctx->key,
 				 ctx->nonce, conf->nonce_len,

@@ -8,7 +8,7 @@
 
 /* The library's own options, "tls.<key>=" (api.c reads them). */
 static const char *const tls_keys[] = {
-	"key", "peer_pubkey", "cert", "peer_ca", NULL,
+	"key", "peer_pubkey", "cert", "peer_ca", "fresh", NULL,
 };
 
 const struct rats_tls_wrapper rats_tls_wrapper_openssl = {

@@ -52,7 +52,7 @@ static void test_unknown_options(void)
 		"sample.trust=/x", "sample.measurement=00", "tdx.collateral=/x",
 		"tdx_ecdsa.tsm=/x", "tdx_ecdsa.allow_no_collateral=1",
 		"sev_snp.vcek=/x", "sev_snp.product=Milan", "csv.hsk_cek=/x",
-		"tpm.ak=/x", "tpm.tcti=swtpm",
+		"tpm.ak=/x", "tpm.tcti=swtpm", "tls.fresh=1", "tls.fresh=0",
 	};
 	const char *msg;
 
