@@ -93,6 +93,8 @@ static void usage(FILE *f)
 "                             must arrive within twice that\n"
 "      --max-connections N    connections served at once (default 256)\n"
 "  -o, --option K=V           librats-tls instance option\n"
+"      --fresh                agents' evidence must bind this connection's\n"
+"                             hello random (alias --require-nonce)\n"
 "      --sample-key FILE      sample attester key (PEM)          [demo/test]\n"
 "      --sample-trust FILE    sample verifier trusted keys (PEM) [demo/test]\n"
 "      --log-level LEVEL      debug|info|warn|error|off (default info)\n"
@@ -437,7 +439,7 @@ static bool intel_defaults(void)
 static int parse(int argc, char **argv)
 {
 	enum { O_CLIENT_API = 0x100, O_MAX_REQ, O_IDLE, O_SAMPLE_KEY, O_SAMPLE_TRUST,
-	       O_LOG, O_CONFIG, O_KEYPROVIDER, O_MAX_CONN };
+	       O_LOG, O_CONFIG, O_KEYPROVIDER, O_MAX_CONN, O_FRESH };
 	static const struct option longs[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "verifier", required_argument, NULL, 'v' },
@@ -456,6 +458,8 @@ static int parse(int argc, char **argv)
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "keyprovider", required_argument, NULL, O_KEYPROVIDER },
 		{ "max-connections", required_argument, NULL, O_MAX_CONN },
+		{ "fresh", no_argument, NULL, O_FRESH },
+		{ "require-nonce", no_argument, NULL, O_FRESH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -491,6 +495,7 @@ static int parse(int argc, char **argv)
 		case O_CONFIG: break; /* read by config_args */
 		case O_KEYPROVIDER: vd.keyprovider = optarg; break;
 		case O_MAX_CONN: vd.max_connections = atoi(optarg); ok = vd.max_connections > 0; break;
+		case O_FRESH: vd.conf.flags |= RATS_TLS_CONF_FLAGS_FRESH; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 2;
 		}
