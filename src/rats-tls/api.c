@@ -23,7 +23,7 @@ static enum eaa_log_level level_of(rats_tls_log_level_t l)
 }
 #define HANDLE_LOG_SCOPE(l)                                                  \
 	struct eaa_log_scope log_scope_                                      \
-		__attribute__((cleanup(eaa_log_scope_end))) =                \
+		__attribute__((cleanup(eaa_log_scope_end), unused)) =        \
 			eaa_log_scope_begin(level_of(l))
 
 static rats_tls_err_t report(struct rats_tls_ctx *ctx, const struct eaa_err *e)
