@@ -109,6 +109,8 @@ static void usage(FILE *f)
 "                             the agent then attests again\n"
 "      --max-connections N    connections served at once (default 256)\n"
 "  -o, --option K=V           librats-tls instance option\n"
+"      --fresh                agents' evidence must bind this connection's\n"
+"                             hello random (alias --require-nonce)\n"
 "      --sample-key FILE      sample attester key (PEM)          [demo/test]\n"
 "      --sample-trust FILE    sample verifier trusted keys (PEM) [demo/test]\n"
 "      --log-level LEVEL      debug|info|warn|error|off (default info)\n"
@@ -557,7 +559,7 @@ static int parse(int argc, char **argv)
 {
 	enum { O_CLIENT_API = 0x100, O_MAX_REQ, O_IDLE, O_SAMPLE_KEY, O_SAMPLE_TRUST,
 	       O_LOG, O_CONFIG, O_KEYPROVIDER, O_MAX_CONN, O_KP_REMOTE, O_HANDSHAKE,
-	       O_REQUEST, O_TTL };
+	       O_REQUEST, O_TTL, O_FRESH };
 	static const struct option longs[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "verifier", required_argument, NULL, 'v' },
@@ -580,6 +582,8 @@ static int parse(int argc, char **argv)
 		{ "handshake-timeout", required_argument, NULL, O_HANDSHAKE },
 		{ "request-timeout", required_argument, NULL, O_REQUEST },
 		{ "channel-ttl", required_argument, NULL, O_TTL },
+		{ "fresh", no_argument, NULL, O_FRESH },
+		{ "require-nonce", no_argument, NULL, O_FRESH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -618,6 +622,7 @@ static int parse(int argc, char **argv)
 		case O_HANDSHAKE: vd.handshake_timeout = atoi(optarg); ok = vd.handshake_timeout > 0; break;
 		case O_REQUEST: vd.request_timeout = atoi(optarg); ok = vd.request_timeout > 0; break;
 		case O_TTL: vd.channel_ttl = atoi(optarg); ok = vd.channel_ttl > 0; break;
+		case O_FRESH: vd.conf.flags |= RATS_TLS_CONF_FLAGS_FRESH; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 2;
 		}

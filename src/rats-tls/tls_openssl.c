@@ -6,7 +6,15 @@
 #include "internal.h"
 #include "log.h"
 
-const struct rats_tls_wrapper rats_tls_wrapper_openssl = { .name = "openssl" };
+/* The library's own options, "tls.<key>=" (api.c reads them). */
+static const char *const tls_keys[] = {
+	"key", "peer_pubkey", "cert", "peer_ca", "fresh", NULL,
+};
+
+const struct rats_tls_wrapper rats_tls_wrapper_openssl = {
+	.name = "openssl",
+	.keys = tls_keys,
+};
 
 /* FRESH_EVIDENCE: a new key and certificate per connection, whose evidence
  * carries the peer's hello random as nonce. Called by OpenSSL once the
