@@ -35,6 +35,7 @@
 #include "log.h"
 #include "net.h"
 #include "rats-tls/api.h"
+#include "wipe.h"
 
 #define MAX_OPTS 64
 
@@ -333,6 +334,9 @@ static void *serve(void *arg)
 	/* requests carry resources' and keys' names and Decrypt blobs */
 	OPENSSL_cleanse(buf, high);
 	free(buf);
+	/* the frames that held KEKs and plaintexts (compiler temporaries
+	 * included) before the stack goes back to the thread cache */
+	eaa_stack_burn(64 * 1024);
 	return NULL;
 }
 
@@ -430,6 +434,7 @@ static void *serve_api(void *arg)
 	if (buf)
 		OPENSSL_cleanse(buf, have);
 	free(buf);
+	eaa_stack_burn(64 * 1024);
 	return NULL;
 }
 
