@@ -29,7 +29,7 @@ C
 start_verdictd() {
 	mkfifo "$tmp/ready"
 	"$BIN/verdictd" --config "$tmp/verdictd.conf" --listen 127.0.0.1:0 \
-		--client-api 127.0.0.1:0 --sample-trust "$tmp/trust.pem" --log-level warn \
+		--client-api 127.0.0.1:0 --sample-trust "$tmp/trust.pem" --log-level info \
 		>"$tmp/ready" 2>>"$tmp/verdictd.log" &
 	vdpid=$!
 	exec 3<"$tmp/ready"
@@ -182,8 +182,13 @@ client() {
 	"$BIN/rats-tls-client" -a sample -v nullverifier -t openssl -c openssl -i 127.0.0.1 \
 		-p "$port" --mutual --verdictd --sample-key "$tmp/key.pem" -l off >"$tmp/out" 2>&1
 }
+: >"$tmp/verdictd.log"
 client && ok || fail "allowed client refused: $(cat "$tmp/out")"
 expect "echo" 'Server: Hello and welcome to RATS-TLS!' "$(cat "$tmp/out")"
+# one log line per handshake at info level, the claims only at debug
+n=$(grep -c 'allowed sample peer' "$tmp/verdictd.log")
+[[ $n == 1 ]] && ok || fail "handshake logged $n times: $(cat "$tmp/verdictd.log")"
+grep -q '"svn"' "$tmp/verdictd.log" && fail "claims logged at info: $(cat "$tmp/verdictd.log")" || ok
 echo '{"svn": 1}' >"$tmp/work/sampleData"
 v 0 --set-opa-reference sampleData ./sampleData
 client && fail "denied client accepted" || ok
