@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *out = NULL;
 	long frame = json_frame((const char *)data, size);
 
-	if (vd_kp_handle(s, "attestation-agent", (const char *)data, size, &out, &err))
+	if (vd_kp_handle(s, "attestation-agent", VD_KP_WRAP | VD_KP_UNWRAP, (const char *)data, size, &out, &err))
 		free(out);
 
 	if (frame > 0)

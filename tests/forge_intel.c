@@ -247,6 +247,15 @@ static bool build_quote(struct forge_intel *f, const struct quote *q,
 	     EVP_DigestFinal_ex(md, hash, NULL);
 	memcpy(qe + 320, hash, 32);
 	memset(qe + 352, 0, 32);
+	/* SGX report body: ATTRIBUTES at 48, MRSIGNER at 128, ISVPRODID at 256 */
+	if (f->qe_mrsigner)
+		memcpy(qe + 128, f->qe_mrsigner, 32);
+	if (f->qe_prod_id) {
+		qe[256] = (uint8_t)f->qe_prod_id;
+		qe[257] = (uint8_t)(f->qe_prod_id >> 8);
+	}
+	if (f->qe_debug)
+		qe[48] |= 2;
 	ok = ok && sign_raw(pck_key, qe, 384, qe_sig) &&
 	     sign_raw(att, q->signed_data.p, q->signed_data.n, sig) &&
 	     pem_of(&certs, chain, 3);

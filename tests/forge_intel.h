@@ -22,6 +22,11 @@ struct forge_intel {
 	/* Replace every `edit_from` with `edit_to` in the signed body of
 	 * `edit_file` (tcb-info.json or qe-identity.json) before signing. */
 	const char *edit_file, *edit_from, *edit_to;
+	/* The QE report the PCK signs: another MRSIGNER (when non-NULL, 32
+	 * bytes), another product id (when non-zero), the DEBUG attribute. */
+	const uint8_t *qe_mrsigner;
+	uint16_t qe_prod_id;
+	bool qe_debug;
 	/* outputs */
 	X509 *root;
 	uint8_t *quote;

@@ -95,6 +95,9 @@ static void usage(FILE *f)
 "  --request-timeout SECONDS  cancel a gRPC caller that has not sent its\n"
 "                             request by then (default 10)\n"
 "  -o, --option K=V           librats-tls instance option\n"
+"  --fresh                    bind verdictd's hello random into our evidence, and\n"
+"                             verdictd's evidence, if any, must bind ours\n"
+"                             (-o tls.fresh=1; alias --require-nonce)\n"
 "  --config FILE              \"option = value\" lines (long option names)\n"
 "  --log-level LEVEL          debug, info, warn, error (default info)\n"
 "  --list                     list the KBCs\n",
@@ -137,7 +140,7 @@ static int parse(int argc, char **argv)
 	enum { O_KP = 0x100, O_GR, O_PARAMS, O_ATTESTER, O_PUBKEY, O_VERIFIER, O_INSECURE,
 	       O_SAMPLE, O_TTL, O_KEYS, O_RES, O_PROVIDER, O_CONFIG, O_LOG, O_LIST,
 	       O_CMD, O_CMDLINE, O_CA, O_NAME, O_POLICY, O_TCB, O_BTIMEOUT, O_WORKERS,
-	       O_RTIMEOUT };
+	       O_RTIMEOUT, O_FRESH };
 	static const struct option longs[] = {
 		{ "keyprovider_sock", required_argument, NULL, O_KP },
 		{ "getresource_sock", required_argument, NULL, O_GR },
@@ -164,6 +167,8 @@ static int parse(int argc, char **argv)
 		{ "list", no_argument, NULL, O_LIST },
 		{ "cmd", no_argument, NULL, O_CMD },
 		{ "kernel-cmdline", required_argument, NULL, O_CMDLINE },
+		{ "fresh", no_argument, NULL, O_FRESH },
+		{ "require-nonce", no_argument, NULL, O_FRESH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -211,6 +216,7 @@ static int parse(int argc, char **argv)
 		case O_RES: aa.conf.resources_file = optarg; break;
 		case O_PROVIDER: aa.provider = optarg; break;
 		case 'o': ok = add_opt(optarg); break;
+		case O_FRESH: ok = add_opt("tls.fresh=1"); break;
 		case 'O': aa.out_file = optarg; break;
 		case O_CONFIG: break; /* read by config_args */
 		case O_LOG: ok = eaa_log_parse_level(optarg, &level); break;

@@ -61,10 +61,12 @@ static void usage(const struct cli *c, FILE *f)
 "      --list              list the compiled-in instances\n"
 "      --cert-algo ALGO    certificate key: ecdsa-p256 (default), ecdsa-p384,\n"
 "                          rsa-3072\n"
-"      --fresh             new key and evidence per connection, bound to the\n"
-"                          peer's hello random\n"
+"      --fresh             freshness both ways: new key and evidence per\n"
+"                          connection, bound to the peer's hello random, and\n"
+"                          the peer's evidence must bind ours (alias\n"
+"                          --require-nonce)\n"
 "      --nonce HEX         attester: nonce to embed; verifier: nonce required\n"
-"      --require-nonce     refuse peer evidence without a nonce\n"
+
 "  -o, --option K=V        instance option, e.g. sample.svn=3\n"
 "      --sample-key FILE   sample attester signing key (PEM)      [demo/test]\n"
 "      --sample-trust FILE sample verifier trusted public keys    [demo/test]\n"
@@ -222,7 +224,8 @@ int cli_parse(struct cli *c, int argc, char **argv)
 			}
 			break;
 		case OPT_FRESH:
-			c->conf.flags |= RATS_TLS_CONF_FLAGS_FRESH_EVIDENCE;
+		case OPT_REQUIRE_NONCE:
+			c->conf.flags |= RATS_TLS_CONF_FLAGS_FRESH;
 			break;
 		case OPT_NONCE: {
 			size_t n = strlen(optarg) / 2;
@@ -237,9 +240,6 @@ int cli_parse(struct cli *c, int argc, char **argv)
 			c->conf.nonce_len = n;
 			break;
 		}
-		case OPT_REQUIRE_NONCE:
-			c->conf.flags |= RATS_TLS_CONF_FLAGS_REQUIRE_NONCE;
-			break;
 		case OPT_MESSAGE:
 			if (c->server)
 				goto bad;

@@ -112,11 +112,18 @@ static json_t *call_one(json_t *req)
 	}
 	while (n && (tok[n - 1] == '\n' || tok[n - 1] == '\r'))
 		tok[--n] = '\0';
-	json_object_set_new(req, "token", json_string((char *)tok));
-	OPENSSL_cleanse(tok, n);
-	free(tok);
-	text = json_dumps(req, JSON_COMPACT);
-	wipe_token(req);
+	/* the token goes first: verdictd buffers no more than 64 KiB of a
+	 * request until it has seen the token (docs/verdictd.md) */
+	{
+		json_t *first = json_pack("{s:s}", "token", (char *)tok);
+
+		OPENSSL_cleanse(tok, n);
+		free(tok);
+		text = first && json_object_update(first, req) == 0 ?
+		       json_dumps(first, JSON_COMPACT) : NULL;
+		wipe_token(first);
+		json_decref(first);
+	}
 	snprintf(addr, sizeof(addr), "%s", api);
 	colon = strrchr(addr, ':');
 	if (!text || !colon) {

@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 	}
 	in = wr_take(&w, &n);
 	if (!(s = vd_store_open(root, &err)) ||
-	    !vd_kp_handle(s, provider, (const char *)in, n, &out, &err)) {
+	    !vd_kp_handle(s, provider, VD_KP_WRAP | VD_KP_UNWRAP, (const char *)in, n, &out, &err)) {
 		fprintf(stderr, "verdictd-keyprovider: %s\n", err.msg);
 	} else {
 		fputs(out, stdout);

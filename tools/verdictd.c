@@ -6,9 +6,11 @@
  *            --client-api 127.0.0.1:20001 --mutual [--root /opt/verdictd]
  *
  * Prints "listening on ADDR:PORT" once ready. Each connection has its own
- * thread, an idle timeout and a request size bound; a peer that fails
+ * thread, a request size bound and absolute deadlines (handshake, idle,
+ * request, channel lifetime) that a reaper enforces; a peer that fails
  * attestation or the policy is refused in the handshake, and the decision
- * and its reason are logged. */
+ * and its reason are logged in one line. A decision is taken again before
+ * serving once the store has changed since it was made. */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -18,17 +20,22 @@
 #include <string.h>
 #include <time.h>
 #include <netinet/in.h>
+#include <openssl/crypto.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "api.h"
 #include "config_args.h"
+#include "deadline.h"
+#include "decide.h"
 #include "eaa.h"
 #include "json_util.h"
 #include "kp_grpc.h"
 #include "log.h"
 #include "net.h"
 #include "rats-tls/api.h"
+#include "wipe.h"
 
 #define MAX_OPTS 64
 
@@ -40,37 +47,38 @@ static struct {
 	char *owned[MAX_OPTS];
 	size_t nowned;
 	size_t max_request;
-	int idle_timeout;
+	int idle_timeout, handshake_timeout, request_timeout, channel_ttl;
 	int max_connections;
+	bool keyprovider_remote;
+	/* the TEEs whose verifiers the owner named (--verifier); evidence of
+	 * any other is refused */
+	bool enabled[VD_TEE_COUNT];
+	char verifiers[256];
 	struct vd_store *store;
+	struct vd_watch *conns, *api_conns;
 	rats_tls_handle handle;
 	char token[65];
 } vd = { .root = VD_DEFAULT_ROOT, .max_request = 1u << 20, .idle_timeout = 60,
+	 .handshake_timeout = 10, .request_timeout = 30, .channel_ttl = 600,
 	 .max_connections = 256 };
 
-/* Connections being served; beyond --max-connections new ones are closed
- * at once, so a flood costs sockets, not threads and buffers. */
-static int active;
-static pthread_mutex_t active_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static bool take_slot(void)
+/* One log line a second at most for floods of refused connections. */
+static void warn_refused(const char *what, int cap)
 {
-	bool ok;
+	static _Atomic time_t last;
+	time_t now = time(NULL);
 
-	pthread_mutex_lock(&active_lock);
-	ok = active < vd.max_connections;
-	if (ok)
-		active++;
-	pthread_mutex_unlock(&active_lock);
-	return ok;
+	if (last != now) {
+		last = now;
+		LOG_WARN("%s: closing new connections: %d already being served",
+			 what, cap);
+	}
 }
 
-static void give_slot(void)
-{
-	pthread_mutex_lock(&active_lock);
-	active--;
-	pthread_mutex_unlock(&active_lock);
-}
+/* The accepted socket and its deadline slot, for the serving thread. */
+struct conn_arg {
+	int fd, slot;
+};
 
 static void usage(FILE *f)
 {
@@ -79,26 +87,37 @@ static void usage(FILE *f)
 "The EAA verifier and key broker (docs/verdictd.md).\n"
 "  -l, --listen ADDR:PORT     attestation listener (default 0.0.0.0:1111;\n"
 "                             port 0 picks a free one)\n"
-"  -v, --verifier NAME        verifier for agents' evidence (sgx_ecdsa, tdx_ecdsa,\n"
-"                             csv, sample, ...; default: inferred from the evidence)\n"
+"  -v, --verifier NAME[,NAME] verifiers for agents' evidence (sgx_ecdsa,\n"
+"                             tdx_ecdsa, sev_snp, csv, tpm, sample); required\n"
+"                             with --mutual: no TEE is accepted unless named\n"
 "  -a, --attester NAME        attester for our certificate (nullattester: none)\n"
 "  -m, --mutual               agents attest; without it only version and echo\n"
 "                             are served\n"
 "  -t, --tls NAME, -c, --crypto NAME   TLS and crypto wrappers (openssl)\n"
 "      --client-api ADDR:PORT the management API for verdict\n"
-"      --keyprovider ADDR:PORT  the ocicrypt key provider (gRPC) for skopeo\n"
+"      --keyprovider ADDR     the ocicrypt key provider (gRPC, WrapKey only) for\n"
+"                             skopeo: unix (= unix://%s),\n"
+"                             unix://PATH, or loopback HOST:PORT (warned)\n"
+"      --keyprovider-remote   also allow a non-loopback HOST:PORT (anyone who\n"
+"                             reaches it can wrap under the owner's KEKs)\n"
 "  -r, --root DIR             state directory (default %s)\n"
 "      --max-request BYTES    largest request (default 1048576)\n"
-"      --idle-timeout SECONDS close idle connections (default 60); a request\n"
-"                             must arrive within twice that\n"
+"      --idle-timeout SECONDS close connections idle this long (default 60)\n"
+"      --handshake-timeout S  the whole TLS handshake, from accept (default 10)\n"
+"      --request-timeout S    one request, from its first byte to the reply\n"
+"                             (default 30)\n"
+"      --channel-ttl SECONDS  an attested channel's lifetime (default 600);\n"
+"                             the agent then attests again\n"
 "      --max-connections N    connections served at once (default 256)\n"
 "  -o, --option K=V           librats-tls instance option\n"
+"      --fresh                agents' evidence must bind this connection's\n"
+"                             hello random (alias --require-nonce)\n"
 "      --sample-key FILE      sample attester key (PEM)          [demo/test]\n"
 "      --sample-trust FILE    sample verifier trusted keys (PEM) [demo/test]\n"
 "      --log-level LEVEL      debug|info|warn|error|off (default info)\n"
 "      --config FILE          \"option = value\" lines (long option names,\n"
 "                             \"mutual = true\"); flags given here win\n"
-"  -h, --help\n", vd.prog, VD_DEFAULT_ROOT);
+"  -h, --help\n", vd.prog, VD_KP_DEFAULT_SOCK, VD_DEFAULT_ROOT);
 }
 
 static bool add_opt(const char *prefix, const char *v)
@@ -136,74 +155,64 @@ static bool split_addr(char *s, const char **ip, const char **port)
 	return true;
 }
 
-/* The policy the verifier's name points at: sgx_ecdsa -> sgx, ... */
-static bool tee_of_verifier(const char *verifier, enum vd_tee *t)
+/* --verifier NAME[,NAME...], repeatable: each name must be a verifier
+ * whose TEE has a policy. One name is handed to librats-tls; with several,
+ * it picks by the evidence and decide() refuses the TEEs not named. */
+static bool add_verifiers(const char *list)
 {
-	static const struct {
-		const char *prefix;
-		enum vd_tee tee;
-	} map[] = {
-		{ "sgx", VD_TEE_SGX }, { "tdx", VD_TEE_TDX }, { "snp", VD_TEE_SNP },
-		{ "sev", VD_TEE_SNP }, { "csv", VD_TEE_CSV }, { "tpm", VD_TEE_TPM },
-		{ "sample", VD_TEE_SAMPLE },
-	};
-	size_t i;
+	char buf[256], *save = NULL, *name;
 
-	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strncmp(verifier, map[i].prefix, strlen(map[i].prefix)) == 0) {
-			*t = map[i].tee;
-			return true;
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (name = strtok_r(buf, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+		enum vd_tee t;
+
+		if (!vd_tee_of_verifier(name, &t)) {
+			fprintf(stderr, "%s: --verifier %s: no policy covers it (sgx_ecdsa, "
+				"tdx_ecdsa, tdx, sev_snp, csv, tpm, sample)\n", vd.prog, name);
+			return false;
 		}
-	return false;
+		vd.enabled[t] = true;
+		if (strlen(vd.verifiers) + strlen(name) + 2 > sizeof(vd.verifiers))
+			return false;
+		if (*vd.verifiers)
+			strcat(vd.verifiers, ",");
+		strcat(vd.verifiers, name);
+	}
+	return true;
 }
 
 /* The claims callback: the TEE's policy and reference values decide. A
- * refusal fails the handshake, so nothing is served to the peer. */
+ * refusal fails the handshake, so nothing is served to the peer. One log
+ * line per decision; the claims themselves at debug level. */
 static int decide(void *arg, const rats_tls_claims_t *claims)
 {
-	struct eaa_err err;
-	enum vd_tee t;
-	char *policy = NULL, *data = NULL, *decision = NULL;
-	size_t plen, dlen;
-	int refuse = 1;
+	struct vd_decision d;
 
-	if (!claims->tee || !tee_of_verifier(claims->tee, &t)) {
-		LOG_WARN("refused: evidence checked by \"%s\", which no policy covers",
-			 claims->tee ? claims->tee : "no verifier");
-		return 1;
-	}
-	if (!vd_opa_get(vd.store, t, false, &policy, &plen, &err) ||
-	    !vd_opa_get(vd.store, t, true, &data, &dlen, &err)) {
-		LOG_WARN("refused %s peer: %s", vd_tee_name(t), err.msg);
-		goto out;
-	}
-	if (!vd_opa_check(policy, plen, data, dlen, claims->json,
-			  strlen(claims->json), &decision, &err)) {
-		LOG_WARN("refused %s peer: policy error: %s", vd_tee_name(t), err.msg);
-		goto out;
-	}
-	refuse = strcmp(decision, "true") != 0;
-	if (refuse)
-		LOG_WARN("refused %s peer: %sPolicy.rego says allow = %s for claims %s",
-			 vd_tee_name(t), vd_tee_name(t), decision, claims->json);
+	(void)arg;
+	vd_decide(vd.store, vd.enabled, claims->tee, claims->json, &d);
+	if (d.allow)
+		LOG_INFO("allowed %s peer: %s", vd_tee_name(d.tee), d.why);
 	else
-		LOG_INFO("allowed %s peer: claims %s", vd_tee_name(t), claims->json);
-out:
-	free(policy);
-	free(data);
-	free(decision);
-	return refuse;
+		LOG_WARN("refused %s peer: %s", claims->tee ? claims->tee : "a", d.why);
+	LOG_DEBUG("claims of that peer: %s", claims->json);
+	return !d.allow;
 }
 
-/* Read until one complete JSON object is buffered; its length, 0 on EOF
- * or error (already answered or logged). */
-static size_t read_request(rats_tls_conn *conn, char *buf, size_t *have,
-			   bool *bad)
+/* Read until one complete JSON object is buffered; its length, 0 on EOF,
+ * error or a passed deadline (the reaper shut the socket down). While
+ * nothing of a request has arrived the idle deadline holds; from its first
+ * byte, the request's. */
+static size_t read_request(rats_tls_conn *conn, int slot, char *buf,
+			   size_t *have, size_t *high, bool *bad)
 {
-	time_t start = time(NULL);
+	bool started = *have > 0;
 	long frame;
 
 	*bad = false;
+	if (started)
+		vd_watch_set(vd.conns, slot, vd.request_timeout, "request");
+	else
+		vd_watch_set(vd.conns, slot, vd.idle_timeout, "idle");
 	for (;;) {
 		size_t len;
 
@@ -214,18 +223,17 @@ static size_t read_request(rats_tls_conn *conn, char *buf, size_t *have,
 			*bad = true;
 			return *have ? *have : 1;
 		}
-		/* a peer trickling bytes resets the idle timeout on every
-		 * read; a request gets twice the idle timeout in all */
-		if (*have && time(NULL) - start > 2 * (time_t)vd.idle_timeout) {
-			LOG_WARN("closing a connection: request not complete after %d s",
-				 2 * vd.idle_timeout);
-			return 0;
-		}
 		len = vd.max_request - *have;
 		if (rats_tls_conn_read(conn, buf + *have, &len) != RATS_TLS_ERR_NONE ||
 		    len == 0)
 			return 0;
+		if (!started) {
+			started = true;
+			vd_watch_set(vd.conns, slot, vd.request_timeout, "request");
+		}
 		*have += len;
+		if (*have > *high)
+			*high = *have;
 	}
 }
 
@@ -242,31 +250,62 @@ static bool send_all(rats_tls_conn *conn, const char *p, size_t n)
 	return true;
 }
 
+/* The decision the handshake took holds until the store changes; then it
+ * is taken again on the claims the channel proved, and a refusal ends the
+ * channel after its reply. */
+static void recheck(rats_tls_conn *conn, struct vd_decision *d, struct vd_peer *peer)
+{
+	const char *tee = rats_tls_conn_tee(conn), *claims = rats_tls_conn_claims(conn);
+
+	if (!peer->allowed || vd_decision_current(vd.store, d))
+		return;
+	vd_decide(vd.store, vd.enabled, tee, claims, d);
+	if (d->allow) {
+		LOG_DEBUG("%s channel still allowed after a store change: %s",
+			  vd_tee_name(d->tee), d->why);
+		return;
+	}
+	LOG_WARN("revoked an attested %s channel: the store changed and %s", tee, d->why);
+	*peer = (struct vd_peer){ false, d->why };
+}
+
 static void *serve(void *arg)
 {
-	int fd = (int)(intptr_t)arg;
+	struct conn_arg c = *(struct conn_arg *)arg;
 	struct vd_peer peer = { false, "the agent presented no evidence: verdictd runs without --mutual" };
+	struct vd_decision d = { .allow = false };
 	rats_tls_conn *conn;
 	char *buf = malloc(vd.max_request + 1);
-	size_t have = 0, n;
+	size_t have = 0, high = 0, n;
 	bool bad;
 	int one = 1;
 
-	net_set_timeout(fd, vd.idle_timeout);
+	free(arg);
+	/* per read and write: the deadlines below bound the whole */
+	net_set_timeout(c.fd, vd.idle_timeout);
 	/* one small reply per request: do not let Nagle hold it back */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (!buf || rats_tls_conn_open(vd.handle, fd, &conn) != RATS_TLS_ERR_NONE) {
-		LOG_WARN("connection refused: %s", buf ? rats_tls_last_error() : "out of memory");
+	setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* a store write during the handshake makes this decision stale at
+	 * once: it is taken again before the first request */
+	d.generation = vd_store_generation(vd.store);
+	if (!buf || rats_tls_conn_open(vd.handle, c.fd, &conn) != RATS_TLS_ERR_NONE) {
+		LOG_WARN("connection refused: %s", !buf ? "out of memory" :
+			 vd_watch_expired(vd.conns, c.slot) ? "handshake deadline passed" :
+			 rats_tls_last_error());
 		free(buf);
-		close(fd);
-		give_slot();
+		vd_watch_remove(vd.conns, c.slot);
+		close(c.fd);
 		return NULL;
 	}
-	if ((vd.conf.flags & RATS_TLS_CONF_FLAGS_MUTUAL) && rats_tls_conn_claims(conn))
+	vd_watch_limit(vd.conns, c.slot, vd.channel_ttl);
+	if ((vd.conf.flags & RATS_TLS_CONF_FLAGS_MUTUAL) && rats_tls_conn_claims(conn) &&
+	    vd_tee_of_verifier(rats_tls_conn_tee(conn), &d.tee)) {
+		d.allow = true;
 		peer = (struct vd_peer){ true, NULL };
-	while ((n = read_request(conn, buf, &have, &bad)) > 0) {
+	}
+	while ((n = read_request(conn, c.slot, buf, &have, &high, &bad)) > 0) {
 		struct vd_reply r;
-		bool ok;
+		bool ok, was_allowed = peer.allowed;
 
 		if (bad) {
 			/* not a JSON object, or larger than the bound: answer,
@@ -279,9 +318,10 @@ static void *serve(void *arg)
 			send_all(conn, msg, strlen(msg));
 			break;
 		}
+		recheck(conn, &d, &peer);
 		if (!vd_eaa_handle(vd.store, &peer, buf, n, &r))
 			break;
-		ok = send_all(conn, r.data, r.len) && !r.close;
+		ok = send_all(conn, r.data, r.len) && !r.close && peer.allowed == was_allowed;
 		vd_reply_free(&r);
 		memmove(buf, buf + n, have - n);
 		have -= n;
@@ -289,70 +329,155 @@ static void *serve(void *arg)
 			break;
 	}
 	rats_tls_conn_close(conn);
-	close(fd);
+	vd_watch_remove(vd.conns, c.slot);
+	close(c.fd);
+	/* requests carry resources' and keys' names and Decrypt blobs */
+	OPENSSL_cleanse(buf, high);
 	free(buf);
-	give_slot();
+	/* the frames that held KEKs and plaintexts (compiler temporaries
+	 * included) before the stack goes back to the thread cache */
+	eaa_stack_burn(64 * 1024);
 	return NULL;
 }
 
 /* ---- the management API (verdict) ---- */
 
 #define API_MAX_REQUEST (16u * 1024u * 1024u)
+/* What a connection may make us buffer before it has shown the token. */
+#define API_PREAUTH (64u * 1024u)
+#define API_MAX_CONNECTIONS 16
+/* One request per connection, from accept to the reply. */
+#define API_DEADLINE 30
+
+/* Does the request name the right token among its first bytes? Requests
+ * larger than API_PREAUTH must put it first, as verdict does; the full
+ * check is still vd_api_handle's, on the whole request. */
+static bool token_seen(const char *buf, size_t n)
+{
+	const char *p = memmem(buf, n, "\"token\"", 7), *end = buf + n;
+
+	if (!p)
+		return false;
+	for (p += 7; p < end && strchr(" \t\r\n", *p); p++)
+		;
+	if (p == end || *p++ != ':')
+		return false;
+	while (p < end && strchr(" \t\r\n", *p))
+		p++;
+	return end - p >= 66 && p[0] == '"' && p[65] == '"' &&
+	       CRYPTO_memcmp(p + 1, vd.token, 64) == 0;
+}
+
+/* A bigger buffer for the same bytes; the old one wiped (it may hold a
+ * key being imported), not left to realloc. */
+static char *grow(char *buf, size_t have, size_t cap)
+{
+	char *nb = malloc(cap);
+
+	if (nb)
+		memcpy(nb, buf, have);
+	OPENSSL_cleanse(buf, have);
+	free(buf);
+	return nb;
+}
 
 static void *serve_api(void *arg)
 {
-	int fd = (int)(intptr_t)arg;
-	char *buf = malloc(API_MAX_REQUEST), *reply = NULL;
-	size_t have = 0;
+	struct conn_arg c = *(struct conn_arg *)arg;
+	size_t cap = API_PREAUTH, have = 0;
+	char *buf = malloc(cap), *reply = NULL;
 	long frame = 0;
 
-	net_set_timeout(fd, 30);
-	while (buf && have < API_MAX_REQUEST &&
-	       (frame = json_frame(buf, have)) == 0) {
-		ssize_t got = read(fd, buf + have, API_MAX_REQUEST - have);
+	free(arg);
+	net_set_timeout(c.fd, API_DEADLINE);
+	while (buf && (frame = json_frame(buf, have)) == 0) {
+		ssize_t got;
 
+		if (have == cap) {
+			if (cap == API_MAX_REQUEST)
+				break;
+			if (cap == API_PREAUTH && !token_seen(buf, have)) {
+				reply = strdup("{\"error\":\"a request over 64 KiB must name "
+					       "the client API token first\",\"status\":\"Fail\"}");
+				break;
+			}
+			cap = cap * 16 > API_MAX_REQUEST ? API_MAX_REQUEST : cap * 16;
+			if (!(buf = grow(buf, have, cap)))
+				break;
+		}
+		got = read(c.fd, buf + have, cap - have);
 		if (got <= 0)
 			break;
 		have += (size_t)got;
 	}
 	if (frame > 0)
 		vd_api_handle(vd.store, vd.token, buf, (size_t)frame, &reply);
-	else if (buf && have)
+	else if (buf && have && !reply)
 		reply = strdup("{\"error\":\"request is not one complete JSON object "
 			       "(or larger than 16 MiB)\",\"status\":\"Fail\"}");
 	if (reply) {
 		size_t off = 0, n = strlen(reply);
 
 		while (off < n) {
-			ssize_t put = write(fd, reply + off, n - off);
+			ssize_t put = write(c.fd, reply + off, n - off);
 
 			if (put <= 0)
 				break;
 			off += (size_t)put;
 		}
+		/* exported keys and resources */
+		OPENSSL_cleanse(reply, n);
 	}
+	vd_watch_remove(vd.api_conns, c.slot);
+	close(c.fd);
 	free(reply);
+	if (buf)
+		OPENSSL_cleanse(buf, have);
 	free(buf);
-	close(fd);
+	eaa_stack_burn(64 * 1024);
 	return NULL;
 }
 
-static void *accept_api(void *arg)
+/* Accept on lfd into table w, each connection served by fn on its own
+ * thread; beyond the table's size new connections are closed at once. */
+static void accept_loop(int lfd, struct vd_watch *w, int cap, int first_deadline,
+			const char *phase, const char *what, void *(*fn)(void *))
 {
-	int lfd = (int)(intptr_t)arg;
-
 	for (;;) {
 		pthread_t t;
-		int fd = accept(lfd, NULL, NULL);
+		struct conn_arg *c;
+		int fd = accept(lfd, NULL, NULL), slot;
 
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno != EINTR && errno != ECONNABORTED)
+				LOG_WARN("%s: accept: %s", what, strerror(errno));
 			continue;
-		if (pthread_create(&t, NULL, serve_api, (void *)(intptr_t)fd) != 0) {
+		}
+		if ((slot = vd_watch_add(w, fd, first_deadline, phase)) < 0) {
+			warn_refused(what, cap);
+			close(fd);
+			continue;
+		}
+		if (!(c = malloc(sizeof(*c)))) {
+			vd_watch_remove(w, slot);
+			close(fd);
+			continue;
+		}
+		*c = (struct conn_arg){ fd, slot };
+		if (pthread_create(&t, NULL, fn, c) != 0) {
+			free(c);
+			vd_watch_remove(w, slot);
 			close(fd);
 			continue;
 		}
 		pthread_detach(t);
 	}
+}
+
+static void *accept_api(void *arg)
+{
+	accept_loop((int)(intptr_t)arg, vd.api_conns, API_MAX_CONNECTIONS, API_DEADLINE,
+		    "client API request", "client API", serve_api);
 	return NULL;
 }
 
@@ -402,15 +527,10 @@ static unsigned start_api(void)
  * collateral, pccs or allow_no_collateral option of the user's wins. */
 #define DEFAULT_PCCS "https://localhost:8081/sgx/certification/v4/"
 
-static bool intel_defaults(void)
+static bool intel_defaults_for(const char *name)
 {
-	const char *v = vd.conf.verifier_type, *name;
 	size_t i;
 
-	if (strcmp(v, "sgx_ecdsa") != 0 && strcmp(v, "tdx_ecdsa") != 0 &&
-	    strcmp(v, "tdx") != 0)
-		return true;
-	name = strcmp(v, "sgx_ecdsa") == 0 ? "sgx_ecdsa" : "tdx_ecdsa";
 	for (i = 0; i < vd.nopts; i++) {
 		const char *o = vd.opts[i];
 
@@ -434,10 +554,17 @@ static bool intel_defaults(void)
 	return true;
 }
 
+static bool intel_defaults(void)
+{
+	return (!vd.enabled[VD_TEE_SGX] || intel_defaults_for("sgx_ecdsa")) &&
+	       (!vd.enabled[VD_TEE_TDX] || intel_defaults_for("tdx_ecdsa"));
+}
+
 static int parse(int argc, char **argv)
 {
 	enum { O_CLIENT_API = 0x100, O_MAX_REQ, O_IDLE, O_SAMPLE_KEY, O_SAMPLE_TRUST,
-	       O_LOG, O_CONFIG, O_KEYPROVIDER, O_MAX_CONN };
+	       O_LOG, O_CONFIG, O_KEYPROVIDER, O_MAX_CONN, O_KP_REMOTE, O_HANDSHAKE,
+	       O_REQUEST, O_TTL, O_FRESH };
 	static const struct option longs[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "verifier", required_argument, NULL, 'v' },
@@ -456,6 +583,12 @@ static int parse(int argc, char **argv)
 		{ "config", required_argument, NULL, O_CONFIG },
 		{ "keyprovider", required_argument, NULL, O_KEYPROVIDER },
 		{ "max-connections", required_argument, NULL, O_MAX_CONN },
+		{ "keyprovider-remote", no_argument, NULL, O_KP_REMOTE },
+		{ "handshake-timeout", required_argument, NULL, O_HANDSHAKE },
+		{ "request-timeout", required_argument, NULL, O_REQUEST },
+		{ "channel-ttl", required_argument, NULL, O_TTL },
+		{ "fresh", no_argument, NULL, O_FRESH },
+		{ "require-nonce", no_argument, NULL, O_FRESH },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -471,8 +604,7 @@ static int parse(int argc, char **argv)
 
 		switch (c) {
 		case 'l': vd.listen = optarg; break;
-		case 'v': ok = set_name(vd.conf.verifier_type, sizeof(vd.conf.verifier_type),
-					 optarg, "verifier"); break;
+		case 'v': ok = add_verifiers(optarg); break;
 		case 'a': ok = set_name(vd.conf.attester_type, sizeof(vd.conf.attester_type),
 					 optarg, "attester"); break;
 		case 'm': vd.conf.flags |= RATS_TLS_CONF_FLAGS_MUTUAL; break;
@@ -491,6 +623,11 @@ static int parse(int argc, char **argv)
 		case O_CONFIG: break; /* read by config_args */
 		case O_KEYPROVIDER: vd.keyprovider = optarg; break;
 		case O_MAX_CONN: vd.max_connections = atoi(optarg); ok = vd.max_connections > 0; break;
+		case O_KP_REMOTE: vd.keyprovider_remote = true; break;
+		case O_HANDSHAKE: vd.handshake_timeout = atoi(optarg); ok = vd.handshake_timeout > 0; break;
+		case O_REQUEST: vd.request_timeout = atoi(optarg); ok = vd.request_timeout > 0; break;
+		case O_TTL: vd.channel_ttl = atoi(optarg); ok = vd.channel_ttl > 0; break;
+		case O_FRESH: vd.conf.flags |= RATS_TLS_CONF_FLAGS_FRESH; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 2;
 		}
@@ -503,6 +640,17 @@ static int parse(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if ((vd.conf.flags & RATS_TLS_CONF_FLAGS_MUTUAL) && !*vd.verifiers) {
+		fprintf(stderr, "%s: --mutual needs --verifier NAME[,NAME...]: no TEE's "
+			"evidence is accepted unless its verifier is named\n", vd.prog);
+		return 2;
+	}
+	/* one verifier: librats-tls uses it alone; several: it picks by the
+	 * evidence, and decide() refuses what was not named */
+	if (!strchr(vd.verifiers, ',') &&
+	    !set_name(vd.conf.verifier_type, sizeof(vd.conf.verifier_type), vd.verifiers,
+		      "verifier"))
+		return 2;
 	if (!intel_defaults())
 		return 2;
 	eaa_log_set_level(level);
@@ -514,6 +662,106 @@ static int parse(int argc, char **argv)
 	return 0;
 }
 
+/* Say, per TEE the owner enabled, what verdictd will accept and from
+ * which documents. */
+static void describe_tees(void)
+{
+	char line[1200];
+	int t;
+
+	for (t = 0; t < VD_TEE_COUNT; t++) {
+		if (!vd.enabled[t])
+			continue;
+		vd_describe_tee(vd.store, (enum vd_tee)t, line, sizeof(line));
+		fprintf(stderr, "%s: %s\n", vd.prog, line);
+	}
+}
+
+static bool is_loopback(const char *host)
+{
+	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
+	       strcmp(host, "localhost") == 0;
+}
+
+/* The key provider (WrapKey only) on a unix socket only its owner can
+ * reach, or on TCP: loopback with a warning, another address only when
+ * --keyprovider-remote says so. where says which, for the ready line. */
+static bool start_keyprovider(char *where, size_t cap)
+{
+	const char *a = vd.keyprovider, *path = NULL;
+	char grpc_addr[4200], hostport[256];
+	struct eaa_err err;
+	int kport;
+
+	if (strcmp(a, "unix") == 0)
+		path = VD_KP_DEFAULT_SOCK;
+	else if (strncmp(a, "unix://", 7) == 0)
+		path = a + 7;
+	else if (strncmp(a, "unix:", 5) == 0)
+		path = a + 5;
+	if (path) {
+		char dir[4096], *slash;
+		struct stat st;
+		mode_t old;
+		bool ok;
+
+		if (path[0] != '/' || strlen(path) >= 4000) {
+			fprintf(stderr, "%s: --keyprovider unix://PATH wants an absolute "
+				"path, not \"%s\"\n", vd.prog, path);
+			return false;
+		}
+		snprintf(dir, sizeof(dir), "%s", path);
+		slash = strrchr(dir, '/');
+		*slash = '\0';
+		/* the default's directory is ours: only the owner may enter */
+		if (*dir && mkdir(dir, 0700) != 0 && errno != EEXIST) {
+			fprintf(stderr, "%s: key provider: %s: %s\n", vd.prog, dir,
+				strerror(errno));
+			return false;
+		}
+		/* a stale socket of an earlier run; nothing else is removed */
+		if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(path);
+		snprintf(grpc_addr, sizeof(grpc_addr), "unix:%s", path);
+		/* the socket is created owner-only: no moment in which another
+		 * user could connect */
+		old = umask(0177);
+		ok = vd_kp_grpc_start(vd.store, grpc_addr, "attestation-agent", &kport, &err) &&
+		     chmod(path, 0600) == 0;
+		umask(old);
+		if (!ok) {
+			fprintf(stderr, "%s: %s\n", vd.prog, err.msg);
+			return false;
+		}
+		snprintf(where, cap, "unix://%s", path);
+		return true;
+	} else {
+		const char *ip, *port;
+
+		snprintf(hostport, sizeof(hostport), "%s", a);
+		if (!split_addr(hostport, &ip, &port)) {
+			fprintf(stderr, "%s: --keyprovider wants unix, unix://PATH or "
+				"HOST:PORT, not \"%s\"\n", vd.prog, a);
+			return false;
+		}
+		if (!is_loopback(ip) && !vd.keyprovider_remote) {
+			fprintf(stderr, "%s: --keyprovider %s: not a loopback address; anyone "
+				"who reaches it can wrap keys under the owner's KEKs. Use "
+				"unix://PATH, or say --keyprovider-remote\n", vd.prog, a);
+			return false;
+		}
+		LOG_WARN("key provider on TCP %s: every %s can call WrapKey under the "
+			 "owner's KEKs; a unix socket (--keyprovider unix) is owner-only",
+			 a, is_loopback(ip) ? "local user and process" : "host that reaches it");
+		if (!vd_kp_grpc_start(vd.store, a, "attestation-agent", &kport, &err)) {
+			fprintf(stderr, "%s: %s\n", vd.prog, err.msg);
+			return false;
+		}
+		snprintf(where, cap, "%s:%d", ip, kport);
+		return true;
+	}
+}
+
 /* The arguments with the config file's: they live as long as the process
  * (kept here, so leak checkers see them held). */
 static char **args;
@@ -523,6 +771,7 @@ int main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/'), *why = "", *ip, *port;
 	char listen[256];
 	struct eaa_err err;
+	char kp_where[4200];
 	unsigned bound;
 	int rc, lfd;
 
@@ -537,6 +786,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	/* keys and layer options travel in jansson's strings */
+	json_wipe_on_free();
 	if (!(vd.store = vd_store_open(vd.root, &err)) ||
 	    !vd_store_install_defaults(vd.store, &err)) {
 		fprintf(stderr, "%s: state directory: %s\n", vd.prog, err.msg);
@@ -544,53 +795,32 @@ int main(int argc, char **argv)
 	}
 	if (!(vd.conf.flags & RATS_TLS_CONF_FLAGS_MUTUAL))
 		LOG_WARN("without --mutual agents do not attest: only version and echo are served");
+	else
+		describe_tees();
 	if (rats_tls_init(&vd.conf, &vd.handle) != RATS_TLS_ERR_NONE) {
 		fprintf(stderr, "%s: %s\n", vd.prog, rats_tls_last_error());
 		return 1;
 	}
+	if (!(vd.conns = vd_watch_new((size_t)vd.max_connections, "attestation listener")) ||
+	    (vd.client_api &&
+	     !(vd.api_conns = vd_watch_new(API_MAX_CONNECTIONS, "client API")))) {
+		fprintf(stderr, "%s: cannot start the connection reaper\n", vd.prog);
+		return 1;
+	}
+	/* before any other thread runs: it sets the umask for a moment */
+	if (vd.keyprovider && !start_keyprovider(kp_where, sizeof(kp_where)))
+		return 1;
 	if ((lfd = net_listen(ip, port, &bound, &why)) < 0) {
 		fprintf(stderr, "%s: listen on %s: %s\n", vd.prog, vd.listen, why);
 		return 1;
 	}
 	printf("listening on %s:%u\n", ip, bound);
-	if (vd.client_api) {
-		unsigned api = start_api();
-
-		if (!api)
-			return 1;
-	}
-	if (vd.keyprovider) {
-		int kport;
-
-		if (!vd_kp_grpc_start(vd.store, vd.keyprovider, "attestation-agent", &kport,
-				      &err)) {
-			fprintf(stderr, "%s: %s\n", vd.prog, err.msg);
-			return 1;
-		}
-		printf("key provider on %.*s:%d\n",
-		       (int)(strrchr(vd.keyprovider, ':') - vd.keyprovider), vd.keyprovider, kport);
-	}
+	if (vd.client_api && !start_api())
+		return 1;
+	if (vd.keyprovider)
+		printf("key provider on %s\n", kp_where);
 	fflush(stdout);
-	for (;;) {
-		pthread_t t;
-		int fd = accept(lfd, NULL, NULL);
-
-		if (fd < 0) {
-			if (errno != EINTR && errno != ECONNABORTED)
-				LOG_WARN("accept: %s", strerror(errno));
-			continue;
-		}
-		if (!take_slot()) {
-			LOG_WARN("closing a connection: %d already being served "
-				 "(--max-connections)", vd.max_connections);
-			close(fd);
-			continue;
-		}
-		if (pthread_create(&t, NULL, serve, (void *)(intptr_t)fd) != 0) {
-			give_slot();
-			close(fd);
-			continue;
-		}
-		pthread_detach(t);
-	}
+	accept_loop(lfd, vd.conns, vd.max_connections, vd.handshake_timeout, "handshake",
+		    "attestation listener", serve);
+	return 1;
 }

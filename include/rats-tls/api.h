@@ -60,6 +60,12 @@ typedef enum {
 #define RATS_TLS_CONF_FLAGS_FRESH_EVIDENCE (1UL << 3)
 /* Refuse peer evidence that carries no nonce (see `nonce` below). */
 #define RATS_TLS_CONF_FLAGS_REQUIRE_NONCE (1UL << 4)
+/* Freshness both ways (docs/ratls-format.md, "Freshness"): our evidence
+ * binds the peer's hello random, and the peer's evidence must bind ours, so
+ * cached or replayed evidence is refused. The same as the option
+ * tls.fresh=1. */
+#define RATS_TLS_CONF_FLAGS_FRESH \
+	(RATS_TLS_CONF_FLAGS_FRESH_EVIDENCE | RATS_TLS_CONF_FLAGS_REQUIRE_NONCE)
 
 /* Claims of a verified peer, handed to the application before the handshake
  * completes. `json` is a flat JSON object; `tee` names the verifier that

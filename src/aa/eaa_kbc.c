@@ -84,9 +84,7 @@ struct aa_eaa *aa_eaa_connect(const struct aa_eaa_conf *conf, struct eaa_err *er
 {
 	rats_tls_conf_t rc = { .api_version = RATS_TLS_API_VERSION,
 			       .flags = RATS_TLS_CONF_FLAGS_MUTUAL,
-			       /* rats_tls_init sets the process's log level:
-				* pass the agent's own, or the first channel
-				* silences its info lines for good */
+			       /* librats-tls logs at the agent's own level */
 			       .log_level = (rats_tls_log_level_t)eaa_log_get_level(),
 			       .options = conf->options };
 	struct aa_eaa *c;

@@ -1,5 +1,7 @@
 /* json_util.c - byte fields into JSON objects (see json_util.h). */
+#include <malloc.h>
 #include <stdlib.h>
+#include <string.h>
 #include "codec.h"
 #include "json_util.h"
 
@@ -83,4 +85,19 @@ long json_frame(const char *buf, size_t n)
 		}
 	}
 	return 0;
+}
+
+static void wiping_free(void *p)
+{
+	if (!p)
+		return;
+	/* the block's whole usable size: jansson does not say how much of it
+	 * it wrote */
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+void json_wipe_on_free(void)
+{
+	json_set_alloc_funcs(malloc, wiping_free);
 }

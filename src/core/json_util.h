@@ -23,4 +23,10 @@ bool json_get_bytes(const json_t *v, size_t max, uint8_t **out, size_t *n);
  * than white space before '{'). */
 long json_frame(const char *buf, size_t n);
 
+/* Make jansson wipe every block it frees (strings holding keys, tokens and
+ * layer options among them): call once at start, before any JSON is made.
+ * A daemon that carries secrets in JSON calls it, so no copy jansson made
+ * outlives its value in freed memory. */
+void json_wipe_on_free(void);
+
 #endif

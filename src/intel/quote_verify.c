@@ -2,6 +2,7 @@
  * and turn it into claims. */
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/crypto.h>
@@ -15,6 +16,73 @@ static const uint8_t intel_qe_vendor[16] = {
 	0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
 	0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07,
 };
+
+/* Intel's quoting enclaves as its QE identity collateral describes them
+ * (https://api.trustedservices.intel.com/{sgx,tdx}/certification/v4/qe/identity,
+ * and tests/data/intel/pcs-50806f000000/qe-identity.json): the enclave
+ * signer, product id, MISCSELECT and ATTRIBUTES under their masks (the mask
+ * covers DEBUG: a debug QE's attestation key can be read out by the host).
+ * Without collateral these are the only identity check, and they hold
+ * anyway; the SVN is left to policy (claim qe_isv_svn). */
+struct qe_pin {
+	const char *name;
+	uint8_t mrsigner[32];
+	uint16_t isv_prod_id;
+};
+
+static const struct qe_pin qe_pin_sgx = {
+	"SGX QE",
+	{ 0x8c, 0x4f, 0x57, 0x75, 0xd7, 0x96, 0x50, 0x3e, 0x96, 0x13, 0x7f,
+	  0x77, 0xc6, 0x8a, 0x82, 0x9a, 0x00, 0x56, 0xac, 0x8d, 0xed, 0x70,
+	  0x14, 0x0b, 0x08, 0x1b, 0x09, 0x44, 0x90, 0xc5, 0x7b, 0xff },
+	1,
+};
+
+static const struct qe_pin qe_pin_tdx = {
+	"TDX QE (TD_QE)",
+	{ 0xdc, 0x9e, 0x2a, 0x7c, 0x6f, 0x94, 0x8f, 0x17, 0x47, 0x4e, 0x34,
+	  0xa7, 0xfc, 0x43, 0xed, 0x03, 0x0f, 0x7c, 0x15, 0x63, 0xf1, 0xba,
+	  0xbd, 0xdf, 0x63, 0x40, 0xc8, 0x2e, 0x0e, 0x54, 0xa8, 0xc5 },
+	2,
+};
+
+static const uint8_t qe_attributes[16] = { 0x11 };
+static const uint8_t qe_attributes_mask[16] = {
+	0xfb, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+};
+
+/* Step 6 without collateral: the QE report (PCK-signed by now) is from
+ * Intel's quoting enclave for this TEE. */
+static bool qe_pinned(const struct quote *q, struct eaa_err *err)
+{
+	const struct qe_pin *pin = q->tee_type == QUOTE_TEE_TDX ? &qe_pin_tdx
+								: &qe_pin_sgx;
+	const struct sgx_report *r = &q->qe_report;
+	uint8_t diff = 0;
+	char hex[65];
+
+	if (CRYPTO_memcmp(r->mr_signer, pin->mrsigner, 32) != 0) {
+		for (int i = 0; i < 32; i++)
+			snprintf(hex + 2 * i, 3, "%02x", r->mr_signer[i]);
+		return eaa_fail(err, EAA_E_UNTRUSTED, "QE identity (pinned, no "
+				"collateral): QE MRSIGNER %s is not Intel's %s "
+				"signer", hex, pin->name);
+	}
+	if (r->isv_prod_id != pin->isv_prod_id)
+		return eaa_fail(err, EAA_E_UNTRUSTED, "QE identity (pinned, no "
+				"collateral): QE product id %u, Intel's %s is %u",
+				r->isv_prod_id, pin->name, pin->isv_prod_id);
+	if (r->misc_select != 0)
+		return eaa_fail(err, EAA_E_UNTRUSTED, "QE identity (pinned, no "
+				"collateral): QE MISCSELECT does not match");
+	for (size_t i = 0; i < 16; i++)
+		diff |= (r->attributes[i] ^ qe_attributes[i]) & qe_attributes_mask[i];
+	if (diff)
+		return eaa_fail(err, EAA_E_UNTRUSTED, "QE identity (pinned, no "
+				"collateral): QE attributes do not match%s",
+				(r->attributes[0] & 2) ? " (a debug QE)" : "");
+	return true;
+}
 
 /* Step 4: the QE vouches for the attestation key by putting its hash in
  * the report the PCK key signed. */
@@ -224,8 +292,13 @@ bool quote_verify(const struct quote *q, const struct quote_verify_opts *o,
 	}
 	ok = pck_checked(q, o, root, at, &pck, &res->pck, err) &&
 	     signatures(q, pck, err);
-	if (ok && o->col)
+	if (ok && o->col) {
 		ok = tcb_evaluate(q, &res->pck, o->col, &res->tcb, err);
+		res->qe_identity = QE_ID_COLLATERAL;
+	} else if (ok) {
+		ok = qe_pinned(q, err);
+		res->qe_identity = QE_ID_PINNED;
+	}
 out:
 	EVP_PKEY_free(pck);
 	if (root != o->root)
@@ -314,6 +387,16 @@ json_t *quote_claims(const struct quote *q, const struct quote_result *res)
 	ok &= json_set_hex(c, "pck_tcb_components", res->pck.comp_svn, 16);
 	ok &= json_object_set_new(c, "qe_svn",
 				  json_integer(q->qe_report.isv_svn)) == 0;
+	/* The QE that vouched for the attestation key, and how we know it is
+	 * Intel's: its signed identity, or only the compiled-in pin. */
+	ok &= json_set_hex(c, "qe_mrsigner", q->qe_report.mr_signer, 32);
+	ok &= json_object_set_new(c, "qe_isv_prod_id",
+				  json_integer(q->qe_report.isv_prod_id)) == 0;
+	ok &= json_object_set_new(c, "qe_isv_svn",
+				  json_integer(q->qe_report.isv_svn)) == 0;
+	ok &= json_object_set_new(c, "qe_identity", json_string(
+		res->qe_identity == QE_ID_COLLATERAL ? "collateral" :
+		res->qe_identity == QE_ID_PINNED ? "pinned" : "unchecked")) == 0;
 	/* Never hidden: without collateral the status says so, and policy
 	 * decides whether that is acceptable. */
 	ok &= json_object_set_new(c, "tcb_status", json_string(

@@ -7,7 +7,9 @@
  *   3. QE report signature with the PCK key;
  *   4. QE report_data == SHA-256(attestation key || QE auth data) || zeros;
  *   5. quote signature over header and body with the attestation key;
- *   6. with collateral: TCB level and QE identity (tcb.c). */
+ *   6. with collateral: TCB level and QE identity (tcb.c); without it, the
+ *      QE identity pinned to Intel's (below), so a quoting enclave some
+ *      other key signed cannot vouch for an attestation key. */
 #ifndef EAA_INTEL_QUOTE_VERIFY_H
 #define EAA_INTEL_QUOTE_VERIFY_H
 
@@ -35,9 +37,20 @@ struct quote_verify_opts {
 	bool allow_no_collateral;      /* without it, col == NULL fails */
 };
 
+/* How the QE that vouched for the attestation key was identified. */
+enum qe_identity_source {
+	QE_ID_UNCHECKED,  /* no quote_verify has passed */
+	QE_ID_COLLATERAL, /* Intel's signed QE identity (collateral) */
+	QE_ID_PINNED,     /* no collateral: Intel's QE signer and product id
+			   * compiled in (Intel DCAP QE identities: SGX "QE"
+			   * MRSIGNER 8c4f5775...c57bff, ISVPRODID 1; TDX
+			   * "TD_QE" MRSIGNER dc9e2a7c...54a8c5, ISVPRODID 2) */
+};
+
 struct quote_result {
 	struct pck_ext pck;
 	struct tcb_result tcb; /* status TCB_UNKNOWN without collateral */
+	enum qe_identity_source qe_identity;
 };
 
 bool quote_verify(const struct quote *q, const struct quote_verify_opts *o,

@@ -13,6 +13,19 @@
 
 static _Thread_local char last_error[EAA_ERR_MSG_MAX];
 
+/* Every call on a handle logs at the handle's level, in this thread only,
+ * until it returns: two handles with different levels each keep theirs, and
+ * the program's own level (eaa_log_set_level) is never touched. */
+static enum eaa_log_level level_of(rats_tls_log_level_t l)
+{
+	return (unsigned)l <= RATS_TLS_LOG_LEVEL_NONE ? (enum eaa_log_level)l
+						       : EAA_LOG_WARN;
+}
+#define HANDLE_LOG_SCOPE(l)                                                  \
+	struct eaa_log_scope log_scope_                                      \
+		__attribute__((cleanup(eaa_log_scope_end), unused)) =        \
+			eaa_log_scope_begin(level_of(l))
+
 static rats_tls_err_t report(struct rats_tls_ctx *ctx, const struct eaa_err *e)
 {
 	snprintf(last_error, sizeof(last_error), "%s", e->msg);
@@ -41,15 +54,11 @@ static bool copy_options(struct rats_tls_ctx *ctx, const char *const *opts,
 	if (!(ctx->opts.kv = calloc(n, sizeof(char *))))
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++) {
-		if (!strchr(opts[i], '=') || !strchr(opts[i], '.'))
-			return eaa_fail(err, EAA_E_CONFIG,
-					"option \"%s\": expected "
-					"instance.key=value", opts[i]);
 		if (!(ctx->opts.kv[i] = strdup(opts[i])))
 			return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 		ctx->opts.n++;
 	}
-	return true;
+	return rats_opts_check(&ctx->opts, err);
 }
 
 /* A PEM key file named by an option: a private key for tls.key; a public
@@ -137,6 +146,21 @@ static bool load_keys(struct rats_tls_ctx *ctx, struct eaa_err *err)
 		return eaa_fail(err, EAA_E_CONFIG, "tls.peer_name=%s needs tls.peer_ca "
 				"(and a name)", name);
 	ctx->peer_name = name;
+	return true;
+}
+
+/* tls.fresh=1 is RATS_TLS_CONF_FLAGS_FRESH, for callers that pass options
+ * only (the attestation agent's -o): bind the peer's hello random, require
+ * ours. */
+static bool fresh_option(struct rats_tls_ctx *ctx, struct eaa_err *err)
+{
+	const char *v = rats_opt(&ctx->opts, "tls", "fresh");
+
+	if (!v || strcmp(v, "0") == 0)
+		return true;
+	if (strcmp(v, "1") != 0)
+		return eaa_fail(err, EAA_E_CONFIG, "tls.fresh: want 0 or 1, not \"%s\"", v);
+	ctx->conf.flags |= RATS_TLS_CONF_FLAGS_FRESH;
 	return true;
 }
 
@@ -269,8 +293,10 @@ static bool ctx_init(struct rats_tls_ctx *ctx, const rats_tls_conf_t *conf,
 		return eaa_fail(err, EAA_E_CONFIG, "api_version %u is newer "
 				"than this library (%u)", conf->api_version,
 				RATS_TLS_API_VERSION);
-	if ((unsigned)conf->log_level <= RATS_TLS_LOG_LEVEL_NONE)
-		eaa_log_set_level((enum eaa_log_level)conf->log_level);
+	/* The level is the handle's (see handle_log_scope), never the process's. */
+	if ((unsigned)conf->log_level > RATS_TLS_LOG_LEVEL_NONE)
+		return eaa_fail(err, EAA_E_CONFIG, "log_level %d is not a "
+				"RATS_TLS_LOG_LEVEL_*", (int)conf->log_level);
 	if (!known_name(conf->tls_type, RATS_TLS_INSTANCE_TLS))
 		return eaa_fail(err, EAA_E_CONFIG, "unknown TLS wrapper \"%.32s\"",
 				conf->tls_type);
@@ -293,7 +319,7 @@ static bool ctx_init(struct rats_tls_ctx *ctx, const rats_tls_conf_t *conf,
 	}
 	if (!copy_options(ctx, conf->options, err))
 		return false;
-	if (!load_keys(ctx, err))
+	if (!load_keys(ctx, err) || !fresh_option(ctx, err))
 		return false;
 	ctx->present_cert = server || mutual;
 	ctx->verify_peer = !server || mutual;
@@ -312,7 +338,7 @@ static bool ctx_init(struct rats_tls_ctx *ctx, const rats_tls_conf_t *conf,
 			return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 		ctx->cert = ctx->static_cert;
 	} else if (ctx->present_cert &&
-		   !(conf->flags & RATS_TLS_CONF_FLAGS_FRESH_EVIDENCE)) {
+		   !(ctx->conf.flags & RATS_TLS_CONF_FLAGS_FRESH_EVIDENCE)) {
 		if (!(ctx->key = rats_own_key(ctx, err)) ||
 		    !cert_attest(ctx->attester, ctx->attester_state, ctx->key,
 				 ctx->nonce, conf->nonce_len,
@@ -328,6 +354,7 @@ RATS_TLS_API rats_tls_err_t rats_tls_init(const rats_tls_conf_t *conf,
 {
 	struct eaa_err err = { 0 };
 	struct rats_tls_ctx *ctx;
+	HANDLE_LOG_SCOPE(conf ? conf->log_level : RATS_TLS_LOG_LEVEL_DEFAULT);
 
 	if (!conf || !handle) {
 		eaa_fail(&err, EAA_E_INVALID, "rats_tls_init: NULL argument");
@@ -351,6 +378,7 @@ RATS_TLS_API rats_tls_err_t rats_tls_conn_open(rats_tls_handle h, int fd,
 {
 	struct eaa_err err = { 0 };
 	struct rats_tls_conn *c;
+	HANDLE_LOG_SCOPE(h ? h->conf.log_level : RATS_TLS_LOG_LEVEL_DEFAULT);
 
 	if (!h || fd < 0 || !out) {
 		eaa_fail(&err, EAA_E_INVALID, "rats_tls_conn_open: bad argument");
@@ -373,6 +401,7 @@ RATS_TLS_API void rats_tls_conn_close(rats_tls_conn *c)
 {
 	if (!c)
 		return;
+	HANDLE_LOG_SCOPE(c->ctx->conf.log_level);
 	if (c->ssl) {
 		if (SSL_is_init_finished(c->ssl))
 			SSL_shutdown(c->ssl);
@@ -435,6 +464,7 @@ RATS_TLS_API rats_tls_err_t rats_tls_conn_write(rats_tls_conn *c,
 
 	if (!c || !len || (*len && !buf))
 		return EAA_E_INVALID;
+	HANDLE_LOG_SCOPE(c->ctx->conf.log_level);
 	while (done < *len) {
 		size_t chunk = *len - done > INT_MAX ? INT_MAX : *len - done;
 		int rc = SSL_write(c->ssl, (const char *)buf + done, (int)chunk);
@@ -455,6 +485,7 @@ RATS_TLS_API rats_tls_err_t rats_tls_conn_read(rats_tls_conn *c, void *buf,
 
 	if (!c || !len || !buf || !*len)
 		return EAA_E_INVALID;
+	HANDLE_LOG_SCOPE(c->ctx->conf.log_level);
 	rc = SSL_read(c->ssl, buf, *len > INT_MAX ? INT_MAX : (int)*len);
 	if (rc <= 0) {
 		*len = 0;
@@ -526,6 +557,7 @@ RATS_TLS_API rats_tls_err_t rats_tls_cleanup(rats_tls_handle h)
 {
 	if (!h)
 		return EAA_E_INVALID;
+	HANDLE_LOG_SCOPE(h->conf.log_level);
 	ctx_free(h);
 	return RATS_TLS_ERR_NONE;
 }

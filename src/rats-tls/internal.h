@@ -43,6 +43,9 @@ struct rats_opts {
 };
 const char *rats_opt(const struct rats_opts *o, const char *instance,
 		     const char *key);
+/* Every option names a compiled-in instance and a key it declares; fails
+ * naming the first that does not (a typo must not switch a check off). */
+bool rats_opts_check(const struct rats_opts *o, struct eaa_err *err);
 
 /* Evidence as carried in a certificate, borrowed from the DER it came from. */
 struct rats_evidence {
@@ -64,6 +67,9 @@ struct rats_verified {
  * what it made, and cleanup is never called. */
 struct rats_attester {
 	const char *name;
+	/* The option keys it reads as "<name>.<key>=": NULL-terminated, or
+	 * NULL for none. Any other key under its name is refused at init. */
+	const char *const *keys;
 	uint64_t tag;             /* 0: presents no evidence */
 	/* True when this TEE is present; NULL: never chosen automatically. */
 	bool (*detect)(void);
@@ -79,6 +85,7 @@ struct rats_attester {
 
 struct rats_verifier {
 	const char *name;
+	const char *const *keys;  /* as for attesters */
 	const uint64_t *tags;     /* evidence types handled; none = accepts all */
 	size_t ntags;
 	bool (*init)(const struct rats_opts *opts, void **state,
@@ -95,11 +102,13 @@ struct rats_verifier {
 
 struct rats_crypto {
 	const char *name;
+	const char *const *keys;  /* read as "crypto.<key>=" */
 	EVP_PKEY *(*gen_key)(rats_tls_cert_algo_t algo, struct eaa_err *err);
 };
 
 struct rats_tls_wrapper {
 	const char *name;
+	const char *const *keys;  /* read as "tls.<key>=" */
 };
 
 extern const struct rats_attester *const rats_attesters[];

@@ -94,6 +94,61 @@ const char *rats_opt(const struct rats_opts *o, const char *instance,
 	return NULL;
 }
 
+static bool declares(const char *const *keys, const char *key, size_t n)
+{
+	for (size_t i = 0; keys && keys[i]; i++)
+		if (strlen(keys[i]) == n && strncmp(keys[i], key, n) == 0)
+			return true;
+	return false;
+}
+
+/* Whether some instance answering to `ns` (n bytes) exists, and whether one
+ * of them declares `key` (k bytes). Attesters and verifiers of a TEE share
+ * its name, and so its options. */
+static void lookup(const char *ns, size_t n, const char *key, size_t k,
+		   bool *known, bool *declared)
+{
+	*known = *declared = false;
+#define SCAN(table, name_of)                                             \
+	for (size_t i = 0; table[i]; i++) {                              \
+		const char *nm = (name_of);                              \
+		if (strlen(nm) == n && strncmp(nm, ns, n) == 0) {        \
+			*known = true;                                   \
+			*declared |= declares(table[i]->keys, key, k);   \
+		}                                                        \
+	}
+	SCAN(rats_attesters, rats_attesters[i]->name)
+	SCAN(rats_verifiers, rats_verifiers[i]->name)
+	SCAN(rats_tls_wrappers, "tls")
+	SCAN(rats_cryptos, "crypto")
+#undef SCAN
+}
+
+bool rats_opts_check(const struct rats_opts *o, struct eaa_err *err)
+{
+	for (size_t i = 0; o && i < o->n; i++) {
+		const char *s = o->kv[i];
+		const char *dot = strchr(s, '.'), *eq = strchr(s, '=');
+		bool known, declared;
+
+		if (!dot || !eq || dot > eq || dot == s || eq == dot + 1)
+			return eaa_fail(err, EAA_E_CONFIG, "option \"%s\": expected "
+					"instance.key=value", s);
+		lookup(s, (size_t)(dot - s), dot + 1, (size_t)(eq - dot - 1),
+		       &known, &declared);
+		if (!known)
+			return eaa_fail(err, EAA_E_CONFIG, "unknown option \"%.*s\": "
+					"no instance \"%.*s\" (see --list; the "
+					"library's own are tls.*)", (int)(eq - s), s,
+					(int)(dot - s), s);
+		if (!declared)
+			return eaa_fail(err, EAA_E_CONFIG, "unknown option \"%.*s\": "
+					"%.*s takes no key \"%.*s\"", (int)(eq - s), s,
+					(int)(dot - s), s, (int)(eq - dot - 1), dot + 1);
+	}
+	return true;
+}
+
 RATS_TLS_API const char *rats_tls_instance_name(rats_tls_instance_kind_t kind,
 						size_t i)
 {

@@ -7,7 +7,15 @@
 #include "internal.h"
 #include "log.h"
 
-const struct rats_tls_wrapper rats_tls_wrapper_openssl = { .name = "openssl" };
+/* The library's own options, "tls.<key>=" (api.c reads them). */
+static const char *const tls_keys[] = {
+	"key", "peer_pubkey", "cert", "peer_ca", "peer_name", "fresh", NULL,
+};
+
+const struct rats_tls_wrapper rats_tls_wrapper_openssl = {
+	.name = "openssl",
+	.keys = tls_keys,
+};
 
 /* FRESH_EVIDENCE: a new key and certificate per connection, whose evidence
  * carries the peer's hello random as nonce. Called by OpenSSL once the
@@ -119,7 +127,9 @@ static int verify_cb(X509_STORE_CTX *store, void *arg)
 	}
 	claims.tee = c->peer.tee;
 	claims.json = c->peer.claims_json;
-	LOG_INFO("peer verified by %s: %s", claims.tee, claims.json);
+	/* the claims are kilobytes per handshake: a busy verifier's log
+	 * would be mostly them (168 MB for 242k connections) */
+	LOG_DEBUG("peer verified by %s: %s", claims.tee, claims.json);
 	if (ctx->conf.claims_cb &&
 	    ctx->conf.claims_cb(ctx->conf.claims_cb_arg, &claims) != 0) {
 		eaa_fail(&c->err, EAA_E_REJECTED,

@@ -2,12 +2,15 @@
  * the state directory has none, so that `verdict --export-opa-reference
  * sgxData` works on a fresh install as the seeds show.
  *
- * Unlike the original's default (any enclave, any TCB), each default here
- * refuses debug TEEs and requires the TCB status the verifier reports to be
- * listed in tcbStatus (["UpToDate"]). Measurement lists left empty accept
- * any value, as in the original's sgxData. The TPM default (a TPM proves
- * PCR state, not a vendor-rooted TEE) and the sample TEE refuse everything
- * until the owner sets reference values. */
+ * Unlike the original's default (any enclave, any TCB), every default
+ * here refuses every peer until the owner lists what is allowed: a genuine
+ * TEE proves only that it is one, and any VM on the same cloud has one.
+ * Beyond that each refuses debug TEEs and requires the TCB status the
+ * verifier reports to be listed in tcbStatus (["UpToDate"]). Once one
+ * measurement list holds a value, the lists left empty accept any value
+ * (as in the original's sgxData). Each default has a `configured` rule,
+ * false until something is listed, which verdictd reads at start to say
+ * what it will accept. */
 #include <stdlib.h>
 #include <string.h>
 #include "store.h"
@@ -23,10 +26,21 @@ static const char sgx_policy[] =
 	"allow {\n"
 	"    not input.debug\n"
 	"    tcb_is_accepted\n"
+	"    configured\n"
 	"    mrEnclave_is_grant\n"
 	"    mrSigner_is_grant\n"
 	"    input.productId >= data.productId\n"
 	"    input.svn >= data.svn\n"
+	"}\n"
+	"\n"
+	"# Nothing is accepted until the enclave or its signer is listed.\n"
+	"default configured = false\n"
+	"\n"
+	"configured {\n"
+	"    count(data.mrEnclave) > 0\n"
+	"}\n"
+	"configured {\n"
+	"    count(data.mrSigner) > 0\n"
 	"}\n"
 	"\n"
 	"tcb_is_accepted {\n"
@@ -65,7 +79,15 @@ static const char sgx_data[] =
 /* The measurement rule the TDX and SNP defaults share: a field passes when
  * its list in data.measurements holds the claim, or is empty or missing. */
 #define REGO_LISTED                                                           \
-	"# An empty or missing list accepts any value.\n"                        \
+	"# Nothing is accepted until some measurement is listed; then an\n"     \
+	"# empty or missing list accepts any value.\n"                           \
+	"default configured := false\n"                                          \
+	"\n"                                                                      \
+	"configured if {\n"                                                       \
+	"    some values in data.measurements\n"                                 \
+	"    count(values) > 0\n"                                                 \
+	"}\n"                                                                     \
+	"\n"                                                                      \
 	"listed(field) if count(object.get(data.measurements, field, [])) == 0\n" \
 	"\n"                                                                      \
 	"listed(field) if input[field] in data.measurements[field]\n"
@@ -82,6 +104,7 @@ static const char tdx_policy[] =
 	"default allow := false\n"
 	"\n"
 	"allow if {\n"
+	"    configured\n"
 	"    not input.td_debug\n"
 	"    input.tcb_status in object.get(data.settings, \"tcbStatus\", [\"UpToDate\"])\n"
 	"    every field in [\"mr_td\", \"mr_config_id\", \"mr_owner\", \"rtmr0\", \"rtmr1\",\n"
@@ -119,6 +142,7 @@ static const char snp_policy[] =
 	"default allow := false\n"
 	"\n"
 	"allow if {\n"
+	"    configured\n"
 	"    not input.policy_debug_allowed\n"
 	"    every field in [\"measurement\", \"host_data\", \"id_key_digest\", \"chip_id\"] {\n"
 	"        listed(field)\n"
@@ -141,8 +165,8 @@ static const char snp_data[] =
 	"    \"minimum_tcb\": {\"bootloader\": 0, \"tee\": 0, \"snp\": 0, \"microcode\": 0}\n"
 	"}\n";
 
-/* Hygon CSV: the seeds' csvPolicy.rego (measure in csvData's list, an
- * empty list accepting any), and no debuggable guest. */
+/* Hygon CSV: the seeds' csvPolicy.rego (measure in csvData's list), no
+ * debuggable guest, and, unlike the seeds', an empty list accepts none. */
 static const char csv_policy[] =
 	"package policy\n"
 	"\n"
@@ -151,16 +175,14 @@ static const char csv_policy[] =
 	"\n"
 	"allow {\n"
 	"    input.policy_nodbg\n"
-	"    measure_is_grant\n"
-	"}\n"
-	"\n"
-	"measure_is_grant {\n"
-	"    count(data.measure) == 0\n"
-	"}\n"
-	"\n"
-	"measure_is_grant {\n"
-	"    count(data.measure) > 0\n"
 	"    input.measure == data.measure[_]\n"
+	"}\n"
+	"\n"
+	"# Nothing is accepted until a measure is listed.\n"
+	"default configured = false\n"
+	"\n"
+	"configured {\n"
+	"    count(data.measure) > 0\n"
 	"}\n";
 
 static const char csv_data[] = "{\n    \"measure\": []\n}\n";
@@ -177,11 +199,15 @@ static const char tpm_policy[] =
 	"default allow := false\n"
 	"\n"
 	"allow if {\n"
-	"    count(data.pcrs) > 0\n"
+	"    configured\n"
 	"    every pcr, values in data.pcrs {\n"
 	"        input[pcr] in values\n"
 	"    }\n"
-	"}\n";
+	"}\n"
+	"\n"
+	"default configured := false\n"
+	"\n"
+	"configured if count(data.pcrs) > 0\n";
 
 static const char tpm_data[] = "{\n    \"pcrs\": {}\n}\n";
 
@@ -198,7 +224,11 @@ static const char sample_policy[] =
 	"allow if {\n"
 	"    input.measurement in data.measurement\n"
 	"    input.svn >= data.svn\n"
-	"}\n";
+	"}\n"
+	"\n"
+	"default configured := false\n"
+	"\n"
+	"configured if count(data.measurement) > 0\n";
 
 static const char sample_data[] = "{\n    \"measurement\": [],\n    \"svn\": 0\n}\n";
 

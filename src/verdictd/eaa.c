@@ -14,6 +14,9 @@
 
 void vd_reply_free(struct vd_reply *r)
 {
+	/* replies carry KEKs and layer options */
+	if (r->data)
+		OPENSSL_cleanse(r->data, r->len);
 	free(r->data);
 	r->data = NULL;
 	r->len = 0;

@@ -125,8 +125,8 @@ out:
 	return ok;
 }
 
-bool vd_kp_handle(struct vd_store *s, const char *provider, const char *in,
-		  size_t n, char **out, struct eaa_err *err)
+bool vd_kp_handle(struct vd_store *s, const char *provider, unsigned ops,
+		  const char *in, size_t n, char **out, struct eaa_err *err)
 {
 	json_error_t je;
 	json_t *j = json_loadb(in, n, 0, &je);
@@ -139,10 +139,14 @@ bool vd_kp_handle(struct vd_store *s, const char *provider, const char *in,
 		return eaa_fail(err, EAA_E_FORMAT, "key provider input is not a JSON object: %s",
 				j ? "another value" : je.text);
 	}
-	if (op && strcmp(op, "keywrap") == 0)
+	if (op && strcmp(op, "keywrap") == 0 && (ops & VD_KP_WRAP))
 		ok = wrap(s, provider, json_object_get(j, "keywrapparams"), out, err);
-	else if (op && strcmp(op, "keyunwrap") == 0)
+	else if (op && strcmp(op, "keyunwrap") == 0 && (ops & VD_KP_UNWRAP))
 		ok = unwrap(s, json_object_get(j, "keyunwrapparams"), out, err);
+	else if (op && strcmp(op, "keyunwrap") == 0)
+		ok = eaa_fail(err, EAA_E_REJECTED, "key provider: this provider only "
+			      "wraps; layer keys are unwrapped by the attestation agent "
+			      "after it attests to verdictd");
 	else
 		ok = eaa_fail(err, EAA_E_INVALID, "key provider: op must be keywrap or "
 			      "keyunwrap, not \"%s\"", op ? op : "");

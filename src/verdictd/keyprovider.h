@@ -17,9 +17,17 @@
 
 #include "store.h"
 
+/* Which operations a caller may ask for. verdictd's gRPC service wraps
+ * only: anyone who reaches it could otherwise unwrap every layer key with
+ * the annotation every image manifest carries; unwrapping is the agent's,
+ * after attestation. The `cmd` provider runs as a user who can read the
+ * keys anyway, and does both. */
+enum { VD_KP_WRAP = 1, VD_KP_UNWRAP = 2 };
+
 /* One KeyProviderKeyWrapProtocolInput (JSON) in, its Output (JSON,
- * malloc'd) out. provider is the name in ec/dc Parameters. */
-bool vd_kp_handle(struct vd_store *s, const char *provider, const char *in,
-		  size_t n, char **out, struct eaa_err *err);
+ * malloc'd) out. provider is the name in ec/dc Parameters; ops the
+ * VD_KP_* operations allowed (another is refused, EAA_E_REJECTED). */
+bool vd_kp_handle(struct vd_store *s, const char *provider, unsigned ops,
+		  const char *in, size_t n, char **out, struct eaa_err *err);
 
 #endif

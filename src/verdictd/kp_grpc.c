@@ -1,5 +1,6 @@
 /* kp_grpc.c - the key provider as the gRPC service ocicrypt and the
- * agents call (keyprovider.KeyProviderService: WrapKey, UnWrapKey). Each
+ * calls (keyprovider.KeyProviderService: WrapKey; UnWrapKey is refused, it
+ * is the attestation agent's after attestation). Each
  * message has one bytes field (1) holding the protocol's JSON
  * (KeyProviderKeyWrapProtocolInput / Output); keyprovider.c does the work.
  * Calls are served one at a time: wrapping a layer key is cheap. */
@@ -29,11 +30,15 @@ static bool handle(void *arg, const char *method, const uint8_t *req, size_t n,
 	char *out = NULL;
 	bool ok;
 
-	if (strcmp(method, SERVICE "WrapKey") != 0 && strcmp(method, SERVICE "UnWrapKey") != 0)
+	if (strcmp(method, SERVICE "UnWrapKey") == 0)
+		return eaa_fail(err, EAA_E_REJECTED, "UnWrapKey is not served here: "
+				"layer keys are unwrapped by the attestation agent after "
+				"it attests to verdictd");
+	if (strcmp(method, SERVICE "WrapKey") != 0)
 		return eaa_fail(err, EAA_E_UNSUPPORTED, "unknown method %.200s", method);
 	if (!pb_get_bytes(req, n, 1, &json, &jn))
 		return eaa_fail(err, EAA_E_FORMAT, "the request is not a key-provider message");
-	if (!vd_kp_handle(g->store, g->provider, (const char *)json, jn, &out, err))
+	if (!vd_kp_handle(g->store, g->provider, VD_KP_WRAP, (const char *)json, jn, &out, err))
 		return false;
 	pb_put_bytes(reply, 1, out, strlen(out));
 	OPENSSL_cleanse(out, strlen(out));

@@ -24,6 +24,9 @@
 struct vd_store {
 	char *root;
 	pthread_mutex_t wlock; /* one writer at a time */
+	/* bumped (under wlock) by every write, so a decision made at one
+	 * generation can tell that the store changed since */
+	_Atomic uint64_t generation;
 };
 
 static const char *const tee_names[VD_TEE_COUNT] = {
@@ -149,6 +152,7 @@ static bool store_write(struct vd_store *s, const char *path, const void *p,
 	if (!make_parents(s, path, err) ||
 	    !file_write_atomic(path, p, n, mode, err))
 		return false;
+	s->generation++;
 	snprintf(dir, sizeof(dir), "%s", path);
 	slash = strrchr(dir, '/');
 	if (slash)
@@ -206,6 +210,11 @@ struct vd_store *vd_store_open(const char *root, struct eaa_err *err)
 fail:
 	vd_store_close(s);
 	return NULL;
+}
+
+uint64_t vd_store_generation(struct vd_store *s)
+{
+	return s->generation;
 }
 
 void vd_store_close(struct vd_store *s)
@@ -287,6 +296,7 @@ bool vd_key_delete(struct vd_store *s, const char *kid, struct eaa_err *err)
 	if (!vd_name_check("kid", kid, 3, err) || !join(path, s, "keys", kid, err))
 		return false;
 	pthread_mutex_lock(&s->wlock);
+	s->generation++;
 	if (unlink(path) != 0) {
 		if (errno == ENOENT)
 			ok = eaa_fail(err, EAA_E_INVALID, "no key with kid \"%s\"", kid);
@@ -401,6 +411,31 @@ bool vd_opa_get(struct vd_store *s, enum vd_tee t, bool reference,
 		return false;
 	*text = (char *)buf;
 	return true;
+}
+
+bool vd_opa_snapshot(struct vd_store *s, enum vd_tee t, struct vd_opa_doc *d,
+		     struct eaa_err *err)
+{
+	bool ok;
+
+	memset(d, 0, sizeof(*d));
+	/* writers hold wlock across their rename: under it the pair is one
+	 * state of the store, never a new policy with old data */
+	pthread_mutex_lock(&s->wlock);
+	d->generation = s->generation;
+	ok = vd_opa_get(s, t, false, &d->policy, &d->plen, err) &&
+	     vd_opa_get(s, t, true, &d->data, &d->dlen, err);
+	pthread_mutex_unlock(&s->wlock);
+	if (!ok)
+		vd_opa_doc_free(d);
+	return ok;
+}
+
+void vd_opa_doc_free(struct vd_opa_doc *d)
+{
+	free(d->policy);
+	free(d->data);
+	d->policy = d->data = NULL;
 }
 
 bool vd_opa_eval(const char *policy, size_t plen, const char *data,

@@ -45,6 +45,10 @@ struct vd_store;
 struct vd_store *vd_store_open(const char *root, struct eaa_err *err);
 void vd_store_close(struct vd_store *s);
 const char *vd_store_root(const struct vd_store *s);
+/* A number every write through this store raises: a decision taken at
+ * one generation is stale once it differs. Files edited by hand behind
+ * verdictd's back do not raise it (docs/verdictd.md). */
+uint64_t vd_store_generation(struct vd_store *s);
 
 /* A name that becomes a path below one of the store's directories: one or
  * more '/'-separated components (at most max_parts) of letters, digits,
@@ -75,6 +79,16 @@ bool vd_opa_get(struct vd_store *s, enum vd_tee t, bool reference,
  * compiles with the stored policy. The old file stays on any error. */
 bool vd_opa_set(struct vd_store *s, enum vd_tee t, bool reference,
 		const char *text, size_t n, struct eaa_err *err);
+/* A TEE's policy and reference values as one state of the store (no
+ * write in between), with the generation they belong to. */
+struct vd_opa_doc {
+	char *policy, *data; /* malloc'd */
+	size_t plen, dlen;
+	uint64_t generation;
+};
+bool vd_opa_snapshot(struct vd_store *s, enum vd_tee t, struct vd_opa_doc *d,
+		     struct eaa_err *err);
+void vd_opa_doc_free(struct vd_opa_doc *d);
 /* Compile a policy and reference document and check they work together;
  * with test_input, also evaluate data.policy.allow on it into *decision
  * ("true", "false" or "undefined"; malloc'd). */

@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """kp_grpc_client.py ADDR - call verdictd's keyprovider.KeyProviderService as
-ocicrypt does (unary calls whose messages hold the protocol JSON in field 1)
-and print one line per check: the wrap/unwrap round trip, then the errors
-for a missing kid, an unknown method and a malformed message."""
+ocicrypt does (unary calls whose messages hold the protocol JSON in field 1;
+ADDR is HOST:PORT or unix:PATH) and print one line per check: wrap, then
+unwrap of what was wrapped (verdictd refuses it: unwrapping is the agent's),
+then the errors for a missing kid, an unknown method and a malformed
+message."""
 import base64, json, sys
 import grpc
 
@@ -54,7 +56,7 @@ print("wrap", status, base64.b64decode(ann).decode() if ann else resp)
 status, resp = call("UnWrapKey", field1(json.dumps({"op": "keyunwrap", "keyunwrapparams": {
     "dc": {"Parameters": {}}, "annotation": ann}}).encode()))
 got = bytes(json.loads(unfield1(resp))["keyunwrapresults"]["optsdata"]) if status == "ok" else b""
-print("unwrap", status, "same" if got == opts else "different")
+print("unwrap", status, ("same" if got == opts else "different") if status == "ok" else resp)
 print("missing-kid", *call("WrapKey", field1(wrap_input("default/key/9", opts))))
 print("unknown-method", *call("GetKey", field1(b"{}")))
 print("malformed", *call("WrapKey", b"\x0a\xff\xff"))

@@ -87,8 +87,45 @@ server_logged "handshake failed: peer certificate carries no attestation evidenc
 
 # Fresh evidence per connection, nonce required by the client.
 start_server -a sample --fresh --sample-key "$tmp/key.pem"
-client 0 -v sample -p "$port" --require-nonce --sample-trust "$tmp/trust.pem"
+fresh=$port
+client 0 -v sample -p "$fresh" --require-nonce --sample-trust "$tmp/trust.pem"
 client 1 -v sample -p "$oneway" --require-nonce --sample-trust "$tmp/trust.pem" -l off
 expect "nonce required" "peer evidence carries no nonce" "$err"
+
+# --fresh on the verifying side: evidence the server made once (one
+# certificate per process, as an attester returning cached evidence) is
+# refused; evidence binding this connection's hello random passes.
+client 1 -v sample -p "$oneway" --fresh --sample-trust "$tmp/trust.pem" -l off
+expect "cached evidence under --fresh" "attestation failed: peer evidence carries no nonce" "$err"
+client 0 -v sample -p "$fresh" --fresh --sample-trust "$tmp/trust.pem"
+expect "fresh both ways" '"nonce":"[0-9a-f]{64}"' "$out"
+
+# Mutual --fresh: the server refuses a client whose evidence does not bind
+# the server's hello random.
+start_server -a sample -v sample --mutual --fresh --sample-key "$tmp/key.pem" \
+	--sample-trust "$tmp/trust.pem"
+client 0 -a sample -v sample -p "$port" --mutual --fresh \
+	--sample-key "$tmp/key.pem" --sample-trust "$tmp/trust.pem"
+client 1 -a sample -v sample -p "$port" --mutual \
+	--sample-key "$tmp/key.pem" --sample-trust "$tmp/trust.pem" -l off
+server_logged "handshake failed: peer evidence carries no nonce, one was required" &&
+	ok || fail "fresh server refused the client's cached evidence"
+
+# A replay: the certificate (and the TLS key: tls.key is stable) of an
+# earlier fresh handshake, served again by plain openssl s_server.
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/tls.pem" 2>/dev/null
+start_server -a sample --fresh --sample-key "$tmp/key.pem" -o tls.key="$tmp/tls.pem"
+openssl s_client -connect 127.0.0.1:"$port" </dev/null 2>/dev/null |
+	sed -n '/BEGIN CERTIFICATE/,/END CERTIFICATE/p' >"$tmp/replayed.pem"
+[[ -s $tmp/replayed.pem ]] && ok || fail "captured no certificate"
+mkfifo "$tmp/s_server"
+openssl s_server -accept 127.0.0.1:0 -naccept 1 -tls1_3 -www -cert "$tmp/replayed.pem" \
+	-key "$tmp/tls.pem" >"$tmp/s_server" 2>/dev/null </dev/null &
+pids+=($!)
+exec 4<"$tmp/s_server"
+while read -r line <&4 && [[ $line != ACCEPT* ]]; do :; done
+[[ $line == ACCEPT* ]] && ok || fail "s_server did not start: $line"
+client 1 -v sample -p "${line##*:}" --fresh --sample-trust "$tmp/trust.pem" -l off
+expect "replayed certificate" "peer evidence carries a nonce that is not this connection's hello random" "$err"
 
 finish

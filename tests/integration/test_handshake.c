@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include "file.h"
 #include "forge.h"
@@ -529,6 +530,119 @@ static void test_intel_evidence(void)
 }
 
 /* Configuration mistakes fail at init, naming the mistake. */
+/* A sample server, one-way or mutual, with tls.fresh=1 or without (then
+ * one certificate per handle: cached evidence, as an attester that
+ * returns the same evidence every time). */
+static rats_tls_handle sample_server(bool mutual, const char *fresh_opt)
+{
+	const char *opts[] = { key_path, trust_path, fresh_opt, NULL };
+	rats_tls_conf_t c = { .api_version = RATS_TLS_API_VERSION,
+			      .log_level = RATS_TLS_LOG_LEVEL_NONE,
+			      .flags = RATS_TLS_CONF_FLAGS_SERVER |
+				       (mutual ? RATS_TLS_CONF_FLAGS_MUTUAL : 0),
+			      .attester_type = "sample", .options = opts };
+	rats_tls_handle h = NULL;
+
+	if (mutual)
+		snprintf(c.verifier_type, sizeof(c.verifier_type), "sample");
+	if (rats_tls_init(&c, &h) != 0)
+		fprintf(stderr, "server init: %s\n", rats_tls_last_error());
+	return h;
+}
+
+/* tls.fresh=1 (RATS_TLS_CONF_FLAGS_FRESH): each side's evidence binds the
+ * other's hello random, and each side refuses evidence that does not bind
+ * its own: cached evidence (no nonce) and a certificate replayed from an
+ * earlier handshake (someone else's random) are refused; peers that both
+ * bind pass; without the option nothing changes for old peers. */
+static void test_fresh_binding(void)
+{
+	enum { ANY = -1 };
+	static const struct {
+		const char *name;
+		bool mutual;
+		const char *srv_opt, *cli_opt;
+		int cli_rc, srv_rc; /* ANY: the side's result is not checked */
+		const char *why;    /* in the refusing side's message */
+	} cases[] = {
+		{ "both fresh", false, "tls.fresh=1", "tls.fresh=1", EAA_OK, EAA_OK, NULL },
+		{ "cached server evidence, fresh client", false, NULL, "tls.fresh=1",
+		  EAA_E_NONCE, ANY, "peer evidence carries no nonce" },
+		{ "fresh server, old client", false, "tls.fresh=1", NULL, EAA_OK, EAA_OK, NULL },
+		{ "neither (old peers)", false, NULL, NULL, EAA_OK, EAA_OK, NULL },
+		{ "mutual, both fresh", true, "tls.fresh=1", "tls.fresh=1", EAA_OK, EAA_OK, NULL },
+		{ "mutual, cached client evidence, fresh server", true, "tls.fresh=1", NULL,
+		  ANY, EAA_E_NONCE, "peer evidence carries no nonce" },
+		{ "mutual, fresh off explicitly", true, "tls.fresh=0", "tls.fresh=0",
+		  EAA_OK, EAA_OK, NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const char *copts[] = { key_path, trust_path, cases[i].cli_opt, NULL };
+		struct srv s = { .lib = sample_server(cases[i].mutual, cases[i].srv_opt) };
+		rats_tls_conf_t conf = client_conf("sample", copts);
+		struct client_result r;
+
+		CHECK_MSG(s.lib != NULL, "%s: server init", cases[i].name);
+		if (!s.lib)
+			continue;
+		if (cases[i].mutual) {
+			conf.flags = RATS_TLS_CONF_FLAGS_MUTUAL;
+			snprintf(conf.attester_type, sizeof(conf.attester_type), "sample");
+		}
+		round_trip(&s, &conf, &r);
+		/* The refused side only sees an alert or a closed socket: the
+		 * refusing side's verdict and reason are what is checked. */
+		CHECK_MSG((cases[i].cli_rc == ANY || (int)r.rc == cases[i].cli_rc) &&
+			  (cases[i].srv_rc == ANY || (int)s.rc == cases[i].srv_rc) &&
+			  (!cases[i].why || strstr(cases[i].cli_rc == EAA_E_NONCE ? r.err : s.err,
+						   cases[i].why)),
+			  "%s: client %d \"%s\" / server %d \"%s\"", cases[i].name,
+			  r.rc, r.err, s.rc, s.err);
+		rats_tls_cleanup(s.lib);
+	}
+
+	/* A certificate replayed from an earlier handshake: its evidence
+	 * binds that handshake's random, not this one's. */
+	{
+		uint8_t earlier[32];
+		EVP_PKEY *k = forge_key();
+		struct forge f = { .cert_key = k, .signer = signer,
+				   .nonce = earlier, .nonce_len = sizeof(earlier) };
+		const char *copts[] = { trust_path, "tls.fresh=1", NULL };
+		rats_tls_conf_t conf = client_conf("sample", copts);
+		struct srv s = { .key = k };
+		struct client_result r;
+
+		RAND_bytes(earlier, sizeof(earlier));
+		s.cert = forge_cert(&f);
+		round_trip(&s, &conf, &r);
+		CHECK_MSG(r.rc == EAA_E_NONCE && strstr(r.err, "hello random"),
+			  "replayed certificate: %d %s", r.rc, r.err);
+		X509_free(s.cert);
+		EVP_PKEY_free(k);
+	}
+
+	/* The flag is the same as the option; the option takes 0 or 1. */
+	{
+		const char *copts[] = { key_path, trust_path, NULL };
+		struct srv s = { .lib = sample_server(false, NULL) };
+		rats_tls_conf_t conf = client_conf("sample", copts);
+		struct client_result r;
+		const char *bad[] = { "tls.fresh=yes", NULL };
+		rats_tls_handle h = NULL;
+
+		conf.flags = RATS_TLS_CONF_FLAGS_FRESH;
+		round_trip(&s, &conf, &r);
+		CHECK_MSG(r.rc == EAA_E_NONCE, "flag FRESH, cached server: %d %s",
+			  r.rc, r.err);
+		rats_tls_cleanup(s.lib);
+		conf = client_conf("nullverifier", bad);
+		CHECK(rats_tls_init(&conf, &h) == EAA_E_CONFIG &&
+		      strstr(rats_tls_last_error(), "tls.fresh"));
+	}
+}
+
 static void test_init_errors(void)
 {
 	static const char *no_opts[] = { NULL };
@@ -581,6 +695,7 @@ int main(void)
 	test_forged();
 	test_intel_evidence();
 	test_library_pairs();
+	test_fresh_binding();
 	test_init_errors();
 	EVP_PKEY_free(signer);
 	EVP_PKEY_free(other_signer);

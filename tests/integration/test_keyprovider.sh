@@ -81,19 +81,46 @@ expect "bad op" 'keywrap or keyunwrap' "$err"
 kp 1 'not json'
 
 # The same provider as verdictd's gRPC service (--keyprovider), called as
-# ocicrypt and the agents call it.
+# ocicrypt and the agents call it: WrapKey only, on a unix socket only its
+# owner can reach. UnWrapKey there would hand every layer key to anyone
+# who can connect (the annotation is public in the image's manifest).
 mkfifo "$tmp/ready"
 "$BIN/verdictd" --listen 127.0.0.1:0 --attester nullattester --root "$root" \
-	--keyprovider 127.0.0.1:0 --log-level off >"$tmp/ready" 2>&1 &
+	--keyprovider "unix://$tmp/run/kp.sock" --log-level off >"$tmp/ready" 2>&1 &
 vd=$!
 exec 3<"$tmp/ready"; read -r l1 <&3; read -r l2 <&3; exec 3<&-
-grpc=$(/usr/bin/python3 "$(dirname "$0")/kp_grpc_client.py" "${l2#key provider on }" 2>&1)
+expect "unix socket line" "^key provider on unix://$tmp/run/kp.sock\$" "$l2"
+expect "socket owner-only" '^srw------- ' "$(ls -l "$tmp/run/kp.sock")"
+grpc=$(/usr/bin/python3 "$(dirname "$0")/kp_grpc_client.py" "unix:$tmp/run/kp.sock" 2>&1)
 kill "$vd"; wait "$vd" 2>/dev/null
 expect "grpc wrap" 'wrap ok \{"kid":"default/key/1","wrapped_data":"[^"]+","iv":"[^"]+","wrap_type":"A256GCM"\}' "$grpc"
-expect "grpc unwrap" 'unwrap ok same' "$grpc"
+expect "grpc unwrap refused" 'unwrap PERMISSION_DENIED UnWrapKey is not served here' "$grpc"
 expect "grpc missing kid" 'missing-kid INVALID_ARGUMENT key provider: no key with kid "default/key/9"' "$grpc"
 expect "grpc unknown method" 'unknown-method UNIMPLEMENTED' "$grpc"
 expect "grpc malformed" 'malformed INVALID_ARGUMENT' "$grpc"
+# the cmd provider still unwraps (its user can read the keys anyway)
+kp 0 "$unwrapin"
+
+# On loopback TCP it is served, with a warning naming the risk; on any
+# other address it is refused unless --keyprovider-remote says so.
+mkfifo "$tmp/ready_tcp"
+"$BIN/verdictd" --listen 127.0.0.1:0 --attester nullattester --root "$root" \
+	--keyprovider 127.0.0.1:0 >"$tmp/ready_tcp" 2>"$tmp/tcp.err" &
+vd=$!
+exec 3<"$tmp/ready_tcp"; read -r l1 <&3; read -r l2 <&3; exec 3<&-
+grpc=$(/usr/bin/python3 "$(dirname "$0")/kp_grpc_client.py" "${l2#key provider on }" 2>&1)
+kill "$vd"; wait "$vd" 2>/dev/null
+expect "tcp wrap" 'wrap ok' "$grpc"
+expect "tcp unwrap refused" 'unwrap PERMISSION_DENIED' "$grpc"
+expect "tcp warning" 'key provider on TCP 127.0.0.1:0: every local user and process can call WrapKey' "$(cat "$tmp/tcp.err")"
+"$BIN/verdictd" --listen 127.0.0.1:0 --attester nullattester --root "$root" \
+	--keyprovider 0.0.0.0:0 >/dev/null 2>"$tmp/remote.err" && rc=0 || rc=$?
+[[ $rc == 1 ]] && ok || fail "a non-loopback key provider started (exit $rc)"
+expect "remote refused" 'not a loopback address.*--keyprovider-remote' "$(cat "$tmp/remote.err")"
+"$BIN/verdictd" --listen 127.0.0.1:0 --attester nullattester --root "$root" \
+	--keyprovider unix://relative/kp.sock >/dev/null 2>"$tmp/rel.err" && rc=0 || rc=$?
+[[ $rc == 1 ]] && ok || fail "a relative socket path was taken (exit $rc)"
+expect "relative path" 'wants an absolute path' "$(cat "$tmp/rel.err")"
 
 if ! command -v skopeo >/dev/null ||
 	! grep -q OCICRYPT_KEYPROVIDER_CONFIG "$(command -v skopeo)"; then

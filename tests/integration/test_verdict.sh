@@ -29,7 +29,7 @@ C
 start_verdictd() {
 	mkfifo "$tmp/ready"
 	"$BIN/verdictd" --config "$tmp/verdictd.conf" --listen 127.0.0.1:0 \
-		--client-api 127.0.0.1:0 --sample-trust "$tmp/trust.pem" --log-level warn \
+		--client-api 127.0.0.1:0 --sample-trust "$tmp/trust.pem" --log-level info \
 		>"$tmp/ready" 2>>"$tmp/verdictd.log" &
 	vdpid=$!
 	exec 3<"$tmp/ready"
@@ -182,8 +182,13 @@ client() {
 	"$BIN/rats-tls-client" -a sample -v nullverifier -t openssl -c openssl -i 127.0.0.1 \
 		-p "$port" --mutual --verdictd --sample-key "$tmp/key.pem" -l off >"$tmp/out" 2>&1
 }
+: >"$tmp/verdictd.log"
 client && ok || fail "allowed client refused: $(cat "$tmp/out")"
 expect "echo" 'Server: Hello and welcome to RATS-TLS!' "$(cat "$tmp/out")"
+# one log line per handshake at info level, the claims only at debug
+n=$(grep -c 'allowed sample peer' "$tmp/verdictd.log")
+[[ $n == 1 ]] && ok || fail "handshake logged $n times: $(cat "$tmp/verdictd.log")"
+grep -q '"svn"' "$tmp/verdictd.log" && fail "claims logged at info: $(cat "$tmp/verdictd.log")" || ok
 echo '{"svn": 1}' >"$tmp/work/sampleData"
 v 0 --set-opa-reference sampleData ./sampleData
 client && fail "denied client accepted" || ok
@@ -220,6 +225,31 @@ read -r line <"$tmp/seed"
 kill "$seedpid"; wait "$seedpid" 2>/dev/null
 expect "seed sgx line" '^listening on 127.0.0.1:[0-9]+$' "$line"
 expect "seed sgx collateral" 'collateral from the PCCS at https://localhost:8081' "$(cat "$tmp/seed.err")"
+
+# No TEE is accepted unless its verifier is named: --mutual alone refuses
+# to start, and a verifier no policy covers is refused by name.
+"$BIN/verdictd" --listen 127.0.0.1:0 --mutual --attester nullattester \
+	--root "$tmp/seedroot" >/dev/null 2>"$tmp/nov.err" && rc=0 || rc=$?
+[[ $rc == 2 ]] && ok || fail "verdictd --mutual without --verifier: exit $rc, want 2"
+expect "no verifier" 'mutual needs --verifier' "$(cat "$tmp/nov.err")"
+"$BIN/verdictd" --listen 127.0.0.1:0 --mutual --verifier nullverifier \
+	--root "$tmp/seedroot" >/dev/null 2>"$tmp/nov.err" && rc=0 || rc=$?
+[[ $rc == 2 ]] && ok || fail "verdictd --verifier nullverifier: exit $rc, want 2"
+expect "nullverifier" 'nullverifier: no policy covers it' "$(cat "$tmp/nov.err")"
+
+# At start it says, per TEE named, what it will accept: on the built-in
+# defaults, nothing until reference values are listed.
+mkfifo "$tmp/desc"
+"$BIN/verdictd" --listen 127.0.0.1:0 --mutual --attester nullattester \
+	--verifier sev_snp,csv,tpm --root "$tmp/descroot" >"$tmp/desc" 2>"$tmp/desc.err" &
+descpid=$!
+read -r line <"$tmp/desc"
+kill "$descpid"; wait "$descpid" 2>/dev/null
+for t in snp csv tpm; do
+	expect "start: $t" "$t: refuses every peer until reference values are listed in $tmp/descroot/opa/${t}Data" \
+		"$(cat "$tmp/desc.err")"
+done
+grep -q '^verdictd: sgx:' "$tmp/desc.err" && fail "sgx described but not enabled" || ok
 
 # The seed's CSV command line (seed 000) as written: it starts.
 mkfifo "$tmp/seed_csv"

@@ -131,6 +131,31 @@ static void test_claims_buffer(void)
 	wr_free(&inner);
 }
 
+/* The freshness binding, byte for byte as docs/ratls-format.md gives it:
+ * the peer's 32-byte hello random and the key hash in 91 bytes. */
+static void test_fresh_claims_buffer(void)
+{
+	static const uint8_t head[] = {
+		0xa2, 0x65, 'n', 'o', 'n', 'c', 'e', 0x58, 0x20,
+	};
+	static const uint8_t mid[] = {
+		0x6b, 'p', 'u', 'b', 'k', 'e', 'y', '-', 'h', 'a', 's', 'h',
+		0x58, 0x24, 0x82, 0x01, 0x58, 0x20,
+	};
+	uint8_t random[32], hash[32];
+	struct wr w;
+
+	memset(random, 0x5a, sizeof(random));
+	memset(hash, 0xc3, sizeof(hash));
+	wr_init(&w);
+	CHECK(claims_buffer_encode(HASH_ID_SHA256, hash, 32, random, 32, &w));
+	CHECK(w.len == 91 && memcmp(w.buf, head, sizeof(head)) == 0 &&
+	      memcmp(w.buf + 9, random, 32) == 0 &&
+	      memcmp(w.buf + 41, mid, sizeof(mid)) == 0 &&
+	      memcmp(w.buf + 59, hash, 32) == 0);
+	wr_free(&w);
+}
+
 static void test_sample_report(void)
 {
 	EVP_PKEY *key = forge_key();
@@ -226,6 +251,7 @@ int main(void)
 {
 	test_evidence_roundtrip();
 	test_claims_buffer();
+	test_fresh_claims_buffer();
 	test_sample_report();
 	test_cert_extensions();
 	return test_summary();

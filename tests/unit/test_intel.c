@@ -512,6 +512,95 @@ static bool forged_verify(struct forge_intel *f, bool pin_forged,
 	return ok;
 }
 
+/* The forged quote verified without collateral (allow_no_collateral),
+ * under its own root. */
+static bool forged_verify_bare(struct forge_intel *f, struct quote_result *res,
+			       struct eaa_err *err)
+{
+	struct quote_verify_opts o = { .at = f->at, .allow_no_collateral = true };
+	struct quote q;
+	bool ok;
+
+	if (!forge_intel(f, data_dir, tmp_dir)) {
+		fprintf(stderr, "forge_intel failed\n");
+		exit(2);
+	}
+	o.root = f->root;
+	ok = quote_parse(f->quote, f->quote_len, &q, err) &&
+	     quote_verify(&q, &o, res, err);
+	forge_intel_free(f);
+	return ok;
+}
+
+/* The QE identity: on the real quotes, pinned to Intel's QE (claims say so
+ * and name it); a QE report the PCK signed but that is not Intel's QE is
+ * refused even without collateral, and with collateral by its identity. */
+static void test_qe_identity(void)
+{
+	static const struct {
+		const char *file, *at, *mrsigner;
+		int prod, svn;
+	} real[] = {
+		{ "tdx_quote_4.dat", "2025-01-01T00:00:00Z",
+		  "dc9e2a7c6f948f17474e34a7fc43ed030f7c1563f1babddf6340c82e0e54a8c5", 2, 4 },
+		{ "tdx_quote_5.dat", "2025-01-01T00:00:00Z",
+		  "dc9e2a7c6f948f17474e34a7fc43ed030f7c1563f1babddf6340c82e0e54a8c5", 2, 6 },
+		{ "tdx_quote_6.dat", "2026-01-01T00:00:00Z",
+		  "dc9e2a7c6f948f17474e34a7fc43ed030f7c1563f1babddf6340c82e0e54a8c5", 2, 7 },
+		{ "occlum_quote.dat", "2025-01-01T00:00:00Z",
+		  "8c4f5775d796503e96137f77c68a829a0056ac8ded70140b081b094490c57bff", 1, 8 },
+	};
+	static const uint8_t other[32] = { 0x0e, 0xaa };
+	struct forge_intel f = { .at = utc("2023-06-20T00:00:00Z") };
+	struct quote_result res;
+	struct eaa_err err = { 0 };
+
+	for (size_t i = 0; i < sizeof(real) / sizeof(real[0]); i++) {
+		struct blob b = load(real[i].file);
+		struct quote q;
+		json_t *c = NULL;
+		bool ok = check(b.p, b.n, utc(real[i].at), &q, &res, &err);
+
+		CHECK_MSG(ok, "%s: %s", real[i].file, err.msg);
+		if (ok)
+			c = quote_claims(&q, &res);
+		CHECK_MSG(c && res.qe_identity == QE_ID_PINNED &&
+			  !strcmp(json_string_value(json_object_get(c, "qe_identity")), "pinned") &&
+			  !strcmp(json_string_value(json_object_get(c, "qe_mrsigner")),
+				  real[i].mrsigner) &&
+			  json_integer_value(json_object_get(c, "qe_isv_prod_id")) == real[i].prod &&
+			  json_integer_value(json_object_get(c, "qe_isv_svn")) == real[i].svn,
+			  "%s: QE identity claims", real[i].file);
+		json_decref(c);
+		free(b.p);
+	}
+
+	/* The forged quote carries the real TD_QE report: the control. */
+	CHECK_MSG(forged_verify_bare(&f, &res, &err), "control: %s", err.msg);
+	CHECK(forged_verify(&f, true, &res, &err) && res.qe_identity == QE_ID_COLLATERAL);
+	tcb_result_free(&res.tcb);
+
+	f.qe_mrsigner = other;
+	CHECK_MSG(!forged_verify_bare(&f, &res, &err) && err.code == EAA_E_UNTRUSTED &&
+		  strstr(err.msg, "QE MRSIGNER 0eaa00") &&
+		  strstr(err.msg, "is not Intel's TDX QE"), "other signer, pinned: %s", err.msg);
+	CHECK_MSG(!forged_verify(&f, true, &res, &err) && err.code == EAA_E_UNTRUSTED &&
+		  strstr(err.msg, "QE MRSIGNER is not Intel's"),
+		  "other signer, collateral: %s", err.msg);
+	f.qe_mrsigner = NULL;
+
+	f.qe_prod_id = 1; /* Intel's SGX QE vouching in a TDX quote */
+	CHECK_MSG(!forged_verify_bare(&f, &res, &err) && err.code == EAA_E_UNTRUSTED &&
+		  strstr(err.msg, "QE product id 1, Intel's TDX QE (TD_QE) is 2"),
+		  "product id: %s", err.msg);
+	f.qe_prod_id = 0;
+
+	f.qe_debug = true;
+	CHECK_MSG(!forged_verify_bare(&f, &res, &err) && err.code == EAA_E_UNTRUSTED &&
+		  strstr(err.msg, "a debug QE"), "debug QE: %s", err.msg);
+	f.qe_debug = false;
+}
+
 static void test_forged_hierarchy(void)
 {
 	struct forge_intel f = { .at = utc("2023-06-20T00:00:00Z") };
@@ -694,6 +783,7 @@ int main(void)
 	test_collateral();
 	test_tcb_levels();
 	test_forged_hierarchy();
+	test_qe_identity();
 	test_collateral_cache();
 	test_rm_rf(tmp_dir);
 	return test_summary();

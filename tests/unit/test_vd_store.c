@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "file.h"
+#include "decide.h"
 #include "store.h"
 #include "test.h"
 
@@ -238,7 +239,8 @@ static void test_stale(void)
 }
 
 /* The defaults: installed where nothing is stored, never over a stored
- * file; they refuse debug TEEs, TCBs not UpToDate, and the sample TEE. */
+ * file; they refuse every peer until the owner lists a measurement, then
+ * debug TEEs, TCBs not UpToDate, and unlisted values. */
 static bool decides(struct vd_store *s, enum vd_tee t, const char *input,
 		    const char *want)
 {
@@ -256,6 +258,26 @@ static bool decides(struct vd_store *s, enum vd_tee t, const char *input,
 	free(p);
 	free(d);
 	free(decision);
+	return ok;
+}
+
+/* The `configured` rule each default has, which verdictd reads at start
+ * to say whether it accepts anything. */
+static bool configured(struct vd_store *s, enum vd_tee t, const char *want)
+{
+	struct vd_opa_doc d;
+	struct eaa_err err;
+	char *got = NULL;
+	bool ok = vd_opa_snapshot(s, t, &d, &err) &&
+		  vd_opa_eval(d.policy, d.plen, d.data, d.dlen, "data.policy.configured",
+			      "{}", 2, &got, &err) &&
+		  strcmp(got, want) == 0;
+
+	if (!ok)
+		fprintf(stderr, "%s configured: got %s, want %s\n", vd_tee_name(t),
+			got ? got : "error", want);
+	vd_opa_doc_free(&d);
+	free(got);
 	return ok;
 }
 
@@ -279,23 +301,35 @@ static void test_defaults(void)
 	CHECK(vd_opa_get(s, VD_TEE_SGX, true, &text, &n, &err) &&
 	      strstr(text, "\"tcbStatus\": [\"UpToDate\"]"));
 	free(text);
+	/* a genuine, up-to-date, non-debug enclave: refused until listed */
+	CHECK(decides(s, VD_TEE_SGX, "{\"mrEnclave\":\"x\",\"mrSigner\":\"y\",\"productId\":0,"
+		      "\"svn\":0,\"debug\":false,\"tcb_status\":\"UpToDate\"}", "false"));
+	CHECK(configured(s, VD_TEE_SGX, "false"));
+	CHECK(vd_opa_set(s, VD_TEE_SGX, true, "{\"mrEnclave\": [], \"mrSigner\": [\"y\"], "
+			 "\"productId\": 0, \"svn\": 0}", 62, &err));
+	CHECK(configured(s, VD_TEE_SGX, "true"));
 	CHECK(decides(s, VD_TEE_SGX, "{\"mrEnclave\":\"x\",\"mrSigner\":\"y\",\"productId\":0,"
 		      "\"svn\":0,\"debug\":false,\"tcb_status\":\"UpToDate\"}", "true"));
+	CHECK(decides(s, VD_TEE_SGX, "{\"mrEnclave\":\"x\",\"mrSigner\":\"z\",\"productId\":0,"
+		      "\"svn\":0,\"debug\":false,\"tcb_status\":\"UpToDate\"}", "false"));
 	CHECK(decides(s, VD_TEE_SGX, "{\"mrEnclave\":\"x\",\"mrSigner\":\"y\",\"productId\":0,"
 		      "\"svn\":0,\"debug\":true,\"tcb_status\":\"UpToDate\"}", "false"));
 	CHECK(decides(s, VD_TEE_SGX, "{\"mrEnclave\":\"x\",\"mrSigner\":\"y\",\"productId\":0,"
 		      "\"svn\":0,\"debug\":false,\"tcb_status\":\"OutOfDate\"}", "false"));
 	CHECK(decides(s, VD_TEE_TDX, "{\"td_debug\":false,\"tcb_status\":\"UpToDate\","
-		      "\"mr_td\":\"00\"}", "true"));
+		      "\"mr_td\":\"00\"}", "false"));
+	CHECK(configured(s, VD_TEE_TDX, "false"));
 	CHECK(decides(s, VD_TEE_TDX, "{\"td_debug\":true,\"tcb_status\":\"UpToDate\"}", "false"));
 	CHECK(decides(s, VD_TEE_TDX, "{\"td_debug\":false,\"tcb_status\":\"NotEvaluated\"}",
 		      "false"));
 	CHECK(decides(s, VD_TEE_SAMPLE, "{\"measurement\":\"00\",\"svn\":9}", "false"));
-	/* SNP: the Milan report's claims (abridged) pass the defaults; debug,
-	 * an unlisted measurement or an old microcode do not */
+	/* SNP: the Milan report's claims (abridged) are refused until a
+	 * measurement is listed; then debug, an unlisted measurement or an
+	 * old microcode are */
 	CHECK(decides(s, VD_TEE_SNP, "{\"policy_debug_allowed\":false,\"measurement\":\"a1\","
 		      "\"reported_tcb_bootloader\":3,\"reported_tcb_tee\":0,"
-		      "\"reported_tcb_snp\":8,\"reported_tcb_microcode\":115}", "true"));
+		      "\"reported_tcb_snp\":8,\"reported_tcb_microcode\":115}", "false"));
+	CHECK(configured(s, VD_TEE_SNP, "false"));
 	CHECK(decides(s, VD_TEE_SNP, "{\"policy_debug_allowed\":true,\"measurement\":\"a1\","
 		      "\"reported_tcb_bootloader\":3,\"reported_tcb_tee\":0,"
 		      "\"reported_tcb_snp\":8,\"reported_tcb_microcode\":115}", "false"));
@@ -341,16 +375,71 @@ static void test_defaults_csv_tpm(void)
 	if (!mkdtemp(dir) || !(s = vd_store_open(dir, &err)))
 		return;
 	CHECK_MSG(vd_store_install_defaults(s, &err), "%s", err.msg);
-	CHECK(decides(s, VD_TEE_CSV, "{\"policy_nodbg\":true,\"measure\":\"x\"}", "true"));
-	CHECK(decides(s, VD_TEE_CSV, "{\"policy_nodbg\":false,\"measure\":\"x\"}", "false"));
-	CHECK(vd_opa_set(s, VD_TEE_CSV, true, csv_ref, strlen(csv_ref), &err));
 	CHECK(decides(s, VD_TEE_CSV, "{\"policy_nodbg\":true,\"measure\":\"x\"}", "false"));
+	CHECK(configured(s, VD_TEE_CSV, "false"));
+	CHECK(vd_opa_set(s, VD_TEE_CSV, true, csv_ref, strlen(csv_ref), &err));
+	CHECK(configured(s, VD_TEE_CSV, "true"));
+	CHECK(decides(s, VD_TEE_CSV, "{\"policy_nodbg\":true,\"measure\":\"x\"}", "false"));
+	CHECK(decides(s, VD_TEE_CSV, "{\"policy_nodbg\":false,\"measure\":\"OJXI\"}", "false"));
 	CHECK(decides(s, VD_TEE_CSV, "{\"policy_nodbg\":true,\"measure\":\"OJXI\"}", "true"));
 	CHECK(decides(s, VD_TEE_TPM, "{\"pcr0\":\"aa\",\"pcr7\":\"cc\"}", "false"));
+	CHECK(configured(s, VD_TEE_TPM, "false"));
+	CHECK(configured(s, VD_TEE_SAMPLE, "false"));
 	CHECK(vd_opa_set(s, VD_TEE_TPM, true, tpm_ref, strlen(tpm_ref), &err));
 	CHECK(decides(s, VD_TEE_TPM, "{\"pcr0\":\"bb\",\"pcr7\":\"cc\"}", "true"));
 	CHECK(decides(s, VD_TEE_TPM, "{\"pcr0\":\"bb\",\"pcr7\":\"dd\"}", "false"));
 	CHECK(decides(s, VD_TEE_TPM, "{\"pcr0\":\"bb\"}", "false"));
+	vd_store_close(s);
+	test_rm_rf(dir);
+}
+
+/* Every write raises the generation; a decision taken before a write is
+ * stale after it; a TEE the owner did not enable is refused whatever its
+ * policy says. */
+static void test_generation_and_decide(void)
+{
+	static const char ref[] = "{\"measurement\": [\"m1\"], \"svn\": 0}";
+	static const char claims[] = "{\"measurement\":\"m1\",\"svn\":1}";
+	char dir[] = "/tmp/vd-gen-XXXXXX";
+	bool enabled[VD_TEE_COUNT] = { false }, none[VD_TEE_COUNT] = { false };
+	uint8_t key[VD_KEY_LEN] = { 1 };
+	struct vd_decision d;
+	struct eaa_err err;
+	struct vd_store *s;
+	uint64_t g;
+	char *text;
+	size_t n;
+
+	if (!mkdtemp(dir) || !(s = vd_store_open(dir, &err)))
+		return;
+	CHECK(vd_store_install_defaults(s, &err));
+	enabled[VD_TEE_SAMPLE] = true;
+	vd_decide(s, enabled, "sample", claims, &d);
+	CHECK_MSG(!d.allow && strstr(d.why, "allow = false"), "%s", d.why);
+	CHECK(vd_decision_current(s, &d));
+	g = vd_store_generation(s);
+	CHECK(vd_opa_get(s, VD_TEE_SAMPLE, true, &text, &n, &err));
+	free(text);
+	CHECK(vd_store_generation(s) == g);           /* reads do not count */
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, true, ref, strlen(ref), &err));
+	CHECK(!vd_decision_current(s, &d));
+	vd_decide(s, enabled, "sample", claims, &d);
+	CHECK_MSG(d.allow && d.tee == VD_TEE_SAMPLE, "%s", d.why);
+	CHECK(vd_decision_current(s, &d));
+	g = vd_store_generation(s);
+	CHECK(vd_key_set(s, "a/b/c", key, &err) && vd_store_generation(s) == g + 1);
+	CHECK(vd_key_delete(s, "a/b/c", &err) && vd_store_generation(s) == g + 2);
+	/* not named with --verifier: refused, naming why */
+	vd_decide(s, none, "sample", claims, &d);
+	CHECK_MSG(!d.allow && strstr(d.why, "not enabled"), "%s", d.why);
+	/* a verifier no policy covers, and nullverifier */
+	vd_decide(s, enabled, "nullverifier", "{}", &d);
+	CHECK_MSG(!d.allow && strstr(d.why, "no policy covers"), "%s", d.why);
+	vd_decide(s, enabled, NULL, "{}", &d);
+	CHECK(!d.allow);
+	/* claims the policy cannot read: an error, so a refusal */
+	vd_decide(s, enabled, "sample", "not json", &d);
+	CHECK_MSG(!d.allow && strstr(d.why, "policy error"), "%s", d.why);
 	vd_store_close(s);
 	test_rm_rf(dir);
 }
@@ -367,6 +456,7 @@ int main(void)
 	test_names();
 	test_defaults();
 	test_defaults_csv_tpm();
+	test_generation_and_decide();
 	s = vd_store_open(root, &err);
 	CHECK_MSG(s != NULL, "%s", err.msg);
 	if (!s)

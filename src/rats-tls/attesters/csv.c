@@ -152,8 +152,11 @@ out:
 	return ok;
 }
 
+static const char *const attester_keys[] = { "device", "hsk_cek", NULL };
+
 const struct rats_attester rats_attester_csv = {
 	.name = "csv",
+	.keys = attester_keys,
 	.tag = TAG_CSV,
 	.detect = csv_detect,
 	.init = csv_init,

@@ -116,8 +116,11 @@ static bool sample_collect(void *state,
 				  evidence, err);
 }
 
+static const char *const attester_keys[] = { "key", "measurement", "svn", NULL };
+
 const struct rats_attester rats_attester_sample = {
 	.name = "sample",
+	.keys = attester_keys,
 	.tag = TAG_SAMPLE,
 	.init = sample_init,
 	.collect = sample_collect,

@@ -232,8 +232,11 @@ static bool snp_collect(void *state, const uint8_t user_data[RATS_USER_DATA_LEN]
 	return ok;
 }
 
+static const char *const attester_keys[] = { "tsm", "device", "vcek", NULL };
+
 const struct rats_attester rats_attester_sev_snp = {
 	.name = "sev_snp",
+	.keys = attester_keys,
 	.tag = TAG_SEV_SNP,
 	.detect = snp_detect,
 	.init = snp_init,

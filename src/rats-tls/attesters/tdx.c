@@ -91,8 +91,11 @@ static bool tdx_collect(void *state, const uint8_t user_data[RATS_USER_DATA_LEN]
 	return true;
 }
 
+static const char *const attester_keys[] = { "tsm", "device", NULL };
+
 const struct rats_attester rats_attester_tdx_ecdsa = {
 	.name = "tdx_ecdsa",
+	.keys = attester_keys,
 	.tag = TAG_INTEL_QUOTE,
 	.detect = tdx_detect,
 	.init = tdx_init,

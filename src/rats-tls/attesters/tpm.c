@@ -98,8 +98,11 @@ static bool tpm_collect(void *state, const uint8_t user_data[RATS_USER_DATA_LEN]
 	return ok || eaa_err_prefix(err, "tpm attester");
 }
 
+static const char *const attester_keys[] = { "tcti", "pcrs", "eventlog", NULL };
+
 const struct rats_attester rats_attester_tpm = {
 	.name = "tpm",
+	.keys = attester_keys,
 	.tag = TAG_TPM,
 	.init = tpm_init,
 	.collect = tpm_collect,

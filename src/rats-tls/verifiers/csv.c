@@ -92,8 +92,11 @@ out:
 
 static const uint64_t csv_tags[] = { TAG_CSV };
 
+static const char *const verifier_keys[] = { "hsk_cek", "allow_debug", "kds", "kds_cache", NULL };
+
 const struct rats_verifier rats_verifier_csv = {
 	.name = "csv",
+	.keys = verifier_keys,
 	.tags = csv_tags,
 	.ntags = 1,
 	.init = csv_init,

@@ -238,8 +238,14 @@ static bool tdx_accepts(const struct rats_evidence *ev)
 
 static const uint64_t intel_tags[] = { TAG_INTEL_QUOTE };
 
+static const char *const intel_keys[] = {
+	"collateral", "allow_no_collateral", "pccs", "pccs_ca", "pccs_insecure",
+	"at", "root", NULL,
+};
+
 const struct rats_verifier rats_verifier_sgx_ecdsa = {
 	.name = "sgx_ecdsa",
+	.keys = intel_keys,
 	.tags = intel_tags,
 	.ntags = 1,
 	.init = sgx_init,
@@ -250,6 +256,7 @@ const struct rats_verifier rats_verifier_sgx_ecdsa = {
 
 const struct rats_verifier rats_verifier_tdx_ecdsa = {
 	.name = "tdx_ecdsa",
+	.keys = intel_keys,
 	.tags = intel_tags,
 	.ntags = 1,
 	.init = tdx_init,
@@ -260,6 +267,7 @@ const struct rats_verifier rats_verifier_tdx_ecdsa = {
 
 const struct rats_verifier rats_verifier_tdx = {
 	.name = "tdx",
+	.keys = intel_keys,
 	.tags = intel_tags,
 	.ntags = 1,
 	.init = tdx_alias_init,

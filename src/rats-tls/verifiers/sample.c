@@ -116,8 +116,11 @@ static bool sample_verify(void *state, const struct rats_evidence *ev,
 
 static const uint64_t sample_tags[] = { TAG_SAMPLE };
 
+static const char *const verifier_keys[] = { "trust", NULL };
+
 const struct rats_verifier rats_verifier_sample = {
 	.name = "sample",
+	.keys = verifier_keys,
 	.tags = sample_tags,
 	.ntags = 1,
 	.init = sample_init,

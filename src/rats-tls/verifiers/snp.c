@@ -151,8 +151,11 @@ static bool snp_verify(void *state, const struct rats_evidence *ev,
 
 static const uint64_t snp_tags[] = { TAG_SEV_SNP };
 
+static const char *const verifier_keys[] = { "vcek", "at", "allow_debug", "kds", "kds_cache", "product", NULL };
+
 const struct rats_verifier rats_verifier_sev_snp = {
 	.name = "sev_snp",
+	.keys = verifier_keys,
 	.tags = snp_tags,
 	.ntags = 1,
 	.init = snp_init,

@@ -69,8 +69,11 @@ static bool tpm_verify(void *state, const struct rats_evidence *ev,
 
 static const uint64_t tpm_tags[] = { TAG_TPM };
 
+static const char *const verifier_keys[] = { "ak", NULL };
+
 const struct rats_verifier rats_verifier_tpm = {
 	.name = "tpm",
+	.keys = verifier_keys,
 	.tags = tpm_tags,
 	.ntags = 1,
 	.init = tpm_init,
