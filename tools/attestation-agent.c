@@ -24,6 +24,7 @@
 #include "bytes.h"
 #include "config_args.h"
 #include "file.h"
+#include "json_util.h"
 #include "kp_client.h"
 #include "log.h"
 #include "pb.h"
@@ -448,6 +449,8 @@ int main(int argc, char **argv)
 	 * restart); writing to it must fail with EPIPE, which the KBC
 	 * handles by attesting anew, not kill the agent */
 	signal(SIGPIPE, SIG_IGN);
+	/* KEKs, layer options and resources travel in jansson's strings */
+	json_wipe_on_free();
 	if (!(argv = args = config_args(prog, &argc, argv)))
 		return 2;
 	if ((rc = parse(argc, argv)) != 0)

@@ -14,6 +14,7 @@
 #include <time.h>
 #include "log.h"
 #include "unary.h"
+#include "wipe.h"
 
 #define MAX_CLIENT_REPLY (64u * 1024u * 1024u)
 #define DEFAULT_WORKERS 4
@@ -197,6 +198,10 @@ out:
 		grpc_byte_buffer_destroy(in);
 	if (out)
 		grpc_byte_buffer_destroy(out);
+	/* replies are unwrapped layer keys and resources: the handler's
+	 * frames (compiler temporaries included) do not wait in this
+	 * worker's stack for the next call */
+	eaa_stack_burn(64 * 1024);
 }
 
 static void *run(void *arg)
