@@ -218,6 +218,15 @@ static void release(struct aa_agent *a, struct instance *in)
  * default. Only a value with "::" names a KBC: ocicrypt sends
  * "provider:attestation-agent" with no KBC as an empty list or as
  * "Enabled", and both mean the default. */
+/* A KBC's error names the KBC once: some say it themselves. */
+static void name_kbc(struct eaa_err *err, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(err->msg, name, n) != 0 || err->msg[n] != ':')
+		eaa_err_prefix(err, "%s", name);
+}
+
 static bool dc_params(struct aa_agent *a, json_t *unwrap, char **params,
 		      struct eaa_err *err)
 {
@@ -273,7 +282,7 @@ static bool unwrap(struct aa_agent *a, json_t *params, char **out, struct eaa_er
 		ok = in->ops->unwrap(in->kbc, &pkt, &opts, &optsn, err);
 		use_end(a, in);
 		if (!ok)
-			eaa_err_prefix(err, "%s", in->ops->name);
+			name_kbc(err, in->ops->name);
 		release(a, in);
 	}
 	if (ok) {
@@ -331,7 +340,7 @@ bool aa_agent_resource(struct aa_agent *a, const char *params, const char *path,
 		ok = in->ops->resource(in->kbc, p, out, n, err);
 		use_end(a, in);
 		if (!ok)
-			eaa_err_prefix(err, "%s", in->ops->name);
+			name_kbc(err, in->ops->name);
 		release(a, in);
 	}
 	if (ok)

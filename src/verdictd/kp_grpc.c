@@ -3,7 +3,8 @@
  * is the attestation agent's after attestation). Each
  * message has one bytes field (1) holding the protocol's JSON
  * (KeyProviderKeyWrapProtocolInput / Output); keyprovider.c does the work.
- * Calls are served one at a time: wrapping a layer key is cheap. */
+ * Calls are served by unary.c's worker pool: the handler keeps no state of
+ * its own, and the store serialises its writers. */
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>

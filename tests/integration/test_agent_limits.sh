@@ -72,6 +72,7 @@ start_agent --aa_kbc_params offline_fs_kbc::null --offline-resources fifo.json
 timeout 10 "$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" \
 	default/sigstore-config/test >/dev/null 2>err && fail "a FIFO was read as resources" || ok
 expect "FIFO" 'fifo.json: not a regular file' "$(cat err)"
+grep -q 'offline_fs_kbc: offline_fs_kbc' err && fail "the KBC named twice: $(cat err)" || ok
 stop_agent
 
 # --- no aa_kbc_params: each request names its KBC ---
