@@ -1,7 +1,7 @@
-/* kp_grpc.c - the key provider as the gRPC service ocicrypt and the
- * calls (keyprovider.KeyProviderService: WrapKey; UnWrapKey is refused, it
- * is the attestation agent's after attestation). Each
- * message has one bytes field (1) holding the protocol's JSON
+/* kp_grpc.c - the key provider as the gRPC service ocicrypt calls
+ * (keyprovider.KeyProviderService: WrapKey; UnWrapKey is refused, it is
+ * the attestation agent's after attestation). Each message has one bytes
+ * field (1) holding the protocol's JSON
  * (KeyProviderKeyWrapProtocolInput / Output); keyprovider.c does the work.
  * Calls are served by unary.c's worker pool: the handler keeps no state of
  * its own, and the store serialises its writers. */
