@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include "internal.h"
+#include "nosigpipe.h"
 #include "log.h"
 
 /* The library's own options, "tls.<key>=" (api.c reads them). */
@@ -184,15 +185,19 @@ bool tls_ctx_setup(struct rats_tls_ctx *ctx, struct eaa_err *err)
 
 bool tls_conn_handshake(struct rats_tls_conn *c, int fd, struct eaa_err *err)
 {
+	struct sigpipe_guard g;
 	int rc, e;
 
 	if (!(c->ssl = SSL_new(c->ctx->ssl_ctx)) || SSL_set_fd(c->ssl, fd) != 1)
 		return eaa_fail_ssl(err, EAA_E_TLS, "create TLS connection");
 	SSL_set_app_data(c->ssl, c);
+	/* the handshake writes too, to a peer that may have gone */
+	sigpipe_block(&g);
 	if (c->ctx->conf.flags & RATS_TLS_CONF_FLAGS_SERVER)
 		rc = SSL_accept(c->ssl);
 	else
 		rc = SSL_connect(c->ssl);
+	sigpipe_restore(&g);
 	if (rc == 1) {
 		ERR_clear_error();
 		if (c->ctx->verify_peer && !c->verified)

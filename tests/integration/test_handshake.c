@@ -5,6 +5,8 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -643,6 +645,72 @@ static void test_fresh_binding(void)
 	}
 }
 
+/* A peer that went away fails the next write; it does not end the
+ * process of an application that kept SIGPIPE's default action (the
+ * agent died of it whenever verdictd had closed a reused channel). The
+ * client runs in a child with SIGPIPE at its default; the server closes
+ * right after the handshake. */
+static void *close_at_once(void *arg)
+{
+	struct srv *s = arg;
+	int fd = accept(s->lfd, NULL, NULL);
+	rats_tls_conn *c;
+
+	if (fd < 0)
+		return NULL;
+	if (rats_tls_conn_open(s->lib, fd, &c) == RATS_TLS_ERR_NONE)
+		rats_tls_conn_close(c);
+	close(fd);
+	return NULL;
+}
+
+static void test_sigpipe(void)
+{
+	const char *opts[] = { trust_path, NULL };
+	struct srv s = { .lib = sample_server(false, NULL) };
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	int status = 0;
+	pid_t pid;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s.lfd = socket(AF_INET, SOCK_STREAM, 0);
+	bind(s.lfd, (struct sockaddr *)&a, sizeof(a));
+	listen(s.lfd, 4);
+	getsockname(s.lfd, (struct sockaddr *)&a, &alen);
+	s.port = ntohs(a.sin_port);
+	pthread_create(&s.t, NULL, close_at_once, &s);
+	pid = fork();
+	if (pid == 0) {
+		rats_tls_conf_t conf = client_conf("sample", opts);
+		rats_tls_handle h;
+		char chunk[1024] = { 0 };
+		bool failed = false;
+		int fd, i;
+
+		signal(SIGPIPE, SIG_DFL);
+		fd = dial(s.port);
+		if (rats_tls_init(&conf, &h) != 0 || rats_tls_negotiate(h, fd) != 0)
+			_exit(3);
+		/* the first writes may land in the socket buffer before the
+		 * peer's reset arrives; one of the next must fail */
+		for (i = 0; i < 4096 && !failed; i++) {
+			size_t len = sizeof(chunk);
+
+			failed = rats_tls_transmit(h, chunk, &len) != 0;
+		}
+		rats_tls_cleanup(h);
+		_exit(failed ? 0 : 4);
+	}
+	pthread_join(s.t, NULL);
+	close(s.lfd);
+	waitpid(pid, &status, 0);
+	CHECK_MSG(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "the client %s %d", WIFSIGNALED(status) ? "died of signal" : "exited",
+		  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	rats_tls_cleanup(s.lib);
+}
+
 static void test_init_errors(void)
 {
 	static const char *no_opts[] = { NULL };
@@ -697,6 +765,7 @@ int main(void)
 	test_library_pairs();
 	test_fresh_binding();
 	test_init_errors();
+	test_sigpipe();
 	EVP_PKEY_free(signer);
 	EVP_PKEY_free(other_signer);
 	test_rm_rf(dir);
