@@ -101,7 +101,7 @@ static void usage(FILE *f)
 "      --keyprovider-remote   also allow a non-loopback HOST:PORT (anyone who\n"
 "                             reaches it can wrap under the owner's KEKs)\n"
 "  -r, --root DIR             state directory (default %s)\n"
-"      --max-request BYTES    largest request (default 1048576)\n"
+"      --max-request BYTES    largest request (default 1048576; 64 to 1 GiB)\n"
 "      --idle-timeout SECONDS close connections idle this long (default 60)\n"
 "      --handshake-timeout S  the whole TLS handshake, from accept (default 10)\n"
 "      --request-timeout S    one request, from its first byte to the reply\n"
@@ -118,6 +118,32 @@ static void usage(FILE *f)
 "      --config FILE          \"option = value\" lines (long option names,\n"
 "                             \"mutual = true\"); flags given here win\n"
 "  -h, --help\n", vd.prog, VD_KP_DEFAULT_SOCK, VD_DEFAULT_ROOT);
+}
+
+/* A decimal number in [min, max]; nothing else (no sign, no suffix). */
+static bool parse_size(const char *v, size_t min, size_t max, size_t *out)
+{
+	char *end;
+	unsigned long long n;
+
+	if (!*v || strspn(v, "0123456789") != strlen(v))
+		return false;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || *end || n < min || n > max)
+		return false;
+	*out = (size_t)n;
+	return true;
+}
+
+static bool parse_int(const char *v, int min, int max, int *out)
+{
+	size_t n;
+
+	if (!parse_size(v, (size_t)min, (size_t)max, &n))
+		return false;
+	*out = (int)n;
+	return true;
 }
 
 static bool add_opt(const char *prefix, const char *v)
@@ -184,9 +210,15 @@ static bool add_verifiers(const char *list)
 /* The claims callback: the TEE's policy and reference values decide. A
  * refusal fails the handshake, so nothing is served to the peer. One log
  * line per decision; the claims themselves at debug level. */
+/* The decision record of the connection being opened on this thread:
+ * the callback runs inside rats_tls_conn_open, on the serving thread, so
+ * the right to serve comes from the record it fills, not from "the
+ * connection has claims". */
+static __thread struct vd_decision *this_decision;
+
 static int decide(void *arg, const rats_tls_claims_t *claims)
 {
-	struct vd_decision d;
+	struct vd_decision d, *out = this_decision;
 
 	(void)arg;
 	vd_decide(vd.store, vd.enabled, claims->tee, claims->json, &d);
@@ -195,6 +227,8 @@ static int decide(void *arg, const rats_tls_claims_t *claims)
 	else
 		LOG_WARN("refused %s peer: %s", claims->tee ? claims->tee : "a", d.why);
 	LOG_DEBUG("claims of that peer: %s", claims->json);
+	if (out)
+		*out = d;
 	return !d.allow;
 }
 
@@ -285,10 +319,9 @@ static void *serve(void *arg)
 	net_set_timeout(c.fd, vd.idle_timeout);
 	/* one small reply per request: do not let Nagle hold it back */
 	setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	/* a store write during the handshake makes this decision stale at
-	 * once: it is taken again before the first request */
-	d.generation = vd_store_generation(vd.store);
+	this_decision = &d;
 	if (!buf || rats_tls_conn_open(vd.handle, c.fd, &conn) != RATS_TLS_ERR_NONE) {
+		this_decision = NULL;
 		LOG_WARN("connection refused: %s", !buf ? "out of memory" :
 			 vd_watch_expired(vd.conns, c.slot) ? "handshake deadline passed" :
 			 rats_tls_last_error());
@@ -297,12 +330,11 @@ static void *serve(void *arg)
 		close(c.fd);
 		return NULL;
 	}
+	this_decision = NULL;
 	vd_watch_limit(vd.conns, c.slot, vd.channel_ttl);
-	if ((vd.conf.flags & RATS_TLS_CONF_FLAGS_MUTUAL) && rats_tls_conn_claims(conn) &&
-	    vd_tee_of_verifier(rats_tls_conn_tee(conn), &d.tee)) {
-		d.allow = true;
+	/* allowed only by the record the policy filled in the handshake */
+	if ((vd.conf.flags & RATS_TLS_CONF_FLAGS_MUTUAL) && d.allow)
 		peer = (struct vd_peer){ true, NULL };
-	}
 	while ((n = read_request(conn, c.slot, buf, &have, &high, &bad)) > 0) {
 		struct vd_reply r;
 		bool ok, was_allowed = peer.allowed;
@@ -321,6 +353,15 @@ static void *serve(void *arg)
 		recheck(conn, &d, &peer);
 		if (!vd_eaa_handle(vd.store, &peer, buf, n, &r))
 			break;
+		/* a write while the reply was made: what it holds may have
+		 * been decided under the old policy, so decide and answer
+		 * again (until the store holds still) */
+		while (peer.allowed && !vd_decision_current(vd.store, &d)) {
+			vd_reply_free(&r);
+			recheck(conn, &d, &peer);
+			if (!vd_eaa_handle(vd.store, &peer, buf, n, &r))
+				goto done;
+		}
 		ok = send_all(conn, r.data, r.len) && !r.close && peer.allowed == was_allowed;
 		vd_reply_free(&r);
 		memmove(buf, buf + n, have - n);
@@ -328,6 +369,7 @@ static void *serve(void *arg)
 		if (!ok)
 			break;
 	}
+done:
 	rats_tls_conn_close(conn);
 	vd_watch_remove(vd.conns, c.slot);
 	close(c.fd);
@@ -614,19 +656,19 @@ static int parse(int argc, char **argv)
 					 optarg, "crypto"); break;
 		case O_CLIENT_API: vd.client_api = optarg; break;
 		case 'r': vd.root = optarg; break;
-		case O_MAX_REQ: vd.max_request = strtoul(optarg, NULL, 10); ok = vd.max_request >= 64; break;
-		case O_IDLE: vd.idle_timeout = atoi(optarg); ok = vd.idle_timeout > 0; break;
+		case O_MAX_REQ: ok = parse_size(optarg, 64, 1u << 30, &vd.max_request); break;
+		case O_IDLE: ok = parse_int(optarg, 1, 86400, &vd.idle_timeout); break;
 		case 'o': ok = add_opt("", optarg); break;
 		case O_SAMPLE_KEY: ok = add_opt("sample.key=", optarg); break;
 		case O_SAMPLE_TRUST: ok = add_opt("sample.trust=", optarg); break;
 		case O_LOG: ok = eaa_log_parse_level(optarg, &level); break;
 		case O_CONFIG: break; /* read by config_args */
 		case O_KEYPROVIDER: vd.keyprovider = optarg; break;
-		case O_MAX_CONN: vd.max_connections = atoi(optarg); ok = vd.max_connections > 0; break;
+		case O_MAX_CONN: ok = parse_int(optarg, 1, 65536, &vd.max_connections); break;
 		case O_KP_REMOTE: vd.keyprovider_remote = true; break;
-		case O_HANDSHAKE: vd.handshake_timeout = atoi(optarg); ok = vd.handshake_timeout > 0; break;
-		case O_REQUEST: vd.request_timeout = atoi(optarg); ok = vd.request_timeout > 0; break;
-		case O_TTL: vd.channel_ttl = atoi(optarg); ok = vd.channel_ttl > 0; break;
+		case O_HANDSHAKE: ok = parse_int(optarg, 1, 3600, &vd.handshake_timeout); break;
+		case O_REQUEST: ok = parse_int(optarg, 1, 3600, &vd.request_timeout); break;
+		case O_TTL: ok = parse_int(optarg, 1, 7 * 86400, &vd.channel_ttl); break;
 		case O_FRESH: vd.conf.flags |= RATS_TLS_CONF_FLAGS_FRESH; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 2;

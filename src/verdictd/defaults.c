@@ -78,15 +78,14 @@ static const char sgx_data[] =
 
 /* The measurement rule the TDX and SNP defaults share: a field passes when
  * its list in data.measurements holds the claim, or is empty or missing. */
-#define REGO_LISTED                                                           \
-	"# Nothing is accepted until some measurement is listed; then an\n"     \
-	"# empty or missing list accepts any value.\n"                           \
+#define REGO_LISTED(identity)                                                 \
+	"# Nothing is accepted until the workload's own measurement (" identity \
+	") is listed:\n"                                                          \
+	"# the other fields are chosen by the host or shared by the platform.\n" \
+	"# Then an empty or missing list accepts any value.\n"                   \
 	"default configured := false\n"                                          \
 	"\n"                                                                      \
-	"configured if {\n"                                                       \
-	"    some values in data.measurements\n"                                 \
-	"    count(values) > 0\n"                                                 \
-	"}\n"                                                                     \
+	"configured if count(object.get(data.measurements, \"" identity "\", [])) > 0\n" \
 	"\n"                                                                      \
 	"listed(field) if count(object.get(data.measurements, field, [])) == 0\n" \
 	"\n"                                                                      \
@@ -113,7 +112,7 @@ static const char tdx_policy[] =
 	"    }\n"
 	"}\n"
 	"\n"
-	REGO_LISTED;
+	REGO_LISTED("mr_td");
 
 static const char tdx_data[] =
 	"{\n"
@@ -152,7 +151,7 @@ static const char snp_policy[] =
 	"    }\n"
 	"}\n"
 	"\n"
-	REGO_LISTED;
+	REGO_LISTED("measurement");
 
 static const char snp_data[] =
 	"{\n"

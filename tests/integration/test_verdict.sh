@@ -237,6 +237,17 @@ expect "no verifier" 'mutual needs --verifier' "$(cat "$tmp/nov.err")"
 [[ $rc == 2 ]] && ok || fail "verdictd --verifier nullverifier: exit $rc, want 2"
 expect "nullverifier" 'nullverifier: no policy covers it' "$(cat "$tmp/nov.err")"
 
+# Numbers are numbers within bounds: a negative request bound (SIZE_MAX
+# once parsed) or a count with a suffix is refused, not taken.
+for bad in "--max-request -1" "--max-request 2000000000" "--max-connections 10x" \
+	"--channel-ttl 0" "--idle-timeout -5"; do
+	# shellcheck disable=SC2086
+	"$BIN/verdictd" --listen 127.0.0.1:0 --root "$tmp/seedroot" $bad >/dev/null 2>"$tmp/num.err" &&
+		rc=0 || rc=$?
+	[[ $rc == 2 ]] && ok || fail "verdictd $bad: exit $rc, want 2"
+	expect "$bad" 'bad value for option' "$(cat "$tmp/num.err")"
+done
+
 # At start it says, per TEE named, what it will accept: on the built-in
 # defaults, nothing until reference values are listed.
 mkfifo "$tmp/desc"

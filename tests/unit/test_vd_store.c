@@ -349,6 +349,19 @@ static void test_defaults(void)
 	CHECK(decides(s, VD_TEE_SNP, "{\"policy_debug_allowed\":false,\"measurement\":\"a1\","
 		      "\"reported_tcb_bootloader\":3,\"reported_tcb_tee\":0,"
 		      "\"reported_tcb_snp\":8,\"reported_tcb_microcode\":201}", "false"));
+	/* host- or platform-chosen values alone configure nothing: any VM
+	 * the host launches with them would pass */
+	CHECK(vd_opa_set(s, VD_TEE_TDX, true, "{\"measurements\": {\"mr_owner\": [\"aa\"], "
+			 "\"mr_seam\": [\"bb\"]}, \"settings\": {}}", 73, &err));
+	CHECK(configured(s, VD_TEE_TDX, "false"));
+	CHECK(decides(s, VD_TEE_TDX, "{\"td_debug\":false,\"tcb_status\":\"UpToDate\","
+		      "\"mr_owner\":\"aa\",\"mr_seam\":\"bb\"}", "false"));
+	CHECK(vd_opa_set(s, VD_TEE_SNP, true, "{\"measurements\": {\"chip_id\": [\"cc\"]}}",
+			 37, &err));
+	CHECK(configured(s, VD_TEE_SNP, "false"));
+	CHECK(decides(s, VD_TEE_SNP, "{\"policy_debug_allowed\":false,\"chip_id\":\"cc\","
+		      "\"reported_tcb_bootloader\":3,\"reported_tcb_tee\":0,"
+		      "\"reported_tcb_snp\":8,\"reported_tcb_microcode\":115}", "false"));
 	/* a listed TDX measurement is then required */
 	CHECK(vd_opa_set(s, VD_TEE_TDX, true, "{\"measurements\": {\"mr_td\": [\"aa\"]}, "
 			 "\"settings\": {}}", 51, &err));
