@@ -92,7 +92,8 @@ static void usage(FILE *f)
 "  --offline-resources FILE   offline_fs_kbc resources\n"
 "                             (default /etc/aa-offline_fs_kbc-resources.json)\n"
 "  --provider NAME            our name in dc parameters (attestation-agent)\n"
-"  --workers N                gRPC calls served at once per service (default 4)\n"
+"  --workers N                gRPC calls served at once per service (default 8);\n"
+"                             one KBC holds at most N - 1 of them\n"
 "  --request-timeout SECONDS  cancel a gRPC caller that has not sent its\n"
 "                             request by then (default 10)\n"
 "  -o, --option K=V           librats-tls instance option\n"
@@ -473,6 +474,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* one KBC never holds every worker of a service */
+	aa.conf.max_callers = (aa.grpc.workers ? aa.grpc.workers : GRPC_UNARY_DEFAULT_WORKERS) - 1;
+	if (!aa.conf.max_callers)
+		aa.conf.max_callers = 1;
 	if (!(agent = aa_agent_new(aa.params, aa.provider, &aa.conf, &err))) {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		return 2;

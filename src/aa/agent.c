@@ -171,7 +171,12 @@ static struct instance *acquire(struct aa_agent *a, const char *params,
 			a->inst[a->n++] = in;
 		}
 	}
-	if (in && in->busy_since && time(NULL) - in->busy_since >= SLOW_S &&
+	if (in && a->conf.max_callers && in->refs >= a->conf.max_callers) {
+		eaa_fail(err, EAA_E_IO, "KBC %.200s: %u requests already use it, as many "
+			 "as it may hold (one fewer than --workers): try again later",
+			 params, in->refs);
+		in = NULL;
+	} else if (in && in->busy_since && time(NULL) - in->busy_since >= SLOW_S &&
 	    in->refs > MAX_WAITING) {
 		eaa_fail(err, EAA_E_IO, "KBC %.200s: its broker has not answered for %ld s "
 			 "and %u requests wait on it: try again later", params,

@@ -35,6 +35,10 @@ struct aa_kbc_conf {
 	const char *resources_file;  /* default /etc/aa-offline_fs_kbc-resources.json */
 	/* sample_kbc and the sample attester: test material, never implied */
 	bool allow_sample;
+	/* callers one KBC instance may hold at once (0: no bound): fewer
+	 * than the gRPC workers of a service, so a stalled broker never
+	 * takes every worker, even before it is known to be slow */
+	unsigned max_callers;
 };
 
 struct aa_kbc_ops {

@@ -12,6 +12,8 @@
 #include "bytes.h"
 #include "err.h"
 
+#define GRPC_UNARY_DEFAULT_WORKERS 8
+
 /* Answer one call to `method` ("/package.Service/Method"): fill reply and
  * return true, or return false with err (its code picks the gRPC status:
  * UNSUPPORTED -> UNIMPLEMENTED, FORMAT/INVALID -> INVALID_ARGUMENT,
@@ -23,7 +25,7 @@ typedef bool (*grpc_unary_fn)(void *arg, const char *method, const uint8_t *req,
 
 /* How a server bounds its callers; 0 in a field means its default. */
 struct grpc_unary_limits {
-	unsigned workers;     /* calls served at once (default 4); one slow
+	unsigned workers;     /* calls served at once (default 8); one slow
 				 call holds one worker, never the service */
 	size_t max_message;   /* largest request message (default 4 MiB): a
 				 larger one is refused with RESOURCE_EXHAUSTED;

@@ -140,6 +140,34 @@ kill "$aa"; wait "$aa"; rc=$? aa=""
 [[ $rc == 0 ]] && ok || fail "the agent stopped with status $rc with a request in progress"
 wait "$stuck" 2>/dev/null
 
+# --- a stall's first moments: one KBC holds at most workers - 1 ---
+# Three callers of the stalled broker at once, with 3 workers: two hold
+# workers (in whatever order they arrive), the third is refused at once,
+# and a request for another KBC still finds a worker.
+start_agent "${offline[@]}" --attester sample --allow-sample -o sample.key=key.pem \
+	--broker-pubkey vd_pub.pem --workers 3
+early=()
+for c in 1 2 3; do
+	timeout 20 "$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" \
+		--aa_kbc_params eaa_kbc::127.0.0.1:"$stall" default/security-policy/test \
+		>/dev/null 2>"early$c.err" &
+	early+=($!)
+done
+t0=$(now_ms)
+wait -n "${early[@]}"
+t=$(($(now_ms) - t0))
+((t < 5000)) && ok || fail "no caller of the stalled broker was refused at once ($t ms)"
+expect "caller beyond workers - 1" 'requests already use it, as many as it may hold' \
+	"$(cat early1.err early2.err early3.err)"
+t0=$(now_ms)
+timeout 10 "$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" \
+	--aa_kbc_params offline_fs_kbc::null default/sigstore-config/test >/dev/null 2>err &&
+	ok || fail "offline_fs_kbc during a stall's first moments: $(cat err)"
+t=$(($(now_ms) - t0))
+((t < 3000)) && ok || fail "offline_fs_kbc during a stall's first moments took $t ms"
+stop_agent
+for p in "${early[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+
 # --- --broker-timeout bounds the stalled request itself ---
 rm -f stall.accepted
 start_agent --attester sample --allow-sample -o sample.key=key.pem --broker-pubkey vd_pub.pem \
