@@ -761,6 +761,16 @@ static bool start_keyprovider(char *where, size_t cap)
 				strerror(errno));
 			return false;
 		}
+		/* in a directory someone else controls, they could put their
+		 * own socket in place of ours and receive skopeo's WrapKey
+		 * requests, which carry layer keys */
+		if (lstat(*dir ? dir : "/", &st) != 0 || !S_ISDIR(st.st_mode) ||
+		    st.st_uid != geteuid() || (st.st_mode & 022)) {
+			fprintf(stderr, "%s: key provider: %s must be a directory owned by "
+				"this user and writable by no one else\n", vd.prog,
+				*dir ? dir : "/");
+			return false;
+		}
 		/* a stale socket of an earlier run; nothing else is removed */
 		if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
 			unlink(path);
@@ -849,7 +859,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: cannot start the connection reaper\n", vd.prog);
 		return 1;
 	}
-	/* before any other thread runs: it sets the umask for a moment */
+	/* before the listeners' threads start: it narrows the umask for a moment */
 	if (vd.keyprovider && !start_keyprovider(kp_where, sizeof(kp_where)))
 		return 1;
 	if ((lfd = net_listen(ip, port, &bound, &why)) < 0) {

@@ -70,10 +70,17 @@ void aa_broker_policy_free(struct aa_broker_policy *p)
 	free(p);
 }
 
-/* The claims the verifiers name a debug TEE by: Intel (debug, td_debug).
- * SEV-SNP and CSV verifiers refuse debug guests themselves unless told
- * to allow them. */
-static const char *const debug_claims[] = { "debug", "td_debug", NULL };
+/* The claims the verifiers name a debug TEE by, and the value that means
+ * debug: Intel's debug and td_debug, SEV-SNP's policy_debug_allowed (its
+ * verifier refuses those guests itself unless sev_snp.allow_debug is set,
+ * and the agent's one option list may set it), CSV's policy_nodbg. */
+static const struct {
+	const char *claim;
+	bool debug_when;
+} debug_claims[] = {
+	{ "debug", true }, { "td_debug", true }, { "policy_debug_allowed", true },
+	{ "policy_nodbg", false },
+};
 
 bool aa_broker_policy_check(const struct aa_broker_policy *p, const char *tee,
 			    const char *claims_json, struct eaa_err *err)
@@ -90,12 +97,16 @@ bool aa_broker_policy_check(const struct aa_broker_policy *p, const char *tee,
 		eaa_fail(err, EAA_E_FORMAT, "verdictd's claims are not a JSON object");
 		goto out;
 	}
-	for (size_t i = 0; debug_claims[i]; i++)
-		if (json_is_true(json_object_get(c, debug_claims[i]))) {
+	for (size_t i = 0; i < sizeof(debug_claims) / sizeof(debug_claims[0]); i++) {
+		json_t *d = json_object_get(c, debug_claims[i].claim);
+
+		if (json_is_boolean(d) && json_is_true(d) == debug_claims[i].debug_when) {
 			eaa_fail(err, EAA_E_REJECTED, "verdictd runs in a debug TEE (%s claim "
-				 "%s is true)", tee, debug_claims[i]);
+				 "%s is %s)", tee, debug_claims[i].claim,
+				 debug_claims[i].debug_when ? "true" : "false");
 			goto out;
 		}
+	}
 	if ((v = json_object_get(c, "tcb_status"))) {
 		status = json_string_value(v);
 		snprintf(word, sizeof(word), ",%s,", status ? status : "");

@@ -209,11 +209,18 @@ static char *recv_reply(struct aa_eaa *c, long (*done)(const char *, size_t, voi
 	while ((frame = done(buf, have, arg)) == 0) {
 		if (have == cap) {
 			cap = cap ? cap * 2 : 4096;
-			if (cap > MAX_REPLY || !(nb = realloc(buf, cap + 1))) {
+			/* a new buffer, the old one wiped: realloc could leave
+			 * the reply's first part (keys) in freed memory */
+			if (cap > MAX_REPLY || !(nb = malloc(cap + 1))) {
 				c->broken = true;
 				eaa_fail(err, EAA_E_FORMAT, "verdictd's reply is over %u bytes",
 					 MAX_REPLY);
 				goto fail;
+			}
+			if (buf) {
+				memcpy(nb, buf, have);
+				OPENSSL_cleanse(buf, have);
+				free(buf);
 			}
 			buf = nb;
 		}
@@ -234,6 +241,8 @@ static char *recv_reply(struct aa_eaa *c, long (*done)(const char *, size_t, voi
 	*n = have;
 	return buf;
 fail:
+	if (buf)
+		OPENSSL_cleanse(buf, have);
 	free(buf);
 	return NULL;
 }

@@ -23,7 +23,8 @@ struct eaa_kbc {
 	time_t since;
 	char addr[256];
 	char pin[1024], ca[1024], name[300];
-	const char *options[MAX_OPTIONS + 3];
+	/* the caller's, the pin, the CA and its name, and the terminator */
+	const char *options[MAX_OPTIONS + 4];
 	struct aa_broker_policy *policy;
 };
 
@@ -109,6 +110,7 @@ static void *eaa_open(const char *uri, const struct aa_kbc_conf *conf,
 			 conf->broker_name ? conf->broker_name : host);
 		k->options[n++] = k->name;
 	}
+	k->options[n] = NULL;
 	k->conf.addr = k->addr;
 	k->conf.attester = conf->attester;
 	/* with a pinned key, verdictd (nullattester in the seeds) needs no

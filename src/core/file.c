@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "file.h"
@@ -23,8 +24,14 @@ static bool read_fd(int fd, const char *path, size_t max, uint8_t **out, size_t 
 
 			if (buf)
 				cap *= 2;
-			if (!(nb = realloc(buf, cap + 1)))
+			/* key files pass here: grow without leaving a copy */
+			if (!(nb = malloc(cap + 1)))
 				goto nomem;
+			if (buf) {
+				memcpy(nb, buf, len);
+				OPENSSL_cleanse(buf, len);
+				free(buf);
+			}
 			buf = nb;
 		}
 		got = read(fd, buf + len, cap - len);
@@ -51,6 +58,8 @@ static bool read_fd(int fd, const char *path, size_t max, uint8_t **out, size_t 
 nomem:
 	eaa_fail(err, EAA_E_NOMEM, "%s: out of memory", path);
 fail:
+	if (buf)
+		OPENSSL_cleanse(buf, len);
 	free(buf);
 	close(fd);
 	return false;

@@ -96,8 +96,25 @@ static uint8_t *bytes_of(grpc_byte_buffer *bb, size_t max, size_t *n)
 	p = *n <= max ? malloc(*n + 1) : NULL;
 	if (p)
 		memcpy(p, GRPC_SLICE_START_PTR(s), *n);
+	/* WrapKey's request holds a plaintext layer key */
+	OPENSSL_cleanse(GRPC_SLICE_START_PTR(s), GRPC_SLICE_LENGTH(s));
 	grpc_slice_unref(s);
 	return p;
+}
+
+/* A message's bytes wiped before gRPC frees them: requests to WrapKey
+ * hold layer keys, replies of UnWrapKey and GetResource too. */
+static void wipe_buffer(grpc_byte_buffer *bb)
+{
+	grpc_slice_buffer *sb;
+	size_t i;
+
+	if (!bb || bb->type != GRPC_BB_RAW)
+		return;
+	sb = &bb->data.raw.slice_buffer;
+	for (i = 0; i < sb->count; i++)
+		OPENSSL_cleanse(GRPC_SLICE_START_PTR(sb->slices[i]),
+				GRPC_SLICE_LENGTH(sb->slices[i]));
 }
 
 static grpc_status_code status_of(enum eaa_code c)
@@ -126,7 +143,7 @@ static void serve_call(struct grpc_unary_server *g, grpc_completion_queue *cq,
 	int cancelled = 0;
 	char tag1, tag2;
 	uint8_t *raw = NULL;
-	size_t n;
+	size_t n, rawn = 0;
 	struct eaa_err err = { 0 };
 	struct wr reply;
 	enum wait_result w;
@@ -152,12 +169,12 @@ static void serve_call(struct grpc_unary_server *g, grpc_completion_queue *cq,
 	}
 	if (w != WAIT_OK)
 		goto out;
-	if (!(raw = bytes_of(in, g->lim.max_message, &n))) {
+	if (!(raw = bytes_of(in, g->lim.max_message, &rawn))) {
 		code = in ? GRPC_STATUS_RESOURCE_EXHAUSTED : GRPC_STATUS_INVALID_ARGUMENT;
 		snprintf(err.msg, sizeof(err.msg), in ? "request message over %zu bytes" :
 			 "no request message (or one gRPC refused as over %zu bytes)",
 			 g->lim.max_message);
-	} else if (!g->fn(g->arg, method, raw, n, &reply, &err)) {
+	} else if (!g->fn(g->arg, method, raw, rawn, &reply, &err)) {
 		code = status_of(err.code);
 	} else if (reply.failed || !(out = buffer_of(reply.buf ? reply.buf : (uint8_t *)"",
 						      reply.len))) {
@@ -193,7 +210,11 @@ out:
 	if (reply.buf)
 		OPENSSL_cleanse(reply.buf, reply.len);
 	wr_free(&reply);
+	if (raw)
+		OPENSSL_cleanse(raw, rawn);
 	free(raw);
+	wipe_buffer(in);
+	wipe_buffer(out);
 	if (in)
 		grpc_byte_buffer_destroy(in);
 	if (out)

@@ -163,6 +163,9 @@ bool tls_ctx_setup(struct rats_tls_ctx *ctx, struct eaa_err *err)
 	SSL_CTX_set_session_cache_mode(s, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(s, 0);
 	SSL_CTX_set_options(s, SSL_OP_NO_TICKET);
+	/* what the peer sent (KEKs, layer keys, resources) is wiped from
+	 * OpenSSL's read buffer once the application has it */
+	SSL_CTX_set_options(s, SSL_OP_CLEANSE_PLAINTEXT);
 	if (ctx->present_cert) {
 		if (ctx->conf.flags & RATS_TLS_CONF_FLAGS_FRESH_EVIDENCE) {
 			SSL_CTX_set_cert_cb(s, fresh_cert_cb, ctx);

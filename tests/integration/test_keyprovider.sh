@@ -121,6 +121,13 @@ expect "remote refused" 'not a loopback address.*--keyprovider-remote' "$(cat "$
 	--keyprovider unix://relative/kp.sock >/dev/null 2>"$tmp/rel.err" && rc=0 || rc=$?
 [[ $rc == 1 ]] && ok || fail "a relative socket path was taken (exit $rc)"
 expect "relative path" 'wants an absolute path' "$(cat "$tmp/rel.err")"
+# in a directory others may write, someone could swap the socket
+mkdir -m 0777 "$tmp/shared"
+"$BIN/verdictd" --listen 127.0.0.1:0 --attester nullattester --root "$root" \
+	--keyprovider "unix://$tmp/shared/kp.sock" >/dev/null 2>"$tmp/shared.err" && rc=0 || rc=$?
+[[ $rc == 1 ]] && ok || fail "a socket in a world-writable directory was taken (exit $rc)"
+expect "shared directory" 'must be a directory owned by this user and writable by no one else' \
+	"$(cat "$tmp/shared.err")"
 
 if ! command -v skopeo >/dev/null ||
 	! grep -q OCICRYPT_KEYPROVIDER_CONFIG "$(command -v skopeo)"; then

@@ -69,6 +69,13 @@ int main(void)
 	/* debug, whatever the policy says */
 	CHECK(refused(p, "{\"mr_td\":\"aa\",\"td_debug\":true}", "debug TEE (tdx_ecdsa claim td_debug"));
 	CHECK(refused(p, "{\"mr_td\":\"aa\",\"debug\":true}", "claim debug is true"));
+	/* SEV-SNP and CSV name debug their own way */
+	CHECK(refused(p, "{\"mr_td\":\"aa\",\"policy_debug_allowed\":true}",
+		      "claim policy_debug_allowed is true"));
+	CHECK(refused(p, "{\"mr_td\":\"aa\",\"policy_nodbg\":false}",
+		      "claim policy_nodbg is false"));
+	CHECK(allowed(p, "{\"mr_td\":\"aa\",\"policy_debug_allowed\":false,"
+		      "\"policy_nodbg\":true}"));
 	/* TCB status: UpToDate by default, the list when given, whole words */
 	CHECK(refused(p, "{\"mr_td\":\"aa\",\"tcb_status\":\"OutOfDate\"}",
 		      "TCB status is \"OutOfDate\"; accepted: UpToDate"));
