@@ -237,7 +237,7 @@ static int decide(void *arg, const rats_tls_claims_t *claims)
  * nothing of a request has arrived the idle deadline holds; from its first
  * byte, the request's. */
 static size_t read_request(rats_tls_conn *conn, int slot, char *buf,
-			   size_t *have, size_t *high, bool *bad)
+			   size_t *have, size_t *high, struct json_framer *fr, bool *bad)
 {
 	bool started = *have > 0;
 	long frame;
@@ -250,7 +250,7 @@ static size_t read_request(rats_tls_conn *conn, int slot, char *buf,
 	for (;;) {
 		size_t len;
 
-		frame = json_frame(buf, *have);
+		frame = json_frame_more(fr, buf, *have);
 		if (frame > 0)
 			return (size_t)frame;
 		if (frame < 0 || *have >= vd.max_request) {
@@ -311,6 +311,7 @@ static void *serve(void *arg)
 	rats_tls_conn *conn;
 	char *buf = malloc(vd.max_request + 1);
 	size_t have = 0, high = 0, n;
+	struct json_framer fr = { 0 };
 	bool bad;
 	int one = 1;
 
@@ -335,7 +336,7 @@ static void *serve(void *arg)
 	/* allowed only by the record the policy filled in the handshake */
 	if ((vd.conf.flags & RATS_TLS_CONF_FLAGS_MUTUAL) && d.allow)
 		peer = (struct vd_peer){ true, NULL };
-	while ((n = read_request(conn, c.slot, buf, &have, &high, &bad)) > 0) {
+	while ((n = read_request(conn, c.slot, buf, &have, &high, &fr, &bad)) > 0) {
 		struct vd_reply r;
 		bool ok, was_allowed = peer.allowed;
 
@@ -366,6 +367,7 @@ static void *serve(void *arg)
 		vd_reply_free(&r);
 		memmove(buf, buf + n, have - n);
 		have -= n;
+		fr = (struct json_framer){ 0 };
 		if (!ok)
 			break;
 	}
@@ -428,11 +430,12 @@ static void *serve_api(void *arg)
 	struct conn_arg c = *(struct conn_arg *)arg;
 	size_t cap = API_PREAUTH, have = 0;
 	char *buf = malloc(cap), *reply = NULL;
+	struct json_framer fr = { 0 };
 	long frame = 0;
 
 	free(arg);
 	net_set_timeout(c.fd, API_DEADLINE);
-	while (buf && (frame = json_frame(buf, have)) == 0) {
+	while (buf && (frame = json_frame_more(&fr, buf, have)) == 0) {
 		ssize_t got;
 
 		if (have == cap) {

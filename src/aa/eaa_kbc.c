@@ -247,9 +247,11 @@ fail:
 	return NULL;
 }
 
+/* Scans only what arrived since the last call: a large resource comes
+ * in many records. */
 static long json_done(const char *buf, size_t n, void *arg)
 {
-	return json_frame(buf, n);
+	return n ? json_frame_more(arg, buf, n) : 0;
 }
 
 /* One request and its JSON reply. */
@@ -259,8 +261,9 @@ static json_t *exchange(struct aa_eaa *c, json_t *req, struct eaa_err *err)
 	json_t *reply;
 	char *buf;
 	size_t n;
+	struct json_framer fr = { 0 };
 
-	if (!send_json(c, req, err) || !(buf = recv_reply(c, json_done, NULL, &n, err)))
+	if (!send_json(c, req, err) || !(buf = recv_reply(c, json_done, &fr, &n, err)))
 		return NULL;
 	if (!(reply = json_loadb(buf, n, 0, &je)))
 		eaa_fail(err, EAA_E_FORMAT, "verdictd's reply is not JSON: %s", je.text);

@@ -48,43 +48,46 @@ bool json_get_bytes(const json_t *v, size_t max, uint8_t **out, size_t *n)
 	return true;
 }
 
-long json_frame(const char *buf, size_t n)
+long json_frame_more(struct json_framer *f, const char *buf, size_t n)
 {
-	size_t i = 0;
-	long depth = 0;
-	bool in_str = false, esc = false, started = false;
+	for (; f->pos < n; f->pos++) {
+		char c = buf[f->pos];
 
-	for (; i < n; i++) {
-		char c = buf[i];
-
-		if (!started) {
+		if (!f->started) {
 			if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
 				continue;
 			if (c != '{')
 				return -1;
-			started = true;
+			f->started = true;
 		}
-		if (in_str) {
-			if (esc)
-				esc = false;
+		if (f->in_str) {
+			if (f->esc)
+				f->esc = false;
 			else if (c == '\\')
-				esc = true;
+				f->esc = true;
 			else if (c == '"')
-				in_str = false;
+				f->in_str = false;
 			continue;
 		}
 		if (c == '"') {
-			in_str = true;
+			f->in_str = true;
 		} else if (c == '{' || c == '[') {
-			depth++;
+			f->depth++;
 		} else if (c == '}' || c == ']') {
-			if (--depth == 0)
-				return (long)i + 1;
-			if (depth < 0)
+			if (--f->depth == 0)
+				return (long)++f->pos;
+			if (f->depth < 0)
 				return -1;
 		}
 	}
 	return 0;
+}
+
+long json_frame(const char *buf, size_t n)
+{
+	struct json_framer f = { 0 };
+
+	return json_frame_more(&f, buf, n);
 }
 
 static void wiping_free(void *p)

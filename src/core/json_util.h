@@ -23,6 +23,17 @@ bool json_get_bytes(const json_t *v, size_t max, uint8_t **out, size_t *n);
  * than white space before '{'). */
 long json_frame(const char *buf, size_t n);
 
+/* The same, scanning only what arrived since the last call: a peer that
+ * sends a request a byte at a time costs linear time, not quadratic.
+ * Start from a zeroed framer, pass the whole buffer each time, and zero
+ * the framer again once a frame has been taken off the buffer's front. */
+struct json_framer {
+	size_t pos;
+	long depth;
+	bool in_str, esc, started;
+};
+long json_frame_more(struct json_framer *f, const char *buf, size_t n);
+
 /* Make jansson wipe every block it frees (strings holding keys, tokens and
  * layer options among them): call once at start, before any JSON is made.
  * A daemon that carries secrets in JSON calls it, so no copy jansson made

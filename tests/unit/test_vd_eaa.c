@@ -198,6 +198,21 @@ static void test_frame(void)
 	CHECK(json_frame(two, sizeof(two) - 1) == 9);
 	CHECK(json_frame("", 0) == 0 && json_frame("   ", 3) == 0);
 	CHECK(json_frame("x{}", 3) == -1 && json_frame("[]", 2) == -1);
+	/* fed a byte at a time, the framer finds the same frame, scanning
+	 * each byte once */
+	{
+		static const char req[] = " {\"a\":[1,{\"b\":\"}\\\"\"}]}{\"c\":1}";
+		struct json_framer f = { 0 };
+		long got = 0;
+		size_t i;
+
+		for (i = 1; i <= sizeof(req) - 1 && got == 0; i++)
+			got = json_frame_more(&f, req, i);
+		CHECK_MSG(got == json_frame(req, sizeof(req) - 1) && got > 0 && f.pos == (size_t)got,
+			  "framer %ld, whole %ld", got, json_frame(req, sizeof(req) - 1));
+		f = (struct json_framer){ 0 };
+		CHECK(json_frame_more(&f, "x", 1) == -1);
+	}
 	/* mismatched brackets end a frame; the JSON parser then refuses it */
 	CHECK(json_frame("{]}", 3) == 2);
 }
