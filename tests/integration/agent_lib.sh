@@ -11,7 +11,18 @@
 #   start_agent ARGS... the agent on free ports ($kp, $gr, $aa; log agent.log)
 #   stop_agent
 #   attestations LOG    how many agents verdictd allowed (one per channel)
+#   agent_test_begin BIN_DIR   all of a test's start: $BIN, $tmp (removed
+#                       at exit, with $pids and $aa killed), cd there,
+#                       agent_setup
 # The caller's EXIT trap kills $pids and $aa.
+agent_test_begin() {
+	BIN=$(cd "$1" && pwd)
+	tmp=$(mktemp -d)
+	pids=() aa=""
+	trap 'for p in "${pids[@]}" $aa; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
+	cd "$tmp" || exit 1
+	agent_setup
+}
 agent_setup() {
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out key.pem 2>/dev/null
 	openssl pkey -in key.pem -pubout -out trust.pem

@@ -7,15 +7,10 @@
 #   --broker-ca: verdictd's certificate must be for the host in
 #   aa_kbc_params (or --broker-name), not merely from the CA.
 set -u
-BIN=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-pids=() aa=""
-trap 'for p in "${pids[@]}" $aa; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 . "$here/lib.sh"
 . "$here/agent_lib.sh"
-cd "$tmp"
-agent_setup
+agent_test_begin "$1"
 get() { "$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" "$@"; }
 ours=$(printf 'a%.0s' {1..64}) other=$(printf 'b%.0s' {1..64})
 policy() { # policy FILE MEASUREMENT

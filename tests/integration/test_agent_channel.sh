@@ -8,15 +8,10 @@
 #   - an application-level refusal (Fail: absent resource, unknown kid)
 #     keeps the channel: no new attestation for the next request.
 set -u
-BIN=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-pids=() aa=""
-trap 'for p in "${pids[@]}" $aa; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 . "$here/lib.sh"
 . "$here/agent_lib.sh"
-cd "$tmp"
-agent_setup
+agent_test_begin "$1"
 # a packet under a kid verdictd does not have: its Decrypt answers Fail
 verdictd_root root2
 mv root2/keys/default/key/1 root2/keys/default/key/2

@@ -15,15 +15,10 @@
 #   - a FIFO where offline_fs_kbc's file should be is refused at once;
 #   - SIGTERM with a request in progress stops the agent in order.
 set -u
-BIN=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-pids=() aa=""
-trap 'for p in "${pids[@]}" $aa; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 . "$here/lib.sh"
 . "$here/agent_lib.sh"
-cd "$tmp"
-agent_setup
+agent_test_begin "$1"
 probe() { /usr/bin/python3 "$here/aa_grpc_probe.py" "$@"; }
 get() { "$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" "$@"; }
 now_ms() { date +%s%3N; }

@@ -6,15 +6,10 @@
 # serves an agent with --fresh; without --fresh on verdictd both agents are
 # served as before. Real processes, sample TEE, resources over GetResource.
 set -u
-BIN=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-pids=() aa=""
-trap 'for p in "${pids[@]}" $aa; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 . "$here/lib.sh"
 . "$here/agent_lib.sh"
-cd "$tmp"
-agent_setup
+agent_test_begin "$1"
 
 agent() { # agent ARGS...: the agent, attesting to the running verdictd
 	start_agent --aa_kbc_params eaa_kbc::127.0.0.1:"$vport" --attester sample \

@@ -229,6 +229,19 @@ static bool write_file(const char *rel, const char *text)
 	return file_write_atomic(path, text, strlen(text), 0600, &err);
 }
 
+/* verdictd whose sample policy allows our agent (svn >= 0). */
+static bool start_allowing(struct daemon *d, const char *const *extra)
+{
+	CHECK(write_file("opa/samplePolicy.rego",
+			 "package policy\nimport rego.v1\ndefault allow := false\n"
+			 "allow if input.svn >= data.svn\n"));
+	CHECK(write_file("opa/sampleData", "{\"svn\": 0}"));
+	if (start(d, extra))
+		return true;
+	CHECK_MSG(false, "verdictd did not start");
+	return false;
+}
+
 static void test_mutual(void)
 {
 	struct daemon d;
@@ -236,14 +249,8 @@ static void test_mutual(void)
 	const char *const extra[] = { "--mutual", "--max-request", "4096", NULL };
 	char big[6000];
 
-	CHECK(write_file("opa/samplePolicy.rego",
-			 "package policy\nimport rego.v1\ndefault allow := false\n"
-			 "allow if input.svn >= data.svn\n"));
-	CHECK(write_file("opa/sampleData", "{\"svn\": 0}"));
-	if (!start(&d, extra)) {
-		CHECK_MSG(false, "verdictd did not start");
+	if (!start_allowing(&d, extra))
 		return;
-	}
 
 	/* allowed: the key and the resources */
 	CHECK(agent_open(&a, &d, true));
@@ -420,14 +427,8 @@ static void test_revocation(void)
 	struct daemon d;
 	struct agent a;
 
-	CHECK(write_file("opa/samplePolicy.rego",
-			 "package policy\nimport rego.v1\ndefault allow := false\n"
-			 "allow if input.svn >= data.svn\n"));
-	CHECK(write_file("opa/sampleData", "{\"svn\": 0}"));
-	if (!start(&d, extra)) {
-		CHECK_MSG(false, "verdictd did not start");
+	if (!start_allowing(&d, extra))
 		return;
-	}
 	CHECK(agent_open(&a, &d, true));
 	CHECK(has(ask(&a, DECRYPT("default/key/1")), "dGVzdF9kYXRh"));
 	/* a change that still allows: the channel goes on */
@@ -668,14 +669,8 @@ static void test_no_key_left(void)
 		CHECK(getenv("CI") == NULL);
 		return;
 	}
-	CHECK(write_file("opa/samplePolicy.rego",
-			 "package policy\nimport rego.v1\ndefault allow := false\n"
-			 "allow if input.svn >= data.svn\n"));
-	CHECK(write_file("opa/sampleData", "{\"svn\": 0}"));
-	if (!start(&d, extra)) {
-		CHECK_MSG(false, "verdictd did not start");
+	if (!start_allowing(&d, extra))
 		return;
-	}
 	threads = status_field(d.pid, "Threads:");
 	CHECK(agent_open(&a, &d, true));
 	CHECK(has(ask(&a, "{\"command\":\"Get KEK\",\"kids\":[\"default/key/1\"]}"), b64));
