@@ -129,6 +129,9 @@ mkdir -m 0777 "$tmp/shared"
 expect "shared directory" 'must be a directory owned by this user and writable by no one else' \
 	"$(cat "$tmp/shared.err")"
 
+# the pinned peer skopeo (scripts/install-peers.sh) has key providers;
+# Debian 12's does not
+PATH=${EAA_PEERS:-/opt/eaa-peers}/bin:$PATH
 if ! command -v skopeo >/dev/null ||
 	! grep -q OCICRYPT_KEYPROVIDER_CONFIG "$(command -v skopeo)"; then
 	echo "note: this skopeo has no ocicrypt key providers; skipping the skopeo round trip" >&2
