@@ -243,6 +243,7 @@ static bool parse_req(struct ctx *c, json_t *o, const char *where, struct img_re
 		return FAIL(c, "%s: %s: unknown requirement type \"%.100s\"", c->file, where, type);
 	}
 	ident = json_object_get(o, "signedIdentity");
+	r->identity.omitted = !ident;
 	return !ident || parse_identity(c, ident, where, &r->identity);
 }
 

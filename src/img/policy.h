@@ -29,6 +29,7 @@ enum img_ident_type {
 
 struct img_identity {
 	enum img_ident_type type;
+	bool omitted;        /* no signedIdentity: the default applies */
 	char *docker;        /* exactReference / exactRepository value */
 	char *prefix;        /* remapIdentity */
 	char *signed_prefix;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "policy.h"
+#include "sig.h"
 #include "../test.h"
 
 static void test_refs(void)
@@ -199,10 +200,53 @@ static void test_check_unsigned(void)
 static bool ident(enum img_ident_type t, const char *docker, const char *prefix,
 		  const char *signed_prefix, const char *image, const char *sig)
 {
-	struct img_identity id = { t, (char *)docker, (char *)prefix, (char *)signed_prefix };
+	struct img_identity id = { .type = t, .docker = (char *)docker, .prefix = (char *)prefix,
+				   .signed_prefix = (char *)signed_prefix };
 	struct img_ref r;
 
 	return img_ref_parse(image, false, &r, NULL) && img_identity_match(&id, &r, sig);
+}
+
+/* cosign signs the repository alone: a sigstoreSigned requirement without
+ * signedIdentity takes that identity when it is the image's repository
+ * (as image-rs, which the guides' policies are written for, accepts
+ * them); with any signedIdentity, and for GPG simple signing, the
+ * containers/image rules hold. */
+static bool payload_ok(enum img_req_type type, bool omitted, enum img_ident_type id,
+		       const char *signed_ref)
+{
+	static const char digest[] = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	struct img_req r = { .type = type, .identity = { .type = id, .omitted = omitted } };
+	struct img_ref ref;
+	struct img_candidate c = { .transport = IMG_T_DOCKER, .text = "docker://example.com/team/app:v1",
+				   .ref = &ref, .manifest_digest = digest };
+	char payload[512];
+	struct eaa_err err;
+
+	snprintf(payload, sizeof(payload), "{\"critical\":{\"identity\":{\"docker-reference\":\"%s\"},"
+		 "\"image\":{\"docker-manifest-digest\":\"%s\"},\"type\":\"%s\"},\"optional\":%s}",
+		 signed_ref, digest, type == IMG_REQ_SIGSTORE ? "cosign container image signature" :
+		 "atomic container signature", type == IMG_REQ_SIGSTORE ? "null" : "{}");
+	return img_ref_parse("example.com/team/app:v1", false, &ref, NULL) &&
+	       img_payload_check((const uint8_t *)payload, strlen(payload),
+				 type == IMG_REQ_SIGSTORE ? "cosign container image signature" :
+				 "atomic container signature", &r, &c, &err);
+}
+
+static void test_cosign_identity(void)
+{
+	enum img_ident_type dflt = IMG_ID_MATCH_REPO_DIGEST_OR_EXACT;
+
+	CHECK(payload_ok(IMG_REQ_SIGSTORE, true, dflt, "example.com/team/app"));
+	CHECK(payload_ok(IMG_REQ_SIGSTORE, true, dflt, "example.com/team/app:v1"));
+	CHECK(!payload_ok(IMG_REQ_SIGSTORE, true, dflt, "example.com/team/other"));
+	CHECK(!payload_ok(IMG_REQ_SIGSTORE, true, dflt, "example.com/team/app:v2"));
+	/* named explicitly: containers/image's rules */
+	CHECK(!payload_ok(IMG_REQ_SIGSTORE, false, dflt, "example.com/team/app"));
+	CHECK(payload_ok(IMG_REQ_SIGSTORE, false, IMG_ID_MATCH_REPOSITORY, "example.com/team/app"));
+	/* GPG simple signing keeps the default */
+	CHECK(!payload_ok(IMG_REQ_SIGNED_BY, true, dflt, "example.com/team/app"));
+	CHECK(payload_ok(IMG_REQ_SIGNED_BY, true, dflt, "example.com/team/app:v1"));
 }
 
 static void test_identities(void)
@@ -255,5 +299,6 @@ int main(void)
 	test_scopes();
 	test_check_unsigned();
 	test_identities();
+	test_cosign_identity();
 	return test_summary();
 }
