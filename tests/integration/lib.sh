@@ -94,3 +94,15 @@ need_peer() { # need_peer NAME...: each pinned peer (scripts/install-peers.sh)
 	done
 	PATH=$dir:$PATH
 }
+start_registry() { # start_registry: docker-registry on a free loopback port,
+	# storage in $tmp/registry; sets $reg (HOST:PORT), adds its pid to pids
+	local port
+	port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	reg=127.0.0.1:$port
+	printf 'version: 0.1\nlog: {level: info}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: %s}\n' \
+		"$tmp/registry" "$reg" >"$tmp/registry.yml"
+	docker-registry serve "$tmp/registry.yml" >"$tmp/registry.log" 2>&1 &
+	pids+=($!)
+	timeout 30 tail -n +1 -f "$tmp/registry.log" | grep -q -m1 "listening on" && ok ||
+		fail "docker-registry did not start"
+}

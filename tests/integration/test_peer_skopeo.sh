@@ -33,14 +33,7 @@ cat >wrap.conf <<J
 {"key-providers": {"attestation-agent": {"grpc": "unix://$tmp/run/keyprovider.sock"}}}
 J
 
-# the registry
-rport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-reg=127.0.0.1:$rport
-printf 'version: 0.1\nlog: {level: info}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: %s}\n' \
-	"$tmp/registry" "$reg" >registry.yml
-docker-registry serve registry.yml >registry.log 2>&1 &
-pids+=($!)
-timeout 30 tail -n +1 -f registry.log | grep -q -m1 "listening on" && ok || fail "docker-registry did not start"
+start_registry
 
 sk() { skopeo --insecure-policy copy --src-tls-verify=false --dest-tls-verify=false "$@" >sk.out 2>&1; }
 
