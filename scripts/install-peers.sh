@@ -6,6 +6,9 @@
 #
 #   scripts/install-peers.sh        # into $EAA_PEERS (default /opt/eaa-peers)/bin
 #
+# skopeo signs with gpgme (cgo; libgpgme-dev from scripts/install-deps.sh):
+# the pure-Go containers_image_openpgp build cannot sign at all.
+#
 # Each tool is built with `go install` inside a small module of its own
 # that requires the pinned version (`go install PKG@VERSION` cannot be
 # used: it asks the module proxy for the module's version list, which the
@@ -28,7 +31,8 @@ export GOBIN=$dir/bin GOFLAGS=-mod=mod
 # peer NAME MODULE@VERSION PACKAGE "VERSION-COMMAND" WANT [BUILD TAGS]
 peer() {
 	local name=$1 mod=$2 pkg=$3 probe=$4 want=$5 tags=${6:-} src=$dir/src/$1 t0
-	if [[ -x $dir/bin/$name ]] && $probe 2>/dev/null | grep -qF "$want"; then
+	if [[ -x $dir/bin/$name ]] && $probe 2>/dev/null | grep -qF "$want" &&
+		[[ $(cat "$src.tags" 2>/dev/null) == "$tags" ]]; then
 		echo "peers: $name ${mod##*@}: already installed in $dir/bin"
 		return
 	fi
@@ -42,12 +46,13 @@ peer() {
 	) || { echo "peers: $name ${mod##*@}: build failed, see $src/build.log" >&2; return 1; }
 	$probe 2>/dev/null | grep -qF "$want" ||
 		{ echo "peers: $name: built, but does not say $want" >&2; return 1; }
+	printf '%s' "$tags" >"$src.tags"
 	echo "peers: $name ${mod##*@}: installed in $dir/bin ($(($(date +%s) - t0)) s)"
 }
 
 peer skopeo "github.com/containers/skopeo@$SKOPEO" github.com/containers/skopeo/cmd/skopeo \
 	"$dir/bin/skopeo --version" "skopeo version ${SKOPEO#v}" \
-	"containers_image_openpgp exclude_graphdriver_btrfs exclude_graphdriver_devicemapper"
+	"exclude_graphdriver_btrfs exclude_graphdriver_devicemapper"
 peer cosign "github.com/sigstore/cosign/v2@$COSIGN" github.com/sigstore/cosign/v2/cmd/cosign \
 	"$dir/bin/cosign version" "$COSIGN"
 peer opa "github.com/open-policy-agent/opa@$OPA" github.com/open-policy-agent/opa \

@@ -6,7 +6,8 @@
 # attestation agent (kbs:/// paths), as the white paper's TDX section
 # deploys it (seed 003). Refused: another key, an unsigned image, a
 # signature moved to another image's digest, a tampered payload. Also the
-# real skopeo's own sigstore signing with the same policy type.
+# real skopeo's own sigstore signing with the same policy type, and its
+# GPG simple signing (gpgme) under a signedBy policy.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -98,4 +99,32 @@ skopeo --insecure-policy --registries.d rd copy --quiet --dest-tls-verify=false 
 	oci:plain:latest "docker://$reg/test/skopeo:v1" 2>err && ok || fail "skopeo sigstore signing: $(cat err)"
 pull policy-a.json skopeo:v1 root9 && ok || fail "skopeo's sigstore signature: $out"
 pull policy-b.json skopeo:v1 root10 && fail "skopeo's signature admitted by another key" || ok
+
+# --- and its GPG simple signing (gpgme), signatures in a lookaside store ---
+export GNUPGHOME=$tmp/gnupg
+mkdir -m 700 gnupg
+gkey() { # gkey NAME: a new signing key; its fingerprint
+	gpg --batch --passphrase '' --quick-gen-key "$1 <$1@example.com>" ed25519 sign 1d 2>/dev/null
+	gpg --list-keys --with-colons "$1@example.com" 2>/dev/null | awk -F: '/^fpr/ { print $10; exit }'
+}
+signer=$(gkey signer) stranger=$(gkey stranger)
+gpg --export "$signer" >signer.gpg
+gpg --export "$stranger" >stranger.gpg
+mkdir rdg
+printf 'docker:\n  %s:\n    lookaside: file://%s/sigstore\n    lookaside-staging: file://%s/sigstore\n' \
+	"$reg" "$tmp" "$tmp" >rdg/default.yaml
+skopeo --insecure-policy --registries.d rdg copy --quiet --dest-tls-verify=false --sign-by "$signer" \
+	oci:plain:latest "docker://$reg/test/gpg:v1" 2>err && ok || fail "skopeo --sign-by: $(cat err)"
+gpolicy() { # gpolicy FILE KEYRING
+	printf '{"default": [{"type": "reject"}], "transports": {"docker": {"%s/test": [{"type": "signedBy", "keyType": "GPGKeys", "keyPath": "%s"}]}}}\n' \
+		"$reg" "$2" >"$1"
+}
+gpolicy gpg-signer.json "$tmp/signer.gpg"
+gpolicy gpg-stranger.json "$tmp/stranger.gpg"
+gpull() { out=$("$BIN/eaa-image" pull --policy "$1" --registries-d rdg --tls-verify=false \
+	"docker://$reg/test/gpg:v1" "$2" 2>&1); }
+gpull gpg-signer.json root11 && ok || fail "skopeo's GPG signature: $out"
+gpull gpg-stranger.json root12 && fail "skopeo's GPG signature admitted by another key" || ok
+expect "GPG stranger" "signedBy: signature by key [0-9A-F]+: not one of the policy's keys" "$out"
+gpgconf --kill all 2>/dev/null
 finish
