@@ -14,15 +14,15 @@
 # used: it asks the module proxy for the module's version list, which the
 # proxy refuses for skopeo). Idempotent: a tool already installed at its
 # pinned version is skipped. One line per tool. Without a Go toolchain
-# (>= 1.22) it says so and installs nothing; the peer tests then skip,
+# (>= 1.26, which OPA 1.22 requires) it says so and installs nothing; the peer tests then skip,
 # except under CI=true, where a missing peer is a failure.
 set -euo pipefail
 SKOPEO=v1.16.1 COSIGN=v2.6.5 OPA=v1.22.4
 dir=${EAA_PEERS:-/opt/eaa-peers}
 
 if ! command -v go >/dev/null 2>&1 ||
-	! go version | grep -Eq 'go1\.(2[2-9]|[3-9][0-9])'; then
-	echo "peers: skipped: needs Go >= 1.22 (found: $(command -v go >/dev/null && go version || echo none))"
+	! go version | grep -Eq 'go1\.(2[6-9]|[3-9][0-9])'; then
+	echo "peers: skipped: needs Go >= 1.26 (found: $(command -v go >/dev/null && go version || echo none))"
 	exit 0
 fi
 mkdir -p "$dir/bin" "$dir/src"

@@ -32,6 +32,9 @@ static void usage(FILE *f)
 "  -d, --data PATH          a .rego policy or .json data file, or a directory\n"
 "                           of them (may be repeated)\n"
 "  -i, --input FILE         the input document (JSON)\n"
+"      --inputs FILE        JSON Lines: evaluate once per input line, print one\n"
+"                           line each: the value (compact, keys sorted),\n"
+"                           undefined, or error: MESSAGE (differential tests)\n"
 "  -f, --format FMT         json (default: the result set), pretty (indented\n"
 "                           result set) or raw (each expression's value)\n"
 "      --strict-builtin-errors  built-in errors stop the evaluation\n"
@@ -123,6 +126,43 @@ static bool load_path(struct load *l, const char *path)
 	return ok;
 }
 
+/* --inputs: one evaluation per line of a JSON Lines file, one answer
+ * line each, so that a differential test compares thousands of inputs
+ * without a process each. */
+static int eval_lines(const struct rego_query *q, const char *path,
+		      const struct rego_limits *lim)
+{
+	struct eaa_err e;
+	uint8_t *all;
+	size_t n;
+	char *line, *next, *out = NULL;
+
+	if (!file_read(path, 1u << 30, &all, &n, &e)) {
+		fprintf(stderr, "%s: %s\n", prog, e.msg);
+		return 1;
+	}
+	for (line = (char *)all; line < (char *)all + n; line = next) {
+		struct rego_error re;
+		enum rego_result res;
+		char *nl = memchr(line, '\n', (size_t)((char *)all + n - line));
+
+		next = nl ? nl + 1 : (char *)all + n;
+		if (next - line <= 1)
+			continue;
+		res = rego_query_eval(q, line, (size_t)((nl ? nl : next) - line), lim, &out, &re);
+		if (res == REGO_ERROR)
+			printf("error: %s\n", re.msg);
+		else if (res == REGO_UNDEFINED || !out)
+			printf("undefined\n");
+		else
+			printf("%s\n", out);
+		free(out);
+		out = NULL;
+	}
+	free(all);
+	return fflush(stdout) == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -135,10 +175,11 @@ int main(int argc, char **argv)
 		{ "fail", no_argument, NULL, 'F' },
 		{ "fail-defined", no_argument, NULL, 'D' },
 		{ "max-steps", required_argument, NULL, 'm' },
+		{ "inputs", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *paths[64], *input_path = NULL, *format = "json";
+	const char *paths[64], *input_path = NULL, *inputs_path = NULL, *format = "json";
 	struct rego_limits lim = { 0 };
 	struct load l = { NULL, REGO_SYNTAX_AUTO, NULL };
 	struct rego_error re;
@@ -161,6 +202,7 @@ int main(int argc, char **argv)
 			paths[npaths++] = optarg;
 			break;
 		case 'i': input_path = optarg; break;
+		case 'I': inputs_path = optarg; break;
 		case 'f': format = optarg; break;
 		case 'S': lim.strict = true; break;
 		case '0': l.syntax = REGO_SYNTAX_V0; break;
@@ -211,6 +253,10 @@ int main(int argc, char **argv)
 	q = rego_query_compile(p, argv[optind + 1], &re);
 	if (!q) {
 		fprintf(stderr, "%s: %s\n", prog, re.msg);
+		goto out;
+	}
+	if (inputs_path) {
+		status = eval_lines(q, inputs_path, &lim);
 		goto out;
 	}
 	if (strcmp(format, "raw") == 0)

@@ -409,8 +409,9 @@ static enum rb_status unary(struct rb_ctx *c, enum unary op,
 	if (!rv_is(v, RV_NUMBER))
 		return rb_type_error(c, 1, "number", v);
 	if (v->u.num.is_int) {
+		/* a result, so printed as computed: round(10.00) is 10 */
 		if (op != UN_ABS || v->u.num.i >= 0)
-			return ok(c, out, v);
+			return ok(c, out, v->u.num.text ? rv_int(c->arena, v->u.num.i) : v);
 		if (v->u.num.i != INT64_MIN)
 			return ok(c, out, rv_int(c->arena, -v->u.num.i));
 	}
@@ -1152,6 +1153,12 @@ static enum rb_status number_from_string(struct rb_ctx *c, const struct rv *v,
 		return rb_type_error(c, 1, "valid number string", v);
 	if (!go_float_syntax(s, n))
 		return parse_error(c, v, "invalid syntax");
+	/* OPA keeps the string as the number's text: to_number("1e3") prints
+	 * 1e3. Where the string is a JSON number, ours is the same. */
+	if ((*out = rv_number_text(c->arena, s, n)))
+		return RB_OK;
+	if (c->arena->exhausted)
+		return rb_nomem(c);
 	/* The syntax is Go's; the digits, without '_', are C's too. */
 	if (!(buf = rv_alloc(c->arena, n + 1)))
 		return rb_nomem(c);

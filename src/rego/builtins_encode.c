@@ -1080,7 +1080,12 @@ static enum rb_status bi_units_parse(struct rb_ctx *c, struct rv *const *args,
 		len = snprintf(txt, sizeof(txt), "%.10Lf", v);
 		if (len > 0 && (size_t)len < sizeof(txt)) {
 			*out = rv_number_text(c->arena, txt, (size_t)len);
-			return *out ? RB_OK : rb_nomem(c);
+			if (!*out)
+				return rb_nomem(c);
+			/* a computed number: printed as computed, not as
+			 * the rounding text */
+			(*out)->u.num.text = NULL;
+			return RB_OK;
 		}
 	}
 	*out = rv_double(c->arena, (double)v);

@@ -193,6 +193,11 @@ struct rv *rv_number_text(struct rv_arena *a, const char *s, size_t n)
 	if (!(errno == ERANGE && isinf(d)))
 		v = rv_double(a, d);
 out:
+	/* keep the literal where printing the value would change it */
+	if (v && !(v->u.num.is_int && integral && errno == 0 &&
+		   (buf[0] != '-' || buf[1] != '0')) &&
+	    !(v->u.num.text = rv_strndup(a, buf, n)))
+		v = NULL;
 	if (buf != small)
 		free(buf);
 	return v;
@@ -603,6 +608,10 @@ void rv_buf_number(struct rv_buf *b, const struct rv *v)
 	char tmp[64];
 	int prec;
 
+	if (v->u.num.text) {
+		rv_buf_puts(b, v->u.num.text, strlen(v->u.num.text));
+		return;
+	}
 	if (v->u.num.is_int) {
 		rv_buf_printf(b, "%lld", (long long)v->u.num.i);
 		return;

@@ -31,6 +31,11 @@ struct rv {
 			bool is_int; /* exact integer in i; else the double d */
 			int64_t i;
 			double d;
+			/* the literal as written (JSON or Rego), printed as
+			 * OPA prints a number it did not compute: "100.0"
+			 * stays 100.0, a big integer keeps its digits; NULL
+			 * for computed numbers */
+			const char *text;
 		} num;
 		struct {
 			const char *s; /* NUL-terminated; may contain NULs */

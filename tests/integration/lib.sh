@@ -80,14 +80,14 @@ verdictd_root() { # verdictd_root DIR: a verdictd state directory with key
 }
 need_peer() { # need_peer NAME...: each pinned peer (scripts/install-peers.sh)
 	# on PATH. Where one is missing: under CI=true a failure, elsewhere a
-	# skip ("skipped: needs Go >= 1.22"); either way the test ends here.
+	# skip ("skipped: needs Go >= 1.26"); either way the test ends here.
 	local name dir=${EAA_PEERS:-/opt/eaa-peers}/bin
 	for name in "$@"; do
 		[[ -x $dir/$name ]] && continue
 		if [[ ${CI:-} == true ]]; then
 			fail "peer $name is not installed in $dir (scripts/install-peers.sh); CI never skips it"
 		else
-			echo "skipped: needs Go >= 1.22 for the peer $name (scripts/install-peers.sh)"
+			echo "skipped: needs Go >= 1.26 for the peer $name (scripts/install-peers.sh)"
 		fi
 		finish
 		exit
