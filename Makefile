@@ -5,7 +5,7 @@ PREFIX    ?= /usr/local
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all build check check-fast check-san demo install bench deps clean
+.PHONY: all build check check-fast check-san demo install bench bench-peers deps clean
 
 all: build
 
@@ -45,6 +45,10 @@ bench: build
 	$(BUILD)/bin/bench-snp
 	$(BUILD)/bin/bench-rego
 	for c in 1 8 64; do $(BUILD)/bin/bench-keyrelease -c $$c -n 200 $(BUILD)/bin; done
+
+# bench-rego beside OPA and regorus in the same run (needs Go and cargo)
+bench-peers: build
+	bench/rego-vs-peers.sh $(BUILD)
 
 deps:
 	scripts/install-deps.sh
