@@ -40,9 +40,12 @@ bool aa_jwe_annotation_unwrap(const char *annotation, EVP_PKEY *key,
 			      uint8_t **opts, size_t *optsn,
 			      struct eaa_err *err);
 
-/* Decrypt the layer on in_fd into out_fd (staging). Returns true only when
- * the HMAC matched and, if the private options name one, the plaintext's
- * digest did; plain_digest gets "sha256:<hex>" of the plaintext. */
+/* Decrypt the layer on in_fd into out_fd (staging, a regular file).
+ * Returns true only when the HMAC matched and, if the private options
+ * name one, the plaintext's digest did, or, for a gzip plaintext, the
+ * digest of its decompressed content (containers/image names the tar's
+ * when it compressed the layer before encrypting it); plain_digest gets
+ * "sha256:<hex>" of the plaintext. */
 bool aa_layer_decrypt(int in_fd, int out_fd, const uint8_t *privopts,
 		      size_t privn, const char *pubopts_b64, char plain_digest[72],
 		      uint64_t *plain_size, struct eaa_err *err);

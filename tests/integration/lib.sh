@@ -30,19 +30,21 @@ i = json.load(open(d + '/index.json'))['manifests'][0]['digest'].split(':')[1]
 l = json.load(open(d + '/blobs/sha256/' + i))['layers'][0]
 print(l['digest'], l['mediaType'])" "$1"
 }
-provider_encrypt() { # provider_encrypt SRC DST ROOT KID: SRC's first layer
-	# encrypted as ocicrypt does (AES-256-CTR + HMAC-SHA256), its options
-	# wrapped under KID by verdictd-keyprovider over ROOT's keys, as the
-	# keywrap message ocicrypt would send; DST is the encrypted layout.
-	local src=$1 dst=$2 root=$3 kid=$4 layer symkey nonce hmac opts
+provider_encrypt() { # provider_encrypt SRC DST ROOT KID [DIGEST]: SRC's first
+	# layer encrypted as ocicrypt does (AES-256-CTR + HMAC-SHA256), its
+	# options (naming DIGEST, default the layer's own) wrapped under KID by
+	# verdictd-keyprovider over ROOT's keys, as the keywrap message ocicrypt
+	# would send; DST is the encrypted layout.
+	local src=$1 dst=$2 root=$3 kid=$4 layer symkey nonce hmac opts named
 	layer=$(layer_of "$src") layer=${layer%% *}
+	named=${5:-$layer}
 	symkey=$(openssl rand -hex 32) nonce=$(openssl rand -hex 16)
 	openssl enc -aes-256-ctr -K "$symkey" -iv "$nonce" \
 		-in "$src/blobs/sha256/${layer#sha256:}" -out "$dst.layer" || return 1
 	hmac=$(openssl dgst -sha256 -mac HMAC -macopt hexkey:"$symkey" -binary "$dst.layer" | base64 -w0)
 	b64hex() { python3 -c 'import base64, sys; print(base64.b64encode(bytes.fromhex(sys.argv[1])).decode())' "$1"; }
 	opts=$(printf '{"symkey":"%s","digest":"%s","cipheroptions":{"nonce":"%s"}}' \
-		"$(b64hex "$symkey")" "$layer" "$(b64hex "$nonce")")
+		"$(b64hex "$symkey")" "$named" "$(b64hex "$nonce")")
 	printf '{"op":"keywrap","keywrapparams":{"ec":{"Parameters":{"attestation-agent":["%s"]},"DecryptConfig":{"Parameters":{}}},"optsdata":"%s"}}' \
 		"$(printf %s "$kid" | base64 -w0)" "$(printf '%s' "$opts" | base64 -w0)" |
 		"$BIN/verdictd-keyprovider" --root "$root" >"$dst.wrap" || return 1
@@ -101,6 +103,7 @@ start_registry() { # start_registry: docker-registry on a free loopback port,
 	reg=127.0.0.1:$port
 	printf 'version: 0.1\nlog: {level: info}\nstorage: {filesystem: {rootdirectory: %s}}\nhttp: {addr: %s}\n' \
 		"$tmp/registry" "$reg" >"$tmp/registry.yml"
+	: >"$tmp/registry.log"
 	docker-registry serve "$tmp/registry.yml" >"$tmp/registry.log" 2>&1 &
 	pids+=($!)
 	timeout 30 tail -n +1 -f "$tmp/registry.log" | grep -q -m1 "listening on" && ok ||

@@ -28,6 +28,7 @@ log: {level: info}
 storage: {filesystem: {rootdirectory: $tmp/registry}}
 http: {addr: $reg}
 EOF
+: >registry.log
 docker-registry serve registry.yml >registry.log 2>&1 &
 reg_pid=$!
 timeout 30 tail -n +1 -f registry.log | grep -q -m1 "listening on" && ok || fail "docker-registry did not start"
@@ -168,6 +169,7 @@ storage: {filesystem: {rootdirectory: $tmp/basic-registry}}
 http: {addr: $breg}
 auth: {htpasswd: {realm: basic-realm, path: $tmp/htpasswd}}
 EOF
+: >basic-registry.log
 docker-registry serve basic-registry.yml >basic-registry.log 2>&1 &
 reg_pid="$reg_pid $!"
 timeout 30 tail -n +1 -f basic-registry.log | grep -q -m1 "listening on" && ok || fail "the htpasswd registry did not start"
@@ -233,6 +235,7 @@ http: {addr: $areg}
 auth: {token: {realm: "http://127.0.0.1:$tport/token", service: test-registry,
                issuer: test-issuer, rootcertbundle: $tmp/tk.pem}}
 EOF
+: >auth-registry.log
 docker-registry serve auth-registry.yml >auth-registry.log 2>&1 &
 reg_pid="$reg_pid $!"
 timeout 30 tail -n +1 -f auth-registry.log | grep -q -m1 "listening on" && ok || fail "the token registry did not start"

@@ -76,6 +76,19 @@ decrypted bare unwrap.conf provider:attestation-agent oci:enc:latest
 decrypted named unwrap.conf "provider:attestation-agent:eaa_kbc::127.0.0.1:$vport" \
 	"docker://$reg/test/alpine-encrypted:latest"
 decrypted cmd cmd.conf provider:attestation-agent "docker://$reg/test/alpine-encrypted:latest"
+
+# an uncompressed layer: skopeo gzips it before encrypting it and names the
+# tar's digest in the layer options; eaa-decrypt (the layer code eaa-image
+# pulls with) must take it as skopeo does, into the same blob
+python3 "$here/make_image.py" tarlayer 'raw:f:app/x=uncompressed' >/dev/null
+OCICRYPT_KEYPROVIDER_CONFIG=wrap.conf sk --encryption-key "provider:attestation-agent:$kid" \
+	oci:tarlayer oci:tarenc:latest && ok || fail "skopeo encrypting a tar layer: $(cat sk.out)"
+OCICRYPT_KEYPROVIDER_CONFIG=unwrap.conf sk --decryption-key provider:attestation-agent \
+	oci:tarenc:latest oci:tardec:latest && ok || fail "skopeo decrypting it: $(cat sk.out)"
+"$BIN/eaa-decrypt" --decryption-key provider:attestation-agent --keyprovider-config unwrap.conf \
+	tarenc tardec-eaa 2>err && ok || fail "eaa-decrypt of skopeo's compressed-then-encrypted layer: $(cat err)"
+[[ $(layer_of tardec-eaa) == "$(layer_of tardec)" ]] && ok ||
+	fail "eaa-decrypt wrote $(layer_of tardec-eaa), skopeo $(layer_of tardec)"
 stop_agent
 
 # --- refused: the policy denies this agent ---

@@ -40,6 +40,27 @@ agent dec --insecure-broker 2>err && ok || fail "provider decrypt: $(cat err)"
 expect "plain layer" "^$layer " "$(layer_of dec)"
 expect "insecure warned" 'NOT authenticated' "$(cat err)"
 
+# The options name the plain layer's digest: another one is refused; for a
+# gzip layer, the digest of its decompressed tar is accepted too (what
+# containers/image names when it compressed a layer before encrypting it).
+tar_digest=sha256:$(gzip -dc "plain/blobs/sha256/${layer#sha256:}" | sha256sum | cut -d' ' -f1)
+other=sha256:$(printf other | sha256sum | cut -d' ' -f1)
+for named in "$other" "$tar_digest"; do
+	rm -rf enc enc.layer enc.wrap
+	provider_encrypt plain enc root default/key/1 "$named" && ok || fail "keywrap ($named)"
+	agent "dec-$named" --insecure-broker 2>err && rc=0 || rc=1
+	if [[ $named == "$other" ]]; then
+		[[ $rc == 1 ]] && ok || fail "a layer whose options name another digest was used"
+		expect "another digest" "the decrypted layer is $layer, its options say $other" "$(cat err)"
+		[[ ! -e "dec-$named" ]] && ok || fail "output written for a layer of another digest"
+	else
+		[[ $rc == 0 ]] && ok || fail "options naming the gzip layer's tar: $(cat err)"
+		expect "tar digest" "^$layer " "$(layer_of "dec-$named")"
+	fi
+done
+rm -rf enc enc.layer enc.wrap
+provider_encrypt plain enc root default/key/1 && ok || fail "keywrap"
+
 # Without a way to authenticate verdictd, or without verdictd: refused.
 agent dec2 2>err && fail "an unauthenticated broker was used silently" || ok
 expect "broker check" 'no verifier for verdictd' "$(cat err)"
