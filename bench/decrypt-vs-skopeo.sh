@@ -88,10 +88,10 @@ done
 speed() { taskset -c "$core" openssl speed -seconds 3 -bytes 16384 -evp "$1" 2>/dev/null |
 	awk -v a="$1" 'tolower($1) == tolower(a) { v = $NF; sub(/k$/, "", v); print v * 1000 / 1048576 }'; }
 aes=$(speed aes-256-ctr) sha=$(speed sha256)
-awk -v size="$size" -v sk="$t_sk" -v ea="$t_ea" -v csk="$c_sk" -v cea="$c_ea" -v aes="$aes" \
+awk -v cores="$core" -v size="$size" -v sk="$t_sk" -v ea="$t_ea" -v csk="$c_sk" -v cea="$c_ea" -v aes="$aes" \
 	-v sha="$sha" 'BEGIN {
 	bound = 1 / (1 / aes + 2 / sha)
-	printf "layer %d MiB, one core, best of three\n", size
+	printf "layer %d MiB, cores %s, best of three\n", size, cores
 	printf "skopeo       %8.1f MiB/s (%.2f s, CPU %.2f s)\n", size / sk, sk, csk
 	printf "eaa-decrypt  %8.1f MiB/s (%.2f s, CPU %.2f s)\n", size / ea, ea, cea
 	printf "openssl      AES-256-CTR %.1f MiB/s, SHA-256 %.1f MiB/s, bound %.1f MiB/s\n", aes, sha, bound
