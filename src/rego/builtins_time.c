@@ -99,7 +99,9 @@ static enum rb_status tz_time(struct rb_ctx *c, const struct rv *a,
 	if (!rv_num_int(n, &ns))
 		return rb_error(c, "timestamp too big");
 	t->sec = floor_div(ns, NS_PER_SEC);
-	t->nsec = (int32_t)(ns - t->sec * NS_PER_SEC);
+	/* the floor remainder, without sec * NS_PER_SEC: near INT64_MIN
+	 * that product does not fit (found by OPA's corpus under UBSan) */
+	t->nsec = (int32_t)(((ns % NS_PER_SEC) + NS_PER_SEC) % NS_PER_SEC);
 	return RB_OK;
 }
 

@@ -546,6 +546,9 @@ static const struct tcase time_cases[] = {
 	  "!type: time.parse_duration_ns: operand 1 must be string but got number" },
 	{ "time.date", { "1517814000000000000" }, "[2018, 2, 5]" },
 	{ "time.date", { "-1" }, "[1969, 12, 31]" },
+	/* the earliest instant: its second times 10^9 overflows int64 (UBSan) */
+	{ "time.date", { "-9223372036854775808" }, "[1677, 9, 21]" },
+	{ "time.clock", { "-9223372036854775808" }, "[0, 12, 43]" },
 	{ "time.date", { "[0, \"\"]" }, "[1970, 1, 1]" },
 	{ "time.date", { "1.5" }, "!error: time.date: timestamp too big" },
 	{ "time.date", { "1e30" }, "!error: time.date: timestamp too big" },

@@ -78,7 +78,8 @@ static struct rv *sort_arrays(struct rv_arena *a, struct rv *v)
 
 		if (!items)
 			return NULL;
-		memcpy(items, v->u.arr.v, v->u.arr.n * sizeof(*items));
+		if (v->u.arr.n)
+			memcpy(items, v->u.arr.v, v->u.arr.n * sizeof(*items));
 		for (i = 1; i < v->u.arr.n; i++)
 			for (j = i; j > 0 && rv_compare(items[j - 1], items[j]) > 0; j--) {
 				struct rv *t = items[j];
