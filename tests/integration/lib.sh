@@ -109,3 +109,17 @@ start_registry() { # start_registry: docker-registry on a free loopback port,
 	timeout 30 tail -n +1 -f "$tmp/registry.log" | grep -q -m1 "listening on" && ok ||
 		fail "docker-registry did not start"
 }
+need_go() { # need_go MINOR WHAT: Go >= 1.MINOR for WHAT (test code in Go),
+	# else as need_peer: a failure under CI=true, a skip elsewhere
+	if command -v go >/dev/null 2>&1 &&
+		go version | awk -v m="$1" '{ split($3, v, "."); exit !(v[1] == "go1" && v[2] + 0 >= m) }'; then
+		return
+	fi
+	if [[ ${CI:-} == true ]]; then
+		fail "$2 needs Go >= 1.$1; CI never skips it"
+	else
+		echo "skipped: needs Go >= 1.$1 for $2"
+	fi
+	finish
+	exit
+}

@@ -16,15 +16,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . "$here/lib.sh"
 N=${EAA_DIFF_INPUTS:-10000}
-if ! command -v go >/dev/null 2>&1 || ! go version | grep -Eq 'go1\.(2[6-9]|[3-9][0-9])'; then
-	if [[ ${CI:-} == true ]]; then
-		fail "the OPA harness needs Go >= 1.26; CI never skips it"
-	else
-		echo "skipped: needs Go >= 1.26 for OPA's Go API (tests/peers/opadiff)"
-	fi
-	finish
-	exit
-fi
+need_go 26 "OPA's Go API (tests/peers/opadiff)"
 (cd "$here/../peers/opadiff" && go build -o "$tmp/opadiff" .) 2>"$tmp/build.err" &&
 	ok || { fail "build the OPA harness: $(cat "$tmp/build.err")"; finish; exit; }
 

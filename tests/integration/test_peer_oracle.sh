@@ -13,15 +13,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . "$here/lib.sh"
-if ! command -v go >/dev/null 2>&1 || ! go version | grep -Eq 'go1\.(2[2-9]|[3-9][0-9])'; then
-	if [[ ${CI:-} == true ]]; then
-		fail "the oracle needs Go >= 1.22; CI never skips it"
-	else
-		echo "skipped: needs Go >= 1.22 for the oracle (go-tdx-guest, go-sev-guest)"
-	fi
-	finish
-	exit
-fi
+need_go 22 "the oracle (go-tdx-guest, go-sev-guest)"
 (cd "$here/../peers/oracle" && go build -o "$tmp/oracle" .) 2>"$tmp/build.err" &&
 	ok || { fail "build the oracle: $(cat "$tmp/build.err")"; finish; exit; }
 ROOTS=$DATA/amd/milan_ask_ark_asvk.pem

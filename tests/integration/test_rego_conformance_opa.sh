@@ -11,15 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . "$here/lib.sh"
-if ! command -v go >/dev/null 2>&1 || ! go version | grep -Eq 'go1\.(2[6-9]|[3-9][0-9])'; then
-	if [[ ${CI:-} == true ]]; then
-		fail "OPA's test cases come from its Go module: needs Go >= 1.26; CI never skips it"
-	else
-		echo "skipped: needs Go >= 1.26 for OPA's module (its test cases)"
-	fi
-	finish
-	exit
-fi
+need_go 26 "OPA's module (its test cases)"
 opa=$(cd "$here/../peers/opadiff" && go mod download github.com/open-policy-agent/opa >/dev/null &&
 	go list -m -f '{{.Dir}}' github.com/open-policy-agent/opa) ||
 	{ fail "the OPA module: $opa"; finish; exit; }
