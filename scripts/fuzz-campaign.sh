@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # fuzz-campaign.sh SAN_BUILD CPU_SECONDS [TARGET...] - a long libFuzzer run
 # per target (all by default), one after another on one core, each
-# stopped after CPU_SECONDS of its own CPU time (user + system, read from
-# /proc, so a run beside other work is not cut short by the clock). Each
+# stopped after CPU_SECONDS of its own CPU time (user + system, its
+# children's included, read from /proc, so a run beside other work is not
+# cut short by the clock). Each
 # starts from the smoke tests' seeds plus the corpus kept in
 # fuzz/corpus/TARGET; what it reaches is minimized back into
 # fuzz/corpus/TARGET (-merge=1). Each run's statistics and CPU time go to
@@ -43,13 +44,15 @@ seeds_of() {
 	esac
 }
 
-# CPU seconds used so far by process $1 (utime + stime), 0 once it is gone
+# CPU seconds used so far by process $1: its own (utime + stime) and its
+# waited-for children's (cutime + cstime), where LeakSanitizer's checks run
+# when libFuzzer suspects a leak; 0 once it is gone
 cpu_of() {
 	local f
 	f=$(cat "/proc/$1/stat" 2>/dev/null) || { echo 0; return; }
 	f=${f##*) }
 	set -- $f
-	echo $(((${12} + ${13}) / tick))
+	echo $(((${12} + ${13} + ${14} + ${15}) / tick))
 }
 
 targets=("$@")
