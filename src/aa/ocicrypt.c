@@ -301,7 +301,7 @@ static bool opts_bytes(json_t *o, const char *name, uint8_t **out, size_t *n)
  */
 static bool gunzipped_digest_is(int fd, const char *want)
 {
-	char path[64], hex[65];
+	char path[64], *hex = NULL;
 	uint8_t buf[65536], md[32];
 	unsigned mdn = 0;
 	EVP_MD_CTX *sha = EVP_MD_CTX_new();
@@ -320,12 +320,12 @@ static bool gunzipped_digest_is(int fd, const char *want)
 	while ((got = gzread(gz, buf, sizeof(buf))) > 0)
 		if (EVP_DigestUpdate(sha, buf, (size_t)got) != 1)
 			goto out;
-	if (got < 0 || EVP_DigestFinal_ex(sha, md, &mdn) != 1 || mdn != 32)
+	if (got < 0 || EVP_DigestFinal_ex(sha, md, &mdn) != 1 || mdn != 32 ||
+	    !(hex = hex_encode(md, mdn)))
 		goto out;
-	for (unsigned i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
 	ok = strncmp(want, "sha256:", 7) == 0 && strcmp(want + 7, hex) == 0;
 out:
+	free(hex);
 	OPENSSL_cleanse(buf, sizeof(buf));
 	if (gz)
 		gzclose(gz);
