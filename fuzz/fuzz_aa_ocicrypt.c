@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct eaa_err err;
 	uint8_t *out = NULL;
 	size_t n;
-	char digest[72], *s;
+	char digest[72], blob[72], *s;
 	uint64_t plain;
 	int in, sink;
 
@@ -64,7 +64,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sink = open("/dev/null", O_WRONLY);
 		if (in >= 0 && sink >= 0)
 			aa_layer_decrypt(in, sink, data + 1, size - 1,
-					 data[0] % 6 == 2 ? pubopts : s, digest, &plain, &err);
+					 data[0] % 6 == 2 ? pubopts : s, digest,
+					 data[0] % 2 ? blob : NULL, &plain, &err);
 		if (in >= 0)
 			close(in);
 		if (sink >= 0)

@@ -21,7 +21,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <ftw.h>
 #include <getopt.h>
 #include <jansson.h>
@@ -192,49 +191,27 @@ static bool write_json_blob(struct layout *l, json_t *j, char digest[72], size_t
 	return ok;
 }
 
-/* The encrypted blob's digest, computed on a thread of its own beside the
- * decryption: both passes hash the whole layer, and on two cores the
- * wall time is then the decryption's alone. */
-struct blob_hash {
-	const char *path;
-	char got[72];
-	bool ok;
-	struct eaa_err err;
-};
-
-static void *hash_blob(void *arg)
-{
-	struct blob_hash *h = arg;
-
-	h->ok = file_digest(h->path, h->got, &h->err);
-	return NULL;
-}
-
 /* One encrypted layer: unwrap its key, decrypt into staging, keep it only
  * when it verified (the blob's digest first, then the layer's HMAC and
- * plain digest), and rewrite its descriptor. */
+ * plain digest), and rewrite its descriptor. The blob's digest is computed
+ * in the same pass as the decryption (aa_layer_decrypt). */
 static bool decrypt_layer(struct layout *l, json_t *desc, struct eaa_err *err)
 {
 	json_t *ann = json_object_get(desc, "annotations");
 	const char *pub = json_string_value(json_object_get(ann, AA_ANN_PUBOPTS));
 	const char *digest = json_string_value(json_object_get(desc, "digest"));
 	const char *mt = json_string_value(json_object_get(desc, "mediaType"));
-	char from[4200], stage[4200], to[4200], plain[72], *newmt;
+	char from[4200], stage[4200], to[4200], plain[72], blob[72] = "", *newmt;
 	uint8_t *opts = NULL;
 	size_t optsn = 0;
 	uint64_t size;
 	int in = -1, out = -1;
 	bool ok = false;
-	struct blob_hash h = { .path = from };
-	pthread_t hasher;
-	bool hashing, decrypted;
+	bool decrypted;
 
 	if (!blob_path(from, sizeof(from), l->src, digest))
 		return eaa_fail(err, EAA_E_FORMAT, "layer: unsupported digest");
 	stage[0] = '\0';
-	hashing = pthread_create(&hasher, NULL, hash_blob, &h) == 0;
-	if (!hashing)
-		hash_blob(&h);
 	decrypted = layer_opts(l, ann, &opts, &optsn, err);
 	if (!decrypted) {
 		eaa_err_prefix(err, "layer %.19s", digest);
@@ -248,18 +225,13 @@ static bool decrypt_layer(struct layout *l, json_t *desc, struct eaa_err *err)
 			decrypted = eaa_fail(err, EAA_E_IO, "layer %.19s: %s", digest,
 					     strerror(errno));
 		else if (!(decrypted = aa_layer_decrypt(in, out, opts, optsn, pub, plain,
-							&size, err)))
+							blob, &size, err)))
 			eaa_err_prefix(err, "layer %.19s", digest);
 	}
-	if (hashing)
-		pthread_join(hasher, NULL);
-	/* the blob must be the one the manifest names, whatever else failed */
-	if (!h.ok) {
-		*err = h.err;
-		goto done;
-	}
-	if (strcmp(h.got, digest) != 0) {
-		eaa_fail(err, EAA_E_SIGNATURE, "layer %s has digest %s", digest, h.got);
+	/* the blob must be the one the manifest names, whatever else failed
+	 * once it was read */
+	if (blob[0] && strcmp(blob, digest) != 0) {
+		eaa_fail(err, EAA_E_SIGNATURE, "layer %s has digest %s", digest, blob);
 		goto done;
 	}
 	if (!decrypted)

@@ -15,6 +15,7 @@
 #include "aead.h"
 #include "codec.h"
 #include "ecdsa.h"
+#include "fanout.h"
 #include "ocicrypt.h"
 
 #define MAX_PACKET (1u << 20)
@@ -335,27 +336,68 @@ out:
 	return ok;
 }
 
+/* The caller's share of the layer pass: decrypt a chunk, hash the
+ * plaintext, write it to staging. */
+struct plain_sink {
+	EVP_CIPHER_CTX *ctx;
+	EVP_MD_CTX *sha;
+	int fd;
+	uint64_t size;
+	uint8_t out[256 * 1024];
+};
+
+static bool decrypt_chunk(void *arg, const uint8_t *p, size_t n, struct eaa_err *err)
+{
+	struct plain_sink *ps = arg;
+
+	while (n) {
+		size_t take = n < sizeof(ps->out) ? n : sizeof(ps->out), off = 0;
+		int len = 0;
+
+		if (EVP_DecryptUpdate(ps->ctx, ps->out, &len, p, (int)take) != 1 ||
+		    EVP_DigestUpdate(ps->sha, ps->out, (size_t)len) != 1)
+			return eaa_fail_ssl(err, EAA_E_CRYPTO, "layer cipher");
+		while (off < (size_t)len) {
+			ssize_t put = write(ps->fd, ps->out + off, (size_t)len - off);
+
+			if (put < 0 && errno == EINTR)
+				continue;
+			if (put <= 0)
+				return eaa_fail(err, EAA_E_IO, "writing the staged layer: %s",
+						strerror(errno));
+			off += (size_t)put;
+		}
+		ps->size += (uint64_t)len;
+		p += take;
+		n -= take;
+	}
+	return true;
+}
+
 bool aa_layer_decrypt(int in_fd, int out_fd, const uint8_t *privopts,
 		      size_t privn, const char *pubopts_b64, char plain_digest[72],
-		      uint64_t *plain_size, struct eaa_err *err)
+		      char blob_digest[72], uint64_t *plain_size, struct eaa_err *err)
 {
 	json_error_t je;
 	json_t *priv = json_loadb((const char *)privopts, privn, 0, &je), *pub = NULL;
 	uint8_t *key = NULL, *nonce = NULL, *hmac = NULL, *pubraw = NULL;
 	size_t keyn = 0, noncen = 0, hmacn = 0, pubn = 0;
 	const char *cipher, *want_digest;
-	EVP_CIPHER_CTX *ctx = NULL;
-	EVP_MD_CTX *sha = NULL;
+	struct plain_sink *ps = NULL;
+	EVP_MD_CTX *blob = NULL;
 	EVP_MAC *hmac_alg = NULL;
 	EVP_MAC_CTX *mac = NULL;
+	struct fanout_sink sinks[2];
 	OSSL_PARAM params[2];
 	size_t macn = 0;
-	uint8_t buf[65536], out[65536], md[32], digest[32];
-	unsigned dn = 0;
+	uint8_t md[32], digest[32], bmd[32];
+	unsigned dn = 0, bn = 0;
 	char *hex = NULL;
 	bool ok = false;
 
 	*plain_size = 0;
+	if (blob_digest)
+		blob_digest[0] = '\0';
 	if (!json_is_object(priv)) {
 		eaa_fail(err, EAA_E_FORMAT, "private layer options: not a JSON object");
 		goto out;
@@ -380,53 +422,47 @@ bool aa_layer_decrypt(int in_fd, int out_fd, const uint8_t *privopts,
 			 "nonce and a 32-byte hmac");
 		goto out;
 	}
-	ctx = EVP_CIPHER_CTX_new();
-	sha = EVP_MD_CTX_new();
+	ps = calloc(1, sizeof(*ps));
+	if (!ps) {
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		goto out;
+	}
+	ps->fd = out_fd;
+	ps->ctx = EVP_CIPHER_CTX_new();
+	ps->sha = EVP_MD_CTX_new();
 	hmac_alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
 	mac = hmac_alg ? EVP_MAC_CTX_new(hmac_alg) : NULL;
+	blob = blob_digest ? EVP_MD_CTX_new() : NULL;
 	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0);
 	params[1] = OSSL_PARAM_construct_end();
-	if (!ctx || !sha || !mac ||
-	    EVP_DecryptInit_ex(ctx, EVP_aes_256_ctr(), NULL, key, nonce) != 1 ||
-	    EVP_DigestInit_ex(sha, EVP_sha256(), NULL) != 1 ||
+	if (!ps->ctx || !ps->sha || !mac || (blob_digest && !blob) ||
+	    EVP_DecryptInit_ex(ps->ctx, EVP_aes_256_ctr(), NULL, key, nonce) != 1 ||
+	    EVP_DigestInit_ex(ps->sha, EVP_sha256(), NULL) != 1 ||
+	    (blob && EVP_DigestInit_ex(blob, EVP_sha256(), NULL) != 1) ||
 	    EVP_MAC_init(mac, key, keyn, params) != 1) {
 		eaa_fail_ssl(err, EAA_E_CRYPTO, "layer cipher");
 		goto out;
 	}
-	for (;;) {
-		ssize_t got = read(in_fd, buf, sizeof(buf));
-		int len = 0;
-		size_t off = 0;
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			eaa_fail(err, EAA_E_IO, "reading the encrypted layer: %s", strerror(errno));
-			goto out;
-		}
-		if (got == 0)
-			break;
-		if (EVP_MAC_update(mac, buf, (size_t)got) != 1 ||
-		    EVP_DecryptUpdate(ctx, out, &len, buf, (int)got) != 1 ||
-		    EVP_DigestUpdate(sha, out, (size_t)len) != 1) {
-			eaa_fail_ssl(err, EAA_E_CRYPTO, "layer cipher");
-			goto out;
-		}
-		while (off < (size_t)len) {
-			ssize_t put = write(out_fd, out + off, (size_t)len - off);
-
-			if (put < 0 && errno == EINTR)
-				continue;
-			if (put <= 0) {
-				eaa_fail(err, EAA_E_IO, "writing the staged layer: %s", strerror(errno));
-				goto out;
-			}
-			off += (size_t)put;
-		}
-		*plain_size += (uint64_t)len;
+	/* one read of the ciphertext: its HMAC (and the blob's digest) on
+	 * threads of their own, decryption on this one */
+	sinks[0] = (struct fanout_sink){ .mac = mac };
+	sinks[1] = (struct fanout_sink){ .md = blob };
+	if (!fanout_run(in_fd, "the encrypted layer", sinks, blob ? 2 : 1, decrypt_chunk, ps,
+			err))
+		goto out;
+	*plain_size = ps->size;
+	if (blob && (EVP_DigestFinal_ex(blob, bmd, &bn) != 1 || bn != 32 ||
+		     !(hex = hex_encode(bmd, bn)))) {
+		eaa_fail(err, EAA_E_CRYPTO, "the encrypted layer's digest");
+		goto out;
+	}
+	if (blob) {
+		snprintf(blob_digest, 72, "sha256:%s", hex);
+		free(hex);
+		hex = NULL;
 	}
 	if (EVP_MAC_final(mac, md, &macn, sizeof(md)) != 1 ||
-	    EVP_DigestFinal_ex(sha, digest, &dn) != 1) {
+	    EVP_DigestFinal_ex(ps->sha, digest, &dn) != 1) {
 		eaa_fail_ssl(err, EAA_E_CRYPTO, "layer cipher");
 		goto out;
 	}
@@ -452,8 +488,13 @@ bool aa_layer_decrypt(int in_fd, int out_fd, const uint8_t *privopts,
 out:
 	if (key)
 		OPENSSL_cleanse(key, keyn);
-	OPENSSL_cleanse(buf, sizeof(buf));
-	OPENSSL_cleanse(out, sizeof(out));
+	if (ps) {
+		OPENSSL_cleanse(ps->out, sizeof(ps->out));
+		EVP_CIPHER_CTX_free(ps->ctx);
+		EVP_MD_CTX_free(ps->sha);
+		free(ps);
+	}
+	EVP_MD_CTX_free(blob);
 	free(hex);
 	free(key);
 	free(nonce);
@@ -461,8 +502,6 @@ out:
 	free(pubraw);
 	EVP_MAC_CTX_free(mac);
 	EVP_MAC_free(hmac_alg);
-	EVP_MD_CTX_free(sha);
-	EVP_CIPHER_CTX_free(ctx);
 	json_decref(pub);
 	json_decref(priv);
 	return ok;

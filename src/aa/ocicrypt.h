@@ -45,9 +45,14 @@ bool aa_jwe_annotation_unwrap(const char *annotation, EVP_PKEY *key,
  * name one, the plaintext's digest did, or, for a gzip plaintext, the
  * digest of its decompressed content (containers/image names the tar's
  * when it compressed the layer before encrypting it); plain_digest gets
- * "sha256:<hex>" of the plaintext. */
+ * "sha256:<hex>" of the plaintext. blob_digest, unless NULL, gets the
+ * ciphertext's digest (for the caller to compare with the layer's
+ * descriptor) once all of it was read, whether or not the HMAC matched; it
+ * is "" when the layer could not be read to its end. The ciphertext is
+ * read once; its HMAC and digest are computed on threads beside the
+ * decryption (fanout.h). */
 bool aa_layer_decrypt(int in_fd, int out_fd, const uint8_t *privopts,
 		      size_t privn, const char *pubopts_b64, char plain_digest[72],
-		      uint64_t *plain_size, struct eaa_err *err);
+		      char blob_digest[72], uint64_t *plain_size, struct eaa_err *err);
 
 #endif

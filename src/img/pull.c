@@ -298,7 +298,7 @@ static bool decrypt_layer(json_t *desc, const char *enc, const char *plain,
 	in = open(enc, O_RDONLY | O_CLOEXEC);
 	out = open(plain, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	ok = in >= 0 && out >= 0 &&
-	     aa_layer_decrypt(in, out, opts, optsn, pub, digest, &size, err);
+	     aa_layer_decrypt(in, out, opts, optsn, pub, digest, NULL, &size, err);
 	if (in < 0 || out < 0)
 		eaa_fail(err, EAA_E_IO, "%s: %s", in < 0 ? enc : plain, strerror(errno));
 	if (in >= 0)

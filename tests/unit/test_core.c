@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/ec.h>
+#include <openssl/hmac.h>
 #include "bytes.h"
 #include "cbor_io.h"
 #include "codec.h"
@@ -13,6 +14,11 @@
 #include "aead.h"
 #include "json_util.h"
 #include "kp_packet.h"
+#include "fanout.h"
+#include <fcntl.h>
+#include <openssl/core_names.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include "../test.h"
 
 static void test_reader(void)
@@ -319,8 +325,126 @@ static void test_json_frame(void)
 	CHECK(json_frame(" [1]", 4) == -1);
 }
 
+/* each() of the fanout tests: a SHA-256 on the caller's thread, and a
+ * stop after `stop_at` chunks when that is not 0. */
+struct each_state {
+	EVP_MD_CTX *md;
+	size_t bytes, chunks, stop_at;
+};
+
+static bool each_hash(void *arg, const uint8_t *p, size_t n, struct eaa_err *err)
+{
+	struct each_state *st = arg;
+
+	if (st->stop_at && st->chunks == st->stop_at)
+		return eaa_fail(err, EAA_E_IO, "caller stops at chunk %zu", st->chunks);
+	st->chunks++;
+	st->bytes += n;
+	return EVP_DigestUpdate(st->md, p, n) == 1;
+}
+
+/* Run fanout over fd with a SHA-256 sink, an HMAC sink and a SHA-256
+ * each(); true when all three equal the one-shot values over want. */
+static bool fanout_matches(int fd, const uint8_t *want, size_t n, struct each_state *st,
+			   struct eaa_err *err)
+{
+	static const uint8_t key[32] = { 7 };
+	uint8_t md[32], mac_md[32], each_md[32], ref[32], ref_mac[32];
+	size_t macn = 0;
+	unsigned refmacn = 0;
+	EVP_MAC *alg = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *mac = EVP_MAC_CTX_new(alg);
+	EVP_MD_CTX *sha = EVP_MD_CTX_new();
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+	struct fanout_sink sinks[2] = { { .md = sha }, { .mac = mac } };
+	bool ok;
+
+	st->md = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(sha, EVP_sha256(), NULL);
+	EVP_DigestInit_ex(st->md, EVP_sha256(), NULL);
+	EVP_MAC_init(mac, key, sizeof(key), params);
+	ok = fanout_run(fd, "the test stream", sinks, 2, each_hash, st, err);
+	if (ok) {
+		EVP_DigestFinal_ex(sha, md, NULL);
+		EVP_DigestFinal_ex(st->md, each_md, NULL);
+		EVP_MAC_final(mac, mac_md, &macn, sizeof(mac_md));
+		EVP_Digest(want, n, ref, NULL, EVP_sha256(), NULL);
+		HMAC(EVP_sha256(), key, sizeof(key), want, n, ref_mac, &refmacn);
+		ok = st->bytes == n && memcmp(md, ref, 32) == 0 &&
+		     memcmp(each_md, ref, 32) == 0 && macn == 32 &&
+		     memcmp(mac_md, ref_mac, 32) == 0;
+	}
+	EVP_MD_CTX_free(st->md);
+	EVP_MD_CTX_free(sha);
+	EVP_MAC_CTX_free(mac);
+	EVP_MAC_free(alg);
+	return ok;
+}
+
+static void test_fanout(void)
+{
+	/* 5 MiB + 123: more than the ring (8 x 256 KiB), so slots are reused */
+	size_t n = (5u << 20) + 123;
+	uint8_t *data = malloc(n);
+	char path[] = "/tmp/eaa-fanout-XXXXXX";
+	int fd = mkstemp(path), pipefd[2];
+	struct each_state st = { 0 };
+	struct eaa_err err = { 0 };
+	struct fanout_sink many[FANOUT_MAX_SINKS + 1] = { { 0 } };
+	pid_t child;
+	int status = 0;
+
+	for (size_t i = 0; i < n; i++)
+		data[i] = (uint8_t)(i * 2654435761u >> 13);
+	CHECK(fd >= 0 && write(fd, data, n) == (ssize_t)n && lseek(fd, 0, SEEK_SET) == 0);
+	CHECK_MSG(fanout_matches(fd, data, n, &st, &err), "%s", err.msg);
+	CHECK(st.chunks == (n + 256 * 1024 - 1) / (256 * 1024));
+
+	/* each() refusing a chunk ends the run with its error */
+	st = (struct each_state){ .stop_at = 3 };
+	CHECK(lseek(fd, 0, SEEK_SET) == 0);
+	CHECK(!fanout_matches(fd, data, n, &st, &err) && err.code == EAA_E_IO &&
+	      strstr(err.msg, "caller stops at chunk 3"));
+	close(fd);
+	unlink(path);
+
+	/* short reads of odd sizes from a pipe: same digests */
+	CHECK(pipe(pipefd) == 0);
+	child = fork();
+	if (child == 0) {
+		close(pipefd[0]);
+		for (size_t off = 0; off < n;) {
+			size_t take = n - off < 7777 ? n - off : 7777;
+			ssize_t put = write(pipefd[1], data + off, take);
+
+			if (put <= 0)
+				_exit(1);
+			off += (size_t)put;
+		}
+		_exit(0);
+	}
+	close(pipefd[1]);
+	st = (struct each_state){ 0 };
+	CHECK_MSG(fanout_matches(pipefd[0], data, n, &st, &err), "%s", err.msg);
+	close(pipefd[0]);
+	CHECK(child > 0 && waitpid(child, &status, 0) == child && status == 0);
+
+	/* a read error names the stream */
+	st = (struct each_state){ 0 };
+	CHECK(!fanout_matches(-1, data, n, &st, &err) && err.code == EAA_E_IO &&
+	      strstr(err.msg, "reading the test stream"));
+	/* more sinks than it can run */
+	CHECK(!fanout_run(0, "x", many, FANOUT_MAX_SINKS + 1, each_hash, &st, &err) &&
+	      err.code == EAA_E_INVALID);
+	free(data);
+}
+
 int main(void)
 {
+	test_fanout();
 	test_aead();
 	test_kp_packet();
 	test_json_frame();
