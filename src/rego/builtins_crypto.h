@@ -1,0 +1,37 @@
+/* builtins_crypto.h - what the token and certificate built-ins share
+ * (builtins_jwt.c, builtins_x509.c): Go's PEM block reader, and calling
+ * another built-in for its Go-exact behaviour and message.
+ *
+ * Tokens, keys and certificates come from remote peers: the reader is
+ * bounded by its input, never reads past it, and allocates only what the
+ * block decodes to. Internal to those two files. */
+#ifndef EAA_REGO_BUILTINS_CRYPTO_H
+#define EAA_REGO_BUILTINS_CRYPTO_H
+
+#include "builtins.h"
+
+/* One PEM block as Go's pem.Decode finds it. */
+struct pem_block {
+	char type[64];      /* "CERTIFICATE"; longer types are cut */
+	unsigned char *der; /* malloc'd, freed by pem_block_free */
+	size_t len;
+	bool has_headers;   /* "Proc-Type: ..." lines before the body */
+};
+
+/* The first block of s[0..n), as Go's pem.Decode: text before it is
+ * skipped, a malformed block is passed over for the next. *rest is the
+ * offset just past the block's END line. false when there is none (or
+ * out of memory: *nomem). */
+bool pem_decode(const char *s, size_t n, struct pem_block *b, size_t *rest,
+		bool *nomem);
+void pem_block_free(struct pem_block *b);
+
+/* Call the built-in `fn` on args as OPA's getResult does, for its exact
+ * behaviour. On an error, its message without the "fn: " prefix is in
+ * err (RB_ERROR or RB_TYPE_ERROR is returned); running out of memory is
+ * c's. */
+enum rb_status rb_call(struct rb_ctx *c, const char *fn,
+		       struct rv *const *args, struct rv **out, char *err,
+		       size_t errlen);
+
+#endif
