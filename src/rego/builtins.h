@@ -61,6 +61,8 @@ extern const struct rb_def rb_encode_defs[];  /* base64, hex, urlquery,
 extern const struct rb_def rb_json_defs[];    /* json.* */
 extern const struct rb_def rb_time_defs[];    /* time.* and zones */
 extern const struct rb_def rb_jwt_defs[];     /* io.jwt.* */
+extern const struct rb_def rb_x509_defs[];    /* crypto.x509.*, private
+						 keys */
 extern const struct rb_def *const rb_groups[];
 extern const size_t rb_ngroups;
 
