@@ -186,6 +186,10 @@ static const char *jwk_rsa(const struct rv *o, EVP_PKEY **pk)
 					: "required field n is missing";
 			if (i == 2)
 				break; /* a public key: the CRT parts are moot */
+			/* as jwx exports a private key: primes required */
+			if (i == 3 || i == 4)
+				err = i == 3 ? "missing \"p\" value"
+					     : "missing \"q\" value";
 			continue;
 		}
 		bn[i] = BN_bin2bn(b, (int)n, NULL);

@@ -1084,6 +1084,39 @@ static enum rb_status bi_parse_and_verify_certificates(struct rb_ctx *c,
 	return RB_OK;
 }
 
+/* Go's deprecated CertificateRequest.Attributes, for the attribute it
+ * can read: the extension request, each extension as {Type, Value}
+ * where Value is the next field of its DER (the critical flag when set,
+ * else the value's bytes). Other attributes Go skips, as here. */
+static struct rv *gcsr_attributes(struct rv_arena *a, X509_REQ *r,
+				  const STACK_OF(X509_EXTENSION) *exts)
+{
+	struct glist inner = { 0 }, mid = { 0 }, outer = { 0 };
+	struct gobj attr;
+	int i;
+
+	if (!exts || X509_REQ_get_attr_by_NID(r, NID_ext_req, -1) < 0)
+		return rv_null();
+	for (i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
+		X509_EXTENSION *e = sk_X509_EXTENSION_value(exts, i);
+		const ASN1_OCTET_STRING *d = X509_EXTENSION_get_data(e);
+		struct gobj tv;
+
+		gobj_init(&tv, a);
+		gput(&tv, "Type", goid(a, X509_EXTENSION_get_object(e)));
+		gput(&tv, "Value", X509_EXTENSION_get_critical(e) > 0 ? rv_bool(true)
+				   : gbytes(a, ASN1_STRING_get0_data(d),
+					    (size_t)ASN1_STRING_length(d), false));
+		glist_add(&inner, a, gobj_finish(&tv));
+	}
+	glist_add(&mid, a, inner.any ? glist_finish(&inner) : rv_empty_array());
+	gobj_init(&attr, a);
+	gput(&attr, "Type", goid(a, OBJ_nid2obj(NID_ext_req)));
+	gput(&attr, "Value", glist_finish(&mid));
+	glist_add(&outer, a, gobj_finish(&attr));
+	return glist_finish(&outer);
+}
+
 /* Go's x509.CertificateRequest, the fields a policy reads. */
 static struct rv *gcsr(struct rv_arena *a, X509_REQ *r)
 {
@@ -1132,8 +1165,7 @@ static struct rv *gcsr(struct rv_arena *a, X509_REQ *r)
 	gput(&o, "IPAddresses", glist_finish(&s.ip));
 	uris = glist_finish(&s.uri);
 	gput(&o, "URIs", gurls(a, uris));
-	/* Go's deprecated Attributes: not built */
-	gput(&o, "Attributes", rv_null());
+	gput(&o, "Attributes", gcsr_attributes(a, r, exts));
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	return gobj_finish(&o);
 }
