@@ -18,12 +18,22 @@ struct pem_block {
 	bool has_headers;   /* "Proc-Type: ..." lines before the body */
 };
 
+/* A reader's state over the calls that read one input: whether memory
+ * ran out, and how many more malformed blocks it will pass over. Go's
+ * reader passes over any number, each costing a scan of the rest of the
+ * text; a bounded number keeps a hostile text linear. */
+struct pem_reader {
+	bool nomem;
+	unsigned budget;
+};
+#define PEM_READER_INIT { false, 64 }
+
 /* The first block of s[0..n), as Go's pem.Decode: text before it is
- * skipped, a malformed block is passed over for the next. *rest is the
- * offset just past the block's END line. false when there is none (or
- * out of memory: *nomem). */
+ * skipped, a malformed block is passed over for the next (while r's
+ * budget lasts). *rest is the offset just past the block's END line.
+ * false when there is none (or out of memory: r->nomem). */
 bool pem_decode(const char *s, size_t n, struct pem_block *b, size_t *rest,
-		bool *nomem);
+		struct pem_reader *r);
 void pem_block_free(struct pem_block *b);
 
 /* Call the built-in `fn` on args as OPA's getResult does, for its exact

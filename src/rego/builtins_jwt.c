@@ -405,14 +405,14 @@ static enum rb_status keys_parse(struct rb_ctx *c, const struct rv *s,
 				 struct jwt_keys *ks)
 {
 	struct pem_block b;
+	struct pem_reader r = PEM_READER_INIT;
 	size_t rest;
-	bool nomem;
 	const char *err;
 	const unsigned char *p;
 	EVP_PKEY *pk = NULL;
 
 	ks->n = 0;
-	if (pem_decode(s->u.str.s, s->u.str.len, &b, &rest, &nomem)) {
+	if (pem_decode(s->u.str.s, s->u.str.len, &b, &rest, &r)) {
 		enum rb_status st = RB_OK;
 
 		if (rest < s->u.str.len) {
@@ -442,7 +442,7 @@ static enum rb_status keys_parse(struct rb_ctx *c, const struct rv *s,
 		ks->n = 1;
 		return RB_OK;
 	}
-	if (nomem)
+	if (r.nomem)
 		return rb_nomem(c);
 	if ((err = jwk_set(c, s->u.str.s, s->u.str.len, ks, true)))
 		return c->arena->exhausted ? rb_nomem(c)

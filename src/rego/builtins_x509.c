@@ -87,17 +87,20 @@ static bool pem_body(const char *s, size_t n, struct pem_block *b,
 }
 
 bool pem_decode(const char *s, size_t n, struct pem_block *b, size_t *rest,
-		bool *nomem)
+		struct pem_reader *r)
 {
 	size_t pos = 0;
+	bool *nomem = &r->nomem;
+	bool first = true;
 
 	memset(b, 0, sizeof(*b));
-	*nomem = false;
-	for (;;) {
+	for (;; first = false) {
 		const char *p = s + pos, *q, *end;
 		size_t left = n - pos, tlen, next, llen, endi, trail;
 		const char *type;
 
+		if (!first && !r->budget--)
+			return false;
 		if (has_prefix(p, left, "-----BEGIN ")) {
 			pos += 11;
 		} else if ((q = find(p, left, "\n-----BEGIN "))) {
@@ -923,11 +926,11 @@ static enum rb_status certs_pem(struct rb_ctx *c, const char *s, size_t n,
 				struct certs *cs)
 {
 	struct pem_block b;
+	struct pem_reader r = PEM_READER_INIT;
 	size_t rest, pos = 0;
-	bool nomem;
 	enum rb_status st;
 
-	while (pos < n && pem_decode(s + pos, n - pos, &b, &rest, &nomem)) {
+	while (pos < n && pem_decode(s + pos, n - pos, &b, &rest, &r)) {
 		if (strcmp(b.type, "CERTIFICATE")) {
 			st = rb_error(c, "PEM block type is '%s', expected CERTIFICATE",
 				      b.type);
@@ -940,7 +943,7 @@ static enum rb_status certs_pem(struct rb_ctx *c, const char *s, size_t n,
 			return st;
 		pos += rest;
 	}
-	return pos < n && nomem ? rb_nomem(c) : RB_OK;
+	return r.nomem ? rb_nomem(c) : RB_OK;
 }
 
 /* OPA's getX509CertsFromString: PEM, or base64 of PEM or of DER. */
@@ -1176,9 +1179,10 @@ static enum rb_status bi_parse_certificate_request(struct rb_ctx *c,
 {
 	struct rv *s = args[0], *d = s;
 	struct pem_block b = { .der = NULL };
+	struct pem_reader pr = PEM_READER_INIT;
 	const unsigned char *p, *der;
 	size_t rest, len;
-	bool nomem, pem;
+	bool pem;
 	enum rb_status st;
 	X509_REQ *r;
 
@@ -1187,8 +1191,8 @@ static enum rb_status bi_parse_certificate_request(struct rb_ctx *c,
 	if (!starts(s, "-----BEGIN CERTIFICATE REQUEST-----") &&
 	    (st = b64std(c, s, &d)) != RB_OK)
 		return st;
-	pem = pem_decode(d->u.str.s, d->u.str.len, &b, &rest, &nomem);
-	if (!pem && nomem)
+	pem = pem_decode(d->u.str.s, d->u.str.len, &b, &rest, &pr);
+	if (!pem && pr.nomem)
 		return rb_nomem(c);
 	if (pem && strcmp(b.type, "CERTIFICATE REQUEST")) {
 		pem_block_free(&b);
@@ -1263,11 +1267,11 @@ static enum rb_status pkeys_read(struct rb_ctx *c, const char *s, size_t n,
 				 struct pkeys *ks)
 {
 	struct pem_block b;
+	struct pem_reader r = PEM_READER_INIT;
 	size_t rest, pos = 0;
-	bool nomem;
 	const char *why;
 
-	while (pos < n && pem_decode(s + pos, n - pos, &b, &rest, &nomem)) {
+	while (pos < n && pem_decode(s + pos, n - pos, &b, &rest, &r)) {
 		EVP_PKEY *pk = block_key(&b, &why);
 
 		pem_block_free(&b);
@@ -1282,7 +1286,7 @@ static enum rb_status pkeys_read(struct rb_ctx *c, const char *s, size_t n,
 		}
 		ks->k[ks->n++] = pk;
 	}
-	return pos < n && nomem ? rb_nomem(c) : RB_OK;
+	return r.nomem ? rb_nomem(c) : RB_OK;
 }
 
 /* A private key as Go's encoding/json shows *rsa.PrivateKey,
@@ -1539,7 +1543,8 @@ static enum rb_status bi_parse_keypair(struct rb_ctx *c,
 	EVP_PKEY *pk = NULL;
 	const char *why = NULL;
 	size_t pos = 0, rest, i;
-	bool nomem = false, any = false;
+	struct pem_reader pr = PEM_READER_INIT, kr = PEM_READER_INIT;
+	bool any = false;
 	struct gobj o;
 	enum rb_status st;
 
@@ -1554,7 +1559,7 @@ static enum rb_status bi_parse_keypair(struct rb_ctx *c,
 	/* every CERTIFICATE block of the first input */
 	while (pos < cpem->u.str.len &&
 	       pem_decode(cpem->u.str.s + pos, cpem->u.str.len - pos, &b, &rest,
-			  &nomem)) {
+			  &pr)) {
 		pos += rest;
 		any = true;
 		if (!strcmp(b.type, "CERTIFICATE") && cs.n < X509_MAX_CERTS) {
@@ -1571,7 +1576,7 @@ static enum rb_status bi_parse_keypair(struct rb_ctx *c,
 		}
 		pem_block_free(&b);
 	}
-	if (nomem) {
+	if (pr.nomem) {
 		certs_free(&cs);
 		return rb_nomem(c);
 	}
@@ -1584,7 +1589,7 @@ static enum rb_status bi_parse_keypair(struct rb_ctx *c,
 	pos = 0;
 	while (!pk && !why && pos < kpem->u.str.len &&
 	       pem_decode(kpem->u.str.s + pos, kpem->u.str.len - pos, &b, &rest,
-			  &nomem)) {
+			  &kr)) {
 		pos += rest;
 		if (!strcmp(b.type, "PRIVATE KEY") ||
 		    (strlen(b.type) > 12 &&
@@ -1598,7 +1603,7 @@ static enum rb_status bi_parse_keypair(struct rb_ctx *c,
 	if (!pk || why) {
 		certs_free(&cs);
 		EVP_PKEY_free(pk);
-		return nomem ? rb_nomem(c)
+		return kr.nomem ? rb_nomem(c)
 		       : rb_error(c, "%s", why ? why
 				  : "tls: failed to find any PEM data in key input");
 	}
