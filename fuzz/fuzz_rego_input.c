@@ -1,6 +1,7 @@
 /* fuzz_rego_input - arbitrary input documents (the attester's claims, an
  * agent's request) against policies compiled once: verdictd's SGX policy
- * shape and one that feeds input to many built-ins. */
+ * shape and one that feeds input to many built-ins, tokens, keys and
+ * certificates among them. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +35,18 @@ static const char policy[] =
 	"num := to_number(input.s)\n"
 	"keys := object.keys(input)\n"
 	"slice := array.slice(input.nums, input.i, input.n)\n"
-	"every_ok if every x in input.nums { x > 0 }\n";
+	"every_ok if every x in input.nums { x > 0 }\n"
+	"jw := io.jwt.decode(input.jwt)\n"
+	"jv := io.jwt.decode_verify(input.jwt, {\"cert\": input.cert, \"iss\": input.s})\n"
+	"js := io.jwt.decode_verify(input.jwt, {\"secret\": input.s, \"aud\": input.p})\n"
+	"je := io.jwt.verify_es256(input.jwt, input.cert)\n"
+	"jh := io.jwt.verify_hs256(input.jwt, input.s)\n"
+	"jo := io.jwt.encode_sign_raw(input.s, input.p, input.cert)\n"
+	"x5 := crypto.x509.parse_certificates(input.cert)\n"
+	"x5v := crypto.x509.parse_and_verify_certificates(input.cert)\n"
+	"csr := crypto.x509.parse_certificate_request(input.cert)\n"
+	"pks := crypto.parse_private_keys(input.cert)\n"
+	"kp := crypto.x509.parse_keypair(input.cert, input.s)\n";
 
 static struct rego_query *q;
 
