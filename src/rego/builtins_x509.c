@@ -467,8 +467,9 @@ static int64_t go_key_usage(X509 *x)
 	return g;
 }
 
-static struct rv *gext_key_usage(struct rv_arena *a, X509 *x,
-				 struct rv **unknown)
+/* Go's x509.ExtKeyUsage number of a usage OID, or -1 for one Go does not
+ * know (UnknownExtKeyUsage). */
+static int go_eku(const ASN1_OBJECT *o)
 {
 	static const int map[][2] = {
 		{ NID_anyExtendedKeyUsage, 0 }, { NID_server_auth, 1 },
@@ -477,26 +478,38 @@ static struct rv *gext_key_usage(struct rv_arena *a, X509 *x,
 		{ NID_ipsecTunnel, 6 }, { NID_ipsecUser, 7 },
 		{ NID_time_stamp, 8 }, { NID_OCSP_sign, 9 },
 		{ NID_ms_sgc, 10 }, { NID_ns_sgc, 11 },
-		{ NID_ms_code_com, 12 }, { NID_ms_code_ind, -1 },
+		{ NID_ms_code_com, 12 },
 	};
+	int nid = OBJ_obj2nid(o);
+	char txt[64];
+	size_t k;
+
+	for (k = 0; k < sizeof(map) / sizeof(*map); k++)
+		if (map[k][0] == nid)
+			return map[k][1];
+	/* Microsoft kernel code signing has no OpenSSL name */
+	if (OBJ_obj2txt(txt, sizeof(txt), o, 1) > 0 &&
+	    !strcmp(txt, "1.3.6.1.4.1.311.61.1.1"))
+		return 13;
+	return -1;
+}
+
+static struct rv *gext_key_usage(struct rv_arena *a, X509 *x,
+				 struct rv **unknown)
+{
 	EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(x, NID_ext_key_usage, NULL,
 						   NULL);
 	struct glist known = { 0 }, other = { 0 };
-	int i;
-	size_t k;
+	int i, g;
 
 	*unknown = rv_null();
 	if (!eku)
 		return rv_null();
 	for (i = 0; i < sk_ASN1_OBJECT_num(eku); i++) {
 		ASN1_OBJECT *o = sk_ASN1_OBJECT_value(eku, i);
-		int nid = OBJ_obj2nid(o);
 
-		for (k = 0; k < sizeof(map) / sizeof(*map); k++)
-			if (map[k][0] == nid && map[k][1] >= 0)
-				break;
-		if (k < sizeof(map) / sizeof(*map))
-			glist_add(&known, a, rv_int(a, map[k][1]));
+		if ((g = go_eku(o)) >= 0)
+			glist_add(&known, a, rv_int(a, g));
 		else
 			glist_add(&other, a, goid(a, o));
 	}
@@ -994,41 +1007,58 @@ static enum rb_status bi_parse_certificates(struct rb_ctx *c,
 	return st;
 }
 
-/* Go's extended key usage check for the default usage (server
- * authentication): a certificate that names usages must name that one,
- * an SGC one, or any. */
-static bool chain_server_usage(STACK_OF(X509) *chain)
-{
-	int i, j;
+/* Go's extended key usage check (checkChainForKeyUsage): the usages
+ * asked for (bits by Go's numbers) narrowed by each certificate that
+ * names usages must leave one. Any, asked or named, allows all; a server
+ * authentication request is met by the SGC usages too. */
+#define EKU_ANY 1u
+#define EKU_SERVER (1u << 1)
+#define EKU_SGC ((1u << 10) | (1u << 11))
 
-	for (i = 0; i < sk_X509_num(chain); i++) {
+static bool chain_usage(STACK_OF(X509) *chain, uint32_t want)
+{
+	int i, j, g;
+
+	if (want & EKU_ANY)
+		return true;
+	for (i = sk_X509_num(chain) - 1; i >= 0 && want; i--) {
 		EXTENDED_KEY_USAGE *eku = X509_get_ext_d2i(sk_X509_value(chain, i),
 							   NID_ext_key_usage,
 							   NULL, NULL);
-		bool ok = !eku;
+		uint32_t has = 0;
 
-		for (j = 0; eku && j < sk_ASN1_OBJECT_num(eku); j++) {
-			int nid = OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, j));
-
-			ok |= nid == NID_anyExtendedKeyUsage ||
-			      nid == NID_server_auth || nid == NID_ms_sgc ||
-			      nid == NID_ns_sgc;
-		}
+		if (!eku)
+			continue;
+		for (j = 0; j < sk_ASN1_OBJECT_num(eku); j++)
+			if ((g = go_eku(sk_ASN1_OBJECT_value(eku, j))) >= 0)
+				has |= 1u << g;
 		sk_ASN1_OBJECT_pop_free(eku, ASN1_OBJECT_free);
-		if (!ok)
-			return false;
+		if (has & EKU_ANY)
+			continue;
+		if (has & EKU_SGC)
+			has |= EKU_SERVER;
+		want &= has;
 	}
-	return true;
+	return want != 0;
 }
+
+/* x509.VerifyOptions, as OPA fills them. */
+struct verify_opts {
+	const struct rv *dns; /* NULL: no name check */
+	int64_t time_ns;
+	uint32_t usages;      /* Go's numbers as bits; 0: server auth */
+};
 
 /* OPA's verifyX509CertificateChain: the first certificate is the root
  * (trusted even if not self-signed, as a Go cert pool trusts it), the
- * last the leaf, the others intermediates; at the evaluation's time. */
-static STACK_OF(X509) *chain_verify(struct rb_ctx *c, struct certs *cs)
+ * last the leaf, the others intermediates. */
+static STACK_OF(X509) *chain_verify(struct certs *cs,
+				    const struct verify_opts *vo)
 {
 	X509_STORE *store = X509_STORE_new();
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
 	STACK_OF(X509) *mid = sk_X509_new_null(), *chain = NULL;
+	X509_VERIFY_PARAM *param;
 	size_t i;
 
 	if (cs->n < 2 || !store || !ctx || !mid ||
@@ -1039,10 +1069,23 @@ static STACK_OF(X509) *chain_verify(struct rb_ctx *c, struct certs *cs)
 			goto out;
 	if (X509_STORE_CTX_init(ctx, store, cs->x[cs->n - 1], mid) != 1)
 		goto out;
+	param = X509_STORE_CTX_get0_param(ctx);
 	X509_STORE_CTX_set_flags(ctx, X509_V_FLAG_PARTIAL_CHAIN);
-	X509_STORE_CTX_set_time(ctx, 0, (time_t)(c->now_ns / 1000000000));
+	X509_STORE_CTX_set_time(ctx, 0, (time_t)(vo->time_ns / 1000000000));
+	if (vo->dns && vo->dns->u.str.len) {
+		/* Go matches the subject alternative names only, and takes an
+		 * address for an IP name */
+		X509_VERIFY_PARAM_set_hostflags(param,
+			X509_CHECK_FLAG_NEVER_CHECK_SUBJECT);
+		if (strlen(vo->dns->u.str.s) != vo->dns->u.str.len ||
+		    (X509_VERIFY_PARAM_set1_ip_asc(param, vo->dns->u.str.s) != 1 &&
+		     X509_VERIFY_PARAM_set1_host(param, vo->dns->u.str.s,
+						 vo->dns->u.str.len) != 1))
+			goto out;
+	}
 	if (X509_verify_cert(ctx) == 1 &&
-	    chain_server_usage(X509_STORE_CTX_get0_chain(ctx)))
+	    chain_usage(X509_STORE_CTX_get0_chain(ctx),
+			vo->usages ? vo->usages : EKU_SERVER))
 		chain = X509_STORE_CTX_get1_chain(ctx);
 out:
 	sk_X509_free(mid);
@@ -1051,10 +1094,108 @@ out:
 	return chain;
 }
 
-static enum rb_status bi_parse_and_verify_certificates(struct rb_ctx *c,
-						       struct rv *const *args,
-						       struct rv **out)
+/* OPA's extractVerifyOpts, in key order. */
+static enum rb_status verify_opts_parse(struct rb_ctx *c, const struct rv *o,
+					struct verify_opts *vo)
 {
+	static const char *const usages[] = {
+		"KeyUsageAny", "KeyUsageServerAuth", "KeyUsageClientAuth",
+		"KeyUsageCodeSigning", "KeyUsageEmailProtection",
+		"KeyUsageIPSECEndSystem", "KeyUsageIPSECTunnel",
+		"KeyUsageIPSECUser", "KeyUsageTimeStamping", "KeyUsageOCSPSigning",
+		"KeyUsageMicrosoftServerGatedCrypto",
+		"KeyUsageNetscapeServerGatedCrypto",
+		"KeyUsageMicrosoftCommercialCodeSigning",
+		"KeyUsageMicrosoftKernelCodeSigning",
+	};
+	size_t i, j, k;
+
+	for (i = 0; i < o->u.obj.n; i++) {
+		const struct rv *key = o->u.obj.k[i], *v = o->u.obj.v[i];
+		struct rv_buf bad = { 0 };
+		bool any_bad = false;
+		int64_t t;
+
+		if (!rv_is(key, RV_STRING))
+			continue;
+		if (!strcmp(key->u.str.s, "DNSName")) {
+			const char *s;
+			size_t n;
+
+			if (!rv_is(v, RV_STRING))
+				return rb_error(c, "'DNSName' should be a string");
+			s = v->u.str.s;
+			n = v->u.str.len;
+			while (n && *s == '"')
+				s++, n--;
+			while (n && s[n - 1] == '"')
+				n--;
+			if (!(vo->dns = rv_string(c->arena, s, n)))
+				return rb_nomem(c);
+		} else if (!strcmp(key->u.str.s, "CurrentTime")) {
+			if (!rv_is(v, RV_NUMBER))
+				return rb_error(c, "'CurrentTime' should be a number");
+			if (!rv_num_int(v, &t))
+				return rb_error(c, "'CurrentTime' should be a valid int64 number");
+			vo->time_ns = t;
+		} else if (!strcmp(key->u.str.s, "MaxConstraintComparisons")) {
+			/* a bound on Go's name-constraint work; OpenSSL bounds
+			 * its own */
+			if (!rv_is(v, RV_NUMBER))
+				return rb_error(c, "'MaxConstraintComparisons' should be a number");
+			if (!rv_num_int(v, &t) || t != (int)t)
+				return rb_error(c, "'MaxConstraintComparisons' should be a valid number");
+		} else if (!strcmp(key->u.str.s, "KeyUsages")) {
+			if (!rv_is(v, RV_ARRAY) && !rv_is(v, RV_SET))
+				return rb_error(c, "'KeyUsages' should be an Array or Set");
+			for (j = 0; j < v->u.arr.n; j++) {
+				const struct rv *u = v->u.arr.v[j];
+				const char *s;
+				size_t n;
+
+				if (!rv_is(u, RV_STRING))
+					continue;
+				s = u->u.str.s;
+				n = u->u.str.len;
+				while (n && *s == '"')
+					s++, n--;
+				while (n && s[n - 1] == '"')
+					n--;
+				for (k = 0; k < 14; k++)
+					if (strlen(usages[k]) == n && !memcmp(usages[k], s, n))
+						break;
+				if (k < 14) {
+					vo->usages |= 1u << k;
+				} else {
+					rv_buf_puts(&bad, any_bad ? " " : "[", 1);
+					rv_buf_puts(&bad, s, n > 100 ? 100 : n);
+					any_bad = true;
+				}
+			}
+			if (any_bad) {
+				enum rb_status st;
+
+				rv_buf_puts(&bad, "]", 1);
+				st = bad.failed ? rb_nomem(c)
+				     : rb_error(c, "invalid entries for 'KeyUsages' found: %.*s",
+						(int)bad.len, bad.p);
+				free(bad.p);
+				return st;
+			}
+		} else {
+			return rb_error(c, "invalid key option");
+		}
+	}
+	return RB_OK;
+}
+
+/* [valid, the chain from the leaf]; any failure, reading included, is
+ * [false, []]. uri_strings: OPA's extendedCert (not with options). */
+static enum rb_status verify_certs(struct rb_ctx *c, struct rv *text,
+				   const struct rv *opts, bool uri_strings,
+				   struct rv **out)
+{
+	struct verify_opts vo = { .time_ns = c->now_ns };
 	struct certs cs = { .n = 0 };
 	STACK_OF(X509) *chain = NULL;
 	struct rv_builder b;
@@ -1062,16 +1203,18 @@ static enum rb_status bi_parse_and_verify_certificates(struct rb_ctx *c,
 	enum rb_status st = RB_OK;
 	bool ok = false;
 
-	if (!rv_is(args[0], RV_STRING))
-		return rb_type_error(c, 1, "string", args[0]);
-	/* any failure, reading included, is [false, []] */
-	if (certs_read(c, args[0], &cs) == RB_OK && (chain = chain_verify(c, &cs))) {
-		X509 *x[X509_MAX_CERTS];
+	if (certs_read(c, text, &cs) == RB_OK &&
+	    (!opts || (st = verify_opts_parse(c, opts, &vo)) == RB_OK) &&
+	    (chain = chain_verify(&cs, &vo))) {
+		struct rv_builder cb;
 		int i, n = sk_X509_num(chain);
 
-		for (i = 0; i < n && i < X509_MAX_CERTS; i++)
-			x[i] = sk_X509_value(chain, i);
-		st = ret_certs(c, x, (size_t)i, &certs);
+		rv_builder_init(&cb, c->arena);
+		for (i = 0; i < n; i++)
+			rv_builder_add(&cb, gcert(c->arena, sk_X509_value(chain, i),
+						  uri_strings));
+		if (!(certs = rv_array_finish(&cb)))
+			st = rb_nomem(c);
 		ok = st == RB_OK;
 	}
 	if (c->arena->exhausted)
@@ -1081,10 +1224,30 @@ static enum rb_status bi_parse_and_verify_certificates(struct rb_ctx *c,
 	if (st != RB_OK)
 		return st;
 	rv_builder_init(&b, c->arena);
-	if (!rv_builder_add(&b, rv_bool(ok)) || !rv_builder_add(&b, certs) ||
+	if (!rv_builder_add(&b, rv_bool(ok)) ||
+	    !rv_builder_add(&b, ok ? certs : rv_empty_array()) ||
 	    !(*out = rv_array_finish(&b)))
 		return rb_nomem(c);
 	return RB_OK;
+}
+
+static enum rb_status bi_parse_and_verify_certificates_with_options(
+	struct rb_ctx *c, struct rv *const *args, struct rv **out)
+{
+	if (!rv_is(args[0], RV_STRING))
+		return rb_type_error(c, 1, "string", args[0]);
+	if (!rv_is(args[1], RV_OBJECT))
+		return rb_type_error(c, 2, "object", args[1]);
+	return verify_certs(c, args[0], args[1], false, out);
+}
+
+static enum rb_status bi_parse_and_verify_certificates(struct rb_ctx *c,
+						       struct rv *const *args,
+						       struct rv **out)
+{
+	if (!rv_is(args[0], RV_STRING))
+		return rb_type_error(c, 1, "string", args[0]);
+	return verify_certs(c, args[0], NULL, true, out);
 }
 
 /* Go's deprecated CertificateRequest.Attributes, for the attribute it
@@ -1633,6 +1796,8 @@ const struct rb_def rb_x509_defs[] = {
 	{ "crypto.parse_private_keys", 1, bi_parse_private_keys },
 	{ "crypto.x509.parse_and_verify_certificates", 1,
 	  bi_parse_and_verify_certificates },
+	{ "crypto.x509.parse_and_verify_certificates_with_options", 2,
+	  bi_parse_and_verify_certificates_with_options },
 	{ "crypto.x509.parse_certificate_request", 1,
 	  bi_parse_certificate_request },
 	{ "crypto.x509.parse_certificates", 1, bi_parse_certificates },

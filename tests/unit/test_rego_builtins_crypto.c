@@ -148,14 +148,18 @@ static enum rb_status call(const char *name, struct rv **args,
 }
 
 /* want: JSON of the result, or "!error: <message>" / "!type: <message>"
- * (the whole message). */
+ * (the whole message); NULL: an array whose first element is true. */
 static void expect(const char *name, struct rv **args, const char *want)
 {
 	struct rv *out, *w;
 	char msg[256];
 	enum rb_status st = call(name, args, &out, msg, sizeof(msg));
 
-	if (!strncmp(want, "!error: ", 8)) {
+	if (!want) { /* [true, ...] */
+		CHECK_MSG(st == RB_OK && out->type == RV_ARRAY && out->u.arr.n &&
+			  rv_equal(out->u.arr.v[0], rv_bool(true)),
+			  "%s: status %d [%s], got %s", name, st, msg, show(out));
+	} else if (!strncmp(want, "!error: ", 8)) {
 		CHECK_MSG(st == RB_ERROR && !strcmp(msg, want + 8),
 			  "%s: status %d [%s], want [%s]", name, st, msg, want + 8);
 	} else if (!strncmp(want, "!type: ", 7)) {
@@ -441,6 +445,35 @@ static void check_x509(void)
 	snprintf(both, sizeof(both), "%s%s", ROOT, LEAF);
 	expect1("crypto.x509.parse_and_verify_certificates", S(both), "[false,[]]");
 	now_ns = 1900000000000000000LL;
+
+	/* with options: the name, the usages, the time */
+	snprintf(both, sizeof(both), "%s%s", ROOT, LEAF);
+	v = must("crypto.x509.parse_and_verify_certificates_with_options", S(both),
+		 J("{\"DNSName\":\"leaf.test\",\"KeyUsages\":[\"KeyUsageServerAuth\"]}"), NULL);
+	expect_at(v, "0", "true");
+	CHECK(at(v, "1.0.URIStrings") == NULL); /* Go's plain certificate */
+	expect2("crypto.x509.parse_and_verify_certificates_with_options", S(both),
+		J("{\"DNSName\":\"other.test\"}"), "[false,[]]");
+	expect2("crypto.x509.parse_and_verify_certificates_with_options", S(both),
+		J("{\"DNSName\":\"10.0.0.1\"}"), NULL);
+	expect2("crypto.x509.parse_and_verify_certificates_with_options", S(both),
+		J("{\"KeyUsages\":[\"KeyUsageClientAuth\"]}"), "[false,[]]");
+	expect2("crypto.x509.parse_and_verify_certificates_with_options", S(both),
+		J("{\"CurrentTime\":1700000000000000000}"), "[false,[]]");
+	expect2("crypto.x509.parse_and_verify_certificates_with_options", S(both),
+		J("{\"KeyUsages\":[\"x\",\"KeyUsageAny\",\"y\"]}"),
+		"!error: crypto.x509.parse_and_verify_certificates_with_options: invalid entries for 'KeyUsages' found: [x y]");
+	expect2("crypto.x509.parse_and_verify_certificates_with_options", S(both),
+		J("{\"Foo\":1}"),
+		"!error: crypto.x509.parse_and_verify_certificates_with_options: invalid key option");
+	expect2("crypto.x509.parse_and_verify_certificates_with_options", S(both),
+		J("{\"CurrentTime\":\"now\"}"),
+		"!error: crypto.x509.parse_and_verify_certificates_with_options: 'CurrentTime' should be a number");
+	expect2("crypto.x509.parse_and_verify_certificates_with_options", S(both), J("[]"),
+		"!type: crypto.x509.parse_and_verify_certificates_with_options: operand 2 must be object but got array");
+	/* reading fails before the options are looked at */
+	expect2("crypto.x509.parse_and_verify_certificates_with_options", S("junk"),
+		J("{\"Foo\":1}"), "[false,[]]");
 
 	v = must("crypto.x509.parse_certificate_request", S(CSR), NULL, NULL);
 	expect_at(v, "Subject.CommonName", "\"leaf.test\"");
