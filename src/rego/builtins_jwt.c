@@ -182,8 +182,11 @@ static const char *jwk_rsa(const struct rv *o, EVP_PKEY **pk)
 		}
 		if (!present) {
 			if (i < 2)
-				err = i ? "required field e is missing"
-					: "required field n is missing";
+				err = rv_object_getc(o, "d")
+				      ? i ? "failed to unmarshal JSON into key (*jwk.rsaPrivateKey): failed to unmarshal JSON into key (*jwk.rsaPrivateKey): required field e is missing"
+					  : "failed to unmarshal JSON into key (*jwk.rsaPrivateKey): failed to unmarshal JSON into key (*jwk.rsaPrivateKey): required field n is missing"
+				      : i ? "failed to unmarshal JSON into key (*jwk.rsaPublicKey): failed to unmarshal JSON into key (*jwk.rsaPublicKey): required field e is missing"
+					  : "failed to unmarshal JSON into key (*jwk.rsaPublicKey): failed to unmarshal JSON into key (*jwk.rsaPublicKey): required field n is missing";
 			if (i == 2)
 				break; /* a public key: the CRT parts are moot */
 			/* as jwx exports a private key: primes required */
@@ -333,8 +336,12 @@ static const char *jwk_key(const struct rv *o, struct jwt_key *k)
 		return jwk_okp(o, &k->pk);
 	if (str_is(kty, "oct")) {
 		k->is_secret = true;
-		if (!jwk_bytes(o, "k", &k->secret, &k->slen, &present) || !present)
+		if (!jwk_bytes(o, "k", &k->secret, &k->slen, &present))
 			return "invalid oct key";
+		if (!present)
+			return "failed to unmarshal JSON into key (*jwk.symmetricKey): failed to unmarshal JSON into key (*jwk.symmetricKey): required field k is missing";
+		if (!k->slen)
+			return "jwk.Parse: key validation failed: key validation failed: jwk.SymmetricKey: missing \"k\" field";
 		return NULL;
 	}
 	return "invalid key type from JSON";
@@ -344,7 +351,8 @@ static const char *jwk_key(const struct rv *o, struct jwt_key *k)
  * reads it. skip_unknown: drop keys whose "alg" OPA does not know (the
  * verifying built-ins do). NULL, or why the text is no key (set). */
 static const char *jwk_set(struct rb_ctx *c, const char *s, size_t n,
-			   struct jwt_keys *ks, bool skip_unknown)
+			   struct jwt_keys *ks, bool skip_unknown, char *buf,
+			   size_t buflen)
 {
 	struct jr r = { 0 };
 	struct rv *v;
@@ -356,19 +364,32 @@ static const char *jwk_set(struct rb_ctx *c, const char *s, size_t n,
 	r.p = (const unsigned char *)s;
 	r.end = r.p + n;
 	jr_ws(&r);
-	if (!jr_value(&r, &v))
-		return r.nomem ? "out of memory" : "failed to unmarshal JSON";
+	if (!jr_value(&r, &v)) {
+		if (r.nomem)
+			return "out of memory";
+		snprintf(buf, buflen, "jwk.Parse: failed to parse sole key: jwk.ParseKey: jwk.Parse: failed to probe data: probe: failed to unmarshal data: %s",
+			 r.err);
+		return buf;
+	}
 	jr_ws(&r);
 	if (r.p != r.end)
-		return "failed to unmarshal JSON: trailing data";
+		return "jwk.Parse: failed to probe data: probe: failed to unmarshal data: trailing data";
 	if (!rv_is(v, RV_OBJECT))
-		return "failed to unmarshal JSON into key set";
+		return "jwk.Parse: failed to probe data: probe: failed to unmarshal data: not an object";
 	keys = rv_object_getc(v, "keys");
 	if (!keys) {
 		if ((err = jwk_key(v, &ks->k[0]))) {
+			const struct rv *kty = rv_object_getc(v, "kty");
+
 			EVP_PKEY_free(ks->k[0].pk);
 			wipe_free(ks->k[0].secret, ks->k[0].slen);
-			return err;
+			if (!strcmp(err, "invalid key type from JSON") && rv_is(kty, RV_STRING))
+				snprintf(buf, buflen, "jwk.Parse: failed to parse sole key: jwk.ParseKey: invalid key type from JSON (%.64s)",
+					 kty->u.str.s);
+			else
+				snprintf(buf, buflen, "jwk.Parse: failed to parse sole key: jwk.ParseKey: %s",
+					 err);
+			return buf;
 		}
 		ks->n = 1;
 		if (skip_unknown && ks->k[0].alg_unknown)
@@ -387,7 +408,9 @@ static const char *jwk_set(struct rb_ctx *c, const char *s, size_t n,
 			EVP_PKEY_free(k->pk);
 			wipe_free(k->secret, k->slen);
 			keys_free(ks);
-			return err;
+			snprintf(buf, buflen, "jwk.Parse: failed to parse key #%zu: %s",
+				 i + 1, err);
+			return buf;
 		}
 		ks->n++;
 		if (skip_unknown && k->alg_unknown) {
@@ -408,6 +431,7 @@ static enum rb_status keys_parse(struct rb_ctx *c, const struct rv *s,
 	struct pem_reader r = PEM_READER_INIT;
 	size_t rest;
 	const char *err;
+	char buf[200];
 	const unsigned char *p;
 	EVP_PKEY *pk = NULL;
 
@@ -444,9 +468,11 @@ static enum rb_status keys_parse(struct rb_ctx *c, const struct rv *s,
 	}
 	if (r.nomem)
 		return rb_nomem(c);
-	if ((err = jwk_set(c, s->u.str.s, s->u.str.len, ks, true)))
+	if ((err = jwk_set(c, s->u.str.s, s->u.str.len, ks, true, buf,
+			   sizeof(buf))))
 		return c->arena->exhausted ? rb_nomem(c)
-		       : rb_error(c, "failed to parse a JWK key (set): %s", err);
+		       : rb_error(c, "failed to parse a JWK key (set): jwk.ParseString: failed to parse string: %s",
+				  err);
 	return RB_OK;
 }
 
@@ -603,13 +629,13 @@ static const char *sig_sign(const struct jwt_alg *a, const struct jwt_key *k,
 	if (!pkey_fits(a, k->pk))
 		return "invalid key type for the algorithm";
 	if (!(m = md_ctx(a, k->pk, true, true)))
-		return "failed to sign payload: not a private key";
+		return "jwsbb.Sign: invalid key type: a private key is required";
 	if (EVP_DigestSign(m, NULL, &dlen, msg, mlen) != 1 ||
 	    !(der = malloc(dlen)) ||
 	    EVP_DigestSign(m, der, &dlen, msg, mlen) != 1) {
 		EVP_MD_CTX_free(m);
 		free(der);
-		return "failed to sign payload";
+		return "jwsbb.Sign: invalid key type: a private key is required";
 	}
 	EVP_MD_CTX_free(m);
 	if (a->fam != JF_ES) {
@@ -1289,9 +1315,9 @@ static enum rb_status encode_sign(struct rb_ctx *c, struct rv *hdr,
 
 	if (!(ks = calloc(1, sizeof(*ks))))
 		return rb_nomem(c);
-	if ((why = jwk_set(c, jwk->u.str.s, jwk->u.str.len, ks, false))) {
-		st = c->arena->exhausted ? rb_nomem(c)
-		     : rb_error(c, "failed to parse JWK: %s", why);
+	if ((why = jwk_set(c, jwk->u.str.s, jwk->u.str.len, ks, false, err,
+			   sizeof(err)))) {
+		st = c->arena->exhausted ? rb_nomem(c) : rb_error(c, "%s", why);
 		goto out;
 	}
 	if (!ks->n) {

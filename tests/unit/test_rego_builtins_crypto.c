@@ -148,7 +148,7 @@ static enum rb_status call(const char *name, struct rv **args,
 }
 
 /* want: JSON of the result, or "!error: <message>" / "!type: <message>"
- * (the whole message); NULL: an array whose first element is true. */
+ * (the whole message), "!prefix: <start of the message>"; NULL: an array whose first element is true. */
 static void expect(const char *name, struct rv **args, const char *want)
 {
 	struct rv *out, *w;
@@ -159,6 +159,9 @@ static void expect(const char *name, struct rv **args, const char *want)
 		CHECK_MSG(st == RB_OK && out->type == RV_ARRAY && out->u.arr.n &&
 			  rv_equal(out->u.arr.v[0], rv_bool(true)),
 			  "%s: status %d [%s], got %s", name, st, msg, show(out));
+	} else if (!strncmp(want, "!prefix: ", 9)) { /* a long message, cut */
+		CHECK_MSG(st == RB_ERROR && !strncmp(msg, want + 9, strlen(want + 9)),
+			  "%s: status %d [%s], want [%s...]", name, st, msg, want + 9);
 	} else if (!strncmp(want, "!error: ", 8)) {
 		CHECK_MSG(st == RB_ERROR && !strcmp(msg, want + 8),
 			  "%s: status %d [%s], want [%s]", name, st, msg, want + 8);
@@ -272,11 +275,11 @@ static void check_verify(void)
 	expect2("io.jwt.verify_rs256", S(HS_TOKEN), S("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"),
 		"!error: io.jwt.verify_rs256: failed to parse a PEM certificate: x509: malformed certificate");
 	expect2("io.jwt.verify_es256", S(HS_TOKEN), S("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AA\",\"y\":\"AA\"}"),
-		"!error: io.jwt.verify_es256: failed to parse a JWK key (set): invalid EC key");
+		"!error: io.jwt.verify_es256: failed to parse a JWK key (set): jwk.ParseString: failed to parse string: jwk.Parse: failed to parse sole key: jwk.ParseKey: invalid EC key");
 	expect2("io.jwt.verify_es256", S(HS_TOKEN), S("{\"kty\":\"XX\"}"),
-		"!error: io.jwt.verify_es256: failed to parse a JWK key (set): invalid key type from JSON");
+		"!error: io.jwt.verify_es256: failed to parse a JWK key (set): jwk.ParseString: failed to parse string: jwk.Parse: failed to parse sole key: jwk.ParseKey: invalid key type from JSON (XX)");
 	expect2("io.jwt.verify_es256", S(HS_TOKEN), S("not json"),
-		"!error: io.jwt.verify_es256: failed to parse a JWK key (set): failed to unmarshal JSON");
+		"!prefix: io.jwt.verify_es256: failed to parse a JWK key (set): jwk.ParseString: failed to parse string: jwk.Parse: failed to parse sole key: jwk.ParseKey: jwk.Parse: failed to probe data: probe: failed to unmarshal data: invalid character 'o' in literal null (expecting 'u')");
 }
 
 static void check_sign_roundtrip(void)
