@@ -1501,14 +1501,15 @@ static struct rv *jwk_bn(struct rv_arena *a, const EVP_PKEY *pk,
 			 const char *name, int size)
 {
 	BIGNUM *bn = NULL;
-	unsigned char buf[1024];
-	char *e;
-	int n;
+	unsigned char *buf;
+	char *e = NULL;
+	int n, len;
 	struct rv *v = NULL;
 
 	if (EVP_PKEY_get_bn_param(pk, name, &bn) != 1)
 		return rv_null();
-	if (BN_num_bytes(bn) <= (int)sizeof(buf) && (!size || size <= (int)sizeof(buf))) {
+	len = size > BN_num_bytes(bn) ? size : BN_num_bytes(bn);
+	if ((buf = malloc((size_t)len + 1))) {
 		n = size ? BN_bn2binpad(bn, buf, size) : BN_bn2bin(bn, buf);
 		if (n >= 0 && (e = base64_encode(buf, (size_t)n, true))) {
 			size_t k = strlen(e);
@@ -1516,9 +1517,11 @@ static struct rv *jwk_bn(struct rv_arena *a, const EVP_PKEY *pk,
 			while (k && e[k - 1] == '=')
 				e[--k] = '\0';
 			v = rv_cstring(a, e);
+			OPENSSL_cleanse(e, k);
 			free(e);
 		}
-		OPENSSL_cleanse(buf, sizeof(buf));
+		OPENSSL_cleanse(buf, (size_t)len);
+		free(buf);
 	}
 	BN_clear_free(bn);
 	return v;
