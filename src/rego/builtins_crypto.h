@@ -4,7 +4,8 @@
  *
  * Tokens, keys and certificates come from remote peers: the reader is
  * bounded by its input, never reads past it, and allocates only what the
- * block decodes to. Internal to those two files. */
+ * block decodes to. Defined in builtins_crypto.c; internal to those two
+ * files. */
 #ifndef EAA_REGO_BUILTINS_CRYPTO_H
 #define EAA_REGO_BUILTINS_CRYPTO_H
 
