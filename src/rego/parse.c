@@ -856,7 +856,8 @@ static struct rule *parse_rule(struct parser *p, struct list *hpath)
 	next(p);
 	/* Dotted heads (a.b.c := 1) put the rule in a nested path. */
 	while (!p->tok.nl_before && accept(p, TOK_DOT)) {
-		if (!is(p, TOK_IDENT)) {
+		if (!is(p, TOK_IDENT) && !(p->tok.type >= TOK_PACKAGE &&
+					   p->tok.type <= TOK_NULL)) {
 			fail(p, "unexpected %s in rule head, expected a name",
 			     rego_tok_name(p->tok.type));
 			return NULL;
