@@ -129,7 +129,8 @@ static struct dnode *pkg_node(struct cctx *c, struct module *m)
 static const char *kind_name(enum rule_kind k)
 {
 	static const char *const names[] = { "complete rule", "partial set rule",
-					     "partial object rule", "function" };
+					     "partial object rule", "function",
+					     "rule with variables in its head" };
 
 	return names[k];
 }
@@ -159,22 +160,19 @@ static bool add_rule(struct cctx *c, struct module *m, struct rule *r)
 {
 	struct dnode *n = pkg_node(c, m);
 	struct rule_group *g;
-	const char *s = r->name, *dot;
+	size_t i;
 
 	/* dotted heads: a.b.c */
-	while (n && (dot = strchr(s, '.')) != NULL) {
-		n = dnode_add(c, n, rv_string(c->a, s, (size_t)(dot - s)));
-		s = dot + 1;
-	}
-	n = n ? dnode_add(c, n, rv_cstring(c->a, s)) : NULL;
+	for (i = 0; n && i < r->nspath; i++)
+		n = dnode_add(c, n, r->spath[i]);
 	if (!n)
 		return false;
-	g = n->group;
+	g = r->gpath ? n->gen : n->group;
 	if (!g) {
 		g = calloc_a(c, sizeof(*g));
 		if (!g)
 			return false;
-		g->kind = r->kind;
+		g->kind = r->gpath ? R_GENERAL : r->kind;
 		g->name = r->name;
 		g->path = group_path(c, m, r->name);
 		g->nargs = (unsigned)r->nargs;
@@ -194,8 +192,13 @@ static bool add_rule(struct cctx *c, struct module *m, struct rule *r)
 			c->p->capgroups = cap;
 		}
 		c->p->groups[c->p->ngroups++] = g;
-		n->group = g;
+		if (r->gpath)
+			n->gen = g;
+		else
+			n->group = g;
 	}
+	if (g->kind == R_GENERAL)
+		goto append;
 	if (g->kind != r->kind || (r->kind == R_FUNC && g->nargs != r->nargs))
 		return cfail(c, r->line, r->col,
 			     "conflicting rules %s: %s here, %s at %s:%d", r->name,
@@ -208,6 +211,7 @@ static bool add_rule(struct cctx *c, struct module *m, struct rule *r)
 		g->def = r;
 		return true;
 	}
+append:
 	if (g->last)
 		g->last->next = r;
 	else
@@ -828,6 +832,28 @@ static bool local(const struct term *t)
 
 static bool order_body(struct cctx *c, struct body *b, bool *bound);
 
+/* Is v a local variable that a reference among the call's arguments
+ * iterates over (foo in `foo == xs[foo]`)? The evaluator runs reference
+ * arguments first, so it is bound by then. */
+static bool bound_by_ref_arg(const struct term *call, const struct term *v)
+{
+	size_t i, j;
+
+	if (!local(v) || v->u.var.kind != V_LOCAL)
+		return false;
+	for (i = 0; i < call->u.call.n; i++) {
+		const struct term *a = call->u.call.args[i];
+
+		if (a->kind != T_REF)
+			continue;
+		for (j = 0; j < a->u.ref.n; j++)
+			if (local(a->u.ref.path[j]) &&
+			    a->u.ref.path[j]->u.var.slot == v->u.var.slot)
+				return true;
+	}
+	return false;
+}
+
 /* Can t be evaluated (pattern: or unified as a pattern) with these
  * bindings? *bad gets the first unbound variable in the way. */
 static bool ready(const struct term *t, bool pattern, const bool *bound,
@@ -887,6 +913,8 @@ static bool ready(const struct term *t, bool pattern, const bool *bound,
 					 t->u.call.func->nargs;
 
 			/* f(x, out): the extra argument receives the result */
+			if (i < nargs && bound_by_ref_arg(t, t->u.call.args[i]))
+				continue;
 			if (!ready(t->u.call.args[i], i == nargs, bound, bad))
 				return false;
 		}
@@ -1347,6 +1375,7 @@ static bool compile_rule(struct cctx *c, struct rule *r)
 		}
 	if (!resolve_body(c, &r->body) ||
 	    (r->key && !resolve_term(c, r->key)) ||
+	    (r->gpath && !resolve_term(c, r->gpath)) ||
 	    (r->value && !resolve_term(c, r->value))) {
 		pop_scope(c);
 		return false;
@@ -1361,6 +1390,8 @@ static bool compile_rule(struct cctx *c, struct rule *r)
 		return false;
 	if ((r->key && (!order_nested_term(c, r->key, bound) ||
 			!ready(r->key, false, bound, &bad))) ||
+	    (r->gpath && (!order_nested_term(c, r->gpath, bound) ||
+			  !ready(r->gpath, false, bound, &bad))) ||
 	    (r->value && (!order_nested_term(c, r->value, bound) ||
 			  !ready(r->value, false, bound, &bad)))) {
 		if (c->failed)
@@ -1388,11 +1419,46 @@ static void dep_subtree(struct deps *d, const struct dnode *n)
 
 	if (n->group)
 		d->edge[(size_t)d->from * d->ng + (size_t)n->group->id] = true;
+	if (n->gen)
+		d->edge[(size_t)d->from * d->ng + (size_t)n->gen->id] = true;
 	for (i = 0; i < n->nkids; i++)
 		dep_subtree(d, n->kids[i]);
 }
 
 static void deps_body(struct deps *d, const struct body *b);
+
+/* The rules a data reference may read: along its constant parts, every
+ * kid where a part is not constant (data[x].allow matches only kids that
+ * have an `allow`), everything below its end; a rule on the way is read
+ * whole, and general heads on the way may reach anywhere below. Depth is
+ * the rule tree's. */
+static void dep_match(struct deps *d, const struct dnode *n, const struct term *t,
+		      size_t i)
+{
+	const struct term *e;
+	size_t j;
+
+	if (n->gen)
+		d->edge[(size_t)d->from * d->ng + (size_t)n->gen->id] = true;
+	if (n->group) {
+		d->edge[(size_t)d->from * d->ng + (size_t)n->group->id] = true;
+		return;
+	}
+	if (i == t->u.ref.n) {
+		dep_subtree(d, n);
+		return;
+	}
+	e = t->u.ref.path[i];
+	if (e->kind == T_VALUE) {
+		const struct dnode *k = dnode_child(n, e->u.value);
+
+		if (k)
+			dep_match(d, k, t, i + 1);
+		return;
+	}
+	for (j = 0; j < n->nkids; j++)
+		dep_match(d, n->kids[j], t, i + 1);
+}
 
 static void deps_term(struct deps *d, const struct term *t)
 {
@@ -1403,18 +1469,7 @@ static void deps_term(struct deps *d, const struct term *t)
 	switch (t->kind) {
 	case T_REF:
 		if (t->u.ref.head->kind == T_VAR && t->u.ref.head->u.var.kind == V_DATA) {
-			const struct dnode *n = d->c->p->root;
-
-			/* follow the constant prefix; past it, anything below */
-			for (i = 0; n && !n->group && i < t->u.ref.n; i++) {
-				const struct term *e = t->u.ref.path[i];
-
-				if (e->kind != T_VALUE)
-					break;
-				n = dnode_child(n, e->u.value);
-			}
-			if (n)
-				dep_subtree(d, n);
+			dep_match(d, d->c->p->root, t, 0);
 		} else {
 			deps_term(d, t->u.ref.head);
 		}
@@ -1515,6 +1570,7 @@ static bool check_recursion(struct cctx *c)
 			for (e = r; e; e = e->els) {
 				deps_body(&d, &e->body);
 				deps_term(&d, e->key);
+				deps_term(&d, e->gpath);
 				deps_term(&d, e->value);
 			}
 		}
@@ -1543,6 +1599,18 @@ static bool check_recursion(struct cctx *c)
 	return true;
 }
 
+/* Nodes where rules overlap (eval.c builds their document) get a cache
+ * slot after the groups'. Depth is the rule tree's. */
+static void number_trees(struct rego_policy *p, struct dnode *n)
+{
+	size_t i;
+
+	if (n->gen || (n->group && n->nkids))
+		n->tree_id = (int)p->ncache++;
+	for (i = 0; i < n->nkids; i++)
+		number_trees(p, n->kids[i]);
+}
+
 bool rego_compile_modules(struct rego_policy *p, struct eaa_err *err)
 {
 	struct cctx c = { .p = p, .a = &p->arena, .err = err };
@@ -1565,7 +1633,11 @@ bool rego_compile_modules(struct rego_policy *p, struct eaa_err *err)
 				if (!compile_rule(&c, r))
 					return false;
 	}
-	return !c.failed && check_recursion(&c);
+	if (c.failed || !check_recursion(&c))
+		return false;
+	p->ncache = p->ngroups;
+	number_trees(p, p->root);
+	return true;
 }
 
 bool rego_compile_query(const struct rego_policy *p, struct rv_arena *a,
