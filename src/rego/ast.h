@@ -79,11 +79,18 @@ enum expr_kind {
 };
 
 struct with {
-	struct term *target; /* input..., data... */
+	struct term *target; /* input..., data..., or a function or built-in */
 	struct term *value;
 	struct rv **path;    /* compiled: constant path below the root */
 	size_t npath;
 	bool is_data;
+	/* compiled, when the target is a function or built-in (a mock):
+	 * which one, and the replacement when it is one too (else the
+	 * call's value is value's) */
+	const struct rb_def *mock_builtin;
+	struct rule_group *mock_func;
+	const struct rb_def *fn_builtin;
+	struct rule_group *fn_func;
 };
 
 struct expr {

@@ -702,20 +702,108 @@ static bool declare_member(struct cctx *c, struct term *t)
 	return resolve_term(c, t);
 }
 
+/* A var or a ref of constant names (count, data.lib.f, strings.count). */
+static bool names_only(const struct term *t)
+{
+	size_t i;
+
+	if (t->kind == T_VAR)
+		return true;
+	if (t->kind != T_REF || t->u.ref.head->kind != T_VAR)
+		return false;
+	for (i = 0; i < t->u.ref.n; i++)
+		if (t->u.ref.path[i]->kind != T_VALUE ||
+		    t->u.ref.path[i]->u.value->type != RV_STRING)
+			return false;
+	return true;
+}
+
+/* `with f as g` / `with count as 1`: the target is a function or a
+ * built-in we have (as OPA, whose compiler refuses built-ins missing from
+ * its capabilities); the replacement is a function or built-in when the
+ * value names one, else a value every call gives. */
+static bool resolve_mock(struct cctx *c, struct with *w)
+{
+	struct term *t = w->target, *v = w->value;
+	struct rule_group *g = func_at(c, t);
+	unsigned nargs;
+	char *name;
+
+	if (g && g->kind == R_FUNC) {
+		w->mock_func = g;
+		nargs = g->nargs;
+	} else {
+		if (g || !(name = call_name(c, t)))
+			return c->failed ? false :
+			       cfail(c, t->line, t->col,
+				     "rego_type_error: with keyword target must reference existing input, data, or a function");
+		if (strncmp(name, "internal.", 9) == 0)
+			return cfail(c, t->line, t->col,
+				     "rego_compile_error: with keyword replacing built-in function: replacement of internal function \"%s\" invalid",
+				     name);
+		w->mock_builtin = rb_lookup(name, strlen(name));
+		if (!w->mock_builtin)
+			return cfail(c, t->line, t->col,
+				     "rego_type_error: with keyword target must reference existing input, data, or a function");
+		nargs = w->mock_builtin->nargs;
+	}
+	if (names_only(v) && !(v->kind == T_VAR && lookup(c, v->u.var.name) >= 0)) {
+		g = func_at(c, v);
+		if (g && g->kind == R_FUNC)
+			w->fn_func = g;
+		else if (!g && (name = call_name(c, v)) != NULL)
+			w->fn_builtin = rb_lookup(name, strlen(name));
+		if (c->failed)
+			return false;
+	}
+	if (w->fn_func || w->fn_builtin) {
+		unsigned n = w->fn_func ? w->fn_func->nargs : w->fn_builtin->nargs;
+
+		if (n != nargs)
+			return cfail(c, v->line, v->col,
+				     "rego_type_error: %s: arity mismatch",
+				     w->mock_func ? w->mock_func->path : w->mock_builtin->name);
+		w->value = calloc_a(c, sizeof(*w->value));
+		if (!w->value)
+			return false;
+		*w->value = *v;
+		w->value->kind = T_VALUE;
+		w->value->u.value = rv_null();
+		return true;
+	}
+	return resolve_term(c, v);
+}
+
 static bool resolve_with(struct cctx *c, struct with *w)
 {
 	struct term *t = w->target;
 	const char *root;
 	size_t i;
 
-	if (!resolve_term(c, w->value))
-		return false;
 	root = t->kind == T_VAR ? t->u.var.name :
 	       t->kind == T_REF && t->u.ref.head->kind == T_VAR ?
 	       t->u.ref.head->u.var.name : NULL;
+	if (names_only(t) && strcmp(root, "input") != 0) {
+		struct rule_group *g = func_at(c, t);
+
+		if (g ? g->kind == R_FUNC : strcmp(root, "data") != 0 &&
+					    !dnode_child(c->pkg, rv_cstring(c->a, root)) &&
+					    !import_for(c, root))
+			return resolve_mock(c, w);
+		/* a rule of the package or an import: its data path */
+		if (t->kind == T_VAR && !resolve_term(c, t))
+			return false;
+		if (t->kind == T_VAR && t->u.var.kind == V_DATA)
+			root = "data";
+		else if (t->kind == T_REF && t->u.ref.head->kind == T_VAR &&
+			 t->u.ref.head->u.var.kind == V_DATA)
+			root = "data";
+	}
+	if (c->failed || !resolve_term(c, w->value))
+		return false;
 	if (!root || (strcmp(root, "input") != 0 && strcmp(root, "data") != 0))
 		return cfail(c, t->line, t->col,
-			     "with: the target must be input or data (functions cannot be replaced)");
+			     "rego_type_error: with keyword target must reference existing input, data, or a function");
 	w->is_data = root[0] == 'd';
 	w->npath = t->kind == T_REF ? t->u.ref.n : 0;
 	w->path = calloc_a(c, (w->npath + 1) * sizeof(*w->path));
@@ -1518,8 +1606,12 @@ static void deps_body(struct deps *d, const struct body *b)
 		deps_term(d, e->b);
 		deps_term(d, e->coll);
 		deps_body(d, e->body);
-		for (j = 0; j < e->nwith; j++)
+		for (j = 0; j < e->nwith; j++) {
 			deps_term(d, e->with[j].value);
+			if (e->with[j].fn_func)
+				d->edge[(size_t)d->from * d->ng +
+					(size_t)e->with[j].fn_func->id] = true;
+		}
 	}
 }
 

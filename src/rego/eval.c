@@ -42,6 +42,13 @@ struct wstate {
 	size_t nmasked;
 	struct rv **cache;                /* per rule group, no arguments */
 	unsigned char *cstate;
+	const struct mock *mocks;         /* functions replaced by `with`, */
+	size_t nmocks;                    /* the innermost last */
+};
+
+struct mock {
+	const struct with *w;
+	struct rv *value;                 /* when not replaced by a function */
 };
 
 enum { C_NONE, C_BUSY, C_DONE };
@@ -872,26 +879,102 @@ struct call_env {
 	const size_t *order;  /* argument positions in evaluation order */
 };
 
+static int apply_builtin(struct ev *ev, const struct term *t,
+			 const struct rb_def *d, struct rv **vals,
+			 const struct k *k);
+static int call_mock(struct ev *ev, struct call_env *c, const struct mock *m);
+
+static const struct mock *mock_for(const struct ev *ev, const struct term *t)
+{
+	size_t i;
+
+	for (i = ev->w.nmocks; i > 0; i--) {
+		const struct with *w = ev->w.mocks[i - 1].w;
+
+		if ((w->mock_func && w->mock_func == t->u.call.func) ||
+		    (w->mock_builtin && w->mock_builtin == t->u.call.builtin))
+			return &ev->w.mocks[i - 1];
+	}
+	return NULL;
+}
+
 static int call_apply(struct ev *ev, struct call_env *c)
 {
 	const struct term *t = c->t;
-	const struct rb_def *d = t->u.call.builtin;
+	const struct mock *m = ev->w.nmocks ? mock_for(ev, t) : NULL;
+
+	if (m)
+		return call_mock(ev, c, m);
+	if (t->u.call.func)
+		return call_func(ev, t, t->u.call.func, c->vals, c->k);
+	return apply_builtin(ev, t, t->u.call.builtin, c->vals, c->k);
+}
+
+/* A replacement function runs as OPA runs it: with no function replaced
+ * (it may call the original; a mock never calls another mock), and so
+ * with rule values of its own; its result goes back to the replaced
+ * state. */
+struct mock_env {
+	struct wstate outer, inner;
+	const struct k *k;
+};
+
+static int mock_back(struct ev *ev, void *env, struct rv *v)
+{
+	struct mock_env *m = env;
+	int r;
+
+	ev->w = m->outer;
+	r = kcall(ev, m->k, v);
+	ev->w = m->inner;
+	return r;
+}
+
+static int call_mock(struct ev *ev, struct call_env *c, const struct mock *m)
+{
+	struct mock_env me;
+	struct k back = { mock_back, &me };
+	size_t ncache = ev->p->ncache;
+	int r;
+
+	if (!m->w->fn_func && !m->w->fn_builtin)
+		return kcall(ev, c->k, m->value);
+	me.outer = ev->w;
+	me.inner = ev->w;
+	me.k = c->k;
+	me.inner.mocks = NULL;
+	me.inner.nmocks = 0;
+	me.inner.cache = rv_alloc(ev->a, (ncache + 1) * sizeof(*me.inner.cache));
+	me.inner.cstate = rv_alloc(ev->a, ncache + 1);
+	if (!me.inner.cache || !me.inner.cstate)
+		return nomem(ev);
+	ev->w = me.inner;
+	if (m->w->fn_func)
+		r = call_func(ev, c->t, m->w->fn_func, c->vals, &back);
+	else
+		r = apply_builtin(ev, c->t, m->w->fn_builtin, c->vals, &back);
+	ev->w = me.outer;
+	return r;
+}
+
+static int apply_builtin(struct ev *ev, const struct term *t,
+			 const struct rb_def *d, struct rv **vals,
+			 const struct k *k)
+{
 	struct rb_ctx bc;
 	struct rv *out = NULL;
 	enum rb_status st;
 
-	if (t->u.call.func)
-		return call_func(ev, t, t->u.call.func, c->vals, c->k);
 	memset(&bc, 0, sizeof(bc));
 	bc.arena = ev->a;
 	bc.name = d->name;
 	bc.now_ns = ev->now_ns;
-	st = d->fn(&bc, c->vals, &out);
+	st = d->fn(&bc, vals, &out);
 	switch (st) {
 	case RB_OK:
 		if (!out)
 			return nomem(ev);
-		return kcall(ev, c->k, out);
+		return kcall(ev, k, out);
 	case RB_UNDEFINED:
 		return EV_MORE;
 	case RB_ERROR:
@@ -1532,6 +1615,19 @@ static int eval_expr_with(struct ev *ev, struct wval_env *w)
 	for (i = 0; i < e->nwith; i++) {
 		const struct with *wi = &e->with[i];
 
+		if (wi->mock_func || wi->mock_builtin) {
+			struct mock *m = rv_alloc(ev->a, (x.inner.nmocks + 1) * sizeof(*m));
+
+			if (!m)
+				return nomem(ev);
+			if (x.inner.nmocks)
+				memcpy(m, x.inner.mocks, x.inner.nmocks * sizeof(*m));
+			m[x.inner.nmocks].w = wi;
+			m[x.inner.nmocks].value = w->vals[i];
+			x.inner.mocks = m;
+			x.inner.nmocks++;
+			continue;
+		}
 		if (!wi->is_data) {
 			x.inner.input = patch(ev, x.inner.input, wi->path, wi->npath,
 					      w->vals[i]);

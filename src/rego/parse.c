@@ -800,6 +800,27 @@ static bool parse_rule_body(struct parser *p, struct rule *r)
 
 	if (had_if)
 		p->saw_v1 = true;
+	if (had_if && is(p, TOK_LBRACE) && !p->failed) {
+		/* `if {x: i | ...}` is one literal, a term; OPA tries that
+		 * first and takes a body when it is no term or a set (`if {
+		 * true }`). Tried once per rule body, so parsing stays linear. */
+		struct parser save = *p;
+		struct eaa_err esave = *p->err;
+		struct expr *e = parse_literal(p);
+		struct expr **v = e ? alloc(p, sizeof(*v)) : NULL;
+
+		if (v && !p->failed &&
+		    !(e->kind == E_TERM && !e->nwith &&
+		      (e->a->kind == T_SET || (e->a->kind == T_VALUE &&
+					       e->a->u.value->type == RV_SET)))) {
+			v[0] = e;
+			r->body.e = v;
+			r->body.n = 1;
+			return true;
+		}
+		*p = save;
+		*p->err = esave;
+	}
 	if (accept(p, TOK_LBRACE)) {
 		b = parse_body(p, TOK_RBRACE);
 		if (!b || !expect(p, TOK_RBRACE, "after rule body"))
