@@ -1040,6 +1040,11 @@ static bool expr_ready(const struct expr *e, const bool *bound,
 	case E_TERM:
 		return ready(e->a, false, bound, bad);
 	case E_UNIFY:
+		/* under `not` nothing is bound for later: both sides must be
+		 * known (OPA: the variables are unsafe otherwise) */
+		if (e->negated)
+			return ready(e->a, false, bound, bad) &&
+			       ready(e->b, false, bound, bad);
 		return unify_ready(e->a, e->b, bound, bad);
 	case E_ASSIGN:
 		return ready(e->a, true, bound, bad) && ready(e->b, false, bound, bad);

@@ -914,7 +914,9 @@ static bool parse_head_ref(struct parser *p, struct rule *r, struct list *parts)
 	}
 	r->name = name;
 	/* keep the non-constant parts only */
-	memmove(parts->v, parts->v + nstatic, (parts->n - nstatic) * sizeof(*parts->v));
+	if (nstatic && parts->n > nstatic)
+		memmove(parts->v, parts->v + nstatic,
+			(parts->n - nstatic) * sizeof(*parts->v));
 	parts->n -= nstatic;
 	return true;
 }

@@ -128,6 +128,11 @@ static const struct tcase cases[] = {
 	{ "`if { true }` is a body",
 	  "package p\nr if { false }", NULL, "data.p.r", "undefined" },
 
+	{ "a negated unification waits for its variables",
+	  "package p\nf(x) := x\nr := a if { not a = f(1); a = f(2) }", NULL, "data.p.r",
+	  "2" },
+	{ "a negated unification binds nothing",
+	  "package p\nr if { not x = 2 }", NULL, "data.p.r", "error:var x is unsafe" },
 	{ "a reference argument binds the call's other arguments",
 	  "package p\nr := foo if { some foo; foo == input.foos[foo] }",
 	  "{\"foos\":[2,1,0]}", "data.p.r", "1" },
