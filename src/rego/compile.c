@@ -816,6 +816,17 @@ static bool resolve_with(struct cctx *c, struct with *w)
 			return cfail(c, t->line, t->col, "with: the target path must be constant names");
 		w->path[i] = e->u.value;
 	}
+	if (w->is_data) {
+		/* as OPA: a rule's value is replaced whole or not at all */
+		const struct dnode *n = c->p->root;
+
+		for (i = 0; n && i + 1 < w->npath; i++) {
+			n = dnode_child(n, w->path[i]);
+			if (n && (n->group || n->gen))
+				return cfail(c, t->line, t->col,
+					     "rego_compile_error: with keyword cannot partially replace virtual document(s)");
+		}
+	}
 	return true;
 }
 
