@@ -51,7 +51,7 @@ struct mock {
 	struct rv *value;                 /* when not replaced by a function */
 };
 
-enum { C_NONE, C_BUSY, C_DONE };
+enum { C_NONE, C_BUSY, C_DONE, C_CONFLICT /* tree nodes */ };
 
 struct ev {
 	const struct rego_policy *p;
@@ -167,48 +167,74 @@ static bool tree_node(const struct dnode *n)
 
 static enum dt_result tree_collect(struct ev *ev, struct doctree *t,
 				   const struct dnode *n, struct rv **path,
-				   size_t depth, size_t cap, bool *err);
+				   size_t depth, size_t cap, struct rv *only,
+				   bool *err);
+
+static int tree_conflict(struct ev *ev, const struct dnode *n)
+{
+	const struct rule_group *g = n->gen ? n->gen : n->group;
+	struct term at = { .line = 0 };
+
+	if (g) {
+		at.line = g->line;
+		at.col = g->col;
+		at.file = g->file;
+	}
+	return efail(ev, "eval_conflict_error", g ? &at : NULL,
+		     "object keys must be unique");
+}
 
 /* The document at a tree node: what every rule at and below it puts
- * there, then the base document's other keys. */
+ * there, then the base document's other keys; cached. With only, just
+ * the value at that key, from the rules that can reach it (not cached):
+ * OPA reports a conflict only where it reads. quiet: a conflict is no
+ * error here but a mark (C_CONFLICT) for the caller to read by key. */
 static struct rv *tree_value(struct ev *ev, const struct dnode *n,
-			     struct rv *base, bool *err)
+			     struct rv *base, struct rv *only, bool quiet,
+			     bool *err)
 {
 	struct doctree *t;
 	struct rv **path;
-	struct term at = { .line = 0 };
 	struct rv_builder b;
 	struct rv *v;
 	enum dt_result r;
 	bool conflict = false;
 	size_t i;
 
-	if (ev->w.cstate[n->tree_id] == C_DONE)
+	if (!only && ev->w.cstate[n->tree_id] == C_DONE)
 		return ev->w.cache[n->tree_id];
+	if (!only && ev->w.cstate[n->tree_id] == C_CONFLICT) {
+		if (!quiet)
+			*err = tree_conflict(ev, n) == EV_ERR;
+		return NULL;
+	}
 	t = dt_new(ev->a);
 	path = rv_alloc(ev->a, 64 * sizeof(*path));
 	if (!t || !path) {
 		*err = nomem(ev) == EV_ERR;
 		return NULL;
 	}
-	r = tree_collect(ev, t, n, path, 0, 64, err);
+	r = tree_collect(ev, t, n, path, 0, 64, only, err);
 	if (*err)
 		return NULL;
 	v = r == DT_OK ? dt_value(t, &conflict) : NULL;
 	if (conflict) {
-		const struct rule_group *g = n->gen ? n->gen : n->group;
-
-		if (g) {
-			at.line = g->line;
-			at.col = g->col;
-			at.file = g->file;
-		}
-		*err = true;
-		efail(ev, "eval_conflict_error", g ? &at : NULL,
-		      "object keys must be unique");
+		if (!only)
+			ev->w.cstate[n->tree_id] = C_CONFLICT;
+		if (!quiet)
+			*err = tree_conflict(ev, n) == EV_ERR;
 		return NULL;
 	}
-	if (v && base && base->type == RV_OBJECT && v->type == RV_OBJECT) {
+	if (!v) {
+		*err = nomem(ev) == EV_ERR;
+		return NULL;
+	}
+	if (only) {
+		struct rv *sub = rv_get(v, only);
+
+		return sub ? sub : base ? rv_get(base, only) : NULL;
+	}
+	if (base && base->type == RV_OBJECT && v->type == RV_OBJECT) {
 		rv_builder_init(&b, ev->a);
 		for (i = 0; i < v->u.obj.n; i++)
 			rv_builder_put(&b, v->u.obj.k[i], v->u.obj.v[i]);
@@ -216,10 +242,10 @@ static struct rv *tree_value(struct ev *ev, const struct dnode *n,
 			if (!rv_object_get(v, base->u.obj.k[i]))
 				rv_builder_put(&b, base->u.obj.k[i], base->u.obj.v[i]);
 		v = rv_object_finish(&b, NULL);
-	}
-	if (!v) {
-		*err = nomem(ev) == EV_ERR;
-		return NULL;
+		if (!v) {
+			*err = nomem(ev) == EV_ERR;
+			return NULL;
+		}
 	}
 	ev->w.cache[n->tree_id] = v;
 	ev->w.cstate[n->tree_id] = C_DONE;
@@ -239,7 +265,7 @@ static struct rv *subtree_value(struct ev *ev, const struct dnode *n,
 	if (!n)
 		return base;
 	if (tree_node(n))
-		return tree_value(ev, n, base, err);
+		return tree_value(ev, n, base, NULL, false, err);
 	if (n->group) {
 		if (n->group->kind == R_FUNC)
 			return NULL;
@@ -352,6 +378,19 @@ static int walk_data_key(struct ev *ev, void *env, struct rv *key)
 	return walk_data(ev, w->fr, kid, sub, w->ref, w->i + 1, w->k);
 }
 
+/* A key read below a tree node whose whole document conflicts: build
+ * just what lies under the key. */
+static int tree_key(struct ev *ev, void *env, struct rv *key)
+{
+	struct walk_env *w = env;
+	bool err = false;
+	struct rv *v = tree_value(ev, w->node, w->coll, key, false, &err);
+
+	if (err)
+		return EV_ERR;
+	return v ? walk_value(ev, w->fr, v, w->ref, w->i + 1, w->k) : EV_MORE;
+}
+
 static int walk_data(struct ev *ev, struct frame *fr, const struct dnode *n,
 		     struct rv *base, const struct term *ref, size_t i,
 		     const struct k *k)
@@ -367,10 +406,21 @@ static int walk_data(struct ev *ev, struct frame *fr, const struct dnode *n,
 	if (!n)
 		return base ? walk_value(ev, fr, base, ref, i, k) : EV_MORE;
 	if (tree_node(n)) {
-		v = tree_value(ev, n, base, &err);
+		v = tree_value(ev, n, base, NULL, true, &err);
 		if (err)
 			return EV_ERR;
-		return v ? walk_value(ev, fr, v, ref, i, k) : EV_MORE;
+		if (v)
+			return walk_value(ev, fr, v, ref, i, k);
+		if (ev->w.cstate[n->tree_id] != C_CONFLICT)
+			return EV_MORE;
+		if (i == ref->u.ref.n || needs_binding(fr, ref->u.ref.path[i]))
+			return tree_conflict(ev, n);
+		w = (struct walk_env){ fr, base, n, ref, i, k, NULL, true };
+		{
+			struct k kk = { tree_key, &w };
+
+			return eval_term(ev, fr, ref->u.ref.path[i], &kk);
+		}
 	}
 	if (n->group) {
 		if (n->group->kind == R_FUNC)
@@ -759,8 +809,11 @@ static enum dt_result tree_put(struct ev *ev, struct doctree *t,
 
 static enum dt_result tree_collect(struct ev *ev, struct doctree *t,
 				   const struct dnode *n, struct rv **path,
-				   size_t depth, size_t cap, bool *err)
+				   size_t depth, size_t cap, struct rv *only,
+				   bool *err)
 {
+	/* only: at the top, keep what lies under that key */
+#define SKIP(key) (depth == 0 && only && !rv_equal((key), only))
 	enum dt_result r = DT_OK;
 	struct rv *v;
 	size_t i;
@@ -782,6 +835,8 @@ static enum dt_result tree_collect(struct ev *ev, struct doctree *t,
 			return DT_OK;
 		if (v && n->group->kind == R_OBJECT) {
 			for (i = 0; r == DT_OK && i < v->u.obj.n; i++) {
+				if (SKIP(v->u.obj.k[i]))
+					continue;
 				path[depth] = v->u.obj.k[i];
 				r = dt_put(t, path, depth + 1, v->u.obj.v[i], DT_LEAF);
 			}
@@ -800,6 +855,8 @@ static enum dt_result tree_collect(struct ev *ev, struct doctree *t,
 			struct rv *e = v->u.arr.v[i];
 			struct rv *set = NULL;
 
+			if (SKIP(e->u.arr.v[0]->u.arr.v[0]))
+				continue;
 			if (e->u.arr.v[2]->u.b) {
 				struct rv_builder sb;
 
@@ -814,12 +871,15 @@ static enum dt_result tree_collect(struct ev *ev, struct doctree *t,
 		}
 	}
 	for (i = 0; r == DT_OK && i < n->nkids; i++) {
+		if (SKIP(n->kids[i]->name))
+			continue;
 		path[depth] = n->kids[i]->name;
-		r = tree_collect(ev, t, n->kids[i], path, depth + 1, cap, err);
+		r = tree_collect(ev, t, n->kids[i], path, depth + 1, cap, NULL, err);
 		if (*err)
 			return DT_OK;
 	}
 	return r;
+#undef SKIP
 }
 
 static int call_func(struct ev *ev, const struct term *t,
