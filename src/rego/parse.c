@@ -864,18 +864,11 @@ static bool is_name(const struct term *t)
 	return t->kind == T_VALUE && t->u.value->type == RV_STRING;
 }
 
-/* The head's reference: a name, then .name or [term] parts. The constant
- * string parts up to the first other one are the rule's path (spath);
- * the rest, if any, make a general head (gpath). */
-static bool parse_head_ref(struct parser *p, struct rule *r, struct list *parts)
+/* The head's reference after its first name: .name or [term] parts.
+ * *bracket: it is one [term] alone (p[x], read per syntax version). */
+static bool parse_head_ref(struct parser *p, struct list *parts, bool *bracket)
 {
-	struct list sp = { 0 };
-	size_t i, nstatic, len = 0;
-	char *name;
-
-	if (!list_add(p, &sp, rv_string(p->a, p->tok.text, p->tok.len)))
-		return false;
-	next(p);
+	*bracket = false;
 	while (!p->tok.nl_before && !p->failed) {
 		if (accept(p, TOK_DOT)) {
 			if (!is(p, TOK_IDENT) && !(p->tok.type >= TOK_PACKAGE &&
@@ -887,6 +880,7 @@ static bool parse_head_ref(struct parser *p, struct rule *r, struct list *parts)
 				return false;
 			next(p);
 		} else if (accept(p, TOK_LBRACK)) {
+			*bracket = parts->n == 0;
 			if (!list_add(p, parts, parse_in_nested(p)) ||
 			    !parts->v[parts->n - 1] ||
 			    !expect(p, TOK_RBRACK, "in rule head"))
@@ -895,9 +889,24 @@ static bool parse_head_ref(struct parser *p, struct rule *r, struct list *parts)
 			break;
 		}
 	}
-	if (p->failed)
+	if (parts->n != 1)
+		*bracket = false;
+	return !p->failed;
+}
+
+/* The rule's path: its first name and the leading constant strings of
+ * parts, at most max of them; those leave parts. */
+static bool head_split(struct parser *p, struct rule *r, struct rv *first,
+		       struct list *parts, size_t max)
+{
+	struct list sp = { 0 };
+	size_t i, nstatic, len = 0;
+	char *name;
+
+	if (!list_add(p, &sp, first))
 		return false;
-	for (nstatic = 0; nstatic < parts->n && is_name(parts->v[nstatic]); nstatic++)
+	for (nstatic = 0; nstatic < parts->n && nstatic < max &&
+			  is_name(parts->v[nstatic]); nstatic++)
 		if (!list_add(p, &sp, ((struct term *)parts->v[nstatic])->u.value))
 			return false;
 	r->spath = (struct rv **)sp.v;
@@ -913,7 +922,6 @@ static bool parse_head_ref(struct parser *p, struct rule *r, struct list *parts)
 		strncat(name, r->spath[i]->u.str.s, r->spath[i]->u.str.len);
 	}
 	r->name = name;
-	/* keep the non-constant parts only */
 	if (nstatic && parts->n > nstatic)
 		memmove(parts->v, parts->v + nstatic,
 			(parts->n - nstatic) * sizeof(*parts->v));
@@ -939,6 +947,8 @@ static struct rule *parse_rule(struct parser *p)
 	struct rule *r = rule_new(p, &at), *tail;
 	bool is_default = accept(p, TOK_DEFAULT);
 	struct list parts = { 0 };
+	struct rv *first;
+	bool bracket;
 
 	if (!r)
 		return NULL;
@@ -948,12 +958,16 @@ static struct rule *parse_rule(struct parser *p)
 		     rego_tok_name(p->tok.type));
 		return NULL;
 	}
-	if (!parse_head_ref(p, r, &parts))
+	first = rv_string(p->a, p->tok.text, p->tok.len);
+	next(p);
+	if (!first || !parse_head_ref(p, &parts, &bracket))
 		return NULL;
 	r->kind = R_COMPLETE;
 	if (!p->tok.nl_before && accept(p, TOK_LPAREN)) {
 		struct list args = { 0 };
 
+		if (!head_split(p, r, first, &parts, parts.n))
+			return NULL;
 		if (parts.n) {
 			fail(p, "function names are references of names");
 			return NULL;
@@ -983,10 +997,14 @@ static struct rule *parse_rule(struct parser *p)
 		if (!r->value)
 			return NULL;
 	}
+	if (r->kind != R_FUNC &&
+	    !head_split(p, r, first, &parts,
+			bracket && r->kind == R_COMPLETE && !r->value ? 0 : parts.n))
+		return NULL;
 	if (r->kind == R_COMPLETE && parts.n == 1) {
 		/* p[x] (a set in v0, decided with the module's version), or
 		 * a.b[x] := v: a partial object */
-		r->kind = r->nspath == 1 && !r->value ? R_BRACKET : R_OBJECT;
+		r->kind = bracket && !r->value ? R_BRACKET : R_OBJECT;
 		r->key = parts.v[0];
 	} else if (r->kind != R_FUNC && parts.n) {
 		r->gpath = array_of(p, &parts, &at);

@@ -35,6 +35,8 @@ static const struct tcase cases[] = {
 	  "package p\nas .foo := 1", NULL, "data.p", "error:p.rego:2" },
 
 	/* general reference heads */
+	{ "v1: p[\"a\"] if ... is p.a",
+	  "package p\np[\"a\"] if true", NULL, "data.p", "{\"p\":{\"a\":true}}" },
 	{ "a variable inside the head path",
 	  "package p\np[q].r := i if q := [\"a\", \"b\"][i]", NULL, "data.p.p",
 	  "{\"a\":{\"r\":0},\"b\":{\"r\":1}}" },
@@ -153,7 +155,16 @@ static const struct tcase cases[] = {
 	  "{\"foos\":[2,1,0]}", "data.p.r", "1" },
 };
 
-static bool run(const struct tcase *c)
+/* The same, parsed as Rego v0. */
+static const struct tcase v0_cases[] = {
+	{ "v0: p[\"a\"] { } is still a partial set, a.b[x] { } an object",
+	  "package p\np[\"a\"] { true }\nq.r[x] { x := 1 }", NULL, "data.p",
+	  "{\"p\":[\"a\"],\"q\":{\"r\":{\"1\":true}}}" },
+	{ "v0: p[x] = v { } is a partial object",
+	  "package p\np[x] = 2 { x := \"k\" }", NULL, "data.p.p", "{\"k\":2}" },
+};
+
+static bool run(const struct tcase *c, enum rego_syntax syntax)
 {
 	struct rego_builder *b = rego_builder_new();
 	struct rego_limits lim = { .max_steps = 2000000, .max_bytes = 64u << 20 };
@@ -165,7 +176,7 @@ static bool run(const struct tcase *c)
 	bool ok;
 
 	if (!rego_builder_add_module(b, "p.rego", c->module, strlen(c->module),
-				     REGO_SYNTAX_V1, &err)) {
+				     syntax, &err)) {
 		rego_builder_free(b);
 		snprintf(got, sizeof(got), "error:%s", err.msg);
 		goto done;
@@ -197,6 +208,8 @@ int main(void)
 	size_t i;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		CHECK_MSG(run(&cases[i]), "%s", cases[i].name);
+		CHECK_MSG(run(&cases[i], REGO_SYNTAX_V1), "%s", cases[i].name);
+	for (i = 0; i < sizeof(v0_cases) / sizeof(v0_cases[0]); i++)
+		CHECK_MSG(run(&v0_cases[i], REGO_SYNTAX_V0), "%s", v0_cases[i].name);
 	return test_summary();
 }
