@@ -791,7 +791,7 @@ static bool resolve_with(struct cctx *c, struct with *w)
 					    !import_for(c, root))
 			return resolve_mock(c, w);
 		/* a rule of the package or an import: its data path */
-		if (t->kind == T_VAR && !resolve_term(c, t))
+		if (!resolve_term(c, t))
 			return false;
 		if (t->kind == T_VAR && t->u.var.kind == V_DATA)
 			root = "data";
