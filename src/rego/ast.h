@@ -79,11 +79,18 @@ enum expr_kind {
 };
 
 struct with {
-	struct term *target; /* input..., data... */
+	struct term *target; /* input..., data..., or a function or built-in */
 	struct term *value;
 	struct rv **path;    /* compiled: constant path below the root */
 	size_t npath;
 	bool is_data;
+	/* compiled, when the target is a function or built-in (a mock):
+	 * which one, and the replacement when it is one too (else the
+	 * call's value is value's) */
+	const struct rb_def *mock_builtin;
+	struct rule_group *mock_func;
+	const struct rb_def *fn_builtin;
+	struct rule_group *fn_func;
 };
 
 struct expr {
@@ -108,14 +115,21 @@ struct body {
 	size_t n;
 };
 
-enum rule_kind { R_COMPLETE, R_SET, R_OBJECT, R_FUNC };
+enum rule_kind { R_COMPLETE, R_SET, R_OBJECT, R_FUNC,
+		 R_GENERAL /* a group of general heads; each rule's kind is
+			      its leaf's */ };
 
 struct rule {
 	enum rule_kind kind;
 	bool is_default;
 	int line, col;
 	const char *file;
-	const char *name;          /* last name of the head (p in data.a.p) */
+	const char *name;          /* the head's constant path, dotted (a.p) */
+	struct rv **spath;         /* the same path as strings, below the package */
+	size_t nspath;
+	struct term *gpath;        /* general heads (p[q].r): T_ARRAY of the
+				      parts after spath; kind is the leaf's,
+				      R_COMPLETE or R_SET. NULL otherwise */
 	struct term **args;        /* functions */
 	size_t nargs;
 	struct term *key;          /* R_SET element, R_OBJECT key */

@@ -129,7 +129,8 @@ static struct dnode *pkg_node(struct cctx *c, struct module *m)
 static const char *kind_name(enum rule_kind k)
 {
 	static const char *const names[] = { "complete rule", "partial set rule",
-					     "partial object rule", "function" };
+					     "partial object rule", "function",
+					     "rule with variables in its head" };
 
 	return names[k];
 }
@@ -159,22 +160,19 @@ static bool add_rule(struct cctx *c, struct module *m, struct rule *r)
 {
 	struct dnode *n = pkg_node(c, m);
 	struct rule_group *g;
-	const char *s = r->name, *dot;
+	size_t i;
 
 	/* dotted heads: a.b.c */
-	while (n && (dot = strchr(s, '.')) != NULL) {
-		n = dnode_add(c, n, rv_string(c->a, s, (size_t)(dot - s)));
-		s = dot + 1;
-	}
-	n = n ? dnode_add(c, n, rv_cstring(c->a, s)) : NULL;
+	for (i = 0; n && i < r->nspath; i++)
+		n = dnode_add(c, n, r->spath[i]);
 	if (!n)
 		return false;
-	g = n->group;
+	g = r->gpath ? n->gen : n->group;
 	if (!g) {
 		g = calloc_a(c, sizeof(*g));
 		if (!g)
 			return false;
-		g->kind = r->kind;
+		g->kind = r->gpath ? R_GENERAL : r->kind;
 		g->name = r->name;
 		g->path = group_path(c, m, r->name);
 		g->nargs = (unsigned)r->nargs;
@@ -194,8 +192,13 @@ static bool add_rule(struct cctx *c, struct module *m, struct rule *r)
 			c->p->capgroups = cap;
 		}
 		c->p->groups[c->p->ngroups++] = g;
-		n->group = g;
+		if (r->gpath)
+			n->gen = g;
+		else
+			n->group = g;
 	}
+	if (g->kind == R_GENERAL)
+		goto append;
 	if (g->kind != r->kind || (r->kind == R_FUNC && g->nargs != r->nargs))
 		return cfail(c, r->line, r->col,
 			     "conflicting rules %s: %s here, %s at %s:%d", r->name,
@@ -208,6 +211,7 @@ static bool add_rule(struct cctx *c, struct module *m, struct rule *r)
 		g->def = r;
 		return true;
 	}
+append:
 	if (g->last)
 		g->last->next = r;
 	else
@@ -698,20 +702,108 @@ static bool declare_member(struct cctx *c, struct term *t)
 	return resolve_term(c, t);
 }
 
+/* A var or a ref of constant names (count, data.lib.f, strings.count). */
+static bool names_only(const struct term *t)
+{
+	size_t i;
+
+	if (t->kind == T_VAR)
+		return true;
+	if (t->kind != T_REF || t->u.ref.head->kind != T_VAR)
+		return false;
+	for (i = 0; i < t->u.ref.n; i++)
+		if (t->u.ref.path[i]->kind != T_VALUE ||
+		    t->u.ref.path[i]->u.value->type != RV_STRING)
+			return false;
+	return true;
+}
+
+/* `with f as g` / `with count as 1`: the target is a function or a
+ * built-in we have (as OPA, whose compiler refuses built-ins missing from
+ * its capabilities); the replacement is a function or built-in when the
+ * value names one, else a value every call gives. */
+static bool resolve_mock(struct cctx *c, struct with *w)
+{
+	struct term *t = w->target, *v = w->value;
+	struct rule_group *g = func_at(c, t);
+	unsigned nargs;
+	char *name;
+
+	if (g && g->kind == R_FUNC) {
+		w->mock_func = g;
+		nargs = g->nargs;
+	} else {
+		if (g || !(name = call_name(c, t)))
+			return c->failed ? false :
+			       cfail(c, t->line, t->col,
+				     "rego_type_error: with keyword target must reference existing input, data, or a function");
+		if (strncmp(name, "internal.", 9) == 0)
+			return cfail(c, t->line, t->col,
+				     "rego_compile_error: with keyword replacing built-in function: replacement of internal function \"%s\" invalid",
+				     name);
+		w->mock_builtin = rb_lookup(name, strlen(name));
+		if (!w->mock_builtin)
+			return cfail(c, t->line, t->col,
+				     "rego_type_error: with keyword target must reference existing input, data, or a function");
+		nargs = w->mock_builtin->nargs;
+	}
+	if (names_only(v) && !(v->kind == T_VAR && lookup(c, v->u.var.name) >= 0)) {
+		g = func_at(c, v);
+		if (g && g->kind == R_FUNC)
+			w->fn_func = g;
+		else if (!g && (name = call_name(c, v)) != NULL)
+			w->fn_builtin = rb_lookup(name, strlen(name));
+		if (c->failed)
+			return false;
+	}
+	if (w->fn_func || w->fn_builtin) {
+		unsigned n = w->fn_func ? w->fn_func->nargs : w->fn_builtin->nargs;
+
+		if (n != nargs)
+			return cfail(c, v->line, v->col,
+				     "rego_type_error: %s: arity mismatch",
+				     w->mock_func ? w->mock_func->path : w->mock_builtin->name);
+		w->value = calloc_a(c, sizeof(*w->value));
+		if (!w->value)
+			return false;
+		*w->value = *v;
+		w->value->kind = T_VALUE;
+		w->value->u.value = rv_null();
+		return true;
+	}
+	return resolve_term(c, v);
+}
+
 static bool resolve_with(struct cctx *c, struct with *w)
 {
 	struct term *t = w->target;
 	const char *root;
 	size_t i;
 
-	if (!resolve_term(c, w->value))
-		return false;
 	root = t->kind == T_VAR ? t->u.var.name :
 	       t->kind == T_REF && t->u.ref.head->kind == T_VAR ?
 	       t->u.ref.head->u.var.name : NULL;
+	if (names_only(t) && strcmp(root, "input") != 0) {
+		struct rule_group *g = func_at(c, t);
+
+		if (g ? g->kind == R_FUNC : strcmp(root, "data") != 0 &&
+					    !dnode_child(c->pkg, rv_cstring(c->a, root)) &&
+					    !import_for(c, root))
+			return resolve_mock(c, w);
+		/* a rule of the package or an import: its data path */
+		if (!resolve_term(c, t))
+			return false;
+		if (t->kind == T_VAR && t->u.var.kind == V_DATA)
+			root = "data";
+		else if (t->kind == T_REF && t->u.ref.head->kind == T_VAR &&
+			 t->u.ref.head->u.var.kind == V_DATA)
+			root = "data";
+	}
+	if (c->failed || !resolve_term(c, w->value))
+		return false;
 	if (!root || (strcmp(root, "input") != 0 && strcmp(root, "data") != 0))
 		return cfail(c, t->line, t->col,
-			     "with: the target must be input or data (functions cannot be replaced)");
+			     "rego_type_error: with keyword target must reference existing input, data, or a function");
 	w->is_data = root[0] == 'd';
 	w->npath = t->kind == T_REF ? t->u.ref.n : 0;
 	w->path = calloc_a(c, (w->npath + 1) * sizeof(*w->path));
@@ -723,6 +815,17 @@ static bool resolve_with(struct cctx *c, struct with *w)
 		if (e->kind != T_VALUE || e->u.value->type != RV_STRING)
 			return cfail(c, t->line, t->col, "with: the target path must be constant names");
 		w->path[i] = e->u.value;
+	}
+	if (w->is_data) {
+		/* as OPA: a rule's value is replaced whole or not at all */
+		const struct dnode *n = c->p->root;
+
+		for (i = 0; n && i + 1 < w->npath; i++) {
+			n = dnode_child(n, w->path[i]);
+			if (n && (n->group || n->gen))
+				return cfail(c, t->line, t->col,
+					     "rego_compile_error: with keyword cannot partially replace virtual document(s)");
+		}
 	}
 	return true;
 }
@@ -828,6 +931,28 @@ static bool local(const struct term *t)
 
 static bool order_body(struct cctx *c, struct body *b, bool *bound);
 
+/* Is v a local variable that a reference among the call's arguments
+ * iterates over (foo in `foo == xs[foo]`)? The evaluator runs reference
+ * arguments first, so it is bound by then. */
+static bool bound_by_ref_arg(const struct term *call, const struct term *v)
+{
+	size_t i, j;
+
+	if (!local(v) || v->u.var.kind != V_LOCAL)
+		return false;
+	for (i = 0; i < call->u.call.n; i++) {
+		const struct term *a = call->u.call.args[i];
+
+		if (a->kind != T_REF)
+			continue;
+		for (j = 0; j < a->u.ref.n; j++)
+			if (local(a->u.ref.path[j]) &&
+			    a->u.ref.path[j]->u.var.slot == v->u.var.slot)
+				return true;
+	}
+	return false;
+}
+
 /* Can t be evaluated (pattern: or unified as a pattern) with these
  * bindings? *bad gets the first unbound variable in the way. */
 static bool ready(const struct term *t, bool pattern, const bool *bound,
@@ -887,6 +1012,8 @@ static bool ready(const struct term *t, bool pattern, const bool *bound,
 					 t->u.call.func->nargs;
 
 			/* f(x, out): the extra argument receives the result */
+			if (i < nargs && bound_by_ref_arg(t, t->u.call.args[i]))
+				continue;
 			if (!ready(t->u.call.args[i], i == nargs, bound, bad))
 				return false;
 		}
@@ -924,6 +1051,11 @@ static bool expr_ready(const struct expr *e, const bool *bound,
 	case E_TERM:
 		return ready(e->a, false, bound, bad);
 	case E_UNIFY:
+		/* under `not` nothing is bound for later: both sides must be
+		 * known (OPA: the variables are unsafe otherwise) */
+		if (e->negated)
+			return ready(e->a, false, bound, bad) &&
+			       ready(e->b, false, bound, bad);
 		return unify_ready(e->a, e->b, bound, bad);
 	case E_ASSIGN:
 		return ready(e->a, true, bound, bad) && ready(e->b, false, bound, bad);
@@ -1347,6 +1479,7 @@ static bool compile_rule(struct cctx *c, struct rule *r)
 		}
 	if (!resolve_body(c, &r->body) ||
 	    (r->key && !resolve_term(c, r->key)) ||
+	    (r->gpath && !resolve_term(c, r->gpath)) ||
 	    (r->value && !resolve_term(c, r->value))) {
 		pop_scope(c);
 		return false;
@@ -1361,6 +1494,8 @@ static bool compile_rule(struct cctx *c, struct rule *r)
 		return false;
 	if ((r->key && (!order_nested_term(c, r->key, bound) ||
 			!ready(r->key, false, bound, &bad))) ||
+	    (r->gpath && (!order_nested_term(c, r->gpath, bound) ||
+			  !ready(r->gpath, false, bound, &bad))) ||
 	    (r->value && (!order_nested_term(c, r->value, bound) ||
 			  !ready(r->value, false, bound, &bad)))) {
 		if (c->failed)
@@ -1388,11 +1523,46 @@ static void dep_subtree(struct deps *d, const struct dnode *n)
 
 	if (n->group)
 		d->edge[(size_t)d->from * d->ng + (size_t)n->group->id] = true;
+	if (n->gen)
+		d->edge[(size_t)d->from * d->ng + (size_t)n->gen->id] = true;
 	for (i = 0; i < n->nkids; i++)
 		dep_subtree(d, n->kids[i]);
 }
 
 static void deps_body(struct deps *d, const struct body *b);
+
+/* The rules a data reference may read: along its constant parts, every
+ * kid where a part is not constant (data[x].allow matches only kids that
+ * have an `allow`), everything below its end; a rule on the way is read
+ * whole, and general heads on the way may reach anywhere below. Depth is
+ * the rule tree's. */
+static void dep_match(struct deps *d, const struct dnode *n, const struct term *t,
+		      size_t i)
+{
+	const struct term *e;
+	size_t j;
+
+	if (n->gen)
+		d->edge[(size_t)d->from * d->ng + (size_t)n->gen->id] = true;
+	if (n->group) {
+		d->edge[(size_t)d->from * d->ng + (size_t)n->group->id] = true;
+		return;
+	}
+	if (i == t->u.ref.n) {
+		dep_subtree(d, n);
+		return;
+	}
+	e = t->u.ref.path[i];
+	if (e->kind == T_VALUE) {
+		const struct dnode *k = dnode_child(n, e->u.value);
+
+		if (k)
+			dep_match(d, k, t, i + 1);
+		return;
+	}
+	for (j = 0; j < n->nkids; j++)
+		dep_match(d, n->kids[j], t, i + 1);
+}
 
 static void deps_term(struct deps *d, const struct term *t)
 {
@@ -1403,18 +1573,7 @@ static void deps_term(struct deps *d, const struct term *t)
 	switch (t->kind) {
 	case T_REF:
 		if (t->u.ref.head->kind == T_VAR && t->u.ref.head->u.var.kind == V_DATA) {
-			const struct dnode *n = d->c->p->root;
-
-			/* follow the constant prefix; past it, anything below */
-			for (i = 0; n && !n->group && i < t->u.ref.n; i++) {
-				const struct term *e = t->u.ref.path[i];
-
-				if (e->kind != T_VALUE)
-					break;
-				n = dnode_child(n, e->u.value);
-			}
-			if (n)
-				dep_subtree(d, n);
+			dep_match(d, d->c->p->root, t, 0);
 		} else {
 			deps_term(d, t->u.ref.head);
 		}
@@ -1463,8 +1622,12 @@ static void deps_body(struct deps *d, const struct body *b)
 		deps_term(d, e->b);
 		deps_term(d, e->coll);
 		deps_body(d, e->body);
-		for (j = 0; j < e->nwith; j++)
+		for (j = 0; j < e->nwith; j++) {
 			deps_term(d, e->with[j].value);
+			if (e->with[j].fn_func)
+				d->edge[(size_t)d->from * d->ng +
+					(size_t)e->with[j].fn_func->id] = true;
+		}
 	}
 }
 
@@ -1515,6 +1678,7 @@ static bool check_recursion(struct cctx *c)
 			for (e = r; e; e = e->els) {
 				deps_body(&d, &e->body);
 				deps_term(&d, e->key);
+				deps_term(&d, e->gpath);
 				deps_term(&d, e->value);
 			}
 		}
@@ -1543,6 +1707,18 @@ static bool check_recursion(struct cctx *c)
 	return true;
 }
 
+/* Nodes where rules overlap (eval.c builds their document) get a cache
+ * slot after the groups'. Depth is the rule tree's. */
+static void number_trees(struct rego_policy *p, struct dnode *n)
+{
+	size_t i;
+
+	if (n->gen || (n->group && n->nkids))
+		n->tree_id = (int)p->ncache++;
+	for (i = 0; i < n->nkids; i++)
+		number_trees(p, n->kids[i]);
+}
+
 bool rego_compile_modules(struct rego_policy *p, struct eaa_err *err)
 {
 	struct cctx c = { .p = p, .a = &p->arena, .err = err };
@@ -1565,7 +1741,11 @@ bool rego_compile_modules(struct rego_policy *p, struct eaa_err *err)
 				if (!compile_rule(&c, r))
 					return false;
 	}
-	return !c.failed && check_recursion(&c);
+	if (c.failed || !check_recursion(&c))
+		return false;
+	p->ncache = p->ngroups;
+	number_trees(p, p->root);
+	return true;
 }
 
 bool rego_compile_query(const struct rego_policy *p, struct rv_arena *a,

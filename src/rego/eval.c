@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "doctree.h"
 #include "eval.h"
 
 enum { EV_MORE = 0, EV_STOP = 1, EV_ERR = -1 };
@@ -41,9 +42,16 @@ struct wstate {
 	size_t nmasked;
 	struct rv **cache;                /* per rule group, no arguments */
 	unsigned char *cstate;
+	const struct mock *mocks;         /* functions replaced by `with`, */
+	size_t nmocks;                    /* the innermost last */
 };
 
-enum { C_NONE, C_BUSY, C_DONE };
+struct mock {
+	const struct with *w;
+	struct rv *value;                 /* when not replaced by a function */
+};
+
+enum { C_NONE, C_BUSY, C_DONE, C_CONFLICT /* tree nodes */ };
 
 struct ev {
 	const struct rego_policy *p;
@@ -150,6 +158,100 @@ static bool masked(const struct ev *ev, const struct dnode *n)
 	return false;
 }
 
+/* A node whose rules do not sit one per path: general heads start here,
+ * or a rule here has rules below it (p.q[x] := 1 beside p.q.r := 2). */
+static bool tree_node(const struct dnode *n)
+{
+	return n->gen || (n->group && n->nkids);
+}
+
+static enum dt_result tree_collect(struct ev *ev, struct doctree *t,
+				   const struct dnode *n, struct rv **path,
+				   size_t depth, size_t cap, struct rv *only,
+				   bool *err);
+
+static int tree_conflict(struct ev *ev, const struct dnode *n)
+{
+	const struct rule_group *g = n->gen ? n->gen : n->group;
+	struct term at = { .line = 0 };
+
+	if (g) {
+		at.line = g->line;
+		at.col = g->col;
+		at.file = g->file;
+	}
+	return efail(ev, "eval_conflict_error", g ? &at : NULL,
+		     "object keys must be unique");
+}
+
+/* The document at a tree node: what every rule at and below it puts
+ * there, then the base document's other keys; cached. With only, just
+ * the value at that key, from the rules that can reach it (not cached):
+ * OPA reports a conflict only where it reads. quiet: a conflict is no
+ * error here but a mark (C_CONFLICT) for the caller to read by key. */
+static struct rv *tree_value(struct ev *ev, const struct dnode *n,
+			     struct rv *base, struct rv *only, bool quiet,
+			     bool *err)
+{
+	struct doctree *t;
+	struct rv **path;
+	struct rv_builder b;
+	struct rv *v;
+	enum dt_result r;
+	bool conflict = false;
+	size_t i;
+
+	if (!only && ev->w.cstate[n->tree_id] == C_DONE)
+		return ev->w.cache[n->tree_id];
+	if (!only && ev->w.cstate[n->tree_id] == C_CONFLICT) {
+		if (!quiet)
+			*err = tree_conflict(ev, n) == EV_ERR;
+		return NULL;
+	}
+	t = dt_new(ev->a);
+	path = rv_alloc(ev->a, 64 * sizeof(*path));
+	if (!t || !path) {
+		*err = nomem(ev) == EV_ERR;
+		return NULL;
+	}
+	r = tree_collect(ev, t, n, path, 0, 64, only, err);
+	if (*err)
+		return NULL;
+	v = r == DT_OK ? dt_value(t, &conflict) : NULL;
+	if (conflict) {
+		if (!only)
+			ev->w.cstate[n->tree_id] = C_CONFLICT;
+		if (!quiet)
+			*err = tree_conflict(ev, n) == EV_ERR;
+		return NULL;
+	}
+	if (!v) {
+		*err = nomem(ev) == EV_ERR;
+		return NULL;
+	}
+	if (only) {
+		struct rv *sub = rv_get(v, only);
+
+		return sub ? sub : base ? rv_get(base, only) : NULL;
+	}
+	if (base && base->type == RV_OBJECT && v->type == RV_OBJECT) {
+		rv_builder_init(&b, ev->a);
+		for (i = 0; i < v->u.obj.n; i++)
+			rv_builder_put(&b, v->u.obj.k[i], v->u.obj.v[i]);
+		for (i = 0; i < base->u.obj.n; i++)
+			if (!rv_object_get(v, base->u.obj.k[i]))
+				rv_builder_put(&b, base->u.obj.k[i], base->u.obj.v[i]);
+		v = rv_object_finish(&b, NULL);
+		if (!v) {
+			*err = nomem(ev) == EV_ERR;
+			return NULL;
+		}
+	}
+	ev->w.cache[n->tree_id] = v;
+	ev->w.cstate[n->tree_id] = C_DONE;
+	return v;
+}
+
 /* The whole document at a node: its rules' values over the base. */
 static struct rv *subtree_value(struct ev *ev, const struct dnode *n,
 				struct rv *base, bool *err)
@@ -162,6 +264,8 @@ static struct rv *subtree_value(struct ev *ev, const struct dnode *n,
 		n = NULL;
 	if (!n)
 		return base;
+	if (tree_node(n))
+		return tree_value(ev, n, base, NULL, false, err);
 	if (n->group) {
 		if (n->group->kind == R_FUNC)
 			return NULL;
@@ -274,6 +378,19 @@ static int walk_data_key(struct ev *ev, void *env, struct rv *key)
 	return walk_data(ev, w->fr, kid, sub, w->ref, w->i + 1, w->k);
 }
 
+/* A key read below a tree node whose whole document conflicts: build
+ * just what lies under the key. */
+static int tree_key(struct ev *ev, void *env, struct rv *key)
+{
+	struct walk_env *w = env;
+	bool err = false;
+	struct rv *v = tree_value(ev, w->node, w->coll, key, false, &err);
+
+	if (err)
+		return EV_ERR;
+	return v ? walk_value(ev, w->fr, v, w->ref, w->i + 1, w->k) : EV_MORE;
+}
+
 static int walk_data(struct ev *ev, struct frame *fr, const struct dnode *n,
 		     struct rv *base, const struct term *ref, size_t i,
 		     const struct k *k)
@@ -288,6 +405,23 @@ static int walk_data(struct ev *ev, struct frame *fr, const struct dnode *n,
 		n = NULL;
 	if (!n)
 		return base ? walk_value(ev, fr, base, ref, i, k) : EV_MORE;
+	if (tree_node(n)) {
+		v = tree_value(ev, n, base, NULL, true, &err);
+		if (err)
+			return EV_ERR;
+		if (v)
+			return walk_value(ev, fr, v, ref, i, k);
+		if (ev->w.cstate[n->tree_id] != C_CONFLICT)
+			return EV_MORE;
+		if (i == ref->u.ref.n || needs_binding(fr, ref->u.ref.path[i]))
+			return tree_conflict(ev, n);
+		w = (struct walk_env){ fr, base, n, ref, i, k, NULL, true };
+		{
+			struct k kk = { tree_key, &w };
+
+			return eval_term(ev, fr, ref->u.ref.path[i], &kk);
+		}
+	}
 	if (n->group) {
 		if (n->group->kind == R_FUNC)
 			return EV_MORE;
@@ -461,12 +595,46 @@ static int collect_key(struct ev *ev, void *env, struct rv *key)
 	return eval_term(ev, c->fr, c->r->value, &k);
 }
 
+/* General heads: one entry [keys, value, is a set member] per solution;
+ * the rule tree puts them in place (tree_collect). */
+static int gen_value(struct ev *ev, void *env, struct rv *v)
+{
+	struct collect *c = env;
+	struct rv_builder e;
+	struct rv *entry;
+
+	rv_builder_init(&e, ev->a);
+	rv_builder_add(&e, c->key_pending);
+	rv_builder_add(&e, v);
+	rv_builder_add(&e, rv_bool(c->r->kind == R_SET));
+	entry = rv_array_finish(&e);
+	if (!entry || !rv_builder_add(&c->b, entry))
+		return nomem(ev);
+	return EV_MORE;
+}
+
+static int gen_keys(struct ev *ev, void *env, struct rv *keys)
+{
+	struct collect *c = env;
+	struct k k = { gen_value, c };
+	const struct term *leaf = c->r->kind == R_SET ? c->r->key : c->r->value;
+
+	c->key_pending = keys;
+	if (!leaf)
+		return gen_value(ev, c, rv_bool(true));
+	return eval_term(ev, c->fr, leaf, &k);
+}
+
 static int body_done(struct ev *ev, void *env, struct rv *unused)
 {
 	struct collect *c = env;
 	struct k k = { c->kind == R_OBJECT ? collect_key : collect_value, c };
 
 	c->found = true;
+	if (c->kind == R_GENERAL) {
+		k.fn = gen_keys;
+		return eval_term(ev, c->fr, c->r->gpath, &k);
+	}
 	if (c->kind == R_SET || c->kind == R_OBJECT)
 		return eval_term(ev, c->fr, c->r->key, &k);
 	if (!c->r->value)
@@ -569,6 +737,9 @@ static struct rv *eval_group(struct ev *ev, const struct rule_group *g,
 		}
 	ev->depth--;
 	switch (g->kind) {
+	case R_GENERAL:
+		v = rv_array_finish(&c.b);
+		break;
 	case R_SET:
 		v = rv_set_finish(&c.b);
 		break;
@@ -606,7 +777,7 @@ static struct rv *eval_group(struct ev *ev, const struct rule_group *g,
 		}
 		break;
 	}
-	if (!v && (g->kind == R_SET || g->kind == R_OBJECT)) {
+	if (!v && (g->kind == R_SET || g->kind == R_OBJECT || g->kind == R_GENERAL)) {
 		ev->w.cstate[g->id] = C_NONE;
 		*err = true;
 		nomem(ev);
@@ -615,6 +786,100 @@ static struct rv *eval_group(struct ev *ev, const struct rule_group *g,
 	ev->w.cache[g->id] = v;
 	ev->w.cstate[g->id] = C_DONE;
 	return v;
+}
+
+/* Put path[0..depth) + keys at the tree. The path grows in the arena;
+ * its length is bounded by the rule tree's depth and the heads' lengths. */
+static enum dt_result tree_put(struct ev *ev, struct doctree *t,
+			       struct rv **path, size_t depth, struct rv *keys,
+			       struct rv *v, enum dt_put how)
+{
+	struct rv **full = path;
+	size_t nk = keys ? keys->u.arr.n : 0;
+
+	if (nk) {
+		full = rv_alloc(ev->a, (depth + nk) * sizeof(*full));
+		if (!full)
+			return DT_NOMEM;
+		memcpy(full, path, depth * sizeof(*full));
+		memcpy(full + depth, keys->u.arr.v, nk * sizeof(*full));
+	}
+	return dt_put(t, full, depth + nk, v, how);
+}
+
+static enum dt_result tree_collect(struct ev *ev, struct doctree *t,
+				   const struct dnode *n, struct rv **path,
+				   size_t depth, size_t cap, struct rv *only,
+				   bool *err)
+{
+	/* only: at the top, keep what lies under that key */
+#define SKIP(key) (depth == 0 && only && !rv_equal((key), only))
+	enum dt_result r = DT_OK;
+	struct rv *v;
+	size_t i;
+
+	if (masked(ev, n))
+		return DT_OK;
+	if (depth >= cap) {
+		struct rv **p = rv_alloc(ev->a, 2 * cap * sizeof(*p));
+
+		if (!p)
+			return DT_NOMEM;
+		memcpy(p, path, depth * sizeof(*p));
+		path = p;
+		cap *= 2;
+	}
+	if (n->group && n->group->kind != R_FUNC) {
+		v = eval_group(ev, n->group, err);
+		if (*err)
+			return DT_OK;
+		if (v && n->group->kind == R_OBJECT) {
+			for (i = 0; r == DT_OK && i < v->u.obj.n; i++) {
+				if (SKIP(v->u.obj.k[i]))
+					continue;
+				path[depth] = v->u.obj.k[i];
+				r = dt_put(t, path, depth + 1, v->u.obj.v[i], DT_LEAF);
+			}
+		} else if (v) {
+			r = dt_put(t, path, depth, v,
+				   n->group->kind == R_SET ? DT_SET : DT_LEAF);
+		}
+	} else if (!n->group) {
+		r = dt_put(t, path, depth, NULL, DT_INTERIOR);
+	}
+	if (r == DT_OK && n->gen) {
+		v = eval_group(ev, n->gen, err);
+		if (*err)
+			return DT_OK;
+		for (i = 0; v && r == DT_OK && i < v->u.arr.n; i++) {
+			struct rv *e = v->u.arr.v[i];
+			struct rv *set = NULL;
+
+			if (SKIP(e->u.arr.v[0]->u.arr.v[0]))
+				continue;
+			if (e->u.arr.v[2]->u.b) {
+				struct rv_builder sb;
+
+				rv_builder_init(&sb, ev->a);
+				rv_builder_add(&sb, e->u.arr.v[1]);
+				set = rv_set_finish(&sb);
+				if (!set)
+					return DT_NOMEM;
+			}
+			r = tree_put(ev, t, path, depth, e->u.arr.v[0],
+				     set ? set : e->u.arr.v[1], set ? DT_SET : DT_LEAF);
+		}
+	}
+	for (i = 0; r == DT_OK && i < n->nkids; i++) {
+		if (SKIP(n->kids[i]->name))
+			continue;
+		path[depth] = n->kids[i]->name;
+		r = tree_collect(ev, t, n->kids[i], path, depth + 1, cap, NULL, err);
+		if (*err)
+			return DT_OK;
+	}
+	return r;
+#undef SKIP
 }
 
 static int call_func(struct ev *ev, const struct term *t,
@@ -671,28 +936,105 @@ struct call_env {
 	struct rv **vals;
 	size_t i, n;
 	const struct k *k;
+	const size_t *order;  /* argument positions in evaluation order */
 };
+
+static int apply_builtin(struct ev *ev, const struct term *t,
+			 const struct rb_def *d, struct rv **vals,
+			 const struct k *k);
+static int call_mock(struct ev *ev, struct call_env *c, const struct mock *m);
+
+static const struct mock *mock_for(const struct ev *ev, const struct term *t)
+{
+	size_t i;
+
+	for (i = ev->w.nmocks; i > 0; i--) {
+		const struct with *w = ev->w.mocks[i - 1].w;
+
+		if ((w->mock_func && w->mock_func == t->u.call.func) ||
+		    (w->mock_builtin && w->mock_builtin == t->u.call.builtin))
+			return &ev->w.mocks[i - 1];
+	}
+	return NULL;
+}
 
 static int call_apply(struct ev *ev, struct call_env *c)
 {
 	const struct term *t = c->t;
-	const struct rb_def *d = t->u.call.builtin;
+	const struct mock *m = ev->w.nmocks ? mock_for(ev, t) : NULL;
+
+	if (m)
+		return call_mock(ev, c, m);
+	if (t->u.call.func)
+		return call_func(ev, t, t->u.call.func, c->vals, c->k);
+	return apply_builtin(ev, t, t->u.call.builtin, c->vals, c->k);
+}
+
+/* A replacement function runs as OPA runs it: with no function replaced
+ * (it may call the original; a mock never calls another mock), and so
+ * with rule values of its own; its result goes back to the replaced
+ * state. */
+struct mock_env {
+	struct wstate outer, inner;
+	const struct k *k;
+};
+
+static int mock_back(struct ev *ev, void *env, struct rv *v)
+{
+	struct mock_env *m = env;
+	int r;
+
+	ev->w = m->outer;
+	r = kcall(ev, m->k, v);
+	ev->w = m->inner;
+	return r;
+}
+
+static int call_mock(struct ev *ev, struct call_env *c, const struct mock *m)
+{
+	struct mock_env me;
+	struct k back = { mock_back, &me };
+	size_t ncache = ev->p->ncache;
+	int r;
+
+	if (!m->w->fn_func && !m->w->fn_builtin)
+		return kcall(ev, c->k, m->value);
+	me.outer = ev->w;
+	me.inner = ev->w;
+	me.k = c->k;
+	me.inner.mocks = NULL;
+	me.inner.nmocks = 0;
+	me.inner.cache = rv_alloc(ev->a, (ncache + 1) * sizeof(*me.inner.cache));
+	me.inner.cstate = rv_alloc(ev->a, ncache + 1);
+	if (!me.inner.cache || !me.inner.cstate)
+		return nomem(ev);
+	ev->w = me.inner;
+	if (m->w->fn_func)
+		r = call_func(ev, c->t, m->w->fn_func, c->vals, &back);
+	else
+		r = apply_builtin(ev, c->t, m->w->fn_builtin, c->vals, &back);
+	ev->w = me.outer;
+	return r;
+}
+
+static int apply_builtin(struct ev *ev, const struct term *t,
+			 const struct rb_def *d, struct rv **vals,
+			 const struct k *k)
+{
 	struct rb_ctx bc;
 	struct rv *out = NULL;
 	enum rb_status st;
 
-	if (t->u.call.func)
-		return call_func(ev, t, t->u.call.func, c->vals, c->k);
 	memset(&bc, 0, sizeof(bc));
 	bc.arena = ev->a;
 	bc.name = d->name;
 	bc.now_ns = ev->now_ns;
-	st = d->fn(&bc, c->vals, &out);
+	st = d->fn(&bc, vals, &out);
 	switch (st) {
 	case RB_OK:
 		if (!out)
 			return nomem(ev);
-		return kcall(ev, c->k, out);
+		return kcall(ev, k, out);
 	case RB_UNDEFINED:
 		return EV_MORE;
 	case RB_ERROR:
@@ -713,11 +1055,11 @@ static int call_arg(struct ev *ev, void *env, struct rv *v)
 	struct k k = { call_arg, &next };
 
 	if (v)
-		c->vals[c->i - 1] = v;
+		c->vals[c->order[c->i - 1]] = v;
 	if (c->i == c->n)
 		return call_apply(ev, c);
 	next.i = c->i + 1;
-	return eval_term(ev, c->fr, c->t->u.call.args[c->i], &k);
+	return eval_term(ev, c->fr, c->t->u.call.args[c->order[c->i]], &k);
 }
 
 struct out_env {
@@ -739,12 +1081,21 @@ static int eval_call(struct ev *ev, struct frame *fr, const struct term *t,
 	unsigned nargs = t->u.call.builtin ? t->u.call.builtin->nargs :
 			 t->u.call.func->nargs;
 	struct rv **vals = rv_alloc(ev->a, (nargs + 1) * sizeof(*vals));
-	struct call_env c = { fr, t, vals, 0, nargs, k };
+	size_t *order = rv_alloc(ev->a, (nargs + 1) * sizeof(*order)), i, j = 0;
+	struct call_env c = { fr, t, vals, 0, nargs, k, order };
 	struct out_env o = { fr, NULL, k };
 	struct k ko = { call_out, &o };
 
-	if (!vals)
+	if (!vals || !order)
 		return nomem(ev);
+	/* references first: their variables may be the other arguments
+	 * (foo == input.foos[foo]), as OPA evaluates them */
+	for (i = 0; i < nargs; i++)
+		if (t->u.call.args[i]->kind == T_REF)
+			order[j++] = i;
+	for (i = 0; i < nargs; i++)
+		if (t->u.call.args[i]->kind != T_REF)
+			order[j++] = i;
 	if (t->u.call.n == nargs + 1) {
 		/* f(x, out): the last argument receives the result */
 		o.out = t->u.call.args[nargs];
@@ -1311,7 +1662,7 @@ static int eval_expr_with(struct ev *ev, struct wval_env *w)
 	const struct expr *e = w->e;
 	struct expr_env x = { w->fr, e, w->k, false, NULL, 0, { 0 }, { 0 } };
 	struct k back = { with_back, &x };
-	size_t i, ngroups = ev->p->ngroups;
+	size_t i, ncache = ev->p->ncache;
 	int r;
 
 	if (w->i < e->nwith) {
@@ -1324,6 +1675,19 @@ static int eval_expr_with(struct ev *ev, struct wval_env *w)
 	for (i = 0; i < e->nwith; i++) {
 		const struct with *wi = &e->with[i];
 
+		if (wi->mock_func || wi->mock_builtin) {
+			struct mock *m = rv_alloc(ev->a, (x.inner.nmocks + 1) * sizeof(*m));
+
+			if (!m)
+				return nomem(ev);
+			if (x.inner.nmocks)
+				memcpy(m, x.inner.mocks, x.inner.nmocks * sizeof(*m));
+			m[x.inner.nmocks].w = wi;
+			m[x.inner.nmocks].value = w->vals[i];
+			x.inner.mocks = m;
+			x.inner.nmocks++;
+			continue;
+		}
 		if (!wi->is_data) {
 			x.inner.input = patch(ev, x.inner.input, wi->path, wi->npath,
 					      w->vals[i]);
@@ -1354,8 +1718,8 @@ static int eval_expr_with(struct ev *ev, struct wval_env *w)
 			}
 		}
 	}
-	x.inner.cache = rv_alloc(ev->a, (ngroups + 1) * sizeof(*x.inner.cache));
-	x.inner.cstate = rv_alloc(ev->a, ngroups + 1);
+	x.inner.cache = rv_alloc(ev->a, (ncache + 1) * sizeof(*x.inner.cache));
+	x.inner.cstate = rv_alloc(ev->a, ncache + 1);
 	if (!x.inner.cache || !x.inner.cstate)
 		return nomem(ev);
 	ev->w = x.inner;
@@ -1452,8 +1816,8 @@ bool rego_eval(const struct rego_policy *p, const struct query *q,
 	ev.max_depth = lim->max_depth;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	ev.now_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-	ev.w.cache = rv_alloc(a, (p->ngroups + 1) * sizeof(*ev.w.cache));
-	ev.w.cstate = rv_alloc(a, p->ngroups + 1);
+	ev.w.cache = rv_alloc(a, (p->ncache + 1) * sizeof(*ev.w.cache));
+	ev.w.cstate = rv_alloc(a, p->ncache + 1);
 	if (!ev.w.cache || !ev.w.cstate || !new_frame(&ev, &fr, q->nslots)) {
 		nomem(&ev);
 		return false;

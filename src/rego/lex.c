@@ -225,6 +225,11 @@ bool rego_lex_next(struct rego_lexer *lx, struct rego_token *t,
 			    memcmp(keywords[i].word, lx->src + start,
 				   lx->pos - start) == 0)
 				t->type = keywords[i].tok;
+		/* OPA 1.x: a keyword right before '.' or '[' starts a
+		 * reference (as.foo, true[0]); it names a rule or package. */
+		if (t->type != TOK_IDENT &&
+		    (peek(lx, 0) == '.' || peek(lx, 0) == '['))
+			t->type = TOK_IDENT;
 	} else if (is_digit(c)) {
 		if (!number(lx, err))
 			return false;

@@ -800,6 +800,27 @@ static bool parse_rule_body(struct parser *p, struct rule *r)
 
 	if (had_if)
 		p->saw_v1 = true;
+	if (had_if && is(p, TOK_LBRACE) && !p->failed) {
+		/* `if {x: i | ...}` is one literal, a term; OPA tries that
+		 * first and takes a body when it is no term or a set (`if {
+		 * true }`). Tried once per rule body, so parsing stays linear. */
+		struct parser save = *p;
+		struct eaa_err esave = *p->err;
+		struct expr *e = parse_literal(p);
+		struct expr **v = e ? alloc(p, sizeof(*v)) : NULL;
+
+		if (v && !p->failed &&
+		    !(e->kind == E_TERM && !e->nwith &&
+		      (e->a->kind == T_SET || (e->a->kind == T_VALUE &&
+					       e->a->u.value->type == RV_SET)))) {
+			v[0] = e;
+			r->body.e = v;
+			r->body.n = 1;
+			return true;
+		}
+		*p = save;
+		*p->err = esave;
+	}
 	if (accept(p, TOK_LBRACE)) {
 		b = parse_body(p, TOK_RBRACE);
 		if (!b || !expect(p, TOK_RBRACE, "after rule body"))
@@ -838,11 +859,96 @@ static struct rule *rule_new(struct parser *p, const struct rego_token *at)
  * syntax version is known. */
 #define R_BRACKET ((enum rule_kind)100)
 
-static struct rule *parse_rule(struct parser *p, struct list *hpath)
+static bool is_name(const struct term *t)
+{
+	return t->kind == T_VALUE && t->u.value->type == RV_STRING;
+}
+
+/* The head's reference after its first name: .name or [term] parts.
+ * *bracket: it is one [term] alone (p[x], read per syntax version). */
+static bool parse_head_ref(struct parser *p, struct list *parts, bool *bracket)
+{
+	*bracket = false;
+	while (!p->tok.nl_before && !p->failed) {
+		if (accept(p, TOK_DOT)) {
+			if (!is(p, TOK_IDENT) && !(p->tok.type >= TOK_PACKAGE &&
+						   p->tok.type <= TOK_NULL))
+				return fail(p, "unexpected %s in rule head, expected a name",
+					    rego_tok_name(p->tok.type));
+			if (!list_add(p, parts, value_term(p, rv_string(p->a, p->tok.text,
+									p->tok.len), &p->tok)))
+				return false;
+			next(p);
+		} else if (accept(p, TOK_LBRACK)) {
+			*bracket = parts->n == 0;
+			if (!list_add(p, parts, parse_in_nested(p)) ||
+			    !parts->v[parts->n - 1] ||
+			    !expect(p, TOK_RBRACK, "in rule head"))
+				return false;
+		} else {
+			break;
+		}
+	}
+	if (parts->n != 1)
+		*bracket = false;
+	return !p->failed;
+}
+
+/* The rule's path: its first name and the leading constant strings of
+ * parts, at most max of them; those leave parts. */
+static bool head_split(struct parser *p, struct rule *r, struct rv *first,
+		       struct list *parts, size_t max)
+{
+	struct list sp = { 0 };
+	size_t i, nstatic, len = 0;
+	char *name;
+
+	if (!list_add(p, &sp, first))
+		return false;
+	for (nstatic = 0; nstatic < parts->n && nstatic < max &&
+			  is_name(parts->v[nstatic]); nstatic++)
+		if (!list_add(p, &sp, ((struct term *)parts->v[nstatic])->u.value))
+			return false;
+	r->spath = (struct rv **)sp.v;
+	r->nspath = sp.n;
+	for (i = 0; i < sp.n; i++)
+		len += r->spath[i]->u.str.len + 1;
+	name = alloc(p, len);
+	if (!name)
+		return false;
+	for (i = 0; i < sp.n; i++) {
+		if (i)
+			strcat(name, ".");
+		strncat(name, r->spath[i]->u.str.s, r->spath[i]->u.str.len);
+	}
+	r->name = name;
+	if (nstatic && parts->n > nstatic)
+		memmove(parts->v, parts->v + nstatic,
+			(parts->n - nstatic) * sizeof(*parts->v));
+	parts->n -= nstatic;
+	return true;
+}
+
+static struct term *array_of(struct parser *p, struct list *l,
+			     const struct rego_token *at)
+{
+	struct term *t = term_new(p, T_ARRAY, at);
+
+	if (t) {
+		t->u.coll.items = (struct term **)l->v;
+		t->u.coll.n = l->n;
+	}
+	return t;
+}
+
+static struct rule *parse_rule(struct parser *p)
 {
 	struct rego_token at = p->tok;
 	struct rule *r = rule_new(p, &at), *tail;
 	bool is_default = accept(p, TOK_DEFAULT);
+	struct list parts = { 0 };
+	struct rv *first;
+	bool bracket;
 
 	if (!r)
 		return NULL;
@@ -852,24 +958,20 @@ static struct rule *parse_rule(struct parser *p, struct list *hpath)
 		     rego_tok_name(p->tok.type));
 		return NULL;
 	}
-	r->name = tok_text(p, &p->tok);
+	first = rv_string(p->a, p->tok.text, p->tok.len);
 	next(p);
-	/* Dotted heads (a.b.c := 1) put the rule in a nested path. */
-	while (!p->tok.nl_before && accept(p, TOK_DOT)) {
-		if (!is(p, TOK_IDENT)) {
-			fail(p, "unexpected %s in rule head, expected a name",
-			     rego_tok_name(p->tok.type));
-			return NULL;
-		}
-		if (!list_add(p, hpath, (void *)r->name))
-			return NULL;
-		r->name = tok_text(p, &p->tok);
-		next(p);
-	}
+	if (!first || !parse_head_ref(p, &parts, &bracket))
+		return NULL;
 	r->kind = R_COMPLETE;
 	if (!p->tok.nl_before && accept(p, TOK_LPAREN)) {
 		struct list args = { 0 };
 
+		if (!head_split(p, r, first, &parts, parts.n))
+			return NULL;
+		if (parts.n) {
+			fail(p, "function names are references of names");
+			return NULL;
+		}
 		r->kind = R_FUNC;
 		if (!is(p, TOK_RPAREN)) {
 			do {
@@ -882,11 +984,6 @@ static struct rule *parse_rule(struct parser *p, struct list *hpath)
 			return NULL;
 		r->args = (struct term **)args.v;
 		r->nargs = args.n;
-	} else if (!p->tok.nl_before && accept(p, TOK_LBRACK)) {
-		r->kind = R_BRACKET;
-		r->key = parse_in_nested(p);
-		if (!r->key || !expect(p, TOK_RBRACK, "in rule head"))
-			return NULL;
 	}
 	if (r->kind == R_COMPLETE && accept(p, TOK_CONTAINS)) {
 		p->saw_v1 = true;
@@ -896,11 +993,27 @@ static struct rule *parse_rule(struct parser *p, struct list *hpath)
 			return NULL;
 	}
 	if (r->kind != R_SET && (accept(p, TOK_UNIFY) || accept(p, TOK_ASSIGN))) {
-		if (r->kind == R_BRACKET)
-			r->kind = R_OBJECT;
 		r->value = parse_in(p);
 		if (!r->value)
 			return NULL;
+	}
+	if (r->kind != R_FUNC &&
+	    !head_split(p, r, first, &parts,
+			bracket && r->kind == R_COMPLETE && !r->value ? 0 : parts.n))
+		return NULL;
+	if (r->kind == R_COMPLETE && parts.n == 1) {
+		/* p[x] (a set in v0, decided with the module's version), or
+		 * a.b[x] := v: a partial object */
+		r->kind = bracket && !r->value ? R_BRACKET : R_OBJECT;
+		r->key = parts.v[0];
+	} else if (r->kind != R_FUNC && parts.n) {
+		r->gpath = array_of(p, &parts, &at);
+		if (!r->gpath)
+			return NULL;
+		if (is_default) {
+			fail(p, "default rules cannot have variables in their head");
+			return NULL;
+		}
 	}
 	if (is_default) {
 		if (!r->value || (r->kind != R_COMPLETE && r->kind != R_FUNC)) {
@@ -919,6 +1032,10 @@ static struct rule *parse_rule(struct parser *p, struct list *hpath)
 
 		if (!e)
 			return NULL;
+		if (r->gpath) {
+			fail(p, "else keyword cannot be used on rules with variables in head");
+			return NULL;
+		}
 		if (r->kind != R_COMPLETE && r->kind != R_FUNC) {
 			fail(p, "else is only allowed on complete rules and functions");
 			return NULL;
@@ -1019,30 +1136,10 @@ bool rego_parse_module(struct rv_arena *a, const char *file, const char *src,
 			return false;
 	}
 	while (!p.failed && !is(&p, TOK_EOF)) {
-		struct list hpath = { 0 };
-		struct rule *r = parse_rule(&p, &hpath);
+		struct rule *r = parse_rule(&p);
 
 		if (!r)
 			return false;
-		if (hpath.n) {
-			/* Dotted heads: keep the extra path in the name,
-			 * joined with '.', for the compiler to split. */
-			size_t len = strlen(r->name) + 1;
-			char *name;
-
-			for (i = 0; i < hpath.n; i++)
-				len += strlen(hpath.v[i]) + 1;
-			name = alloc(&p, len);
-			if (!name)
-				return false;
-			name[0] = '\0';
-			for (i = 0; i < hpath.n; i++) {
-				strcat(name, hpath.v[i]);
-				strcat(name, ".");
-			}
-			strcat(name, r->name);
-			r->name = name;
-		}
 		if (!list_add(&p, &rules, r))
 			return false;
 		if (!is(&p, TOK_EOF) && !p.tok.nl_before && !is(&p, TOK_SEMICOLON))

@@ -12,6 +12,9 @@ struct dnode {
 	struct dnode **kids;    /* sorted by name */
 	size_t nkids, cap;
 	struct rule_group *group;
+	struct rule_group *gen; /* general heads starting here (p[q].r := 1) */
+	int tree_id;            /* evaluation cache slot of the document built
+				   here, when rules overlap here (eval.c) */
 };
 
 struct query {
@@ -33,6 +36,7 @@ struct rego_policy {
 	size_t nmods, capmods;
 	struct rule_group **groups;
 	size_t ngroups, capgroups;
+	size_t ncache;          /* evaluation cache slots: groups, then trees */
 };
 
 struct dnode *dnode_child(const struct dnode *n, const struct rv *name);
