@@ -60,6 +60,7 @@ extern const struct rb_def rb_encode_defs[];  /* base64, hex, urlquery,
 						 crypto, semver, units */
 extern const struct rb_def rb_json_defs[];    /* json.* */
 extern const struct rb_def rb_time_defs[];    /* time.* and zones */
+extern const struct rb_def rb_net_defs[];     /* net.cidr_* */
 extern const struct rb_def *const rb_groups[];
 extern const size_t rb_ngroups;
 
