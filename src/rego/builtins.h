@@ -61,6 +61,8 @@ extern const struct rb_def rb_encode_defs[];  /* base64, hex, urlquery,
 extern const struct rb_def rb_json_defs[];    /* json.* */
 extern const struct rb_def rb_time_defs[];    /* time.* and zones */
 extern const struct rb_def rb_net_defs[];     /* net.cidr_* */
+extern const struct rb_def rb_glob_defs[];    /* glob.* */
+extern const struct rb_def rb_globs_match_defs[]; /* regex.globs_match */
 extern const struct rb_def *const rb_groups[];
 extern const size_t rb_ngroups;
 
