@@ -673,10 +673,26 @@ struct call_env {
 	const struct k *k;
 };
 
+struct rel_env {
+	struct rb_yield y; /* first: the built-in hands back &y */
+	struct ev *ev;
+	const struct k *k;
+	int res;
+};
+
+static bool rel_emit(struct rb_yield *y, struct rv *v)
+{
+	struct rel_env *r = (struct rel_env *)y;
+
+	r->res = v ? kcall(r->ev, r->k, v) : nomem(r->ev);
+	return r->res == EV_MORE;
+}
+
 static int call_apply(struct ev *ev, struct call_env *c)
 {
 	const struct term *t = c->t;
 	const struct rb_def *d = t->u.call.builtin;
+	struct rel_env rel = { { rel_emit }, ev, c->k, EV_MORE };
 	struct rb_ctx bc;
 	struct rv *out = NULL;
 	enum rb_status st;
@@ -687,7 +703,15 @@ static int call_apply(struct ev *ev, struct call_env *c)
 	bc.arena = ev->a;
 	bc.name = d->name;
 	bc.now_ns = ev->now_ns;
-	st = d->fn(&bc, c->vals, &out);
+	if (d->fn == rb_relation_call) {
+		st = rb_relation(d->name)(&bc, c->vals, &rel.y);
+		if (rel.res != EV_MORE)
+			return rel.res;
+		if (st == RB_OK)
+			return EV_MORE;
+	} else {
+		st = d->fn(&bc, c->vals, &out);
+	}
 	switch (st) {
 	case RB_OK:
 		if (!out)
