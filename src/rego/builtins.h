@@ -80,6 +80,7 @@ extern const struct rb_def rb_globs_match_defs[]; /* regex.globs_match */
 extern const struct rb_def rb_walk_defs[];    /* walk */
 extern const struct rb_def rb_graph_defs[];   /* graph.reachable* */
 extern const struct rb_def rb_bits_defs[];    /* bits.* */
+extern const struct rb_def rb_subset_defs[];  /* object.subset */
 extern const struct rb_def *const rb_groups[];
 extern const size_t rb_ngroups;
 
