@@ -82,6 +82,8 @@ extern const struct rb_def rb_graph_defs[];   /* graph.reachable* */
 extern const struct rb_def rb_bits_defs[];    /* bits.* */
 extern const struct rb_def rb_subset_defs[];  /* object.subset */
 extern const struct rb_def rb_json_edit_defs[]; /* json.remove/filter/patch */
+extern const struct rb_def rb_uuid_defs[];    /* uuid.parse */
+extern const struct rb_def rb_uri_defs[];     /* uri.* */
 extern const struct rb_def *const rb_groups[];
 extern const size_t rb_ngroups;
 
