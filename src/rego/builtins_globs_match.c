@@ -123,17 +123,25 @@ static enum rb_status gi_set(struct gi_ctx *g, size_t i, size_t *ni,
 	uint32_t r, prev = 0;
 	bool escaped, complete = false, have_prev = false;
 	enum rb_status st = RB_OK;
+	size_t cap = 0;
 	int k;
 
 	t->type = GI_SET;
-	/* at most one range per input rune */
-	if (!(t->set = rv_alloc(g->c->arena, (g->in.n + 1) * sizeof(*t->set))))
-		return rb_nomem(g->c);
 	for (k = gi_next_rune(g, i, ni, &r, &escaped, &st); k != 0;
 	     k = gi_next_rune(g, *ni, ni, &r, &escaped, &st)) {
 		if (k < 0)
 			return st;
 		if (escaped || (r != '-' && r != ']')) {
+			if (t->nset == cap) {
+				struct gi_range *grown;
+
+				cap = cap ? 2 * cap : 8;
+				if (!(grown = rv_alloc(g->c->arena, cap * sizeof(*grown))))
+					return rb_nomem(g->c);
+				if (t->nset)
+					memcpy(grown, t->set, t->nset * sizeof(*grown));
+				t->set = grown;
+			}
 			t->set[t->nset].lo = t->set[t->nset].hi = r;
 			t->nset++;
 			prev = r;

@@ -49,7 +49,7 @@ static bool go_parse_addr(const char *s, size_t n, uint8_t out[16], bool *is4)
 	char buf[64];
 	size_t i;
 
-	if (n == 0 || n >= sizeof(buf))
+	if (n == 0 || n >= sizeof(buf) || memchr(s, 0, n))
 		return false;
 	memcpy(buf, s, n);
 	buf[n] = 0;
@@ -63,7 +63,7 @@ static bool go_parse_addr(const char *s, size_t n, uint8_t out[16], bool *is4)
 			*is4 = false;
 			return inet_pton(AF_INET6, buf, out) == 1;
 		}
-		if (buf[i] == '%' || buf[i] == 0)
+		if (buf[i] == '%')
 			return false;
 	}
 	return false;

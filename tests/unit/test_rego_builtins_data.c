@@ -128,6 +128,7 @@ static const struct tcase net_cases[] = {
 	{ "net.cidr_is_valid", { "\"192.168.1.2\"" }, "false" },
 	{ "net.cidr_is_valid", { "\"1::2::3/4\"" }, "false" },
 	{ "net.cidr_is_valid", { "1" }, "false" },
+	{ "net.cidr_is_valid", { "\"1.2.3.4\\u0000x/8\"" }, "false" },
 	{ "net.cidr_expand", { "\"192.168.1.1/30\"" },
 	  "[\"192.168.1.0\",\"192.168.1.1\",\"192.168.1.2\",\"192.168.1.3\"]" },
 	{ "net.cidr_expand", { "\"::ffff:1.2.3.0/127\"" }, "[\"1.2.3.0\",\"1.2.3.1\"]" },
@@ -191,6 +192,7 @@ static const struct tcase glob_cases[] = {
 	  "!error: regex.globs_match: input:pqrs], pos:5, set-close ']' with no preceding '[': the input provided is invalid" },
 	{ "regex.globs_match", { "\"[z-a]\"", "\"a\"" },
 	  "!error: regex.globs_match: input:[z-a], pos:4, range is out of order: 'a' comes before 'z' in Unicode: the input provided is invalid" },
+	{ "regex.globs_match", { "\"[a][b][c][d][e]x*\"", "\"abcdexxx\"" }, "true" },
 	{ "regex.globs_match", { "\"a\"", "1" },
 	  "!type: regex.globs_match: operand 2 must be string but got number" },
 };
