@@ -8,6 +8,9 @@ const struct rb_def *const rb_groups[] = {
 	rb_core_defs, rb_string_defs, rb_sprintf_defs, rb_regex_defs,
 	rb_encode_defs, rb_json_defs, rb_time_defs, rb_jwt_defs,
 	rb_x509_defs,
+	rb_net_defs, rb_glob_defs, rb_globs_match_defs, rb_walk_defs,
+	rb_graph_defs, rb_bits_defs, rb_subset_defs, rb_json_edit_defs,
+	rb_uuid_defs, rb_uri_defs,
 };
 const size_t rb_ngroups = sizeof(rb_groups) / sizeof(rb_groups[0]);
 

@@ -35,6 +35,20 @@ struct rb_def {
 	rb_fn fn;
 };
 
+/* A relation (OPA's `walk`) yields any number of results, each handed to
+ * the rest of the query at once: `emit` returns false when the built-in
+ * must stop (the query has what it needs, or failed), and the built-in
+ * then returns RB_OK. A relation is in its group's table like any
+ * built-in, with rb_relation_call as its fn; rb_relation finds its body. */
+struct rb_yield {
+	bool (*emit)(struct rb_yield *y, struct rv *v);
+};
+typedef enum rb_status (*rb_rel_fn)(struct rb_ctx *c, struct rv *const *args,
+				    struct rb_yield *y);
+enum rb_status rb_relation_call(struct rb_ctx *c, struct rv *const *args,
+				struct rv **out);
+rb_rel_fn rb_relation(const char *name);
+
 /* The built-in of that name, or NULL. */
 const struct rb_def *rb_lookup(const char *name, size_t len);
 
@@ -63,6 +77,16 @@ extern const struct rb_def rb_time_defs[];    /* time.* and zones */
 extern const struct rb_def rb_jwt_defs[];     /* io.jwt.* */
 extern const struct rb_def rb_x509_defs[];    /* crypto.x509.*, private
 						 keys */
+extern const struct rb_def rb_net_defs[];     /* net.cidr_* */
+extern const struct rb_def rb_glob_defs[];    /* glob.* */
+extern const struct rb_def rb_globs_match_defs[]; /* regex.globs_match */
+extern const struct rb_def rb_walk_defs[];    /* walk */
+extern const struct rb_def rb_graph_defs[];   /* graph.reachable* */
+extern const struct rb_def rb_bits_defs[];    /* bits.* */
+extern const struct rb_def rb_subset_defs[];  /* object.subset */
+extern const struct rb_def rb_json_edit_defs[]; /* json.remove/filter/patch */
+extern const struct rb_def rb_uuid_defs[];    /* uuid.parse */
+extern const struct rb_def rb_uri_defs[];     /* uri.* */
 extern const struct rb_def *const rb_groups[];
 extern const size_t rb_ngroups;
 

@@ -3,6 +3,7 @@
  * Owns rb_string_defs: concat, contains, startswith, endswith, lower, upper,
  * split, trim and its variants, replace, strings.replace_n, substring,
  * indexof, indexof_n, format_int, strings.reverse, strings.count,
+ * strings.split_n,
  * strings.any_prefix_match and strings.any_suffix_match. sprintf is in
  * builtins_sprintf.c, the regex.* functions in builtins_regex.c, and what
  * they share with this file in text.c.
@@ -342,6 +343,44 @@ static enum rb_status bi_split(struct rb_ctx *c, struct rv *const *args,
 			rv_builder_add(&b, rv_string(c->arena, piece.s,
 						     piece.n));
 		rv_builder_add(&b, rv_string(c->arena, rest.s, rest.n));
+	}
+	return ok_array(c, &b, out);
+}
+
+/* strings.split_n: the first n pieces of split (n >= 0), or the last -n
+ * (n < 0); OPA drops the rest of the text, unlike Go's strings.SplitN. */
+static enum rb_status bi_split_n(struct rb_ctx *c, struct rv *const *args,
+				 struct rv **out)
+{
+	enum rb_status st = want_strings(c, args, 2);
+	struct sview rest, sep, piece;
+	struct rv_builder b;
+	int64_t n;
+	size_t w, max, skip;
+	uint32_t r;
+
+	if (st != RB_OK || (st = want_int(c, args[2], 3, &n)) != RB_OK)
+		return st;
+	rest = sview_of(args[0]);
+	sep = sview_of(args[1]);
+	max = n >= 0 ? (size_t)n : SIZE_MAX;
+	rv_builder_init(&b, c->arena);
+	if (sep.n == 0) {
+		for (; rest.n && b.n < max; rest.s += w, rest.n -= w) {
+			w = utf8_decode(rest.s, rest.n, &r);
+			rv_builder_add(&b, rv_string(c->arena, rest.s, w));
+		}
+	} else {
+		while (b.n < max && cut(&rest, sep, &piece))
+			rv_builder_add(&b, rv_string(c->arena, piece.s,
+						     piece.n));
+		if (b.n < max)
+			rv_builder_add(&b, rv_string(c->arena, rest.s, rest.n));
+	}
+	if (n < 0 && !b.failed && (uint64_t)-(n + 1) + 1 < b.n) {
+		skip = b.n - ((size_t)-(n + 1) + 1);
+		memmove(b.k, b.k + skip, (b.n - skip) * sizeof(*b.k));
+		b.n -= skip;
 	}
 	return ok_array(c, &b, out);
 }
@@ -866,6 +905,7 @@ const struct rb_def rb_string_defs[] = {
 	{ "strings.count", 2, bi_count },
 	{ "strings.replace_n", 2, bi_replace_n },
 	{ "strings.reverse", 1, bi_reverse },
+	{ "strings.split_n", 3, bi_split_n },
 	{ "substring", 3, bi_substring },
 	{ "trim", 2, bi_trim },
 	{ "trim_left", 2, bi_trim_left },

@@ -958,6 +958,21 @@ static const struct mock *mock_for(const struct ev *ev, const struct term *t)
 	return NULL;
 }
 
+struct rel_env {
+	struct rb_yield y; /* first: the built-in hands back &y */
+	struct ev *ev;
+	const struct k *k;
+	int res;
+};
+
+static bool rel_emit(struct rb_yield *y, struct rv *v)
+{
+	struct rel_env *r = (struct rel_env *)y;
+
+	r->res = v ? kcall(r->ev, r->k, v) : nomem(r->ev);
+	return r->res == EV_MORE;
+}
+
 static int call_apply(struct ev *ev, struct call_env *c)
 {
 	const struct term *t = c->t;
@@ -1021,6 +1036,7 @@ static int apply_builtin(struct ev *ev, const struct term *t,
 			 const struct rb_def *d, struct rv **vals,
 			 const struct k *k)
 {
+	struct rel_env rel = { { rel_emit }, ev, k, EV_MORE };
 	struct rb_ctx bc;
 	struct rv *out = NULL;
 	enum rb_status st;
@@ -1029,7 +1045,15 @@ static int apply_builtin(struct ev *ev, const struct term *t,
 	bc.arena = ev->a;
 	bc.name = d->name;
 	bc.now_ns = ev->now_ns;
-	st = d->fn(&bc, vals, &out);
+	if (d->fn == rb_relation_call) {
+		st = rb_relation(d->name)(&bc, vals, &rel.y);
+		if (rel.res != EV_MORE)
+			return rel.res;
+		if (st == RB_OK)
+			return EV_MORE;
+	} else {
+		st = d->fn(&bc, vals, &out);
+	}
 	switch (st) {
 	case RB_OK:
 		if (!out)

@@ -217,6 +217,8 @@ static bool run_case(json_t *c, char *why, size_t len)
 		struct rv *gs, *ws;
 
 		rv_arena_init(&a, 0);
+		if (!got)
+			got = json_loads(out, JSON_DECODE_INT_AS_REAL, &je);
 		res = json_object_get(got, "result");
 		gs = result_set(&a, res ? res : none, true, sort);
 		ws = result_set(&a, want ? want : none, false, sort);
@@ -267,6 +269,10 @@ static void run_file(const char *path, const char *category)
 	char why[600];
 	size_t i;
 
+	/* jansson refuses integers past 64 bits (bits.lsh's results): read
+	 * that file's numbers as doubles, which compare by value alike */
+	if (!doc && strstr(je.text, "too big integer"))
+		doc = json_load_file(path, JSON_DECODE_INT_AS_REAL, &je);
 	if (!doc) {
 		/* "*" skips a whole file: one jansson cannot read (integers
 		 * past 64 bits) */
