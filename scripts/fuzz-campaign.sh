@@ -61,6 +61,11 @@ targets=("$@")
 	fuzz_tpm_enrol fuzz_aa_ocicrypt fuzz_img_policy fuzz_img_unpack fuzz_intel_collateral
 	fuzz_sample_report fuzz_tdx_qgs fuzz_rego_lex fuzz_rego_policy fuzz_rego_input)
 export EAA_FUZZ_TRUST=$seeds/trust.pem
+# libFuzzer's -timeout is a unit's wall time: at nice 19 on a loaded
+# machine a unit of a few milliseconds can wait tens of seconds for a core
+# (fuzz_rego_lex's first run reported a 40 s "timeout" on an input that
+# runs in 0.02 s), so the bound is generous; a hang still ends the run.
+unit_timeout=${FUZZ_UNIT_TIMEOUT:-120}
 mkdir -p "$here/fuzz/logs"
 for t in "${targets[@]}"; do
 	s=$(seeds_of "$t")
@@ -70,7 +75,7 @@ for t in "${targets[@]}"; do
 	mkdir -p "$kept" "$here/fuzz/crashes/$t"
 	start=$(date +%s)
 	# shellcheck disable=SC2086
-	"$san/bin/$t" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+	"$san/bin/$t" -timeout="$unit_timeout" -rss_limit_mb=2048 -print_final_stats=1 \
 		-artifact_prefix="$here/fuzz/crashes/$t/" "$work" "$kept" $s >"$log" 2>&1 &
 	pid=$!
 	used=0
@@ -86,7 +91,7 @@ for t in "${targets[@]}"; do
 	echo "campaign: $t: $used CPU seconds in $(($(date +%s) - start)) s" >>"$log"
 	# keep the smallest corpus that covers what the run reached
 	new=$(mktemp -d)
-	"$san/bin/$t" -merge=1 -timeout=10 -rss_limit_mb=2048 "$new" "$kept" "$work" \
+	"$san/bin/$t" -merge=1 -timeout="$unit_timeout" -rss_limit_mb=2048 "$new" "$kept" "$work" \
 		>/dev/null 2>&1 || true
 	rm -rf "$kept" && mv "$new" "$kept"
 	rm -rf "$work"
