@@ -761,6 +761,78 @@ static void align_objects(struct cctx *c, struct expr *e)
 	b->u.coll.items = bv;
 }
 
+static bool resolve_expr(struct cctx *c, struct expr *e);
+
+/* A `_` of t itself (not of its comprehensions), or NULL. */
+static const struct term *wildcard_in(const struct term *t)
+{
+	const struct term *w = NULL;
+	size_t i;
+
+	if (!t)
+		return NULL;
+	switch (t->kind) {
+	case T_VAR:
+		return t->u.var.kind == V_WILD ? t : NULL;
+	case T_REF:
+		w = wildcard_in(t->u.ref.head);
+		for (i = 0; !w && i < t->u.ref.n; i++)
+			w = wildcard_in(t->u.ref.path[i]);
+		return w;
+	case T_ARRAY:
+	case T_SET:
+	case T_OBJECT:
+		for (i = 0; !w && i < t->u.coll.n; i++) {
+			w = wildcard_in(t->u.coll.items[i]);
+			if (!w && t->kind == T_OBJECT)
+				w = wildcard_in(t->u.coll.vals[i]);
+		}
+		return w;
+	case T_CALL:
+		for (i = 0; !w && i < t->u.call.n; i++)
+			w = wildcard_in(t->u.call.args[i]);
+		return w;
+	default:
+		return NULL;
+	}
+}
+
+/* An operand of and/or/not is a scope of its own: `{ a := 1 } and
+ * { a := 2 }` declares two locals. As in OPA, only a braced operand may
+ * declare any; in `x = 1 or y` x must come from the enclosing body, and
+ * `x := 1 or y` would assign a variable nothing can see. */
+static bool resolve_operand(struct cctx *c, struct expr *e, struct body *b,
+			    int **free, size_t *nfree)
+{
+	struct scope s;
+	bool ok;
+
+	push_scope(c, &s, true, free, nfree);
+	ok = resolve_body(c, b);
+	pop_scope(c);
+	if (!ok || b->braced)
+		return ok;
+	if (b->n == 1 && b->e[0]->kind == E_ASSIGN)
+		return cfail(c, b->e[0]->line, b->e[0]->col,
+			     e->kind == E_NOT ? "cannot assign vars inside negated expression" :
+			     e->kind == E_AND ? "cannot assign vars inside implicit and operand" :
+			     "cannot assign vars inside implicit or operand");
+	if (s.n)
+		return cfail(c, b->e[0]->line, b->e[0]->col, "var %s is unsafe",
+			     s.v[0].name);
+	{
+		/* OPA takes an implicit operand's `_` as the enclosing
+		 * body's, which nothing binds */
+		const struct term *w = wildcard_in(b->e[0]->a);
+
+		if (!w)
+			w = wildcard_in(b->e[0]->b);
+		if (w)
+			return cfail(c, w->line, w->col, "var _ is unsafe");
+	}
+	return true;
+}
+
 static bool resolve_expr(struct cctx *c, struct expr *e)
 {
 	struct scope s;
@@ -809,6 +881,13 @@ static bool resolve_expr(struct cctx *c, struct expr *e)
 		     declare_pattern(c, e->val) && resolve_body(c, e->body);
 		pop_scope(c);
 		if (!ok)
+			return false;
+		break;
+	case E_AND:
+	case E_OR:
+	case E_NOT:
+		if (!resolve_operand(c, e, e->body, &e->free, &e->nfree) ||
+		    (e->rhs && !resolve_operand(c, e, e->rhs, &e->rfree, &e->nrfree)))
 			return false;
 		break;
 	}
@@ -938,6 +1017,20 @@ static bool expr_ready(const struct expr *e, const bool *bound,
 				return false;
 			}
 		return ready(e->coll, false, bound, bad);
+	case E_AND:
+	case E_OR:
+	case E_NOT:
+		for (i = 0; i < e->nfree; i++)
+			if (!bound[e->free[i]]) {
+				*bad = NULL;
+				return false;
+			}
+		for (i = 0; i < e->nrfree; i++)
+			if (!bound[e->rfree[i]]) {
+				*bad = NULL;
+				return false;
+			}
+		return true;
 	}
 	return false;
 }
@@ -1004,6 +1097,22 @@ static void bind_expr(const struct expr *e, bool *bound)
  * once its captures are. */
 static bool order_nested_term(struct cctx *c, const struct term *t, bool *bound);
 
+/* An operand of and/or/not starts with what the enclosing body has bound
+ * (its captures are, by then); its own locals start unbound. */
+static bool order_operand(struct cctx *c, struct body *b, const int *free,
+			  size_t nfree, const bool *bound)
+{
+	bool *inner = calloc_a(c, (size_t)c->nslots * sizeof(*inner) + 1);
+	size_t i;
+
+	if (!inner)
+		return false;
+	memcpy(inner, bound, (size_t)c->nslots * sizeof(*inner));
+	for (i = 0; i < nfree; i++)
+		inner[free[i]] = true;
+	return order_body(c, b, inner);
+}
+
 static bool order_nested_expr(struct cctx *c, const struct expr *e, bool *bound)
 {
 	size_t i;
@@ -1033,6 +1142,12 @@ static bool order_nested_expr(struct cctx *c, const struct expr *e, bool *bound)
 		     order_body(c, e->body, inner);
 		break;
 	}
+	case E_AND:
+	case E_OR:
+	case E_NOT:
+		ok = order_operand(c, e->body, e->free, e->nfree, bound) &&
+		     (!e->rhs || order_operand(c, e->rhs, e->rfree, e->nrfree, bound));
+		break;
 	default:
 		break;
 	}
@@ -1094,6 +1209,17 @@ static bool order_nested_term(struct cctx *c, const struct term *t, bool *bound)
 	}
 }
 
+/* `not a = f(1)` cannot bind a, so OPA runs it after whatever binds a
+ * (`a = f(2)` written below it); only when nothing else can run is it
+ * taken as it stands. */
+static bool negation_waits(const struct expr *e, const bool *bound)
+{
+	const struct term *bad = NULL;
+
+	return e->negated && e->kind == E_UNIFY &&
+	       !(ready(e->a, false, bound, &bad) && ready(e->b, false, bound, &bad));
+}
+
 static bool order_body(struct cctx *c, struct body *b, bool *bound)
 {
 	struct expr **out;
@@ -1109,17 +1235,22 @@ static bool order_body(struct cctx *c, struct body *b, bool *bound)
 	while (placed < b->n) {
 		const struct term *bad = NULL;
 		bool progress = false;
+		int pass;
 
-		for (i = 0; i < b->n; i++) {
-			if (done[i] || !expr_ready(b->e[i], bound, &bad))
-				continue;
-			if (!order_nested_expr(c, b->e[i], bound))
-				return false;
-			bind_expr(b->e[i], bound);
-			out[placed++] = b->e[i];
-			done[i] = true;
-			progress = true;
-			break; /* keep the written order where possible */
+		for (pass = 0; pass < 2 && !progress; pass++) {
+			for (i = 0; i < b->n; i++) {
+				if (done[i] || !expr_ready(b->e[i], bound, &bad))
+					continue;
+				if (pass == 0 && negation_waits(b->e[i], bound))
+					continue;
+				if (!order_nested_expr(c, b->e[i], bound))
+					return false;
+				bind_expr(b->e[i], bound);
+				out[placed++] = b->e[i];
+				done[i] = true;
+				progress = true;
+				break; /* keep the written order where possible */
+			}
 		}
 		if (!progress) {
 			for (i = 0; i < b->n && done[i]; i++)
@@ -1237,7 +1368,8 @@ static bool has_closure(const struct body *b)
 	size_t i;
 
 	for (i = 0; i < b->n; i++)
-		if (b->e[i]->kind == E_EVERY)
+		if (b->e[i]->kind == E_EVERY || b->e[i]->kind == E_AND ||
+		    b->e[i]->kind == E_OR || b->e[i]->kind == E_NOT)
 			return true;
 	return false;
 }

@@ -23,6 +23,11 @@ struct parser {
 	bool failed;
 	bool no_bar;   /* the first element of [ or {: leave `|` alone */
 	bool saw_v1;   /* `if` or `contains` used */
+	/* Keywords the module's imports turn on (future.keywords.and, .or,
+	 * .not, future.keywords, rego.v2); elsewhere `and` and `or` stay
+	 * names, as the set built-ins and(x, y) and or(x, y) are. */
+	bool kw_and, kw_or;
+	bool not_bodies; /* `not { body }` and `not (a or b)` */
 };
 
 static bool fail(struct parser *p, const char *fmt, ...) EAA_PRINTF(2, 3);
@@ -693,22 +698,48 @@ static struct expr *parse_some_every(struct parser *p, bool every)
 	return e;
 }
 
-static struct expr *parse_literal(struct parser *p)
+/* `with target as value` clauses, attached to e. */
+static bool parse_withs(struct parser *p, struct expr *e)
 {
-	struct rego_token at = p->tok;
 	struct list withs = { 0 };
-	struct expr *e;
-	bool negated = false;
+	struct with *ws;
+	size_t i;
 
-	if (!enter(p))
-		return NULL;
-	if (is(p, TOK_SOME) || is(p, TOK_EVERY)) {
-		e = parse_some_every(p, is(p, TOK_EVERY));
-		goto with;
+	while (accept(p, TOK_WITH)) {
+		struct with *w = alloc(p, sizeof(*w));
+
+		if (!w || !list_add(p, &withs, w))
+			return false;
+		w->target = parse_primary(p);
+		if (!w->target || !expect(p, TOK_AS, "in with"))
+			return false;
+		w->value = parse_in(p);
+		if (!w->value)
+			return false;
 	}
-	if (accept(p, TOK_NOT))
-		negated = true;
-	e = expr_new(p, E_TERM, &at);
+	if (p->failed)
+		return false;
+	if (!withs.n)
+		return true;
+	ws = alloc(p, (e->nwith + withs.n) * sizeof(*ws));
+	if (!ws)
+		return false;
+	for (i = 0; i < e->nwith; i++)
+		ws[i] = e->with[i];
+	for (i = 0; i < withs.n; i++)
+		ws[e->nwith + i] = *(struct with *)withs.v[i];
+	e->with = ws;
+	e->nwith += withs.n;
+	return true;
+}
+
+/* A term, unification or assignment: a literal without `some`, `every`,
+ * `not` or `with`. */
+static struct expr *parse_plain(struct parser *p, const struct rego_token *at,
+				bool negated)
+{
+	struct expr *e = expr_new(p, E_TERM, at);
+
 	if (!e)
 		return NULL;
 	e->negated = negated;
@@ -730,29 +761,327 @@ static struct expr *parse_literal(struct parser *p)
 		if (!e->b)
 			return NULL;
 	}
-with:
-	while (e && accept(p, TOK_WITH)) {
-		struct with *w = alloc(p, sizeof(*w));
+	return p->failed ? NULL : e;
+}
 
-		if (!w || !list_add(p, &withs, w))
+/* ---- the logical operators of Rego v2 ----
+ *
+ * As in OPA's parser: `and` binds tighter than `or`, both fold to the
+ * left, and `not` takes one operand (`not x or y` is `(not x) or y`). An
+ * operand is `{ body }`, `not { body }`, a parenthesised group holding
+ * and/or, or a plain expression. A `with` after the last operand applies
+ * to the whole expression; one inside an operand must be parenthesised.
+ * Braces and parentheses are ambiguous at the start of a literal (a set,
+ * an object, a parenthesised term), so they are read as an operand only
+ * when and/or follows; the parser saves its state and backs out
+ * otherwise. */
+
+struct psave {
+	struct parser p;
+	struct eaa_err err;
+};
+
+static void psave(struct parser *p, struct psave *s)
+{
+	s->p = *p;
+	if (p->err)
+		s->err = *p->err;
+}
+
+static void prestore(struct parser *p, const struct psave *s)
+{
+	*p = s->p;
+	if (p->err)
+		*p->err = s->err;
+}
+
+static bool is_word(const struct parser *p, const char *w)
+{
+	size_t n = strlen(w);
+
+	return is(p, TOK_IDENT) && p->tok.len == n && memcmp(p->tok.text, w, n) == 0;
+}
+
+static bool at_and(const struct parser *p)
+{
+	return p->kw_and && is_word(p, "and");
+}
+
+static bool at_or(const struct parser *p)
+{
+	return p->kw_or && is_word(p, "or");
+}
+
+static bool at_logic(const struct parser *p)
+{
+	return at_and(p) || at_or(p);
+}
+
+static struct body *body_of(struct parser *p, struct expr *e)
+{
+	struct body *b = alloc(p, sizeof(*b));
+	struct expr **v = alloc(p, sizeof(*v));
+
+	if (!e || !b || !v)
+		return NULL;
+	v[0] = e;
+	b->e = v;
+	b->n = 1;
+	return b;
+}
+
+static struct expr *logic_new(struct parser *p, enum expr_kind kind,
+			      const struct rego_token *at, struct body *lhs,
+			      struct body *rhs)
+{
+	struct expr *e;
+
+	if (!lhs || (kind != E_NOT && !rhs))
+		return NULL;
+	e = expr_new(p, kind, at);
+	if (e) {
+		e->body = lhs;
+		e->rhs = rhs;
+	}
+	return e;
+}
+
+/* `{ body }` after its `{`, up to and including the `}`. */
+static struct body *parse_braced_body(struct parser *p)
+{
+	struct body *b = parse_body(p, TOK_RBRACE);
+
+	if (!b || !expect(p, TOK_RBRACE, "after body"))
+		return NULL;
+	b->braced = true;
+	return b;
+}
+
+static struct body *parse_operand(struct parser *p, bool *committed_group);
+static struct expr *parse_or_chain(struct parser *p, struct body *lhs,
+				   const struct rego_token *at);
+
+static bool with_on_operand(struct parser *p)
+{
+	return fail(p, "`with` modifier is not allowed on operand of `%.*s`",
+		    (int)p->tok.len, p->tok.text);
+}
+
+/* A parenthesised group at `(`. *committed is false (and nothing is
+ * consumed) when the parentheses hold a plain term, as in `(a == b)`:
+ * the caller reads them as one. operand: the group is already an operand
+ * of and/or/not, where `(x with ...)` alone is a group. */
+static struct body *parse_group(struct parser *p, bool operand, bool *committed)
+{
+	struct psave s;
+	struct body *lhs;
+	struct expr *e;
+	bool inner = false;
+
+	*committed = false;
+	if (!enter(p))
+		return NULL;
+	psave(p, &s);
+	next(p); /* ( */
+	if (is(p, TOK_RPAREN))
+		goto plain;
+	lhs = parse_operand(p, &inner);
+	if (!lhs)
+		goto plain;
+	*committed = true;
+	if (at_logic(p)) {
+		e = parse_or_chain(p, lhs, &s.p.tok);
+		if (!e || !parse_withs(p, e) || !expect(p, TOK_RPAREN, "after group"))
 			return NULL;
-		w->target = parse_primary(p);
-		if (!w->target || !expect(p, TOK_AS, "in with"))
+		p->depth--;
+		return body_of(p, e);
+	}
+	if (is(p, TOK_WITH) && !lhs->braced && lhs->e[0]->kind != E_NOT) {
+		if (!parse_withs(p, lhs->e[0]))
 			return NULL;
-		w->value = parse_in(p);
-		if (!w->value)
+		if (at_logic(p)) {
+			with_on_operand(p);
+			return NULL;
+		}
+		if (!expect(p, TOK_RPAREN, "after group"))
+			return NULL;
+		if (operand || at_logic(p)) {
+			p->depth--;
+			return lhs;
+		}
+		goto plain;
+	}
+	/* ((a or b)) and (not x) are groups; (x) is a term */
+	if (inner || (lhs->n == 1 && (lhs->e[0]->negated || lhs->e[0]->kind == E_NOT))) {
+		if (!expect(p, TOK_RPAREN, "after group"))
+			return NULL;
+		p->depth--;
+		return lhs;
+	}
+plain:
+	prestore(p, &s);
+	p->depth--;
+	*committed = false;
+	return NULL;
+}
+
+/* One operand of and/or (*group: it was a parenthesised and/or group). */
+static struct body *parse_operand(struct parser *p, bool *group)
+{
+	struct rego_token at = p->tok;
+	struct body *b;
+	bool negated = false, committed;
+
+	*group = false;
+	if (accept(p, TOK_LBRACE))
+		return parse_braced_body(p);
+	if (accept(p, TOK_NOT))
+		negated = true;
+	if (negated && p->not_bodies && accept(p, TOK_LBRACE))
+		return body_of(p, logic_new(p, E_NOT, &at, parse_braced_body(p), NULL));
+	if (is(p, TOK_LPAREN) && (p->kw_and || p->kw_or) &&
+	    (!negated || p->not_bodies)) {
+		b = parse_group(p, true, &committed);
+		if (committed) {
+			if (!b)
+				return NULL;
+			if (negated)
+				return body_of(p, logic_new(p, E_NOT, &at, b, NULL));
+			*group = !b->e[0]->negated && b->e[0]->kind != E_NOT;
+			return b;
+		}
+		if (p->failed)
 			return NULL;
 	}
-	if (e && withs.n) {
-		struct with *ws = alloc(p, withs.n * sizeof(*ws));
-		size_t i;
+	return body_of(p, parse_plain(p, &at, negated));
+}
 
-		if (!ws)
+static struct expr *parse_and_chain(struct parser *p, struct body *lhs,
+				    const struct rego_token *at)
+{
+	bool group;
+
+	while (lhs && at_and(p)) {
+		next(p);
+		lhs = body_of(p, logic_new(p, E_AND, at, lhs, parse_operand(p, &group)));
+	}
+	return lhs ? lhs->e[0] : NULL;
+}
+
+static struct expr *parse_or_chain(struct parser *p, struct body *lhs,
+				   const struct rego_token *at)
+{
+	bool group;
+
+	if (lhs && at_and(p))
+		lhs = body_of(p, parse_and_chain(p, lhs, at));
+	while (lhs && at_or(p)) {
+		struct rego_token rat;
+		struct body *rhs;
+
+		next(p);
+		rat = p->tok;
+		rhs = parse_operand(p, &group);
+		if (rhs && at_and(p))
+			rhs = body_of(p, parse_and_chain(p, rhs, &rat));
+		lhs = body_of(p, logic_new(p, E_OR, at, lhs, rhs));
+	}
+	return lhs ? lhs->e[0] : NULL;
+}
+
+/* What follows a complete first operand: an and/or chain, or nothing. */
+static struct expr *logic_tail(struct parser *p, struct body *lhs,
+			       const struct rego_token *at)
+{
+	struct expr *e;
+
+	if (!lhs)
+		return NULL;
+	e = at_logic(p) ? parse_or_chain(p, lhs, at) : lhs->e[0];
+	return e && parse_withs(p, e) ? e : NULL;
+}
+
+/* A literal that starts with `{` or `(` read as an operand of and/or;
+ * NULL with nothing consumed when it is not one. */
+static struct expr *parse_led_operand(struct parser *p, bool *done)
+{
+	struct rego_token at = p->tok;
+	struct psave s;
+	struct body *b;
+	bool committed;
+
+	*done = false;
+	if (is(p, TOK_LBRACE)) {
+		psave(p, &s);
+		next(p);
+		b = parse_braced_body(p);
+		if (b && at_logic(p)) {
+			*done = true;
+			return logic_tail(p, b, &at);
+		}
+		prestore(p, &s);
+		return NULL;
+	}
+	b = parse_group(p, false, &committed);
+	if (!committed)
+		return NULL;
+	*done = true;
+	return logic_tail(p, b, &at);
+}
+
+static struct expr *parse_literal(struct parser *p)
+{
+	struct rego_token at = p->tok;
+	struct expr *e;
+	bool negated = false, done;
+
+	if (!enter(p))
+		return NULL;
+	if ((p->kw_and || p->kw_or) && (is(p, TOK_LBRACE) || is(p, TOK_LPAREN))) {
+		e = parse_led_operand(p, &done);
+		if (done) {
+			p->depth--;
+			return p->failed ? NULL : e;
+		}
+		if (p->failed)
 			return NULL;
-		for (i = 0; i < withs.n; i++)
-			ws[i] = *(struct with *)withs.v[i];
-		e->with = ws;
-		e->nwith = withs.n;
+	}
+	if (is(p, TOK_SOME) || is(p, TOK_EVERY)) {
+		e = parse_some_every(p, is(p, TOK_EVERY));
+		if (!e || !parse_withs(p, e))
+			return NULL;
+		p->depth--;
+		return e;
+	}
+	if (accept(p, TOK_NOT))
+		negated = true;
+	if (negated && p->not_bodies && accept(p, TOK_LBRACE)) {
+		e = logic_tail(p, body_of(p, logic_new(p, E_NOT, &at,
+							parse_braced_body(p), NULL)), &at);
+		p->depth--;
+		return p->failed ? NULL : e;
+	}
+	if (negated && p->not_bodies && is(p, TOK_LPAREN)) {
+		struct body *b = parse_group(p, true, &done);
+
+		if (done) {
+			e = logic_tail(p, body_of(p, logic_new(p, E_NOT, &at, b, NULL)),
+				       &at);
+			p->depth--;
+			return p->failed ? NULL : e;
+		}
+		if (p->failed)
+			return NULL;
+	}
+	e = parse_plain(p, &at, negated);
+	if (!e || !parse_withs(p, e))
+		return NULL;
+	if (at_logic(p)) {
+		if (e->nwith) {
+			with_on_operand(p);
+			return NULL;
+		}
+		e = logic_tail(p, body_of(p, e), &at);
 	}
 	p->depth--;
 	return p->failed ? NULL : e;
@@ -975,6 +1304,51 @@ static bool ref_strings(struct parser *p, const struct term *t, struct list *out
 	return true;
 }
 
+/* The name at position i of an import's path (import a.b.c), or NULL. */
+static const char *import_name(const struct term *t, size_t i)
+{
+	const struct term *e;
+
+	if (t->kind == T_VAR)
+		return i == 0 ? t->u.var.name : NULL;
+	if (t->kind != T_REF || t->u.ref.head->kind != T_VAR)
+		return NULL;
+	if (i == 0)
+		return t->u.ref.head->u.var.name;
+	if (i > t->u.ref.n)
+		return NULL;
+	e = t->u.ref.path[i - 1];
+	return e->kind == T_VALUE && e->u.value->type == RV_STRING ?
+	       e->u.value->u.str.s : NULL;
+}
+
+static bool name_is(const char *s, const char *w)
+{
+	return s && strcmp(s, w) == 0;
+}
+
+/* Keywords an import turns on for the rest of the module: rego.v2 and
+ * future.keywords all of them, future.keywords.<kw> one. */
+static void import_keywords(struct parser *p, const struct term *ref)
+{
+	const char *root = import_name(ref, 0), *kw;
+	size_t n = ref->kind == T_REF ? ref->u.ref.n + 1 : 1;
+
+	if (name_is(root, "rego") && n == 2 && name_is(import_name(ref, 1), "v2")) {
+		p->kw_and = p->kw_or = p->not_bodies = true;
+		return;
+	}
+	if (!name_is(root, "future") || !name_is(import_name(ref, 1), "keywords") || n > 3)
+		return;
+	kw = n == 3 ? import_name(ref, 2) : NULL;
+	if (!kw || name_is(kw, "and"))
+		p->kw_and = true;
+	if (!kw || name_is(kw, "or"))
+		p->kw_or = true;
+	if (!kw || name_is(kw, "not"))
+		p->not_bodies = true;
+}
+
 bool rego_parse_module(struct rv_arena *a, const char *file, const char *src,
 		       size_t n, enum rego_syntax syntax, struct module **out,
 		       struct eaa_err *err)
@@ -1008,6 +1382,7 @@ bool rego_parse_module(struct rv_arena *a, const char *file, const char *src,
 		im->ref = parse_name_ref(&p);
 		if (!im->ref)
 			return false;
+		import_keywords(&p, im->ref);
 		if (accept(&p, TOK_AS)) {
 			if (!is(&p, TOK_IDENT))
 				return fail(&p, "unexpected %s, expected an alias",
@@ -1064,7 +1439,8 @@ bool rego_parse_module(struct rv_arena *a, const char *file, const char *src,
 			return false;
 		if (path.n == 2 &&
 		    rv_equal(path.v[0], rv_cstring(a, "rego")) &&
-		    rv_equal(path.v[1], rv_cstring(a, "v1")))
+		    (rv_equal(path.v[1], rv_cstring(a, "v1")) ||
+		     rv_equal(path.v[1], rv_cstring(a, "v2"))))
 			rego_v1 = true;
 		if (path.n >= 2 &&
 		    rv_equal(path.v[0], rv_cstring(a, "future")) &&
