@@ -1081,6 +1081,12 @@ static struct expr *parse_literal(struct parser *p)
 			with_on_operand(p);
 			return NULL;
 		}
+		/* the braces did not hold a body (parse_led_operand tried) */
+		if (at.type == TOK_LBRACE) {
+			fail(p, "operand of `%.*s` cannot begin with `{` unless the braces hold a body",
+			     (int)p->tok.len, p->tok.text);
+			return NULL;
+		}
 		e = logic_tail(p, body_of(p, e), &at);
 	}
 	p->depth--;
