@@ -58,6 +58,9 @@ struct term {
 			struct body *body;
 			int *free;          /* enclosing locals it reads */
 			size_t nfree;
+			/* a template string's `{expr}` (parse.c): it may
+			 * read the enclosing body's variables, not bind any */
+			bool template;
 		} comp;
 		struct {
 			struct term *fn;    /* the called name, a ref of vars */

@@ -590,6 +590,27 @@ static void pop_scope(struct cctx *c)
 	c->sc = c->sc->up;
 }
 
+static const struct term *wildcard_in(const struct term *t);
+
+/* As OPA: a template string's expression reads variables of the enclosing
+ * body; one it would bind (a new name, or `_`) is "undeclared". Its scope
+ * holds the capture variable alone. */
+static bool template_reads_only(struct cctx *c, const struct term *t,
+				const struct scope *s)
+{
+	const struct expr *e = t->u.comp.body->e[0];
+	const struct term *w = wildcard_in(e->b);
+	size_t i;
+
+	if (w)
+		return cfail(c, w->line, w->col, "var _ is undeclared");
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].slot != t->u.comp.value->u.var.slot)
+			return cfail(c, e->b->line, e->b->col, "var %s is undeclared",
+				     s->v[i].name);
+	return true;
+}
+
 static bool resolve_term(struct cctx *c, struct term *t)
 {
 	struct scope s;
@@ -644,6 +665,8 @@ static bool resolve_term(struct cctx *c, struct term *t)
 		     (!t->u.comp.key || resolve_term(c, t->u.comp.key)) &&
 		     resolve_term(c, t->u.comp.value);
 		pop_scope(c);
+		if (ok && t->u.comp.template)
+			return template_reads_only(c, t, &s);
 		return ok;
 	case T_CALL:
 		return resolve_call(c, t);
@@ -1460,7 +1483,68 @@ static bool resolve_body(struct cctx *c, struct body *b)
 
 /* ---- rules ---- */
 
-static bool compile_rule(struct cctx *c, struct rule *r)
+/* f($"{x} {y}") := ... if { x = ... }: as in OPA, a template string as an
+ * argument is no pattern to bind; it becomes a variable, unified with the
+ * string once the body has bound what it reads. (Other calls there stay
+ * errors, as in OPA.) The rule gets arrays of its own: else branches
+ * share the parser's. */
+static bool is_template(const struct term *t)
+{
+	return t->kind == T_CALL && t->u.call.fn->kind == T_VAR &&
+	       strcmp(t->u.call.fn->u.var.name, "internal.template_string") == 0;
+}
+
+static bool lift_call_args(struct cctx *c, struct rule *r, bool chained)
+{
+	struct term **args;
+	struct expr **body;
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nargs; i++)
+		n += is_template(r->args[i]);
+	if (!n)
+		return true;
+	/* the branches would share the string's terms, which compiling
+	 * resolves in place, frame by frame */
+	if (chained)
+		return cfail(c, r->line, r->col,
+			     "template strings as arguments of a function with else are not supported");
+	args = calloc_a(c, r->nargs * sizeof(*args));
+	body = calloc_a(c, (r->body.n + n) * sizeof(*body));
+	if (!args || !body)
+		return false;
+	if (r->body.n)
+		memcpy(body, r->body.e, r->body.n * sizeof(*body));
+	for (i = 0, n = r->body.n; i < r->nargs; i++) {
+		struct term *a = r->args[i], *v;
+		struct expr *e;
+		char name[24];
+
+		args[i] = a;
+		if (!is_template(a))
+			continue;
+		snprintf(name, sizeof(name), "$a%zu", i);
+		v = calloc_a(c, sizeof(*v));
+		e = calloc_a(c, sizeof(*e));
+		if (!v || !e || !(v->u.var.name = rv_strndup(c->a, name, strlen(name))))
+			return false;
+		v->kind = T_VAR;
+		v->line = e->line = a->line;
+		v->col = e->col = a->col;
+		v->file = a->file;
+		e->kind = E_UNIFY;
+		e->a = v;
+		e->b = a;
+		args[i] = v;
+		body[n++] = e;
+	}
+	r->args = args;
+	r->body.e = body;
+	r->body.n = n;
+	return true;
+}
+
+static bool compile_rule(struct cctx *c, struct rule *r, bool chained)
 {
 	struct scope s;
 	bool *bound;
@@ -1471,6 +1555,8 @@ static bool compile_rule(struct cctx *c, struct rule *r)
 	c->nslots = 0;
 	c->capslots = 0;
 	c->slotname = NULL;
+	if (!lift_call_args(c, r, chained))
+		return false;
 	push_scope(c, &s, false, NULL, NULL);
 	for (i = 0; i < r->nargs; i++)
 		if (!declare_pattern(c, r->args[i])) {
@@ -1694,7 +1780,7 @@ bool rego_compile_modules(struct rego_policy *p, struct eaa_err *err)
 		c.pkg = pkg_node(&c, c.m);
 		for (j = 0; j < c.m->nrules; j++)
 			for (r = c.m->rules[j]; r; r = r->els)
-				if (!compile_rule(&c, r))
+				if (!compile_rule(&c, r, c.m->rules[j]->els != NULL))
 					return false;
 	}
 	return !c.failed && check_recursion(&c);

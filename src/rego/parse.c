@@ -28,6 +28,7 @@ struct parser {
 	 * names, as the set built-ins and(x, y) and or(x, y) are. */
 	bool kw_and, kw_or;
 	bool not_bodies; /* `not { body }` and `not (a or b)` */
+	unsigned ntemplate; /* names the variables template strings capture in */
 };
 
 static bool fail(struct parser *p, const char *fmt, ...) EAA_PRINTF(2, 3);
@@ -451,6 +452,8 @@ static struct term *parse_postfix(struct parser *p, struct term *t)
 	return p->failed ? NULL : t;
 }
 
+static struct term *parse_template(struct parser *p);
+
 static struct term *parse_primary(struct parser *p)
 {
 	struct rego_token at = p->tok;
@@ -467,6 +470,10 @@ static struct term *parse_primary(struct parser *p)
 	case TOK_RAWSTRING:
 		t = value_term(p, string_value(p, &at), &at);
 		next(p);
+		break;
+	case TOK_TEMPLATE:
+	case TOK_RAWTEMPLATE:
+		t = parse_template(p);
 		break;
 	case TOK_TRUE:
 	case TOK_FALSE:
@@ -1091,6 +1098,173 @@ static struct expr *parse_literal(struct parser *p)
 	}
 	p->depth--;
 	return p->failed ? NULL : e;
+}
+
+/* ---- template strings: $"...{expr}..." and $`...{expr}...` ----
+ *
+ * As OPA's compiler rewrites them: a call of internal.template_string
+ * with an array of the parts, where an expression is the set
+ * comprehension {x | x = expr [with ...]} (so an undefined expression is
+ * an empty set, printed "<undefined>") and a constant scalar is itself. */
+
+/* The text of a template part: `\{` is `{`; a quoted part then decodes
+ * as a string. */
+static struct rv *template_text(struct parser *p, const struct rego_token *t)
+{
+	char *buf = alloc(p, t->len + 3);
+	size_t i, n = 0;
+	bool escapes = false;
+	json_error_t je;
+	json_t *j;
+	struct rv *v;
+
+	if (!buf)
+		return NULL;
+	buf[n++] = '"';
+	for (i = 0; i < t->len; i++) {
+		if (t->text[i] == '\\' && i + 1 < t->len && t->text[i + 1] == '{') {
+			buf[n++] = '{';
+			i++;
+			continue;
+		}
+		if (t->text[i] == '\\' && t->type == TOK_TEMPLATE) {
+			escapes = true;
+			buf[n++] = t->text[i++]; /* and the escaped character */
+		}
+		buf[n++] = t->text[i];
+	}
+	buf[n++] = '"';
+	if (!escapes)
+		return rv_string(p->a, buf + 1, n - 2);
+	j = json_loadb(buf, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+	if (!j || !json_is_string(j)) {
+		json_decref(j);
+		fail(p, "illegal template-string part");
+		return NULL;
+	}
+	v = rv_string(p->a, json_string_value(j), json_string_length(j));
+	json_decref(j);
+	if (!v)
+		nomem(p);
+	return v;
+}
+
+/* One `{expr}` of a template string as the part the built-in takes. */
+static struct term *template_part(struct parser *p, struct expr *e,
+				  const struct rego_token *at)
+{
+	struct term *t = e->a, *x, *comp;
+	struct expr *capture;
+	char name[24];
+
+	const char *bad = NULL;
+
+	switch (e->negated ? E_TERM : e->kind) {
+	case E_TERM:
+		if (e->negated)
+			bad = "negation ('not')";
+		break;
+	case E_UNIFY:
+		bad = "unification ('=')";
+		break;
+	case E_ASSIGN:
+		bad = "assignment (':=')";
+		break;
+	case E_EVERY:
+		bad = "'every'";
+		break;
+	case E_SOME:
+	case E_SOME_IN:
+		bad = "'some'";
+		break;
+	default:
+		bad = "and/or/not body";
+		break;
+	}
+	if (bad) {
+		fail(p, "unexpected %s in template-string expression", bad);
+		return NULL;
+	}
+	if (t->kind == T_VALUE && !e->nwith &&
+	    (t->u.value->type == RV_STRING || t->u.value->type == RV_NUMBER ||
+	     t->u.value->type == RV_BOOL || t->u.value->type == RV_NULL))
+		return t;
+	/* a name no source can spell, unique per template so nested ones
+	 * do not capture each other's */
+	snprintf(name, sizeof(name), "$t%u", ++p->ntemplate);
+	x = term_new(p, T_VAR, at);
+	comp = term_new(p, T_SET_COMP, at);
+	capture = expr_new(p, E_UNIFY, at);
+	if (!x || !comp || !capture || !(x->u.var.name = rv_strndup(p->a, name, strlen(name))))
+		return NULL;
+	capture->a = x;
+	capture->b = t;
+	capture->with = e->with;
+	capture->nwith = e->nwith;
+	comp->u.comp.value = x;
+	comp->u.comp.template = true;
+	comp->u.comp.body = body_of(p, capture);
+	return comp->u.comp.body ? comp : NULL;
+}
+
+/* At the first part's token; ends after the closing quote. */
+static struct term *parse_template(struct parser *p)
+{
+	struct rego_token at = p->tok;
+	bool raw = at.type == TOK_RAWTEMPLATE, saved = p->no_bar;
+	struct list parts = { 0 };
+	struct term *t, *arr, *fn, **args;
+
+	for (;;) {
+		struct rv *s = template_text(p, &p->tok);
+		struct rego_token open;
+		struct expr *e;
+
+		if (!s)
+			return NULL;
+		if (s->u.str.len && !list_add(p, &parts, value_term(p, s, &p->tok)))
+			return NULL;
+		if (p->tok.template_end)
+			break;
+		open = p->tok;
+		if (!next(p))
+			return NULL;
+		if (is(p, TOK_RBRACE)) {
+			fail(p, "invalid template-string expression");
+			return NULL;
+		}
+		p->no_bar = false;
+		e = parse_literal(p);
+		p->no_bar = saved;
+		if (!e || !list_add(p, &parts, template_part(p, e, &open)) ||
+		    !parts.v[parts.n - 1])
+			return NULL;
+		if (!is(p, TOK_RBRACE)) {
+			fail(p, "expected } to end template string expression");
+			return NULL;
+		}
+		if (!rego_lex_template(&p->lx, raw, &p->tok, p->err)) {
+			p->failed = true;
+			return NULL;
+		}
+	}
+	next(p);
+	if (!parts.n && !list_add(p, &parts, value_term(p, rv_string(p->a, "", 0), &at)))
+		return NULL;
+	arr = term_new(p, T_ARRAY, &at);
+	t = term_new(p, T_CALL, &at);
+	fn = term_new(p, T_VAR, &at);
+	args = alloc(p, sizeof(*args));
+	if (!arr || !t || !fn || !args)
+		return NULL;
+	arr->u.coll.items = (struct term **)parts.v;
+	arr->u.coll.n = parts.n;
+	fn->u.var.name = "internal.template_string";
+	args[0] = arr;
+	t->u.call.fn = fn;
+	t->u.call.args = args;
+	t->u.call.n = 1;
+	return p->failed ? NULL : t;
 }
 
 /* Literals separated by ';' or newlines, up to (not including) closer. */
