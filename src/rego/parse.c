@@ -213,6 +213,14 @@ static char *tok_text(struct parser *p, const struct rego_token *t)
 	return s;
 }
 
+/* `and` or `or` where the module's imports made it a keyword. */
+static bool logic_keyword(const struct parser *p, const struct rego_token *t)
+{
+	return t->type == TOK_IDENT &&
+	       ((p->kw_and && t->len == 3 && memcmp(t->text, "and", 3) == 0) ||
+		(p->kw_or && t->len == 2 && memcmp(t->text, "or", 2) == 0));
+}
+
 static struct term *parse_in(struct parser *p);
 static struct term *parse_relation(struct parser *p);
 static struct term *member3(struct parser *p, struct term *k,
@@ -488,6 +496,11 @@ static struct term *parse_primary(struct parser *p)
 		/* the contains() built-in: a keyword only in rule heads */
 	case TOK_IDENT:
 		next(p);
+		/* the keywords name the set built-ins still: and(x, y) */
+		if (logic_keyword(p, &at) && !(is(p, TOK_LPAREN) && !p->tok.nl_before)) {
+			fail(p, "unexpected %.*s keyword", (int)at.len, at.text);
+			break;
+		}
 		if (at.len == 3 && memcmp(at.text, "set", 3) == 0 &&
 		    is(p, TOK_LPAREN) && !p->tok.nl_before) {
 			next(p);
@@ -802,21 +815,14 @@ static void prestore(struct parser *p, const struct psave *s)
 		*p->err = s->err;
 }
 
-static bool is_word(const struct parser *p, const char *w)
-{
-	size_t n = strlen(w);
-
-	return is(p, TOK_IDENT) && p->tok.len == n && memcmp(p->tok.text, w, n) == 0;
-}
-
 static bool at_and(const struct parser *p)
 {
-	return p->kw_and && is_word(p, "and");
+	return !p->failed && logic_keyword(p, &p->tok) && p->tok.len == 3;
 }
 
 static bool at_or(const struct parser *p)
 {
-	return p->kw_or && is_word(p, "or");
+	return !p->failed && logic_keyword(p, &p->tok) && p->tok.len == 2;
 }
 
 static bool at_logic(const struct parser *p)
@@ -1362,7 +1368,16 @@ static struct rule *parse_rule(struct parser *p, struct list *hpath)
 		return NULL;
 	}
 	r->name = tok_text(p, &p->tok);
-	next(p);
+	{
+		bool kw = logic_keyword(p, &p->tok);
+
+		next(p);
+		if (kw && (is(p, TOK_ASSIGN) || is(p, TOK_UNIFY) || is(p, TOK_IF) ||
+			   is(p, TOK_CONTAINS))) {
+			fail(p, "%s keyword cannot be used for rule name", r->name);
+			return NULL;
+		}
+	}
 	/* Dotted heads (a.b.c := 1) put the rule in a nested path. */
 	while (!p->tok.nl_before && accept(p, TOK_DOT)) {
 		if (!is(p, TOK_IDENT)) {
