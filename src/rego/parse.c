@@ -29,6 +29,10 @@ struct parser {
 	bool kw_and, kw_or;
 	bool not_bodies; /* `not { body }` and `not (a or b)` */
 	unsigned ntemplate; /* names the variables template strings capture in */
+	/* `((((a or b))))`: the lexer positions after the first and the last
+	 * `(` of the run parens_hold_group last found to be groups, so the
+	 * levels inside are not scanned again */
+	size_t group_lo, group_hi;
 };
 
 static bool fail(struct parser *p, const char *fmt, ...) EAA_PRINTF(2, 3);
@@ -791,29 +795,13 @@ static struct expr *parse_plain(struct parser *p, const struct rego_token *at,
  * operand is `{ body }`, `not { body }`, a parenthesised group holding
  * and/or, or a plain expression. A `with` after the last operand applies
  * to the whole expression; one inside an operand must be parenthesised.
+ *
  * Braces and parentheses are ambiguous at the start of a literal (a set,
- * an object, a parenthesised term), so they are read as an operand only
- * when and/or follows; the parser saves its state and backs out
- * otherwise. */
-
-struct psave {
-	struct parser p;
-	struct eaa_err err;
-};
-
-static void psave(struct parser *p, struct psave *s)
-{
-	s->p = *p;
-	if (p->err)
-		s->err = *p->err;
-}
-
-static void prestore(struct parser *p, const struct psave *s)
-{
-	*p = s->p;
-	if (p->err)
-		*p->err = s->err;
-}
+ * an object, a parenthesised term). OPA parses them one way and backs out
+ * to the other; backing out re-parses what is inside, and inside can be
+ * more of the same (comprehension bodies, template strings), which makes
+ * the work exponential in the nesting. Here a scan of the tokens up to the
+ * matching closer decides first, and the text is parsed once. */
 
 static bool at_and(const struct parser *p)
 {
@@ -828,6 +816,127 @@ static bool at_or(const struct parser *p)
 static bool at_logic(const struct parser *p)
 {
 	return at_and(p) || at_or(p);
+}
+
+/* What the tokens of a bracketed region hold. */
+struct region {
+	bool closed;              /* its closer was found */
+	struct rego_token after;  /* the token after the closer */
+	bool logic, with;         /* and/or, with: directly inside */
+	enum rego_tok first;      /* the first token inside */
+	bool only_paren;          /* inside is one (...) and nothing else */
+	struct rego_lexer inner;  /* then: the lexer after that `(` */
+};
+
+static bool opener(enum rego_tok t)
+{
+	return t == TOK_LPAREN || t == TOK_LBRACK || t == TOK_LBRACE;
+}
+
+static bool closer(enum rego_tok t)
+{
+	return t == TOK_RPAREN || t == TOK_RBRACK || t == TOK_RBRACE;
+}
+
+/* Scans the region whose opener was the last token lx read, to its
+ * matching closer, without parsing (group: or until what makes it a
+ * logical group). Template strings are followed through their
+ * expressions. A lexing error leaves it not closed: the parse that
+ * follows reports it. */
+static void scan_region(const struct parser *p, struct rego_lexer lx,
+			struct region *r, bool group)
+{
+	unsigned char tmpl_raw[REGO_PARSE_MAX_DEPTH];
+	int tmpl_depth[REGO_PARSE_MAX_DEPTH];
+	size_t ntmpl = 0, ntok = 0, inner_end = 0;
+	struct eaa_err scratch;
+	struct rego_token t;
+	int depth = 1;
+
+	memset(r, 0, sizeof(*r));
+	for (;;) {
+		if (!rego_lex_next(&lx, &t, &scratch) || t.type == TOK_EOF)
+			return;
+		if (ntok++ == 0) {
+			r->first = t.type;
+			r->inner = lx;
+			if (group && t.type == TOK_NOT)
+				return;
+		}
+		if ((t.type == TOK_TEMPLATE || t.type == TOK_RAWTEMPLATE) &&
+		    !t.template_end) {
+			if (ntmpl == REGO_PARSE_MAX_DEPTH)
+				return;
+			tmpl_raw[ntmpl] = t.type == TOK_RAWTEMPLATE;
+			tmpl_depth[ntmpl++] = depth++;
+			continue;
+		}
+		if (opener(t.type)) {
+			depth++;
+			continue;
+		}
+		if (!closer(t.type)) {
+			if (depth == 1 && logic_keyword(p, &t))
+				r->logic = true;
+			if (depth == 1 && t.type == TOK_WITH)
+				r->with = true;
+			if (group && (r->logic || r->with))
+				return;
+			continue;
+		}
+		depth--;
+		if (ntmpl && depth == tmpl_depth[ntmpl - 1]) {
+			/* the `}` of a template's expression: the string goes on */
+			if (!rego_lex_template(&lx, tmpl_raw[ntmpl - 1], &t, &scratch))
+				return;
+			if (t.template_end)
+				ntmpl--;
+			else
+				depth++;
+			continue;
+		}
+		if (depth == 1 && r->first == TOK_LPAREN && !inner_end)
+			inner_end = ntok;
+		if (depth == 0) {
+			r->closed = true;
+			r->only_paren = r->first == TOK_LPAREN && inner_end == ntok - 1;
+			if (!rego_lex_next(&lx, &r->after, &scratch))
+				r->after.type = TOK_EOF;
+			return;
+		}
+	}
+}
+
+/* At `{`: is it a braced operand, that is, does and/or follow its `}`? */
+static bool braces_lead_operand(const struct parser *p)
+{
+	struct region r;
+
+	scan_region(p, p->lx, &r, false);
+	return r.closed && logic_keyword(p, &r.after);
+}
+
+/* At `(`: does it hold a logical group (and/or directly inside, a `not`
+ * operand, a `with` on an operand, or a group in redundant parentheses),
+ * rather than a parenthesised term? */
+static bool parens_hold_group(struct parser *p)
+{
+	struct rego_lexer lx = p->lx;
+	struct region r;
+
+	if (p->group_hi && lx.pos >= p->group_lo && lx.pos <= p->group_hi)
+		return true;
+	for (;;) {
+		scan_region(p, lx, &r, true);
+		if (r.logic || r.with || r.first == TOK_NOT) {
+			p->group_lo = p->lx.pos;
+			p->group_hi = lx.pos;
+			return true;
+		}
+		if (!r.closed || !r.only_paren)
+			return false;
+		lx = r.inner; /* ((...)): as the inner parentheses go */
+	}
 }
 
 static struct body *body_of(struct parser *p, struct expr *e)
@@ -870,7 +979,7 @@ static struct body *parse_braced_body(struct parser *p)
 	return b;
 }
 
-static struct body *parse_operand(struct parser *p, bool *committed_group);
+static struct body *parse_operand(struct parser *p);
 static struct expr *parse_or_chain(struct parser *p, struct body *lhs,
 				   const struct rego_token *at);
 
@@ -880,36 +989,32 @@ static bool with_on_operand(struct parser *p)
 		    (int)p->tok.len, p->tok.text);
 }
 
-/* A parenthesised group at `(`. *committed is false (and nothing is
- * consumed) when the parentheses hold a plain term, as in `(a == b)`:
- * the caller reads them as one. operand: the group is already an operand
- * of and/or/not, where `(x with ...)` alone is a group. */
-static struct body *parse_group(struct parser *p, bool operand, bool *committed)
+/* A group at `(` (parens_hold_group said so). operand: it is already an
+ * operand of and/or/not, where `(x with ...)` alone is one. */
+static struct body *parse_group(struct parser *p, bool operand)
 {
-	struct psave s;
+	struct rego_token open = p->tok;
 	struct body *lhs;
 	struct expr *e;
-	bool inner = false;
 
-	*committed = false;
 	if (!enter(p))
 		return NULL;
-	psave(p, &s);
 	next(p); /* ( */
-	if (is(p, TOK_RPAREN))
-		goto plain;
-	lhs = parse_operand(p, &inner);
+	lhs = parse_operand(p);
 	if (!lhs)
-		goto plain;
-	*committed = true;
+		return NULL;
 	if (at_logic(p)) {
-		e = parse_or_chain(p, lhs, &s.p.tok);
+		e = parse_or_chain(p, lhs, &open);
 		if (!e || !parse_withs(p, e) || !expect(p, TOK_RPAREN, "after group"))
 			return NULL;
 		p->depth--;
 		return body_of(p, e);
 	}
-	if (is(p, TOK_WITH) && !lhs->braced && lhs->e[0]->kind != E_NOT) {
+	if (is(p, TOK_WITH)) {
+		if (lhs->braced || lhs->e[0]->kind == E_NOT) {
+			fail(p, "unexpected with, expected )");
+			return NULL;
+		}
 		if (!parse_withs(p, lhs->e[0]))
 			return NULL;
 		if (at_logic(p)) {
@@ -918,34 +1023,27 @@ static struct body *parse_group(struct parser *p, bool operand, bool *committed)
 		}
 		if (!expect(p, TOK_RPAREN, "after group"))
 			return NULL;
-		if (operand || at_logic(p)) {
-			p->depth--;
-			return lhs;
-		}
-		goto plain;
-	}
-	/* ((a or b)) and (not x) are groups; (x) is a term */
-	if (inner || (lhs->n == 1 && (lhs->e[0]->negated || lhs->e[0]->kind == E_NOT))) {
-		if (!expect(p, TOK_RPAREN, "after group"))
+		/* as OPA: on its own, `(x with ...)` is no term */
+		if (!operand && !at_logic(p)) {
+			fail(p, "`with` in parentheses applies to an operand of and/or");
 			return NULL;
+		}
 		p->depth--;
 		return lhs;
 	}
-plain:
-	prestore(p, &s);
+	if (!expect(p, TOK_RPAREN, "after group"))
+		return NULL;
 	p->depth--;
-	*committed = false;
-	return NULL;
+	return lhs;
 }
 
-/* One operand of and/or (*group: it was a parenthesised and/or group). */
-static struct body *parse_operand(struct parser *p, bool *group)
+/* One operand of and/or. */
+static struct body *parse_operand(struct parser *p)
 {
 	struct rego_token at = p->tok;
 	struct body *b;
-	bool negated = false, committed;
+	bool negated = false;
 
-	*group = false;
 	if (accept(p, TOK_LBRACE))
 		return parse_braced_body(p);
 	if (accept(p, TOK_NOT))
@@ -953,18 +1051,11 @@ static struct body *parse_operand(struct parser *p, bool *group)
 	if (negated && p->not_bodies && accept(p, TOK_LBRACE))
 		return body_of(p, logic_new(p, E_NOT, &at, parse_braced_body(p), NULL));
 	if (is(p, TOK_LPAREN) && (p->kw_and || p->kw_or) &&
-	    (!negated || p->not_bodies)) {
-		b = parse_group(p, true, &committed);
-		if (committed) {
-			if (!b)
-				return NULL;
-			if (negated)
-				return body_of(p, logic_new(p, E_NOT, &at, b, NULL));
-			*group = !b->e[0]->negated && b->e[0]->kind != E_NOT;
-			return b;
-		}
-		if (p->failed)
-			return NULL;
+	    (!negated || p->not_bodies) && parens_hold_group(p)) {
+		b = parse_group(p, true);
+		if (b && negated)
+			return body_of(p, logic_new(p, E_NOT, &at, b, NULL));
+		return b;
 	}
 	return body_of(p, parse_plain(p, &at, negated));
 }
@@ -972,11 +1063,9 @@ static struct body *parse_operand(struct parser *p, bool *group)
 static struct expr *parse_and_chain(struct parser *p, struct body *lhs,
 				    const struct rego_token *at)
 {
-	bool group;
-
 	while (lhs && at_and(p)) {
 		next(p);
-		lhs = body_of(p, logic_new(p, E_AND, at, lhs, parse_operand(p, &group)));
+		lhs = body_of(p, logic_new(p, E_AND, at, lhs, parse_operand(p)));
 	}
 	return lhs ? lhs->e[0] : NULL;
 }
@@ -984,8 +1073,6 @@ static struct expr *parse_and_chain(struct parser *p, struct body *lhs,
 static struct expr *parse_or_chain(struct parser *p, struct body *lhs,
 				   const struct rego_token *at)
 {
-	bool group;
-
 	if (lhs && at_and(p))
 		lhs = body_of(p, parse_and_chain(p, lhs, at));
 	while (lhs && at_or(p)) {
@@ -994,7 +1081,7 @@ static struct expr *parse_or_chain(struct parser *p, struct body *lhs,
 
 		next(p);
 		rat = p->tok;
-		rhs = parse_operand(p, &group);
+		rhs = parse_operand(p);
 		if (rhs && at_and(p))
 			rhs = body_of(p, parse_and_chain(p, rhs, &rat));
 		lhs = body_of(p, logic_new(p, E_OR, at, lhs, rhs));
@@ -1014,50 +1101,26 @@ static struct expr *logic_tail(struct parser *p, struct body *lhs,
 	return e && parse_withs(p, e) ? e : NULL;
 }
 
-/* A literal that starts with `{` or `(` read as an operand of and/or;
- * NULL with nothing consumed when it is not one. */
-static struct expr *parse_led_operand(struct parser *p, bool *done)
-{
-	struct rego_token at = p->tok;
-	struct psave s;
-	struct body *b;
-	bool committed;
-
-	*done = false;
-	if (is(p, TOK_LBRACE)) {
-		psave(p, &s);
-		next(p);
-		b = parse_braced_body(p);
-		if (b && at_logic(p)) {
-			*done = true;
-			return logic_tail(p, b, &at);
-		}
-		prestore(p, &s);
-		return NULL;
-	}
-	b = parse_group(p, false, &committed);
-	if (!committed)
-		return NULL;
-	*done = true;
-	return logic_tail(p, b, &at);
-}
-
 static struct expr *parse_literal(struct parser *p)
 {
 	struct rego_token at = p->tok;
 	struct expr *e;
-	bool negated = false, done;
+	bool negated = false;
 
 	if (!enter(p))
 		return NULL;
-	if ((p->kw_and || p->kw_or) && (is(p, TOK_LBRACE) || is(p, TOK_LPAREN))) {
-		e = parse_led_operand(p, &done);
-		if (done) {
-			p->depth--;
-			return p->failed ? NULL : e;
-		}
-		if (p->failed)
-			return NULL;
+	if ((p->kw_and || p->kw_or) &&
+	    ((is(p, TOK_LBRACE) && braces_lead_operand(p)) ||
+	     (is(p, TOK_LPAREN) && parens_hold_group(p)))) {
+		struct body *b;
+
+		if (accept(p, TOK_LBRACE))
+			b = parse_braced_body(p);
+		else
+			b = parse_group(p, false);
+		e = logic_tail(p, b, &at);
+		p->depth--;
+		return p->failed ? NULL : e;
 	}
 	if (is(p, TOK_SOME) || is(p, TOK_EVERY)) {
 		e = parse_some_every(p, is(p, TOK_EVERY));
@@ -1074,17 +1137,12 @@ static struct expr *parse_literal(struct parser *p)
 		p->depth--;
 		return p->failed ? NULL : e;
 	}
-	if (negated && p->not_bodies && is(p, TOK_LPAREN)) {
-		struct body *b = parse_group(p, true, &done);
-
-		if (done) {
-			e = logic_tail(p, body_of(p, logic_new(p, E_NOT, &at, b, NULL)),
-				       &at);
-			p->depth--;
-			return p->failed ? NULL : e;
-		}
-		if (p->failed)
-			return NULL;
+	if (negated && p->not_bodies && is(p, TOK_LPAREN) && (p->kw_and || p->kw_or) &&
+	    parens_hold_group(p)) {
+		e = logic_tail(p, body_of(p, logic_new(p, E_NOT, &at,
+							parse_group(p, true), NULL)), &at);
+		p->depth--;
+		return p->failed ? NULL : e;
 	}
 	e = parse_plain(p, &at, negated);
 	if (!e || !parse_withs(p, e))
@@ -1094,7 +1152,7 @@ static struct expr *parse_literal(struct parser *p)
 			with_on_operand(p);
 			return NULL;
 		}
-		/* the braces did not hold a body (parse_led_operand tried) */
+		/* braces and and/or after the value: `{1}["a"] and x` */
 		if (at.type == TOK_LBRACE) {
 			fail(p, "operand of `%.*s` cannot begin with `{` unless the braces hold a body",
 			     (int)p->tok.len, p->tok.text);

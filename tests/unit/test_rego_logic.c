@@ -112,7 +112,9 @@ static const struct tcase cases[] = {
 	{ "empty not body", KW "r if { not {} }", NULL, "data.p.r",
 	  "error:empty body", false },
 	{ "a value in braces is not an operand", KW "r if { {1, 2} and true }", NULL,
-	  "data.p.r", "error:cannot begin with `{`", false },
+	  "data.p.r", "error:p.rego:3:", false },
+	{ "a value led by braces is not an operand", KW "r if { {1}[1] and true }",
+	  NULL, "data.p.r", "error:cannot begin with `{`", false },
 	{ "a keyword is no variable", KW "r if { x := or; x }", NULL, "data.p.r",
 	  "error:unexpected or keyword", false },
 	{ "a keyword is no rule name", KW "and := 1", NULL, "data.p.and",
@@ -182,6 +184,24 @@ static char *nested(size_t n, bool braces)
 	return s;
 }
 
+/* { [1 | { [1 | ... true ] } ] } n deep, not followed by and/or */
+static char *ambiguous(size_t n)
+{
+	size_t len = strlen(KW) + 32 + n * 16, i;
+	char *s = malloc(len), *w = s;
+
+	if (!s)
+		return NULL;
+	w += sprintf(w, "%sr if {\n", KW);
+	for (i = 0; i < n; i++)
+		w += sprintf(w, "{[1 | ");
+	w += sprintf(w, "true");
+	for (i = 0; i < n; i++)
+		w += sprintf(w, "]}");
+	sprintf(w, "\n}\n");
+	return s;
+}
+
 int main(void)
 {
 	size_t i;
@@ -197,6 +217,13 @@ int main(void)
 	m = nested(40, true);
 	CHECK_MSG(m && run("40 nested braced operands", m, NULL, "data.p.r", "true", false),
 		  "braces");
+	free(m);
+	/* braces that are not operands, each holding a comprehension whose
+	 * body starts with braces again: deciding by re-parsing would take
+	 * 2^60 steps */
+	m = ambiguous(60);
+	CHECK_MSG(m && run("60 ambiguous braces", m, NULL, "data.p.r", "true", false),
+		  "ambiguous");
 	free(m);
 	m = nested(5000, false);
 	CHECK_MSG(m && run("5000 nested groups", m, NULL, "data.p.r",
