@@ -1681,6 +1681,7 @@ static void deps_body(struct deps *d, const struct body *b)
 		deps_term(d, e->b);
 		deps_term(d, e->coll);
 		deps_body(d, e->body);
+		deps_body(d, e->rhs);
 		for (j = 0; j < e->nwith; j++)
 			deps_term(d, e->with[j].value);
 	}

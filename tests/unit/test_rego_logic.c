@@ -91,6 +91,9 @@ static const struct tcase cases[] = {
 	{ "a negated unification waits for what binds its variable",
 	  "package p\nr := a if { not a = 1; a = 2 }", NULL, "data.p.r", "2", false },
 	/* errors, as OPA's parser and compiler give them */
+	{ "recursion through an operand",
+	  KW "r if { false or q }\nq if { not { r } }", NULL, "data.p.r",
+	  "error:rego_recursion_error: rule r is recursive: r -> q -> r", false },
 	{ "or is not a keyword without its import",
 	  "package p\nimport future.keywords.and\nr if { true or false }", NULL,
 	  "data.p.r", "error:unexpected identifier", false },
