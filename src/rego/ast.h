@@ -58,6 +58,9 @@ struct term {
 			struct body *body;
 			int *free;          /* enclosing locals it reads */
 			size_t nfree;
+			/* a template string's `{expr}` (parse.c): it may
+			 * read the enclosing body's variables, not bind any */
+			bool template;
 		} comp;
 		struct {
 			struct term *fn;    /* the called name, a ref of vars */
@@ -76,6 +79,12 @@ enum expr_kind {
 	E_SOME,     /* some x, y (declaration only; always true) */
 	E_SOME_IN,  /* some [k,] v in coll */
 	E_EVERY,    /* every [k,] v in coll { body } */
+	/* Rego v2's logical operators (future.keywords.and/or/not or
+	 * rego.v2): each operand is a closed body that succeeds at most
+	 * once, and nothing it binds is seen outside it. */
+	E_AND,      /* body and rhs */
+	E_OR,       /* body or rhs: rhs only runs when body has no solution */
+	E_NOT,      /* not { body } */
 };
 
 struct with {
@@ -99,9 +108,12 @@ struct expr {
 	int line, col;
 	struct term *a, *b;     /* E_TERM: a; UNIFY/ASSIGN: a, b */
 	struct term *key, *val, *coll; /* SOME_IN, EVERY (key optional) */
-	struct body *body;      /* EVERY */
+	struct body *body;      /* EVERY; AND, OR: lhs; NOT */
 	int *free;              /* EVERY: enclosing locals the body reads */
 	size_t nfree;
+	struct body *rhs;       /* AND, OR */
+	int *rfree;             /* enclosing locals rhs reads */
+	size_t nrfree;
 	struct with *with;
 	size_t nwith;
 	/* compiled: the locals this expression declares (some, :=), so
@@ -113,6 +125,9 @@ struct expr {
 struct body {
 	struct expr **e;
 	size_t n;
+	/* an operand of and/or/not written `{ ... }`: only such a body may
+	 * declare locals of its own */
+	bool braced;
 };
 
 enum rule_kind { R_COMPLETE, R_SET, R_OBJECT, R_FUNC,

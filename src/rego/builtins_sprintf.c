@@ -1118,7 +1118,51 @@ static enum rb_status bi_sprintf(struct rb_ctx *c, struct rv *const *args,
 	return sb_result(c, &b, out);
 }
 
+/* internal.template_string(parts): what $"...{expr}..." compiles to (see
+ * parse.c). A part is a string or scalar constant, or the set of its
+ * expression's values: empty is "<undefined>", one value is that value as
+ * a string is (itself) or as Rego text, as OPA's print does. */
+static enum rb_status bi_template_string(struct rb_ctx *c, struct rv *const *args,
+					 struct rv **out)
+{
+	const struct rv *arr = args[0];
+	struct uprops u = { 0 };
+	struct sbuf b;
+	size_t i;
+
+	if (!rv_is(arr, RV_ARRAY))
+		return rb_type_error(c, 1, "array", arr);
+	sb_init(&b, c->arena);
+	for (i = 0; i < arr->u.arr.n && !b.failed; i++) {
+		const struct rv *v = arr->u.arr.v[i];
+
+		if (v->type == RV_SET) {
+			if (v->u.arr.n > 1) {
+				sb_free(&b);
+				uprops_free(&u);
+				return rb_error(c, "template-strings must not produce multiple outputs");
+			}
+			if (v->u.arr.n == 0) {
+				sb_puts(&b, "<undefined>");
+				continue;
+			}
+			v = v->u.arr.v[0];
+		} else if (v->type == RV_ARRAY || v->type == RV_OBJECT) {
+			sb_free(&b);
+			uprops_free(&u);
+			return rb_error(c, "illegal argument type: %s", rv_type_name(v->type));
+		}
+		if (v->type == RV_STRING)
+			sb_put(&b, str_of(v), len_of(v));
+		else
+			rego_text(&b, v, &u);
+	}
+	uprops_free(&u);
+	return sb_result(c, &b, out);
+}
+
 const struct rb_def rb_sprintf_defs[] = {
 	{ "sprintf", 2, bi_sprintf },
+	{ "internal.template_string", 1, bi_template_string },
 	{ NULL, 0, NULL },
 };

@@ -594,6 +594,27 @@ static void pop_scope(struct cctx *c)
 	c->sc = c->sc->up;
 }
 
+static const struct term *wildcard_in(const struct term *t);
+
+/* As OPA: a template string's expression reads variables of the enclosing
+ * body; one it would bind (a new name, or `_`) is "undeclared". Its scope
+ * holds the capture variable alone. */
+static bool template_reads_only(struct cctx *c, const struct term *t,
+				const struct scope *s)
+{
+	const struct expr *e = t->u.comp.body->e[0];
+	const struct term *w = wildcard_in(e->b);
+	size_t i;
+
+	if (w)
+		return cfail(c, w->line, w->col, "var _ is undeclared");
+	for (i = 0; i < s->n; i++)
+		if (s->v[i].slot != t->u.comp.value->u.var.slot)
+			return cfail(c, e->b->line, e->b->col, "var %s is undeclared",
+				     s->v[i].name);
+	return true;
+}
+
 static bool resolve_term(struct cctx *c, struct term *t)
 {
 	struct scope s;
@@ -648,6 +669,8 @@ static bool resolve_term(struct cctx *c, struct term *t)
 		     (!t->u.comp.key || resolve_term(c, t->u.comp.key)) &&
 		     resolve_term(c, t->u.comp.value);
 		pop_scope(c);
+		if (ok && t->u.comp.template)
+			return template_reads_only(c, t, &s);
 		return ok;
 	case T_CALL:
 		return resolve_call(c, t);
@@ -864,6 +887,78 @@ static void align_objects(struct cctx *c, struct expr *e)
 	b->u.coll.items = bv;
 }
 
+static bool resolve_expr(struct cctx *c, struct expr *e);
+
+/* A `_` of t itself (not of its comprehensions), or NULL. */
+static const struct term *wildcard_in(const struct term *t)
+{
+	const struct term *w = NULL;
+	size_t i;
+
+	if (!t)
+		return NULL;
+	switch (t->kind) {
+	case T_VAR:
+		return t->u.var.kind == V_WILD ? t : NULL;
+	case T_REF:
+		w = wildcard_in(t->u.ref.head);
+		for (i = 0; !w && i < t->u.ref.n; i++)
+			w = wildcard_in(t->u.ref.path[i]);
+		return w;
+	case T_ARRAY:
+	case T_SET:
+	case T_OBJECT:
+		for (i = 0; !w && i < t->u.coll.n; i++) {
+			w = wildcard_in(t->u.coll.items[i]);
+			if (!w && t->kind == T_OBJECT)
+				w = wildcard_in(t->u.coll.vals[i]);
+		}
+		return w;
+	case T_CALL:
+		for (i = 0; !w && i < t->u.call.n; i++)
+			w = wildcard_in(t->u.call.args[i]);
+		return w;
+	default:
+		return NULL;
+	}
+}
+
+/* An operand of and/or/not is a scope of its own: `{ a := 1 } and
+ * { a := 2 }` declares two locals. As in OPA, only a braced operand may
+ * declare any; in `x = 1 or y` x must come from the enclosing body, and
+ * `x := 1 or y` would assign a variable nothing can see. */
+static bool resolve_operand(struct cctx *c, struct expr *e, struct body *b,
+			    int **free, size_t *nfree)
+{
+	struct scope s;
+	bool ok;
+
+	push_scope(c, &s, true, free, nfree);
+	ok = resolve_body(c, b);
+	pop_scope(c);
+	if (!ok || b->braced)
+		return ok;
+	if (b->n == 1 && b->e[0]->kind == E_ASSIGN)
+		return cfail(c, b->e[0]->line, b->e[0]->col,
+			     e->kind == E_NOT ? "cannot assign vars inside negated expression" :
+			     e->kind == E_AND ? "cannot assign vars inside implicit and operand" :
+			     "cannot assign vars inside implicit or operand");
+	if (s.n)
+		return cfail(c, b->e[0]->line, b->e[0]->col, "var %s is unsafe",
+			     s.v[0].name);
+	{
+		/* OPA takes an implicit operand's `_` as the enclosing
+		 * body's, which nothing binds */
+		const struct term *w = wildcard_in(b->e[0]->a);
+
+		if (!w)
+			w = wildcard_in(b->e[0]->b);
+		if (w)
+			return cfail(c, w->line, w->col, "var _ is unsafe");
+	}
+	return true;
+}
+
 static bool resolve_expr(struct cctx *c, struct expr *e)
 {
 	struct scope s;
@@ -912,6 +1007,13 @@ static bool resolve_expr(struct cctx *c, struct expr *e)
 		     declare_pattern(c, e->val) && resolve_body(c, e->body);
 		pop_scope(c);
 		if (!ok)
+			return false;
+		break;
+	case E_AND:
+	case E_OR:
+	case E_NOT:
+		if (!resolve_operand(c, e, e->body, &e->free, &e->nfree) ||
+		    (e->rhs && !resolve_operand(c, e, e->rhs, &e->rfree, &e->nrfree)))
 			return false;
 		break;
 	}
@@ -1070,6 +1172,20 @@ static bool expr_ready(const struct expr *e, const bool *bound,
 				return false;
 			}
 		return ready(e->coll, false, bound, bad);
+	case E_AND:
+	case E_OR:
+	case E_NOT:
+		for (i = 0; i < e->nfree; i++)
+			if (!bound[e->free[i]]) {
+				*bad = NULL;
+				return false;
+			}
+		for (i = 0; i < e->nrfree; i++)
+			if (!bound[e->rfree[i]]) {
+				*bad = NULL;
+				return false;
+			}
+		return true;
 	}
 	return false;
 }
@@ -1136,6 +1252,22 @@ static void bind_expr(const struct expr *e, bool *bound)
  * once its captures are. */
 static bool order_nested_term(struct cctx *c, const struct term *t, bool *bound);
 
+/* An operand of and/or/not starts with what the enclosing body has bound
+ * (its captures are, by then); its own locals start unbound. */
+static bool order_operand(struct cctx *c, struct body *b, const int *free,
+			  size_t nfree, const bool *bound)
+{
+	bool *inner = calloc_a(c, (size_t)c->nslots * sizeof(*inner) + 1);
+	size_t i;
+
+	if (!inner)
+		return false;
+	memcpy(inner, bound, (size_t)c->nslots * sizeof(*inner));
+	for (i = 0; i < nfree; i++)
+		inner[free[i]] = true;
+	return order_body(c, b, inner);
+}
+
 static bool order_nested_expr(struct cctx *c, const struct expr *e, bool *bound)
 {
 	size_t i;
@@ -1165,6 +1297,12 @@ static bool order_nested_expr(struct cctx *c, const struct expr *e, bool *bound)
 		     order_body(c, e->body, inner);
 		break;
 	}
+	case E_AND:
+	case E_OR:
+	case E_NOT:
+		ok = order_operand(c, e->body, e->free, e->nfree, bound) &&
+		     (!e->rhs || order_operand(c, e->rhs, e->rfree, e->nrfree, bound));
+		break;
 	default:
 		break;
 	}
@@ -1226,6 +1364,17 @@ static bool order_nested_term(struct cctx *c, const struct term *t, bool *bound)
 	}
 }
 
+/* `not a = f(1)` cannot bind a, so OPA runs it after whatever binds a
+ * (`a = f(2)` written below it); only when nothing else can run is it
+ * taken as it stands. */
+static bool negation_waits(const struct expr *e, const bool *bound)
+{
+	const struct term *bad = NULL;
+
+	return e->negated && e->kind == E_UNIFY &&
+	       !(ready(e->a, false, bound, &bad) && ready(e->b, false, bound, &bad));
+}
+
 static bool order_body(struct cctx *c, struct body *b, bool *bound)
 {
 	struct expr **out;
@@ -1241,17 +1390,22 @@ static bool order_body(struct cctx *c, struct body *b, bool *bound)
 	while (placed < b->n) {
 		const struct term *bad = NULL;
 		bool progress = false;
+		int pass;
 
-		for (i = 0; i < b->n; i++) {
-			if (done[i] || !expr_ready(b->e[i], bound, &bad))
-				continue;
-			if (!order_nested_expr(c, b->e[i], bound))
-				return false;
-			bind_expr(b->e[i], bound);
-			out[placed++] = b->e[i];
-			done[i] = true;
-			progress = true;
-			break; /* keep the written order where possible */
+		for (pass = 0; pass < 2 && !progress; pass++) {
+			for (i = 0; i < b->n; i++) {
+				if (done[i] || !expr_ready(b->e[i], bound, &bad))
+					continue;
+				if (pass == 0 && negation_waits(b->e[i], bound))
+					continue;
+				if (!order_nested_expr(c, b->e[i], bound))
+					return false;
+				bind_expr(b->e[i], bound);
+				out[placed++] = b->e[i];
+				done[i] = true;
+				progress = true;
+				break; /* keep the written order where possible */
+			}
 		}
 		if (!progress) {
 			for (i = 0; i < b->n && done[i]; i++)
@@ -1369,7 +1523,8 @@ static bool has_closure(const struct body *b)
 	size_t i;
 
 	for (i = 0; i < b->n; i++)
-		if (b->e[i]->kind == E_EVERY)
+		if (b->e[i]->kind == E_EVERY || b->e[i]->kind == E_AND ||
+		    b->e[i]->kind == E_OR || b->e[i]->kind == E_NOT)
 			return true;
 	return false;
 }
@@ -1460,7 +1615,68 @@ static bool resolve_body(struct cctx *c, struct body *b)
 
 /* ---- rules ---- */
 
-static bool compile_rule(struct cctx *c, struct rule *r)
+/* f($"{x} {y}") := ... if { x = ... }: as in OPA, a template string as an
+ * argument is no pattern to bind; it becomes a variable, unified with the
+ * string once the body has bound what it reads. (Other calls there stay
+ * errors, as in OPA.) The rule gets arrays of its own: else branches
+ * share the parser's. */
+static bool is_template(const struct term *t)
+{
+	return t->kind == T_CALL && t->u.call.fn->kind == T_VAR &&
+	       strcmp(t->u.call.fn->u.var.name, "internal.template_string") == 0;
+}
+
+static bool lift_call_args(struct cctx *c, struct rule *r, bool chained)
+{
+	struct term **args;
+	struct expr **body;
+	size_t i, n = 0;
+
+	for (i = 0; i < r->nargs; i++)
+		n += is_template(r->args[i]);
+	if (!n)
+		return true;
+	/* the branches would share the string's terms, which compiling
+	 * resolves in place, frame by frame */
+	if (chained)
+		return cfail(c, r->line, r->col,
+			     "template strings as arguments of a function with else are not supported");
+	args = calloc_a(c, r->nargs * sizeof(*args));
+	body = calloc_a(c, (r->body.n + n) * sizeof(*body));
+	if (!args || !body)
+		return false;
+	if (r->body.n)
+		memcpy(body, r->body.e, r->body.n * sizeof(*body));
+	for (i = 0, n = r->body.n; i < r->nargs; i++) {
+		struct term *a = r->args[i], *v;
+		struct expr *e;
+		char name[24];
+
+		args[i] = a;
+		if (!is_template(a))
+			continue;
+		snprintf(name, sizeof(name), "$a%zu", i);
+		v = calloc_a(c, sizeof(*v));
+		e = calloc_a(c, sizeof(*e));
+		if (!v || !e || !(v->u.var.name = rv_strndup(c->a, name, strlen(name))))
+			return false;
+		v->kind = T_VAR;
+		v->line = e->line = a->line;
+		v->col = e->col = a->col;
+		v->file = a->file;
+		e->kind = E_UNIFY;
+		e->a = v;
+		e->b = a;
+		args[i] = v;
+		body[n++] = e;
+	}
+	r->args = args;
+	r->body.e = body;
+	r->body.n = n;
+	return true;
+}
+
+static bool compile_rule(struct cctx *c, struct rule *r, bool chained)
 {
 	struct scope s;
 	bool *bound;
@@ -1471,6 +1687,8 @@ static bool compile_rule(struct cctx *c, struct rule *r)
 	c->nslots = 0;
 	c->capslots = 0;
 	c->slotname = NULL;
+	if (!lift_call_args(c, r, chained))
+		return false;
 	push_scope(c, &s, false, NULL, NULL);
 	for (i = 0; i < r->nargs; i++)
 		if (!declare_pattern(c, r->args[i])) {
@@ -1622,6 +1840,7 @@ static void deps_body(struct deps *d, const struct body *b)
 		deps_term(d, e->b);
 		deps_term(d, e->coll);
 		deps_body(d, e->body);
+		deps_body(d, e->rhs);
 		for (j = 0; j < e->nwith; j++) {
 			deps_term(d, e->with[j].value);
 			if (e->with[j].fn_func)
@@ -1738,7 +1957,7 @@ bool rego_compile_modules(struct rego_policy *p, struct eaa_err *err)
 		c.pkg = pkg_node(&c, c.m);
 		for (j = 0; j < c.m->nrules; j++)
 			for (r = c.m->rules[j]; r; r = r->els)
-				if (!compile_rule(&c, r))
+				if (!compile_rule(&c, r, c.m->rules[j]->els != NULL))
 					return false;
 	}
 	if (c.failed || !check_recursion(&c))

@@ -1585,6 +1585,46 @@ static int every_coll(struct ev *ev, void *env, struct rv *coll)
 	return r == EV_MORE ? kcall(ev, x->k, NULL) : r;
 }
 
+/* Does body have a solution? Its bindings are undone on return, and the
+ * search stops at the first solution: an operand of and/or/not succeeds
+ * at most once. 1 yes, 0 no, EV_ERR. */
+static int operand_holds(struct ev *ev, struct frame *fr, const struct expr *e,
+			 const struct body *b)
+{
+	struct expr_env x = { fr, e, NULL, false, NULL, 0, { 0 }, { 0 } };
+	struct k found = { found_one, &x };
+
+	if (eval_body(ev, fr, b, 0, &found) == EV_ERR)
+		return EV_ERR;
+	return x.found;
+}
+
+/* and: the rhs runs only when the lhs holds; or: only when it does not. */
+static int eval_logic(struct ev *ev, struct frame *fr, const struct expr *e,
+		      const struct k *k)
+{
+	int r = operand_holds(ev, fr, e, e->body);
+
+	if (r == EV_ERR)
+		return r;
+	switch (e->kind) {
+	case E_NOT:
+		return r ? EV_MORE : kcall(ev, k, NULL);
+	case E_AND:
+		if (!r)
+			return EV_MORE;
+		break;
+	default: /* E_OR */
+		if (r)
+			return kcall(ev, k, NULL);
+		break;
+	}
+	r = operand_holds(ev, fr, e, e->rhs);
+	if (r == EV_ERR)
+		return r;
+	return r ? kcall(ev, k, NULL) : EV_MORE;
+}
+
 static int eval_expr_plain(struct ev *ev, struct frame *fr, const struct expr *e,
 			   const struct k *k)
 {
@@ -1612,6 +1652,10 @@ static int eval_expr_plain(struct ev *ev, struct frame *fr, const struct expr *e
 			return efail(ev, "rego_compile_error", e->val,
 				     "every: key and value must be variables");
 		return eval_term(ev, fr, e->coll, &kevery);
+	case E_AND:
+	case E_OR:
+	case E_NOT:
+		return eval_logic(ev, fr, e, k);
 	}
 	return EV_ERR;
 }

@@ -17,7 +17,8 @@ static const struct {
 static const char *const names[] = {
 	[TOK_EOF] = "end of file", [TOK_IDENT] = "identifier",
 	[TOK_STRING] = "string", [TOK_RAWSTRING] = "raw string",
-	[TOK_NUMBER] = "number", [TOK_PACKAGE] = "package",
+	[TOK_NUMBER] = "number", [TOK_TEMPLATE] = "template string",
+	[TOK_RAWTEMPLATE] = "template string", [TOK_PACKAGE] = "package",
 	[TOK_IMPORT] = "import", [TOK_AS] = "as", [TOK_DEFAULT] = "default",
 	[TOK_ELSE] = "else", [TOK_NOT] = "not", [TOK_WITH] = "with",
 	[TOK_SOME] = "some", [TOK_IN] = "in", [TOK_EVERY] = "every",
@@ -160,6 +161,63 @@ static bool raw_string(struct rego_lexer *lx, struct eaa_err *err)
 	return true;
 }
 
+/* One part of a template string, up to the `{` of an expression or the
+ * closing quote. As OPA's scanner: `\{` is a literal brace in both kinds,
+ * a quoted one takes the escapes of strings and ends at a newline. */
+bool rego_lex_template(struct rego_lexer *lx, bool raw, struct rego_token *t,
+		       struct eaa_err *err)
+{
+	int line = lx->line, col = lx->col;
+	size_t start = lx->pos;
+	int close = raw ? '`' : '"';
+
+	t->type = raw ? TOK_RAWTEMPLATE : TOK_TEMPLATE;
+	t->line = line;
+	t->col = col;
+	t->nl_before = false;
+	for (;;) {
+		int c = peek(lx, 0);
+
+		if (c < 0 || (!raw && c == '\n'))
+			return fail_at(lx, line, col, err, "unterminated template string");
+		if (!raw && c < 0x20)
+			return fail_at(lx, lx->line, lx->col, err,
+				       "control character in a template string");
+		if (c == close || c == '{') {
+			t->text = lx->src + start;
+			t->len = lx->pos - start;
+			t->template_end = c == close;
+			advance(lx);
+			return true;
+		}
+		advance(lx);
+		if (c != '\\')
+			continue;
+		c = peek(lx, 0);
+		if (c == '{') {
+			advance(lx);
+		} else if (raw) {
+			continue;
+		} else if (c == 'u') {
+			for (int i = 1; i <= 4; i++) {
+				int h = peek(lx, (size_t)i);
+
+				if (!(is_digit(h) || (h >= 'a' && h <= 'f') ||
+				      (h >= 'A' && h <= 'F')))
+					return fail_at(lx, lx->line, lx->col, err,
+						       "bad \\u escape");
+			}
+			for (int i = 0; i < 5; i++)
+				advance(lx);
+		} else if (c > 0 && strchr("\"\\/bfnrt", c)) {
+			advance(lx);
+		} else {
+			return fail_at(lx, lx->line, lx->col, err,
+				       "unknown escape in a template string");
+		}
+	}
+}
+
 /* Two-character operators first, then one-character ones. */
 static enum rego_tok operator(struct rego_lexer *lx)
 {
@@ -242,6 +300,18 @@ bool rego_lex_next(struct rego_lexer *lx, struct rego_token *t,
 		if (!raw_string(lx, err))
 			return false;
 		t->type = TOK_RAWSTRING;
+	} else if (c == '$' && (peek(lx, 1) == '"' || peek(lx, 1) == '`')) {
+		bool nl = t->nl_before, raw = peek(lx, 1) == '`';
+		int line = t->line, col = t->col;
+
+		advance(lx);
+		advance(lx);
+		if (!rego_lex_template(lx, raw, t, err))
+			return false;
+		t->line = line;
+		t->col = col;
+		t->nl_before = nl;
+		return true;
 	} else if ((t->type = operator(lx)) == TOK_EOF) {
 		char what[48];
 

@@ -17,6 +17,8 @@ enum rego_tok {
 	TOK_IDENT,
 	TOK_STRING,     /* "..." with JSON escapes */
 	TOK_RAWSTRING,  /* `...` verbatim */
+	TOK_TEMPLATE,   /* a part of $"...": escapes as in strings, and \{ */
+	TOK_RAWTEMPLATE, /* a part of $`...`: verbatim but for \{ */
 	TOK_NUMBER,
 	/* keywords */
 	TOK_PACKAGE, TOK_IMPORT, TOK_AS, TOK_DEFAULT, TOK_ELSE, TOK_NOT,
@@ -37,6 +39,10 @@ struct rego_token {
 	size_t len;
 	int line, col;    /* 1-based */
 	bool nl_before;   /* a newline since the previous token */
+	/* TOK_TEMPLATE, TOK_RAWTEMPLATE: text is the part's source between
+	 * its delimiters; the closing quote ended it (else a `{` opening an
+	 * expression did) */
+	bool template_end;
 };
 
 struct rego_lexer {
@@ -53,6 +59,11 @@ void rego_lex_init(struct rego_lexer *lx, const char *file, const char *src,
  * one (unterminated string, bad escape or number, stray character). */
 bool rego_lex_next(struct rego_lexer *lx, struct rego_token *t,
 		   struct eaa_err *err);
+
+/* A template string goes on after the `}` closing one of its
+ * expressions: scan its next part from where the lexer stands. */
+bool rego_lex_template(struct rego_lexer *lx, bool raw, struct rego_token *t,
+		       struct eaa_err *err);
 
 const char *rego_tok_name(enum rego_tok t);
 

@@ -23,6 +23,16 @@ struct parser {
 	bool failed;
 	bool no_bar;   /* the first element of [ or {: leave `|` alone */
 	bool saw_v1;   /* `if` or `contains` used */
+	/* Keywords the module's imports turn on (future.keywords.and, .or,
+	 * .not, future.keywords, rego.v2); elsewhere `and` and `or` stay
+	 * names, as the set built-ins and(x, y) and or(x, y) are. */
+	bool kw_and, kw_or;
+	bool not_bodies; /* `not { body }` and `not (a or b)` */
+	unsigned ntemplate; /* names the variables template strings capture in */
+	/* `((((a or b))))`: the lexer positions after the first and the last
+	 * `(` of the run parens_hold_group last found to be groups, so the
+	 * levels inside are not scanned again */
+	size_t group_lo, group_hi;
 };
 
 static bool fail(struct parser *p, const char *fmt, ...) EAA_PRINTF(2, 3);
@@ -205,6 +215,14 @@ static char *tok_text(struct parser *p, const struct rego_token *t)
 	if (!s)
 		nomem(p);
 	return s;
+}
+
+/* `and` or `or` where the module's imports made it a keyword. */
+static bool logic_keyword(const struct parser *p, const struct rego_token *t)
+{
+	return t->type == TOK_IDENT &&
+	       ((p->kw_and && t->len == 3 && memcmp(t->text, "and", 3) == 0) ||
+		(p->kw_or && t->len == 2 && memcmp(t->text, "or", 2) == 0));
 }
 
 static struct term *parse_in(struct parser *p);
@@ -446,6 +464,8 @@ static struct term *parse_postfix(struct parser *p, struct term *t)
 	return p->failed ? NULL : t;
 }
 
+static struct term *parse_template(struct parser *p);
+
 static struct term *parse_primary(struct parser *p)
 {
 	struct rego_token at = p->tok;
@@ -463,6 +483,10 @@ static struct term *parse_primary(struct parser *p)
 		t = value_term(p, string_value(p, &at), &at);
 		next(p);
 		break;
+	case TOK_TEMPLATE:
+	case TOK_RAWTEMPLATE:
+		t = parse_template(p);
+		break;
 	case TOK_TRUE:
 	case TOK_FALSE:
 		t = value_term(p, rv_bool(at.type == TOK_TRUE), &at);
@@ -476,6 +500,11 @@ static struct term *parse_primary(struct parser *p)
 		/* the contains() built-in: a keyword only in rule heads */
 	case TOK_IDENT:
 		next(p);
+		/* the keywords name the set built-ins still: and(x, y) */
+		if (logic_keyword(p, &at) && !(is(p, TOK_LPAREN) && !p->tok.nl_before)) {
+			fail(p, "unexpected %.*s keyword", (int)at.len, at.text);
+			break;
+		}
 		if (at.len == 3 && memcmp(at.text, "set", 3) == 0 &&
 		    is(p, TOK_LPAREN) && !p->tok.nl_before) {
 			next(p);
@@ -693,22 +722,48 @@ static struct expr *parse_some_every(struct parser *p, bool every)
 	return e;
 }
 
-static struct expr *parse_literal(struct parser *p)
+/* `with target as value` clauses, attached to e. */
+static bool parse_withs(struct parser *p, struct expr *e)
 {
-	struct rego_token at = p->tok;
 	struct list withs = { 0 };
-	struct expr *e;
-	bool negated = false;
+	struct with *ws;
+	size_t i;
 
-	if (!enter(p))
-		return NULL;
-	if (is(p, TOK_SOME) || is(p, TOK_EVERY)) {
-		e = parse_some_every(p, is(p, TOK_EVERY));
-		goto with;
+	while (accept(p, TOK_WITH)) {
+		struct with *w = alloc(p, sizeof(*w));
+
+		if (!w || !list_add(p, &withs, w))
+			return false;
+		w->target = parse_primary(p);
+		if (!w->target || !expect(p, TOK_AS, "in with"))
+			return false;
+		w->value = parse_in(p);
+		if (!w->value)
+			return false;
 	}
-	if (accept(p, TOK_NOT))
-		negated = true;
-	e = expr_new(p, E_TERM, &at);
+	if (p->failed)
+		return false;
+	if (!withs.n)
+		return true;
+	ws = alloc(p, (e->nwith + withs.n) * sizeof(*ws));
+	if (!ws)
+		return false;
+	for (i = 0; i < e->nwith; i++)
+		ws[i] = e->with[i];
+	for (i = 0; i < withs.n; i++)
+		ws[e->nwith + i] = *(struct with *)withs.v[i];
+	e->with = ws;
+	e->nwith += withs.n;
+	return true;
+}
+
+/* A term, unification or assignment: a literal without `some`, `every`,
+ * `not` or `with`. */
+static struct expr *parse_plain(struct parser *p, const struct rego_token *at,
+				bool negated)
+{
+	struct expr *e = expr_new(p, E_TERM, at);
+
 	if (!e)
 		return NULL;
 	e->negated = negated;
@@ -730,32 +785,550 @@ static struct expr *parse_literal(struct parser *p)
 		if (!e->b)
 			return NULL;
 	}
-with:
-	while (e && accept(p, TOK_WITH)) {
-		struct with *w = alloc(p, sizeof(*w));
+	return p->failed ? NULL : e;
+}
 
-		if (!w || !list_add(p, &withs, w))
-			return NULL;
-		w->target = parse_primary(p);
-		if (!w->target || !expect(p, TOK_AS, "in with"))
-			return NULL;
-		w->value = parse_in(p);
-		if (!w->value)
-			return NULL;
+/* ---- the logical operators of Rego v2 ----
+ *
+ * As in OPA's parser: `and` binds tighter than `or`, both fold to the
+ * left, and `not` takes one operand (`not x or y` is `(not x) or y`). An
+ * operand is `{ body }`, `not { body }`, a parenthesised group holding
+ * and/or, or a plain expression. A `with` after the last operand applies
+ * to the whole expression; one inside an operand must be parenthesised.
+ *
+ * Braces and parentheses are ambiguous at the start of a literal (a set,
+ * an object, a parenthesised term). OPA parses them one way and backs out
+ * to the other; backing out re-parses what is inside, and inside can be
+ * more of the same (comprehension bodies, template strings), which makes
+ * the work exponential in the nesting. Here a scan of the tokens up to the
+ * matching closer decides first, and the text is parsed once. */
+
+static bool at_and(const struct parser *p)
+{
+	return !p->failed && logic_keyword(p, &p->tok) && p->tok.len == 3;
+}
+
+static bool at_or(const struct parser *p)
+{
+	return !p->failed && logic_keyword(p, &p->tok) && p->tok.len == 2;
+}
+
+static bool at_logic(const struct parser *p)
+{
+	return at_and(p) || at_or(p);
+}
+
+/* What the tokens of a bracketed region hold. */
+struct region {
+	bool closed;              /* its closer was found */
+	struct rego_token after;  /* the token after the closer */
+	bool logic, with;         /* and/or, with: directly inside */
+	enum rego_tok first;      /* the first token inside */
+	bool only_paren;          /* inside is one (...) and nothing else */
+	struct rego_lexer inner;  /* then: the lexer after that `(` */
+};
+
+static bool opener(enum rego_tok t)
+{
+	return t == TOK_LPAREN || t == TOK_LBRACK || t == TOK_LBRACE;
+}
+
+static bool closer(enum rego_tok t)
+{
+	return t == TOK_RPAREN || t == TOK_RBRACK || t == TOK_RBRACE;
+}
+
+/* Scans the region whose opener was the last token lx read, to its
+ * matching closer, without parsing (group: or until what makes it a
+ * logical group). Template strings are followed through their
+ * expressions. A lexing error leaves it not closed: the parse that
+ * follows reports it. */
+static void scan_region(const struct parser *p, struct rego_lexer lx,
+			struct region *r, bool group)
+{
+	unsigned char tmpl_raw[REGO_PARSE_MAX_DEPTH];
+	int tmpl_depth[REGO_PARSE_MAX_DEPTH];
+	size_t ntmpl = 0, ntok = 0, inner_end = 0;
+	struct eaa_err scratch;
+	struct rego_token t;
+	int depth = 1;
+
+	memset(r, 0, sizeof(*r));
+	for (;;) {
+		if (!rego_lex_next(&lx, &t, &scratch) || t.type == TOK_EOF)
+			return;
+		if (ntok++ == 0) {
+			r->first = t.type;
+			r->inner = lx;
+			if (group && t.type == TOK_NOT)
+				return;
+		}
+		if ((t.type == TOK_TEMPLATE || t.type == TOK_RAWTEMPLATE) &&
+		    !t.template_end) {
+			if (ntmpl == REGO_PARSE_MAX_DEPTH)
+				return;
+			tmpl_raw[ntmpl] = t.type == TOK_RAWTEMPLATE;
+			tmpl_depth[ntmpl++] = depth++;
+			continue;
+		}
+		if (opener(t.type)) {
+			depth++;
+			continue;
+		}
+		if (!closer(t.type)) {
+			if (depth == 1 && logic_keyword(p, &t))
+				r->logic = true;
+			if (depth == 1 && t.type == TOK_WITH)
+				r->with = true;
+			if (group && (r->logic || r->with))
+				return;
+			continue;
+		}
+		depth--;
+		if (ntmpl && depth == tmpl_depth[ntmpl - 1]) {
+			/* the `}` of a template's expression: the string goes on */
+			if (!rego_lex_template(&lx, tmpl_raw[ntmpl - 1], &t, &scratch))
+				return;
+			if (t.template_end)
+				ntmpl--;
+			else
+				depth++;
+			continue;
+		}
+		if (depth == 1 && r->first == TOK_LPAREN && !inner_end)
+			inner_end = ntok;
+		if (depth == 0) {
+			r->closed = true;
+			r->only_paren = r->first == TOK_LPAREN && inner_end == ntok - 1;
+			if (!rego_lex_next(&lx, &r->after, &scratch))
+				r->after.type = TOK_EOF;
+			return;
+		}
 	}
-	if (e && withs.n) {
-		struct with *ws = alloc(p, withs.n * sizeof(*ws));
-		size_t i;
+}
 
-		if (!ws)
+/* At `{`: is it a braced operand, that is, does and/or follow its `}`? */
+static bool braces_lead_operand(const struct parser *p)
+{
+	struct region r;
+
+	scan_region(p, p->lx, &r, false);
+	return r.closed && logic_keyword(p, &r.after);
+}
+
+/* At `(`: does it hold a logical group (and/or directly inside, a `not`
+ * operand, a `with` on an operand, or a group in redundant parentheses),
+ * rather than a parenthesised term? */
+static bool parens_hold_group(struct parser *p)
+{
+	struct rego_lexer lx = p->lx;
+	struct region r;
+
+	if (p->group_hi && lx.pos >= p->group_lo && lx.pos <= p->group_hi)
+		return true;
+	for (;;) {
+		scan_region(p, lx, &r, true);
+		if (r.logic || r.with || r.first == TOK_NOT) {
+			p->group_lo = p->lx.pos;
+			p->group_hi = lx.pos;
+			return true;
+		}
+		if (!r.closed || !r.only_paren)
+			return false;
+		lx = r.inner; /* ((...)): as the inner parentheses go */
+	}
+}
+
+static struct body *body_of(struct parser *p, struct expr *e)
+{
+	struct body *b = alloc(p, sizeof(*b));
+	struct expr **v = alloc(p, sizeof(*v));
+
+	if (!e || !b || !v)
+		return NULL;
+	v[0] = e;
+	b->e = v;
+	b->n = 1;
+	return b;
+}
+
+static struct expr *logic_new(struct parser *p, enum expr_kind kind,
+			      const struct rego_token *at, struct body *lhs,
+			      struct body *rhs)
+{
+	struct expr *e;
+
+	if (!lhs || (kind != E_NOT && !rhs))
+		return NULL;
+	e = expr_new(p, kind, at);
+	if (e) {
+		e->body = lhs;
+		e->rhs = rhs;
+	}
+	return e;
+}
+
+/* `{ body }` after its `{`, up to and including the `}`. */
+static struct body *parse_braced_body(struct parser *p)
+{
+	struct body *b = parse_body(p, TOK_RBRACE);
+
+	if (!b || !expect(p, TOK_RBRACE, "after body"))
+		return NULL;
+	b->braced = true;
+	return b;
+}
+
+static struct body *parse_operand(struct parser *p);
+static struct expr *parse_or_chain(struct parser *p, struct body *lhs,
+				   const struct rego_token *at);
+
+static bool with_on_operand(struct parser *p)
+{
+	return fail(p, "`with` modifier is not allowed on operand of `%.*s`",
+		    (int)p->tok.len, p->tok.text);
+}
+
+/* A group at `(` (parens_hold_group said so). operand: it is already an
+ * operand of and/or/not, where `(x with ...)` alone is one. */
+static struct body *parse_group(struct parser *p, bool operand)
+{
+	struct rego_token open = p->tok;
+	struct body *lhs;
+	struct expr *e;
+
+	if (!enter(p))
+		return NULL;
+	next(p); /* ( */
+	lhs = parse_operand(p);
+	if (!lhs)
+		return NULL;
+	if (at_logic(p)) {
+		e = parse_or_chain(p, lhs, &open);
+		if (!e || !parse_withs(p, e) || !expect(p, TOK_RPAREN, "after group"))
 			return NULL;
-		for (i = 0; i < withs.n; i++)
-			ws[i] = *(struct with *)withs.v[i];
-		e->with = ws;
-		e->nwith = withs.n;
+		p->depth--;
+		return body_of(p, e);
+	}
+	if (is(p, TOK_WITH)) {
+		if (lhs->braced || lhs->e[0]->kind == E_NOT) {
+			fail(p, "unexpected with, expected )");
+			return NULL;
+		}
+		if (!parse_withs(p, lhs->e[0]))
+			return NULL;
+		if (at_logic(p)) {
+			with_on_operand(p);
+			return NULL;
+		}
+		if (!expect(p, TOK_RPAREN, "after group"))
+			return NULL;
+		/* as OPA: on its own, `(x with ...)` is no term */
+		if (!operand && !at_logic(p)) {
+			fail(p, "`with` in parentheses applies to an operand of and/or");
+			return NULL;
+		}
+		p->depth--;
+		return lhs;
+	}
+	if (!expect(p, TOK_RPAREN, "after group"))
+		return NULL;
+	p->depth--;
+	return lhs;
+}
+
+/* One operand of and/or. */
+static struct body *parse_operand(struct parser *p)
+{
+	struct rego_token at = p->tok;
+	struct body *b;
+	bool negated = false;
+
+	if (accept(p, TOK_LBRACE))
+		return parse_braced_body(p);
+	if (accept(p, TOK_NOT))
+		negated = true;
+	if (negated && p->not_bodies && accept(p, TOK_LBRACE))
+		return body_of(p, logic_new(p, E_NOT, &at, parse_braced_body(p), NULL));
+	if (is(p, TOK_LPAREN) && (p->kw_and || p->kw_or) &&
+	    (!negated || p->not_bodies) && parens_hold_group(p)) {
+		b = parse_group(p, true);
+		if (b && negated)
+			return body_of(p, logic_new(p, E_NOT, &at, b, NULL));
+		return b;
+	}
+	return body_of(p, parse_plain(p, &at, negated));
+}
+
+static struct expr *parse_and_chain(struct parser *p, struct body *lhs,
+				    const struct rego_token *at)
+{
+	while (lhs && at_and(p)) {
+		next(p);
+		lhs = body_of(p, logic_new(p, E_AND, at, lhs, parse_operand(p)));
+	}
+	return lhs ? lhs->e[0] : NULL;
+}
+
+static struct expr *parse_or_chain(struct parser *p, struct body *lhs,
+				   const struct rego_token *at)
+{
+	if (lhs && at_and(p))
+		lhs = body_of(p, parse_and_chain(p, lhs, at));
+	while (lhs && at_or(p)) {
+		struct rego_token rat;
+		struct body *rhs;
+
+		next(p);
+		rat = p->tok;
+		rhs = parse_operand(p);
+		if (rhs && at_and(p))
+			rhs = body_of(p, parse_and_chain(p, rhs, &rat));
+		lhs = body_of(p, logic_new(p, E_OR, at, lhs, rhs));
+	}
+	return lhs ? lhs->e[0] : NULL;
+}
+
+/* What follows a complete first operand: an and/or chain, or nothing. */
+static struct expr *logic_tail(struct parser *p, struct body *lhs,
+			       const struct rego_token *at)
+{
+	struct expr *e;
+
+	if (!lhs)
+		return NULL;
+	e = at_logic(p) ? parse_or_chain(p, lhs, at) : lhs->e[0];
+	return e && parse_withs(p, e) ? e : NULL;
+}
+
+static struct expr *parse_literal(struct parser *p)
+{
+	struct rego_token at = p->tok;
+	struct expr *e;
+	bool negated = false;
+
+	if (!enter(p))
+		return NULL;
+	if ((p->kw_and || p->kw_or) &&
+	    ((is(p, TOK_LBRACE) && braces_lead_operand(p)) ||
+	     (is(p, TOK_LPAREN) && parens_hold_group(p)))) {
+		struct body *b;
+
+		if (accept(p, TOK_LBRACE))
+			b = parse_braced_body(p);
+		else
+			b = parse_group(p, false);
+		e = logic_tail(p, b, &at);
+		p->depth--;
+		return p->failed ? NULL : e;
+	}
+	if (is(p, TOK_SOME) || is(p, TOK_EVERY)) {
+		e = parse_some_every(p, is(p, TOK_EVERY));
+		if (!e || !parse_withs(p, e))
+			return NULL;
+		p->depth--;
+		return e;
+	}
+	if (accept(p, TOK_NOT))
+		negated = true;
+	if (negated && p->not_bodies && accept(p, TOK_LBRACE)) {
+		e = logic_tail(p, body_of(p, logic_new(p, E_NOT, &at,
+							parse_braced_body(p), NULL)), &at);
+		p->depth--;
+		return p->failed ? NULL : e;
+	}
+	if (negated && p->not_bodies && is(p, TOK_LPAREN) && (p->kw_and || p->kw_or) &&
+	    parens_hold_group(p)) {
+		e = logic_tail(p, body_of(p, logic_new(p, E_NOT, &at,
+							parse_group(p, true), NULL)), &at);
+		p->depth--;
+		return p->failed ? NULL : e;
+	}
+	e = parse_plain(p, &at, negated);
+	if (!e || !parse_withs(p, e))
+		return NULL;
+	if (at_logic(p)) {
+		if (e->nwith) {
+			with_on_operand(p);
+			return NULL;
+		}
+		/* braces and and/or after the value: `{1}["a"] and x` */
+		if (at.type == TOK_LBRACE) {
+			fail(p, "operand of `%.*s` cannot begin with `{` unless the braces hold a body",
+			     (int)p->tok.len, p->tok.text);
+			return NULL;
+		}
+		e = logic_tail(p, body_of(p, e), &at);
 	}
 	p->depth--;
 	return p->failed ? NULL : e;
+}
+
+/* ---- template strings: $"...{expr}..." and $`...{expr}...` ----
+ *
+ * As OPA's compiler rewrites them: a call of internal.template_string
+ * with an array of the parts, where an expression is the set
+ * comprehension {x | x = expr [with ...]} (so an undefined expression is
+ * an empty set, printed "<undefined>") and a constant scalar is itself. */
+
+/* The text of a template part: `\{` is `{`; a quoted part then decodes
+ * as a string. */
+static struct rv *template_text(struct parser *p, const struct rego_token *t)
+{
+	char *buf = alloc(p, t->len + 3);
+	size_t i, n = 0;
+	bool escapes = false;
+	json_error_t je;
+	json_t *j;
+	struct rv *v;
+
+	if (!buf)
+		return NULL;
+	buf[n++] = '"';
+	for (i = 0; i < t->len; i++) {
+		if (t->text[i] == '\\' && i + 1 < t->len && t->text[i + 1] == '{') {
+			buf[n++] = '{';
+			i++;
+			continue;
+		}
+		if (t->text[i] == '\\' && t->type == TOK_TEMPLATE) {
+			escapes = true;
+			buf[n++] = t->text[i++]; /* and the escaped character */
+		}
+		buf[n++] = t->text[i];
+	}
+	buf[n++] = '"';
+	if (!escapes)
+		return rv_string(p->a, buf + 1, n - 2);
+	j = json_loadb(buf, n, JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+	if (!j || !json_is_string(j)) {
+		json_decref(j);
+		fail(p, "illegal template-string part");
+		return NULL;
+	}
+	v = rv_string(p->a, json_string_value(j), json_string_length(j));
+	json_decref(j);
+	if (!v)
+		nomem(p);
+	return v;
+}
+
+/* One `{expr}` of a template string as the part the built-in takes. */
+static struct term *template_part(struct parser *p, struct expr *e,
+				  const struct rego_token *at)
+{
+	struct term *t = e->a, *x, *comp;
+	struct expr *capture;
+	char name[24];
+
+	const char *bad = NULL;
+
+	switch (e->negated ? E_TERM : e->kind) {
+	case E_TERM:
+		if (e->negated)
+			bad = "negation ('not')";
+		break;
+	case E_UNIFY:
+		bad = "unification ('=')";
+		break;
+	case E_ASSIGN:
+		bad = "assignment (':=')";
+		break;
+	case E_EVERY:
+		bad = "'every'";
+		break;
+	case E_SOME:
+	case E_SOME_IN:
+		bad = "'some'";
+		break;
+	default:
+		bad = "and/or/not body";
+		break;
+	}
+	if (bad) {
+		fail(p, "unexpected %s in template-string expression", bad);
+		return NULL;
+	}
+	if (t->kind == T_VALUE && !e->nwith &&
+	    (t->u.value->type == RV_STRING || t->u.value->type == RV_NUMBER ||
+	     t->u.value->type == RV_BOOL || t->u.value->type == RV_NULL))
+		return t;
+	/* a name no source can spell, unique per template so nested ones
+	 * do not capture each other's */
+	snprintf(name, sizeof(name), "$t%u", ++p->ntemplate);
+	x = term_new(p, T_VAR, at);
+	comp = term_new(p, T_SET_COMP, at);
+	capture = expr_new(p, E_UNIFY, at);
+	if (!x || !comp || !capture || !(x->u.var.name = rv_strndup(p->a, name, strlen(name))))
+		return NULL;
+	capture->a = x;
+	capture->b = t;
+	capture->with = e->with;
+	capture->nwith = e->nwith;
+	comp->u.comp.value = x;
+	comp->u.comp.template = true;
+	comp->u.comp.body = body_of(p, capture);
+	return comp->u.comp.body ? comp : NULL;
+}
+
+/* At the first part's token; ends after the closing quote. */
+static struct term *parse_template(struct parser *p)
+{
+	struct rego_token at = p->tok;
+	bool raw = at.type == TOK_RAWTEMPLATE, saved = p->no_bar;
+	struct list parts = { 0 };
+	struct term *t, *arr, *fn, **args;
+
+	for (;;) {
+		struct rv *s = template_text(p, &p->tok);
+		struct rego_token open;
+		struct expr *e;
+
+		if (!s)
+			return NULL;
+		if (s->u.str.len && !list_add(p, &parts, value_term(p, s, &p->tok)))
+			return NULL;
+		if (p->tok.template_end)
+			break;
+		open = p->tok;
+		if (!next(p))
+			return NULL;
+		if (is(p, TOK_RBRACE)) {
+			fail(p, "invalid template-string expression");
+			return NULL;
+		}
+		p->no_bar = false;
+		e = parse_literal(p);
+		p->no_bar = saved;
+		if (!e || !list_add(p, &parts, template_part(p, e, &open)) ||
+		    !parts.v[parts.n - 1])
+			return NULL;
+		if (!is(p, TOK_RBRACE)) {
+			fail(p, "expected } to end template string expression");
+			return NULL;
+		}
+		if (!rego_lex_template(&p->lx, raw, &p->tok, p->err)) {
+			p->failed = true;
+			return NULL;
+		}
+	}
+	next(p);
+	if (!parts.n && !list_add(p, &parts, value_term(p, rv_string(p->a, "", 0), &at)))
+		return NULL;
+	arr = term_new(p, T_ARRAY, &at);
+	t = term_new(p, T_CALL, &at);
+	fn = term_new(p, T_VAR, &at);
+	args = alloc(p, sizeof(*args));
+	if (!arr || !t || !fn || !args)
+		return NULL;
+	arr->u.coll.items = (struct term **)parts.v;
+	arr->u.coll.n = parts.n;
+	fn->u.var.name = "internal.template_string";
+	args[0] = arr;
+	t->u.call.fn = fn;
+	t->u.call.args = args;
+	t->u.call.n = 1;
+	return p->failed ? NULL : t;
 }
 
 /* Literals separated by ';' or newlines, up to (not including) closer. */
@@ -958,8 +1531,19 @@ static struct rule *parse_rule(struct parser *p)
 		     rego_tok_name(p->tok.type));
 		return NULL;
 	}
-	first = rv_string(p->a, p->tok.text, p->tok.len);
-	next(p);
+	{
+		struct rego_token name = p->tok;
+		bool kw = logic_keyword(p, &p->tok);
+
+		first = rv_string(p->a, p->tok.text, p->tok.len);
+		next(p);
+		if (kw && (is(p, TOK_ASSIGN) || is(p, TOK_UNIFY) || is(p, TOK_IF) ||
+			   is(p, TOK_CONTAINS))) {
+			fail(p, "%.*s keyword cannot be used for rule name", (int)name.len,
+			     name.text);
+			return NULL;
+		}
+	}
 	if (!first || !parse_head_ref(p, &parts, &bracket))
 		return NULL;
 	r->kind = R_COMPLETE;
@@ -1092,6 +1676,51 @@ static bool ref_strings(struct parser *p, const struct term *t, struct list *out
 	return true;
 }
 
+/* The name at position i of an import's path (import a.b.c), or NULL. */
+static const char *import_name(const struct term *t, size_t i)
+{
+	const struct term *e;
+
+	if (t->kind == T_VAR)
+		return i == 0 ? t->u.var.name : NULL;
+	if (t->kind != T_REF || t->u.ref.head->kind != T_VAR)
+		return NULL;
+	if (i == 0)
+		return t->u.ref.head->u.var.name;
+	if (i > t->u.ref.n)
+		return NULL;
+	e = t->u.ref.path[i - 1];
+	return e->kind == T_VALUE && e->u.value->type == RV_STRING ?
+	       e->u.value->u.str.s : NULL;
+}
+
+static bool name_is(const char *s, const char *w)
+{
+	return s && strcmp(s, w) == 0;
+}
+
+/* Keywords an import turns on for the rest of the module: rego.v2 and
+ * future.keywords all of them, future.keywords.<kw> one. */
+static void import_keywords(struct parser *p, const struct term *ref)
+{
+	const char *root = import_name(ref, 0), *kw;
+	size_t n = ref->kind == T_REF ? ref->u.ref.n + 1 : 1;
+
+	if (name_is(root, "rego") && n == 2 && name_is(import_name(ref, 1), "v2")) {
+		p->kw_and = p->kw_or = p->not_bodies = true;
+		return;
+	}
+	if (!name_is(root, "future") || !name_is(import_name(ref, 1), "keywords") || n > 3)
+		return;
+	kw = n == 3 ? import_name(ref, 2) : NULL;
+	if (!kw || name_is(kw, "and"))
+		p->kw_and = true;
+	if (!kw || name_is(kw, "or"))
+		p->kw_or = true;
+	if (!kw || name_is(kw, "not"))
+		p->not_bodies = true;
+}
+
 bool rego_parse_module(struct rv_arena *a, const char *file, const char *src,
 		       size_t n, enum rego_syntax syntax, struct module **out,
 		       struct eaa_err *err)
@@ -1125,6 +1754,7 @@ bool rego_parse_module(struct rv_arena *a, const char *file, const char *src,
 		im->ref = parse_name_ref(&p);
 		if (!im->ref)
 			return false;
+		import_keywords(&p, im->ref);
 		if (accept(&p, TOK_AS)) {
 			if (!is(&p, TOK_IDENT))
 				return fail(&p, "unexpected %s, expected an alias",
@@ -1161,7 +1791,8 @@ bool rego_parse_module(struct rv_arena *a, const char *file, const char *src,
 			return false;
 		if (path.n == 2 &&
 		    rv_equal(path.v[0], rv_cstring(a, "rego")) &&
-		    rv_equal(path.v[1], rv_cstring(a, "v1")))
+		    (rv_equal(path.v[1], rv_cstring(a, "v1")) ||
+		     rv_equal(path.v[1], rv_cstring(a, "v2"))))
 			rego_v1 = true;
 		if (path.n >= 2 &&
 		    rv_equal(path.v[0], rv_cstring(a, "future")) &&

@@ -4,7 +4,10 @@
  * always keywords, and rule bodies may come with or without `if`. The one
  * head whose meaning differs, `p[x] { ... }`, is a partial set in Rego v0
  * and an object entry `p[x] := true` in v1; the module's version decides
- * (see enum rego_syntax). Errors read "file:line:col: ...". */
+ * (see enum rego_syntax). `and`, `or` and `not { body }` (OPA v1.22) are
+ * keywords only in a module that imports them (future.keywords.*,
+ * rego.v2); template strings `$"..{x}.."` need no import. Errors read
+ * "file:line:col: ...". */
 #ifndef EAA_REGO_PARSE_H
 #define EAA_REGO_PARSE_H
 

@@ -1,0 +1,8 @@
+package test
+
+a := "foo"
+b := "bar"
+
+p := $`{$"{a}"}
+{$`{$`{b}`}
+baz`}`

@@ -1,0 +1,240 @@
+/* test_rego_logic.c - the logical operators `and`, `or` and `not { body }`
+ * (OPA v1.22: future.keywords.and/or/not, future.keywords, rego.v2):
+ * precedence, short-circuit, one success per operand, operand scopes, the
+ * errors OPA's parser and compiler give, and the nesting bound. */
+#include <stdlib.h>
+#include "eaa/rego.h"
+#include "test.h"
+
+struct tcase {
+	const char *name;
+	const char *module;
+	const char *input;    /* NULL: no input */
+	const char *query;
+	const char *want;     /* raw value, "undefined", or "error:<substring>" */
+	bool strict;          /* built-in errors are errors, not undefined */
+};
+
+#define KW "package p\nimport future.keywords\n"
+
+static const struct tcase cases[] = {
+	{ "and: both hold", KW "r if input.a and input.b",
+	  "{\"a\":true,\"b\":true}", "data.p.r", "true", false },
+	{ "and: rhs false", KW "r if input.a and input.b",
+	  "{\"a\":true,\"b\":false}", "data.p.r", "undefined", false },
+	{ "and: rhs undefined", KW "r if input.a and input.b",
+	  "{\"a\":true}", "data.p.r", "undefined", false },
+	{ "and: a failing lhs skips the rhs and its error",
+	  KW "r if input.x > 0 and to_number(\"foo\") == 1", "{\"x\":0}",
+	  "data.p.r", "undefined", false },
+	{ "and: the rhs error surfaces once the lhs holds",
+	  KW "r if input.x > 0 and to_number(\"foo\") == 1", "{\"x\":1}",
+	  "data.p.r", "error:eval_builtin_error", true },
+	{ "and: without strict errors, the rhs error is undefined",
+	  KW "r if input.x > 0 and to_number(\"foo\") == 1", "{\"x\":1}",
+	  "data.p.r", "undefined", false },
+	{ "or: a holding lhs skips the rhs and its error",
+	  KW "r if input.x > 0 or to_number(\"foo\") == 1", "{\"x\":1}",
+	  "data.p.r", "true", false },
+	{ "or: the rhs error surfaces when the lhs fails",
+	  KW "r if input.x > 0 or to_number(\"foo\") == 1", "{\"x\":0}",
+	  "data.p.r", "error:eval_builtin_error", true },
+	{ "or: neither holds", KW "r if input.a or input.b", "{\"a\":false}",
+	  "data.p.r", "undefined", false },
+	{ "precedence: not x or y is (not x) or y",
+	  KW "r if not input.x or input.y", "{\"x\":true,\"y\":true}",
+	  "data.p.r", "true", false },
+	{ "precedence: x or y and z is x or (y and z)",
+	  KW "r if input.x or input.y and input.z",
+	  "{\"x\":true,\"y\":false,\"z\":false}", "data.p.r", "true", false },
+	{ "grouping: (x or y) and z",
+	  KW "r if (input.x or input.y) and input.z",
+	  "{\"x\":true,\"y\":false,\"z\":false}", "data.p.r", "undefined", false },
+	{ "or succeeds once when both operands hold",
+	  KW "r := [1 | true or true]", NULL, "data.p.r", "[1]", false },
+	{ "a braced operand succeeds once however many solutions it has",
+	  KW "r := [1 | { some n in [1, 2, 3]; n > 0 } and true]", NULL,
+	  "data.p.r", "[1]", false },
+	{ "one result per outer binding",
+	  KW "r := [i | some i in input.xs; i > 0 or i != 0]",
+	  "{\"xs\":[1,2,3]}", "data.p.r", "[1,2,3]", false },
+	{ "operand locals are their own and do not leak",
+	  KW "r if { a := -1; { a := 1; a > 0 } and { a := 2; a > 1 }; a == -1 }",
+	  NULL, "data.p.r", "true", false },
+	{ "an operand reads a variable the body binds later",
+	  KW "r if { x > 0 or x < -5; x = input.x }", "{\"x\":-6}", "data.p.r",
+	  "true", false },
+	{ "with after the last operand applies to both",
+	  KW "r if { input.x > 0 or input.y > 0 with input as {\"y\": 1} }", "{}",
+	  "data.p.r", "true", false },
+	{ "with inside a group applies to that operand only",
+	  KW "r if { (input.x < 2 with input.x as 1) and input.x == 5 }",
+	  "{\"x\":5}", "data.p.r", "true", false },
+	{ "not body: one expression false",
+	  KW "r if not { input.a; input.b }", "{\"a\":true,\"b\":false}",
+	  "data.p.r", "true", false },
+	{ "not body: all hold", KW "r if not { input.a; input.b }",
+	  "{\"a\":true,\"b\":true}", "data.p.r", "undefined", false },
+	{ "not of a group", KW "r if not (input.a or input.b)", "{}", "data.p.r",
+	  "true", false },
+	{ "inside every", KW "r if { lim := 3; every v in input.xs { v < lim and v > 0 } }",
+	  "{\"xs\":[1,2]}", "data.p.r", "true", false },
+	{ "rego.v2 turns them on", "package p\nimport rego.v2\nr if input.a or input.b",
+	  "{\"b\":true}", "data.p.r", "true", false },
+	{ "future.keywords.and alone leaves or a name",
+	  "package p\nimport future.keywords.and\nr if { or := 1; or == 1 and true }",
+	  NULL, "data.p.r", "true", false },
+	{ "without the import, or is a name",
+	  "package p\nr := or if { or := 1 }", NULL, "data.p.r", "1", false },
+	{ "and( is still the set built-in",
+	  KW "r := and({1, 2}, {2, 3})", NULL, "data.p.r", "[2]", false },
+	{ "a negated unification waits for what binds its variable",
+	  "package p\nr := a if { not a = 1; a = 2 }", NULL, "data.p.r", "2", false },
+	/* errors, as OPA's parser and compiler give them */
+	{ "recursion through an operand",
+	  KW "r if { false or q }\nq if { not { r } }", NULL, "data.p.r",
+	  "error:rego_recursion_error: rule r is recursive: r -> q -> r", false },
+	{ "or is not a keyword without its import",
+	  "package p\nimport future.keywords.and\nr if { true or false }", NULL,
+	  "data.p.r", "error:unexpected identifier", false },
+	{ "assignment in an implicit operand",
+	  KW "r if { x := 1 or true }", NULL, "data.p.r",
+	  "error:cannot assign vars inside implicit or operand", false },
+	{ "a variable only an implicit operand binds is unsafe",
+	  KW "r if { x = 1 or true }", NULL, "data.p.r", "error:var x is unsafe", false },
+	{ "a wildcard in an implicit operand is unsafe",
+	  KW "r if { input.xs[_] == 1 and true }", NULL, "data.p.r",
+	  "error:var _ is unsafe", false },
+	{ "a braced operand may bind its own",
+	  KW "r if { { x = 1 } or true }", NULL, "data.p.r", "true", false },
+	{ "with on an operand needs parentheses",
+	  KW "r if { input.x with input.x as 1 and true }", NULL, "data.p.r",
+	  "error:`with` modifier is not allowed on operand of `and`", false },
+	{ "empty braced operand", KW "r if { true and {} }", NULL, "data.p.r",
+	  "error:empty body", false },
+	{ "empty not body", KW "r if { not {} }", NULL, "data.p.r",
+	  "error:empty body", false },
+	{ "a value in braces is not an operand", KW "r if { {1, 2} and true }", NULL,
+	  "data.p.r", "error:p.rego:3:", false },
+	{ "a value led by braces is not an operand", KW "r if { {1}[1] and true }",
+	  NULL, "data.p.r", "error:cannot begin with `{`", false },
+	{ "a keyword is no variable", KW "r if { x := or; x }", NULL, "data.p.r",
+	  "error:unexpected or keyword", false },
+	{ "a keyword is no rule name", KW "and := 1", NULL, "data.p.and",
+	  "error:and keyword cannot be used for rule name", false },
+	{ "unclosed group", KW "r if { (input.a or input.b }", NULL, "data.p.r",
+	  "error:p.rego:3", false },
+	{ "missing rhs", KW "r if { input.a or }", NULL, "data.p.r",
+	  "error:p.rego:3", false },
+};
+
+static bool run(const char *name, const char *module, const char *input,
+		const char *query, const char *want, bool strict)
+{
+	struct rego_builder *b = rego_builder_new();
+	struct rego_limits lim = { .max_steps = 2000000, .max_bytes = 64u << 20 };
+	struct rego_policy *p = NULL;
+	struct rego_query *q = NULL;
+	struct rego_error err;
+	char got[1024], *out = NULL;
+	enum rego_result r;
+	bool ok;
+
+	lim.strict = strict;
+	if (!rego_builder_add_module(b, "p.rego", module, strlen(module),
+				     REGO_SYNTAX_AUTO, &err)) {
+		rego_builder_free(b);
+		snprintf(got, sizeof(got), "error:%s", err.msg);
+		goto done;
+	}
+	if (!(p = rego_builder_compile(b, &err)) ||
+	    !(q = rego_query_compile(p, query, &err))) {
+		snprintf(got, sizeof(got), "error:%s", err.msg);
+		goto done;
+	}
+	r = rego_query_eval(q, input, input ? strlen(input) : 0, &lim, &out, &err);
+	snprintf(got, sizeof(got), "%s%s", r == REGO_ERROR ? "error:" : "",
+		 r == REGO_ERROR ? err.msg : r == REGO_UNDEFINED ? "undefined" : out);
+done:
+	if (strncmp(want, "error:", 6) == 0)
+		ok = strncmp(got, "error:", 6) == 0 && strstr(got, want + 6);
+	else
+		ok = strcmp(got, want) == 0;
+	if (!ok)
+		fprintf(stderr, "%s: got %s\n    want %s\n", name, got, want);
+	free(out);
+	rego_query_free(q);
+	rego_policy_free(p);
+	return ok;
+}
+
+/* n nested groups, or n nested braced operands: the parser's nesting
+ * bound stops hostile source before the stack does. */
+static char *nested(size_t n, bool braces)
+{
+	size_t len = strlen(KW) + 32 + n * 24, i;
+	char *s = malloc(len), *w = s;
+
+	if (!s)
+		return NULL;
+	w += sprintf(w, "%sr if {\n", KW);
+	for (i = 0; i < n; i++)
+		w += sprintf(w, braces ? "true and { " : "(true and ");
+	w += sprintf(w, "true");
+	for (i = 0; i < n; i++)
+		w += sprintf(w, braces ? " }" : ")");
+	sprintf(w, "\n}\n");
+	return s;
+}
+
+/* { [1 | { [1 | ... true ] } ] } n deep, not followed by and/or */
+static char *ambiguous(size_t n)
+{
+	size_t len = strlen(KW) + 32 + n * 16, i;
+	char *s = malloc(len), *w = s;
+
+	if (!s)
+		return NULL;
+	w += sprintf(w, "%sr if {\n", KW);
+	for (i = 0; i < n; i++)
+		w += sprintf(w, "{[1 | ");
+	w += sprintf(w, "true");
+	for (i = 0; i < n; i++)
+		w += sprintf(w, "]}");
+	sprintf(w, "\n}\n");
+	return s;
+}
+
+int main(void)
+{
+	size_t i;
+	char *m;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_MSG(run(cases[i].name, cases[i].module, cases[i].input,
+			      cases[i].query, cases[i].want, cases[i].strict),
+			  "%s", cases[i].name);
+	m = nested(40, false);
+	CHECK_MSG(m && run("40 nested groups", m, NULL, "data.p.r", "true", false), "groups");
+	free(m);
+	m = nested(40, true);
+	CHECK_MSG(m && run("40 nested braced operands", m, NULL, "data.p.r", "true", false),
+		  "braces");
+	free(m);
+	/* braces that are not operands, each holding a comprehension whose
+	 * body starts with braces again: deciding by re-parsing would take
+	 * 2^60 steps */
+	m = ambiguous(60);
+	CHECK_MSG(m && run("60 ambiguous braces", m, NULL, "data.p.r", "true", false),
+		  "ambiguous");
+	free(m);
+	m = nested(5000, false);
+	CHECK_MSG(m && run("5000 nested groups", m, NULL, "data.p.r",
+			   "error:nesting deeper than", false), "deep groups");
+	free(m);
+	m = nested(5000, true);
+	CHECK_MSG(m && run("5000 nested braced operands", m, NULL, "data.p.r",
+			   "error:nesting deeper than", false), "deep braces");
+	free(m);
+	return test_summary();
+}

@@ -1,0 +1,164 @@
+/* test_rego_template.c - template strings, $"...{expr}..." and
+ * $`...{expr}...` (OPA v1.22): escapes, how each value is rendered,
+ * undefined parts, nesting, `with`, function arguments, and the errors
+ * OPA's parser and compiler give. */
+#include <stdlib.h>
+#include "eaa/rego.h"
+#include "test.h"
+
+struct tcase {
+	const char *name;
+	const char *module;
+	const char *input;    /* NULL: no input */
+	const char *query;
+	const char *want;     /* raw value, "undefined", or "error:<substring>" */
+	bool strict;          /* built-in errors are errors, not undefined */
+};
+
+#define P "package p\n"
+
+static const struct tcase cases[] = {
+	{ "empty", P "r := $\"\"", NULL, "data.p.r", "\"\"", false },
+	{ "no expression", P "r := $\"a b\"", NULL, "data.p.r", "\"a b\"", false },
+	{ "string escapes", P "r := $\"\\t\\\"\\u00e9\"", NULL, "data.p.r",
+	  "\"\\t\\\"\u00e9\"", false },
+	{ "an escaped brace is a brace", P "r := $\"\\{42} {1}\"", NULL, "data.p.r",
+	  "\"{42} 1\"", false },
+	{ "a string is inserted as it is, other values as Rego text",
+	  P "r := $\"{input.s} {input.n} {input.b} {input.z} {input.a} {input.o}\"",
+	  "{\"s\":\"q\\\"x\",\"n\":1.50,\"b\":true,\"z\":null,\"a\":[1,\"v\"],\"o\":{\"k\":\"v\"}}",
+	  "data.p.r", "\"q\\\"x 1.50 true null [1, \\\"v\\\"] {\\\"k\\\": \\\"v\\\"}\"", false },
+	{ "sets, empty and not", P "r := $\"{set()} {{1}} {{}}\"", NULL, "data.p.r",
+	  "\"set() {1} {}\"", false },
+	{ "an undefined expression is <undefined>", P "r := $\"{input.x}|{data.y}\"",
+	  "{}", "data.p.r", "\"<undefined>|<undefined>\"", false },
+	{ "calls and operators", P "a := 42\nr := $\"{1 + a} {upper(\"x\")}\"",
+	  NULL, "data.p.r", "\"43 X\"", false },
+	{ "a built-in error inside is undefined there",
+	  P "r := $\"{to_number(\"x\")}\"", NULL, "data.p.r",
+	  "\"<undefined>\"", false },
+	{ "nested template strings", P "a := \"x\"\nr := $\"{$\"<{a}>\"}!\"", NULL,
+	  "data.p.r", "\"<x>!\"", false },
+	{ "with inside an expression", P "a := input.a\nr := $\"{a with input as {\"a\": 1}}\"",
+	  NULL, "data.p.r", "\"1\"", false },
+	{ "with on the expression holding the string",
+	  P "a := input.a\nr := x if { x := $\"{a}\" with input.a as 2 }", NULL,
+	  "data.p.r", "\"2\"", false },
+	{ "in a comprehension, per binding",
+	  P "r := [$\"{i}-{x}\" | some i, x in input.xs]", "{\"xs\":[\"a\",\"b\"]}",
+	  "data.p.r", "[\"0-a\",\"1-b\"]", false },
+	{ "multi-line raw template", P "r := $`a\n{1}\\n\\{`", NULL, "data.p.r",
+	  "\"a\\n1\\\\n{\"", false },
+	{ "as a function argument, compared after the body",
+	  P "f($\"{x} {input.y}\") := 42 if { x = \"foo\" }\nr := f(\"foo bar\")",
+	  "{\"y\":\"bar\"}", "data.p.r", "42", false },
+	{ "as a function argument, no match",
+	  P "f($\"{x}\") := 42 if { x = \"foo\" }\nr := f(\"bar\")", NULL,
+	  "data.p.r", "undefined", false },
+	{ "membership", P "users := {\"user_1\"}\nid := 1\nr if $\"user_{id}\" in users",
+	  NULL, "data.p.r", "true", false },
+	/* errors, as OPA gives them */
+	{ "a variable the expression would bind is undeclared",
+	  P "r := [1 | $\"{y}\" == \"\"]", NULL, "data.p.r", "error:undeclared", false },
+	{ "a wildcard is undeclared", P "r := $\"{input.xs[_]}\"", NULL, "data.p.r",
+	  "error:var _ is undeclared", false },
+	{ "negation", P "r := $\"{not input.x}\"", NULL, "data.p.r",
+	  "error:unexpected negation ('not') in template-string expression", false },
+	{ "assignment", P "r := $\"{x := 1}\"", NULL, "data.p.r",
+	  "error:unexpected assignment (':=') in template-string expression", false },
+	{ "unification", P "r := $\"{x = 1}\"", NULL, "data.p.r",
+	  "error:unexpected unification ('=') in template-string expression", false },
+	{ "some", P "r := $\"{some x in [1]}\"", NULL, "data.p.r",
+	  "error:unexpected 'some' in template-string expression", false },
+	{ "empty expression", P "r := $\"{}\"", NULL, "data.p.r",
+	  "error:invalid template-string expression", false },
+	{ "unclosed expression", P "r := $\"{1 2}\"", NULL, "data.p.r",
+	  "error:expected } to end template string expression", false },
+	{ "unterminated", P "r := $\"abc", NULL, "data.p.r",
+	  "error:unterminated template string", false },
+	{ "a newline ends a quoted one", P "r := $\"a{1}\nb\"", NULL, "data.p.r",
+	  "error:unterminated template string", false },
+	{ "unterminated raw", P "r := $`abc{1}", NULL, "data.p.r",
+	  "error:unterminated template string", false },
+	{ "bad escape", P "r := $\"\\q\"", NULL, "data.p.r",
+	  "error:unknown escape in a template string", false },
+	{ "a lone $", P "r := $x", NULL, "data.p.r", "error:unexpected character '$'",
+	  false },
+};
+
+static bool run(const char *name, const char *module, const char *input,
+		const char *query, const char *want, bool strict)
+{
+	struct rego_builder *b = rego_builder_new();
+	struct rego_limits lim = { .max_steps = 2000000, .max_bytes = 64u << 20 };
+	struct rego_policy *p = NULL;
+	struct rego_query *q = NULL;
+	struct rego_error err;
+	char got[1024], *out = NULL;
+	enum rego_result r;
+	bool ok;
+
+	lim.strict = strict;
+	if (!rego_builder_add_module(b, "p.rego", module, strlen(module),
+				     REGO_SYNTAX_AUTO, &err)) {
+		rego_builder_free(b);
+		snprintf(got, sizeof(got), "error:%s", err.msg);
+		goto done;
+	}
+	if (!(p = rego_builder_compile(b, &err)) ||
+	    !(q = rego_query_compile(p, query, &err))) {
+		snprintf(got, sizeof(got), "error:%s", err.msg);
+		goto done;
+	}
+	r = rego_query_eval(q, input, input ? strlen(input) : 0, &lim, &out, &err);
+	snprintf(got, sizeof(got), "%s%s", r == REGO_ERROR ? "error:" : "",
+		 r == REGO_ERROR ? err.msg : r == REGO_UNDEFINED ? "undefined" : out);
+done:
+	if (strncmp(want, "error:", 6) == 0)
+		ok = strncmp(got, "error:", 6) == 0 && strstr(got, want + 6);
+	else
+		ok = strcmp(got, want) == 0;
+	if (!ok)
+		fprintf(stderr, "%s: got %s\n    want %s\n", name, got, want);
+	free(out);
+	rego_query_free(q);
+	rego_policy_free(p);
+	return ok;
+}
+
+/* "$\"{$\"{...}\"}\"" n deep: the parser's nesting bound stops it. */
+static char *nested(size_t n)
+{
+	size_t i, len = strlen(P) + 16 + n * 8;
+	char *s = malloc(len), *w = s;
+
+	if (!s)
+		return NULL;
+	w += sprintf(w, "%sr := ", P);
+	for (i = 0; i < n; i++)
+		w += sprintf(w, "$\"{");
+	w += sprintf(w, "1");
+	for (i = 0; i < n; i++)
+		w += sprintf(w, "}\"");
+	sprintf(w, "\n");
+	return s;
+}
+
+int main(void)
+{
+	size_t i;
+	char *m;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		CHECK_MSG(run(cases[i].name, cases[i].module, cases[i].input,
+			      cases[i].query, cases[i].want, cases[i].strict),
+			  "%s", cases[i].name);
+	m = nested(30);
+	CHECK_MSG(m && run("30 nested", m, NULL, "data.p.r", "\"1\"", false), "nested");
+	free(m);
+	m = nested(5000);
+	CHECK_MSG(m && run("5000 nested", m, NULL, "data.p.r",
+			   "error:nesting deeper than", false), "deep");
+	free(m);
+	return test_summary();
+}
