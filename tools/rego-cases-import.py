@@ -12,7 +12,10 @@ if that does not exist, OPA_ROOT/test/cases/testdata/v1/DIR. Every *.yaml or
     {"origin": "open-policy-agent/opa@COMMIT:<path>", "license": "Apache-2.0",
      "cases": [...]}
 
-The cases are copied verbatim: same field names, same key order. --origins
+The cases are copied verbatim: same field names, same key order, except that
+a data, input or want_result holding an integer past 64 bits (which jansson,
+reading the file in the runner, refuses) is written as a string of its JSON
+text under data_json, input_json or want_result_json. --origins
 names a JSON object {"DIR/FILE.yaml": "origin string"} whose entries replace
 the computed origin (used when files come from different commits). --skip
 names a JSON object {"DIR/FILE.yaml": ["note", ...]}: cases with those notes
@@ -106,6 +109,30 @@ def dump(v, ind=''):
     raise ValueError('unsupported YAML value %r' % (v,))
 
 
+def has_big_int(v):
+    """Whether v holds an integer literal outside int64 (jansson's limit)."""
+    if isinstance(v, Num):
+        return (JSON_NUMBER.match(v) and '.' not in v and 'e' not in v.lower()
+                and not -2**63 <= int(v) < 2**63)
+    if isinstance(v, list):
+        return any(has_big_int(x) for x in v)
+    if isinstance(v, dict):
+        return any(has_big_int(x) for x in v.values())
+    return False
+
+
+def as_text(case):
+    """The case with its big-integer fields kept as JSON text."""
+    out = {}
+    for k, v in case.items():
+        if k in ('data', 'input', 'want_result') and has_big_int(v):
+            # JSON strings hold no raw newline: only the indentation goes
+            out[k + '_json'] = re.sub(r'\n *', '', dump(v))
+        else:
+            out[k] = v
+    return out
+
+
 def main(argv):
     args, origins, skip = [], {}, {}
     it = iter(argv[1:])
@@ -136,7 +163,7 @@ def main(argv):
             origin = origins.get(d + '/' + n,
                                  'open-policy-agent/opa@%s:%s/%s/%s' % (commit, rel_base, d, n))
             drop = set(skip.get(d + '/' + n, ()))
-            cases = [c for c in doc['cases'] if c.get('note') not in drop]
+            cases = [as_text(c) for c in doc['cases'] if c.get('note') not in drop]
             if not cases:
                 continue
             obj = {'origin': origin, 'license': 'Apache-2.0', 'cases': cases}

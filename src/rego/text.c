@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "number.h"
 #include "text.h"
 
 /* ---- output buffer ---- */
@@ -284,10 +285,49 @@ bool num_trunc(const struct rv *v, int64_t *i, double *big)
 		return true;
 	}
 	d = trunc(v->u.num.d);
+	/* digits that are not an int64 are past it, even where their double
+	 * rounds to -2^63 */
+	if (v->u.num.text && !strpbrk(v->u.num.text, ".eE")) {
+		*big = d;
+		return false;
+	}
 	if (d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
 		*i = (int64_t)d;
 		return true;
 	}
 	*big = d;
 	return false;
+}
+
+int num_int_digits(struct sbuf *b, const struct rv *v, unsigned base,
+		   const char *digits)
+{
+	char buf[72], *s;
+	double big;
+	int64_t i;
+	BIGNUM *bn;
+	bool nomem;
+	size_t at;
+
+	if (num_trunc(v, &i, &big)) {
+		uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+
+		at = u64_digits(u, base, digits, buf, sizeof(buf));
+		sb_put(b, buf + at, sizeof(buf) - at);
+		return 1;
+	}
+	if (!v->u.num.text) { /* a computed double: its own digits */
+		big_digits(b, big, base, digits);
+		return 1;
+	}
+	bn = rv_num_to_bn(v, RV_NUM_MAX_TEXT, true, &nomem);
+	if (!bn)
+		return nomem ? 0 : -1;
+	s = rv_bn_digits(bn, base, digits);
+	BN_free(bn);
+	if (!s)
+		return 0;
+	sb_puts(b, s);
+	free(s);
+	return 1;
 }
