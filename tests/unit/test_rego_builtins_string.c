@@ -255,6 +255,9 @@ static const struct tcase strings_match[] = {
 	{ "strings.any_prefix_match", "[[1, 2], [\"f/\"]]", TYPE, "strings.any_prefix_match: operand 1 must be array of strings but got array containing number" },
 	{ "strings.any_prefix_match", "[1, [\"f/\"]]", TYPE, "strings.any_prefix_match: operand 1 must be one of {string, set, array} but got number" },
 	{ "strings.any_prefix_match", "[[\"a\"], [1]]", TYPE, "strings.any_prefix_match: operand 2 must be array of strings but got array containing number" },
+	/* every operand is checked, even after a match */
+	{ "strings.any_prefix_match", "[\"a/b/c\", [\"a/\", 1]]", TYPE, "strings.any_prefix_match: operand 2 must be array of strings but got array containing number" },
+	{ "strings.any_suffix_match", "[\"a/b/c\", [\"c\", 1]]", TYPE, "strings.any_suffix_match: operand 2 must be array of strings but got array containing number" },
 	{ "strings.any_prefix_match", "[[\"a\"], 1]", TYPE, "strings.any_prefix_match: operand 2 must be one of {string, set, array} but got number" },
 	{ "strings.any_suffix_match", "[[\"policy.rego\", \"data.json\"], [\".yaml\", \".rego\"]]", OK, "true" },
 	{ "strings.any_suffix_match", "[\"a/b/c\", [\"b/c\"]]", OK, "true" },

@@ -175,9 +175,33 @@ static char *case_json(json_t *c, const char *name)
 	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
 
+/* got without the columns of its places: OPA names a place FILE:ROW
+ * ("test-0.rego:4: eval_type_error: ..."), ours FILE:ROW:COL. */
+static void drop_columns(const char *got, char *out, size_t len)
+{
+	size_t n = 0;
+	const char *p = got, *q;
+
+	while (*p && n + 1 < len) {
+		if (p[0] == ':' && p[1] >= '0' && p[1] <= '9' && p > got &&
+		    p[-1] >= '0' && p[-1] <= '9') {
+			for (q = p + 1; *q >= '0' && *q <= '9'; q++)
+				;
+			if (q[0] == ':' && q[1] == ' ') {
+				p = q;
+				continue;
+			}
+		}
+		out[n++] = *p++;
+	}
+	out[n] = '\0';
+}
+
 static bool error_matches(const char *got, const char *code, const char *msg,
 			  char *why, size_t len)
 {
+	char place[1024];
+
 	if (!code && !msg)
 		return false;
 	if (code && strncmp(code, "rego_", 5) == 0) {
@@ -192,7 +216,8 @@ static bool error_matches(const char *got, const char *code, const char *msg,
 		snprintf(why, len, "want %s, got %s", code, got);
 		return false;
 	}
-	if (msg && !strstr(got, msg)) {
+	drop_columns(got, place, sizeof(place));
+	if (msg && !strstr(got, msg) && !strstr(place, msg)) {
 		snprintf(why, len, "want error \"%s\", got %s", msg, got);
 		return false;
 	}
