@@ -436,7 +436,8 @@ static int collect_value(struct ev *ev, void *env, struct rv *v)
 	if (c->value && !rv_equal(c->value, v)) {
 		if (c->kind == R_FUNC)
 			return efail(ev, "eval_conflict_error", c->r->value,
-				     "functions must not produce multiple outputs for same inputs");
+				     "function %s produced conflicting values for the same inputs",
+				     c->path);
 		return efail(ev, "eval_conflict_error", c->r->value,
 			     "complete rules must not produce multiple outputs: rule %s produced conflicting values",
 			     c->path);
@@ -635,6 +636,7 @@ static int call_func(struct ev *ev, const struct term *t,
 
 		memset(&one, 0, sizeof(one));
 		one.kind = R_FUNC;
+		one.path = g->path;
 		res = eval_rule(ev, r, &one, args, g->nargs);
 		if (res == EV_ERR) {
 			ev->depth--;
@@ -645,7 +647,8 @@ static int call_func(struct ev *ev, const struct term *t,
 		if (c.value && !rv_equal(c.value, one.value)) {
 			ev->depth--;
 			return efail(ev, "eval_conflict_error", t,
-				     "functions must not produce multiple outputs for same inputs");
+				     "function %s produced conflicting values for the same inputs",
+				     g->path);
 		}
 		c.value = one.value;
 	}
@@ -656,6 +659,7 @@ static int call_func(struct ev *ev, const struct term *t,
 
 		memset(&d, 0, sizeof(d));
 		d.kind = R_FUNC;
+		d.path = g->path;
 		if (eval_rule(ev, g->def, &d, args, g->nargs) == EV_ERR)
 			return EV_ERR;
 		c.value = d.value;

@@ -51,7 +51,15 @@ static const struct tcase cases[] = {
 	  "data.p.r", "1" },
 	{ "function definitions that disagree conflict",
 	  "package p\nf(x) := 1 if x > 0\nf(x) := 2 if x > 5\nr := f(7)", NULL, NULL,
-	  "data.p.r", "error:eval_conflict_error" },
+	  "data.p.r", "error:eval_conflict_error: function data.p.f produced "
+	  "conflicting values for the same inputs" },
+	{ "one function definition with two values conflicts",
+	  "package p\nf(x) := y if y := [x, 2][_]\nr := f(1)", NULL, NULL,
+	  "data.p.r", "error:p.rego:2:9: eval_conflict_error: function data.p.f "
+	  "produced conflicting values for the same inputs" },
+	{ "one function definition with one value twice",
+	  "package p\nf(x) := y if y := [x, x][_]\nr := f(1)", NULL, NULL,
+	  "data.p.r", "1" },
 	{ "else chain",
 	  "package p\nr := 1 if input.x > 10\nelse := 2 if input.x > 5\nelse := 3",
 	  NULL, "{\"x\":6}", "data.p.r", "2" },
