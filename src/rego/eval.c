@@ -226,7 +226,52 @@ struct walk_env {
 	const struct k *k;
 	struct rv *key;     /* the key a pattern element is unified with */
 	bool data;          /* walking data (rules and base) or a value */
+	bool base;          /* the value is (inside) the base document */
 };
+
+/* OPA reads base documents by storage paths, whose elements are strings:
+ * data[2] is data["2"], and data.arr["1"] the array's element 1 (Go's
+ * Atoi). A value computed by a rule, or held in a variable, is indexed by
+ * the key itself. */
+static struct rv *base_get(struct ev *ev, struct rv *coll, struct rv *key)
+{
+	struct rv *sub = rv_get(coll, key), *s;
+	char buf[32];
+	char *t;
+
+	if (!sub && rv_is(key, RV_STRING) && rv_is(coll, RV_ARRAY)) {
+		const char *p = key->u.str.s;
+		size_t n = key->u.str.len, j = p[0] == '+' || p[0] == '-';
+		uint64_t at = 0;
+
+		if (j == n || p[0] == '-')
+			return NULL;
+		for (; j < n; j++) {
+			if (p[j] < '0' || p[j] > '9' || at > SIZE_MAX / 10)
+				return NULL;
+			at = at * 10 + (uint64_t)(p[j] - '0');
+		}
+		return at < coll->u.arr.n ? coll->u.arr.v[at] : NULL;
+	}
+	if (sub || !rv_is(key, RV_NUMBER) || !rv_is(coll, RV_OBJECT))
+		return sub;
+	if (key->u.num.text) {
+		s = rv_cstring(ev->a, key->u.num.text);
+	} else if (key->u.num.is_int) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)key->u.num.i);
+		s = rv_cstring(ev->a, buf);
+	} else {
+		if (!(t = rv_to_json(key, false)))
+			return NULL;
+		s = rv_cstring(ev->a, t);
+		free(t);
+	}
+	return s ? rv_get(coll, s) : NULL;
+}
+
+static int walk_coll(struct ev *ev, struct frame *fr, struct rv *v,
+		     const struct term *ref, size_t i, const struct k *k,
+		     bool base);
 
 static int walk_data_key(struct ev *ev, void *env, struct rv *key);
 static int walk_value_key(struct ev *ev, void *env, struct rv *key);
@@ -267,7 +312,7 @@ static int walk_data_key(struct ev *ev, void *env, struct rv *key)
 {
 	struct walk_env *w = env;
 	const struct dnode *kid = dnode_child(w->node, key);
-	struct rv *sub = w->coll ? rv_get(w->coll, key) : NULL;
+	struct rv *sub = w->coll ? base_get(ev, w->coll, key) : NULL;
 
 	if (!kid && !sub)
 		return EV_MORE;
@@ -287,7 +332,7 @@ static int walk_data(struct ev *ev, struct frame *fr, const struct dnode *n,
 	if (n && masked(ev, n))
 		n = NULL;
 	if (!n)
-		return base ? walk_value(ev, fr, base, ref, i, k) : EV_MORE;
+		return base ? walk_coll(ev, fr, base, ref, i, k, true) : EV_MORE;
 	if (n->group) {
 		if (n->group->kind == R_FUNC)
 			return EV_MORE;
@@ -303,7 +348,7 @@ static int walk_data(struct ev *ev, struct frame *fr, const struct dnode *n,
 		return v ? kcall(ev, k, v) : EV_MORE;
 	}
 	e = ref->u.ref.path[i];
-	w = (struct walk_env){ fr, base, n, ref, i, k, NULL, true };
+	w = (struct walk_env){ fr, base, n, ref, i, k, NULL, true, false };
 	if (needs_binding(fr, e)) {
 		/* iterate over rule names and base keys alike */
 		size_t j;
@@ -333,13 +378,22 @@ static int walk_data(struct ev *ev, struct frame *fr, const struct dnode *n,
 static int walk_value_key(struct ev *ev, void *env, struct rv *key)
 {
 	struct walk_env *w = env;
-	struct rv *sub = rv_get(w->coll, key);
+	struct rv *sub = w->base ? base_get(ev, w->coll, key) :
+				   rv_get(w->coll, key);
 
-	return sub ? walk_value(ev, w->fr, sub, w->ref, w->i + 1, w->k) : EV_MORE;
+	return sub ? walk_coll(ev, w->fr, sub, w->ref, w->i + 1, w->k, w->base) :
+		     EV_MORE;
 }
 
 static int walk_value(struct ev *ev, struct frame *fr, struct rv *v,
 		      const struct term *ref, size_t i, const struct k *k)
+{
+	return walk_coll(ev, fr, v, ref, i, k, false);
+}
+
+static int walk_coll(struct ev *ev, struct frame *fr, struct rv *v,
+		     const struct term *ref, size_t i, const struct k *k,
+		     bool base)
 {
 	const struct term *e;
 	struct walk_env w;
@@ -351,7 +405,7 @@ static int walk_value(struct ev *ev, struct frame *fr, struct rv *v,
 	e = ref->u.ref.path[i];
 	if (v->type != RV_ARRAY && v->type != RV_OBJECT && v->type != RV_SET)
 		return EV_MORE;
-	w = (struct walk_env){ fr, v, NULL, ref, i, k, NULL, false };
+	w = (struct walk_env){ fr, v, NULL, ref, i, k, NULL, false, base };
 	if (needs_binding(fr, e)) {
 		n = rv_len(v);
 		for (j = 0; j < n; j++) {
