@@ -21,8 +21,9 @@ the computed origin (used when files come from different commits). --skip
 names a JSON object {"DIR/FILE.yaml": ["note", ...]}: cases with those notes
 are left out of that file (a file left with no cases is not written).
 
-YAML is read the way OPA reads it (YAML 1.1 via Go's yaml.v2, then JSON)
-as closely as PyYAML allows, with one deliberate difference: numbers keep
+YAML is read the way OPA reads it (go.yaml.in/yaml/v3, YAML 1.2's core
+schema, then JSON: on/off/yes/no stay strings) as closely as PyYAML
+allows, with one deliberate difference: numbers keep
 the exact text of the YAML literal, so big integers and decimals are not
 rounded through a double. Timestamps stay strings (Go does the same for an
 untyped target).
@@ -67,7 +68,16 @@ def construct_number(loader, node):
     return Num(repr(value) if isinstance(value, float) else str(value))
 
 
-# Go's yaml.v2 also takes 1e3 (no dot, unsigned exponent) as a number.
+# YAML 1.2's booleans only: PyYAML's 1.1 resolver also takes on/off/yes/no.
+for ch, rs in list(Loader.yaml_implicit_resolvers.items()):
+    Loader.yaml_implicit_resolvers[ch] = [
+        (tag, rx) for tag, rx in rs if tag != 'tag:yaml.org,2002:bool']
+Loader.add_implicit_resolver(
+    'tag:yaml.org,2002:bool',
+    re.compile(r'(?:true|True|TRUE|false|False|FALSE)\Z'),
+    list('tTfF'))
+
+# Go's yaml also takes 1e3 (no dot, unsigned exponent) as a number.
 Loader.add_implicit_resolver(
     'tag:yaml.org,2002:float',
     re.compile(r'[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z'),
