@@ -895,6 +895,42 @@ static bool ready(const struct term *t, bool pattern, const bool *bound,
 	return false;
 }
 
+/* Is every variable of t bound? OPA's rule for a negated expression:
+ * nothing in it binds or iterates (`not input.x[_]` is unsafe). */
+static bool all_bound(const struct term *t, const bool *bound,
+		      const struct term **bad)
+{
+	size_t i;
+
+	switch (t->kind) {
+	case T_VAR:
+		return ready(t, false, bound, bad);
+	case T_REF:
+		if (!all_bound(t->u.ref.head, bound, bad))
+			return false;
+		for (i = 0; i < t->u.ref.n; i++)
+			if (!all_bound(t->u.ref.path[i], bound, bad))
+				return false;
+		return true;
+	case T_ARRAY:
+	case T_SET:
+	case T_OBJECT:
+		for (i = 0; i < t->u.coll.n; i++)
+			if (!all_bound(t->u.coll.items[i], bound, bad) ||
+			    (t->kind == T_OBJECT &&
+			     !all_bound(t->u.coll.vals[i], bound, bad)))
+				return false;
+		return true;
+	case T_CALL:
+		for (i = 0; i < t->u.call.n; i++)
+			if (!all_bound(t->u.call.args[i], bound, bad))
+				return false;
+		return true;
+	default: /* values; comprehensions need their captures alone */
+		return ready(t, false, bound, bad);
+	}
+}
+
 static bool unify_ready(const struct term *a, const struct term *b,
 			const bool *bound, const struct term **bad)
 {
@@ -920,6 +956,18 @@ static bool expr_ready(const struct expr *e, const bool *bound,
 	for (i = 0; i < e->nwith; i++)
 		if (!ready(e->with[i].value, false, bound, bad))
 			return false;
+	if (e->negated) {
+		switch (e->kind) {
+		case E_TERM:
+			return all_bound(e->a, bound, bad);
+		case E_UNIFY:
+		case E_ASSIGN:
+			return all_bound(e->a, bound, bad) &&
+			       all_bound(e->b, bound, bad);
+		default:
+			break;
+		}
+	}
 	switch (e->kind) {
 	case E_TERM:
 		return ready(e->a, false, bound, bad);
