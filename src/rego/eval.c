@@ -1001,6 +1001,23 @@ struct unify_env {
 	const struct term *other;
 };
 
+/* An object pattern's key computed by a term ({[[7]]: v} = o): o's value
+ * at that key is unified with the pattern's value. */
+struct key_env {
+	const struct unify_env *u;
+	const struct k *k;
+};
+
+static int unify_key_known(struct ev *ev, void *env, struct rv *kv)
+{
+	const struct key_env *e = env;
+	struct rv *sub = rv_get(e->u->v, kv);
+
+	if (!sub)
+		return EV_MORE;
+	return unify_tv(ev, e->u->fr, e->u->t->u.coll.vals[e->u->i], sub, e->k);
+}
+
 static int unify_items(struct ev *ev, void *env, struct rv *unused)
 {
 	struct unify_env *u = env, next = *u;
@@ -1022,7 +1039,13 @@ static int unify_items(struct ev *ev, void *env, struct rv *unused)
 			/* evaluate the key (ground by safety) */
 			struct rv *kv = NULL;
 
-			if (!is_local(kt) || !(kv = u->fr->slots[kt->u.var.slot]))
+			if (!is_local(kt)) {
+				struct key_env ke = { u, &k };
+				struct k kk = { unify_key_known, &ke };
+
+				return eval_term(ev, u->fr, kt, &kk);
+			}
+			if (!(kv = u->fr->slots[kt->u.var.slot]))
 				return efail(ev, "rego_unsafe_var_error", kt,
 					     "object keys in patterns must be known");
 			sub = rv_get(u->v, kv);

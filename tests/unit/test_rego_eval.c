@@ -60,6 +60,12 @@ static const struct tcase cases[] = {
 	{ "one function definition with one value twice",
 	  "package p\nf(x) := y if y := [x, x][_]\nr := f(1)", NULL, NULL,
 	  "data.p.r", "1" },
+	/* object patterns whose keys are composite values */
+	{ "an array or set as an object pattern's key",
+	  "package p\nr := [x, y] if { {\"a\": 1, [[7]]: x} = {\"a\": 1, [[7]]: 2}; {{1}: y} = {{1}: 3} }",
+	  NULL, NULL, "data.p.r", "[2,3]" },
+	{ "a missing composite key does not unify",
+	  "package p\nr if { {[1]: x} = {[2]: 1} }", NULL, NULL, "data.p.r", "undefined" },
 	/* base documents are read by string paths, as OPA's storage */
 	{ "a number indexes a base object by its text",
 	  "package p\nr := [data.o[2], data.o[1.5], data.n.o[2]]",
