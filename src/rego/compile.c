@@ -828,6 +828,39 @@ static bool local(const struct term *t)
 
 static bool order_body(struct cctx *c, struct body *b, bool *bound);
 
+/* Does evaluating t bind the variable in slot, as a key of a reference
+ * it iterates (input.xs[x])? */
+static bool ref_binds(const struct term *t, int slot)
+{
+	size_t i;
+
+	switch (t->kind) {
+	case T_REF:
+		for (i = 0; i < t->u.ref.n; i++) {
+			const struct term *e = t->u.ref.path[i];
+
+			if ((local(e) && e->u.var.slot == slot) || ref_binds(e, slot))
+				return true;
+		}
+		return ref_binds(t->u.ref.head, slot);
+	case T_ARRAY:
+	case T_SET:
+	case T_OBJECT:
+		for (i = 0; i < t->u.coll.n; i++)
+			if (ref_binds(t->u.coll.items[i], slot) ||
+			    (t->kind == T_OBJECT && ref_binds(t->u.coll.vals[i], slot)))
+				return true;
+		return false;
+	case T_CALL:
+		for (i = 0; i < t->u.call.n; i++)
+			if (ref_binds(t->u.call.args[i], slot))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
 /* Can t be evaluated (pattern: or unified as a pattern) with these
  * bindings? *bad gets the first unbound variable in the way. */
 static bool ready(const struct term *t, bool pattern, const bool *bound,
@@ -886,8 +919,15 @@ static bool ready(const struct term *t, bool pattern, const bool *bound,
 			unsigned nargs = t->u.call.builtin ? t->u.call.builtin->nargs :
 					 t->u.call.func->nargs;
 
+			const struct term *a = t->u.call.args[i];
+
+			/* x == input.xs[x]: the reference binds x first (the
+			 * evaluator takes such an argument last) */
+			if (i < nargs && local(a) && !bound[a->u.var.slot] &&
+			    ref_binds(t, a->u.var.slot))
+				continue;
 			/* f(x, out): the extra argument receives the result */
-			if (!ready(t->u.call.args[i], i == nargs, bound, bad))
+			if (!ready(a, i == nargs, bound, bad))
 				return false;
 		}
 		return true;

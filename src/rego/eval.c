@@ -770,12 +770,28 @@ static int call_arg(struct ev *ev, void *env, struct rv *v)
 	struct call_env *c = env, next = *c;
 	struct k k = { call_arg, &next };
 
+	const struct term *a;
+	size_t j;
+
 	if (v)
 		c->vals[c->i - 1] = v;
-	if (c->i == c->n)
+	if (c->i == c->n) {
+		/* the variables left for last (below) are bound by now */
+		for (j = 0; j < c->n; j++) {
+			a = c->t->u.call.args[j];
+			if (is_local(a) && !(c->vals[j] = c->fr->slots[a->u.var.slot]))
+				return efail(ev, "rego_unsafe_var_error", a,
+					     "var %s is unbound", a->u.var.name);
+		}
 		return call_apply(ev, c);
+	}
 	next.i = c->i + 1;
-	return eval_term(ev, c->fr, c->t->u.call.args[c->i], &k);
+	a = c->t->u.call.args[c->i];
+	/* x == input.xs[x]: a later argument's reference binds x (safety
+	 * allowed it) */
+	if (is_local(a) && !c->fr->slots[a->u.var.slot])
+		return call_arg(ev, &next, NULL);
+	return eval_term(ev, c->fr, a, &k);
 }
 
 struct out_env {

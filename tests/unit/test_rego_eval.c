@@ -60,6 +60,14 @@ static const struct tcase cases[] = {
 	{ "one function definition with one value twice",
 	  "package p\nf(x) := y if y := [x, x][_]\nr := f(1)", NULL, NULL,
 	  "data.p.r", "1" },
+	/* a call's argument bound by another argument's reference */
+	{ "x == input.xs[x]: the reference binds x",
+	  "package p\nr := [x | x == input.xs[x]]\ns := [x | count(input.s[x]) == x]",
+	  NULL, "{\"xs\":[2,1,0,3],\"s\":[\"\",\"a\",\"b\"]}", "[data.p.r, data.p.s]",
+	  "[[1,3],[0,1]]" },
+	{ "a variable no argument binds stays unsafe",
+	  "package p\nr if { x == input.xs[y] }", NULL, NULL, "data.p.r",
+	  "error:var x is unsafe" },
 	/* object patterns whose keys are composite values */
 	{ "an array or set as an object pattern's key",
 	  "package p\nr := [x, y] if { {\"a\": 1, [[7]]: x} = {\"a\": 1, [[7]]: 2}; {{1}: y} = {{1}: 3} }",
