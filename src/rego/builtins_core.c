@@ -145,15 +145,28 @@ static long double num_ld(const struct rv *v)
 	return strtold(buf, NULL);
 }
 
+/* A floating-point result, printed as OPA's (rv_num_from_ld); exact for
+ * round, ceil and floor. */
+static enum rb_status num_result_as(struct rb_ctx *c, long double r,
+				    bool exact, struct rv **out)
+{
+	struct rv *v;
+
+	/* OPA's big.Float has no bound; ours stops at the long doubles,
+	 * and at our literals' bound (number.h). */
+	if (!ld_finite(r))
+		return rb_error(c, "numeric result out of range");
+	if ((v = rv_num_from_ld(c->arena, r, exact)))
+		return ok(c, out, v);
+	if (c->arena->exhausted)
+		return rb_nomem(c);
+	return rb_error(c, "numeric result out of range");
+}
+
 static enum rb_status num_result(struct rb_ctx *c, long double r,
 				 struct rv **out)
 {
-	/* OPA's numbers have no bound; ours stop at the doubles. */
-	if (!ld_finite(r) || r > DBL_MAX || r < -DBL_MAX)
-		return rb_error(c, "numeric result out of range");
-	if (r >= -0x1p63L && r < 0x1p63L && r == ld_trunc(r))
-		return ok(c, out, rv_int(c->arena, (int64_t)r));
-	return ok(c, out, rv_double(c->arena, (double)r));
+	return num_result_as(c, r, false, out);
 }
 
 /* An index operand (OPA's IntOperand). */
@@ -221,7 +234,10 @@ static bool arith_int(enum arith op, int64_t x, int64_t y, int64_t *r)
 	case AR_MUL:
 		return !__builtin_mul_overflow(x, y, r);
 	case AR_DIV:
-		/* Exact only when y divides x; INT64_MIN / -1 overflows. */
+		/* Exact only when y divides x; INT64_MIN / -1 overflows. A
+		 * zero dividend is OPA's float quotient (0 / -5 is -0). */
+		if (x == 0)
+			return false;
 		if (y == -1)
 			return !__builtin_sub_overflow(0, x, r);
 		if (x % y != 0)
@@ -478,7 +494,7 @@ static enum rb_status unary(struct rb_ctx *c, enum unary op,
 		if (v->u.num.i != INT64_MIN)
 			return ok(c, out, rv_int(c->arena, -v->u.num.i));
 	}
-	return num_result(c, unary_ld(op, num_ld(v)), out);
+	return num_result_as(c, unary_ld(op, num_ld(v)), op != UN_ABS, out);
 }
 
 static enum rb_status bi_abs(struct rb_ctx *c, struct rv *const *args,

@@ -303,3 +303,93 @@ char *rv_bn_digits(const BIGNUM *bn, unsigned base, const char *digits)
 	free(bin);
 	return out;
 }
+
+/* The fewest significant digits that read back as r (strtold rounds to
+ * the same 64-bit mantissa): "d.ddd" in *digits, without the point, and
+ * the decimal exponent of the first digit. */
+static size_t ld_shortest(long double r, char *digits, size_t cap, long *exp10)
+{
+	char buf[64], *e;
+	size_t n = 0, i;
+	int prec;
+
+	for (prec = 0; prec < 21; prec++) {
+		snprintf(buf, sizeof(buf), "%.*Le", prec, r);
+		if (strtold(buf, NULL) == r)
+			break;
+	}
+	for (i = buf[0] == '-'; buf[i] && buf[i] != 'e' && n + 1 < cap; i++)
+		if (buf[i] != '.')
+			digits[n++] = buf[i];
+	while (n > 1 && digits[n - 1] == '0')
+		n--;
+	digits[n] = '\0';
+	e = strchr(buf, 'e');
+	*exp10 = e ? strtol(e + 1, NULL, 10) : 0;
+	return n;
+}
+
+struct rv *rv_num_from_ld(struct rv_arena *a, long double r, bool exact)
+{
+	char dig[32], *out;
+	size_t n, len, k, at = 0;
+	long e, intlen;
+	bool integral = r == truncl(r);
+	struct rv *v;
+
+	if (r == 0 && signbit(r))
+		return rv_number_text(a, "-0", 2); /* big.Float keeps it */
+	if (integral && r >= -0x1p63L && r < 0x1p63L)
+		return rv_int(a, (int64_t)r);
+	if (integral && exact) {
+		/* a big.Float set from an integer holds all its digits */
+		char big[RV_NUM_MAX_TEXT + 2];
+		int m = snprintf(big, sizeof(big), "%.0Lf", r);
+
+		if (m > 0 && (size_t)m < sizeof(big))
+			return rv_number_text(a, big, (size_t)m);
+	}
+	n = ld_shortest(r, dig, sizeof(dig), &e);
+	/* Go's big.Float text: every integer digit when integral ('f'),
+	 * else 'g' with an exponent outside [-4, 6) */
+	intlen = integral ? e + 1 : 0;
+	len = (size_t)(integral ? intlen : (long)n + 40) + 8;
+	if (integral && intlen > RV_NUM_MAX_TEXT - 1) {
+		integral = false; /* past our literals: as 'g' */
+		len = n + 40;
+	}
+	if (!(out = malloc(len)))
+		return NULL;
+	if (r < 0)
+		out[at++] = '-';
+	if (integral) {
+		for (k = 0; k < (size_t)intlen; k++)
+			out[at++] = k < n ? dig[k] : '0';
+	} else if (e < -4 || e >= 6) {
+		out[at++] = dig[0];
+		if (n > 1)
+			out[at++] = '.';
+		for (k = 1; k < n; k++)
+			out[at++] = dig[k];
+		at += (size_t)snprintf(out + at, len - at, "e%c%02ld",
+				       e < 0 ? '-' : '+', e < 0 ? -e : e);
+	} else if (e < 0) {
+		out[at++] = '0';
+		out[at++] = '.';
+		for (k = 0; k < (size_t)(-e - 1); k++)
+			out[at++] = '0';
+		for (k = 0; k < n; k++)
+			out[at++] = dig[k];
+	} else {
+		for (k = 0; k <= (size_t)e; k++)
+			out[at++] = k < n ? dig[k] : '0';
+		if (n > (size_t)e + 1) {
+			out[at++] = '.';
+			for (k = (size_t)e + 1; k < n; k++)
+				out[at++] = dig[k];
+		}
+	}
+	v = rv_number_text(a, out, at);
+	free(out);
+	return v;
+}
