@@ -148,7 +148,7 @@ static long double num_ld(const struct rv *v)
 /* A floating-point result, printed as OPA's (rv_num_from_ld); exact for
  * round, ceil and floor. */
 static enum rb_status num_result_as(struct rb_ctx *c, long double r,
-				    bool exact, struct rv **out)
+				    enum rv_ld_form form, struct rv **out)
 {
 	struct rv *v;
 
@@ -156,7 +156,7 @@ static enum rb_status num_result_as(struct rb_ctx *c, long double r,
 	 * and at our literals' bound (number.h). */
 	if (!ld_finite(r))
 		return rb_error(c, "numeric result out of range");
-	if ((v = rv_num_from_ld(c->arena, r, exact)))
+	if ((v = rv_num_from_ld(c->arena, r, form)))
 		return ok(c, out, v);
 	if (c->arena->exhausted)
 		return rb_nomem(c);
@@ -166,7 +166,7 @@ static enum rb_status num_result_as(struct rb_ctx *c, long double r,
 static enum rb_status num_result(struct rb_ctx *c, long double r,
 				 struct rv **out)
 {
-	return num_result_as(c, r, false, out);
+	return num_result_as(c, r, RV_LD_SHORTEST, out);
 }
 
 /* An index operand (OPA's IntOperand). */
@@ -494,7 +494,8 @@ static enum rb_status unary(struct rb_ctx *c, enum unary op,
 		if (v->u.num.i != INT64_MIN)
 			return ok(c, out, rv_int(c->arena, -v->u.num.i));
 	}
-	return num_result_as(c, unary_ld(op, num_ld(v)), op != UN_ABS, out);
+	return num_result_as(c, unary_ld(op, num_ld(v)),
+			     op == UN_ABS ? RV_LD_SHORTEST : RV_LD_EXACT, out);
 }
 
 static enum rb_status bi_abs(struct rb_ctx *c, struct rv *const *args,
@@ -692,13 +693,16 @@ static enum rb_status fold_numbers(struct rb_ctx *c, struct rv *const *args,
 		return ok(c, out, rv_int(c->arena, acc));
 	if ((st = fold_big(c, v, op, out)) != RB_UNDEFINED)
 		return st;
+	/* OPA's product starts from big.NewFloat(1), whose precision is a
+	 * float64's: each step rounds to 53 bits */
 	lacc = op == AR_MUL ? 1 : 0;
 	for (i = 0; i < v->u.arr.n; i++) {
 		long double e = num_ld(v->u.arr.v[i]);
 
-		lacc = op == AR_MUL ? lacc * e : lacc + e;
+		lacc = op == AR_MUL ? rv_ld_mul53(lacc, e) : lacc + e;
 	}
-	return num_result(c, lacc, out);
+	return num_result_as(c, lacc, op == AR_MUL ? RV_LD_SHORTEST53 :
+				  RV_LD_SHORTEST, out);
 }
 
 static enum rb_status bi_sum(struct rb_ctx *c, struct rv *const *args,

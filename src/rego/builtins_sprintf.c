@@ -358,7 +358,7 @@ struct gprinter {
 
 static const char *garg_type(const struct garg *a)
 {
-	static const char *const names[] = { "int", "*big.Int", "float64",
+	static const char *const names[] = { "int64", "*big.Int", "float64",
 					     "string" };
 
 	return names[a->kind];

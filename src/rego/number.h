@@ -57,14 +57,24 @@ bool rv_num_maybe_integral(const struct rv *v);
  * (*toobig) or the arena is exhausted. */
 struct rv *rv_num_from_bn(struct rv_arena *a, const BIGNUM *bn, bool *toobig);
 
-/* A long double result as OPA prints its big.Float of 64-bit mantissa:
- * an int64 when it is one, else its shortest digits as the number's
- * text, all of them when integral (1e300 / 1 has 301) and 'g' form
- * otherwise (1.2345675e+06, 0.0001). exact: an integral r is printed
- * with its exact binary value's digits (OPA's round, ceil and floor set
- * the big.Float from a big.Int). NULL when the arena is exhausted or
- * the text is past RV_NUM_MAX_TEXT. */
-struct rv *rv_num_from_ld(struct rv_arena *a, long double r, bool exact);
+/* A long double result as OPA prints its big.Float: an int64 when it is
+ * one, else its shortest digits as the number's text (the fewest that
+ * read back as r at 64 bits of mantissa, or 53 for RV_LD_SHORTEST53),
+ * all of them when integral (1e300 / 1 has 301) and 'g' form otherwise
+ * (1.2345675e+06, 0.0001); RV_LD_EXACT prints an integral r with its
+ * exact binary value's digits (OPA's round, ceil and floor set the
+ * big.Float from a big.Int). NULL when the arena is exhausted or the
+ * text is past RV_NUM_MAX_TEXT. */
+enum rv_ld_form { RV_LD_SHORTEST, RV_LD_SHORTEST53, RV_LD_EXACT };
+struct rv *rv_num_from_ld(struct rv_arena *a, long double r,
+			  enum rv_ld_form form);
+
+/* x rounded to a 53-bit mantissa, its exponent kept (OPA's product is a
+ * big.Float of a float64's precision but of a big.Float's range). */
+long double rv_ld_round53(long double x);
+
+/* x * y rounded once to a 53-bit mantissa (x a 53-bit value). */
+long double rv_ld_mul53(long double x, long double y);
 
 /* The magnitude of bn in base 2, 8, 10 or 16 (digits from the table
  * given, e.g. "0123456789abcdef"): a malloc'd string the caller frees,

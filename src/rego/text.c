@@ -299,16 +299,59 @@ bool num_trunc(const struct rv *v, int64_t *i, double *big)
 	return false;
 }
 
+/* The digits of bn's magnitude, appended: as num_int_digits. */
+static int bn_digits_put(struct sbuf *b, const BIGNUM *bn, unsigned base,
+			 const char *digits)
+{
+	char *s = rv_bn_digits(bn, base, digits);
+
+	if (!s)
+		return 0;
+	sb_puts(b, s);
+	free(s);
+	return 1;
+}
+
+/* OPA reads a number written with a fraction or an exponent as a
+ * big.Float of 64-bit mantissa, then truncates it: format_int(4.837e146,
+ * 16) has 16 significant hex digits. */
+static int ld_int_digits(struct sbuf *b, const char *text, unsigned base,
+			 const char *digits)
+{
+	long double x = truncl(strtold(text, NULL));
+	char dec[RV_NUM_MAX_TEXT + 2];
+	BIGNUM *bn = NULL;
+	int n, r;
+
+	if (x - x != 0)
+		return -1; /* past the long doubles */
+	n = snprintf(dec, sizeof(dec), "%.0Lf", fabsl(x));
+	if (n <= 0 || (size_t)n >= sizeof(dec))
+		return -1;
+	if (base == 10) {
+		sb_puts(b, dec);
+		return 1;
+	}
+	if (!BN_dec2bn(&bn, dec))
+		return 0;
+	r = bn_digits_put(b, bn, base, digits);
+	BN_free(bn);
+	return r;
+}
+
 int num_int_digits(struct sbuf *b, const struct rv *v, unsigned base,
 		   const char *digits)
 {
-	char buf[72], *s;
+	char buf[72];
 	double big;
 	int64_t i;
 	BIGNUM *bn;
 	bool nomem;
 	size_t at;
+	int r;
 
+	if (v->u.num.text && strpbrk(v->u.num.text, ".eE"))
+		return ld_int_digits(b, v->u.num.text, base, digits);
 	if (num_trunc(v, &i, &big)) {
 		uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
 
@@ -323,11 +366,7 @@ int num_int_digits(struct sbuf *b, const struct rv *v, unsigned base,
 	bn = rv_num_to_bn(v, RV_NUM_MAX_TEXT, true, &nomem);
 	if (!bn)
 		return nomem ? 0 : -1;
-	s = rv_bn_digits(bn, base, digits);
+	r = bn_digits_put(b, bn, base, digits);
 	BN_free(bn);
-	if (!s)
-		return 0;
-	sb_puts(b, s);
-	free(s);
-	return 1;
+	return r;
 }

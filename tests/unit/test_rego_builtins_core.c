@@ -17,6 +17,10 @@ struct tcase {
 	const char *want;
 };
 
+#define ZEROS10 "0000000000"
+#define ZEROS99 ZEROS10 ZEROS10 ZEROS10 ZEROS10 ZEROS10 ZEROS10 ZEROS10 ZEROS10 ZEROS10 "000000000"
+#define ZEROS100 ZEROS99 "0"
+
 static const struct tcase cases[] = {
 	/* ---- comparison: any types, OPA's total order ---- */
 	{ "equal", { "1", "1.0" }, "true" },
@@ -184,6 +188,11 @@ static const struct tcase cases[] = {
 	{ "product", { "{\"$set\":[]}" }, "1" },
 	{ "product", { "[2,0.5]" }, "1" },
 	{ "product", { "[4294967296,4294967296]" }, "18446744073709551616" },
+	/* a float64's precision, OPA's big.NewFloat(1); printed with Go's
+	 * shortest-digit walk, which keeps ...360 where ...370 would do */
+	{ "product", { "[391.82,-2147483648,-373971.4434771526]" }, "314669685836223940" },
+	{ "product", { "[-323.8469,121784440342564226010735023311,8.817e-15]" }, "-347738190292978360" },
+	{ "product", { "[1e200,1e200,1.5]" }, "15" ZEROS100 ZEROS100 ZEROS100 ZEROS99 },
 	{ "product", { "[1,null]" }, "type error: product: operand 1 must be array of numbers but got array containing null" },
 	{ "product", { "{}" }, "type error: product: operand 1 must be one of {set, array} but got object" },
 
