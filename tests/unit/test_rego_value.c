@@ -110,6 +110,19 @@ int main(void)
 	CHECK(rv_number_text(&a, "1e-40000", 8) == NULL);
 	CHECK(rv_number_text(&a, "0e99999", 7) != NULL);
 	CHECK(rv_from_json(&a, "1e40000", 7, &err) == NULL);
+	{
+		/* long numbers keep their digits, up to the bound */
+		char num[4100];
+
+		memset(num, '9', sizeof(num));
+		num[200] = '\0';
+		v = J(&a, num);
+		CHECK(v && v->u.num.text && strlen(v->u.num.text) == 200);
+		CHECK(rv_compare(v, J(&a, "1e200")) < 0);
+		num[200] = '9';
+		CHECK(rv_from_json(&a, num, 4096, &err) != NULL);
+		CHECK(rv_from_json(&a, num, 4097, &err) == NULL);
+	}
 
 	/* JSON in and out; errors name the place. */
 	CHECK(json_is(J(&a, "{\"b\":[true,null],\"a\":\"q\\\"\\n\"}"),
