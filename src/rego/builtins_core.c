@@ -131,8 +131,8 @@ static long double num_ld(const struct rv *v)
 	char buf[40];
 	int prec;
 
-	if (v->u.num.is_int)
-		return (long double)v->u.num.i;
+	if (v->u.num.is_int) /* d keeps the sign of a -0 literal */
+		return v->u.num.i ? (long double)v->u.num.i : (long double)v->u.num.d;
 	if (v->u.num.text) /* the literal as written, 1e400 included */
 		return strtold(v->u.num.text, NULL);
 	for (prec = 15; prec < 17; prec++) {

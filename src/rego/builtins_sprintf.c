@@ -200,7 +200,7 @@ static void shortest_g(struct sbuf *b, double v, char fmt)
 	const char *q;
 
 	if (v == 0) {
-		sb_putc(b, '0');
+		sb_puts(b, signbit(v) ? "-0" : "0");
 		return;
 	}
 	for (prec = 1; prec < 17; prec++) {

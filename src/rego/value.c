@@ -222,6 +222,9 @@ out:
 		   (buf[0] != '-' || buf[1] != '0')) &&
 	    !(v->u.num.text = rv_strndup(a, buf, n)))
 		v = NULL;
+	/* -0 is 0, but OPA's big.Float computes with its sign */
+	if (v && v->u.num.is_int && v->u.num.i == 0 && buf[0] == '-')
+		v->u.num.d = -0.0;
 	if (buf != small)
 		free(buf);
 	return v;
