@@ -145,6 +145,20 @@ static long double num_ld(const struct rv *v)
 	return strtold(buf, NULL);
 }
 
+/* v as a long double in *p; false when its value is past the long
+ * doubles (1e5000, 1e-5000: OPA's big.Float holds them), where a result
+ * would be wrong and not only rounded. */
+static bool num_ld_ok(const struct rv *v, long double *p)
+{
+	*p = num_ld(v);
+	return ld_finite(*p) && (*p != 0 || rv_num_is_zero(v));
+}
+
+static enum rb_status out_of_range(struct rb_ctx *c)
+{
+	return rb_error(c, "numeric result out of range");
+}
+
 /* A floating-point result, printed as OPA's (rv_num_from_ld); exact for
  * round, ceil and floor. */
 static enum rb_status num_result_as(struct rb_ctx *c, long double r,
@@ -346,18 +360,22 @@ static enum rb_status arith(struct rb_ctx *c, enum arith op,
 	    ((st = arith_big(c, op, x, y, out)) != RB_UNDEFINED ||
 	     op == AR_REM))
 		return st;
-	p = num_ld(x);
-	q = num_ld(y);
+	if (!num_ld_ok(x, &p) || !num_ld_ok(y, &q))
+		return out_of_range(c);
 	switch (op) {
 	case AR_PLUS:
 		return num_result(c, p + q, out);
 	case AR_MINUS:
 		return num_result(c, p - q, out);
-	case AR_MUL:
+	case AR_MUL: /* a zero from nonzero operands underflowed */
+		if (p * q == 0 && p != 0 && q != 0)
+			return out_of_range(c);
 		return num_result(c, p * q, out);
 	case AR_DIV:
 		if (q == 0)
 			return rb_error(c, "divide by zero");
+		if (p / q == 0 && p != 0)
+			return out_of_range(c);
 		return num_result(c, p / q, out);
 	case AR_REM: /* arith_big decided */
 		break;
@@ -484,6 +502,7 @@ static enum rb_status unary(struct rb_ctx *c, enum unary op,
 			    struct rv *const *args, struct rv **out)
 {
 	struct rv *v = args[0];
+	long double a;
 
 	if (!rv_is(v, RV_NUMBER))
 		return rb_type_error(c, 1, "number", v);
@@ -494,7 +513,9 @@ static enum rb_status unary(struct rb_ctx *c, enum unary op,
 		if (v->u.num.i != INT64_MIN)
 			return ok(c, out, rv_int(c->arena, -v->u.num.i));
 	}
-	return num_result_as(c, unary_ld(op, num_ld(v)),
+	if (!num_ld_ok(v, &a))
+		return out_of_range(c);
+	return num_result_as(c, unary_ld(op, a),
 			     op == UN_ABS ? RV_LD_SHORTEST : RV_LD_EXACT, out);
 }
 
@@ -697,9 +718,13 @@ static enum rb_status fold_numbers(struct rb_ctx *c, struct rv *const *args,
 	 * float64's: each step rounds to 53 bits */
 	lacc = op == AR_MUL ? 1 : 0;
 	for (i = 0; i < v->u.arr.n; i++) {
-		long double e = num_ld(v->u.arr.v[i]);
+		long double e, prev = lacc;
 
+		if (!num_ld_ok(v->u.arr.v[i], &e))
+			return out_of_range(c);
 		lacc = op == AR_MUL ? rv_ld_mul53(lacc, e) : lacc + e;
+		if (op == AR_MUL && lacc == 0 && prev != 0 && e != 0)
+			return out_of_range(c);
 	}
 	return num_result_as(c, lacc, op == AR_MUL ? RV_LD_SHORTEST53 :
 				  RV_LD_SHORTEST, out);

@@ -167,6 +167,16 @@ bool rv_num_negative(const struct rv *v)
 	return d.nsig != 0 && d.neg;
 }
 
+bool rv_num_is_zero(const struct rv *v)
+{
+	struct dec d;
+
+	if (v->u.num.is_int)
+		return v->u.num.i == 0;
+	dec_of(&d, v);
+	return d.nsig == 0;
+}
+
 bool rv_num_is_integer(const struct rv *v)
 {
 	struct dec d;
@@ -516,7 +526,7 @@ struct rv *rv_num_from_ld(struct rv_arena *a, long double r,
 		char big[RV_NUM_MAX_TEXT + 2];
 		int m = snprintf(big, sizeof(big), "%.0Lf", r);
 
-		if (m > 0 && (size_t)m < sizeof(big))
+		if (m > 0 && (size_t)m <= RV_NUM_MAX_TEXT)
 			return rv_number_text(a, big, (size_t)m);
 	}
 	n = ld_shortest(r, form == RV_LD_SHORTEST53, dig, sizeof(dig), &e);

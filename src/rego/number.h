@@ -44,6 +44,9 @@ bool rv_num_negative(const struct rv *v);
 BIGNUM *rv_num_to_bn(const struct rv *v, size_t max_digits, bool trunc,
 		     bool *nomem);
 
+/* Whether the number is zero, exactly (1e-400 is not). */
+bool rv_num_is_zero(const struct rv *v);
+
 /* Whether the number is an integer, exactly (1e30 and 4.0 are,
  * 18446744073709551616.5 is not). */
 bool rv_num_is_integer(const struct rv *v);

@@ -84,6 +84,14 @@ static const struct tcase cases[] = {
 	{ "div", { "2469135", "2" }, "1.2345675e+06" },
 	{ "div", { "1", "100000" }, "1e-05" },
 	{ "div", { "0", "-5" }, "-0" },
+	/* past the long doubles: an error, never a wrong value */
+	{ "mul", { "1e-30101", "1" }, "error: mul: numeric result out of range" },
+	{ "mul", { "1e-3000", "1e-3000" }, "error: mul: numeric result out of range" },
+	{ "mul", { "1e-4000", "1e-900" }, "1e-4900" },
+	{ "div", { "1", "1e-30101" }, "error: div: numeric result out of range" },
+	{ "plus", { "1e30101", "0.5" }, "error: plus: numeric result out of range" },
+	{ "abs", { "1e-30101" }, "error: abs: numeric result out of range" },
+	{ "product", { "[1e-3000,1e-3000]" }, "error: product: numeric result out of range" },
 	{ "div", { "-0", "2.5" }, "-0" },   /* the literal's sign counts */
 	{ "mul", { "-0.0", "-1.5" }, "0" },
 	{ "div", { "1e300", "1" }, "1000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" },
