@@ -170,7 +170,8 @@ static char *case_json(json_t *c, const char *name)
 	snprintf(key, sizeof(key), "%s_json", name);
 	if ((text = json_string_value(json_object_get(c, key))))
 		return strdup(text);
-	if (!(v = json_object_get(c, name)))
+	/* "data:" with no value in OPA's YAML is no data, as for OPA */
+	if (!(v = json_object_get(c, name)) || json_is_null(v))
 		return NULL;
 	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
 }
