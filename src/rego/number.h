@@ -12,7 +12,10 @@
  * OPA's (RV_NUM_MAX_EXP10 decimal places either side), and integers are
  * exact up to RV_INT_MAX_DIGITS decimal digits: past that they are
  * computed on long doubles as the other non-integers, so no conversion or
- * product costs more than a few microseconds. */
+ * product costs more than a few microseconds.
+ *
+ * Floating-point results (long doubles, OPA's big.Float of 64-bit
+ * mantissa) become numbers with OPA's text in number_float.c. */
 #ifndef EAA_REGO_NUMBER_H
 #define EAA_REGO_NUMBER_H
 
