@@ -189,7 +189,7 @@ static enum rb_status int_operand(struct rb_ctx *c, unsigned i,
 {
 	if (!rv_is(v, RV_NUMBER))
 		return rb_type_error(c, i, "number", v);
-	if (!rv_num_int(v, out))
+	if (!rv_num_index(v, out))
 		return not_integer(c, i);
 	return RB_OK;
 }

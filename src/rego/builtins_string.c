@@ -827,7 +827,8 @@ static enum rb_status bi_format_int(struct rb_ctx *c, struct rv *const *args,
 		return rb_type_error(c, 1, "number", args[0]);
 	if (!rv_is(args[1], RV_NUMBER))
 		return rb_type_error(c, 2, "number", args[1]);
-	if (!rv_num_int(args[1], &base) ||
+	/* OPA matches the base's text: 16.0 and 1.6e1 are not 16 */
+	if (!rv_num_int(args[1], &base) || args[1]->u.num.text ||
 	    (base != 2 && base != 8 && base != 10 && base != 16)) {
 		rb_error(c, "operand 2 must be one of {2, 8, 10, 16}");
 		return RB_TYPE_ERROR;

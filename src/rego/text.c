@@ -205,7 +205,7 @@ enum rb_status want_int(struct rb_ctx *c, const struct rv *v, unsigned i,
 {
 	if (!rv_is(v, RV_NUMBER))
 		return rb_type_error(c, i, "number", v);
-	if (!rv_num_int(v, out)) {
+	if (!rv_num_index(v, out)) {
 		rb_error(c, "operand %u must be integer number but got "
 			 "floating-point number", i);
 		return RB_TYPE_ERROR;

@@ -406,6 +406,19 @@ bool rv_num_int(const struct rv *v, int64_t *out)
 	return false; /* non-integral doubles never become ints */
 }
 
+bool rv_num_index(const struct rv *v, int64_t *out)
+{
+	const char *t;
+
+	if (!rv_num_int(v, out))
+		return false;
+	if (!(t = v->u.num.text))
+		return true;
+	if (*t == '-' || *t == '+')
+		t++;
+	return strlen(t) <= 19 && !strpbrk(t, "eE");
+}
+
 static int cmp_num(const struct rv *a, const struct rv *b)
 {
 	double x, y;
@@ -532,7 +545,7 @@ struct rv *rv_get(const struct rv *coll, const struct rv *key)
 
 	switch (coll->type) {
 	case RV_ARRAY:
-		if (!rv_num_int(key, &i) || i < 0 || (uint64_t)i >= coll->u.arr.n)
+		if (!rv_num_index(key, &i) || i < 0 || (uint64_t)i >= coll->u.arr.n)
 			return NULL;
 		return coll->u.arr.v[i];
 	case RV_OBJECT:

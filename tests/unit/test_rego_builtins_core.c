@@ -249,6 +249,8 @@ static const struct tcase cases[] = {
 	{ "array.slice", { "[1,2,3,4,5]", "1", "3" }, "[2,3]" },
 	{ "array.slice", { "[1,2,3,4,5]", "-1", "10" }, "[1,2,3,4,5]" },
 	{ "array.slice", { "[1,2,3,4,5]", "3", "1" }, "[]" },
+	{ "array.slice", { "[1,2,3,4,5]", "1.0", "2" }, "[2]" },
+	{ "array.slice", { "[1,2,3,4,5]", "1e0", "2" }, "type error: array.slice: operand 2 must be integer number but got floating-point number" },
 	{ "array.slice", { "[1,2,3,4,5]", "5", "5" }, "[]" },
 	{ "array.slice", { "[1,2,3,4,5]", "4", "-3" }, "[]" },
 	{ "array.slice", { "[1,2]", "9223372036854775807", "9223372036854775807" }, "[]" },

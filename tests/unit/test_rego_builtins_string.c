@@ -212,6 +212,10 @@ static const struct tcase strings_runes[] = {
 	{ "substring", "[\"abcdef\", 1, 3]", OK, "\"bcd\"" },
 	{ "substring", "[\"abcdef\", 2, -1]", OK, "\"cdef\"" },
 	{ "substring", "[\"abc\", 5, 1]", OK, "\"\"" },
+	/* an integer operand is OPA's Number.Int: 1.0 is one, 1e0 is not */
+	{ "substring", "[\"abc\", 1.0, 1]", OK, "\"b\"" },
+	{ "substring", "[\"abc\", 1e0, 1]", TYPE, "substring: operand 2 must be integer number but got floating-point number" },
+	{ "format_int", "[15, 16.0]", TYPE, "format_int: operand 2 must be one of {2, 8, 10, 16}" },
 	{ "substring", "[\"abc\", 3, 1]", OK, "\"\"" },
 	{ "substring", "[\"abc\", 0, 100]", OK, "\"abc\"" },
 	{ "substring", "[\"abc\", 1, 9223372036854775807]", OK, "\"bc\"" },

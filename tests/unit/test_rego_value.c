@@ -79,6 +79,8 @@ int main(void)
 	CHECK(rv_get(v, rv_int(&a, 1)) && rv_get(v, rv_int(&a, 1))->u.num.i == 20);
 	CHECK(rv_get(v, rv_int(&a, 2)) == NULL && rv_get(v, rv_double(&a, 0.5)) == NULL);
 	CHECK(rv_get(v, rv_cstring(&a, "0")) == NULL);
+	/* an index is OPA's Number.Int: 1.0 is one, 1e0 is not */
+	CHECK(rv_get(v, J(&a, "1.0")) && rv_get(v, J(&a, "1e0")) == NULL);
 
 	/* Numbers: text, doubles, big integers. */
 	/* a literal prints as written, as OPA prints a number it did not
