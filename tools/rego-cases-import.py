@@ -12,14 +12,18 @@ if that does not exist, OPA_ROOT/test/cases/testdata/v1/DIR. Every *.yaml or
     {"origin": "open-policy-agent/opa@COMMIT:<path>", "license": "Apache-2.0",
      "cases": [...]}
 
-The cases are copied verbatim: same field names, same key order. --origins
+The cases are copied verbatim: same field names, same key order, except that
+a data, input or want_result holding an integer past 64 bits (which jansson,
+reading the file in the runner, refuses) is written as a string of its JSON
+text under data_json, input_json or want_result_json. --origins
 names a JSON object {"DIR/FILE.yaml": "origin string"} whose entries replace
 the computed origin (used when files come from different commits). --skip
 names a JSON object {"DIR/FILE.yaml": ["note", ...]}: cases with those notes
 are left out of that file (a file left with no cases is not written).
 
-YAML is read the way OPA reads it (YAML 1.1 via Go's yaml.v2, then JSON)
-as closely as PyYAML allows, with one deliberate difference: numbers keep
+YAML is read the way OPA reads it (go.yaml.in/yaml/v3, YAML 1.2's core
+schema, then JSON: on/off/yes/no stay strings) as closely as PyYAML
+allows, with one deliberate difference: numbers keep
 the exact text of the YAML literal, so big integers and decimals are not
 rounded through a double. Timestamps stay strings (Go does the same for an
 untyped target).
@@ -64,7 +68,16 @@ def construct_number(loader, node):
     return Num(repr(value) if isinstance(value, float) else str(value))
 
 
-# Go's yaml.v2 also takes 1e3 (no dot, unsigned exponent) as a number.
+# YAML 1.2's booleans only: PyYAML's 1.1 resolver also takes on/off/yes/no.
+for ch, rs in list(Loader.yaml_implicit_resolvers.items()):
+    Loader.yaml_implicit_resolvers[ch] = [
+        (tag, rx) for tag, rx in rs if tag != 'tag:yaml.org,2002:bool']
+Loader.add_implicit_resolver(
+    'tag:yaml.org,2002:bool',
+    re.compile(r'(?:true|True|TRUE|false|False|FALSE)\Z'),
+    list('tTfF'))
+
+# Go's yaml also takes 1e3 (no dot, unsigned exponent) as a number.
 Loader.add_implicit_resolver(
     'tag:yaml.org,2002:float',
     re.compile(r'[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?\Z'),
@@ -106,6 +119,30 @@ def dump(v, ind=''):
     raise ValueError('unsupported YAML value %r' % (v,))
 
 
+def has_big_int(v):
+    """Whether v holds an integer literal outside int64 (jansson's limit)."""
+    if isinstance(v, Num):
+        return (JSON_NUMBER.match(v) and '.' not in v and 'e' not in v.lower()
+                and not -2**63 <= int(v) < 2**63)
+    if isinstance(v, list):
+        return any(has_big_int(x) for x in v)
+    if isinstance(v, dict):
+        return any(has_big_int(x) for x in v.values())
+    return False
+
+
+def as_text(case):
+    """The case with its big-integer fields kept as JSON text."""
+    out = {}
+    for k, v in case.items():
+        if k in ('data', 'input', 'want_result') and has_big_int(v):
+            # JSON strings hold no raw newline: only the indentation goes
+            out[k + '_json'] = re.sub(r'\n *', '', dump(v))
+        else:
+            out[k] = v
+    return out
+
+
 def main(argv):
     args, origins, skip = [], {}, {}
     it = iter(argv[1:])
@@ -136,7 +173,7 @@ def main(argv):
             origin = origins.get(d + '/' + n,
                                  'open-policy-agent/opa@%s:%s/%s/%s' % (commit, rel_base, d, n))
             drop = set(skip.get(d + '/' + n, ()))
-            cases = [c for c in doc['cases'] if c.get('note') not in drop]
+            cases = [as_text(c) for c in doc['cases'] if c.get('note') not in drop]
             if not cases:
                 continue
             obj = {'origin': origin, 'license': 'Apache-2.0', 'cases': cases}

@@ -10,7 +10,6 @@
  * error (or with --fail/--fail-defined as in opa), 2 on a usage error. */
 #include <dirent.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,7 +48,6 @@ static void usage(FILE *f)
 struct load {
 	struct rego_builder *b;
 	enum rego_syntax syntax;
-	json_t *data;
 };
 
 static bool ends_with(const char *s, const char *suffix)
@@ -76,19 +74,10 @@ static bool load_file(struct load *l, const char *path)
 					     l->syntax, &re);
 		if (!ok)
 			fprintf(stderr, "%s: %s\n", prog, re.msg);
-	} else {
-		json_error_t je;
-		json_t *j = json_loadb((const char *)buf, n, 0, &je);
-
-		if (!j || !json_is_object(j)) {
-			fprintf(stderr, "%s: %s:%d:%d: %s\n", prog, path, je.line,
-				je.column, j ? "data must be a JSON object" : je.text);
-			ok = false;
-		} else if (json_object_update_recursive(l->data, j) != 0) {
-			fprintf(stderr, "%s: %s: cannot merge into data\n", prog, path);
-			ok = false;
-		}
-		json_decref(j);
+	} else if (!rego_builder_add_data(l->b, (const char *)buf, n, &re)) {
+		/* our own JSON reader: numbers keep their digits */
+		fprintf(stderr, "%s: %s: %s\n", prog, path, re.msg);
+		ok = false;
 	}
 	free(buf);
 	return ok;
@@ -181,14 +170,14 @@ int main(int argc, char **argv)
 	};
 	const char *paths[64], *input_path = NULL, *inputs_path = NULL, *format = "json";
 	struct rego_limits lim = { 0 };
-	struct load l = { NULL, REGO_SYNTAX_AUTO, NULL };
+	struct load l = { NULL, REGO_SYNTAX_AUTO };
 	struct rego_error re;
 	struct rego_policy *p = NULL;
 	struct rego_query *q = NULL;
 	enum rego_result res;
 	uint8_t *input = NULL;
 	size_t npaths = 0, ninput = 0;
-	char *out = NULL, *data = NULL;
+	char *out = NULL;
 	bool fail_undef = false, fail_def = false;
 	int c, status = 1;
 
@@ -226,8 +215,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	l.b = rego_builder_new();
-	l.data = json_object();
-	if (!l.b || !l.data) {
+	if (!l.b) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		goto out;
 	}
@@ -242,11 +230,9 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	data = json_dumps(l.data, JSON_COMPACT);
-	if (!data || !rego_builder_set_data(l.b, data, strlen(data), &re) ||
-	    !(p = rego_builder_compile(l.b, &re))) {
+	if (!(p = rego_builder_compile(l.b, &re))) {
 		l.b = NULL;
-		fprintf(stderr, "%s: %s\n", prog, data ? re.msg : "out of memory");
+		fprintf(stderr, "%s: %s\n", prog, re.msg);
 		goto out;
 	}
 	l.b = NULL;
@@ -274,9 +260,7 @@ int main(int argc, char **argv)
 		 (fail_def && res == REGO_DEFINED) ? 1 : 0;
 out:
 	free(out);
-	free(data);
 	free(input);
-	json_decref(l.data);
 	rego_query_free(q);
 	rego_policy_free(p);
 	rego_builder_free(l.b);

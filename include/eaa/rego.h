@@ -58,6 +58,10 @@ bool rego_builder_add_module(struct rego_builder *b, const char *file,
 /* The base document under data (a JSON object). Replaces earlier data. */
 bool rego_builder_set_data(struct rego_builder *b, const char *json,
 			   size_t len, struct rego_error *err);
+/* The same, merged into earlier data as `opa eval -d a.json -d b.json`
+ * does: objects under the same key merged, a later value wins. */
+bool rego_builder_add_data(struct rego_builder *b, const char *json,
+			   size_t len, struct rego_error *err);
 /* Compile the modules: rule conflicts, unknown functions, unsafe variables
  * are errors here. Frees b whatever the outcome. */
 struct rego_policy *rego_builder_compile(struct rego_builder *b,

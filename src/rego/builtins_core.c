@@ -19,6 +19,7 @@
 #include <string.h>
 #include "builtins.h"
 #include "builtins_go.h"
+#include "number.h"
 #include "text.h"
 
 /* ---- results and errors ---- */
@@ -130,8 +131,10 @@ static long double num_ld(const struct rv *v)
 	char buf[40];
 	int prec;
 
-	if (v->u.num.is_int)
-		return (long double)v->u.num.i;
+	if (v->u.num.is_int) /* d keeps the sign of a -0 literal */
+		return v->u.num.i ? (long double)v->u.num.i : (long double)v->u.num.d;
+	if (v->u.num.text) /* the literal as written, 1e400 included */
+		return strtold(v->u.num.text, NULL);
 	for (prec = 15; prec < 17; prec++) {
 		snprintf(buf, sizeof(buf), "%.*g", prec, v->u.num.d);
 		if (strtod(buf, NULL) == v->u.num.d)
@@ -142,15 +145,42 @@ static long double num_ld(const struct rv *v)
 	return strtold(buf, NULL);
 }
 
+/* v as a long double in *p; false when its value is past the long
+ * doubles (1e5000, 1e-5000: OPA's big.Float holds them), where a result
+ * would be wrong and not only rounded. */
+static bool num_ld_ok(const struct rv *v, long double *p)
+{
+	*p = num_ld(v);
+	return ld_finite(*p) && (*p != 0 || rv_num_is_zero(v));
+}
+
+static enum rb_status out_of_range(struct rb_ctx *c)
+{
+	return rb_error(c, "numeric result out of range");
+}
+
+/* A floating-point result, printed as OPA's (rv_num_from_ld); exact for
+ * round, ceil and floor. */
+static enum rb_status num_result_as(struct rb_ctx *c, long double r,
+				    enum rv_ld_form form, struct rv **out)
+{
+	struct rv *v;
+
+	/* OPA's big.Float has no bound; ours stops at the long doubles,
+	 * and at our literals' bound (number.h). */
+	if (!ld_finite(r))
+		return rb_error(c, "numeric result out of range");
+	if ((v = rv_num_from_ld(c->arena, r, form)))
+		return ok(c, out, v);
+	if (c->arena->exhausted)
+		return rb_nomem(c);
+	return rb_error(c, "numeric result out of range");
+}
+
 static enum rb_status num_result(struct rb_ctx *c, long double r,
 				 struct rv **out)
 {
-	/* OPA's numbers have no bound; ours stop at the doubles. */
-	if (!ld_finite(r) || r > DBL_MAX || r < -DBL_MAX)
-		return rb_error(c, "numeric result out of range");
-	if (r >= -0x1p63L && r < 0x1p63L && r == ld_trunc(r))
-		return ok(c, out, rv_int(c->arena, (int64_t)r));
-	return ok(c, out, rv_double(c->arena, (double)r));
+	return num_result_as(c, r, RV_LD_SHORTEST, out);
 }
 
 /* An index operand (OPA's IntOperand). */
@@ -159,7 +189,7 @@ static enum rb_status int_operand(struct rb_ctx *c, unsigned i,
 {
 	if (!rv_is(v, RV_NUMBER))
 		return rb_type_error(c, i, "number", v);
-	if (!rv_num_int(v, out))
+	if (!rv_num_index(v, out))
 		return not_integer(c, i);
 	return RB_OK;
 }
@@ -206,20 +236,6 @@ static enum rb_status bi_gte(struct rb_ctx *c, struct rv *const *args,
 
 enum arith { AR_PLUS, AR_MINUS, AR_MUL, AR_DIV, AR_REM };
 
-/* x mod y for integral doubles, exactly: subtract y scaled by powers of
- * two, each subtraction exact (Sterbenz), sign of x as Go's Rem. */
-static double int_fmod(double x, double y)
-{
-	double r = x < 0 ? -x : x, d = y < 0 ? -y : y, t = d;
-
-	while (t <= r / 2)
-		t *= 2;
-	for (; t >= d; t /= 2)
-		if (r >= t)
-			r -= t;
-	return x < 0 ? -r : r;
-}
-
 /* Exact int64 arithmetic where the result fits: false sends the caller to
  * the long double path. */
 static bool arith_int(enum arith op, int64_t x, int64_t y, int64_t *r)
@@ -232,7 +248,10 @@ static bool arith_int(enum arith op, int64_t x, int64_t y, int64_t *r)
 	case AR_MUL:
 		return !__builtin_mul_overflow(x, y, r);
 	case AR_DIV:
-		/* Exact only when y divides x; INT64_MIN / -1 overflows. */
+		/* Exact only when y divides x; INT64_MIN / -1 overflows. A
+		 * zero dividend is OPA's float quotient (0 / -5 is -0). */
+		if (x == 0)
+			return false;
 		if (y == -1)
 			return !__builtin_sub_overflow(0, x, r);
 		if (x % y != 0)
@@ -246,10 +265,85 @@ static bool arith_int(enum arith op, int64_t x, int64_t y, int64_t *r)
 	return false;
 }
 
+/* Why x % y has no exact integer operands: modulo exists for integers
+ * only, and ours stop at RV_INT_MAX_DIGITS digits. */
+static enum rb_status rem_refused(struct rb_ctx *c, const struct rv *x,
+				  const struct rv *y)
+{
+	if (!rv_num_is_integer(x) || !rv_num_is_integer(y))
+		return rb_error(c, "modulo on floating-point number");
+	return rb_error(c, "integers past %d digits are not supported",
+			RV_INT_MAX_DIGITS);
+}
+
+/* x op y on exact integers past int64 (OPA's big.Int): RB_OK with *out,
+ * or RB_UNDEFINED when an operand is not an integer or the result is past
+ * RV_INT_MAX_DIGITS, for the long double path. Modulo has no such path:
+ * it ends here. */
+static enum rb_status arith_big(struct rb_ctx *c, enum arith op,
+				const struct rv *x, const struct rv *y,
+				struct rv **out)
+{
+	enum rb_status st = RB_UNDEFINED;
+	BIGNUM *bx = NULL, *by = NULL, *r = NULL;
+	BN_CTX *ctx = NULL;
+	bool nomem = false, toobig;
+	int done = 0;
+
+	if (!rv_num_maybe_integral(x) || !rv_num_maybe_integral(y))
+		return op == AR_REM ? rem_refused(c, x, y) : RB_UNDEFINED;
+	if (!(bx = rv_num_to_bn(x, RV_INT_MAX_DIGITS, false, &nomem)) ||
+	    !(by = rv_num_to_bn(y, RV_INT_MAX_DIGITS, false, &nomem))) {
+		if (!nomem && op == AR_REM)
+			st = rem_refused(c, x, y);
+		goto out;
+	}
+	if (op == AR_REM && BN_is_zero(by)) {
+		st = rb_error(c, "modulo by zero");
+		goto out;
+	}
+	if (!(r = BN_new()) || !(ctx = BN_CTX_new())) {
+		nomem = true;
+		goto out;
+	}
+	switch (op) {
+	case AR_PLUS:
+		done = BN_add(r, bx, by);
+		break;
+	case AR_MINUS:
+		done = BN_sub(r, bx, by);
+		break;
+	case AR_MUL:
+		/* the product of two bounded operands is bounded too */
+		done = BN_mul(r, bx, by, ctx);
+		break;
+	case AR_REM: /* BN_div truncates: the remainder has x's sign */
+		done = BN_div(NULL, r, bx, by, ctx);
+		break;
+	case AR_DIV:
+		break;
+	}
+	if (!done) {
+		nomem = op != AR_DIV;
+		goto out;
+	}
+	if ((*out = rv_num_from_bn(c->arena, r, &toobig)))
+		st = RB_OK;
+	else if (!toobig)
+		nomem = true;
+out:
+	BN_free(bx);
+	BN_free(by);
+	BN_free(r);
+	BN_CTX_free(ctx);
+	return nomem ? rb_nomem(c) : st;
+}
+
 static enum rb_status arith(struct rb_ctx *c, enum arith op,
 			    const struct rv *x, const struct rv *y,
 			    struct rv **out)
 {
+	enum rb_status st;
 	long double p, q;
 	int64_t r;
 
@@ -261,27 +355,30 @@ static enum rb_status arith(struct rb_ctx *c, enum arith op,
 		if (arith_int(op, x->u.num.i, y->u.num.i, &r))
 			return ok(c, out, rv_int(c->arena, r));
 	}
-	p = num_ld(x);
-	q = num_ld(y);
+	/* OPA divides big integers as floats */
+	if (op != AR_DIV &&
+	    ((st = arith_big(c, op, x, y, out)) != RB_UNDEFINED ||
+	     op == AR_REM))
+		return st;
+	if (!num_ld_ok(x, &p) || !num_ld_ok(y, &q))
+		return out_of_range(c);
 	switch (op) {
 	case AR_PLUS:
 		return num_result(c, p + q, out);
 	case AR_MINUS:
 		return num_result(c, p - q, out);
-	case AR_MUL:
+	case AR_MUL: /* a zero from nonzero operands underflowed */
+		if (p * q == 0 && p != 0 && q != 0)
+			return out_of_range(c);
 		return num_result(c, p * q, out);
 	case AR_DIV:
 		if (q == 0)
 			return rb_error(c, "divide by zero");
+		if (p / q == 0 && p != 0)
+			return out_of_range(c);
 		return num_result(c, p / q, out);
-	case AR_REM:
-		/* Integral doubles are integers to OPA (4.0 % 3 is 1). */
-		if (p != ld_trunc(p) || q != ld_trunc(q))
-			return rb_error(c, "modulo on floating-point number");
-		if (q == 0)
-			return rb_error(c, "modulo by zero");
-		return num_result(c, int_fmod(rv_num_double(x),
-					      rv_num_double(y)), out);
+	case AR_REM: /* arith_big decided */
+		break;
 	}
 	return rb_error(c, "unknown operation");
 }
@@ -405,6 +502,7 @@ static enum rb_status unary(struct rb_ctx *c, enum unary op,
 			    struct rv *const *args, struct rv **out)
 {
 	struct rv *v = args[0];
+	long double a;
 
 	if (!rv_is(v, RV_NUMBER))
 		return rb_type_error(c, 1, "number", v);
@@ -415,7 +513,10 @@ static enum rb_status unary(struct rb_ctx *c, enum unary op,
 		if (v->u.num.i != INT64_MIN)
 			return ok(c, out, rv_int(c->arena, -v->u.num.i));
 	}
-	return num_result(c, unary_ld(op, num_ld(v)), out);
+	if (!num_ld_ok(v, &a))
+		return out_of_range(c);
+	return num_result_as(c, unary_ld(op, a),
+			     op == UN_ABS ? RV_LD_SHORTEST : RV_LD_EXACT, out);
 }
 
 static enum rb_status bi_abs(struct rb_ctx *c, struct rv *const *args,
@@ -504,8 +605,14 @@ static enum rb_status bi_numbers_range_step(struct rb_ctx *c,
 	enum rb_status st;
 
 	if ((st = range_operand(c, 1, args[0], &x)) != RB_OK ||
-	    (st = range_operand(c, 2, args[1], &y)) != RB_OK ||
-	    (st = range_operand(c, 3, args[2], &step)) != RB_OK)
+	    (st = range_operand(c, 2, args[1], &y)) != RB_OK)
+		return st;
+	/* A step past 64 bits is past any span of int64 bounds: the range
+	 * is its first bound alone. */
+	if (rv_is(args[2], RV_NUMBER) && !args[2]->u.num.is_int &&
+	    rv_num_maybe_integral(args[2]) && args[2]->u.num.d >= 0x1p63)
+		return make_range(c, x, x, 1, out);
+	if ((st = range_operand(c, 3, args[2], &step)) != RB_OK)
 		return st;
 	/* OPA's error text names the built-in itself, and the evaluator
 	 * prefixes the name again: kept as OPA prints it. */
@@ -538,6 +645,49 @@ static enum rb_status bi_count(struct rb_ctx *c, struct rv *const *args,
 	return ok(c, out, rv_int(c->arena, (int64_t)n));
 }
 
+/* sum or product over exact integers (OPA's big.Int), as arith_big:
+ * RB_UNDEFINED sends the caller to long doubles. */
+static enum rb_status fold_big(struct rb_ctx *c, const struct rv *v,
+			       enum arith op, struct rv **out)
+{
+	enum rb_status st = RB_UNDEFINED;
+	BIGNUM *acc = BN_new(), *e = NULL;
+	BN_CTX *ctx = BN_CTX_new();
+	bool nomem = !acc || !ctx, toobig;
+	size_t i;
+
+	for (i = 0; i < v->u.arr.n; i++)
+		if (!rv_num_maybe_integral(v->u.arr.v[i]))
+			goto out;
+	if (nomem || !BN_set_word(acc, op == AR_MUL))
+		goto out;
+	for (i = 0; i < v->u.arr.n; i++) {
+		e = rv_num_to_bn(v->u.arr.v[i], RV_INT_MAX_DIGITS, false,
+				 &nomem);
+		if (!e)
+			goto out;
+		if (!(op == AR_MUL ? BN_mul(acc, acc, e, ctx) :
+				     BN_add(acc, acc, e))) {
+			nomem = true;
+			goto out;
+		}
+		BN_free(e);
+		e = NULL;
+		/* past the bound: the long double path, as for operands */
+		if (BN_num_bits(acc) > RV_INT_MAX_BITS)
+			goto out;
+	}
+	if ((*out = rv_num_from_bn(c->arena, acc, &toobig)))
+		st = RB_OK;
+	else if (!toobig)
+		nomem = true;
+out:
+	BN_free(acc);
+	BN_free(e);
+	BN_CTX_free(ctx);
+	return nomem ? rb_nomem(c) : st;
+}
+
 /* sum and product: exact over integers while the result fits, else over
  * long doubles as OPA's big.Float. */
 static enum rb_status fold_numbers(struct rb_ctx *c, struct rv *const *args,
@@ -545,6 +695,7 @@ static enum rb_status fold_numbers(struct rb_ctx *c, struct rv *const *args,
 {
 	const struct rv *v = args[0];
 	int64_t acc = op == AR_MUL ? 1 : 0;
+	enum rb_status st;
 	long double lacc;
 	bool exact = true;
 	size_t i;
@@ -561,13 +712,22 @@ static enum rb_status fold_numbers(struct rb_ctx *c, struct rv *const *args,
 	}
 	if (exact)
 		return ok(c, out, rv_int(c->arena, acc));
+	if ((st = fold_big(c, v, op, out)) != RB_UNDEFINED)
+		return st;
+	/* OPA's product starts from big.NewFloat(1), whose precision is a
+	 * float64's: each step rounds to 53 bits */
 	lacc = op == AR_MUL ? 1 : 0;
 	for (i = 0; i < v->u.arr.n; i++) {
-		long double e = num_ld(v->u.arr.v[i]);
+		long double e, prev = lacc;
 
-		lacc = op == AR_MUL ? lacc * e : lacc + e;
+		if (!num_ld_ok(v->u.arr.v[i], &e))
+			return out_of_range(c);
+		lacc = op == AR_MUL ? rv_ld_mul53(lacc, e) : lacc + e;
+		if (op == AR_MUL && lacc == 0 && prev != 0 && e != 0)
+			return out_of_range(c);
 	}
-	return num_result(c, lacc, out);
+	return num_result_as(c, lacc, op == AR_MUL ? RV_LD_SHORTEST53 :
+				  RV_LD_SHORTEST, out);
 }
 
 static enum rb_status bi_sum(struct rb_ctx *c, struct rv *const *args,
@@ -1155,8 +1315,12 @@ static enum rb_status number_from_string(struct rb_ctx *c, const struct rv *v,
 		return parse_error(c, v, "invalid syntax");
 	/* OPA keeps the string as the number's text: to_number("1e3") prints
 	 * 1e3. Where the string is a JSON number, ours is the same. */
-	if ((*out = rv_number_text(c->arena, s, n)))
+	if ((*out = rv_number_text(c->arena, s, n))) {
+		/* OPA's strconv.ParseFloat check comes first */
+		if (!(*out)->u.num.is_int && (*out)->u.num.d - (*out)->u.num.d != 0)
+			return parse_error(c, v, "value out of range");
 		return RB_OK;
+	}
 	if (c->arena->exhausted)
 		return rb_nomem(c);
 	/* The syntax is Go's; the digits, without '_', are C's too. */

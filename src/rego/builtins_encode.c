@@ -19,6 +19,7 @@
 #include <openssl/hmac.h>
 #include "builtins_go.h"
 #include "codec.h"
+#include "number.h"
 
 /* ---- Go's strconv.Quote ---- */
 
@@ -1041,7 +1042,8 @@ static enum rb_status bi_units_parse_bytes(struct rb_ctx *c,
 				c->name);
 	if (fabsl(v) < 0x1p63L)
 		return ret_int(c, (int64_t)v, out);
-	*out = rv_double(c->arena, (double)v);
+	/* OPA's big.Int of the product: every digit */
+	*out = rv_num_from_ld(c->arena, v, RV_LD_EXACT);
 	return *out ? RB_OK : rb_nomem(c);
 }
 

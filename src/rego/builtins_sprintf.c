@@ -200,7 +200,7 @@ static void shortest_g(struct sbuf *b, double v, char fmt)
 	const char *q;
 
 	if (v == 0) {
-		sb_putc(b, '0');
+		sb_puts(b, signbit(v) ? "-0" : "0");
 		return;
 	}
 	for (prec = 1; prec < 17; prec++) {
@@ -337,6 +337,7 @@ struct garg {
 	enum garg_kind kind;
 	int64_t i;
 	double d;
+	const struct rv *num; /* GA_BIG: its exact digits */
 	const char *s;
 	size_t n, off; /* off: where Rego text sits in the text buffer */
 };
@@ -357,7 +358,7 @@ struct gprinter {
 
 static const char *garg_type(const struct garg *a)
 {
-	static const char *const names[] = { "int", "*big.Int", "float64",
+	static const char *const names[] = { "int64", "*big.Int", "float64",
 					     "string" };
 
 	return names[a->kind];
@@ -676,9 +677,28 @@ static void g_float(struct gprinter *p, double v, char verb, int prec)
 	sb_free(&num);
 }
 
-/* math/big's Int.Format. */
-static void g_big(struct gprinter *p, double d, uint32_t verb)
+/* The digits of a big integer argument: exact from its text. */
+static void g_big_digits(struct sbuf *b, const struct garg *a, unsigned base,
+			 const char *digits)
 {
+	if (!a->num) {
+		big_digits(b, a->d, base, digits);
+		return;
+	}
+	switch (num_int_digits(b, a->num, base, digits)) {
+	case 0:
+		b->failed = true;
+		break;
+	case -1: /* past any bound we hold exactly: as written */
+		sb_puts(b, a->num->u.num.text + (a->d < 0));
+		break;
+	}
+}
+
+/* math/big's Int.Format. */
+static void g_big(struct gprinter *p, const struct garg *a, uint32_t verb)
+{
+	double d = a->d;
 	const char *sign = "", *prefix = "";
 	const char *digits = verb == 'X' ? upper_digits : lower_digits;
 	struct sbuf dig;
@@ -696,7 +716,7 @@ static void g_big(struct gprinter *p, double d, uint32_t verb)
 		sb_puts(p->out, "(big.Int=");
 		if (d < 0)
 			sb_putc(p->out, '-');
-		big_digits(p->out, d, 10, lower_digits);
+		g_big_digits(p->out, a, 10, lower_digits);
 		sb_putc(p->out, ')');
 		return;
 	}
@@ -719,7 +739,7 @@ static void g_big(struct gprinter *p, double d, uint32_t verb)
 	if (verb == 'O')
 		prefix = "0o";
 	sb_init_like(&dig, p->out);
-	big_digits(&dig, d, base, digits);
+	g_big_digits(&dig, a, base, digits);
 	if (g_scratch_failed(p, &dig))
 		return;
 	if (p->f.prec_present && dig.len < (size_t)p->f.prec)
@@ -826,7 +846,7 @@ static void g_print_arg(struct gprinter *p, const struct garg *a, uint32_t verb)
 		g_int_verb(p, a->i, verb);
 		break;
 	case GA_BIG:
-		g_big(p, a->d, verb);
+		g_big(p, a, verb);
 		break;
 	case GA_FLOAT:
 		g_float_verb(p, a->d, verb);
@@ -1083,8 +1103,18 @@ static enum rb_status bi_sprintf(struct rb_ctx *c, struct rv *const *args,
 		double big;
 
 		if (v->type == RV_NUMBER) {
+			/* OPA decides by the text: 1e2 and 1.0 are floats,
+			 * 2e308 (no float64) its text */
+			const char *t = v->u.num.text;
+
 			ga[i].d = v->u.num.d;
-			if (!v->u.num.is_int && v->u.num.d != trunc(v->u.num.d))
+			ga[i].num = v;
+			if (t && strpbrk(t, ".eE") && isinf(v->u.num.d)) {
+				ga[i].kind = GA_STRING;
+				ga[i].s = t;
+				ga[i].n = strlen(t);
+			} else if (t ? strpbrk(t, ".eE") != NULL :
+				   !v->u.num.is_int && v->u.num.d != trunc(v->u.num.d))
 				ga[i].kind = GA_FLOAT;
 			else if (num_trunc(v, &ga[i].i, &big))
 				ga[i].kind = GA_INT;

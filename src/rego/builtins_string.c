@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wctype.h>
+#include "number.h"
 #include "text.h"
 
 /* ---- runes ---- */
@@ -858,33 +859,31 @@ static enum rb_status bi_any_suffix(struct rb_ctx *c, struct rv *const *args,
 static enum rb_status bi_format_int(struct rb_ctx *c, struct rv *const *args,
 				    struct rv **out)
 {
-	int64_t base, i;
-	char buf[72];
+	int64_t base;
 	struct sbuf b;
-	double big;
-	size_t at;
 
 	if (!rv_is(args[0], RV_NUMBER))
 		return rb_type_error(c, 1, "number", args[0]);
 	if (!rv_is(args[1], RV_NUMBER))
 		return rb_type_error(c, 2, "number", args[1]);
-	if (!rv_num_int(args[1], &base) ||
+	/* OPA matches the base's text: 16.0 and 1.6e1 are not 16 */
+	if (!rv_num_int(args[1], &base) || args[1]->u.num.text ||
 	    (base != 2 && base != 8 && base != 10 && base != 16)) {
 		rb_error(c, "operand 2 must be one of {2, 8, 10, 16}");
 		return RB_TYPE_ERROR;
 	}
 	sb_init(&b, c->arena);
-	if (num_trunc(args[0], &i, &big)) {
-		uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
-
-		if (i < 0)
-			sb_putc(&b, '-');
-		at = u64_digits(u, (unsigned)base, lower_digits, buf, sizeof(buf));
-		sb_put(&b, buf + at, sizeof(buf) - at);
-	} else {
-		if (big < 0)
-			sb_putc(&b, '-');
-		big_digits(&b, big, (unsigned)base, lower_digits);
+	/* -0.5 truncates to 0, printed without its sign */
+	if (rv_num_negative(args[0]) && rv_num_double(args[0]) <= -1)
+		sb_putc(&b, '-');
+	switch (num_int_digits(&b, args[0], (unsigned)base, lower_digits)) {
+	case 0:
+		sb_free(&b);
+		return rb_nomem(c);
+	case -1:
+		sb_free(&b);
+		return rb_error(c, "operand 1: integers past %d digits are not supported",
+				RV_NUM_MAX_TEXT);
 	}
 	return sb_result(c, &b, out);
 }

@@ -1294,7 +1294,7 @@ static enum rb_status int_operand(struct rb_ctx *c, const struct rv *v,
 {
 	if (!rv_is(v, RV_NUMBER))
 		return rb_type_error(c, i, "number", v);
-	if (!rv_num_int(v, out)) {
+	if (!rv_num_index(v, out)) {
 		/* OPA raises this as a type error too. */
 		rb_error(c, "operand %u must be integer number but got floating-point number",
 			 i);

@@ -1033,25 +1033,52 @@ static bool local(const struct term *t)
 
 static bool order_body(struct cctx *c, struct body *b, bool *bound);
 
-/* Is v a local variable that a reference among the call's arguments
- * iterates over (foo in `foo == xs[foo]`)? The evaluator runs reference
- * arguments first, so it is bound by then. */
+/* Does evaluating t bind the variable in slot, as a key of a reference
+ * it iterates (input.xs[x], also inside a call: count(input.s[x]))? */
+static bool ref_binds(const struct term *t, int slot)
+{
+	size_t i;
+
+	switch (t->kind) {
+	case T_REF:
+		for (i = 0; i < t->u.ref.n; i++) {
+			const struct term *e = t->u.ref.path[i];
+
+			if ((local(e) && e->u.var.slot == slot) || ref_binds(e, slot))
+				return true;
+		}
+		return ref_binds(t->u.ref.head, slot);
+	case T_ARRAY:
+	case T_SET:
+	case T_OBJECT:
+		for (i = 0; i < t->u.coll.n; i++)
+			if (ref_binds(t->u.coll.items[i], slot) ||
+			    (t->kind == T_OBJECT && ref_binds(t->u.coll.vals[i], slot)))
+				return true;
+		return false;
+	case T_CALL:
+		for (i = 0; i < t->u.call.n; i++)
+			if (ref_binds(t->u.call.args[i], slot))
+				return true;
+		return false;
+	default:
+		return false;
+	}
+}
+
+/* Is v, an argument of call, a local variable that another argument's
+ * reference iterates over (x in `x == xs[x]`, `count(s[x]) == x`)? The
+ * evaluator runs such arguments before bare variables, so it is bound
+ * by then. */
 static bool bound_by_ref_arg(const struct term *call, const struct term *v)
 {
-	size_t i, j;
+	size_t i;
 
 	if (!local(v) || v->u.var.kind != V_LOCAL)
 		return false;
-	for (i = 0; i < call->u.call.n; i++) {
-		const struct term *a = call->u.call.args[i];
-
-		if (a->kind != T_REF)
-			continue;
-		for (j = 0; j < a->u.ref.n; j++)
-			if (local(a->u.ref.path[j]) &&
-			    a->u.ref.path[j]->u.var.slot == v->u.var.slot)
-				return true;
-	}
+	for (i = 0; i < call->u.call.n; i++)
+		if (call->u.call.args[i] != v && ref_binds(call->u.call.args[i], v->u.var.slot))
+			return true;
 	return false;
 }
 
@@ -1124,6 +1151,42 @@ static bool ready(const struct term *t, bool pattern, const bool *bound,
 	return false;
 }
 
+/* Is every variable of t bound? OPA's rule for a negated expression:
+ * nothing in it binds or iterates (`not input.x[_]` is unsafe). */
+static bool all_bound(const struct term *t, const bool *bound,
+		      const struct term **bad)
+{
+	size_t i;
+
+	switch (t->kind) {
+	case T_VAR:
+		return ready(t, false, bound, bad);
+	case T_REF:
+		if (!all_bound(t->u.ref.head, bound, bad))
+			return false;
+		for (i = 0; i < t->u.ref.n; i++)
+			if (!all_bound(t->u.ref.path[i], bound, bad))
+				return false;
+		return true;
+	case T_ARRAY:
+	case T_SET:
+	case T_OBJECT:
+		for (i = 0; i < t->u.coll.n; i++)
+			if (!all_bound(t->u.coll.items[i], bound, bad) ||
+			    (t->kind == T_OBJECT &&
+			     !all_bound(t->u.coll.vals[i], bound, bad)))
+				return false;
+		return true;
+	case T_CALL:
+		for (i = 0; i < t->u.call.n; i++)
+			if (!all_bound(t->u.call.args[i], bound, bad))
+				return false;
+		return true;
+	default: /* values; comprehensions need their captures alone */
+		return ready(t, false, bound, bad);
+	}
+}
+
 static bool unify_ready(const struct term *a, const struct term *b,
 			const bool *bound, const struct term **bad)
 {
@@ -1149,6 +1212,18 @@ static bool expr_ready(const struct expr *e, const bool *bound,
 	for (i = 0; i < e->nwith; i++)
 		if (!ready(e->with[i].value, false, bound, bad))
 			return false;
+	if (e->negated) {
+		switch (e->kind) {
+		case E_TERM:
+			return all_bound(e->a, bound, bad);
+		case E_UNIFY:
+		case E_ASSIGN:
+			return all_bound(e->a, bound, bad) &&
+			       all_bound(e->b, bound, bad);
+		default:
+			break;
+		}
+	}
 	switch (e->kind) {
 	case E_TERM:
 		return ready(e->a, false, bound, bad);

@@ -330,7 +330,52 @@ struct walk_env {
 	const struct k *k;
 	struct rv *key;     /* the key a pattern element is unified with */
 	bool data;          /* walking data (rules and base) or a value */
+	bool base;          /* the value is (inside) the base document */
 };
+
+/* OPA reads base documents by storage paths, whose elements are strings:
+ * data[2] is data["2"], and data.arr["1"] the array's element 1 (Go's
+ * Atoi). A value computed by a rule, or held in a variable, is indexed by
+ * the key itself. */
+static struct rv *base_get(struct ev *ev, struct rv *coll, struct rv *key)
+{
+	struct rv *sub = rv_get(coll, key), *s;
+	char buf[32];
+	char *t;
+
+	if (!sub && rv_is(key, RV_STRING) && rv_is(coll, RV_ARRAY)) {
+		const char *p = key->u.str.s;
+		size_t n = key->u.str.len, j = p[0] == '+' || p[0] == '-';
+		uint64_t at = 0;
+
+		if (j == n || p[0] == '-')
+			return NULL;
+		for (; j < n; j++) {
+			if (p[j] < '0' || p[j] > '9' || at > SIZE_MAX / 10)
+				return NULL;
+			at = at * 10 + (uint64_t)(p[j] - '0');
+		}
+		return at < coll->u.arr.n ? coll->u.arr.v[at] : NULL;
+	}
+	if (sub || !rv_is(key, RV_NUMBER) || !rv_is(coll, RV_OBJECT))
+		return sub;
+	if (key->u.num.text) {
+		s = rv_cstring(ev->a, key->u.num.text);
+	} else if (key->u.num.is_int) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)key->u.num.i);
+		s = rv_cstring(ev->a, buf);
+	} else {
+		if (!(t = rv_to_json(key, false)))
+			return NULL;
+		s = rv_cstring(ev->a, t);
+		free(t);
+	}
+	return s ? rv_get(coll, s) : NULL;
+}
+
+static int walk_coll(struct ev *ev, struct frame *fr, struct rv *v,
+		     const struct term *ref, size_t i, const struct k *k,
+		     bool base);
 
 static int walk_data_key(struct ev *ev, void *env, struct rv *key);
 static int walk_value_key(struct ev *ev, void *env, struct rv *key);
@@ -371,7 +416,7 @@ static int walk_data_key(struct ev *ev, void *env, struct rv *key)
 {
 	struct walk_env *w = env;
 	const struct dnode *kid = dnode_child(w->node, key);
-	struct rv *sub = w->coll ? rv_get(w->coll, key) : NULL;
+	struct rv *sub = w->coll ? base_get(ev, w->coll, key) : NULL;
 
 	if (!kid && !sub)
 		return EV_MORE;
@@ -404,7 +449,7 @@ static int walk_data(struct ev *ev, struct frame *fr, const struct dnode *n,
 	if (n && masked(ev, n))
 		n = NULL;
 	if (!n)
-		return base ? walk_value(ev, fr, base, ref, i, k) : EV_MORE;
+		return base ? walk_coll(ev, fr, base, ref, i, k, true) : EV_MORE;
 	if (tree_node(n)) {
 		v = tree_value(ev, n, base, NULL, true, &err);
 		if (err)
@@ -415,7 +460,7 @@ static int walk_data(struct ev *ev, struct frame *fr, const struct dnode *n,
 			return EV_MORE;
 		if (i == ref->u.ref.n || needs_binding(fr, ref->u.ref.path[i]))
 			return tree_conflict(ev, n);
-		w = (struct walk_env){ fr, base, n, ref, i, k, NULL, true };
+		w = (struct walk_env){ fr, base, n, ref, i, k, NULL, true, false };
 		{
 			struct k kk = { tree_key, &w };
 
@@ -437,7 +482,7 @@ static int walk_data(struct ev *ev, struct frame *fr, const struct dnode *n,
 		return v ? kcall(ev, k, v) : EV_MORE;
 	}
 	e = ref->u.ref.path[i];
-	w = (struct walk_env){ fr, base, n, ref, i, k, NULL, true };
+	w = (struct walk_env){ fr, base, n, ref, i, k, NULL, true, false };
 	if (needs_binding(fr, e)) {
 		/* iterate over rule names and base keys alike */
 		size_t j;
@@ -467,13 +512,22 @@ static int walk_data(struct ev *ev, struct frame *fr, const struct dnode *n,
 static int walk_value_key(struct ev *ev, void *env, struct rv *key)
 {
 	struct walk_env *w = env;
-	struct rv *sub = rv_get(w->coll, key);
+	struct rv *sub = w->base ? base_get(ev, w->coll, key) :
+				   rv_get(w->coll, key);
 
-	return sub ? walk_value(ev, w->fr, sub, w->ref, w->i + 1, w->k) : EV_MORE;
+	return sub ? walk_coll(ev, w->fr, sub, w->ref, w->i + 1, w->k, w->base) :
+		     EV_MORE;
 }
 
 static int walk_value(struct ev *ev, struct frame *fr, struct rv *v,
 		      const struct term *ref, size_t i, const struct k *k)
+{
+	return walk_coll(ev, fr, v, ref, i, k, false);
+}
+
+static int walk_coll(struct ev *ev, struct frame *fr, struct rv *v,
+		     const struct term *ref, size_t i, const struct k *k,
+		     bool base)
 {
 	const struct term *e;
 	struct walk_env w;
@@ -485,7 +539,7 @@ static int walk_value(struct ev *ev, struct frame *fr, struct rv *v,
 	e = ref->u.ref.path[i];
 	if (v->type != RV_ARRAY && v->type != RV_OBJECT && v->type != RV_SET)
 		return EV_MORE;
-	w = (struct walk_env){ fr, v, NULL, ref, i, k, NULL, false };
+	w = (struct walk_env){ fr, v, NULL, ref, i, k, NULL, false, base };
 	if (needs_binding(fr, e)) {
 		n = rv_len(v);
 		for (j = 0; j < n; j++) {
@@ -570,7 +624,8 @@ static int collect_value(struct ev *ev, void *env, struct rv *v)
 	if (c->value && !rv_equal(c->value, v)) {
 		if (c->kind == R_FUNC)
 			return efail(ev, "eval_conflict_error", c->r->value,
-				     "functions must not produce multiple outputs for same inputs");
+				     "function %s produced conflicting values for the same inputs",
+				     c->path);
 		return efail(ev, "eval_conflict_error", c->r->value,
 			     "complete rules must not produce multiple outputs: rule %s produced conflicting values",
 			     c->path);
@@ -900,6 +955,7 @@ static int call_func(struct ev *ev, const struct term *t,
 
 		memset(&one, 0, sizeof(one));
 		one.kind = R_FUNC;
+		one.path = g->path;
 		res = eval_rule(ev, r, &one, args, g->nargs);
 		if (res == EV_ERR) {
 			ev->depth--;
@@ -910,7 +966,8 @@ static int call_func(struct ev *ev, const struct term *t,
 		if (c.value && !rv_equal(c.value, one.value)) {
 			ev->depth--;
 			return efail(ev, "eval_conflict_error", t,
-				     "functions must not produce multiple outputs for same inputs");
+				     "function %s produced conflicting values for the same inputs",
+				     g->path);
 		}
 		c.value = one.value;
 	}
@@ -921,6 +978,7 @@ static int call_func(struct ev *ev, const struct term *t,
 
 		memset(&d, 0, sizeof(d));
 		d.kind = R_FUNC;
+		d.path = g->path;
 		if (eval_rule(ev, g->def, &d, args, g->nargs) == EV_ERR)
 			return EV_ERR;
 		c.value = d.value;
@@ -1112,13 +1170,17 @@ static int eval_call(struct ev *ev, struct frame *fr, const struct term *t,
 
 	if (!vals || !order)
 		return nomem(ev);
-	/* references first: their variables may be the other arguments
-	 * (foo == input.foos[foo]), as OPA evaluates them */
+	/* references first, bare variables last: a reference's variables
+	 * may be the other arguments (foo == input.foos[foo], also inside a
+	 * call: count(input.s[x]) == x), as OPA evaluates them */
 	for (i = 0; i < nargs; i++)
 		if (t->u.call.args[i]->kind == T_REF)
 			order[j++] = i;
 	for (i = 0; i < nargs; i++)
-		if (t->u.call.args[i]->kind != T_REF)
+		if (t->u.call.args[i]->kind != T_REF && !is_local(t->u.call.args[i]))
+			order[j++] = i;
+	for (i = 0; i < nargs; i++)
+		if (t->u.call.args[i]->kind != T_REF && is_local(t->u.call.args[i]))
 			order[j++] = i;
 	if (t->u.call.n == nargs + 1) {
 		/* f(x, out): the last argument receives the result */
@@ -1318,6 +1380,23 @@ struct unify_env {
 	const struct term *other;
 };
 
+/* An object pattern's key computed by a term ({[[7]]: v} = o): o's value
+ * at that key is unified with the pattern's value. */
+struct key_env {
+	const struct unify_env *u;
+	const struct k *k;
+};
+
+static int unify_key_known(struct ev *ev, void *env, struct rv *kv)
+{
+	const struct key_env *e = env;
+	struct rv *sub = rv_get(e->u->v, kv);
+
+	if (!sub)
+		return EV_MORE;
+	return unify_tv(ev, e->u->fr, e->u->t->u.coll.vals[e->u->i], sub, e->k);
+}
+
 static int unify_items(struct ev *ev, void *env, struct rv *unused)
 {
 	struct unify_env *u = env, next = *u;
@@ -1339,7 +1418,13 @@ static int unify_items(struct ev *ev, void *env, struct rv *unused)
 			/* evaluate the key (ground by safety) */
 			struct rv *kv = NULL;
 
-			if (!is_local(kt) || !(kv = u->fr->slots[kt->u.var.slot]))
+			if (!is_local(kt)) {
+				struct key_env ke = { u, &k };
+				struct k kk = { unify_key_known, &ke };
+
+				return eval_term(ev, u->fr, kt, &kk);
+			}
+			if (!(kv = u->fr->slots[kt->u.var.slot]))
 				return efail(ev, "rego_unsafe_var_error", kt,
 					     "object keys in patterns must be known");
 			sub = rv_get(u->v, kv);

@@ -171,19 +171,12 @@ static bool jr_string(struct jr *r, struct rv **out)
 	return *out != NULL;
 }
 
-/* A number the grammar accepted: ints exactly, the rest as doubles. Texts
- * too long for rv_number_text go through strtod. */
+/* A number the grammar accepted, kept with its text (value.h): ints
+ * exactly, and the rest exact in comparisons and in the integer
+ * arithmetic past int64. NULL past the bound on numbers (number.h). */
 static struct rv *jr_number_value(struct rv_arena *a, const char *s, size_t n)
 {
-	struct rv *v;
-	char *t;
-
-	if (n < 128)
-		return rv_number_text(a, s, n);
-	if (!(t = rv_strndup(a, s, n)))
-		return NULL;
-	v = rv_double(a, strtod(t, NULL));
-	return v;
+	return rv_number_text(a, s, n);
 }
 
 static bool jr_digits(struct jr *r)

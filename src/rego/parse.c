@@ -201,7 +201,8 @@ static struct term *number_term(struct parser *p, const char *text, size_t len,
 	struct rv *v = rv_number_text(p->a, text, len);
 
 	if (!v && !p->a->exhausted) {
-		fail(p, "number %.*s is out of range (numbers are 64-bit integers or doubles)",
+		/* past OPA's 2^±100000, or our 4096 characters (number.h) */
+		fail(p, "number %.*s is out of range (at most 4096 characters, magnitude within 10^±30102)",
 		     (int)(len > 40 ? 40 : len), text);
 		return NULL;
 	}

@@ -85,6 +85,40 @@ bool rego_builder_add_module(struct rego_builder *b, const char *file,
 	return true;
 }
 
+/* x with y merged in: y's value wins, objects under the same key are
+ * merged (depth bounded by the JSON reader's nesting limit). */
+static struct rv *merge_data(struct rv_arena *a, struct rv *x, struct rv *y)
+{
+	struct rv_builder b;
+	size_t i;
+
+	if (!rv_is(x, RV_OBJECT) || !rv_is(y, RV_OBJECT))
+		return y;
+	rv_builder_init(&b, a);
+	for (i = 0; i < x->u.obj.n; i++) {
+		struct rv *yv = rv_object_get(y, x->u.obj.k[i]);
+
+		rv_builder_put(&b, x->u.obj.k[i],
+			       yv ? merge_data(a, x->u.obj.v[i], yv) : x->u.obj.v[i]);
+	}
+	for (i = 0; i < y->u.obj.n; i++)
+		if (!rv_object_get(x, y->u.obj.k[i]))
+			rv_builder_put(&b, y->u.obj.k[i], y->u.obj.v[i]);
+	return rv_object_finish(&b, NULL);
+}
+
+bool rego_builder_add_data(struct rego_builder *b, const char *json,
+			   size_t len, struct rego_error *err)
+{
+	struct rv *old = b->p->data;
+
+	if (!rego_builder_set_data(b, json, len, err))
+		return false;
+	if (old && !(b->p->data = merge_data(&b->p->arena, old, b->p->data)))
+		return fail_public(err, EAA_E_NOMEM, "data: out of memory");
+	return true;
+}
+
 bool rego_builder_set_data(struct rego_builder *b, const char *json,
 			   size_t len, struct rego_error *err)
 {

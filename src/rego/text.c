@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "number.h"
 #include "text.h"
 
 /* ---- output buffer ---- */
@@ -204,7 +205,7 @@ enum rb_status want_int(struct rb_ctx *c, const struct rv *v, unsigned i,
 {
 	if (!rv_is(v, RV_NUMBER))
 		return rb_type_error(c, i, "number", v);
-	if (!rv_num_int(v, out)) {
+	if (!rv_num_index(v, out)) {
 		rb_error(c, "operand %u must be integer number but got "
 			 "floating-point number", i);
 		return RB_TYPE_ERROR;
@@ -284,10 +285,88 @@ bool num_trunc(const struct rv *v, int64_t *i, double *big)
 		return true;
 	}
 	d = trunc(v->u.num.d);
+	/* digits that are not an int64 are past it, even where their double
+	 * rounds to -2^63 */
+	if (v->u.num.text && !strpbrk(v->u.num.text, ".eE")) {
+		*big = d;
+		return false;
+	}
 	if (d >= -9223372036854775808.0 && d < 9223372036854775808.0) {
 		*i = (int64_t)d;
 		return true;
 	}
 	*big = d;
 	return false;
+}
+
+/* The digits of bn's magnitude, appended: as num_int_digits. */
+static int bn_digits_put(struct sbuf *b, const BIGNUM *bn, unsigned base,
+			 const char *digits)
+{
+	char *s = rv_bn_digits(bn, base, digits);
+
+	if (!s)
+		return 0;
+	sb_puts(b, s);
+	free(s);
+	return 1;
+}
+
+/* OPA reads a number written with a fraction or an exponent as a
+ * big.Float of 64-bit mantissa, then truncates it: format_int(4.837e146,
+ * 16) has 16 significant hex digits. */
+static int ld_int_digits(struct sbuf *b, const char *text, unsigned base,
+			 const char *digits)
+{
+	long double x = truncl(strtold(text, NULL));
+	char dec[RV_NUM_MAX_TEXT + 2];
+	BIGNUM *bn = NULL;
+	int n, r;
+
+	if (x - x != 0)
+		return -1; /* past the long doubles */
+	n = snprintf(dec, sizeof(dec), "%.0Lf", fabsl(x));
+	if (n <= 0 || (size_t)n >= sizeof(dec))
+		return -1;
+	if (base == 10) {
+		sb_puts(b, dec);
+		return 1;
+	}
+	if (!BN_dec2bn(&bn, dec))
+		return 0;
+	r = bn_digits_put(b, bn, base, digits);
+	BN_free(bn);
+	return r;
+}
+
+int num_int_digits(struct sbuf *b, const struct rv *v, unsigned base,
+		   const char *digits)
+{
+	char buf[72];
+	double big;
+	int64_t i;
+	BIGNUM *bn;
+	bool nomem;
+	size_t at;
+	int r;
+
+	if (v->u.num.text && strpbrk(v->u.num.text, ".eE"))
+		return ld_int_digits(b, v->u.num.text, base, digits);
+	if (num_trunc(v, &i, &big)) {
+		uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+
+		at = u64_digits(u, base, digits, buf, sizeof(buf));
+		sb_put(b, buf + at, sizeof(buf) - at);
+		return 1;
+	}
+	if (!v->u.num.text) { /* a computed double: its own digits */
+		big_digits(b, big, base, digits);
+		return 1;
+	}
+	bn = rv_num_to_bn(v, RV_NUM_MAX_TEXT, true, &nomem);
+	if (!bn)
+		return nomem ? 0 : -1;
+	r = bn_digits_put(b, bn, base, digits);
+	BN_free(bn);
+	return r;
 }

@@ -112,5 +112,10 @@ void big_digits(struct sbuf *b, double d, unsigned base, const char *digits);
 /* The integer part of a number: exact in *i when it fits an int64 (true),
  * else in *big (false). */
 bool num_trunc(const struct rv *v, int64_t *i, double *big);
+/* The digits of |v| truncated toward zero, appended to b: exact for
+ * numbers of up to RV_NUM_MAX_TEXT integer digits (number.h). 1 when
+ * done, 0 on allocation failure, -1 for a number longer than that. */
+int num_int_digits(struct sbuf *b, const struct rv *v, unsigned base,
+		   const char *digits);
 
 #endif

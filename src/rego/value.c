@@ -7,6 +7,7 @@
 #include <string.h>
 #include "json_read.h"
 #include "value.h"
+#include "number.h"
 
 /* ---- arena ---- */
 
@@ -145,7 +146,7 @@ struct rv *rv_number_text(struct rv_arena *a, const char *s, size_t n)
 	long long ll;
 	double d;
 
-	if (n == 0 || n > 4096)
+	if (n == 0 || n > RV_NUM_MAX_TEXT)
 		return NULL;
 	if (n >= sizeof(small) && !(buf = malloc(n + 1)))
 		return NULL;
@@ -180,6 +181,9 @@ struct rv *rv_number_text(struct rv_arena *a, const char *s, size_t n)
 	}
 	if (i != n)
 		goto out;
+	/* OPA refuses magnitudes past 2^±100000 (1e40000, 1e-40000) */
+	if (!integral && !rv_num_text_in_range(buf, n))
+		goto out;
 	errno = 0;
 	if (integral) {
 		ll = strtoll(buf, &end, 10);
@@ -190,14 +194,37 @@ struct rv *rv_number_text(struct rv_arena *a, const char *s, size_t n)
 	}
 	errno = 0;
 	d = strtod(buf, &end);
-	if (!(errno == ERANGE && isinf(d)))
+	if (!isinf(d))
 		v = rv_double(a, d);
+	if (v && v->u.num.is_int) {
+		/* 1.0 and 1e3 are the integers they look like, but 1e-400,
+		 * 9007199254740993.0 and -9223372036854775809 only round to
+		 * one */
+		struct rv exact = { .type = RV_NUMBER };
+
+		exact.u.num.text = buf;
+		if (rv_num_cmp_exact(v, &exact) != 0) {
+			v->u.num.is_int = false;
+			v->u.num.d = d;
+		}
+	}
+	if (isinf(d)) {
+		/* past the doubles but within OPA's bound: the text is the
+		 * value (compared exactly, computed on long doubles), and the
+		 * infinite d keeps the order of doubles (rv_compare) */
+		v = rv_new(a, RV_NUMBER);
+		if (v)
+			v->u.num.d = d;
+	}
 out:
 	/* keep the literal where printing the value would change it */
 	if (v && !(v->u.num.is_int && integral && errno == 0 &&
 		   (buf[0] != '-' || buf[1] != '0')) &&
 	    !(v->u.num.text = rv_strndup(a, buf, n)))
 		v = NULL;
+	/* -0 is 0, but OPA's big.Float computes with its sign */
+	if (v && v->u.num.is_int && v->u.num.i == 0 && buf[0] == '-')
+		v->u.num.d = -0.0;
 	if (buf != small)
 		free(buf);
 	return v;
@@ -379,15 +406,42 @@ bool rv_num_int(const struct rv *v, int64_t *out)
 	return false; /* non-integral doubles never become ints */
 }
 
+bool rv_num_index(const struct rv *v, int64_t *out)
+{
+	const char *t;
+
+	if (!rv_num_int(v, out))
+		return false;
+	if (!(t = v->u.num.text))
+		return true;
+	if (*t == '-' || *t == '+')
+		t++;
+	return strlen(t) <= 19 && !strpbrk(t, "eE");
+}
+
 static int cmp_num(const struct rv *a, const struct rv *b)
 {
 	double x, y;
 
 	if (a->u.num.is_int && b->u.num.is_int)
 		return (a->u.num.i > b->u.num.i) - (a->u.num.i < b->u.num.i);
+	/* Rounding to a double keeps the order, so different doubles decide.
+	 * Equal ones are compared on their exact decimals when both have
+	 * them (2^53 + 1 and 2^53, 1e400 and 1e399, 1e-400 and 0 differ); a
+	 * computed double has only its binary value, and a long double
+	 * computation (10 * 2^60 from units.parse_bytes, 1e300 / 1) meant
+	 * the literal it equals. */
 	x = rv_num_double(a);
 	y = rv_num_double(b);
-	return (x > y) - (x < y);
+	if (x != y)
+		return (x > y) - (x < y);
+	if ((!a->u.num.is_int && !a->u.num.text) ||
+	    (!b->u.num.is_int && !b->u.num.text))
+		return 0; /* a computed double stands for all it rounds */
+	if (a->u.num.text && b->u.num.text &&
+	    strcmp(a->u.num.text, b->u.num.text) == 0)
+		return 0;
+	return rv_num_cmp_exact(a, b);
 }
 
 static int cmp_seq(struct rv *const *a, size_t na, struct rv *const *b,
@@ -491,7 +545,7 @@ struct rv *rv_get(const struct rv *coll, const struct rv *key)
 
 	switch (coll->type) {
 	case RV_ARRAY:
-		if (!rv_num_int(key, &i) || i < 0 || (uint64_t)i >= coll->u.arr.n)
+		if (!rv_num_index(key, &i) || i < 0 || (uint64_t)i >= coll->u.arr.n)
 			return NULL;
 		return coll->u.arr.v[i];
 	case RV_OBJECT:

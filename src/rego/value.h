@@ -124,6 +124,10 @@ struct rv *rv_get(const struct rv *coll, const struct rv *key);
  * range). */
 double rv_num_double(const struct rv *v);
 bool rv_num_int(const struct rv *v, int64_t *out);
+/* OPA's Number.Int (util.Atoi64), for indexes and integer operands: as
+ * rv_num_int, but written as an integer, at most zeros after a point
+ * ("1.0"), in at most 19 characters past the sign: 1e0 is not one. */
+bool rv_num_index(const struct rv *v, int64_t *out);
 const char *rv_type_name(enum rv_type t);
 static inline bool rv_is(const struct rv *v, enum rv_type t)
 {

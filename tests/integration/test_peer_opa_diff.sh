@@ -6,8 +6,9 @@
 # (every JSON type, missing fields, big numbers, unicode;
 # gen_rego_inputs.py, fixed seeds), one answer line per input from each;
 # every line must be equal. Policies: the seeds' SGX and CSV policies,
-# verdictd's defaults (unconfigured and with reference values listed), and
-# trustee's test policies. A difference is a defect unless docs/rego.md
+# verdictd's defaults (unconfigured and with reference values listed),
+# trustee's test policies, and numbers_policy.rego (arithmetic, aggregates,
+# format_int and sprintf on the inputs' numbers). A difference is a defect unless docs/rego.md
 # lists it as a deliberate deviation.
 set -u
 BIN=$(cd "$1" && pwd) DATA=$(cd "$2" && pwd)
@@ -72,4 +73,5 @@ done
 for i in 1 2 3 4 5; do
 	diff_one "trustee policy $i" v1 "$DATA/policy/trustee_policy_$i.rego" "$tmp/trustee.json"
 done
+diff_one "numbers" v1 "$DATA/policy/numbers_policy.rego" "$DATA/policy/numbers_data.json"
 finish

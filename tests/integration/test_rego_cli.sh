@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_rego_cli.sh BIN_DIR DATA_DIR - `rego eval` as users run `opa eval`:
-# the seeds' policies with their data and evidence, the output formats,
-# --fail/--fail-defined exit codes, and named errors.
+# the seeds' policies with their data and evidence, data files merged, the
+# output formats, --fail/--fail-defined exit codes, and named errors.
 set -u
 BIN=$1 P=$2/policy
 tmp=$(mktemp -d)
@@ -50,6 +50,18 @@ echo '{"resource-path": ["myrepo", "secret", "secret1"], "plugin": "resource"}' 
 echo '{"submods": {"cpu0": {"ear.veraison.annotated-evidence": {"sample": {"svn": 2}}}}}' >"$tmp/in.json"
 run 0 eval -f raw -d "$tmp/dir" -i "$tmp/in.json" data.policy.allow
 expect "directory" '^true$' "$out"
+
+# Data files merge into one document, read by our JSON reader: integers
+# past 64 bits keep their digits, and compute exactly.
+echo '{"ref": {"big": 18446744073709551617, "list": [1]}, "a": 1}' >"$tmp/d1.json"
+echo '{"ref": {"list": [2], "x": 1.50}, "b": 2}' >"$tmp/d2.json"
+run 0 eval -f raw -d "$tmp/d1.json" -d "$tmp/d2.json" 'data'
+expect "merged data" '^\{"a":1,"b":2,"ref":\{"big":18446744073709551617,"list":\[2\],"x":1.50\}\}$' "$out"
+run 0 eval -d "$tmp/d1.json" 'x := data.ref.big + 1'
+expect "big integer" '"x":18446744073709551618' "$out"
+echo '[1]' >"$tmp/d3.json"
+run 1 eval -d "$tmp/d3.json" data
+expect "data not an object" 'd3.json: data: the document must be a JSON object' "$err"
 
 # Undefined and --fail / --fail-defined.
 run 0 eval -d "$P/seed_csvPolicy.rego" data.policy.nothing

@@ -17,6 +17,10 @@ struct tcase {
 	const char *want;
 };
 
+#define ZEROS10 "0000000000"
+#define ZEROS99 ZEROS10 ZEROS10 ZEROS10 ZEROS10 ZEROS10 ZEROS10 ZEROS10 ZEROS10 ZEROS10 "000000000"
+#define ZEROS100 ZEROS99 "0"
+
 static const struct tcase cases[] = {
 	/* ---- comparison: any types, OPA's total order ---- */
 	{ "equal", { "1", "1.0" }, "true" },
@@ -40,9 +44,11 @@ static const struct tcase cases[] = {
 	{ "plus", { "1.5", "2.5" }, "4" },
 	{ "plus", { "0.1", "0.2" }, "0.3" }, /* as OPA, not as doubles */
 	{ "plus", { "2147483647", "1" }, "2147483648" },
-	{ "plus", { "9223372036854775807", "1" }, "9.223372036854776e+18" },
-	{ "plus", { "1e30", "1" }, "1e+30" },
-	{ "plus", { "1e308", "1e308" }, "error: plus: numeric result out of range" },
+	{ "plus", { "9223372036854775807", "1" }, "9223372036854775808" },
+	{ "plus", { "1e30", "1" }, "1000000000000000000000000000001" },
+	{ "plus", { "-18446744073709551616", "18446744073709551616" }, "0" },
+	{ "plus", { "1.5", "18446744073709551616" }, "18446744073709551618" }, /* 64-bit mantissa */
+	{ "plus", { "1e300", "-1e300" }, "0" },
 	{ "plus", { "\"1\"", "2" }, "type error: plus: operand 1 must be number but got string" },
 	{ "plus", { "1", "null" }, "type error: plus: operand 2 must be number but got null" },
 	{ "mul", { "3", "-4" }, "-12" },
@@ -50,15 +56,16 @@ static const struct tcase cases[] = {
 	{ "mul", { "0.1", "3" }, "0.3" },
 	{ "mul", { "2147483647", "2147483647" }, "4611686014132420609" },
 	{ "mul", { "-2147483648", "-2147483648" }, "4611686018427387904" },
-	{ "mul", { "4611686018427387904", "2" }, "9.223372036854776e+18" },
+	{ "mul", { "4611686018427387904", "2" }, "9223372036854775808" },
+	{ "mul", { "-18446744073709551616", "18446744073709551616" }, "-340282366920938463463374607431768211456" },
 	{ "mul", { "[]", "2" }, "type error: mul: operand 1 must be number but got array" },
 
 	/* ---- minus: numbers, and set difference ---- */
 	{ "minus", { "5", "7" }, "-2" },
-	/* -2^63 - 1 is not a double: the nearest is -2^63 itself. */
-	{ "minus", { "-9223372036854775808", "1" }, "-9223372036854775808" },
-	{ "minus", { "-9223372036854775808", "2048" }, "-9.223372036854778e+18" },
-	{ "minus", { "0.3", "0.1" }, "0.2" },
+	{ "minus", { "-9223372036854775808", "1" }, "-9223372036854775809" },
+	{ "minus", { "-9223372036854775808", "2048" }, "-9223372036854777856" },
+	{ "minus", { "18446744073709551616", "18446744073709551615" }, "1" },
+	{ "minus", { "0.3", "0.1" }, "0.20000000000000000002" }, /* as OPA */
 	{ "minus", { "{\"$set\":[1,2,3]}", "{\"$set\":[2,4]}" }, "{1,3}" },
 	{ "minus", { "{\"$set\":[1]}", "{\"$set\":[1]}" }, "set()" },
 	{ "minus", { "{\"$set\":[1]}", "1" }, "type error: minus: operand 2 must be set but got number" },
@@ -72,9 +79,25 @@ static const struct tcase cases[] = {
 	{ "div", { "1", "4" }, "0.25" },
 	{ "div", { "7", "-2" }, "-3.5" },
 	{ "div", { "0", "5" }, "0" },
-	{ "div", { "1", "3" }, "0.3333333333333333" },
+	{ "div", { "1", "3" }, "0.33333333333333333334" },
+	{ "div", { "1234567", "2" }, "617283.5" },
+	{ "div", { "2469135", "2" }, "1.2345675e+06" },
+	{ "div", { "1", "100000" }, "1e-05" },
+	{ "div", { "0", "-5" }, "-0" },
+	/* past the long doubles: an error, never a wrong value */
+	{ "mul", { "1e-30101", "1" }, "error: mul: numeric result out of range" },
+	{ "mul", { "1e-3000", "1e-3000" }, "error: mul: numeric result out of range" },
+	{ "mul", { "1e-4000", "1e-900" }, "1e-4900" },
+	{ "div", { "1", "1e-30101" }, "error: div: numeric result out of range" },
+	{ "plus", { "1e30101", "0.5" }, "error: plus: numeric result out of range" },
+	{ "abs", { "1e-30101" }, "error: abs: numeric result out of range" },
+	{ "product", { "[1e-3000,1e-3000]" }, "error: product: numeric result out of range" },
+	{ "div", { "-0", "2.5" }, "-0" },   /* the literal's sign counts */
+	{ "mul", { "-0.0", "-1.5" }, "0" },
+	{ "div", { "1e300", "1" }, "1000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000" },
+	{ "div", { "18446744073709551616", "2" }, "9223372036854775808" },
 	{ "div", { "1.5", "0.5" }, "3" },
-	{ "div", { "-9223372036854775808", "-1" }, "9.223372036854776e+18" },
+	{ "div", { "-9223372036854775808", "-1" }, "9223372036854775808" },
 	{ "div", { "1", "0" }, "error: div: divide by zero" },
 	{ "div", { "1", "0.0" }, "error: div: divide by zero" },
 	{ "div", { "2.5", "0" }, "error: div: divide by zero" },
@@ -88,6 +111,13 @@ static const struct tcase cases[] = {
 	{ "rem", { "10", "18446744073709551616" }, "10" },
 	{ "rem", { "1e20", "7" }, "2" },
 	{ "rem", { "-1e20", "7" }, "-2" },
+	{ "rem", { "18446744073709551617", "18446744073709551616" }, "1" },
+	{ "rem", { "-18446744073709551617", "10" }, "-7" },
+	{ "rem", { "18446744073709551616", "0" }, "error: rem: modulo by zero" },
+	{ "rem", { "18446744073709551616.5", "2" }, "error: rem: modulo on floating-point number" },
+	{ "rem", { "2", "1e-400" }, "error: rem: modulo on floating-point number" },
+	{ "rem", { "1e2000", "7" }, "error: rem: integers past 1024 digits are not supported" },
+	{ "rem", { "1e1000", "7" }, "4" },
 	{ "rem", { "5", "0" }, "error: rem: modulo by zero" },
 	{ "rem", { "5.5", "2" }, "error: rem: modulo on floating-point number" },
 	{ "rem", { "5", "0.5" }, "error: rem: modulo on floating-point number" },
@@ -98,7 +128,7 @@ static const struct tcase cases[] = {
 	{ "abs", { "-5" }, "5" },
 	{ "abs", { "5" }, "5" },
 	{ "abs", { "-2.5" }, "2.5" },
-	{ "abs", { "-9223372036854775808" }, "9.223372036854776e+18" },
+	{ "abs", { "-9223372036854775808" }, "9223372036854775808" },
 	{ "abs", { "\"x\"" }, "type error: abs: operand 1 must be number but got string" },
 	{ "round", { "2.5" }, "3" },
 	{ "round", { "-2.5" }, "-3" },
@@ -106,7 +136,8 @@ static const struct tcase cases[] = {
 	{ "round", { "-0.4" }, "0" },
 	{ "round", { "-5" }, "-5" },
 	{ "round", { "10.00" }, "10" },
-	{ "round", { "1e300" }, "1e+300" },
+	{ "round", { "1e20" }, "100000000000000000000" },
+	{ "round", { "1e30" }, "1000000000000000000024696061952" }, /* OPA's 64-bit float, exactly */
 	{ "round", { "null" }, "type error: round: operand 1 must be number but got null" },
 	{ "ceil", { "1.2" }, "2" },
 	{ "ceil", { "-1.2" }, "-1" },
@@ -154,7 +185,11 @@ static const struct tcase cases[] = {
 	{ "sum", { "[0.1,0.2]" }, "0.3" },
 	{ "sum", { "{\"$set\":[1,2]}" }, "3" },
 	{ "sum", { "[9223372036854775807,1,-2]" }, "9223372036854775806" },
-	{ "sum", { "[9223372036854775807,1]" }, "9.223372036854776e+18" },
+	{ "sum", { "[9223372036854775807,1]" }, "9223372036854775808" },
+	{ "sum", { "[18446744073709551616,-18446744073709551616,1]" }, "1" },
+	{ "sum", { "[18446744073709551616,0.5]" }, "18446744073709551616" }, /* a float */
+	{ "sum", { "[0.1,1e-400]" }, "0.1" },
+	{ "product", { "[1e-400,2]" }, "2e-400" },
 	{ "sum", { "[1,\"a\"]" }, "type error: sum: operand 1 must be array of numbers but got array containing string" },
 	{ "sum", { "{\"$set\":[1,\"a\"]}" }, "type error: sum: operand 1 must be set of numbers but got set containing string" },
 	{ "sum", { "\"12\"" }, "type error: sum: operand 1 must be one of {set, array} but got string" },
@@ -162,7 +197,12 @@ static const struct tcase cases[] = {
 	{ "product", { "[]" }, "1" },
 	{ "product", { "{\"$set\":[]}" }, "1" },
 	{ "product", { "[2,0.5]" }, "1" },
-	{ "product", { "[4294967296,4294967296]" }, "1.8446744073709552e+19" },
+	{ "product", { "[4294967296,4294967296]" }, "18446744073709551616" },
+	/* a float64's precision, OPA's big.NewFloat(1); printed with Go's
+	 * shortest-digit walk, which keeps ...360 where ...370 would do */
+	{ "product", { "[391.82,-2147483648,-373971.4434771526]" }, "314669685836223940" },
+	{ "product", { "[-323.8469,121784440342564226010735023311,8.817e-15]" }, "-347738190292978360" },
+	{ "product", { "[1e200,1e200,1.5]" }, "15" ZEROS100 ZEROS100 ZEROS100 ZEROS99 },
 	{ "product", { "[1,null]" }, "type error: product: operand 1 must be array of numbers but got array containing null" },
 	{ "product", { "{}" }, "type error: product: operand 1 must be one of {set, array} but got object" },
 
@@ -209,6 +249,8 @@ static const struct tcase cases[] = {
 	{ "array.slice", { "[1,2,3,4,5]", "1", "3" }, "[2,3]" },
 	{ "array.slice", { "[1,2,3,4,5]", "-1", "10" }, "[1,2,3,4,5]" },
 	{ "array.slice", { "[1,2,3,4,5]", "3", "1" }, "[]" },
+	{ "array.slice", { "[1,2,3,4,5]", "1.0", "2" }, "[2]" },
+	{ "array.slice", { "[1,2,3,4,5]", "1e0", "2" }, "type error: array.slice: operand 2 must be integer number but got floating-point number" },
 	{ "array.slice", { "[1,2,3,4,5]", "5", "5" }, "[]" },
 	{ "array.slice", { "[1,2,3,4,5]", "4", "-3" }, "[]" },
 	{ "array.slice", { "[1,2]", "9223372036854775807", "9223372036854775807" }, "[]" },

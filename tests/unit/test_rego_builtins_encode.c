@@ -402,6 +402,9 @@ static const struct tcase semver_cases[] = {
 static const struct tcase units_cases[] = {
 	{ "units.parse_bytes", { "\"\\\"100TIB\\\"\"" }, "109951162777600" },
 	{ "units.parse_bytes", { "\"0\"" }, "0" },
+	/* past int64: OPA's big.Int, every digit */
+	{ "units.parse_bytes", { "\"10Ei\"" }, "11529215046068469760" },
+	{ "units.parse_bytes", { "\"1e30\"" }, "1000000000000000000024696061952" },
 	{ "units.parse_bytes", { "\".0\"" }, "0" },
 	{ "units.parse_bytes", { "\"12345\"" }, "12345" },
 	{ "units.parse_bytes", { "\"10KB\"" }, "10000" },

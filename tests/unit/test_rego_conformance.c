@@ -97,32 +97,112 @@ static struct rv *sort_arrays(struct rv_arena *a, struct rv *v)
 	return v;
 }
 
-/* The result set as a set of binding objects. */
-static struct rv *result_set(struct rv_arena *a, json_t *results, bool from_eval,
-			     bool sort)
+/* v with its decimals as doubles, as jansson reads the expected values
+ * (100.1 comes back as 100.09999999999999): only integers keep their
+ * exact digits. */
+static struct rv *plain_numbers(struct rv_arena *a, struct rv *v)
 {
 	struct rv_builder b;
-	json_t *r;
+	struct rv *out;
+	size_t i;
+
+	if (!v)
+		return NULL;
+	switch (v->type) {
+	case RV_NUMBER:
+		if (!v->u.num.text || strpbrk(v->u.num.text, ".eE") == NULL)
+			return v;
+		if (!(out = rv_alloc(a, sizeof(*out))))
+			return NULL;
+		*out = *v;
+		out->u.num.text = NULL;
+		return out;
+	case RV_OBJECT:
+		rv_builder_init(&b, a);
+		for (i = 0; i < v->u.obj.n; i++)
+			rv_builder_put(&b, plain_numbers(a, v->u.obj.k[i]),
+				       plain_numbers(a, v->u.obj.v[i]));
+		return rv_object_finish(&b, NULL);
+	case RV_ARRAY:
+	case RV_SET:
+		rv_builder_init(&b, a);
+		for (i = 0; i < v->u.arr.n; i++)
+			rv_builder_add(&b, plain_numbers(a, v->u.arr.v[i]));
+		return v->type == RV_SET ? rv_set_finish(&b) : rv_array_finish(&b);
+	default:
+		return v;
+	}
+}
+
+/* The result set as a set of binding objects: results is an array of
+ * {"bindings": ...} (from_eval) or of binding objects. Read with our own
+ * JSON reader, which keeps integers past 64 bits. */
+static struct rv *result_set(struct rv_arena *a, const struct rv *results,
+			     bool from_eval, bool sort)
+{
+	struct rv_builder b;
 	size_t i;
 
 	rv_builder_init(&b, a);
-	json_array_foreach(results, i, r) {
-		json_t *bind = from_eval ? json_object_get(r, "bindings") : r;
-		char *s = bind ? json_dumps(bind, JSON_COMPACT | JSON_ENCODE_ANY) :
-			  strdup("{}");
-		struct rv *v = s ? value_of(a, s) : NULL;
+	for (i = 0; rv_is(results, RV_ARRAY) && i < results->u.arr.n; i++) {
+		struct rv *r = results->u.arr.v[i];
+		struct rv *v = from_eval ? rv_object_getc(r, "bindings") : r;
 
-		free(s);
-		if (v && sort)
+		if (!v)
+			v = rv_empty_object();
+		v = plain_numbers(a, v);
+		if (sort)
 			v = sort_arrays(a, v);
 		rv_builder_add(&b, v ? v : rv_null());
 	}
 	return rv_set_finish(&b);
 }
 
+/* A case's JSON field: its text under NAME_json (the converter's form for
+ * integers past 64 bits), else the field dumped by jansson. Caller frees;
+ * NULL when absent. */
+static char *case_json(json_t *c, const char *name)
+{
+	char key[64];
+	const char *text;
+	json_t *v;
+
+	snprintf(key, sizeof(key), "%s_json", name);
+	if ((text = json_string_value(json_object_get(c, key))))
+		return strdup(text);
+	/* "data:" with no value in OPA's YAML is no data, as for OPA */
+	if (!(v = json_object_get(c, name)) || json_is_null(v))
+		return NULL;
+	return json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+}
+
+/* got without the columns of its places: OPA names a place FILE:ROW
+ * ("test-0.rego:4: eval_type_error: ..."), ours FILE:ROW:COL. */
+static void drop_columns(const char *got, char *out, size_t len)
+{
+	size_t n = 0;
+	const char *p = got, *q;
+
+	while (*p && n + 1 < len) {
+		if (p[0] == ':' && p[1] >= '0' && p[1] <= '9' && p > got &&
+		    p[-1] >= '0' && p[-1] <= '9') {
+			for (q = p + 1; *q >= '0' && *q <= '9'; q++)
+				;
+			if (q[0] == ':' && q[1] == ' ') {
+				p = q;
+				continue;
+			}
+		}
+		out[n++] = *p++;
+	}
+	out[n] = '\0';
+}
+
 static bool error_matches(const char *got, const char *code, const char *msg,
 			  char *why, size_t len)
 {
+	char place[1024];
+
 	if (!code && !msg)
 		return false;
 	if (code && strncmp(code, "rego_", 5) == 0) {
@@ -137,7 +217,8 @@ static bool error_matches(const char *got, const char *code, const char *msg,
 		snprintf(why, len, "want %s, got %s", code, got);
 		return false;
 	}
-	if (msg && !strstr(got, msg)) {
+	drop_columns(got, place, sizeof(place));
+	if (msg && !strstr(got, msg) && !strstr(place, msg)) {
 		snprintf(why, len, "want error \"%s\", got %s", msg, got);
 		return false;
 	}
@@ -147,19 +228,19 @@ static bool error_matches(const char *got, const char *code, const char *msg,
 static bool run_case(json_t *c, char *why, size_t len)
 {
 	json_t *mods = json_object_get(c, "modules"), *m;
-	json_t *data = json_object_get(c, "data"), *input = json_object_get(c, "input");
+	char *data = case_json(c, "data"), *input = case_json(c, "input");
+	char *want = case_json(c, "want_result");
 	const char *input_term = json_string_value(json_object_get(c, "input_term"));
 	const char *query = json_string_value(json_object_get(c, "query"));
 	const char *want_code = json_string_value(json_object_get(c, "want_error_code"));
 	const char *want_msg = json_string_value(json_object_get(c, "want_error"));
-	json_t *want = json_object_get(c, "want_result");
 	bool sort = json_is_true(json_object_get(c, "sort_bindings"));
 	struct rego_limits lim = { .max_steps = 5000000, .max_bytes = 256u << 20 };
 	struct rego_builder *b = rego_builder_new();
 	struct rego_policy *p = NULL;
 	struct rego_query *q = NULL;
 	struct rego_error err;
-	char *out = NULL, *ds = NULL, *in = NULL, name[32];
+	char *out = NULL, *in = NULL, name[32];
 	bool ok = false;
 	size_t i;
 
@@ -167,6 +248,9 @@ static bool run_case(json_t *c, char *why, size_t len)
 	if (!query) {
 		snprintf(why, len, "no query");
 		rego_builder_free(b);
+		free(data);
+		free(input);
+		free(want);
 		return false;
 	}
 	json_array_foreach(mods, i, m) {
@@ -177,10 +261,8 @@ static bool run_case(json_t *c, char *why, size_t len)
 			goto error;
 		}
 	}
-	/* a case's "data: null" is no data, as OPA's runner reads it */
-	if (data && !json_is_null(data)) {
-		ds = json_dumps(data, JSON_COMPACT);
-		if (!ds || !rego_builder_set_data(b, ds, strlen(ds), &err)) {
+	if (data) {
+		if (!rego_builder_set_data(b, data, strlen(data), &err)) {
 			rego_builder_free(b);
 			goto error;
 		}
@@ -188,20 +270,30 @@ static bool run_case(json_t *c, char *why, size_t len)
 	if (!(p = rego_builder_compile(b, &err)))
 		goto error;
 	if (input_term) {
-		/* a Rego term: the query of just that term evaluates to it */
-		struct rego_query *iq = rego_query_compile(p, input_term, &err);
+		/* A Rego term, which JSON may not carry (a set, keys that are
+		 * not strings): the query sees it through `with`, its single
+		 * expression (all such cases have one) evaluated as OPA's
+		 * with an input of that value. */
+		size_t n = strlen(query) + strlen(input_term) + 16;
 
-		if (!iq || rego_query_eval(iq, NULL, 0, &lim, &in, &err) != REGO_DEFINED) {
-			rego_query_free(iq);
-			snprintf(why, len, "input_term: %s", err.msg);
+		if (!(in = malloc(n))) {
+			snprintf(why, len, "out of memory");
 			goto done;
 		}
-		rego_query_free(iq);
-	} else if (input) {
-		in = json_dumps(input, JSON_COMPACT | JSON_ENCODE_ANY);
+		snprintf(in, n, "%s with input as %s", query, input_term);
+		q = rego_query_compile(p, in, &err);
+		free(in);
+		in = NULL;
+		if (!q)
+			goto error;
+	} else {
+		if (input) {
+			in = input;
+			input = NULL;
+		}
+		if (!(q = rego_query_compile(p, query, &err)))
+			goto error;
 	}
-	if (!(q = rego_query_compile(p, query, &err)))
-		goto error;
 	if (rego_query_eval_all(q, in, in ? strlen(in) : 0, &lim, false, &out,
 				&err) == REGO_ERROR)
 		goto error;
@@ -212,17 +304,16 @@ static bool run_case(json_t *c, char *why, size_t len)
 	}
 	{
 		struct rv_arena a;
-		json_error_t je;
-		json_t *got = json_loads(out, 0, &je), *res, *none = json_array();
-		struct rv *gs, *ws;
+		struct rv *got, *gs, *ws = NULL;
 
 		rv_arena_init(&a, 0);
-		if (!got)
-			got = json_loads(out, JSON_DECODE_INT_AS_REAL, &je);
-		res = json_object_get(got, "result");
-		gs = result_set(&a, res ? res : none, true, sort);
-		ws = result_set(&a, want ? want : none, false, sort);
-		json_decref(none);
+		got = value_of(&a, out);
+		gs = result_set(&a, got ? rv_object_getc(got, "result") : NULL,
+				true, sort);
+		if (want)
+			ws = result_set(&a, value_of(&a, want), false, sort);
+		else
+			ws = result_set(&a, NULL, false, sort);
 		ok = gs && ws && rv_equal(gs, ws);
 		if (!ok) {
 			char *g = gs ? rv_to_json(gs, false) : NULL;
@@ -232,7 +323,6 @@ static bool run_case(json_t *c, char *why, size_t len)
 			free(g);
 			free(w);
 		}
-		json_decref(got);
 		rv_arena_free(&a);
 	}
 	goto done;
@@ -242,7 +332,9 @@ error:
 		snprintf(why, len, "error %s", err.msg);
 done:
 	free(out);
-	free(ds);
+	free(data);
+	free(input);
+	free(want);
 	free(in);
 	rego_query_free(q);
 	rego_policy_free(p);
@@ -274,14 +366,15 @@ static void run_file(const char *path, const char *category)
 	if (!doc && strstr(je.text, "too big integer"))
 		doc = json_load_file(path, JSON_DECODE_INT_AS_REAL, &je);
 	if (!doc) {
-		/* "*" skips a whole file: one jansson cannot read (integers
-		 * past 64 bits) */
+		/* "*" skips a whole file that cannot be read */
 		if (skip_reason(path, category, "*")) {
 			t->skipped++;
 			t_skipped++;
 			return;
 		}
-		fprintf(stderr, "%s: %s\n", path, je.text);
+		fprintf(stderr, "%s: %s%s\n", path, je.text,
+			strstr(je.text, "too big integer") ?
+			" (converted before tools/rego-cases-import.py kept such integers as text: convert again)" : "");
 		t->failed++;
 		t_failed++;
 		return;

@@ -1,6 +1,7 @@
 /* test_rego_value.c - Rego values: OPA's ordering across types, sets and
  * objects kept canonical, object key conflicts, numbers, JSON both ways,
  * and the arena budget. */
+#include <stdint.h>
 #include <stdlib.h>
 #include "test.h"
 #include "value.h"
@@ -78,6 +79,8 @@ int main(void)
 	CHECK(rv_get(v, rv_int(&a, 1)) && rv_get(v, rv_int(&a, 1))->u.num.i == 20);
 	CHECK(rv_get(v, rv_int(&a, 2)) == NULL && rv_get(v, rv_double(&a, 0.5)) == NULL);
 	CHECK(rv_get(v, rv_cstring(&a, "0")) == NULL);
+	/* an index is OPA's Number.Int: 1.0 is one, 1e0 is not */
+	CHECK(rv_get(v, J(&a, "1.0")) && rv_get(v, J(&a, "1e0")) == NULL);
 
 	/* Numbers: text, doubles, big integers. */
 	/* a literal prints as written, as OPA prints a number it did not
@@ -92,6 +95,36 @@ int main(void)
 	v = J(&a, "123456789012345678901234");
 	CHECK(v && v->type == RV_NUMBER && !v->u.num.is_int &&
 	      rv_num_double(v) > 1.2345678e23 && rv_num_double(v) < 1.2345679e23);
+
+	/* Numbers compare exactly on their decimals, past int64 and past
+	 * the doubles; the magnitude is bounded as OPA's (2^±100000). */
+	CHECK(rv_compare(J(&a, "9007199254740993"), J(&a, "9007199254740992")) > 0);
+	CHECK(rv_compare(J(&a, "-9223372036854775809"), rv_int(&a, INT64_MIN)) < 0);
+	CHECK(rv_compare(J(&a, "18446744073709551616"), J(&a, "18446744073709551616.0")) == 0);
+	CHECK(rv_compare(J(&a, "1e400"), J(&a, "1e399")) > 0);
+	CHECK(rv_compare(J(&a, "-1e400"), J(&a, "-1e399")) < 0);
+	CHECK(rv_compare(J(&a, "1e400"), J(&a, "10e399")) == 0);
+	CHECK(rv_compare(J(&a, "1e-400"), rv_int(&a, 0)) > 0);
+	CHECK(rv_compare(J(&a, "-0.0"), rv_int(&a, 0)) == 0);
+	CHECK(rv_compare(J(&a, "0.1"), rv_double(&a, 0.1)) == 0);
+	CHECK(json_is(J(&a, "[2e308, 1e-400]"), "[2e308,1e-400]"));
+	CHECK(rv_number_text(&a, "1e30103", 7) == NULL);
+	CHECK(rv_number_text(&a, "1e-40000", 8) == NULL);
+	CHECK(rv_number_text(&a, "0e99999", 7) != NULL);
+	CHECK(rv_from_json(&a, "1e40000", 7, &err) == NULL);
+	{
+		/* long numbers keep their digits, up to the bound */
+		char num[4100];
+
+		memset(num, '9', sizeof(num));
+		num[200] = '\0';
+		v = J(&a, num);
+		CHECK(v && v->u.num.text && strlen(v->u.num.text) == 200);
+		CHECK(rv_compare(v, J(&a, "1e200")) < 0);
+		num[200] = '9';
+		CHECK(rv_from_json(&a, num, 4096, &err) != NULL);
+		CHECK(rv_from_json(&a, num, 4097, &err) == NULL);
+	}
 
 	/* JSON in and out; errors name the place. */
 	CHECK(json_is(J(&a, "{\"b\":[true,null],\"a\":\"q\\\"\\n\"}"),
