@@ -479,6 +479,28 @@ static struct term *parse_primary(struct parser *p)
 		t = number_term(p, at.text, at.len, &at);
 		next(p);
 		break;
+	case TOK_DOT:
+		/* .5 is a number, as OPA's parser reads a '.' before a number
+		 * token; it keeps the text 0.5, since OPA's own ".5" cannot be
+		 * printed as JSON (opa eval: "invalid number literal") */
+		next(p);
+		if (!is(p, TOK_NUMBER)) {
+			fail(p, "unexpected %s after '.', expected a number",
+			     rego_tok_name(p->tok.type));
+			break;
+		}
+		{
+			char *s = alloc(p, p->tok.len + 2);
+
+			if (s) {
+				s[0] = '0';
+				s[1] = '.';
+				memcpy(s + 2, p->tok.text, p->tok.len);
+				t = number_term(p, s, p->tok.len + 2, &at);
+			}
+		}
+		next(p);
+		break;
 	case TOK_STRING:
 	case TOK_RAWSTRING:
 		t = value_term(p, string_value(p, &at), &at);

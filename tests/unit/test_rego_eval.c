@@ -60,6 +60,12 @@ static const struct tcase cases[] = {
 	{ "one function definition with one value twice",
 	  "package p\nf(x) := y if y := [x, x][_]\nr := f(1)", NULL, NULL,
 	  "data.p.r", "1" },
+	/* a number may start with its point, as OPA reads it; kept as 0.5 */
+	{ "a number may start with its point (.5)",
+	  "package p\nr := [.5, -.25, .5e1, 1 + .25]", NULL, NULL, "data.p.r",
+	  "[0.5,-0.25,0.5e1,1.25]" },
+	{ "a point before a name is no number",
+	  "package p\nr := .x", NULL, NULL, "data.p.r", "error:expected a number" },
 	/* a call's argument bound by another argument's reference */
 	{ "x == input.xs[x]: the reference binds x",
 	  "package p\nr := [x | x == input.xs[x]]\ns := [x | count(input.s[x]) == x]",
