@@ -3,8 +3,8 @@
  * precedence, short-circuit, one success per operand, operand scopes, the
  * errors OPA's parser and compiler give, and the nesting bound. */
 #include <stdlib.h>
-#include "eaa/rego.h"
 #include "test.h"
+#include "rego_check.h"
 
 struct tcase {
 	const char *name;
@@ -128,46 +128,6 @@ static const struct tcase cases[] = {
 	  "error:p.rego:3", false },
 };
 
-static bool run(const char *name, const char *module, const char *input,
-		const char *query, const char *want, bool strict)
-{
-	struct rego_builder *b = rego_builder_new();
-	struct rego_limits lim = { .max_steps = 2000000, .max_bytes = 64u << 20 };
-	struct rego_policy *p = NULL;
-	struct rego_query *q = NULL;
-	struct rego_error err;
-	char got[1024], *out = NULL;
-	enum rego_result r;
-	bool ok;
-
-	lim.strict = strict;
-	if (!rego_builder_add_module(b, "p.rego", module, strlen(module),
-				     REGO_SYNTAX_AUTO, &err)) {
-		rego_builder_free(b);
-		snprintf(got, sizeof(got), "error:%s", err.msg);
-		goto done;
-	}
-	if (!(p = rego_builder_compile(b, &err)) ||
-	    !(q = rego_query_compile(p, query, &err))) {
-		snprintf(got, sizeof(got), "error:%s", err.msg);
-		goto done;
-	}
-	r = rego_query_eval(q, input, input ? strlen(input) : 0, &lim, &out, &err);
-	snprintf(got, sizeof(got), "%s%s", r == REGO_ERROR ? "error:" : "",
-		 r == REGO_ERROR ? err.msg : r == REGO_UNDEFINED ? "undefined" : out);
-done:
-	if (strncmp(want, "error:", 6) == 0)
-		ok = strncmp(got, "error:", 6) == 0 && strstr(got, want + 6);
-	else
-		ok = strcmp(got, want) == 0;
-	if (!ok)
-		fprintf(stderr, "%s: got %s\n    want %s\n", name, got, want);
-	free(out);
-	rego_query_free(q);
-	rego_policy_free(p);
-	return ok;
-}
-
 /* n nested groups, or n nested braced operands: the parser's nesting
  * bound stops hostile source before the stack does. */
 static char *nested(size_t n, bool braces)
@@ -211,30 +171,34 @@ int main(void)
 	char *m;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		CHECK_MSG(run(cases[i].name, cases[i].module, cases[i].input,
-			      cases[i].query, cases[i].want, cases[i].strict),
+		CHECK_MSG(rego_check_module(cases[i].name, cases[i].module,
+					    cases[i].input, cases[i].query,
+					    cases[i].want, cases[i].strict),
 			  "%s", cases[i].name);
 	m = nested(40, false);
-	CHECK_MSG(m && run("40 nested groups", m, NULL, "data.p.r", "true", false), "groups");
+	CHECK_MSG(m && rego_check_module("40 nested groups", m, NULL, "data.p.r",
+					 "true", false), "groups");
 	free(m);
 	m = nested(40, true);
-	CHECK_MSG(m && run("40 nested braced operands", m, NULL, "data.p.r", "true", false),
-		  "braces");
+	CHECK_MSG(m && rego_check_module("40 nested braced operands", m, NULL,
+					 "data.p.r", "true", false), "braces");
 	free(m);
 	/* braces that are not operands, each holding a comprehension whose
 	 * body starts with braces again: deciding by re-parsing would take
 	 * 2^60 steps */
 	m = ambiguous(60);
-	CHECK_MSG(m && run("60 ambiguous braces", m, NULL, "data.p.r", "true", false),
-		  "ambiguous");
+	CHECK_MSG(m && rego_check_module("60 ambiguous braces", m, NULL,
+					 "data.p.r", "true", false), "ambiguous");
 	free(m);
 	m = nested(5000, false);
-	CHECK_MSG(m && run("5000 nested groups", m, NULL, "data.p.r",
-			   "error:nesting deeper than", false), "deep groups");
+	CHECK_MSG(m && rego_check_module("5000 nested groups", m, NULL, "data.p.r",
+					 "error:nesting deeper than", false),
+		  "deep groups");
 	free(m);
 	m = nested(5000, true);
-	CHECK_MSG(m && run("5000 nested braced operands", m, NULL, "data.p.r",
-			   "error:nesting deeper than", false), "deep braces");
+	CHECK_MSG(m && rego_check_module("5000 nested braced operands", m, NULL,
+					 "data.p.r", "error:nesting deeper than",
+					 false), "deep braces");
 	free(m);
 	return test_summary();
 }

@@ -3,8 +3,8 @@
  * undefined parts, nesting, `with`, function arguments, and the errors
  * OPA's parser and compiler give. */
 #include <stdlib.h>
-#include "eaa/rego.h"
 #include "test.h"
+#include "rego_check.h"
 
 struct tcase {
 	const char *name;
@@ -86,46 +86,6 @@ static const struct tcase cases[] = {
 	  false },
 };
 
-static bool run(const char *name, const char *module, const char *input,
-		const char *query, const char *want, bool strict)
-{
-	struct rego_builder *b = rego_builder_new();
-	struct rego_limits lim = { .max_steps = 2000000, .max_bytes = 64u << 20 };
-	struct rego_policy *p = NULL;
-	struct rego_query *q = NULL;
-	struct rego_error err;
-	char got[1024], *out = NULL;
-	enum rego_result r;
-	bool ok;
-
-	lim.strict = strict;
-	if (!rego_builder_add_module(b, "p.rego", module, strlen(module),
-				     REGO_SYNTAX_AUTO, &err)) {
-		rego_builder_free(b);
-		snprintf(got, sizeof(got), "error:%s", err.msg);
-		goto done;
-	}
-	if (!(p = rego_builder_compile(b, &err)) ||
-	    !(q = rego_query_compile(p, query, &err))) {
-		snprintf(got, sizeof(got), "error:%s", err.msg);
-		goto done;
-	}
-	r = rego_query_eval(q, input, input ? strlen(input) : 0, &lim, &out, &err);
-	snprintf(got, sizeof(got), "%s%s", r == REGO_ERROR ? "error:" : "",
-		 r == REGO_ERROR ? err.msg : r == REGO_UNDEFINED ? "undefined" : out);
-done:
-	if (strncmp(want, "error:", 6) == 0)
-		ok = strncmp(got, "error:", 6) == 0 && strstr(got, want + 6);
-	else
-		ok = strcmp(got, want) == 0;
-	if (!ok)
-		fprintf(stderr, "%s: got %s\n    want %s\n", name, got, want);
-	free(out);
-	rego_query_free(q);
-	rego_policy_free(p);
-	return ok;
-}
-
 /* "$\"{$\"{...}\"}\"" n deep: the parser's nesting bound stops it. */
 static char *nested(size_t n)
 {
@@ -150,15 +110,17 @@ int main(void)
 	char *m;
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		CHECK_MSG(run(cases[i].name, cases[i].module, cases[i].input,
-			      cases[i].query, cases[i].want, cases[i].strict),
+		CHECK_MSG(rego_check_module(cases[i].name, cases[i].module,
+					    cases[i].input, cases[i].query,
+					    cases[i].want, cases[i].strict),
 			  "%s", cases[i].name);
 	m = nested(30);
-	CHECK_MSG(m && run("30 nested", m, NULL, "data.p.r", "\"1\"", false), "nested");
+	CHECK_MSG(m && rego_check_module("30 nested", m, NULL, "data.p.r", "\"1\"",
+					 false), "nested");
 	free(m);
 	m = nested(5000);
-	CHECK_MSG(m && run("5000 nested", m, NULL, "data.p.r",
-			   "error:nesting deeper than", false), "deep");
+	CHECK_MSG(m && rego_check_module("5000 nested", m, NULL, "data.p.r",
+					 "error:nesting deeper than", false), "deep");
 	free(m);
 	return test_summary();
 }
