@@ -10,7 +10,9 @@
  *                          containing <substring>
  *
  * Header-only, like test.h (include that first); a case that does not
- * match prints its name, what came out and what was wanted. */
+ * match prints its name, what came out and what was wanted. Most tables
+ * are rego_module_case rows run by rego_check_cases; rego_check_nest
+ * and rego_check_made build and check hostile, deeply nested source. */
 #ifndef EAA_REGO_CHECK_H
 #define EAA_REGO_CHECK_H
 
@@ -88,15 +90,65 @@ static inline bool rego_check(const struct rego_check *c)
 }
 
 /* The usual case: one module in the syntax it declares, no data. */
-static inline bool rego_check_module(const char *name, const char *module,
-				     const char *input, const char *query,
-				     const char *want, bool strict)
+struct rego_module_case {
+	const char *name;
+	const char *module;
+	const char *input;    /* NULL: no input */
+	const char *query;
+	const char *want;
+	bool strict;          /* built-in errors are errors, not undefined */
+};
+
+/* One check per case of a table. */
+static inline void rego_check_cases(const struct rego_module_case *t,
+				    size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct rego_check c = {
+			.name = t[i].name, .module = t[i].module,
+			.input = t[i].input, .query = t[i].query,
+			.want = t[i].want, .strict = t[i].strict
+		};
+
+		CHECK_MSG(rego_check(&c), "%s", c.name);
+	}
+}
+
+/* Source nested n deep, for the parser's nesting bound: head, opening n
+ * times, middle, closing n times, tail. Malloc'd; NULL without memory. */
+static inline char *rego_check_nest(const char *head, const char *opening,
+				    const char *middle, const char *closing,
+				    const char *tail, size_t n)
+{
+	size_t len = strlen(head) + n * (strlen(opening) + strlen(closing)) +
+		     strlen(middle) + strlen(tail) + 1, i;
+	char *s = malloc(len), *w = s;
+
+	if (!s)
+		return NULL;
+	w = stpcpy(w, head);
+	for (i = 0; i < n; i++)
+		w = stpcpy(w, opening);
+	w = stpcpy(w, middle);
+	for (i = 0; i < n; i++)
+		w = stpcpy(w, closing);
+	stpcpy(w, tail);
+	return s;
+}
+
+/* A module made at run time (NULL: it could not be, a failure) whose
+ * data.p.r gives want; the module is freed. */
+static inline bool rego_check_made(const char *name, char *module,
+				   const char *want)
 {
 	const struct rego_check c = { .name = name, .module = module,
-				      .input = input, .query = query,
-				      .want = want, .strict = strict };
+				      .query = "data.p.r", .want = want };
+	bool ok = module && rego_check(&c);
 
-	return rego_check(&c);
+	free(module);
+	return ok;
 }
 
 #endif

@@ -2,22 +2,12 @@
  * (OPA v1.22: future.keywords.and/or/not, future.keywords, rego.v2):
  * precedence, short-circuit, one success per operand, operand scopes, the
  * errors OPA's parser and compiler give, and the nesting bound. */
-#include <stdlib.h>
 #include "test.h"
 #include "rego_check.h"
 
-struct tcase {
-	const char *name;
-	const char *module;
-	const char *input;    /* NULL: no input */
-	const char *query;
-	const char *want;     /* raw value, "undefined", or "error:<substring>" */
-	bool strict;          /* built-in errors are errors, not undefined */
-};
-
 #define KW "package p\nimport future.keywords\n"
 
-static const struct tcase cases[] = {
+static const struct rego_module_case cases[] = {
 	{ "and: both hold", KW "r if input.a and input.b",
 	  "{\"a\":true,\"b\":true}", "data.p.r", "true", false },
 	{ "and: rhs false", KW "r if input.a and input.b",
@@ -132,73 +122,32 @@ static const struct tcase cases[] = {
  * bound stops hostile source before the stack does. */
 static char *nested(size_t n, bool braces)
 {
-	size_t len = strlen(KW) + 32 + n * 24, i;
-	char *s = malloc(len), *w = s;
-
-	if (!s)
-		return NULL;
-	w += sprintf(w, "%sr if {\n", KW);
-	for (i = 0; i < n; i++)
-		w += sprintf(w, braces ? "true and { " : "(true and ");
-	w += sprintf(w, "true");
-	for (i = 0; i < n; i++)
-		w += sprintf(w, braces ? " }" : ")");
-	sprintf(w, "\n}\n");
-	return s;
+	return braces ?
+	       rego_check_nest(KW "r if {\n", "true and { ", "true", " }", "\n}\n", n) :
+	       rego_check_nest(KW "r if {\n", "(true and ", "true", ")", "\n}\n", n);
 }
 
 /* { [1 | { [1 | ... true ] } ] } n deep, not followed by and/or */
 static char *ambiguous(size_t n)
 {
-	size_t len = strlen(KW) + 32 + n * 16, i;
-	char *s = malloc(len), *w = s;
-
-	if (!s)
-		return NULL;
-	w += sprintf(w, "%sr if {\n", KW);
-	for (i = 0; i < n; i++)
-		w += sprintf(w, "{[1 | ");
-	w += sprintf(w, "true");
-	for (i = 0; i < n; i++)
-		w += sprintf(w, "]}");
-	sprintf(w, "\n}\n");
-	return s;
+	return rego_check_nest(KW "r if {\n", "{[1 | ", "true", "]}", "\n}\n", n);
 }
 
 int main(void)
 {
-	size_t i;
-	char *m;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		CHECK_MSG(rego_check_module(cases[i].name, cases[i].module,
-					    cases[i].input, cases[i].query,
-					    cases[i].want, cases[i].strict),
-			  "%s", cases[i].name);
-	m = nested(40, false);
-	CHECK_MSG(m && rego_check_module("40 nested groups", m, NULL, "data.p.r",
-					 "true", false), "groups");
-	free(m);
-	m = nested(40, true);
-	CHECK_MSG(m && rego_check_module("40 nested braced operands", m, NULL,
-					 "data.p.r", "true", false), "braces");
-	free(m);
+	rego_check_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	CHECK_MSG(rego_check_made("40 nested groups", nested(40, false), "true"),
+		  "groups");
+	CHECK_MSG(rego_check_made("40 nested braced operands", nested(40, true),
+				  "true"), "braces");
 	/* braces that are not operands, each holding a comprehension whose
 	 * body starts with braces again: deciding by re-parsing would take
 	 * 2^60 steps */
-	m = ambiguous(60);
-	CHECK_MSG(m && rego_check_module("60 ambiguous braces", m, NULL,
-					 "data.p.r", "true", false), "ambiguous");
-	free(m);
-	m = nested(5000, false);
-	CHECK_MSG(m && rego_check_module("5000 nested groups", m, NULL, "data.p.r",
-					 "error:nesting deeper than", false),
-		  "deep groups");
-	free(m);
-	m = nested(5000, true);
-	CHECK_MSG(m && rego_check_module("5000 nested braced operands", m, NULL,
-					 "data.p.r", "error:nesting deeper than",
-					 false), "deep braces");
-	free(m);
+	CHECK_MSG(rego_check_made("60 ambiguous braces", ambiguous(60), "true"),
+		  "ambiguous");
+	CHECK_MSG(rego_check_made("5000 nested groups", nested(5000, false),
+				  "error:nesting deeper than"), "deep groups");
+	CHECK_MSG(rego_check_made("5000 nested braced operands", nested(5000, true),
+				  "error:nesting deeper than"), "deep braces");
 	return test_summary();
 }

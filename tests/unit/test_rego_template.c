@@ -2,22 +2,12 @@
  * $`...{expr}...` (OPA v1.22): escapes, how each value is rendered,
  * undefined parts, nesting, `with`, function arguments, and the errors
  * OPA's parser and compiler give. */
-#include <stdlib.h>
 #include "test.h"
 #include "rego_check.h"
 
-struct tcase {
-	const char *name;
-	const char *module;
-	const char *input;    /* NULL: no input */
-	const char *query;
-	const char *want;     /* raw value, "undefined", or "error:<substring>" */
-	bool strict;          /* built-in errors are errors, not undefined */
-};
-
 #define P "package p\n"
 
-static const struct tcase cases[] = {
+static const struct rego_module_case cases[] = {
 	{ "empty", P "r := $\"\"", NULL, "data.p.r", "\"\"", false },
 	{ "no expression", P "r := $\"a b\"", NULL, "data.p.r", "\"a b\"", false },
 	{ "string escapes", P "r := $\"\\t\\\"\\u00e9\"", NULL, "data.p.r",
@@ -89,38 +79,14 @@ static const struct tcase cases[] = {
 /* "$\"{$\"{...}\"}\"" n deep: the parser's nesting bound stops it. */
 static char *nested(size_t n)
 {
-	size_t i, len = strlen(P) + 16 + n * 8;
-	char *s = malloc(len), *w = s;
-
-	if (!s)
-		return NULL;
-	w += sprintf(w, "%sr := ", P);
-	for (i = 0; i < n; i++)
-		w += sprintf(w, "$\"{");
-	w += sprintf(w, "1");
-	for (i = 0; i < n; i++)
-		w += sprintf(w, "}\"");
-	sprintf(w, "\n");
-	return s;
+	return rego_check_nest(P "r := ", "$\"{", "1", "}\"", "\n", n);
 }
 
 int main(void)
 {
-	size_t i;
-	char *m;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		CHECK_MSG(rego_check_module(cases[i].name, cases[i].module,
-					    cases[i].input, cases[i].query,
-					    cases[i].want, cases[i].strict),
-			  "%s", cases[i].name);
-	m = nested(30);
-	CHECK_MSG(m && rego_check_module("30 nested", m, NULL, "data.p.r", "\"1\"",
-					 false), "nested");
-	free(m);
-	m = nested(5000);
-	CHECK_MSG(m && rego_check_module("5000 nested", m, NULL, "data.p.r",
-					 "error:nesting deeper than", false), "deep");
-	free(m);
+	rego_check_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	CHECK_MSG(rego_check_made("30 nested", nested(30), "\"1\""), "nested");
+	CHECK_MSG(rego_check_made("5000 nested", nested(5000),
+				  "error:nesting deeper than"), "deep");
 	return test_summary();
 }
