@@ -254,35 +254,6 @@ static struct rv *remove_at(struct edit *e, struct rv *v, const struct pnode *t,
 	}
 }
 
-static enum rb_status edit_result(struct edit *e, struct rv *r, bool fail,
-				  struct rv **out)
-{
-	if (e->deep)
-		return rb_error(e->c, "document nested deeper than %d levels",
-				EDIT_MAX_DEPTH);
-	if (fail || !r)
-		return rb_nomem(e->c);
-	*out = r;
-	return RB_OK;
-}
-
-static enum rb_status bi_json_remove(struct rb_ctx *c, struct rv *const *args,
-				     struct rv **out)
-{
-	struct edit e = { c, false };
-	struct pnode *t;
-	struct rv *r;
-	enum rb_status st;
-	bool fail = false;
-
-	if (!rv_is(args[0], RV_OBJECT))
-		return rb_type_error(c, 1, "object", args[0]);
-	if ((st = build_trie(c, args[1], &t)) != RB_OK)
-		return st;
-	r = remove_at(&e, args[0], t, 0, &fail);
-	return edit_result(&e, r, fail || (c->arena->exhausted), out);
-}
-
 /* ---- json.filter ---- */
 
 /* What of v the trie names (filterObject of OPA's ast). */
@@ -324,8 +295,14 @@ static struct rv *filter_at(struct edit *e, struct rv *v, const struct pnode *t,
 	}
 }
 
-static enum rb_status bi_json_filter(struct rb_ctx *c, struct rv *const *args,
-				     struct rv **out)
+/* ---- json.remove and json.filter: one walk of the document ---- */
+
+typedef struct rv *edit_walk(struct edit *e, struct rv *v,
+			     const struct pnode *t, unsigned depth, bool *fail);
+
+/* args[0] walked along the trie of the paths in args[1]. */
+static enum rb_status edit_run(struct rb_ctx *c, struct rv *const *args,
+			       edit_walk *walk, struct rv **out)
 {
 	struct edit e = { c, false };
 	struct pnode *t;
@@ -337,8 +314,26 @@ static enum rb_status bi_json_filter(struct rb_ctx *c, struct rv *const *args,
 		return rb_type_error(c, 1, "object", args[0]);
 	if ((st = build_trie(c, args[1], &t)) != RB_OK)
 		return st;
-	r = filter_at(&e, args[0], t, 0, &fail);
-	return edit_result(&e, r, fail || c->arena->exhausted, out);
+	r = walk(&e, args[0], t, 0, &fail);
+	if (e.deep)
+		return rb_error(c, "document nested deeper than %d levels",
+				EDIT_MAX_DEPTH);
+	if (fail || c->arena->exhausted || !r)
+		return rb_nomem(c);
+	*out = r;
+	return RB_OK;
+}
+
+static enum rb_status bi_json_remove(struct rb_ctx *c, struct rv *const *args,
+				     struct rv **out)
+{
+	return edit_run(c, args, remove_at, out);
+}
+
+static enum rb_status bi_json_filter(struct rb_ctx *c, struct rv *const *args,
+				     struct rv **out)
+{
+	return edit_run(c, args, filter_at, out);
 }
 
 /* ---- json.patch ---- */

@@ -7,9 +7,7 @@
 #include <stdlib.h>
 #include "builtins.h"
 #include "test.h"
-
-static struct rv_arena arena;
-static int64_t now_ns = 1900000000000000000LL; /* 2030 */
+#include "rb_check.h"
 
 static const char ROOT[] =
 	"-----BEGIN CERTIFICATE-----\n"
@@ -105,76 +103,29 @@ static const char OCT_JWK[] =
 static const char HS_TOKEN[] =
 	"eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJ1c2VyIjoiYWxpY2UiLCJhenAiOiJhbGljZSIsInN1Ym9yZGluYXRlcyI6W10sImhyIjpmYWxzZX0.rz3jTY033z-NrKfwrK89_dcLF7TN4gwCMj-fVBDyLoM";
 
+/* The checks build many values: J from JSON text, S a string. */
+#define J(json) rbc_json(json)
+
 static struct rv *S(const char *s)
 {
-	return rv_string(&arena, s, strlen(s));
+	return rv_string(&rbc_arena, s, strlen(s));
 }
 
-static struct rv *J(const char *s)
-{
-	struct eaa_err err;
-	struct rv *v = rv_from_json(&arena, s, strlen(s), &err);
-
-	if (!v)
-		fprintf(stderr, "bad test JSON %s: %s\n", s, err.msg);
-	return v;
-}
-
-static const char *show(const struct rv *v)
-{
-	static char buf[600];
-	char *s = v ? rv_to_json(v, false) : NULL;
-
-	snprintf(buf, sizeof(buf), "%s", s ? s : "(none)");
-	free(s);
-	return buf;
-}
-
-static enum rb_status call(const char *name, struct rv **args,
-			   struct rv **out, char *msg, size_t len)
-{
-	const struct rb_def *d = rb_lookup(name, strlen(name));
-	struct rb_ctx c = { &arena, name, now_ns, "" };
-	enum rb_status st;
-
-	*out = NULL;
-	if (!d) {
-		snprintf(msg, len, "no built-in %s", name);
-		return RB_ERROR;
-	}
-	st = d->fn(&c, args, out);
-	snprintf(msg, len, "%s", c.msg);
-	return st;
-}
-
-/* want: JSON of the result, or "!error: <message>" / "!type: <message>"
- * (the whole message), "!prefix: <its start>"; NULL: an array whose
- * first element is true. */
+/* want: as rb_check.h says; NULL: an array whose first element is true. */
 static void expect(const char *name, struct rv **args, const char *want)
 {
-	struct rv *out, *w;
+	struct rv *out;
 	char msg[256];
-	enum rb_status st = call(name, args, &out, msg, sizeof(msg));
+	enum rb_status st;
 
-	if (!want) { /* [true, ...] */
-		CHECK_MSG(st == RB_OK && out->type == RV_ARRAY && out->u.arr.n &&
-			  rv_equal(out->u.arr.v[0], rv_bool(true)),
-			  "%s: status %d [%s], got %s", name, st, msg, show(out));
-	} else if (!strncmp(want, "!prefix: ", 9)) { /* a long message, cut */
-		CHECK_MSG(st == RB_ERROR && !strncmp(msg, want + 9, strlen(want + 9)),
-			  "%s: status %d [%s], want [%s...]", name, st, msg, want + 9);
-	} else if (!strncmp(want, "!error: ", 8)) {
-		CHECK_MSG(st == RB_ERROR && !strcmp(msg, want + 8),
-			  "%s: status %d [%s], want [%s]", name, st, msg, want + 8);
-	} else if (!strncmp(want, "!type: ", 7)) {
-		CHECK_MSG(st == RB_TYPE_ERROR && !strcmp(msg, want + 7),
-			  "%s: status %d [%s], want [%s]", name, st, msg, want + 7);
-	} else {
-		w = J(want);
-		CHECK_MSG(st == RB_OK && out && w && rv_equal(out, w),
-			  "%s: status %d [%s], got %s, want %s", name, st, msg,
-			  show(out), want);
+	if (want) {
+		rbc_expect(name, name, args, want);
+		return;
 	}
+	st = rbc_call(name, args, &out, msg, sizeof(msg));
+	CHECK_MSG(st == RB_OK && out->type == RV_ARRAY && out->u.arr.n &&
+		  rv_equal(out->u.arr.v[0], rv_bool(true)),
+		  "%s: status %d [%s], got %s", name, st, msg, rbc_show(out));
 }
 
 static void expect1(const char *name, struct rv *a, const char *want)
@@ -198,7 +149,7 @@ static struct rv *must(const char *name, struct rv *a, struct rv *b,
 {
 	struct rv *args[3] = { a, b, c3 }, *out;
 	char msg[256];
-	enum rb_status st = call(name, args, &out, msg, sizeof(msg));
+	enum rb_status st = rbc_call(name, args, &out, msg, sizeof(msg));
 
 	CHECK_MSG(st == RB_OK, "%s: status %d [%s]", name, st, msg);
 	return st == RB_OK ? out : rv_null();
@@ -226,7 +177,7 @@ static void expect_at(struct rv *v, const char *path, const char *want)
 	struct rv *got = at(v, path), *w = J(want);
 
 	CHECK_MSG(got && w && rv_equal(got, w), "%s: got %s, want %s", path,
-		  show(got), want);
+		  rbc_show(got), want);
 }
 
 static void check_decode(void)
@@ -293,7 +244,7 @@ static void check_sign_roundtrip(void)
 		   J("{}"), J(OCT_JWK));
 	CHECK_MSG(tok->type == RV_STRING && !strcmp(tok->u.str.s,
 		  "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.e30.6cvao8lnOu6FAdK68jQFcDMXOmaWNwWiYhCgijd-AD8"),
-		  "encode_sign HS256: %s", show(tok));
+		  "encode_sign HS256: %s", rbc_show(tok));
 
 	/* ES256 is randomized: sign, then verify with the public key */
 	tok = must("io.jwt.encode_sign", J("{\"alg\":\"ES256\"}"),
@@ -445,10 +396,10 @@ static void check_x509(void)
 	snprintf(both, sizeof(both), "%s%s", LEAF, ROOT);
 	expect1("crypto.x509.parse_and_verify_certificates", S(both), "[false,[]]");
 	expect1("crypto.x509.parse_and_verify_certificates", S("junk"), "[false,[]]");
-	now_ns = 1700000000000000000LL; /* before the leaf's NotBefore */
+	rbc_now_ns = 1700000000000000000LL; /* before the leaf's NotBefore */
 	snprintf(both, sizeof(both), "%s%s", ROOT, LEAF);
 	expect1("crypto.x509.parse_and_verify_certificates", S(both), "[false,[]]");
-	now_ns = 1900000000000000000LL;
+	rbc_now_ns = 1900000000000000000LL;
 
 	/* with options: the name, the usages, the time */
 	snprintf(both, sizeof(both), "%s%s", ROOT, LEAF);
@@ -552,34 +503,34 @@ static void check_mangled(void)
 		t = malloc(n + 1);
 		for (i = 0; i < n; i++) {
 			memcpy(t, inputs[k], n + 1);
-			args[0] = rv_string(&arena, t, i);
-			call(fns[k], args, &out, msg, sizeof(msg));
+			args[0] = rv_string(&rbc_arena, t, i);
+			rbc_call(fns[k], args, &out, msg, sizeof(msg));
 			t[i] ^= 0x21;
-			args[0] = rv_string(&arena, t, n);
-			call(fns[k], args, &out, msg, sizeof(msg));
+			args[0] = rv_string(&rbc_arena, t, n);
+			rbc_call(fns[k], args, &out, msg, sizeof(msg));
 		}
 		free(t);
-		rv_arena_free(&arena);
-		rv_arena_init(&arena, 0);
+		rv_arena_free(&rbc_arena);
+		rv_arena_init(&rbc_arena, 0);
 	}
 	n = strlen(HS_TOKEN);
 	t = malloc(n + 1);
 	for (i = 0; i < n; i++) {
 		memcpy(t, HS_TOKEN, n + 1);
 		t[i] ^= 0x01;
-		args[0] = rv_string(&arena, t, n);
+		args[0] = rv_string(&rbc_arena, t, n);
 		args[1] = S("secret");
-		if (call("io.jwt.verify_hs256", args, &out, msg, sizeof(msg)) == RB_OK &&
+		if (rbc_call("io.jwt.verify_hs256", args, &out, msg, sizeof(msg)) == RB_OK &&
 		    out->type == RV_BOOL && out->u.b)
 			changed++;
 		args[1] = J("{\"secret\":\"secret\"}");
-		if (call("io.jwt.decode_verify", args, &out, msg, sizeof(msg)) == RB_OK &&
+		if (rbc_call("io.jwt.decode_verify", args, &out, msg, sizeof(msg)) == RB_OK &&
 		    out->type == RV_ARRAY && out->u.arr.v[0]->u.b)
 			changed++;
 		args[1] = S(EC_PUB);
-		call("io.jwt.verify_es256", args, &out, msg, sizeof(msg));
-		args[0] = rv_string(&arena, t, i);
-		call("io.jwt.decode", args, &out, msg, sizeof(msg));
+		rbc_call("io.jwt.verify_es256", args, &out, msg, sizeof(msg));
+		args[0] = rv_string(&rbc_arena, t, i);
+		rbc_call("io.jwt.decode", args, &out, msg, sizeof(msg));
 	}
 	free(t);
 	/* flipping the low bit of the signature's last character can leave
@@ -589,7 +540,8 @@ static void check_mangled(void)
 
 int main(void)
 {
-	rv_arena_init(&arena, 0);
+	rv_arena_init(&rbc_arena, 0);
+	rbc_now_ns = 1900000000000000000LL; /* 2030 */
 	check_decode();
 	check_verify();
 	check_sign_roundtrip();
@@ -597,6 +549,6 @@ int main(void)
 	check_x509();
 	check_keys();
 	check_mangled();
-	rv_arena_free(&arena);
+	rv_arena_free(&rbc_arena);
 	return test_summary();
 }

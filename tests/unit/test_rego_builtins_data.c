@@ -9,104 +9,9 @@
 #include "builtins.h"
 #include "eaa/rego.h"
 #include "test.h"
+#include "rb_check.h"
 
-static struct rv_arena arena;
-
-static struct rv *J(const char *s)
-{
-	struct eaa_err err;
-	struct rv *v = rv_from_json(&arena, s, strlen(s), &err);
-
-	if (!v)
-		fprintf(stderr, "bad test JSON %s: %s\n", s, err.msg);
-	return v;
-}
-
-static const char *show(const struct rv *v)
-{
-	static char buf[512];
-	char *s = v ? rv_to_json(v, false) : NULL;
-
-	snprintf(buf, sizeof(buf), "%s", s ? s : "(none)");
-	free(s);
-	return buf;
-}
-
-static enum rb_status call_in(struct rv_arena *a, const char *name,
-			      struct rv **args, struct rv **out, char *msg,
-			      size_t len)
-{
-	const struct rb_def *d = rb_lookup(name, strlen(name));
-	struct rb_ctx c = { a, name, 0, "" };
-	enum rb_status st;
-
-	*out = NULL;
-	if (!d) {
-		snprintf(msg, len, "no built-in %s", name);
-		return RB_ERROR;
-	}
-	st = d->fn(&c, args, out);
-	snprintf(msg, len, "%s", c.msg);
-	return st;
-}
-
-/* want: the JSON of the result, or "!undefined", "!error: <message>",
- * "!type: <message>" (the whole message, name included). Sets compare as
- * sets: JSON has none, so a wanted array is compared with a set result's
- * elements. */
-struct tcase {
-	const char *name;
-	const char *args[3];
-	const char *want;
-};
-
-static void run(const struct tcase *t)
-{
-	const struct rb_def *d = rb_lookup(t->name, strlen(t->name));
-	struct rv *args[3] = { NULL }, *out, *want;
-	enum rb_status st;
-	char msg[256];
-	unsigned i;
-
-	CHECK_MSG(d != NULL, "missing built-in %s", t->name);
-	if (!d)
-		return;
-	for (i = 0; i < d->nargs; i++)
-		args[i] = J(t->args[i]);
-	st = call_in(&arena, t->name, args, &out, msg, sizeof(msg));
-	if (!strcmp(t->want, "!undefined")) {
-		CHECK_MSG(st == RB_UNDEFINED, "%s(%s): status %d %s", t->name,
-			  t->args[0], st, msg);
-	} else if (!strncmp(t->want, "!error: ", 8)) {
-		CHECK_MSG(st == RB_ERROR && !strcmp(msg, t->want + 8),
-			  "%s(%s, %s): status %d, message [%s], want [%s]",
-			  t->name, t->args[0], t->args[1] ? t->args[1] : "",
-			  st, msg, t->want + 8);
-	} else if (!strncmp(t->want, "!type: ", 7)) {
-		CHECK_MSG(st == RB_TYPE_ERROR && !strcmp(msg, t->want + 7),
-			  "%s(%s): status %d, message [%s], want [%s]", t->name,
-			  t->args[0], st, msg, t->want + 7);
-	} else {
-		want = J(t->want);
-		if (st == RB_OK && out && out->type == RV_SET && want &&
-		    want->type == RV_ARRAY) {
-			struct rv_builder b;
-
-			rv_builder_init(&b, &arena);
-			for (i = 0; i < want->u.arr.n; i++)
-				rv_builder_add(&b, want->u.arr.v[i]);
-			want = rv_set_finish(&b);
-		}
-		CHECK_MSG(st == RB_OK && out && want && rv_equal(out, want),
-			  "%s(%s, %s): status %d [%s], got %s, want %s",
-			  t->name, t->args[0], t->args[1] ? t->args[1] : "",
-			  st, msg, show(out), t->want);
-	}
-}
-
-#define RUN(tab) do { size_t i_; for (i_ = 0; i_ < sizeof(tab) / sizeof(*tab); i_++) run(&tab[i_]); } while (0)
-
-static const struct tcase net_cases[] = {
+static const struct rbc_case net_cases[] = {
 	{ "net.cidr_contains", { "\"10.0.0.0/8\"", "\"10.1.2.3\"" }, "true" },
 	{ "net.cidr_contains", { "\"10.0.0.0/8\"", "\"10.1.0.0/24\"" }, "true" },
 	{ "net.cidr_contains", { "\"172.17.0.0/24\"", "\"172.17.0.0/16\"" }, "false" },
@@ -156,7 +61,7 @@ static const struct tcase net_cases[] = {
 	  "!error: net.cidr_contains_matches: operand 2: element must be string or non-empty array" },
 };
 
-static const struct tcase glob_cases[] = {
+static const struct rbc_case glob_cases[] = {
 	{ "glob.match", { "\"*.github.com\"", "[\".\"]", "\"api.github.com\"" }, "true" },
 	{ "glob.match", { "\"*.github.com\"", "[\".\"]", "\"api.cdn.github.com\"" }, "false" },
 	{ "glob.match", { "\"api.**.com\"", "[\".\"]", "\"api.cdn.github.com\"" }, "true" },
@@ -197,7 +102,7 @@ static const struct tcase glob_cases[] = {
 	  "!type: regex.globs_match: operand 2 must be string but got number" },
 };
 
-static const struct tcase bits_cases[] = {
+static const struct rbc_case bits_cases[] = {
 	{ "bits.and", { "7", "9" }, "1" },
 	{ "bits.or", { "-7", "12" }, "-3" },
 	{ "bits.xor", { "-7", "-12" }, "13" },
@@ -217,7 +122,7 @@ static const struct tcase bits_cases[] = {
 	{ "bits.or", { "\"a\"", "1" }, "!type: bits.or: operand 1 must be number but got string" },
 };
 
-static const struct tcase doc_cases[] = {
+static const struct rbc_case doc_cases[] = {
 	{ "graph.reachable", { "{\"a\": [\"b\"], \"b\": [\"c\"], \"c\": [\"a\"]}", "[\"a\"]" },
 	  "[\"a\",\"b\",\"c\"]" },
 	{ "graph.reachable", { "{\"a\": [\"x\"]}", "[\"a\", \"z\"]" }, "[\"a\"]" },
@@ -287,7 +192,7 @@ static const struct tcase doc_cases[] = {
 	{ "json.patch", { "{}", "\"x\"" }, "!type: json.patch: operand 2 must be array but got string" },
 };
 
-static const struct tcase id_cases[] = {
+static const struct rbc_case id_cases[] = {
 	{ "uuid.parse", { "\"00000000-0000-4000-8000-000000000000\"" },
 	  "{\"variant\":\"RFC4122\",\"version\":4}" },
 	{ "uuid.parse", { "\"urn:uuid:00000000-0000-4000-8000-000000000000\"" },
@@ -350,10 +255,10 @@ static void check_bounds(void)
 	p[601] = 0;
 	memset(t, 'a', 100000);
 	t[100000] = 0;
-	args[0] = rv_cstring(&arena, p);
+	args[0] = rv_cstring(&rbc_arena, p);
 	args[1] = rv_null();
-	args[2] = rv_cstring(&arena, t);
-	st = call_in(&arena, "glob.match", args, &out, msg, sizeof(msg));
+	args[2] = rv_cstring(&rbc_arena, t);
+	st = rbc_call("glob.match", args, &out, msg, sizeof(msg));
 	CHECK_MSG((st == RB_OK && out == rv_bool(false)) || st == RB_ERROR,
 		  "backtracking glob: %d %s", st, msg);
 	free(p);
@@ -365,35 +270,35 @@ static void check_bounds(void)
 		memcpy(p + 4 * i, ".*a*", 4);
 	p[1600] = 'b';
 	p[1601] = 0;
-	args[0] = rv_cstring(&arena, p);
+	args[0] = rv_cstring(&rbc_arena, p);
 	for (i = 0; i < 400; i++)
 		memcpy(p + 4 * i, "a*.*", 4);
 	p[1600] = 'c';
-	args[1] = rv_cstring(&arena, p);
-	st = call_in(&arena, "regex.globs_match", args, &out, msg, sizeof(msg));
+	args[1] = rv_cstring(&rbc_arena, p);
+	st = rbc_call("regex.globs_match", args, &out, msg, sizeof(msg));
 	CHECK_MSG(st == RB_OK || st == RB_ERROR, "globs_match: %d %s", st, msg);
 	free(p);
 
 	/* expanding all of IPv4 or IPv6 is a memory limit, not a hang */
 	rv_arena_init(&small, 1u << 20);
 	args[0] = rv_cstring(&small, "0.0.0.0/0");
-	st = call_in(&small, "net.cidr_expand", args, &out, msg, sizeof(msg));
+	st = rbc_call_in(&small, "net.cidr_expand", args, &out, msg, sizeof(msg));
 	CHECK_MSG(st == RB_ERROR && small.exhausted, "expand /0: %d %s", st, msg);
 	rv_arena_free(&small);
 	rv_arena_init(&small, 1u << 20);
 	args[0] = rv_cstring(&small, "::/0");
-	st = call_in(&small, "net.cidr_expand", args, &out, msg, sizeof(msg));
+	st = rbc_call_in(&small, "net.cidr_expand", args, &out, msg, sizeof(msg));
 	CHECK_MSG(st == RB_ERROR && small.exhausted, "expand ::/0: %d %s", st, msg);
 	rv_arena_free(&small);
 
 	/* a tiny arena: errors, never a crash */
 	rv_arena_init(&small, 256);
-	args[0] = J("{\"a\": [1, 2, 3, {\"b\": [4, 5, 6]}], \"c\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}");
-	args[1] = J("[\"a/3/b/1\", \"c\"]");
-	st = call_in(&small, "json.remove", args, &out, msg, sizeof(msg));
+	args[0] = rbc_json("{\"a\": [1, 2, 3, {\"b\": [4, 5, 6]}], \"c\": \"xxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}");
+	args[1] = rbc_json("[\"a/3/b/1\", \"c\"]");
+	st = rbc_call_in(&small, "json.remove", args, &out, msg, sizeof(msg));
 	CHECK_MSG(st == RB_ERROR, "json.remove small arena: %d %s", st, msg);
-	args[0] = rv_cstring(&arena, "10.0.0.0/24");
-	st = call_in(&small, "net.cidr_expand", args, &out, msg, sizeof(msg));
+	args[0] = rv_cstring(&rbc_arena, "10.0.0.0/24");
+	st = rbc_call_in(&small, "net.cidr_expand", args, &out, msg, sizeof(msg));
 	CHECK_MSG(st == RB_ERROR, "cidr_expand small arena: %d %s", st, msg);
 	rv_arena_free(&small);
 }
@@ -452,14 +357,14 @@ static void check_walk(void)
 
 int main(void)
 {
-	rv_arena_init(&arena, 0);
-	RUN(net_cases);
-	RUN(glob_cases);
-	RUN(bits_cases);
-	RUN(doc_cases);
-	RUN(id_cases);
+	rv_arena_init(&rbc_arena, 0);
+	RBC_RUN(net_cases);
+	RBC_RUN(glob_cases);
+	RBC_RUN(bits_cases);
+	RBC_RUN(doc_cases);
+	RBC_RUN(id_cases);
 	check_bounds();
 	check_walk();
-	rv_arena_free(&arena);
+	rv_arena_free(&rbc_arena);
 	return test_summary();
 }

@@ -7,105 +7,12 @@
 #include <unistd.h>
 #include "builtins.h"
 #include "test.h"
-
-static struct rv_arena arena;
-
-static struct rv *J(const char *s)
-{
-	struct eaa_err err;
-	struct rv *v = rv_from_json(&arena, s, strlen(s), &err);
-
-	if (!v)
-		fprintf(stderr, "bad test JSON %s: %s\n", s, err.msg);
-	return v;
-}
+#include "rb_check.h"
 
 static struct rv *S(const char *s, size_t n)
 {
-	return rv_string(&arena, s, n);
+	return rv_string(&rbc_arena, s, n);
 }
-
-static const char *show(const struct rv *v)
-{
-	static char buf[512];
-	char *s = v ? rv_to_json(v, false) : NULL;
-
-	snprintf(buf, sizeof(buf), "%s", s ? s : "(none)");
-	free(s);
-	return buf;
-}
-
-/* Call a built-in by name. On RB_OK *out is the result, else msg holds
- * the message. */
-static enum rb_status call(const char *name, struct rv **args, struct rv **out,
-			   char *msg, size_t len)
-{
-	const struct rb_def *d = rb_lookup(name, strlen(name));
-	struct rb_ctx c = { &arena, name, 1700000000123456789LL, "" };
-	enum rb_status st;
-
-	*out = NULL;
-	if (!d) {
-		snprintf(msg, len, "no built-in %s", name);
-		return RB_ERROR;
-	}
-	st = d->fn(&c, args, out);
-	snprintf(msg, len, "%s", c.msg);
-	return st;
-}
-
-/* want: the JSON of the result, or "!undefined", "!error: <message>",
- * "!type: <message>" (the whole message, name included). */
-struct tcase {
-	const char *name;
-	const char *args[4];
-	const char *want;
-};
-
-static void run(const struct tcase *t)
-{
-	const struct rb_def *d = rb_lookup(t->name, strlen(t->name));
-	struct rv *args[4] = { NULL }, *out, *want = NULL;
-	enum rb_status st;
-	char msg[256];
-	unsigned i;
-
-	CHECK_MSG(d != NULL, "missing built-in %s", t->name);
-	if (!d)
-		return;
-	for (i = 0; i < d->nargs; i++)
-		args[i] = J(t->args[i]);
-	st = call(t->name, args, &out, msg, sizeof(msg));
-	if (!strcmp(t->want, "!undefined")) {
-		CHECK_MSG(st == RB_UNDEFINED, "%s(%s): status %d %s", t->name,
-			  t->args[0], st, msg);
-	} else if (!strncmp(t->want, "!error: ", 8)) {
-		CHECK_MSG(st == RB_ERROR && !strcmp(msg, t->want + 8),
-			  "%s(%s, %s): status %d, message [%s], want [%s]",
-			  t->name, t->args[0], t->args[1] ? t->args[1] : "",
-			  st, msg, t->want + 8);
-	} else if (!strncmp(t->want, "!type: ", 7)) {
-		CHECK_MSG(st == RB_TYPE_ERROR && !strcmp(msg, t->want + 7),
-			  "%s(%s): status %d, message [%s], want [%s]", t->name,
-			  t->args[0], st, msg, t->want + 7);
-	} else {
-		want = J(t->want);
-		CHECK_MSG(st == RB_OK && out && want && rv_equal(out, want),
-			  "%s(%s, %s): status %d [%s], got %s, want %s",
-			  t->name, t->args[0], t->args[1] ? t->args[1] : "",
-			  st, msg, show(out), t->want);
-	}
-}
-
-static void run_all(const struct tcase *t, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		run(&t[i]);
-}
-
-#define RUN(tab) run_all(tab, sizeof(tab) / sizeof(*tab))
 
 /* A one-argument call on raw bytes; want is bytes, or "!<message>". */
 static void check_raw(const char *name, const char *in, size_t n,
@@ -113,7 +20,7 @@ static void check_raw(const char *name, const char *in, size_t n,
 {
 	struct rv *arg = S(in, n), *out;
 	char msg[256];
-	enum rb_status st = call(name, &arg, &out, msg, sizeof(msg));
+	enum rb_status st = rbc_call(name, &arg, &out, msg, sizeof(msg));
 
 	if (want[0] == '!') {
 		CHECK_MSG(st != RB_OK && !strcmp(msg, want + 1),
@@ -123,10 +30,10 @@ static void check_raw(const char *name, const char *in, size_t n,
 	}
 	CHECK_MSG(st == RB_OK && out->type == RV_STRING &&
 		  out->u.str.len == wn && !memcmp(out->u.str.s, want, wn),
-		  "%s: status %d [%s] got %s", name, st, msg, show(out));
+		  "%s: status %d [%s] got %s", name, st, msg, rbc_show(out));
 }
 
-static const struct tcase base64_cases[] = {
+static const struct rbc_case base64_cases[] = {
 	{ "base64.encode", { "\"there\"" }, "\"dGhlcmU=\"" },
 	{ "base64.encode", { "\"subjects?_d\"" }, "\"c3ViamVjdHM/X2Q=\"" },
 	{ "base64.encode", { "\"\"" }, "\"\"" },
@@ -179,7 +86,7 @@ static const struct tcase base64_cases[] = {
 	  "!type: base64url.decode: operand 1 must be string but got number" },
 };
 
-static const struct tcase hex_url_cases[] = {
+static const struct rbc_case hex_url_cases[] = {
 	{ "hex.encode", { "\"hello\"" }, "\"68656c6c6f\"" },
 	{ "hex.encode", { "\"\"" }, "\"\"" },
 	{ "hex.encode", { "\"\\u00e9\"" }, "\"c3a9\"" },
@@ -229,7 +136,7 @@ static const struct tcase hex_url_cases[] = {
 	  "!type: urlquery.decode_object: operand 1 must be string but got array" },
 };
 
-static const struct tcase json_cases[] = {
+static const struct rbc_case json_cases[] = {
 	{ "json.marshal", { "{\"b\": 1, \"a\": \"<&>\"}" },
 	  "\"{\\\"a\\\":\\\"\\\\u003c\\\\u0026\\\\u003e\\\",\\\"b\\\":1}\"" },
 	{ "json.marshal", { "[null, true, 1.5, -2, \"\\b\\f\\n\\u0001\\u2028\"]" },
@@ -322,7 +229,7 @@ static const struct tcase json_cases[] = {
 	{ "json.is_valid", { "1" }, "false" },
 };
 
-static const struct tcase crypto_cases[] = {
+static const struct rbc_case crypto_cases[] = {
 	{ "crypto.md5", { "\"\"" }, "\"d41d8cd98f00b204e9800998ecf8427e\"" },
 	{ "crypto.sha1", { "\"abc\"" },
 	  "\"a9993e364706816aba3e25717850c26c9cd0d89d\"" },
@@ -356,7 +263,7 @@ static const struct tcase crypto_cases[] = {
 	  "!type: crypto.hmac.equal: operand 2 must be string but got array" },
 };
 
-static const struct tcase semver_cases[] = {
+static const struct rbc_case semver_cases[] = {
 	{ "semver.compare", { "\"1.0.0\"", "\"1.0.1\"" }, "-1" },
 	{ "semver.compare", { "\"1.2.3\"", "\"1.2.3\"" }, "0" },
 	{ "semver.compare", { "\"2.0.0\"", "\"1.99.99\"" }, "1" },
@@ -399,7 +306,7 @@ static const struct tcase semver_cases[] = {
 	{ "semver.is_valid", { "[\"1.1.12\"]" }, "false" },
 };
 
-static const struct tcase units_cases[] = {
+static const struct rbc_case units_cases[] = {
 	{ "units.parse_bytes", { "\"\\\"100TIB\\\"\"" }, "109951162777600" },
 	{ "units.parse_bytes", { "\"0\"" }, "0" },
 	/* past int64: OPA's big.Int, every digit */
@@ -464,7 +371,7 @@ static const struct tcase units_cases[] = {
 	  "!type: units.parse: operand 1 must be string but got boolean" },
 };
 
-static const struct tcase time_cases[] = {
+static const struct rbc_case time_cases[] = {
 	{ "time.now_ns", { NULL }, "1700000000123456789" },
 	{ "time.parse_rfc3339_ns", { "\"1677-09-21T00:12:43.145224192-00:00\"" },
 	  "-9223372036854775808" },
@@ -614,7 +521,7 @@ static const struct tcase time_cases[] = {
 };
 
 /* Cases that need the system zone database. */
-static const struct tcase tz_cases[] = {
+static const struct rbc_case tz_cases[] = {
 	{ "time.clock", { "[1517832000000000000, \"America/New_York\"]" },
 	  "[7, 0, 0]" },
 	{ "time.date", { "[0, \"America/New_York\"]" }, "[1969, 12, 31]" },
@@ -675,36 +582,36 @@ static void check_special(void)
 
 	/* json.marshal of a set and of non-string keys, as OPA's ast.JSON
 	 * converts them. */
-	rv_builder_init(&b, &arena);
-	rv_builder_add(&b, rv_int(&arena, 3));
-	rv_builder_add(&b, rv_int(&arena, 1));
-	rv_builder_add(&b, rv_int(&arena, 2));
+	rv_builder_init(&b, &rbc_arena);
+	rv_builder_add(&b, rv_int(&rbc_arena, 3));
+	rv_builder_add(&b, rv_int(&rbc_arena, 1));
+	rv_builder_add(&b, rv_int(&rbc_arena, 2));
 	set = rv_set_finish(&b);
-	rv_builder_init(&b, &arena);
-	rv_builder_put(&b, rv_cstring(&arena, "foo"), set);
-	rv_builder_put(&b, J("[1, \"a\"]"), rv_int(&arena, 5));
-	rv_builder_put(&b, rv_int(&arena, 1), rv_cstring(&arena, "x"));
-	rv_builder_put(&b, rv_cstring(&arena, "1"), rv_cstring(&arena, "y"));
+	rv_builder_init(&b, &rbc_arena);
+	rv_builder_put(&b, rv_cstring(&rbc_arena, "foo"), set);
+	rv_builder_put(&b, rbc_json("[1, \"a\"]"), rv_int(&rbc_arena, 5));
+	rv_builder_put(&b, rv_int(&rbc_arena, 1), rv_cstring(&rbc_arena, "x"));
+	rv_builder_put(&b, rv_cstring(&rbc_arena, "1"), rv_cstring(&rbc_arena, "y"));
 	obj = rv_object_finish(&b, NULL);
 	args[0] = obj;
-	CHECK(call("json.marshal", args, &out, msg, sizeof(msg)) == RB_OK &&
+	CHECK(rbc_call("json.marshal", args, &out, msg, sizeof(msg)) == RB_OK &&
 	      !strcmp(out->u.str.s,
 		      "{\"1\":\"y\",\"[1,\\\"a\\\"]\":5,\"foo\":[1,2,3]}"));
-	args[0] = rv_cstring(&arena, "{\"a\":1}");
+	args[0] = rv_cstring(&rbc_arena, "{\"a\":1}");
 	args[1] = set;
-	CHECK(call("json.marshal_with_options", args, &out, msg,
+	CHECK(rbc_call("json.marshal_with_options", args, &out, msg,
 		   sizeof(msg)) == RB_TYPE_ERROR &&
 	      !strcmp(msg, "json.marshal_with_options: operand 2 must be object but got set"));
 
 	/* urlquery.encode_object takes sets of strings. */
-	rv_builder_init(&b, &arena);
-	rv_builder_add(&b, rv_cstring(&arena, "z"));
-	rv_builder_add(&b, rv_cstring(&arena, "y"));
+	rv_builder_init(&b, &rbc_arena);
+	rv_builder_add(&b, rv_cstring(&rbc_arena, "z"));
+	rv_builder_add(&b, rv_cstring(&rbc_arena, "y"));
 	set = rv_set_finish(&b);
-	rv_builder_init(&b, &arena);
-	rv_builder_put(&b, rv_cstring(&arena, "k"), set);
+	rv_builder_init(&b, &rbc_arena);
+	rv_builder_put(&b, rv_cstring(&rbc_arena, "k"), set);
 	args[0] = rv_object_finish(&b, NULL);
-	CHECK(call("urlquery.encode_object", args, &out, msg, sizeof(msg)) ==
+	CHECK(rbc_call("urlquery.encode_object", args, &out, msg, sizeof(msg)) ==
 		      RB_OK && !strcmp(out->u.str.s, "k=y&k=z"));
 
 	/* Deep documents: 2048 levels (Go allows 10000; see
@@ -718,15 +625,15 @@ static void check_special(void)
 			s[2 * depth - 1 - i] = ']';
 		}
 		args[0] = S(s + 1, 2 * depth - 2);
-		CHECK(call("json.unmarshal", args, &out, msg, sizeof(msg)) ==
+		CHECK(rbc_call("json.unmarshal", args, &out, msg, sizeof(msg)) ==
 		      RB_OK);
-		CHECK(call("json.is_valid", args, &out, msg, sizeof(msg)) ==
+		CHECK(rbc_call("json.is_valid", args, &out, msg, sizeof(msg)) ==
 			      RB_OK && out->u.b);
 		args[0] = S(s, 2 * depth);
-		CHECK(call("json.unmarshal", args, &out, msg, sizeof(msg)) ==
+		CHECK(rbc_call("json.unmarshal", args, &out, msg, sizeof(msg)) ==
 			      RB_ERROR &&
 		      !strcmp(msg, "json.unmarshal: invalid character '[' exceeded max depth"));
-		CHECK(call("json.is_valid", args, &out, msg, sizeof(msg)) ==
+		CHECK(rbc_call("json.is_valid", args, &out, msg, sizeof(msg)) ==
 			      RB_OK && !out->u.b);
 		free(s);
 	}
@@ -748,13 +655,13 @@ static void check_semver_order(void)
 		for (j = 0; j < n; j++) {
 			int64_t want = (i > j) - (i < j);
 
-			args[0] = rv_cstring(&arena, order[i]);
-			args[1] = rv_cstring(&arena, order[j]);
-			CHECK_MSG(call("semver.compare", args, &out, msg,
+			args[0] = rv_cstring(&rbc_arena, order[i]);
+			args[1] = rv_cstring(&rbc_arena, order[j]);
+			CHECK_MSG(rbc_call("semver.compare", args, &out, msg,
 				       sizeof(msg)) == RB_OK &&
 					  out->u.num.i == want,
 				  "semver.compare(%s, %s) = %s", order[i],
-				  order[j], show(out));
+				  order[j], rbc_show(out));
 		}
 	}
 }
@@ -772,11 +679,11 @@ static void check_every_operand(const struct rb_def *defs)
 	for (d = defs; d->name; d++) {
 		for (i = 0; i < d->nargs; i++) {
 			for (k = 0; k < d->nargs; k++)
-				args[k] = J("\"1\"");
+				args[k] = rbc_json("\"1\"");
 			args[i] = rv_empty_set();
 			if (i == 0 && !strncmp(d->name, "json.marshal", 12))
 				continue;
-			st = call(d->name, args, &out, msg, sizeof(msg));
+			st = rbc_call(d->name, args, &out, msg, sizeof(msg));
 			CHECK_MSG(st == RB_TYPE_ERROR ||
 					  (st == RB_OK && out->type == RV_BOOL &&
 					   !out->u.b),
@@ -793,16 +700,17 @@ int main(void)
 	char msg[256];
 	struct rb_ctx c;
 
-	rv_arena_init(&arena, 0);
-	RUN(base64_cases);
-	RUN(hex_url_cases);
-	RUN(json_cases);
-	RUN(crypto_cases);
-	RUN(semver_cases);
-	RUN(units_cases);
-	RUN(time_cases);
+	rv_arena_init(&rbc_arena, 0);
+	rbc_now_ns = 1700000000123456789LL;
+	RBC_RUN(base64_cases);
+	RBC_RUN(hex_url_cases);
+	RBC_RUN(json_cases);
+	RBC_RUN(crypto_cases);
+	RBC_RUN(semver_cases);
+	RBC_RUN(units_cases);
+	RBC_RUN(time_cases);
 	if (access("/usr/share/zoneinfo/America/New_York", R_OK) == 0)
-		RUN(tz_cases);
+		RBC_RUN(tz_cases);
 	else
 		fprintf(stderr, "no zone database: zone cases skipped\n");
 	check_special();
@@ -813,15 +721,15 @@ int main(void)
 
 	/* Out of arena memory is an error, never a crash. */
 	rv_arena_init(&small, 64);
-	args[0] = rv_cstring(&arena, "hello world, this is longer than 64 bytes of arena budget....");
+	args[0] = rv_cstring(&rbc_arena, "hello world, this is longer than 64 bytes of arena budget....");
 	c = (struct rb_ctx){ &small, "base64.encode", 0, "" };
 	CHECK(rb_lookup("base64.encode", 13)->fn(&c, args, &out) == RB_ERROR);
 	c.name = "json.unmarshal";
-	args[0] = rv_cstring(&arena, "[[1,2,3],[4,5,6],{\"a\":\"bcdefghijklmnopqrstuvwxyz\"}]");
+	args[0] = rv_cstring(&rbc_arena, "[[1,2,3],[4,5,6],{\"a\":\"bcdefghijklmnopqrstuvwxyz\"}]");
 	CHECK(rb_lookup("json.unmarshal", 14)->fn(&c, args, &out) == RB_ERROR);
 	rv_arena_free(&small);
 	(void)msg;
 
-	rv_arena_free(&arena);
+	rv_arena_free(&rbc_arena);
 	return test_summary();
 }

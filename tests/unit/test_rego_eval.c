@@ -2,9 +2,8 @@
  * module, data, input and query, and the result set `rego eval` prints or
  * the error it reports. Errors name file:line:col or OPA's error code;
  * hostile policies stop at a limit. */
-#include <stdlib.h>
-#include "eaa/rego.h"
 #include "test.h"
+#include "rego_check.h"
 
 struct tcase {
 	const char *name;
@@ -221,47 +220,11 @@ static const struct tcase cases[] = {
 
 static bool run(const struct tcase *c)
 {
-	struct rego_builder *b = rego_builder_new();
-	struct rego_limits lim = { .max_steps = 2000000, .max_bytes = 64u << 20 };
-	struct rego_policy *p = NULL;
-	struct rego_query *q = NULL;
-	struct rego_error err;
-	char got[1024], *out = NULL;
-	enum rego_result r;
-	bool ok;
+	const struct rego_check rc = { .name = c->name, .module = c->module,
+				       .data = c->data, .input = c->input,
+				       .query = c->query, .want = c->want };
 
-	if (c->module && !rego_builder_add_module(b, "p.rego", c->module,
-						  strlen(c->module),
-						  REGO_SYNTAX_AUTO, &err)) {
-		rego_builder_free(b);
-		snprintf(got, sizeof(got), "error:%s", err.msg);
-		goto done;
-	}
-	if (c->data && !rego_builder_set_data(b, c->data, strlen(c->data), &err)) {
-		rego_builder_free(b);
-		snprintf(got, sizeof(got), "error:%s", err.msg);
-		goto done;
-	}
-	if (!(p = rego_builder_compile(b, &err)) ||
-	    !(q = rego_query_compile(p, c->query, &err))) {
-		snprintf(got, sizeof(got), "error:%s", err.msg);
-		goto done;
-	}
-	r = rego_query_eval(q, c->input, c->input ? strlen(c->input) : 0, &lim,
-			    &out, &err);
-	snprintf(got, sizeof(got), "%s%s", r == REGO_ERROR ? "error:" : "",
-		 r == REGO_ERROR ? err.msg : r == REGO_UNDEFINED ? "undefined" : out);
-done:
-	if (strncmp(c->want, "error:", 6) == 0)
-		ok = strncmp(got, "error:", 6) == 0 && strstr(got, c->want + 6);
-	else
-		ok = strcmp(got, c->want) == 0;
-	if (!ok)
-		fprintf(stderr, "%s: got %s\n    want %s\n", c->name, got, c->want);
-	free(out);
-	rego_query_free(q);
-	rego_policy_free(p);
-	return ok;
+	return rego_check(&rc);
 }
 
 int main(void)

@@ -2,22 +2,12 @@
  * (OPA v1.22: future.keywords.and/or/not, future.keywords, rego.v2):
  * precedence, short-circuit, one success per operand, operand scopes, the
  * errors OPA's parser and compiler give, and the nesting bound. */
-#include <stdlib.h>
-#include "eaa/rego.h"
 #include "test.h"
-
-struct tcase {
-	const char *name;
-	const char *module;
-	const char *input;    /* NULL: no input */
-	const char *query;
-	const char *want;     /* raw value, "undefined", or "error:<substring>" */
-	bool strict;          /* built-in errors are errors, not undefined */
-};
+#include "rego_check.h"
 
 #define KW "package p\nimport future.keywords\n"
 
-static const struct tcase cases[] = {
+static const struct rego_module_case cases[] = {
 	{ "and: both hold", KW "r if input.a and input.b",
 	  "{\"a\":true,\"b\":true}", "data.p.r", "true", false },
 	{ "and: rhs false", KW "r if input.a and input.b",
@@ -128,113 +118,36 @@ static const struct tcase cases[] = {
 	  "error:p.rego:3", false },
 };
 
-static bool run(const char *name, const char *module, const char *input,
-		const char *query, const char *want, bool strict)
-{
-	struct rego_builder *b = rego_builder_new();
-	struct rego_limits lim = { .max_steps = 2000000, .max_bytes = 64u << 20 };
-	struct rego_policy *p = NULL;
-	struct rego_query *q = NULL;
-	struct rego_error err;
-	char got[1024], *out = NULL;
-	enum rego_result r;
-	bool ok;
-
-	lim.strict = strict;
-	if (!rego_builder_add_module(b, "p.rego", module, strlen(module),
-				     REGO_SYNTAX_AUTO, &err)) {
-		rego_builder_free(b);
-		snprintf(got, sizeof(got), "error:%s", err.msg);
-		goto done;
-	}
-	if (!(p = rego_builder_compile(b, &err)) ||
-	    !(q = rego_query_compile(p, query, &err))) {
-		snprintf(got, sizeof(got), "error:%s", err.msg);
-		goto done;
-	}
-	r = rego_query_eval(q, input, input ? strlen(input) : 0, &lim, &out, &err);
-	snprintf(got, sizeof(got), "%s%s", r == REGO_ERROR ? "error:" : "",
-		 r == REGO_ERROR ? err.msg : r == REGO_UNDEFINED ? "undefined" : out);
-done:
-	if (strncmp(want, "error:", 6) == 0)
-		ok = strncmp(got, "error:", 6) == 0 && strstr(got, want + 6);
-	else
-		ok = strcmp(got, want) == 0;
-	if (!ok)
-		fprintf(stderr, "%s: got %s\n    want %s\n", name, got, want);
-	free(out);
-	rego_query_free(q);
-	rego_policy_free(p);
-	return ok;
-}
-
 /* n nested groups, or n nested braced operands: the parser's nesting
  * bound stops hostile source before the stack does. */
 static char *nested(size_t n, bool braces)
 {
-	size_t len = strlen(KW) + 32 + n * 24, i;
-	char *s = malloc(len), *w = s;
-
-	if (!s)
-		return NULL;
-	w += sprintf(w, "%sr if {\n", KW);
-	for (i = 0; i < n; i++)
-		w += sprintf(w, braces ? "true and { " : "(true and ");
-	w += sprintf(w, "true");
-	for (i = 0; i < n; i++)
-		w += sprintf(w, braces ? " }" : ")");
-	sprintf(w, "\n}\n");
-	return s;
+	return braces ?
+	       rego_check_nest(KW "r if {\n", "true and { ", "true", " }", "\n}\n", n) :
+	       rego_check_nest(KW "r if {\n", "(true and ", "true", ")", "\n}\n", n);
 }
 
 /* { [1 | { [1 | ... true ] } ] } n deep, not followed by and/or */
 static char *ambiguous(size_t n)
 {
-	size_t len = strlen(KW) + 32 + n * 16, i;
-	char *s = malloc(len), *w = s;
-
-	if (!s)
-		return NULL;
-	w += sprintf(w, "%sr if {\n", KW);
-	for (i = 0; i < n; i++)
-		w += sprintf(w, "{[1 | ");
-	w += sprintf(w, "true");
-	for (i = 0; i < n; i++)
-		w += sprintf(w, "]}");
-	sprintf(w, "\n}\n");
-	return s;
+	return rego_check_nest(KW "r if {\n", "{[1 | ", "true", "]}", "\n}\n", n);
 }
 
 int main(void)
 {
-	size_t i;
-	char *m;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		CHECK_MSG(run(cases[i].name, cases[i].module, cases[i].input,
-			      cases[i].query, cases[i].want, cases[i].strict),
-			  "%s", cases[i].name);
-	m = nested(40, false);
-	CHECK_MSG(m && run("40 nested groups", m, NULL, "data.p.r", "true", false), "groups");
-	free(m);
-	m = nested(40, true);
-	CHECK_MSG(m && run("40 nested braced operands", m, NULL, "data.p.r", "true", false),
-		  "braces");
-	free(m);
+	rego_check_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	CHECK_MSG(rego_check_made("40 nested groups", nested(40, false), "true"),
+		  "groups");
+	CHECK_MSG(rego_check_made("40 nested braced operands", nested(40, true),
+				  "true"), "braces");
 	/* braces that are not operands, each holding a comprehension whose
 	 * body starts with braces again: deciding by re-parsing would take
 	 * 2^60 steps */
-	m = ambiguous(60);
-	CHECK_MSG(m && run("60 ambiguous braces", m, NULL, "data.p.r", "true", false),
+	CHECK_MSG(rego_check_made("60 ambiguous braces", ambiguous(60), "true"),
 		  "ambiguous");
-	free(m);
-	m = nested(5000, false);
-	CHECK_MSG(m && run("5000 nested groups", m, NULL, "data.p.r",
-			   "error:nesting deeper than", false), "deep groups");
-	free(m);
-	m = nested(5000, true);
-	CHECK_MSG(m && run("5000 nested braced operands", m, NULL, "data.p.r",
-			   "error:nesting deeper than", false), "deep braces");
-	free(m);
+	CHECK_MSG(rego_check_made("5000 nested groups", nested(5000, false),
+				  "error:nesting deeper than"), "deep groups");
+	CHECK_MSG(rego_check_made("5000 nested braced operands", nested(5000, true),
+				  "error:nesting deeper than"), "deep braces");
 	return test_summary();
 }

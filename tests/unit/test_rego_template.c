@@ -2,22 +2,12 @@
  * $`...{expr}...` (OPA v1.22): escapes, how each value is rendered,
  * undefined parts, nesting, `with`, function arguments, and the errors
  * OPA's parser and compiler give. */
-#include <stdlib.h>
-#include "eaa/rego.h"
 #include "test.h"
-
-struct tcase {
-	const char *name;
-	const char *module;
-	const char *input;    /* NULL: no input */
-	const char *query;
-	const char *want;     /* raw value, "undefined", or "error:<substring>" */
-	bool strict;          /* built-in errors are errors, not undefined */
-};
+#include "rego_check.h"
 
 #define P "package p\n"
 
-static const struct tcase cases[] = {
+static const struct rego_module_case cases[] = {
 	{ "empty", P "r := $\"\"", NULL, "data.p.r", "\"\"", false },
 	{ "no expression", P "r := $\"a b\"", NULL, "data.p.r", "\"a b\"", false },
 	{ "string escapes", P "r := $\"\\t\\\"\\u00e9\"", NULL, "data.p.r",
@@ -86,79 +76,17 @@ static const struct tcase cases[] = {
 	  false },
 };
 
-static bool run(const char *name, const char *module, const char *input,
-		const char *query, const char *want, bool strict)
-{
-	struct rego_builder *b = rego_builder_new();
-	struct rego_limits lim = { .max_steps = 2000000, .max_bytes = 64u << 20 };
-	struct rego_policy *p = NULL;
-	struct rego_query *q = NULL;
-	struct rego_error err;
-	char got[1024], *out = NULL;
-	enum rego_result r;
-	bool ok;
-
-	lim.strict = strict;
-	if (!rego_builder_add_module(b, "p.rego", module, strlen(module),
-				     REGO_SYNTAX_AUTO, &err)) {
-		rego_builder_free(b);
-		snprintf(got, sizeof(got), "error:%s", err.msg);
-		goto done;
-	}
-	if (!(p = rego_builder_compile(b, &err)) ||
-	    !(q = rego_query_compile(p, query, &err))) {
-		snprintf(got, sizeof(got), "error:%s", err.msg);
-		goto done;
-	}
-	r = rego_query_eval(q, input, input ? strlen(input) : 0, &lim, &out, &err);
-	snprintf(got, sizeof(got), "%s%s", r == REGO_ERROR ? "error:" : "",
-		 r == REGO_ERROR ? err.msg : r == REGO_UNDEFINED ? "undefined" : out);
-done:
-	if (strncmp(want, "error:", 6) == 0)
-		ok = strncmp(got, "error:", 6) == 0 && strstr(got, want + 6);
-	else
-		ok = strcmp(got, want) == 0;
-	if (!ok)
-		fprintf(stderr, "%s: got %s\n    want %s\n", name, got, want);
-	free(out);
-	rego_query_free(q);
-	rego_policy_free(p);
-	return ok;
-}
-
 /* "$\"{$\"{...}\"}\"" n deep: the parser's nesting bound stops it. */
 static char *nested(size_t n)
 {
-	size_t i, len = strlen(P) + 16 + n * 8;
-	char *s = malloc(len), *w = s;
-
-	if (!s)
-		return NULL;
-	w += sprintf(w, "%sr := ", P);
-	for (i = 0; i < n; i++)
-		w += sprintf(w, "$\"{");
-	w += sprintf(w, "1");
-	for (i = 0; i < n; i++)
-		w += sprintf(w, "}\"");
-	sprintf(w, "\n");
-	return s;
+	return rego_check_nest(P "r := ", "$\"{", "1", "}\"", "\n", n);
 }
 
 int main(void)
 {
-	size_t i;
-	char *m;
-
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		CHECK_MSG(run(cases[i].name, cases[i].module, cases[i].input,
-			      cases[i].query, cases[i].want, cases[i].strict),
-			  "%s", cases[i].name);
-	m = nested(30);
-	CHECK_MSG(m && run("30 nested", m, NULL, "data.p.r", "\"1\"", false), "nested");
-	free(m);
-	m = nested(5000);
-	CHECK_MSG(m && run("5000 nested", m, NULL, "data.p.r",
-			   "error:nesting deeper than", false), "deep");
-	free(m);
+	rego_check_cases(cases, sizeof(cases) / sizeof(cases[0]));
+	CHECK_MSG(rego_check_made("30 nested", nested(30), "\"1\""), "nested");
+	CHECK_MSG(rego_check_made("5000 nested", nested(5000),
+				  "error:nesting deeper than"), "deep");
 	return test_summary();
 }
