@@ -12,24 +12,14 @@
 #include <string.h>
 #include <strings.h>
 #include "builtins.h"
+#include "codec.h"
 
 /* 100-nanosecond intervals from 1582-10-15 to 1970-01-01. */
 #define G1582_NS100 122192928000000000LL
 
-static int hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static bool hex_byte(const char *s, uint8_t *b)
 {
-	int hi = hexval((unsigned char)s[0]), lo = hexval((unsigned char)s[1]);
+	int hi = hex_digit((unsigned char)s[0]), lo = hex_digit((unsigned char)s[1]);
 
 	if (hi < 0 || lo < 0)
 		return false;
