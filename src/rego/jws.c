@@ -188,7 +188,7 @@ static const char *jwk_ec(const struct rv *o, EVP_PKEY **pk)
 	const struct rv *crv = rv_object_getc(o, "crv");
 	unsigned char pub[1 + 2 * 66];
 	uint8_t *x = NULL, *y = NULL, *d = NULL;
-	size_t xn, yn, dn, i, sz;
+	size_t xn, yn, dn = 0, i, sz;
 	bool px, py, pd;
 	OSSL_PARAM_BLD *bld = NULL;
 	BIGNUM *dbn = NULL;
@@ -238,7 +238,7 @@ out:
 static const char *jwk_okp(const struct rv *o, EVP_PKEY **pk)
 {
 	uint8_t *x = NULL, *d = NULL;
-	size_t xn, dn;
+	size_t xn, dn = 0;
 	bool px, pd;
 	const char *err = NULL;
 
