@@ -12,6 +12,12 @@
 
 #define GCM_IV_LEN 12 /* the EAA Decrypt blob's iv */
 
+const char *const vd_eaa_commands[VD_EAA_NCOMMANDS] = {
+	"version", "echo", "Decrypt", "Get KEK", "Get Resource Info", "Get Resource",
+	"Get Policy", "Get Sigstore Config", "Get GPG Keyring", "Get Cosign Key",
+	"Get Credential",
+};
+
 void vd_reply_free(struct vd_reply *r)
 {
 	/* replies carry KEKs and layer options */
@@ -45,6 +51,7 @@ static bool reply_json(struct vd_reply *r, json_t *data, const char *error)
 	}
 	json_object_set_new(o, "data", data);
 	json_object_set_new(o, "status", json_string(error ? "Fail" : "OK"));
+	r->status = error ? VD_REPLY_FAIL : VD_REPLY_OK;
 	if (error)
 		json_object_set_new(o, "error", json_string(error));
 	ok = reply_text(r, json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS));
@@ -65,6 +72,7 @@ static bool reply_fail_b64(struct vd_reply *r, const char *error)
 	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	bool ok = text && reply_text(r, base64_encode(text, strlen(text), false));
 
+	r->status = VD_REPLY_FAIL;
 	free(text);
 	json_decref(o);
 	return ok;
@@ -280,6 +288,7 @@ static bool cmd_resource_info(struct vd_store *s, json_t *req, struct vd_reply *
 			 "file name error: name must be a string");
 		/* E2 */
 		o = json_pack("{s:s,s:s}", "error", why, "status", "Fail");
+		r->status = VD_REPLY_FAIL;
 	} else {
 		free(data);
 		snprintf(size, sizeof(size), "%zu", (n + 2) / 3 * 4);
@@ -303,6 +312,7 @@ bool vd_eaa_handle(struct vd_store *s, const struct vd_peer *peer,
 	size_t i;
 
 	memset(r, 0, sizeof(*r));
+	r->command = VD_EAA_UNKNOWN;
 	j = json_loadb(req, n, JSON_REJECT_DUPLICATES, &je);
 	if (!j || !json_is_object(j)) {
 		snprintf(why, sizeof(why), "request is not a JSON object: %s",
@@ -311,6 +321,9 @@ bool vd_eaa_handle(struct vd_store *s, const struct vd_peer *peer,
 		return reply_fail(r, why);
 	}
 	cmd = json_string_value(json_object_get(j, "command"));
+	for (i = 0; cmd && i < VD_EAA_NCOMMANDS; i++)
+		if (strcmp(cmd, vd_eaa_commands[i]) == 0)
+			r->command = (int)i;
 	if (!cmd) {
 		ok = reply_fail(r, "request has no \"command\" string");
 	} else if (strcmp(cmd, "version") == 0) {
@@ -330,6 +343,7 @@ bool vd_eaa_handle(struct vd_store *s, const struct vd_peer *peer,
 				memcpy(r->data, json_string_value(d), r->len + 1);
 		} else {
 			ok = reply_text(r, strdup("Echo parameters error"));
+			r->status = VD_REPLY_FAIL;
 		}
 	} else if (!peer->allowed) {
 		snprintf(why, sizeof(why), "%s refused: this connection is not attested "
@@ -337,6 +351,7 @@ bool vd_eaa_handle(struct vd_store *s, const struct vd_peer *peer,
 			 "allowed by the policy", cmd,
 			 peer->why ? peer->why : "no verified evidence");
 		ok = reply_fail(r, why);
+		r->status = VD_REPLY_REFUSED;
 	} else if (strcmp(cmd, "Decrypt") == 0) {
 		ok = cmd_decrypt(s, j, r);
 	} else if (strcmp(cmd, "Get KEK") == 0) {

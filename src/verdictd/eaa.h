@@ -19,10 +19,27 @@ struct vd_peer {
 	const char *why;   /* when not allowed: the reason, for the reply */
 };
 
+/* How a request ended, for the counters (metrics.h). */
+enum vd_reply_status {
+	VD_REPLY_OK,
+	VD_REPLY_FAIL,     /* an error reply: bad parameters, no such key */
+	VD_REPLY_REFUSED,  /* the peer may not have it (not attested) */
+	VD_REPLY_STATUS_COUNT
+};
+
+/* The commands verdictd knows, by their protocol names; a request's
+ * command is an index into it, or VD_EAA_UNKNOWN (any other name, none,
+ * or not a JSON object). */
+#define VD_EAA_NCOMMANDS 11
+#define VD_EAA_UNKNOWN VD_EAA_NCOMMANDS
+extern const char *const vd_eaa_commands[VD_EAA_NCOMMANDS];
+
 struct vd_reply {
 	char *data;        /* malloc'd; not NUL-terminated for `echo` */
 	size_t len;
 	bool close;        /* close the connection after sending (echo) */
+	int command;       /* vd_eaa_commands[] index, or VD_EAA_UNKNOWN */
+	enum vd_reply_status status;
 };
 
 /* Handle one complete request. Always produces a reply (false only when

@@ -217,6 +217,59 @@ static void test_frame(void)
 	CHECK(json_frame("{]}", 3) == 2);
 }
 
+/* What each reply says for the counters (metrics.h): the command from the
+ * fixed list ("unknown" for any other name, none, or not an object) and
+ * whether it was served, failed or refused. */
+static void test_accounting(void)
+{
+	static const struct {
+		bool attested;
+		const char *req, *command, *status;
+	} cases[] = {
+		{ false, "{\"command\":\"version\"}", "version", "ok" },
+		{ false, "{\"command\":\"echo\",\"data\":\"x\"}", "echo", "ok" },
+		{ false, "{\"command\":\"echo\",\"data\":5}", "echo", "fail" },
+		{ true, "{\"command\":\"Get KEK\",\"kids\":[\"" KID "\"]}", "Get KEK", "ok" },
+		{ true, "{\"command\":\"Get KEK\",\"kids\":[\"x\"]}", "Get KEK", "fail" },
+		{ false, "{\"command\":\"Get KEK\",\"kids\":[\"" KID "\"]}", "Get KEK", "refused" },
+		{ true, "{\"command\":\"Get Policy\"}", "Get Policy", "ok" },
+		{ true, "{\"command\":\"Get Cosign Key\"}", "Get Cosign Key", "fail" },
+		{ false, "{\"command\":\"Get Policy\"}", "Get Policy", "refused" },
+		{ true, "{\"command\":\"Get Resource Info\",\"name\":\"Policy\"}",
+		  "Get Resource Info", "ok" },
+		{ true, "{\"command\":\"Get Resource Info\",\"name\":\"Nope\"}",
+		  "Get Resource Info", "fail" },
+		{ true, "{\"command\":\"Get Resource\"}", "Get Resource", "fail" },
+		{ true, BLOB(KID, ENC, AES, IV), "Decrypt", "ok" },
+		{ true, BLOB("x", ENC, AES, IV), "Decrypt", "fail" },
+		{ true, "{\"command\":\"Get Everything\"}", "unknown", "fail" },
+		{ false, "{\"command\":\"Get Everything\"}", "unknown", "refused" },
+		{ true, "{\"command\":5}", "unknown", "fail" },
+		{ true, "not json", "unknown", "fail" },
+	};
+	static const char *const status[] = { "ok", "fail", "refused" };
+	size_t i;
+
+	CHECK(VD_REPLY_STATUS_COUNT == 3);
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct vd_reply r;
+		const char *cmd, *st;
+
+		if (!vd_eaa_handle(s, cases[i].attested ? &allowed : &refused, cases[i].req,
+				   strlen(cases[i].req), &r)) {
+			CHECK_MSG(false, "%s: no reply", cases[i].req);
+			continue;
+		}
+		cmd = r.command >= 0 && r.command < VD_EAA_NCOMMANDS ?
+		      vd_eaa_commands[r.command] : r.command == VD_EAA_UNKNOWN ? "unknown" : "?";
+		st = (unsigned)r.status < VD_REPLY_STATUS_COUNT ? status[r.status] : "?";
+		CHECK_MSG(strcmp(cmd, cases[i].command) == 0 && strcmp(st, cases[i].status) == 0,
+			  "%s: %s/%s, want %s/%s", cases[i].req, cmd, st, cases[i].command,
+			  cases[i].status);
+		vd_reply_free(&r);
+	}
+}
+
 int main(void)
 {
 	static const uint8_t key[] = "01234567890123456789012345678901";
@@ -238,6 +291,7 @@ int main(void)
 	test_kek_and_resources();
 	test_malformed();
 	test_frame();
+	test_accounting();
 	vd_store_close(s);
 	test_rm_rf(root);
 	return test_summary();
