@@ -33,6 +33,7 @@
 #include "json_util.h"
 #include "kp_grpc.h"
 #include "log.h"
+#include "metrics.h"
 #include "net.h"
 #include "rats-tls/api.h"
 #include "wipe.h"
@@ -40,7 +41,7 @@
 #define MAX_OPTS 64
 
 static struct {
-	const char *prog, *root, *listen, *client_api, *keyprovider;
+	const char *prog, *root, *listen, *client_api, *keyprovider, *metrics;
 	rats_tls_conf_t conf;
 	const char *opts[MAX_OPTS + 1];
 	size_t nopts;
@@ -100,6 +101,8 @@ static void usage(FILE *f)
 "                             unix://PATH, or loopback HOST:PORT (warned)\n"
 "      --keyprovider-remote   also allow a non-loopback HOST:PORT (anyone who\n"
 "                             reaches it can wrap under the owner's KEKs)\n"
+"      --metrics [ADDR:]PORT  Prometheus metrics at http://ADDR:PORT/metrics\n"
+"                             (ADDR defaults to 127.0.0.1; others are warned)\n"
 "  -r, --root DIR             state directory (default %s)\n"
 "      --max-request BYTES    largest request (default 1048576; 64 to 1 GiB)\n"
 "      --idle-timeout SECONDS close connections idle this long (default 60)\n"
@@ -219,9 +222,11 @@ static __thread struct vd_decision *this_decision;
 static int decide(void *arg, const rats_tls_claims_t *claims)
 {
 	struct vd_decision d, *out = this_decision;
+	uint64_t t0 = vd_metrics_clock();
 
 	(void)arg;
 	vd_decide(vd.store, vd.enabled, claims->tee, claims->json, &d);
+	vd_metrics_decision(claims->tee, d.allow, t0);
 	if (d.allow)
 		LOG_INFO("allowed %s peer: %s", vd_tee_name(d.tee), d.why);
 	else
@@ -290,10 +295,13 @@ static bool send_all(rats_tls_conn *conn, const char *p, size_t n)
 static void recheck(rats_tls_conn *conn, struct vd_decision *d, struct vd_peer *peer)
 {
 	const char *tee = rats_tls_conn_tee(conn), *claims = rats_tls_conn_claims(conn);
+	uint64_t t0;
 
 	if (!peer->allowed || vd_decision_current(vd.store, d))
 		return;
+	t0 = vd_metrics_clock();
 	vd_decide(vd.store, vd.enabled, tee, claims, d);
+	vd_metrics_decision(tee, d->allow, t0);
 	if (d->allow) {
 		LOG_DEBUG("%s channel still allowed after a store change: %s",
 			  vd_tee_name(d->tee), d->why);
@@ -314,18 +322,26 @@ static void *serve(void *arg)
 	struct json_framer fr = { 0 };
 	bool bad;
 	int one = 1;
+	uint64_t t0 = vd_metrics_clock();
 
 	free(arg);
+	vd_metrics_connection(1);
 	/* per read and write: the deadlines below bound the whole */
 	net_set_timeout(c.fd, vd.idle_timeout);
 	/* one small reply per request: do not let Nagle hold it back */
 	setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	this_decision = &d;
 	if (!buf || rats_tls_conn_open(vd.handle, c.fd, &conn) != RATS_TLS_ERR_NONE) {
+		bool late = buf && vd_watch_expired(vd.conns, c.slot);
+
 		this_decision = NULL;
+		/* the policy's refusal filled the record (with its reason);
+		 * counted before the line is logged, for whoever waits on it */
+		vd_metrics_handshake(late ? VD_HS_TIMEOUT : d.why[0] && !d.allow ? VD_HS_REFUSED :
+				     VD_HS_FAILED, t0);
+		vd_metrics_connection(-1);
 		LOG_WARN("connection refused: %s", !buf ? "out of memory" :
-			 vd_watch_expired(vd.conns, c.slot) ? "handshake deadline passed" :
-			 rats_tls_last_error());
+			 late ? "handshake deadline passed" : rats_tls_last_error());
 		free(buf);
 		vd_watch_remove(vd.conns, c.slot);
 		close(c.fd);
@@ -336,9 +352,11 @@ static void *serve(void *arg)
 	/* allowed only by the record the policy filled in the handshake */
 	if ((vd.conf.flags & RATS_TLS_CONF_FLAGS_MUTUAL) && d.allow)
 		peer = (struct vd_peer){ true, NULL };
+	vd_metrics_handshake(peer.allowed ? VD_HS_ATTESTED : VD_HS_UNATTESTED, t0);
 	while ((n = read_request(conn, c.slot, buf, &have, &high, &fr, &bad)) > 0) {
 		struct vd_reply r;
 		bool ok, was_allowed = peer.allowed;
+		uint64_t since = vd_metrics_clock();
 
 		if (bad) {
 			/* not a JSON object, or larger than the bound: answer,
@@ -348,6 +366,8 @@ static void *serve(void *arg)
 			snprintf(msg, sizeof(msg), "{\"data\":{},\"error\":\"%s\",\"status\":\"Fail\"}",
 				 have >= vd.max_request ? "request larger than the configured bound" :
 				 "request is not a JSON object");
+			/* counted before the peer can see the reply */
+			vd_metrics_request(VD_EAA_UNKNOWN, VD_REPLY_FAIL, since);
 			send_all(conn, msg, strlen(msg));
 			break;
 		}
@@ -363,6 +383,7 @@ static void *serve(void *arg)
 			if (!vd_eaa_handle(vd.store, &peer, buf, n, &r))
 				goto done;
 		}
+		vd_metrics_request(r.command, r.status, since);
 		ok = send_all(conn, r.data, r.len) && !r.close && peer.allowed == was_allowed;
 		vd_reply_free(&r);
 		memmove(buf, buf + n, have - n);
@@ -375,6 +396,7 @@ done:
 	rats_tls_conn_close(conn);
 	vd_watch_remove(vd.conns, c.slot);
 	close(c.fd);
+	vd_metrics_connection(-1);
 	/* requests carry resources' and keys' names and Decrypt blobs */
 	OPENSSL_cleanse(buf, high);
 	free(buf);
@@ -500,6 +522,8 @@ static void accept_loop(int lfd, struct vd_watch *w, int cap, int first_deadline
 		}
 		if ((slot = vd_watch_add(w, fd, first_deadline, phase)) < 0) {
 			warn_refused(what, cap);
+			if (w == vd.conns)
+				vd_metrics_rejected();
 			close(fd);
 			continue;
 		}
@@ -609,7 +633,7 @@ static int parse(int argc, char **argv)
 {
 	enum { O_CLIENT_API = 0x100, O_MAX_REQ, O_IDLE, O_SAMPLE_KEY, O_SAMPLE_TRUST,
 	       O_LOG, O_CONFIG, O_KEYPROVIDER, O_MAX_CONN, O_KP_REMOTE, O_HANDSHAKE,
-	       O_REQUEST, O_TTL, O_FRESH };
+	       O_REQUEST, O_TTL, O_FRESH, O_METRICS };
 	static const struct option longs[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "verifier", required_argument, NULL, 'v' },
@@ -634,6 +658,7 @@ static int parse(int argc, char **argv)
 		{ "channel-ttl", required_argument, NULL, O_TTL },
 		{ "fresh", no_argument, NULL, O_FRESH },
 		{ "require-nonce", no_argument, NULL, O_FRESH },
+		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -673,6 +698,7 @@ static int parse(int argc, char **argv)
 		case O_REQUEST: ok = parse_int(optarg, 1, 3600, &vd.request_timeout); break;
 		case O_TTL: ok = parse_int(optarg, 1, 7 * 86400, &vd.channel_ttl); break;
 		case O_FRESH: vd.conf.flags |= RATS_TLS_CONF_FLAGS_FRESH; break;
+		case O_METRICS: vd.metrics = optarg; break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 2;
 		}
@@ -817,6 +843,46 @@ static bool start_keyprovider(char *where, size_t cap)
 	}
 }
 
+/* What the metrics endpoint serves at once, and how long one of its
+ * connections may sit idle: a scraper needs one, briefly. */
+#define METRICS_MAX_CONNECTIONS 8
+#define METRICS_TIMEOUT 10
+
+/* The Prometheus endpoint on [ADDR:]PORT, 127.0.0.1 unless ADDR says
+ * otherwise (warned: the counters show who attests how often). Bound
+ * before any connection is served, so a bad address stops verdictd at
+ * start. where gets ADDR:PORT for the ready line. */
+static bool start_metrics(char *where, size_t cap)
+{
+	char addr[256];
+	const char *ip = "127.0.0.1", *port = addr, *why = "";
+	struct eaa_err err;
+	unsigned bound;
+	int lfd, n;
+
+	snprintf(addr, sizeof(addr), "%s", vd.metrics);
+	if ((strchr(addr, ':') && !split_addr(addr, &ip, &port)) || !*ip ||
+	    !parse_int(port, 0, 65535, &n)) {
+		fprintf(stderr, "%s: --metrics wants [ADDR:]PORT (a port number, ADDR "
+			"defaulting to 127.0.0.1), not \"%s\"\n", vd.prog, vd.metrics);
+		return false;
+	}
+	if (!is_loopback(ip))
+		LOG_WARN("metrics on %s: not loopback; whoever reaches it sees how many "
+			 "peers attest, are refused and ask for keys (never a secret or a "
+			 "claim): keep it on a monitoring network", ip);
+	if ((lfd = net_listen(ip, port, &bound, &why)) < 0) {
+		fprintf(stderr, "%s: metrics on %s: %s\n", vd.prog, vd.metrics, why);
+		return false;
+	}
+	if (!vd_metrics_serve(lfd, vd.store, METRICS_MAX_CONNECTIONS, METRICS_TIMEOUT, &err)) {
+		fprintf(stderr, "%s: %s\n", vd.prog, err.msg);
+		return false;
+	}
+	snprintf(where, cap, "%s:%u", ip, bound);
+	return true;
+}
+
 /* The arguments with the config file's: they live as long as the process
  * (kept here, so leak checkers see them held). */
 static char **args;
@@ -826,7 +892,7 @@ int main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/'), *why = "", *ip, *port;
 	char listen[256];
 	struct eaa_err err;
-	char kp_where[4200];
+	char kp_where[4200], metrics_where[300];
 	unsigned bound;
 	int rc, lfd;
 
@@ -865,6 +931,9 @@ int main(int argc, char **argv)
 	/* before the listeners' threads start: it narrows the umask for a moment */
 	if (vd.keyprovider && !start_keyprovider(kp_where, sizeof(kp_where)))
 		return 1;
+	/* bound before "listening on": a bad address is an error at start */
+	if (vd.metrics && !start_metrics(metrics_where, sizeof(metrics_where)))
+		return 1;
 	if ((lfd = net_listen(ip, port, &bound, &why)) < 0) {
 		fprintf(stderr, "%s: listen on %s: %s\n", vd.prog, vd.listen, why);
 		return 1;
@@ -874,6 +943,8 @@ int main(int argc, char **argv)
 		return 1;
 	if (vd.keyprovider)
 		printf("key provider on %s\n", kp_where);
+	if (vd.metrics)
+		printf("metrics on %s\n", metrics_where);
 	fflush(stdout);
 	accept_loop(lfd, vd.conns, vd.max_connections, vd.handshake_timeout, "handshake",
 		    "attestation listener", serve);
