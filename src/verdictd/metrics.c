@@ -269,6 +269,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 
 /* libmicrohttpd's complaints (a client over the connection limit, a
  * malformed request) are the scraper's problem, not the operator's: debug. */
+static void mhd_log(void *cls, const char *fmt, va_list ap) EAA_PRINTF(2, 0);
 static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[300];
