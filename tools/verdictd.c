@@ -521,9 +521,10 @@ static void accept_loop(int lfd, struct vd_watch *w, int cap, int first_deadline
 			continue;
 		}
 		if ((slot = vd_watch_add(w, fd, first_deadline, phase)) < 0) {
-			warn_refused(what, cap);
+			/* counted before the line that says so is logged */
 			if (w == vd.conns)
 				vd_metrics_rejected();
+			warn_refused(what, cap);
 			close(fd);
 			continue;
 		}

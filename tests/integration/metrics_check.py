@@ -12,8 +12,8 @@ Debian's prometheus_client text parser, and check it.
   metrics_check.py value HOST:PORT NAME   one unlabelled sample's value
   metrics_check.py status HOST:PORT METHOD PATH   the HTTP status code
   metrics_check.py bound HOST:PORT N   hold N connections open with a
-      partial request each; the next one is not served until one of them
-      is done
+      partial request each; the next one is not served until they are
+      done
 """
 import http.client
 import re
@@ -157,7 +157,7 @@ def check(addr, expects):
 def bound(addr, n):
     """With n connections holding a partial request, connection n + 1 is
     not served (it waits in the listen queue: 1 s without an answer is the
-    check); once one of the n is answered and gone, it is."""
+    check); once they are answered and gone, it is."""
     host, port = addr.rsplit(":", 1)
     held = []
     for _ in range(n):
@@ -172,19 +172,20 @@ def bound(addr, n):
         return 1
     except TimeoutError:
         pass
-    held[0].sendall(b"Connection: close\r\n\r\n")
-    held[0].settimeout(10)
-    first = held[0].recv(15)
-    if not first.startswith(b"HTTP/1.1 200"):
-        print(f"a held connection, completed: {first!r}")
-        return 1
+    # each held one completed and answered in turn (one an earlier scrape
+    # left open would be answered in time), then the waiting one
+    for i, s in enumerate(held):
+        s.sendall(b"Connection: close\r\n\r\n")
+        got = s.recv(15)
+        s.close()
+        if not got.startswith(b"HTTP/1.1 200"):
+            print(f"held connection {i + 1}, completed: {got!r}")
+            return 1
     extra.settimeout(10)
     got = extra.recv(15)
     if not got.startswith(b"HTTP/1.1 200"):
-        print(f"connection {n + 1}, once one of {n} was done: {got!r}")
+        print(f"connection {n + 1}, once the {n} were done: {got!r}")
         return 1
-    for s in held:
-        s.close()
     return 0
 
 

@@ -9,6 +9,8 @@
 #     (a request naming an unknown command is counted as "unknown");
 #   - the endpoint serves only GET /metrics (404, 405), holds at most 8
 #     connections, and shows no claim, key or resource;
+#   - a connection over --max-connections and a handshake past its
+#     deadline are counted as such;
 #   - a malformed --metrics, a port out of range and an address that
 #     cannot be bound stop verdictd at start, by name; a non-loopback
 #     address is warned about.
@@ -20,11 +22,12 @@ agent_test_begin "$1"
 m() { /usr/bin/python3 "$here/metrics_check.py" "$@"; }
 # A failed handshake is counted after the peer has seen its alert, but
 # before verdictd logs "connection refused": wait for the Nth such line.
-refusals() { # refusals N
+logged() { # logged LOG N PATTERN: wait (10 s at most) for N lines
 	local n
-	n=$(timeout 10 tail -n +1 -f vd.log | grep -c -m "$1" 'connection refused: ')
-	[[ $n == "$1" ]] && ok || fail "verdictd logged $n refused connections, want $1"
+	n=$(timeout 10 tail -n +1 -f "$1" | grep -c -m "$2" -- "$3")
+	[[ $n == "$2" ]] && ok || fail "$1: $n lines with '$3', want $2"
 }
+refusals() { logged vd.log "$1" 'connection refused: '; }
 
 # a packet under a kid verdictd does not have: its Decrypt answers Fail
 verdictd_root root2
@@ -171,9 +174,19 @@ expect "non-loopback warned" 'metrics on 0.0.0.0: not loopback' "$(cat vd2.log)"
 out=$(m check "127.0.0.1:${mport##*:}") && ok || fail "metrics on 0.0.0.0: $out"
 kill "$vdpid"; wait "$vdpid" 2>/dev/null
 : >vd3.log
-vd_start vd3.log --metrics 0
+vd_start vd3.log --metrics 0 --max-connections 1 --handshake-timeout 1
 [[ $mport == 127.0.0.1:* ]] && ok || fail "--metrics PORT is not on loopback: '$mport'"
 grep -q 'not loopback' vd3.log && fail "loopback warned: $(cat vd3.log)" || ok
 out=$(m check "$mport" 'verdictd_connections_total=0') && ok || fail "--metrics 0: $out"
+# one connection that never starts its handshake holds the only slot: the
+# next is closed at accept; the first, at its deadline
+exec 5<>"/dev/tcp/127.0.0.1/$vport"
+exec 6<>"/dev/tcp/127.0.0.1/$vport"
+logged vd3.log 1 'closing new connections: 1 already being served'
+logged vd3.log 1 'connection refused: handshake deadline passed'
+exec 5>&- 6>&-
+out=$(m check "$mport" 'verdictd_connections_total=1' 'verdictd_connections_open=0' \
+	'verdictd_connections_rejected_total=1' 'verdictd_handshakes_total{result="timeout"}=1' \
+	'verdictd_handshakes_total{result="failed"}=0') && ok || fail "slot and deadline: $out"
 
 finish
