@@ -10,7 +10,8 @@
  * request, channel lifetime) that a reaper enforces; a peer that fails
  * attestation or the policy is refused in the handshake, and the decision
  * and its reason are logged in one line. A decision is taken again before
- * serving once the store has changed since it was made. */
+ * serving once the store has changed since it was made. With --metrics,
+ * each of these steps is counted (src/verdictd/metrics.h). */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
