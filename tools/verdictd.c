@@ -34,6 +34,7 @@
 #include "kp_grpc.h"
 #include "log.h"
 #include "net.h"
+#include "resource_policy.h"
 #include "rats-tls/api.h"
 #include "wipe.h"
 
@@ -55,6 +56,7 @@ static struct {
 	bool enabled[VD_TEE_COUNT];
 	char verifiers[256];
 	struct vd_store *store;
+	struct vd_rpolicy *rpolicy; /* which allowed peer may read what */
 	struct vd_watch *conns, *api_conns;
 	rats_tls_handle handle;
 	char token[65];
@@ -300,13 +302,15 @@ static void recheck(rats_tls_conn *conn, struct vd_decision *d, struct vd_peer *
 		return;
 	}
 	LOG_WARN("revoked an attested %s channel: the store changed and %s", tee, d->why);
-	*peer = (struct vd_peer){ false, d->why };
+	*peer = (struct vd_peer){ false, d->why, NULL, NULL, NULL };
 }
 
 static void *serve(void *arg)
 {
 	struct conn_arg c = *(struct conn_arg *)arg;
-	struct vd_peer peer = { false, "the agent presented no evidence: verdictd runs without --mutual" };
+	struct vd_peer peer = {
+		.why = "the agent presented no evidence: verdictd runs without --mutual"
+	};
 	struct vd_decision d = { .allow = false };
 	rats_tls_conn *conn;
 	char *buf = malloc(vd.max_request + 1);
@@ -335,7 +339,8 @@ static void *serve(void *arg)
 	vd_watch_limit(vd.conns, c.slot, vd.channel_ttl);
 	/* allowed only by the record the policy filled in the handshake */
 	if ((vd.conf.flags & RATS_TLS_CONF_FLAGS_MUTUAL) && d.allow)
-		peer = (struct vd_peer){ true, NULL };
+		peer = (struct vd_peer){ true, NULL, vd_tee_name(d.tee),
+					 rats_tls_conn_claims(conn), vd.rpolicy };
 	while ((n = read_request(conn, c.slot, buf, &have, &high, &fr, &bad)) > 0) {
 		struct vd_reply r;
 		bool ok, was_allowed = peer.allowed;
@@ -846,6 +851,10 @@ int main(int argc, char **argv)
 	if (!(vd.store = vd_store_open(vd.root, &err)) ||
 	    !vd_store_install_defaults(vd.store, &err)) {
 		fprintf(stderr, "%s: state directory: %s\n", vd.prog, err.msg);
+		return 1;
+	}
+	if (!(vd.rpolicy = vd_rpolicy_new(vd.store))) {
+		fprintf(stderr, "%s: out of memory\n", vd.prog);
 		return 1;
 	}
 	if (!(vd.conf.flags & RATS_TLS_CONF_FLAGS_MUTUAL))
