@@ -713,7 +713,7 @@ static int parse(int argc, char **argv)
 }
 
 /* Say, per TEE the owner enabled, what verdictd will accept and from
- * which documents. */
+ * which documents, and how keys and resources are decided. */
 static void describe_tees(void)
 {
 	char line[1200];
@@ -725,6 +725,8 @@ static void describe_tees(void)
 		vd_describe_tee(vd.store, (enum vd_tee)t, line, sizeof(line));
 		fprintf(stderr, "%s: %s\n", vd.prog, line);
 	}
+	vd_rpolicy_describe(vd.rpolicy, line, sizeof(line));
+	fprintf(stderr, "%s: %s\n", vd.prog, line);
 }
 
 static bool is_loopback(const char *host)

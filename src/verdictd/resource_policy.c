@@ -285,3 +285,29 @@ out:
 	release(rp, c);
 	return allow;
 }
+
+void vd_rpolicy_describe(struct vd_rpolicy *rp, char *out, size_t cap)
+{
+	/* a request that names nothing: a policy that allows it allows all */
+	static const char probe[] =
+		"{\"claims\":{},\"command\":\"\",\"path\":\"\",\"tee\":\"\"}";
+	const char *root = vd_store_root(rp->store);
+	struct rego_error re = { 0 };
+	struct compiled *c;
+	char why[EAA_ERR_MSG_MAX + 32], *v = NULL;
+
+	if (!(c = acquire(rp, why, sizeof(why)))) {
+		snprintf(out, cap, "resources: every key and resource is refused: %s", why);
+		return;
+	}
+	if (rego_query_eval(c->allow, probe, sizeof(probe) - 1, NULL, &v, &re) ==
+	    REGO_DEFINED && strcmp(v, "true") == 0)
+		snprintf(out, cap, "resources: %s/opa/" POLICY_FILE " allows every allowed "
+			 "peer every key and resource (the default; docs/verdictd.md shows "
+			 "one tenant per measurement)", root);
+	else
+		snprintf(out, cap, "resources: each key and resource is decided by %s/opa/"
+			 POLICY_FILE " with %s/opa/resourceData", root, root);
+	free(v);
+	release(rp, c);
+}

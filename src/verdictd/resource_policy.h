@@ -49,4 +49,9 @@ void vd_rpolicy_free(struct vd_rpolicy *rp);
 bool vd_rpolicy_allow(struct vd_rpolicy *rp, const struct vd_rp_request *req,
 		      char *why, size_t cap);
 
+/* One line saying how keys and resources will be decided, for verdictd's
+ * start ("resources: ..."). It compiles the policy, so a broken one is
+ * reported then, not at the first request. */
+void vd_rpolicy_describe(struct vd_rpolicy *rp, char *out, size_t cap);
+
 #endif

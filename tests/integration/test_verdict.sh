@@ -324,6 +324,8 @@ for t in snp csv tpm; do
 		"$(cat "$tmp/desc.err")"
 done
 grep -q '^verdictd: sgx:' "$tmp/desc.err" && fail "sgx described but not enabled" || ok
+expect "start: resources" "resources: $tmp/descroot/opa/resourcePolicy.rego allows every allowed peer every key and resource \\(the default" \
+	"$(cat "$tmp/desc.err")"
 
 # The seed's CSV command line (seed 000) as written: it starts.
 mkfifo "$tmp/seed_csv"

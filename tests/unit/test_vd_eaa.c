@@ -339,6 +339,22 @@ static void test_resource_policy(void)
 	CHECK(is(ask(&allowed, KEK("tenantA/key/1"), NULL), KEK_A_OK));
 	CHECK(has(ask(&allowed_b, KEK("tenantA/key/1"), NULL), "\"status\":\"OK\""));
 
+	/* what verdictd says at start */
+	{
+		char line[600], want[600];
+
+		vd_rpolicy_describe(allowed.rpolicy, line, sizeof(line));
+		snprintf(want, sizeof(want), "resources: %s/opa/resourcePolicy.rego allows every "
+			 "allowed peer every key and resource (the default; docs/verdictd.md shows "
+			 "one tenant per measurement)", root);
+		CHECK(is(line, want));
+		CHECK(set_rpolicy(tenant_policy, tenant_data));
+		vd_rpolicy_describe(allowed.rpolicy, line, sizeof(line));
+		snprintf(want, sizeof(want), "resources: each key and resource is decided by "
+			 "%s/opa/resourcePolicy.rego with %s/opa/resourceData", root, root);
+		CHECK(is(line, want));
+	}
+
 	/* tenants: A gets its key, and is refused B's, logged with the rule */
 	CHECK(set_rpolicy(tenant_policy, tenant_data));
 	CHECK(is(ask(&allowed, KEK("tenantA/key/1"), NULL), KEK_A_OK));
@@ -474,6 +490,13 @@ static void test_resource_policy(void)
 			log = log_end();
 			CHECK(has(got, "refused by the resource policy: resourcePolicy.rego: does not "
 				  "compile: resourcePolicy.rego:3:"));
+			{
+				char line[600];
+
+				vd_rpolicy_describe(fresh, line, sizeof(line));
+				CHECK(has(line, "resources: every key and resource is refused: "
+					  "resourcePolicy.rego: does not compile: resourcePolicy.rego:3:"));
+			}
 			CHECK_MSG(has(log, "every key and resource request is refused until it does\n"
 				      "[warn] refused Get KEK of key \"tenantA/key/1\" to a sample peer: "
 				      "resourcePolicy.rego: does not compile: resourcePolicy.rego:3:"),
