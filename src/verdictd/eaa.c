@@ -436,9 +436,15 @@ static void log_quoted(const char *what, const struct vd_peer *peer, const char 
 {
 	json_t *j = json_string(cmd);
 	char *q = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_ENSURE_ASCII) : NULL;
+	char who[64];
 
-	LOG_WARN("refused a request from %s%s peer: %s %.120s", peer->allowed ? "a " : "an ",
-		 peer->allowed && peer->tee ? peer->tee : "unattested", what, q ? q : "?");
+	if (!peer->allowed)
+		snprintf(who, sizeof(who), "an unattested");
+	else if (peer->tee)
+		snprintf(who, sizeof(who), "a %.40s", peer->tee);
+	else
+		snprintf(who, sizeof(who), "an attested");
+	LOG_WARN("refused a request from %s peer: %s %.120s", who, what, q ? q : "?");
 	free(q);
 	json_decref(j);
 }
