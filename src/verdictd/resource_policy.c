@@ -33,6 +33,7 @@ struct file_id {
 
 struct vd_rpolicy {
 	struct vd_store *store;
+	char files[2][4096]; /* the policy's and the data's, to stat */
 	pthread_mutex_t lock;
 	struct compiled *cur; /* NULL: nothing compiled, every request refused */
 	/* what cur, or the last load that failed, was read from */
@@ -59,6 +60,10 @@ struct vd_rpolicy *vd_rpolicy_new(struct vd_store *s)
 	if (!rp)
 		return NULL;
 	rp->store = s;
+	/* a path that does not fit stays empty: stat fails, every request
+	 * reloads, and the store's own error refuses it */
+	vd_opa_file(s, VD_OPA_RESOURCE, false, rp->files[0], sizeof(rp->files[0]), NULL);
+	vd_opa_file(s, VD_OPA_RESOURCE, true, rp->files[1], sizeof(rp->files[1]), NULL);
 	pthread_mutex_init(&rp->lock, NULL);
 	return rp;
 }
@@ -73,17 +78,13 @@ void vd_rpolicy_free(struct vd_rpolicy *rp)
 	free(rp);
 }
 
-static void file_id_read(const struct vd_rpolicy *rp, bool reference,
-			 struct file_id *id)
+static void file_id_read(const char *path, struct file_id *id)
 {
-	char path[4096];
 	struct stat st;
 
 	memset(id, 0, sizeof(*id));
-	if (!vd_opa_file(rp->store, VD_OPA_RESOURCE, reference, path, sizeof(path), NULL) ||
-	    stat(path, &st) != 0)
-		return;
-	*id = (struct file_id){ true, st.st_dev, st.st_ino, st.st_size, st.st_mtim };
+	if (stat(path, &st) == 0)
+		*id = (struct file_id){ true, st.st_dev, st.st_ino, st.st_size, st.st_mtim };
 }
 
 static bool file_id_same(const struct file_id *a, const struct file_id *b)
@@ -177,8 +178,8 @@ static struct compiled *acquire(struct vd_rpolicy *rp, char *why, size_t cap)
 	struct compiled *c;
 
 	/* outside the lock: a change after these calls is seen next time */
-	file_id_read(rp, false, &ids[0]);
-	file_id_read(rp, true, &ids[1]);
+	file_id_read(rp->files[0], &ids[0]);
+	file_id_read(rp->files[1], &ids[1]);
 	pthread_mutex_lock(&rp->lock);
 	if (!rp->loaded || rp->generation != vd_store_generation(rp->store) ||
 	    !file_id_same(&ids[0], &rp->ids[0]) || !file_id_same(&ids[1], &rp->ids[1]))
@@ -226,12 +227,23 @@ static char *make_input(const struct vd_rp_request *req, size_t *n)
 	return in;
 }
 
-/* The request, for the log: `Get KEK of key "tenantB/key/1"`. */
-static void describe(const struct vd_rp_request *req, char *out, size_t cap)
+/* One line per refusal: the request, why, and, when the policy could say,
+ * the values its rules took for the request (where it fell short). */
+static void log_refusal(const struct vd_rp_request *req, const char *why,
+			const char *rules)
 {
-	snprintf(out, cap, "%s of %s \"%.200s\"", req->command ? req->command : "?",
-		 req->kid ? "key" : "resource",
+	const char *tee = req->tee ? req->tee : "?";
+	char what[300];
+
+	snprintf(what, sizeof(what), "%s of %s \"%.200s\"",
+		 req->command ? req->command : "?", req->kid ? "key" : "resource",
 		 req->kid ? req->kid : req->resource ? req->resource : "?");
+	if (rules)
+		LOG_WARN("refused %s to a %s peer: %s; the policy's rules for it: %.*s%s",
+			 what, tee, why, RULES_MAX, rules,
+			 strlen(rules) > RULES_MAX ? "..." : "");
+	else
+		LOG_WARN("refused %s to a %s peer: %s", what, tee, why);
 }
 
 bool vd_rpolicy_allow(struct vd_rpolicy *rp, const struct vd_rp_request *req,
@@ -240,23 +252,22 @@ bool vd_rpolicy_allow(struct vd_rpolicy *rp, const struct vd_rp_request *req,
 	struct compiled *c;
 	struct rego_error re = { 0 };
 	enum rego_result r;
-	char *input = NULL, *out = NULL, *rules = NULL, what[300];
+	char *input = NULL, *out = NULL, *rules = NULL;
 	size_t n = 0;
 	bool allow = false;
 
-	describe(req, what, sizeof(what));
 	if (!rp) {
 		snprintf(why, cap, "no resource policy is in force");
-		LOG_WARN("refused %s to a %s peer: %s", what, req->tee ? req->tee : "?", why);
+		log_refusal(req, why, NULL);
 		return false;
 	}
 	if (!(c = acquire(rp, why, cap))) {
-		LOG_WARN("refused %s to a %s peer: %s", what, req->tee ? req->tee : "?", why);
+		log_refusal(req, why, NULL);
 		return false;
 	}
 	if (!(input = make_input(req, &n))) {
 		snprintf(why, cap, "out of memory");
-		LOG_WARN("refused %s to a %s peer: %s", what, req->tee ? req->tee : "?", why);
+		log_refusal(req, why, NULL);
 		goto out;
 	}
 	r = rego_query_eval(c->allow, input, n, NULL, &out, &re);
@@ -268,16 +279,10 @@ bool vd_rpolicy_allow(struct vd_rpolicy *rp, const struct vd_rp_request *req,
 	else if (!(allow = strcmp(out, "true") == 0))
 		snprintf(why, cap, POLICY_FILE ": rule allow is %.100s%s", out,
 			 strcmp(out, "false") == 0 ? "" : ", not true");
-	if (allow)
-		goto out;
-	if (r != REGO_ERROR &&
-	    rego_query_eval(c->rules, input, n, NULL, &rules, &re) == REGO_DEFINED)
-		/* the package's other rules say where the request fell short */
-		LOG_WARN("refused %s to a %s peer: %s; the policy's rules for it: "
-			 "%.*s%s", what, req->tee ? req->tee : "?", why, RULES_MAX,
-			 rules, strlen(rules) > RULES_MAX ? "..." : "");
-	else
-		LOG_WARN("refused %s to a %s peer: %s", what, req->tee ? req->tee : "?", why);
+	if (!allow)
+		log_refusal(req, why, r != REGO_ERROR &&
+			    rego_query_eval(c->rules, input, n, NULL, &rules, &re) ==
+			    REGO_DEFINED ? rules : NULL);
 out:
 	free(out);
 	free(rules);
