@@ -9,8 +9,14 @@
 #include "eaa.h"
 #include "json_util.h"
 #include "keyprovider.h"
+#include "log.h"
 
 static struct vd_store *s;
+/* allowed (under the default resource policy) and unattested */
+static struct vd_peer peers[2] = {
+	{ true, NULL, "sample", "{\"measurement\":\"aa\",\"svn\":1}", NULL },
+	{ false, "denied", NULL, NULL, NULL },
+};
 static char root[] = "/tmp/fuzz-vd-eaa-XXXXXX";
 
 static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
@@ -20,6 +26,7 @@ static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
 
 static void cleanup(void)
 {
+	vd_rpolicy_free(peers[0].rpolicy);
 	vd_store_close(s);
 	nftw(root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
@@ -30,7 +37,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	static const char policy[] = "{\"default\": [{\"type\": \"reject\"}]}";
 	struct eaa_err err;
 
+	/* refusals are logged per request: not thousands of lines a second */
+	eaa_log_set_level(EAA_LOG_ERROR);
 	if (!mkdtemp(root) || !(s = vd_store_open(root, &err)) ||
+	    !vd_store_install_defaults(s, &err) ||
+	    !(peers[0].rpolicy = vd_rpolicy_new(s)) ||
 	    !vd_key_set(s, "84688df7-2c0c-40fa-956b-29d8e74d16c0", key, &err) ||
 	    !vd_key_set(s, "default/key/1", key, &err) ||
 	    !vd_resource_set(s, VD_RES_IMAGE_POLICY, (const uint8_t *)policy,
@@ -46,7 +57,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct vd_peer peers[2] = { { true, NULL }, { false, "denied" } };
 	struct vd_reply r;
 	struct eaa_err err;
 	char *out = NULL;

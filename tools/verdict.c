@@ -32,9 +32,10 @@ static void usage(FILE *f)
 	fprintf(f,
 "Usage: %s [-c ADDR:PORT] [--token-file FILE] [-p DIR] COMMAND\n"
 "Configure verdictd (docs/verdictd.md). Commands:\n"
-"  --set-opa-policy NAME FILE          e.g. sgxPolicy.rego ./policy.rego\n"
+"  --set-opa-policy NAME FILE          e.g. sgxPolicy.rego ./policy.rego, or\n"
+"                                      resourcePolicy.rego (keys and resources)\n"
 "  --export-opa-policy NAME            writes DIR/NAME\n"
-"  --set-opa-reference NAME FILE       e.g. sgxData ./sgxData\n"
+"  --set-opa-reference NAME FILE       e.g. sgxData ./sgxData, resourceData\n"
 "  --export-opa-reference NAME         writes DIR/NAME\n"
 "  --test-opa-remote POLICY REFERENCE INPUT_FILE      both stored\n"
 "  --test-opa-local POLICY_FILE REFERENCE_FILE INPUT_FILE   no daemon\n"

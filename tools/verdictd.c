@@ -36,6 +36,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "net.h"
+#include "resource_policy.h"
 #include "rats-tls/api.h"
 #include "wipe.h"
 
@@ -57,6 +58,7 @@ static struct {
 	bool enabled[VD_TEE_COUNT];
 	char verifiers[256];
 	struct vd_store *store;
+	struct vd_rpolicy *rpolicy; /* which allowed peer may read what */
 	struct vd_watch *conns, *api_conns;
 	rats_tls_handle handle;
 	char token[65];
@@ -309,13 +311,15 @@ static void recheck(rats_tls_conn *conn, struct vd_decision *d, struct vd_peer *
 		return;
 	}
 	LOG_WARN("revoked an attested %s channel: the store changed and %s", tee, d->why);
-	*peer = (struct vd_peer){ false, d->why };
+	*peer = (struct vd_peer){ false, d->why, NULL, NULL, NULL };
 }
 
 static void *serve(void *arg)
 {
 	struct conn_arg c = *(struct conn_arg *)arg;
-	struct vd_peer peer = { false, "the agent presented no evidence: verdictd runs without --mutual" };
+	struct vd_peer peer = {
+		.why = "the agent presented no evidence: verdictd runs without --mutual"
+	};
 	struct vd_decision d = { .allow = false };
 	rats_tls_conn *conn;
 	char *buf = malloc(vd.max_request + 1);
@@ -352,7 +356,8 @@ static void *serve(void *arg)
 	vd_watch_limit(vd.conns, c.slot, vd.channel_ttl);
 	/* allowed only by the record the policy filled in the handshake */
 	if ((vd.conf.flags & RATS_TLS_CONF_FLAGS_MUTUAL) && d.allow)
-		peer = (struct vd_peer){ true, NULL };
+		peer = (struct vd_peer){ true, NULL, vd_tee_name(d.tee),
+					 rats_tls_conn_claims(conn), vd.rpolicy };
 	vd_metrics_handshake(peer.allowed ? VD_HS_ATTESTED : VD_HS_UNATTESTED, t0);
 	while ((n = read_request(conn, c.slot, buf, &have, &high, &fr, &bad)) > 0) {
 		struct vd_reply r;
@@ -736,7 +741,7 @@ static int parse(int argc, char **argv)
 }
 
 /* Say, per TEE the owner enabled, what verdictd will accept and from
- * which documents. */
+ * which documents, and how keys and resources are decided. */
 static void describe_tees(void)
 {
 	char line[1200];
@@ -748,6 +753,8 @@ static void describe_tees(void)
 		vd_describe_tee(vd.store, (enum vd_tee)t, line, sizeof(line));
 		fprintf(stderr, "%s: %s\n", vd.prog, line);
 	}
+	vd_rpolicy_describe(vd.rpolicy, line, sizeof(line));
+	fprintf(stderr, "%s: %s\n", vd.prog, line);
 }
 
 static bool is_loopback(const char *host)
@@ -914,6 +921,10 @@ int main(int argc, char **argv)
 	if (!(vd.store = vd_store_open(vd.root, &err)) ||
 	    !vd_store_install_defaults(vd.store, &err)) {
 		fprintf(stderr, "%s: state directory: %s\n", vd.prog, err.msg);
+		return 1;
+	}
+	if (!(vd.rpolicy = vd_rpolicy_new(vd.store))) {
+		fprintf(stderr, "%s: out of memory\n", vd.prog);
 		return 1;
 	}
 	if (!(vd.conf.flags & RATS_TLS_CONF_FLAGS_MUTUAL))

@@ -125,20 +125,20 @@ static const char *str_member(json_t *req, const char *name, struct eaa_err *err
 
 /* ---- OPA ---- */
 
-/* "sgxPolicy.rego" / "sgxData" (want_ref: which one is expected; -1 any). */
+/* "sgxPolicy.rego" / "sgxData", or the resource policy's
+ * "resourcePolicy.rego" / "resourceData" (want_ref: which one is
+ * expected; -1 any). */
 static bool opa_name(const char *name, int want_ref, enum vd_tee *t, bool *ref,
 		     struct eaa_err *err)
 {
-	int r;
-
-	if (!name || !vd_tee_parse(name, t, &r) || r < 0 ||
-	    (want_ref >= 0 && r != want_ref))
+	if (!name || !vd_opa_parse(name, t, ref) ||
+	    (want_ref >= 0 && *ref != (want_ref == 1)))
 		return eaa_fail(err, EAA_E_INVALID,
 				"\"%s\" is not a %s name (<tee>Policy.rego or <tee>Data, "
-				"tee one of sgx, tdx, snp, csv, tpm, sample)",
+				"tee one of sgx, tdx, snp, csv, tpm, sample; or "
+				"resourcePolicy.rego, resourceData)",
 				name ? name : "", want_ref == 1 ? "reference" :
 				want_ref == 0 ? "policy" : "policy or reference");
-	*ref = r == 1;
 	return true;
 }
 

@@ -10,7 +10,8 @@
  * measurement list holds a value, the lists left empty accept any value
  * (as in the original's sgxData). Each default has a `configured` rule,
  * false until something is listed, which verdictd reads at start to say
- * what it will accept. */
+ * what it will accept. The resource policy's default gives every peer so
+ * allowed every key and resource, as before there was one. */
 #include <stdlib.h>
 #include <string.h>
 #include "store.h"
@@ -231,6 +232,29 @@ static const char sample_policy[] =
 
 static const char sample_data[] = "{\n    \"measurement\": [],\n    \"svn\": 0\n}\n";
 
+/* The resource policy (resource_policy.h): asked once per kid and per
+ * resource, only for peers their TEE's policy allowed. The default gives
+ * each of them every key and resource, as verdictd did before it had one;
+ * the owner narrows it (docs/verdictd.md shows one tenant per
+ * measurement). */
+static const char resource_policy[] =
+	"package policy\n"
+	"\n"
+	"import rego.v1\n"
+	"\n"
+	"# Which key or resource an attested peer may read. verdictd asks\n"
+	"# data.policy.allow once per kid and per resource, with the input\n"
+	"#   {\"tee\": \"sgx\", \"claims\": {...}, \"command\": \"Decrypt\",\n"
+	"#    \"kid\": \"default/key/1\", \"path\": \"keys/default/key/1\"}\n"
+	"# (\"resource\" instead of \"kid\" for resources). Only peers that\n"
+	"# their TEE's policy allowed get here. Anything but true refuses,\n"
+	"# undefined too.\n"
+	"#\n"
+	"# This default: every such peer may read every key and resource.\n"
+	"allow := true\n";
+
+static const char resource_data[] = "{}\n";
+
 
 static const struct {
 	enum vd_tee tee;
@@ -242,6 +266,7 @@ static const struct {
 	{ VD_TEE_SNP, snp_policy, snp_data },
 	{ VD_TEE_CSV, csv_policy, csv_data },
 	{ VD_TEE_TPM, tpm_policy, tpm_data },
+	{ VD_OPA_RESOURCE, resource_policy, resource_data },
 };
 
 bool vd_store_install_defaults(struct vd_store *s, struct eaa_err *err)

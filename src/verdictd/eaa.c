@@ -1,6 +1,7 @@
 /* eaa.c - the EAA protocol's commands over the state store (see eaa.h and
- * docs/eaa-protocol.md for every message). Replies are compact JSON with
- * sorted keys, as the original's serde_json wrote them. */
+ * docs/eaa-protocol.md for every message), dispatched by one table. Replies
+ * are compact JSON with sorted keys, as the original's serde_json wrote
+ * them. */
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -9,6 +10,7 @@
 #include "aead.h"
 #include "codec.h"
 #include "eaa.h"
+#include "log.h"
 
 #define GCM_IV_LEN 12 /* the EAA Decrypt blob's iv */
 
@@ -78,11 +80,111 @@ static bool reply_fail_b64(struct vd_reply *r, const char *error)
 	return ok;
 }
 
+/* ---- the call and its readers ---- */
+
+struct vd_command;
+
+/* One request being served. */
+struct call {
+	struct vd_store *s;
+	const struct vd_peer *peer;
+	const struct vd_command *cmd; /* its row */
+	json_t *req;
+	bool *refused; /* set when the resource policy refused (metrics) */
+};
+
+/* A row: what the table says of a command, its handler and, for the
+ * named `Get ...` commands, which file it serves under which name. */
+struct vd_command {
+	struct vd_command_info info;
+	bool (*handler)(const struct call *c, struct vd_reply *r);
+	enum vd_resource res;
+	const char *res_name; /* its Get Resource Info name */
+};
+
+/* Every key and resource read asks the resource policy first, with the
+ * row's command and what it reads; a refusal is EAA_E_REJECTED. */
+static bool authorize(const struct call *c, const char *kid, const char *resource,
+		      const char *path, struct eaa_err *err)
+{
+	struct vd_rp_request q = { c->peer->tee, c->peer->claims, c->cmd->info.name,
+				   kid, resource, path };
+	char why[EAA_ERR_MSG_MAX - 64];
+
+	/* the table refused unattested peers before any handler ran; an
+	 * impossible state is refused, not served */
+	if (!c->peer->allowed)
+		return eaa_fail(err, EAA_E_REJECTED, "this connection is not attested");
+	if (vd_rpolicy_allow(c->peer->rpolicy, &q, why, sizeof(why)))
+		return true;
+	*c->refused = true;
+	return eaa_fail(err, EAA_E_REJECTED, "refused by the resource policy: %s", why);
+}
+
+static bool key_read(const struct call *c, const char *kid,
+		     uint8_t key[VD_KEY_LEN], struct eaa_err *err)
+{
+	char path[300];
+
+	/* the policy sees only names that can be paths */
+	if (!vd_name_check("kid", kid, 3, err))
+		return false;
+	snprintf(path, sizeof(path), "keys/%s", kid);
+	return authorize(c, kid, NULL, path, err) && vd_key_get(c->s, kid, key, err);
+}
+
+static bool named_read(const struct call *c, const struct vd_command *row,
+		       uint8_t **data, size_t *n, struct eaa_err *err)
+{
+	return authorize(c, NULL, row->res_name, vd_resource_file(row->res), err) &&
+	       vd_resource_get(c->s, row->res, data, n, err);
+}
+
+static bool path_read(const struct call *c, const char *name, uint8_t **data,
+		      size_t *n, struct eaa_err *err)
+{
+	char path[300];
+
+	if (!vd_name_check("resource path", name, 3, err))
+		return false;
+	snprintf(path, sizeof(path), "resources/%s", name);
+	return authorize(c, NULL, name, path, err) && vd_named_get(c->s, name, data, n, err);
+}
+
+/* ---- version, echo ---- */
+
+static bool cmd_version(const struct call *c, struct vd_reply *r)
+{
+	json_t *o = json_pack("{s:s,s:s}", "status", "OK", "version", "v1");
+	bool ok = o && reply_text(r, json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS));
+
+	(void)c;
+	json_decref(o);
+	return ok;
+}
+
+/* The text sent back bare, then the connection closes. */
+static bool cmd_echo(const struct call *c, struct vd_reply *r)
+{
+	json_t *d = json_object_get(c->req, "data");
+
+	r->close = true;
+	if (!json_is_string(d)) {
+		r->status = VD_REPLY_FAIL;
+		return reply_text(r, strdup("Echo parameters error"));
+	}
+	r->len = json_string_length(d);
+	if (!(r->data = malloc(r->len + 1)))
+		return false;
+	memcpy(r->data, json_string_value(d), r->len + 1);
+	return true;
+}
+
 /* ---- Decrypt ---- */
 
 /* One blob: {"kid","encrypted_data","algorithm","key_length","iv"}. The
  * plaintext goes into data under the request's encrypted_data text. */
-static bool decrypt_blob(struct vd_store *s, json_t *blob, json_t *data,
+static bool decrypt_blob(const struct call *c, json_t *blob, json_t *data,
 			 char *why, size_t wlen)
 {
 	const char *kid = json_string_value(json_object_get(blob, "kid"));
@@ -117,9 +219,13 @@ static bool decrypt_blob(struct vd_store *s, json_t *blob, json_t *data,
 			 "of the ciphertext and its %d-byte tag", AES_GCM_TAG_LEN);
 		goto out;
 	}
-	if (!vd_key_get(s, kid, key, &err)) {
+	if (!key_read(c, kid, key, &err)) {
 		/* never a zero key: a wrong kid is an error */
-		snprintf(why, wlen, "kid: \"%.200s\"'s key not found (%s)", kid, err.msg);
+		if (err.code == EAA_E_REJECTED)
+			snprintf(why, wlen, "kid: \"%.200s\": %s", kid, err.msg);
+		else
+			snprintf(why, wlen, "kid: \"%.200s\"'s key not found (%s)", kid,
+				 err.msg);
 		goto out;
 	}
 	pt = malloc(ctn - AES_GCM_TAG_LEN + 1);
@@ -146,9 +252,9 @@ out:
 	return ok;
 }
 
-static bool cmd_decrypt(struct vd_store *s, json_t *req, struct vd_reply *r)
+static bool cmd_decrypt(const struct call *c, struct vd_reply *r)
 {
-	json_t *blobs = json_object_get(req, "blobs"), *blob;
+	json_t *blobs = json_object_get(c->req, "blobs"), *blob;
 	json_t *data = json_object();
 	char why[512];
 	size_t i;
@@ -158,7 +264,7 @@ static bool cmd_decrypt(struct vd_store *s, json_t *req, struct vd_reply *r)
 		return reply_fail(r, "decrypt parameters error: blobs must be a non-empty array");
 	}
 	json_array_foreach(blobs, i, blob) {
-		if (!json_is_object(blob) || !decrypt_blob(s, blob, data, why, sizeof(why))) {
+		if (!json_is_object(blob) || !decrypt_blob(c, blob, data, why, sizeof(why))) {
 			json_decref(data);
 			return reply_fail(r, json_is_object(blob) ? why :
 					  "parameters error: a blob must be an object");
@@ -169,9 +275,9 @@ static bool cmd_decrypt(struct vd_store *s, json_t *req, struct vd_reply *r)
 
 /* ---- Get KEK ---- */
 
-static bool cmd_get_kek(struct vd_store *s, json_t *req, struct vd_reply *r)
+static bool cmd_get_kek(const struct call *c, struct vd_reply *r)
 {
-	json_t *kids = json_object_get(req, "kids"), *k;
+	json_t *kids = json_object_get(c->req, "kids"), *k;
 	json_t *data = json_object();
 	uint8_t key[VD_KEY_LEN];
 	struct eaa_err err;
@@ -185,9 +291,12 @@ static bool cmd_get_kek(struct vd_store *s, json_t *req, struct vd_reply *r)
 	json_array_foreach(kids, i, k) {
 		const char *kid = json_string_value(k);
 
-		if (!kid || !vd_key_get(s, kid, key, &err)) {
-			snprintf(why, sizeof(why), "kid: %.200s's key not found (%s)",
-				 kid ? kid : "(not a string)", kid ? err.msg : "");
+		if (!kid || !key_read(c, kid, key, &err)) {
+			if (kid && err.code == EAA_E_REJECTED)
+				snprintf(why, sizeof(why), "kid: %.200s: %s", kid, err.msg);
+			else
+				snprintf(why, sizeof(why), "kid: %.200s's key not found (%s)",
+					 kid ? kid : "(not a string)", kid ? err.msg : "");
 			json_decref(data);
 			return reply_fail(r, why);
 		}
@@ -206,30 +315,16 @@ static bool cmd_get_kek(struct vd_store *s, json_t *req, struct vd_reply *r)
 
 /* ---- resources ---- */
 
-static const struct {
-	const char *command, *name;
-	enum vd_resource res;
-} named[] = {
-	{ "Get Policy", "Policy", VD_RES_IMAGE_POLICY },
-	{ "Get Sigstore Config", "Sigstore Config", VD_RES_SIGSTORE },
-	{ "Get GPG Keyring", "GPG Keyring", VD_RES_GPG_KEYRING },
-	{ "Get Cosign Key", "Cosign Key", VD_RES_COSIGN_KEY },
-	{ "Get Credential", "Credential", VD_RES_CREDENTIAL },
-};
-#define NNAMED (sizeof(named) / sizeof(named[0]))
+static const struct vd_command *find_named(const char *name);
 
 /* A resource by its Get Resource Info name: one of the named files, or a
  * resource path <repo>/<type>/<tag>. */
-static bool resource_read(struct vd_store *s, const char *name, bool by_name,
-			  uint8_t **data, size_t *n, struct eaa_err *err)
+static bool resource_read(const struct call *c, const char *name, uint8_t **data,
+			  size_t *n, struct eaa_err *err)
 {
-	size_t i;
+	const struct vd_command *row = find_named(name);
 
-	if (by_name)
-		for (i = 0; i < NNAMED; i++)
-			if (strcmp(name, named[i].name) == 0)
-				return vd_resource_get(s, named[i].res, data, n, err);
-	return vd_named_get(s, name, data, n, err);
+	return row ? named_read(c, row, data, n, err) : path_read(c, name, data, n, err);
 }
 
 static bool reply_resource(struct vd_reply *r, uint8_t *data, size_t n)
@@ -240,25 +335,25 @@ static bool reply_resource(struct vd_reply *r, uint8_t *data, size_t n)
 	return ok;
 }
 
-static bool cmd_named(struct vd_store *s, size_t which, struct vd_reply *r)
+static bool cmd_named(const struct call *c, struct vd_reply *r)
 {
 	uint8_t *data;
 	size_t n;
 	struct eaa_err err;
 	char why[600];
 
-	if (!vd_resource_get(s, named[which].res, &data, &n, &err)) {
+	if (!named_read(c, c->cmd, &data, &n, &err)) {
 		snprintf(why, sizeof(why), "Can't fetch %s: %s",
-			 vd_resource_file(named[which].res), err.msg);
+			 vd_resource_file(c->cmd->res), err.msg);
 		return reply_fail_b64(r, why);
 	}
 	return reply_resource(r, data, n);
 }
 
-static bool cmd_resource(struct vd_store *s, json_t *req, struct vd_reply *r)
+static bool cmd_resource(const struct call *c, struct vd_reply *r)
 {
 	const char *path = json_string_value(
-		json_object_get(json_object_get(req, "optional"), "resource_path"));
+		json_object_get(json_object_get(c->req, "optional"), "resource_path"));
 	uint8_t *data;
 	size_t n;
 	struct eaa_err err;
@@ -266,16 +361,16 @@ static bool cmd_resource(struct vd_store *s, json_t *req, struct vd_reply *r)
 
 	if (!path)
 		return reply_fail_b64(r, "read resource: optional.resource_path is missing");
-	if (!vd_named_get(s, path, &data, &n, &err)) {
+	if (!path_read(c, path, &data, &n, &err)) {
 		snprintf(why, sizeof(why), "read resource: %s", err.msg);
 		return reply_fail_b64(r, why);
 	}
 	return reply_resource(r, data, n);
 }
 
-static bool cmd_resource_info(struct vd_store *s, json_t *req, struct vd_reply *r)
+static bool cmd_resource_info(const struct call *c, struct vd_reply *r)
 {
-	const char *name = json_string_value(json_object_get(req, "name"));
+	const char *name = json_string_value(json_object_get(c->req, "name"));
 	json_t *o;
 	uint8_t *data;
 	size_t n;
@@ -283,7 +378,7 @@ static bool cmd_resource_info(struct vd_store *s, json_t *req, struct vd_reply *
 	char why[600], size[32];
 	bool ok;
 
-	if (!name || !resource_read(s, name, true, &data, &n, &err)) {
+	if (!name || !resource_read(c, name, &data, &n, &err)) {
 		snprintf(why, sizeof(why), "%s", name ? err.msg :
 			 "file name error: name must be a string");
 		/* E2 */
@@ -299,17 +394,84 @@ static bool cmd_resource_info(struct vd_store *s, json_t *req, struct vd_reply *
 	return ok;
 }
 
-/* ---- dispatch ---- */
+/* ---- the table ---- */
+
+#define ATTESTED true
+#define ANYONE false
+
+static const struct vd_command commands[] = {
+	{ { "version", ANYONE, VD_READS_NOTHING }, cmd_version, 0, NULL },
+	{ { "echo", ANYONE, VD_READS_NOTHING }, cmd_echo, 0, NULL },
+	{ { "Decrypt", ATTESTED, VD_READS_KEYS }, cmd_decrypt, 0, NULL },
+	{ { "Get KEK", ATTESTED, VD_READS_KEYS }, cmd_get_kek, 0, NULL },
+	{ { "Get Resource Info", ATTESTED, VD_READS_RESOURCES }, cmd_resource_info, 0, NULL },
+	{ { "Get Resource", ATTESTED, VD_READS_RESOURCES }, cmd_resource, 0, NULL },
+	{ { "Get Policy", ATTESTED, VD_READS_RESOURCES }, cmd_named,
+	  VD_RES_IMAGE_POLICY, "Policy" },
+	{ { "Get Sigstore Config", ATTESTED, VD_READS_RESOURCES }, cmd_named,
+	  VD_RES_SIGSTORE, "Sigstore Config" },
+	{ { "Get GPG Keyring", ATTESTED, VD_READS_RESOURCES }, cmd_named,
+	  VD_RES_GPG_KEYRING, "GPG Keyring" },
+	{ { "Get Cosign Key", ATTESTED, VD_READS_RESOURCES }, cmd_named,
+	  VD_RES_COSIGN_KEY, "Cosign Key" },
+	{ { "Get Credential", ATTESTED, VD_READS_RESOURCES }, cmd_named,
+	  VD_RES_CREDENTIAL, "Credential" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const struct vd_command_info *vd_eaa_command(size_t i)
+{
+	return i < NCOMMANDS ? &commands[i].info : NULL;
+}
+
+static const struct vd_command *find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(name, commands[i].info.name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static const struct vd_command *find_named(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (commands[i].res_name && strcmp(name, commands[i].res_name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+/* A peer's text in a log line: JSON-quoted, so it cannot forge lines. */
+static void log_quoted(const char *what, const struct vd_peer *peer, const char *cmd)
+{
+	json_t *j = json_string(cmd);
+	char *q = j ? json_dumps(j, JSON_ENCODE_ANY | JSON_ENSURE_ASCII) : NULL;
+	char who[64];
+
+	if (!peer->allowed)
+		snprintf(who, sizeof(who), "an unattested");
+	else if (peer->tee)
+		snprintf(who, sizeof(who), "a %.40s", peer->tee);
+	else
+		snprintf(who, sizeof(who), "an attested");
+	LOG_WARN("refused a request from %s peer: %s %.120s", who, what, q ? q : "?");
+	free(q);
+	json_decref(j);
+}
 
 bool vd_eaa_handle(struct vd_store *s, const struct vd_peer *peer,
 		   const char *req, size_t n, struct vd_reply *r)
 {
 	json_error_t je;
 	json_t *j;
-	const char *cmd;
+	const char *name;
+	const struct vd_command *row;
 	char why[600];
-	bool ok;
 	size_t i;
+	bool ok;
 
 	memset(r, 0, sizeof(*r));
 	r->command = VD_EAA_UNKNOWN;
@@ -320,57 +482,30 @@ bool vd_eaa_handle(struct vd_store *s, const struct vd_peer *peer,
 		json_decref(j);
 		return reply_fail(r, why);
 	}
-	cmd = json_string_value(json_object_get(j, "command"));
-	for (i = 0; cmd && i < VD_EAA_NCOMMANDS; i++)
-		if (strcmp(cmd, vd_eaa_commands[i]) == 0)
+	name = json_string_value(json_object_get(j, "command"));
+	for (i = 0; name && i < VD_EAA_NCOMMANDS; i++)
+		if (strcmp(name, vd_eaa_commands[i]) == 0)
 			r->command = (int)i;
-	if (!cmd) {
+	if (!name) {
 		ok = reply_fail(r, "request has no \"command\" string");
-	} else if (strcmp(cmd, "version") == 0) {
-		json_t *o = json_pack("{s:s,s:s}", "status", "OK", "version", "v1");
-
-		ok = o && reply_text(r, json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS));
-		json_decref(o);
-	} else if (strcmp(cmd, "echo") == 0) {
-		json_t *d = json_object_get(j, "data");
-
-		r->close = true;
-		if (json_is_string(d)) {
-			r->len = json_string_length(d);
-			r->data = malloc(r->len + 1);
-			ok = r->data != NULL;
-			if (ok)
-				memcpy(r->data, json_string_value(d), r->len + 1);
-		} else {
-			ok = reply_text(r, strdup("Echo parameters error"));
-			r->status = VD_REPLY_FAIL;
-		}
-	} else if (!peer->allowed) {
+	} else if (!(row = find(name))) {
+		log_quoted("unknown command", peer, name);
+		snprintf(why, sizeof(why), "Command error: unknown command \"%.100s\"", name);
+		ok = reply_fail(r, why);
+	} else if (row->info.needs_attestation && !peer->allowed) {
 		snprintf(why, sizeof(why), "%s refused: this connection is not attested "
 			 "(%s); secrets go only to a peer whose evidence was verified and "
-			 "allowed by the policy", cmd,
+			 "allowed by the policy", name,
 			 peer->why ? peer->why : "no verified evidence");
 		ok = reply_fail(r, why);
 		r->status = VD_REPLY_REFUSED;
-	} else if (strcmp(cmd, "Decrypt") == 0) {
-		ok = cmd_decrypt(s, j, r);
-	} else if (strcmp(cmd, "Get KEK") == 0) {
-		ok = cmd_get_kek(s, j, r);
-	} else if (strcmp(cmd, "Get Resource Info") == 0) {
-		ok = cmd_resource_info(s, j, r);
-	} else if (strcmp(cmd, "Get Resource") == 0) {
-		ok = cmd_resource(s, j, r);
 	} else {
-		for (i = 0; i < NNAMED; i++)
-			if (strcmp(cmd, named[i].command) == 0)
-				break;
-		if (i < NNAMED) {
-			ok = cmd_named(s, i, r);
-		} else {
-			snprintf(why, sizeof(why), "Command error: unknown command \"%.100s\"",
-				 cmd);
-			ok = reply_fail(r, why);
-		}
+		bool refused = false;
+		struct call c = { s, peer, row, j, &refused };
+
+		ok = row->handler(&c, r);
+		if (refused && r->status == VD_REPLY_FAIL)
+			r->status = VD_REPLY_REFUSED;
 	}
 	json_decref(j);
 	return ok;

@@ -5,18 +5,30 @@
  * commands and `Get Resource` with a resource path.
  *
  * Unlike the original, a malformed or unknown request gets an error reply
- * (never a dropped connection or a crash), and nothing but `version` and
+ * (never a dropped connection or a crash), nothing but `version` and
  * `echo` is served to a peer whose evidence was not verified and allowed by
- * the policy. */
+ * the policy, and each kid and resource an allowed peer asks for is given
+ * only when the resource policy allows it (resource_policy.h).
+ *
+ * The commands are one table, {name, handler, needs_attestation, what it
+ * reads}: a handler is reached by its name's row alone, and the table's
+ * needs_attestation, not the handler, refuses an unattested peer. Every
+ * read of a key or resource goes through one reader that asks the
+ * resource policy first. */
 #ifndef EAA_VD_EAA_H
 #define EAA_VD_EAA_H
 
+#include "resource_policy.h"
 #include "store.h"
 
 /* What a connection has established before its first request. */
 struct vd_peer {
 	bool allowed;      /* evidence verified and policy said allow */
 	const char *why;   /* when not allowed: the reason, for the reply */
+	const char *tee;   /* when allowed: the TEE whose policy allowed it */
+	const char *claims; /* when allowed: its verified claims (JSON) */
+	/* decides each key and resource; NULL refuses every one */
+	struct vd_rpolicy *rpolicy;
 };
 
 /* How a request ended, for the counters (metrics.h). */
@@ -33,6 +45,19 @@ enum vd_reply_status {
 #define VD_EAA_NCOMMANDS 11
 #define VD_EAA_UNKNOWN VD_EAA_NCOMMANDS
 extern const char *const vd_eaa_commands[VD_EAA_NCOMMANDS];
+
+/* What a command reads from the store. */
+enum vd_reads { VD_READS_NOTHING, VD_READS_KEYS, VD_READS_RESOURCES };
+
+/* One row of the command table, as tests and listings see it. */
+struct vd_command_info {
+	const char *name;       /* the request's "command" */
+	bool needs_attestation; /* refused unless the peer is allowed */
+	enum vd_reads reads;
+};
+
+/* Row i of the table; NULL past its end. */
+const struct vd_command_info *vd_eaa_command(size_t i);
 
 struct vd_reply {
 	char *data;        /* malloc'd; not NUL-terminated for `echo` */

@@ -29,9 +29,11 @@ struct vd_store {
 	_Atomic uint64_t generation;
 };
 
-static const char *const tee_names[VD_TEE_COUNT] = {
+/* the TEEs' and, last, the resource policy's file name prefixes */
+static const char *const tee_names[VD_OPA_RESOURCE + 1] = {
 	[VD_TEE_SGX] = "sgx", [VD_TEE_TDX] = "tdx", [VD_TEE_SNP] = "snp",
 	[VD_TEE_CSV] = "csv", [VD_TEE_TPM] = "tpm", [VD_TEE_SAMPLE] = "sample",
+	[VD_OPA_RESOURCE] = "resource",
 };
 
 static const char *const resource_files[VD_RES_COUNT] = {
@@ -61,6 +63,29 @@ bool vd_tee_parse(const char *name, enum vd_tee *t, int *reference)
 			if (reference)
 				*reference = name[len] == '\0' ? -1 :
 					     strcmp(name + len, "Data") == 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *vd_opa_name(enum vd_tee t)
+{
+	return (unsigned)t <= VD_OPA_RESOURCE ? tee_names[t] : "?";
+}
+
+bool vd_opa_parse(const char *name, enum vd_tee *t, bool *reference)
+{
+	size_t i, len;
+
+	for (i = 0; name && i <= VD_OPA_RESOURCE; i++) {
+		len = strlen(tee_names[i]);
+		if (strncmp(name, tee_names[i], len) != 0)
+			continue;
+		if (strcmp(name + len, "Policy.rego") == 0 ||
+		    strcmp(name + len, "Data") == 0) {
+			*t = (enum vd_tee)i;
+			*reference = name[len] == 'D';
 			return true;
 		}
 	}
@@ -389,11 +414,23 @@ static bool opa_path(char *path, const struct vd_store *s, enum vd_tee t,
 {
 	char name[64];
 
-	if ((unsigned)t >= VD_TEE_COUNT)
+	if ((unsigned)t > VD_OPA_RESOURCE)
 		return eaa_fail(err, EAA_E_INVALID, "unknown TEE");
 	snprintf(name, sizeof(name), "%s%s", tee_names[t],
 		 reference ? "Data" : "Policy.rego");
 	return join(path, s, "opa", name, err);
+}
+
+bool vd_opa_file(const struct vd_store *s, enum vd_tee t, bool reference,
+		 char *path, size_t cap, struct eaa_err *err)
+{
+	char full[MAX_PATH];
+
+	if (!opa_path(full, s, t, reference, err))
+		return false;
+	if ((size_t)snprintf(path, cap, "%s", full) >= cap)
+		return eaa_fail(err, EAA_E_INVALID, "path too long under %s", s->root);
+	return true;
 }
 
 bool vd_opa_get(struct vd_store *s, enum vd_tee t, bool reference,

@@ -4,6 +4,8 @@
  *                                    <repo>/<type>/<tag>)
  *   <root>/opa/<tee>Policy.rego      the TEE's Rego policy
  *   <root>/opa/<tee>Data             its reference values (a JSON object)
+ *   <root>/opa/resourcePolicy.rego   which allowed peer may read which key or
+ *   <root>/opa/resourceData          resource (resource_policy.h), and its data
  *   <root>/image/policy.json         containers-policy.json for the guest
  *   <root>/image/sigstore.yaml       registries.d configuration
  *   <root>/image/cosign.key          cosign public key
@@ -35,6 +37,18 @@ const char *vd_tee_name(enum vd_tee t);
 /* "sgx", "tdx", ... (also verdict's "sgxPolicy.rego"/"sgxData" forms:
  * with *reference set to which one it named, when not NULL). */
 bool vd_tee_parse(const char *name, enum vd_tee *t, int *reference);
+
+/* Besides one policy and reference pair per TEE, opa/ holds the resource
+ * policy's pair (resourcePolicy.rego, resourceData), which decides each key
+ * and resource request of a peer its TEE's policy allowed. The vd_opa_*
+ * functions below take VD_OPA_RESOURCE where they take a TEE; it is no TEE,
+ * and nothing that loops over the TEEs meets it. */
+#define VD_OPA_RESOURCE VD_TEE_COUNT
+/* A document's name as verdict sends it: "<tee>Policy.rego", "<tee>Data",
+ * "resourcePolicy.rego" or "resourceData". */
+bool vd_opa_parse(const char *name, enum vd_tee *t, bool *reference);
+/* "sgx", ..., "sample", "resource": the file names' prefix. */
+const char *vd_opa_name(enum vd_tee t);
 
 enum vd_resource { VD_RES_IMAGE_POLICY, VD_RES_SIGSTORE, VD_RES_COSIGN_KEY,
 		   VD_RES_GPG_KEYRING, VD_RES_CREDENTIAL, VD_RES_COUNT };
@@ -89,6 +103,10 @@ struct vd_opa_doc {
 bool vd_opa_snapshot(struct vd_store *s, enum vd_tee t, struct vd_opa_doc *d,
 		     struct eaa_err *err);
 void vd_opa_doc_free(struct vd_opa_doc *d);
+/* The document's file (what a reader stats to see a change made behind
+ * the store's back). */
+bool vd_opa_file(const struct vd_store *s, enum vd_tee t, bool reference,
+		 char *path, size_t cap, struct eaa_err *err);
 /* Compile a policy and reference document and check they work together;
  * with test_input, also evaluate data.policy.allow on it into *decision
  * ("true", "false" or "undefined"; malloc'd). */

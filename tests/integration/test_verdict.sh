@@ -4,7 +4,9 @@
 # set), policies and reference data refused when they do not compile or
 # parse, the client API refusing calls without its token, keys and
 # resources, rats-tls-client --verdictd allowed and denied by the policy,
-# and kill -9 during --set-opa-reference leaving the old or the new data.
+# and kill -9 during --set-opa-reference leaving the old or the new data;
+# the resource policy set, exported and tested like the TEEs' policies,
+# with docs/verdictd.md's example as written there.
 set -u
 BIN=$(cd "$1" && pwd) DATA=$(cd "$2" && pwd)
 tmp=$(mktemp -d)
@@ -111,6 +113,67 @@ expect "bad policy" 'policy.rego:2:9: unknown function contain' "$err"
 cmp -s "$root/opa/sgxData" "$tmp/work/sgxData" && ok || fail "refused data replaced the stored one"
 v 1 --set-opa-reference ../../etc/passwd ./sgxData
 expect "bad name" 'not a policy or reference name' "$err"
+
+# The resource policy, like the TEEs': its default exported, the example
+# of docs/verdictd.md set and tested as written there, a broken one refused.
+doc_block() { # doc_block MARKER: the indented block after MARKER, unindented
+	python3 - "$(dirname "$0")/../../docs/verdictd.md" "$1" <<'PY'
+import sys
+lines = open(sys.argv[1]).read().split("\n")
+i = next(n for n, l in enumerate(lines) if l.startswith(sys.argv[2])) + 1
+out = []
+while i < len(lines) and (lines[i].startswith("    ") or
+                          (lines[i] == "" and i + 1 < len(lines) and lines[i + 1].startswith("    "))):
+    out.append(lines[i][4:])
+    i += 1
+print("\n".join(out))
+PY
+}
+v 0 --export-opa-policy resourcePolicy.rego
+expect "default resource policy" $'\nallow := true\n' "$(cat "$tmp/work/resourcePolicy.rego")"$'\n'
+mv "$tmp/work/resourcePolicy.rego" "$tmp/work/default-resourcePolicy.rego"
+v 0 --export-opa-reference resourceData
+expect "default resourceData" '^\{\}$' "$(cat "$tmp/work/resourceData")"
+doc_block '<!-- example resourcePolicy.rego:' >"$tmp/work/resourcePolicy.rego"
+doc_block '<!-- example resourceData:' >"$tmp/work/resourceData"
+expect "docs example" 'allow if input.claims.measurement in data.tenants\[tenant\]' \
+	"$(cat "$tmp/work/resourcePolicy.rego")"
+a1=$(printf 'a1%.0s' {1..32})
+req() { # req MEASUREMENT KID
+	printf '{"tee": "sample", "claims": {"measurement": "%s", "svn": 0}, "command": "Get KEK", "kid": "%s", "path": "keys/%s"}\n' \
+		"$1" "$2" "$2"
+}
+req "$a1" tenantA/key/1 >"$tmp/work/reqA"
+req "$a1" tenantB/key/1 >"$tmp/work/reqB"
+v 0 --test-opa-local resourcePolicy.rego resourceData ./reqA
+expect "resource local allows" '"allow": true' "$out"
+expect "resource local tenant" '"tenant": "tenantA"' "$out"
+v 0 --test-opa-local resourcePolicy.rego resourceData ./reqB
+expect "resource local refuses" '"allow": false' "$out"
+v 0 --set-opa-reference resourceData ./resourceData
+v 0 --set-opa-policy resourcePolicy.rego ./resourcePolicy.rego
+cmp -s "$root/opa/resourcePolicy.rego" "$tmp/work/resourcePolicy.rego" && ok ||
+	fail "resourcePolicy.rego not stored"
+v 0 --test-opa-remote resourcePolicy.rego resourceData ./reqA
+expect "resource remote allows" '"allow": true' "$out"
+v 0 --test-opa-remote resourcePolicy.rego resourceData ./reqB
+expect "resource remote refuses" '"allow": false' "$out"
+v 0 --test-opa-local-policy ./default-resourcePolicy.rego resourceData ./reqB
+expect "resource local policy" '"allow": true' "$out"
+printf 'package policy\nallow { input.x ==\n' >"$tmp/work/bad.rego"
+v 1 --set-opa-policy resourcePolicy.rego ./bad.rego
+expect "bad resource policy" 'resource policy not stored: policy.rego:3:' "$err"
+v 1 --set-opa-reference resourceData ./bad.rego
+expect "bad resourceData" 'resource reference values not stored' "$err"
+v 1 --set-opa-policy resourcePolicy.rego ./resourceData
+expect "JSON as the resource policy" 'resource policy not stored' "$err"
+cmp -s "$root/opa/resourcePolicy.rego" "$tmp/work/resourcePolicy.rego" && ok ||
+	fail "a refused resource policy replaced the stored one"
+rm "$tmp/work/resourcePolicy.rego"
+v 0 --export-opa-policy resourcePolicy.rego
+cmp -s "$root/opa/resourcePolicy.rego" "$tmp/work/resourcePolicy.rego" && ok ||
+	fail "resourcePolicy.rego not exported"
+v 0 --set-opa-policy resourcePolicy.rego ./default-resourcePolicy.rego
 
 # No token, wrong token: refused.
 echo 0000 >"$tmp/wrong.token"
@@ -261,6 +324,8 @@ for t in snp csv tpm; do
 		"$(cat "$tmp/desc.err")"
 done
 grep -q '^verdictd: sgx:' "$tmp/desc.err" && fail "sgx described but not enabled" || ok
+expect "start: resources" "resources: $tmp/descroot/opa/resourcePolicy.rego allows every allowed peer every key and resource \\(the default" \
+	"$(cat "$tmp/desc.err")"
 
 # The seed's CSV command line (seed 000) as written: it starts.
 mkfifo "$tmp/seed_csv"

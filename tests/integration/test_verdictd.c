@@ -3,9 +3,11 @@
  * its key and resources; a client the policy denies, or whose evidence is
  * untrusted, is refused in the handshake; without --mutual nothing secret
  * is served; malformed, oversized and abandoned requests are answered or
- * closed and the daemon keeps serving others.
+ * closed and the daemon keeps serving others; the resource policy example
+ * of docs/verdictd.md, as written there, with two tenants, and every way
+ * the resource policy refuses, with the exact line verdictd logs.
  *
- *   test_verdictd BIN_DIR */
+ *   test_verdictd BIN_DIR DOCS_VERDICTD_MD */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +28,11 @@
 
 static char dir[] = "/tmp/test-verdictd-XXXXXX";
 static char key_opt[300], root[256];
-static const char *bin;
+static const char *bin, *doc_path;
+/* the agents' sample.measurement option, when set */
+static char meas_opt[120];
+/* when set, where start() sends verdictd's log (stderr) */
+static char log_file[300];
 
 struct daemon {
 	pid_t pid;
@@ -68,6 +74,12 @@ static bool start(struct daemon *d, const char *const *extra)
 	if (d->pid == 0) {
 		dup2(fds[1], 1);
 		close(fds[0]);
+		if (*log_file) {
+			int lfd = open(log_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+			if (lfd >= 0)
+				dup2(lfd, 2);
+		}
 		execv(exe, (char *const *)argv);
 		_exit(127);
 	}
@@ -133,7 +145,7 @@ static int tcp_connect(const char *port)
  * no evidence at all. Returns false when the handshake is refused. */
 static bool agent_open(struct agent *a, const struct daemon *d, bool attest)
 {
-	const char *opts[] = { key_opt, NULL };
+	const char *opts[] = { key_opt, *meas_opt ? meas_opt : NULL, NULL };
 	rats_tls_conf_t conf = {
 		.api_version = RATS_TLS_API_VERSION,
 		.flags = attest ? RATS_TLS_CONF_FLAGS_MUTUAL : 0,
@@ -647,6 +659,228 @@ static void test_api_preauth(void)
 	stop(&d);
 }
 
+/* ---- the resource policy ---- */
+
+/* The indented block after marker in docs/verdictd.md, unindented
+ * (malloc'd), or NULL. */
+static char *doc_block(const char *marker)
+{
+	uint8_t *doc;
+	size_t n, len = 0;
+	struct eaa_err err;
+	char *p, *line, *out;
+
+	if (!file_read(doc_path, 1u << 20, &doc, &n, &err))
+		return NULL;
+	p = memmem(doc, n, marker, strlen(marker));
+	out = malloc(n + 1);
+	if (!p || !out) {
+		free(doc);
+		free(out);
+		return NULL;
+	}
+	doc[n - 1] = '\0';
+	p = strchr(p, '\n');
+	/* lines indented four spaces, and blank lines between them */
+	for (line = p ? p + 1 : NULL; line && *line; ) {
+		char *end = strchr(line, '\n');
+		size_t ll = end ? (size_t)(end - line) : strlen(line);
+
+		if (ll >= 4 && strncmp(line, "    ", 4) == 0) {
+			memcpy(out + len, line + 4, ll - 4);
+			len += ll - 4;
+		} else if (ll != 0 || !end || strncmp(end + 1, "    ", 4) != 0) {
+			break;
+		}
+		out[len++] = '\n';
+		line = end ? end + 1 : NULL;
+	}
+	out[len] = '\0';
+	free(doc);
+	return len ? out : (free(out), NULL);
+}
+
+/* The lines verdictd logged so far (static). */
+static char *logged(void)
+{
+	static char buf[1 << 16];
+	uint8_t *p;
+	size_t n;
+	struct eaa_err err;
+
+	buf[0] = '\0';
+	if (file_read(log_file, sizeof(buf) - 1, &p, &n, &err)) {
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		free(p);
+	}
+	return buf;
+}
+
+/* verdict's key-import */
+static char *api_import_key(const struct daemon *d, const char *kid)
+{
+	char req[512], *b64 = base64_encode("01234567890123456789012345678901", 32, false);
+
+	snprintf(req, sizeof(req), "{\"token\":\"%s\",\"command\":\"key-import\",\"kid\":\"%s\","
+		 "\"content\":\"%s\"}", api_token(), kid, b64);
+	free(b64);
+	return api_raw(d, req, strlen(req));
+}
+
+#define MEAS_A "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1"
+#define MEAS_B "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2"
+#define MEAS_C "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"
+#define KEK(kid) "{\"command\":\"Get KEK\",\"kids\":[\"" kid "\"]}"
+#define KEY_B64 "MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE="
+
+/* An agent of the sample TEE with this measurement. */
+static bool tenant_open(struct agent *a, const struct daemon *d, const char *meas)
+{
+	snprintf(meas_opt, sizeof(meas_opt), "sample.measurement=%s", meas);
+	return agent_open(a, d, true);
+}
+
+/* Is this exact line in verdictd's log? */
+static bool logged_line(const char *line)
+{
+	char want[2048];
+	bool ok;
+
+	snprintf(want, sizeof(want), "%s\n", line);
+	ok = strstr(logged(), want) != NULL;
+	if (!ok)
+		fprintf(stderr, "verdictd did not log\n  %s\nit logged:\n%s\n", line, logged());
+	return ok;
+}
+
+/* docs/verdictd.md's example, as written there, against a real verdictd
+ * with two sample tenants; then every way the resource policy refuses,
+ * each with the line verdictd logs. */
+static void test_resource_policy(void)
+{
+	const char *const extra[] = { "--mutual", "--client-api", "127.0.0.1:0",
+				      "--log-level", "warn", NULL };
+	char *policy = doc_block("<!-- example resourcePolicy.rego:");
+	char *data = doc_block("<!-- example resourceData:");
+	struct daemon d;
+	struct agent a, b, c;
+
+	CHECK_MSG(policy && data && strstr(data, MEAS_A) && strstr(data, MEAS_B),
+		  "docs/verdictd.md's example not found, or without the tenants' measurements");
+	if (!policy || !data) {
+		free(policy);
+		free(data);
+		return;
+	}
+	snprintf(log_file, sizeof(log_file), "%s/verdictd.log", dir);
+	if (!start_allowing(&d, extra))
+		goto out;
+	CHECK(has(api_import_key(&d, "tenantA/key/1"), "\"status\":\"OK\""));
+	CHECK(has(api_import_key(&d, "tenantB/key/1"), "\"status\":\"OK\""));
+	CHECK(has(api_set_opa(&d, "resourceData", data), "\"status\":\"OK\""));
+	CHECK(has(api_set_opa(&d, "resourcePolicy.rego", policy), "\"status\":\"OK\""));
+
+	/* tenant A gets its key and is refused tenant B's */
+	CHECK(tenant_open(&a, &d, MEAS_A));
+	CHECK(!strcmp(ask(&a, KEK("tenantA/key/1")),
+		      "{\"data\":{\"tenantA/key/1\":\"" KEY_B64 "\"},\"status\":\"OK\"}"));
+	CHECK(!strcmp(ask(&a, KEK("tenantB/key/1")),
+		      "{\"data\":{},\"error\":\"kid: tenantB/key/1: refused by the resource policy: "
+		      "resourcePolicy.rego: rule allow is false\",\"status\":\"Fail\"}"));
+	CHECK(logged_line("[warn] refused Get KEK of key \"tenantB/key/1\" to a sample peer: "
+			  "resourcePolicy.rego: rule allow is false; the policy's rules for it: "
+			  "{\"allow\":false,\"tenant\":\"tenantB\"}"));
+	CHECK(has(ask(&a, DECRYPT("tenantB/key/1")), "refused by the resource policy"));
+	CHECK(logged_line("[warn] refused Decrypt of key \"tenantB/key/1\" to a sample peer: "
+			  "resourcePolicy.rego: rule allow is false; the policy's rules for it: "
+			  "{\"allow\":false,\"tenant\":\"tenantB\"}"));
+	/* and no resource */
+	CHECK(has(ask(&a, "{\"command\":\"Get Resource\",\"optional\":{\"resource_path\":"
+		      "\"default/security-policy/test\"}}"), "eyJlcnJvciI6InJlYWQgcmVzb3VyY2U6IHJlZnVzZWQg"));
+	CHECK(logged_line("[warn] refused Get Resource of resource \"default/security-policy/test\" "
+			  "to a sample peer: resourcePolicy.rego: rule allow is false; the policy's "
+			  "rules for it: {\"allow\":false}"));
+	/* tenant B the other way round */
+	CHECK(tenant_open(&b, &d, MEAS_B));
+	CHECK(has(ask(&b, KEK("tenantB/key/1")), KEY_B64));
+	CHECK(has(ask(&b, KEK("tenantA/key/1")), "rule allow is false"));
+	agent_close(&b);
+	/* a workload of neither tenant, which its TEE's policy allows: none */
+	CHECK(tenant_open(&c, &d, MEAS_C));
+	CHECK(has(ask(&c, KEK("tenantA/key/1")), "rule allow is false"));
+	CHECK(has(ask(&c, KEK("tenantB/key/1")), "rule allow is false"));
+	agent_close(&c);
+
+	/* an unknown command: refused and logged by its name */
+	CHECK(has(ask(&a, "{\"command\":\"Get Everything\"}"),
+		  "Command error: unknown command \\\"Get Everything\\\""));
+	CHECK(logged_line("[warn] refused a request from a sample peer: unknown command "
+			  "\"Get Everything\""));
+
+	/* a policy that names no rule for the request: undefined refuses (on
+	 * the same channel: the store's generation moved) */
+	CHECK(has(api_set_opa(&d, "resourcePolicy.rego", "package policy\nimport rego.v1\n"
+			      "allow if input.kid == \"tenantA/key/1\"\n"), "\"status\":\"OK\""));
+	CHECK(has(ask(&a, KEK("tenantA/key/1")), KEY_B64));
+	CHECK(has(ask(&a, KEK("tenantB/key/1")), "rule allow is undefined"));
+	CHECK(logged_line("[warn] refused Get KEK of key \"tenantB/key/1\" to a sample peer: "
+			  "resourcePolicy.rego: rule allow is undefined for this request (no rule "
+			  "gave it a value); the policy's rules for it: {}"));
+	/* a policy error refuses */
+	CHECK(has(api_set_opa(&d, "resourcePolicy.rego", "package policy\nimport rego.v1\n"
+			      "allow := true if input.kid\nallow := false if input.command\n"),
+		  "\"status\":\"OK\""));
+	CHECK(has(ask(&a, KEK("tenantA/key/1")), "policy error"));
+	CHECK(logged_line("[warn] refused Get KEK of key \"tenantA/key/1\" to a sample peer: "
+			  "resourcePolicy.rego: policy error: resourcePolicy.rego:4:10: "
+			  "eval_conflict_error: complete rules must not produce multiple outputs: "
+			  "rule data.policy.allow produced conflicting values"));
+
+	/* a policy that does not compile never replaces the working one:
+	 * refused by the client API, and when edited in by hand */
+	CHECK(has(api_set_opa(&d, "resourcePolicy.rego", policy), "\"status\":\"OK\""));
+	CHECK(has(api_set_opa(&d, "resourcePolicy.rego", "package policy\nallow { input.x ==\n"),
+		  "resource policy not stored: policy.rego:3:"));
+	CHECK(has(ask(&a, KEK("tenantA/key/1")), KEY_B64));
+	CHECK(write_file("opa/resourcePolicy.rego", "package policy\nallow { input.x ==\n"));
+	CHECK(has(ask(&a, KEK("tenantA/key/1")), KEY_B64));
+	CHECK(has(ask(&a, KEK("tenantB/key/1")), "rule allow is false"));
+	{
+		char line[600];
+
+		snprintf(line, sizeof(line), "[warn] %s/opa/resourcePolicy.rego (generation ", root);
+		CHECK_MSG(strstr(logged(), line) && strstr(logged(), ") does not compile, so the "
+			  "policy compiled before decides on: resourcePolicy.rego:3:"), "%s", logged());
+	}
+	/* a new channel too */
+	CHECK(tenant_open(&b, &d, MEAS_A));
+	CHECK(has(ask(&b, KEK("tenantA/key/1")), KEY_B64));
+	agent_close(&b);
+	agent_close(&a);
+	CHECK(alive(&d));
+	stop(&d);
+	/* verdictd started with that file has no working policy: it refuses
+	 * every key, saying why */
+	if (start(&d, extra)) {
+		CHECK(tenant_open(&a, &d, MEAS_A));
+		CHECK(has(ask(&a, KEK("tenantA/key/1")), "refused by the resource policy: "
+			  "resourcePolicy.rego: does not compile: resourcePolicy.rego:3:"));
+		CHECK(strstr(logged(), "[warn] refused Get KEK of key \"tenantA/key/1\" to a sample "
+			     "peer: resourcePolicy.rego: does not compile: resourcePolicy.rego:3:"));
+		agent_close(&a);
+		stop(&d);
+	} else {
+		CHECK_MSG(false, "verdictd did not start");
+	}
+	CHECK(write_file("opa/resourcePolicy.rego", "package policy\nimport rego.v1\nallow := true\n"));
+out:
+	meas_opt[0] = '\0';
+	log_file[0] = '\0';
+	free(policy);
+	free(data);
+}
+
 /* Keys leave no copy behind: after an agent took a KEK and left, a core
  * dump of verdictd holds neither the key nor its base64 (replies, request
  * buffers and jansson's strings are wiped when freed). */
@@ -717,9 +951,10 @@ int main(int argc, char **argv)
 	char path[512];
 	struct eaa_err err;
 
-	if (argc != 2 || !mkdtemp(dir))
+	if (argc != 3 || !mkdtemp(dir))
 		return 2;
 	bin = argv[1];
+	doc_path = argv[2];
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(root, sizeof(root), "%s/root", dir);
 	snprintf(key_opt, sizeof(key_opt), "sample.key=%s/key.pem", dir);
@@ -761,6 +996,7 @@ int main(int argc, char **argv)
 	test_deadlines();
 	test_enabled_verifiers();
 	test_api_preauth();
+	test_resource_policy();
 	test_no_key_left();
 	EVP_PKEY_free(signer);
 	EVP_PKEY_free(other);

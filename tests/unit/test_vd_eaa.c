@@ -2,16 +2,66 @@
  * each command of both generations with the replies the originals gave,
  * the test vector from verdictd's own AES-GCM test, and every refusal:
  * unattested peers, wrong kids, tampered ciphertext, names that would leave
- * their directory, malformed requests. */
+ * their directory, malformed requests, unknown commands; the command table;
+ * and the resource policy (resource_policy.h) with every way it refuses,
+ * each with the exact line it logs. */
+#include <fcntl.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include "codec.h"
 #include "eaa.h"
+#include "file.h"
 #include "json_util.h"
 #include "test.h"
 
+#define MEAS_A "aa"
+#define MEAS_B "bb"
+
 static struct vd_store *s;
-static const struct vd_peer allowed = { true, NULL };
-static const struct vd_peer refused = { false, "policy denied: svn 1 < 2" };
+static char root[] = "/tmp/vd-eaa-XXXXXX";
+/* allowed by their TEE's policy; rpolicy set in main */
+static struct vd_peer allowed = { true, NULL, "sample",
+				  "{\"measurement\":\"" MEAS_A "\",\"svn\":1}", NULL };
+static struct vd_peer allowed_b = { true, NULL, "sample",
+				    "{\"measurement\":\"" MEAS_B "\",\"svn\":1}", NULL };
+static const struct vd_peer refused = { false, "policy denied: svn 1 < 2", NULL, NULL, NULL };
+
+/* ---- what verdictd logs (stderr), captured around a few calls ---- */
+
+static char log_path[64];
+static int saved_stderr = -1;
+
+static void log_begin(void)
+{
+	int fd;
+
+	snprintf(log_path, sizeof(log_path), "%s/log", root);
+	fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	fflush(stderr);
+	saved_stderr = dup(2);
+	dup2(fd, 2);
+	close(fd);
+}
+
+/* The lines logged since log_begin (static). */
+static char *log_end(void)
+{
+	static char buf[8192];
+	uint8_t *p;
+	size_t n;
+	struct eaa_err err;
+
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	buf[0] = '\0';
+	if (file_read(log_path, sizeof(buf) - 1, &p, &n, &err)) {
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		free(p);
+	}
+	return buf;
+}
 
 /* The reply to req, as a string (echo replies are not NUL-terminated). */
 static char *ask(const struct vd_peer *peer, const char *req, bool *close)
@@ -186,6 +236,315 @@ static void test_malformed(void)
 		  "unknown command \\\"Get Everything\\\""));
 }
 
+/* The table: every row that reads a key or resource needs attestation,
+ * and the table (not the handler) refuses an unattested peer; a name
+ * that is no row's is refused by that name, and logged, quoted. */
+static void test_table(void)
+{
+	/* as JSON text: the reply and the log line quote them so (a newline
+	 * cannot start a forged log line) */
+	static const char *const near[] = {
+		"get kek", "Get KEK ", "Get", "Policy", "GET POLICY", "Get Resource Infos",
+		"Decrypt\\n[warn] forged", "",
+	};
+	const struct vd_command_info *c;
+	char req[200], want[300], *got, *log;
+	size_t i;
+
+	for (i = 0; (c = vd_eaa_command(i)); i++) {
+		snprintf(req, sizeof(req), "{\"command\":\"%s\",\"kids\":[\"default/key/1\"],"
+			 "\"name\":\"Policy\",\"blobs\":[]}", c->name);
+		got = ask(&refused, req, NULL);
+		CHECK_MSG(c->needs_attestation == (c->reads != VD_READS_NOTHING),
+			  "%s reads something without attestation", c->name);
+		if (c->needs_attestation)
+			CHECK_MSG(has(got, "not attested") && has(got, c->name), "%s", c->name);
+		else
+			CHECK_MSG(!strstr(got, "not attested"), "%s: %s", c->name, got);
+	}
+	CHECK(i == 11);
+	for (i = 0; i < sizeof(near) / sizeof(*near); i++) {
+		snprintf(req, sizeof(req), "{\"command\":\"%s\"}", near[i]);
+		log_begin();
+		got = ask(&allowed, req, NULL);
+		log = log_end();
+		snprintf(want, sizeof(want), "unknown command \\\"%s\\\"", near[i]);
+		CHECK_MSG(has(got, want) && has(got, "\"status\":\"Fail\""), "%s", got);
+		snprintf(want, sizeof(want), "[warn] refused a request from a sample peer: "
+			 "unknown command \"%s\"\n", near[i]);
+		CHECK_MSG(strcmp(log, want) == 0, "logged %s", log);
+	}
+	/* an unattested peer's unknown command is refused by name too */
+	log_begin();
+	got = ask(&refused, "{\"command\":\"Get Everything\"}", NULL);
+	log = log_end();
+	CHECK(has(got, "unknown command"));
+	CHECK(is(log, "[warn] refused a request from an unattested peer: unknown command "
+		 "\"Get Everything\"\n"));
+}
+
+/* ---- the resource policy ---- */
+
+/* Store the resource policy's pair through the store, as verdict does. */
+static bool set_rpolicy(const char *policy, const char *data)
+{
+	struct eaa_err err;
+
+	if (data && !vd_opa_set(s, VD_OPA_RESOURCE, true, data, strlen(data), &err)) {
+		fprintf(stderr, "resourceData: %s\n", err.msg);
+		return false;
+	}
+	if (!vd_opa_set(s, VD_OPA_RESOURCE, false, policy, strlen(policy), &err)) {
+		fprintf(stderr, "resourcePolicy.rego: %s\n", err.msg);
+		return false;
+	}
+	return true;
+}
+
+/* Write the policy file behind the store's back (an owner's editor). */
+static bool edit_rpolicy(const char *policy)
+{
+	char path[128];
+	struct eaa_err err;
+
+	snprintf(path, sizeof(path), "%s/opa/resourcePolicy.rego", root);
+	return file_write_atomic(path, policy, strlen(policy), 0600, &err);
+}
+
+#define KEK(kid) "{\"command\":\"Get KEK\",\"kids\":[\"" kid "\"]}"
+#define KEK_A_OK "{\"data\":{\"tenantA/key/1\":\"MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE=\"}," \
+	"\"status\":\"OK\"}"
+
+/* docs/verdictd.md's example, exactly: tenant A's measurement gets only
+ * keys/tenantA/..., tenant B's only keys/tenantB/... */
+static const char tenant_policy[] =
+	"package policy\n"
+	"\n"
+	"import rego.v1\n"
+	"\n"
+	"default allow := false\n"
+	"\n"
+	"# keys/<tenant>/...: the tenant whose key is asked for\n"
+	"tenant := split(input.path, \"/\")[1] if startswith(input.path, \"keys/\")\n"
+	"\n"
+	"allow if input.claims.measurement in data.tenants[tenant]\n";
+static const char tenant_data[] =
+	"{\"tenants\": {\"tenantA\": [\"" MEAS_A "\"], \"tenantB\": [\"" MEAS_B "\"]}}";
+
+static void test_resource_policy(void)
+{
+	char *got, *log;
+
+	/* the default: every allowed peer gets every key and resource */
+	CHECK(is(ask(&allowed, KEK("tenantA/key/1"), NULL), KEK_A_OK));
+	CHECK(has(ask(&allowed_b, KEK("tenantA/key/1"), NULL), "\"status\":\"OK\""));
+
+	/* what verdictd says at start */
+	{
+		char line[600], want[600];
+
+		vd_rpolicy_describe(allowed.rpolicy, line, sizeof(line));
+		snprintf(want, sizeof(want), "resources: %s/opa/resourcePolicy.rego allows every "
+			 "allowed peer every key and resource (the default; docs/verdictd.md shows "
+			 "one tenant per measurement)", root);
+		CHECK(is(line, want));
+		CHECK(set_rpolicy(tenant_policy, tenant_data));
+		vd_rpolicy_describe(allowed.rpolicy, line, sizeof(line));
+		snprintf(want, sizeof(want), "resources: each key and resource is decided by "
+			 "%s/opa/resourcePolicy.rego with %s/opa/resourceData", root, root);
+		CHECK(is(line, want));
+	}
+
+	/* tenants: A gets its key, and is refused B's, logged with the rule */
+	CHECK(set_rpolicy(tenant_policy, tenant_data));
+	CHECK(is(ask(&allowed, KEK("tenantA/key/1"), NULL), KEK_A_OK));
+	log_begin();
+	got = ask(&allowed, KEK("tenantB/key/1"), NULL);
+	log = log_end();
+	CHECK(is(got, "{\"data\":{},\"error\":\"kid: tenantB/key/1: refused by the resource "
+		 "policy: resourcePolicy.rego: rule allow is false\",\"status\":\"Fail\"}"));
+	CHECK(is(log, "[warn] refused Get KEK of key \"tenantB/key/1\" to a sample peer: "
+		 "resourcePolicy.rego: rule allow is false; the policy's rules for it: "
+		 "{\"allow\":false,\"tenant\":\"tenantB\"}\n"));
+	/* B the other way round, and through Decrypt */
+	CHECK(has(ask(&allowed_b, KEK("tenantB/key/1"), NULL), "\"status\":\"OK\""));
+	CHECK(has(ask(&allowed_b, KEK("tenantA/key/1"), NULL), "rule allow is false"));
+	got = ask(&allowed, BLOB("tenantB/key/1", ENC, GCM, IV), NULL);
+	CHECK(is(got, "{\"data\":{},\"error\":\"kid: \\\"tenantB/key/1\\\": refused by the "
+		 "resource policy: resourcePolicy.rego: rule allow is false\",\"status\":\"Fail\"}"));
+	CHECK(has(ask(&allowed, BLOB("tenantA/key/1", ENC, GCM, IV), NULL), "dGVzdF9kYXRh"));
+	/* a refused kid that does not exist is refused, not "not found":
+	 * the policy is no oracle for other tenants' kids */
+	CHECK(has(ask(&allowed, KEK("tenantB/key/9"), NULL), "rule allow is false"));
+	CHECK(has(ask(&allowed, KEK("tenantA/key/9"), NULL), "key not found"));
+	/* several kids: the first refused one refuses the request */
+	CHECK(has(ask(&allowed, "{\"command\":\"Get KEK\",\"kids\":[\"tenantA/key/1\","
+		      "\"tenantB/key/1\"]}", NULL), "{\"data\":{},\"error\":\"kid: tenantB/key/1: "));
+	/* resources are none of a tenant's keys: refused, in every shape */
+	got = unb64(ask(&allowed, "{\"command\":\"Get Resource\",\"optional\":"
+			"{\"resource_path\":\"default/sigstore-config/test\"}}", NULL));
+	CHECK(is(got, "{\"error\":\"read resource: refused by the resource policy: "
+		 "resourcePolicy.rego: rule allow is false\",\"status\":\"Fail\"}"));
+	got = unb64(ask(&allowed, "{\"command\":\"Get Policy\"}", NULL));
+	CHECK(has(got, "Can't fetch image/policy.json: refused by the resource policy"));
+	CHECK(is(ask(&allowed, "{\"command\":\"Get Resource Info\",\"name\":\"Policy\"}", NULL),
+		 "{\"error\":\"refused by the resource policy: resourcePolicy.rego: rule allow "
+		 "is false\",\"status\":\"Fail\"}"));
+	log_begin();
+	ask(&allowed, "{\"command\":\"Get Resource Info\",\"name\":\"default/sigstore-config/test\"}",
+	    NULL);
+	log = log_end();
+	CHECK(is(log, "[warn] refused Get Resource Info of resource \"default/sigstore-config/test\" "
+		 "to a sample peer: resourcePolicy.rego: rule allow is false; the policy's rules "
+		 "for it: {\"allow\":false}\n"));
+
+	/* the input document, as the policy sees it */
+	CHECK(set_rpolicy("package policy\nimport rego.v1\nallow := false\nseen := input\n", NULL));
+	log_begin();
+	ask(&allowed, KEK("tenantA/key/1"), NULL);
+	unb64(ask(&allowed, "{\"command\":\"Get Policy\"}", NULL));
+	unb64(ask(&allowed, "{\"command\":\"Get Resource\",\"optional\":"
+		  "{\"resource_path\":\"default/sigstore-config/test\"}}", NULL));
+	log = log_end();
+	CHECK(has(log, "\"seen\":{\"claims\":{\"measurement\":\"aa\",\"svn\":1},\"command\":"
+		  "\"Get KEK\",\"kid\":\"tenantA/key/1\",\"path\":\"keys/tenantA/key/1\","
+		  "\"tee\":\"sample\"}}"));
+	CHECK(has(log, "\"seen\":{\"claims\":{\"measurement\":\"aa\",\"svn\":1},\"command\":"
+		  "\"Get Policy\",\"path\":\"image/policy.json\",\"resource\":\"Policy\","
+		  "\"tee\":\"sample\"}}"));
+	CHECK(has(log, "\"command\":\"Get Resource\",\"path\":"
+		  "\"resources/default/sigstore-config/test\",\"resource\":"
+		  "\"default/sigstore-config/test\",\"tee\":\"sample\"}}"));
+
+	/* no rule gives allow a value: undefined refuses */
+	CHECK(set_rpolicy("package policy\nimport rego.v1\n"
+			  "allow if input.kid == \"tenantA/key/1\"\n", NULL));
+	CHECK(is(ask(&allowed, KEK("tenantA/key/1"), NULL), KEK_A_OK));
+	log_begin();
+	got = ask(&allowed, KEK("tenantB/key/1"), NULL);
+	log = log_end();
+	CHECK(has(got, "kid: tenantB/key/1: refused by the resource policy: resourcePolicy.rego: "
+		  "rule allow is undefined for this request (no rule gave it a value)"));
+	CHECK(is(log, "[warn] refused Get KEK of key \"tenantB/key/1\" to a sample peer: "
+		 "resourcePolicy.rego: rule allow is undefined for this request (no rule gave "
+		 "it a value); the policy's rules for it: {}\n"));
+
+	/* only true allows */
+	CHECK(set_rpolicy("package policy\nimport rego.v1\nallow := \"yes\"\n", NULL));
+	log_begin();
+	got = ask(&allowed, KEK("tenantA/key/1"), NULL);
+	log = log_end();
+	CHECK(has(got, "resourcePolicy.rego: rule allow is \\\"yes\\\", not true"));
+	CHECK(is(log, "[warn] refused Get KEK of key \"tenantA/key/1\" to a sample peer: "
+		 "resourcePolicy.rego: rule allow is \"yes\", not true; the policy's rules for "
+		 "it: {\"allow\":\"yes\"}\n"));
+
+	/* an evaluation error refuses */
+	CHECK(set_rpolicy("package policy\nimport rego.v1\n"
+			  "allow := true if input.kid\nallow := false if input.command\n", NULL));
+	log_begin();
+	got = ask(&allowed, KEK("tenantA/key/1"), NULL);
+	log = log_end();
+	CHECK(has(got, "refused by the resource policy: resourcePolicy.rego: policy error: "
+		  "resourcePolicy.rego:4:10: eval_conflict_error: "));
+	CHECK(is(log, "[warn] refused Get KEK of key \"tenantA/key/1\" to a sample peer: "
+		 "resourcePolicy.rego: policy error: resourcePolicy.rego:4:10: eval_conflict_error: "
+		 "complete rules must not produce multiple outputs: rule data.policy.allow "
+		 "produced conflicting values\n"));
+
+	/* a policy that does not compile is not stored, and one edited in
+	 * behind verdictd's back does not replace the working one */
+	CHECK(set_rpolicy(tenant_policy, tenant_data));
+	CHECK(is(ask(&allowed, KEK("tenantA/key/1"), NULL), KEK_A_OK));
+	{
+		struct eaa_err err;
+		static const char broken[] = "package policy\nallow { input.x ==\n";
+
+		CHECK(!vd_opa_set(s, VD_OPA_RESOURCE, false, broken, strlen(broken), &err) &&
+		      has(err.msg, "resource policy not stored"));
+		CHECK(edit_rpolicy(broken));
+		log_begin();
+		CHECK(is(ask(&allowed, KEK("tenantA/key/1"), NULL), KEK_A_OK));
+		CHECK(has(ask(&allowed, KEK("tenantB/key/1"), NULL), "rule allow is false"));
+		log = log_end();
+		CHECK_MSG(strncmp(log, "[warn] ", 7) == 0 && has(log, "/opa/resourcePolicy.rego "
+			  "(generation ") && has(log, ") does not compile, so the policy compiled "
+			  "before decides on: resourcePolicy.rego:3:") &&
+			  has(log, "\n[warn] refused Get KEK of key \"tenantB/key/1\" to a sample "
+			      "peer: resourcePolicy.rego: rule allow is false; the policy's rules for "
+			      "it: {\"allow\":false,\"tenant\":\"tenantB\"}\n"), "%s", log);
+		/* said once, not per request */
+		log_begin();
+		CHECK(is(ask(&allowed, KEK("tenantA/key/1"), NULL), KEK_A_OK));
+		CHECK(is(log_end(), ""));
+
+		/* a fresh authorizer (a restart) has no working policy: it
+		 * refuses, saying why */
+		{
+			struct vd_rpolicy *fresh = vd_rpolicy_new(s);
+			struct vd_peer p = allowed;
+
+			p.rpolicy = fresh;
+			log_begin();
+			got = ask(&p, KEK("tenantA/key/1"), NULL);
+			log = log_end();
+			CHECK(has(got, "refused by the resource policy: resourcePolicy.rego: does not "
+				  "compile: resourcePolicy.rego:3:"));
+			{
+				char line[600];
+
+				vd_rpolicy_describe(fresh, line, sizeof(line));
+				CHECK(has(line, "resources: every key and resource is refused: "
+					  "resourcePolicy.rego: does not compile: resourcePolicy.rego:3:"));
+			}
+			CHECK_MSG(has(log, "every key and resource request is refused until it does\n"
+				      "[warn] refused Get KEK of key \"tenantA/key/1\" to a sample peer: "
+				      "resourcePolicy.rego: does not compile: resourcePolicy.rego:3:"),
+				  "%s", log);
+			vd_rpolicy_free(fresh);
+		}
+	}
+	/* an edit that compiles is seen at once, without a store write */
+	CHECK(edit_rpolicy("package policy\nimport rego.v1\nallow := false\n"));
+	CHECK(has(ask(&allowed, KEK("tenantA/key/1"), NULL), "rule allow is false"));
+
+	/* a removed policy refuses everything */
+	{
+		char path[128];
+
+		snprintf(path, sizeof(path), "%s/opa/resourcePolicy.rego", root);
+		CHECK(unlink(path) == 0);
+		log_begin();
+		got = ask(&allowed, KEK("tenantA/key/1"), NULL);
+		log = log_end();
+		CHECK(has(got, "refused by the resource policy: resourcePolicy.rego: no resource "
+			  "policy in "));
+		CHECK_MSG(has(log, "[warn] resource policy: no resource policy in ") &&
+			  has(log, "; every key and resource request is refused until there is "
+			      "one\n[warn] refused Get KEK of key \"tenantA/key/1\" to a sample "
+			      "peer: resourcePolicy.rego: no resource policy in "), "%s", log);
+	}
+	/* a peer with no authorizer at all gets nothing */
+	{
+		struct vd_peer p = allowed;
+
+		p.rpolicy = NULL;
+		log_begin();
+		got = ask(&p, KEK("tenantA/key/1"), NULL);
+		log = log_end();
+		CHECK(has(got, "refused by the resource policy: no resource policy is in force"));
+		CHECK(is(log, "[warn] refused Get KEK of key \"tenantA/key/1\" to a sample peer: "
+			 "no resource policy is in force\n"));
+	}
+	/* back to the default for what follows */
+	{
+		struct eaa_err err;
+
+		CHECK(vd_store_install_defaults(s, &err));
+		CHECK(is(ask(&allowed, KEK("tenantA/key/1"), NULL), KEK_A_OK));
+	}
+}
+
 static void test_frame(void)
 {
 	static const char two[] = "{\"a\":\"}\"}{\"b\":1}";
@@ -243,7 +602,9 @@ static void test_accounting(void)
 		{ true, BLOB(KID, ENC, AES, IV), "Decrypt", "ok" },
 		{ true, BLOB("x", ENC, AES, IV), "Decrypt", "fail" },
 		{ true, "{\"command\":\"Get Everything\"}", "unknown", "fail" },
-		{ false, "{\"command\":\"Get Everything\"}", "unknown", "refused" },
+		/* an unknown name is an error for anyone (the table knows it
+		 * before it asks whether the peer is attested) */
+		{ false, "{\"command\":\"Get Everything\"}", "unknown", "fail" },
 		{ true, "{\"command\":5}", "unknown", "fail" },
 		{ true, "not json", "unknown", "fail" },
 	};
@@ -276,12 +637,15 @@ int main(void)
 	static const char policy[] = "{\"default\": [{\"type\": \"reject\"}]}";
 	static const char sigstore[] =
 		"default:\n  sigstore: file:///var/lib/containers/sigstore\n";
-	char root[] = "/tmp/vd-eaa-XXXXXX";
+	struct vd_rpolicy *rp;
 	struct eaa_err err;
 
-	if (!mkdtemp(root) || !(s = vd_store_open(root, &err)))
+	if (!mkdtemp(root) || !(s = vd_store_open(root, &err)) ||
+	    !vd_store_install_defaults(s, &err) || !(rp = vd_rpolicy_new(s)))
 		return 1;
+	allowed.rpolicy = allowed_b.rpolicy = rp;
 	CHECK(vd_key_set(s, KID, key, &err) && vd_key_set(s, "default/key/1", key, &err));
+	CHECK(vd_key_set(s, "tenantA/key/1", key, &err) && vd_key_set(s, "tenantB/key/1", key, &err));
 	CHECK(vd_resource_set(s, VD_RES_IMAGE_POLICY, (const uint8_t *)policy,
 			      strlen(policy), &err));
 	CHECK(vd_named_set(s, "default/sigstore-config/test", (const uint8_t *)sigstore,
@@ -290,8 +654,11 @@ int main(void)
 	test_decrypt();
 	test_kek_and_resources();
 	test_malformed();
+	test_table();
+	test_resource_policy();
 	test_frame();
 	test_accounting();
+	vd_rpolicy_free(rp);
 	vd_store_close(s);
 	test_rm_rf(root);
 	return test_summary();

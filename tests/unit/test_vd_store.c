@@ -106,6 +106,21 @@ static void test_opa(struct vd_store *s)
 	CHECK(vd_tee_parse("csvPolicy.rego", &t, &ref) && t == VD_TEE_CSV && ref == 0);
 	CHECK(vd_tee_parse("tdx", &t, &ref) && t == VD_TEE_TDX && ref == -1);
 	CHECK(!vd_tee_parse("sgxPolicy.json", &t, &ref) && !vd_tee_parse("x86", &t, NULL));
+	/* the resource policy's pair is named like a TEE's, and is no TEE */
+	{
+		bool r;
+
+		CHECK(vd_opa_parse("resourcePolicy.rego", &t, &r) && t == VD_OPA_RESOURCE && !r);
+		CHECK(vd_opa_parse("resourceData", &t, &r) && t == VD_OPA_RESOURCE && r);
+		CHECK(vd_opa_parse("sgxData", &t, &r) && t == VD_TEE_SGX && r);
+		CHECK(!vd_opa_parse("resource", &t, &r) && !vd_opa_parse("sgx", &t, &r) &&
+		      !vd_opa_parse("resourcePolicy.json", &t, &r) && !vd_opa_parse(NULL, &t, &r));
+		CHECK(!vd_tee_parse("resourcePolicy.rego", &t, &ref));
+		CHECK(strcmp(vd_opa_name(VD_OPA_RESOURCE), "resource") == 0 &&
+		      strcmp(vd_tee_name(VD_OPA_RESOURCE), "?") == 0);
+		CHECK(!vd_opa_get(s, (enum vd_tee)(VD_OPA_RESOURCE + 1), false, &text, &n, &err) &&
+		      err.code == EAA_E_INVALID);
+	}
 
 	CHECK(!vd_opa_get(s, VD_TEE_SGX, false, &text, &n, &err) &&
 	      err.code == EAA_E_CONFIG);
@@ -323,6 +338,9 @@ static void test_defaults(void)
 	CHECK(decides(s, VD_TEE_TDX, "{\"td_debug\":false,\"tcb_status\":\"NotEvaluated\"}",
 		      "false"));
 	CHECK(decides(s, VD_TEE_SAMPLE, "{\"measurement\":\"00\",\"svn\":9}", "false"));
+	/* the resource policy's default: every allowed peer, everything */
+	CHECK(decides(s, VD_OPA_RESOURCE, "{\"tee\":\"sample\",\"claims\":{},\"command\":"
+		      "\"Get KEK\",\"kid\":\"a/b/c\",\"path\":\"keys/a/b/c\"}", "true"));
 	/* SNP: the Milan report's claims (abridged) are refused until a
 	 * measurement is listed; then debug, an unlisted measurement or an
 	 * old microcode are */
