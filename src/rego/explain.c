@@ -634,7 +634,12 @@ static void explain_pair(struct xp *x, struct rv **slots, const struct term *l,
 	int ra = values(x, slots, l, &a), rb = values(x, slots, r, &b);
 
 	if (ra == 0 || rb == 0) {
-		say(x, depth, at, "%s is undefined", term_text(&lt, ra == 0 ? l : r));
+		const struct term *u = ra == 0 ? l : r;
+		const struct rule_group *g = ref_group(x->p, u);
+
+		say(x, depth, at, "%s is undefined", term_text(&lt, u));
+		if (g && depth + 1 < XP_DEPTH)
+			explain_group(x, g, NULL, depth + 1);
 		return;
 	}
 	if (ra < 0 && rb < 0) {
@@ -667,8 +672,8 @@ static void explain_expr(struct xp *x, const struct expr *e, struct rv **slots,
 	struct site s = { head, "" }, *at = &s;
 	struct w w = text_w(&lt, XP_TERM);
 
-	if (file) {
-		/* the query has no file: its text is the caller's */
+	if (file && head[0]) {
+		/* the query's place is the caller's text, not a file */
 		w_puts(&w, " (");
 		w_puts(&w, where(&tt, file, e->line, e->col));
 		w_puts(&w, ")");

@@ -27,6 +27,30 @@ bool vd_tee_of_verifier(const char *verifier, enum vd_tee *t)
 	return false;
 }
 
+/* The explanation's lines as one log line: "a | b | c". It was cut to
+ * fit before, so the joined text fits too (each "\n  ..." becomes " | "
+ * and its indentation goes). */
+static void one_line(char *s)
+{
+	char *in = s, *out = s;
+
+	while (*in) {
+		if (*in != '\n') {
+			*out++ = *in++;
+			continue;
+		}
+		while (*++in == ' ')
+			;
+		if (out + 3 <= in) {
+			memcpy(out, " | ", 3);
+			out += 3;
+		} else {
+			*out++ = ' ';
+		}
+	}
+	*out = '\0';
+}
+
 void vd_decide(struct vd_store *s, const bool enabled[VD_TEE_COUNT],
 	       const char *verifier, const char *claims, struct vd_decision *d)
 {
@@ -51,8 +75,9 @@ void vd_decide(struct vd_store *s, const bool enabled[VD_TEE_COUNT],
 		return;
 	}
 	d->generation = doc.generation;
-	if (!vd_opa_check(doc.policy, doc.plen, doc.data, doc.dlen, claims,
-			  strlen(claims), &decision, &err))
+	if (!vd_opa_check_why(doc.policy, doc.plen, doc.data, doc.dlen, claims,
+			      strlen(claims), &decision, d->explain,
+			      sizeof(d->explain), &err))
 		snprintf(d->why, sizeof(d->why), "policy error: %s", err.msg);
 	else if (!(d->allow = strcmp(decision, "true") == 0))
 		snprintf(d->why, sizeof(d->why), "%sPolicy.rego says allow = %s",
@@ -60,6 +85,7 @@ void vd_decide(struct vd_store *s, const bool enabled[VD_TEE_COUNT],
 	else
 		snprintf(d->why, sizeof(d->why), "%sPolicy.rego allows it",
 			 vd_tee_name(d->tee));
+	one_line(d->explain);
 	free(decision);
 	vd_opa_doc_free(&doc);
 }
