@@ -126,6 +126,9 @@ expect "local policy" '"allow": false' "$out"
 "$BIN/verdict" --test-opa-local "$DATA/policy/verdictd_sgxPolicy.rego" "$tmp/work/sgxData" \
 	"$tmp/work/evidence" >"$tmp/out" 2>&1 && ok || fail "--test-opa-local without a daemon"
 expect "no daemon" '"allow": true' "$(cat "$tmp/out")"
+"$BIN/verdict" --test-opa-local "$DATA/policy/verdictd_sgxPolicy.rego" "$tmp/work/sgxData" \
+	"$tmp/work/other-evidence" >"$tmp/out" 2>&1 && ok || fail "--test-opa-local refusal"
+expect "no daemon, why" 'mrEnclave_is_grant \(policy.rego:17\): input.mrEnclave \("ZQS/chEBBNrInHlSCDO\+0eV/pnlAB5qieF3M0hKfekA="\) == data.mrEnclave\[_\] \("zqs/chEBBNrInHlSCDO\+0eV/pnlAB5qieF3M0hKfekA="\) is false' "$(cat "$tmp/out")"
 
 # What does not parse or compile is refused and the stored file stays.
 echo '{"svn": ' >"$tmp/work/bad"
