@@ -27,28 +27,30 @@ bool vd_tee_of_verifier(const char *verifier, enum vd_tee *t)
 	return false;
 }
 
-/* The explanation's lines as one log line: "a | b | c". It was cut to
- * fit before, so the joined text fits too (each "\n  ..." becomes " | "
- * and its indentation goes). */
-static void one_line(char *s)
+/* The explanation's lines as one log line, "a | b | c" (indentation
+ * dropped), cut to fit d->explain as the engine cut the lines. */
+static void one_line(char *s, size_t cap)
 {
-	char *in = s, *out = s;
+	char buf[sizeof(((struct vd_decision *)0)->explain)];
+	const char *in = s;
+	size_t o = 0;
 
-	while (*in) {
+	if (cap > sizeof(buf))
+		cap = sizeof(buf);
+	while (*in && o + 1 < cap) {
 		if (*in != '\n') {
-			*out++ = *in++;
+			buf[o++] = *in++;
 			continue;
 		}
 		while (*++in == ' ')
 			;
-		if (out + 3 <= in) {
-			memcpy(out, " | ", 3);
-			out += 3;
-		} else {
-			*out++ = ' ';
-		}
+		for (const char *sep = " | "; *sep && o + 1 < cap; sep++)
+			buf[o++] = *sep;
 	}
-	*out = '\0';
+	if (*in && o >= 3)
+		memcpy(buf + o - 3, "...", 3);
+	buf[o] = '\0';
+	memcpy(s, buf, o + 1);
 }
 
 void vd_decide(struct vd_store *s, const bool enabled[VD_TEE_COUNT],
@@ -85,7 +87,7 @@ void vd_decide(struct vd_store *s, const bool enabled[VD_TEE_COUNT],
 	else
 		snprintf(d->why, sizeof(d->why), "%sPolicy.rego allows it",
 			 vd_tee_name(d->tee));
-	one_line(d->explain);
+	one_line(d->explain, sizeof(d->explain));
 	free(decision);
 	vd_opa_doc_free(&doc);
 }
