@@ -237,6 +237,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (explain && inputs_path) {
+		fprintf(stderr, "%s: --explain explains one input (-i), not --inputs\n", prog);
+		return 2;
+	}
 	l.b = rego_builder_new();
 	if (!l.b) {
 		fprintf(stderr, "%s: out of memory\n", prog);

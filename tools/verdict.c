@@ -240,20 +240,23 @@ static int done_why(json_t *data, const char *why)
 	return rc;
 }
 
-/* The explanation of a local test whose allow is not true, or NULL. */
-static const char *explain_local(const char *p, size_t pn, const char *d,
-				 size_t dn, const char *in, size_t n,
+/* The explanation of a local test whose allow is not true ("" when it
+ * is), naming the policy by its file's name. */
+static const char *explain_local(const char *file, const char *p, size_t pn,
+				 const char *d, size_t dn, const char *in, size_t n,
 				 const char *result, char *why, size_t cap)
 {
 	json_t *doc = json_loads(result, 0, NULL);
 	bool allowed = json_is_true(json_object_get(doc, "allow"));
+	const char *base = strrchr(file, '/');
 	char *decision = NULL;
 	struct eaa_err err;
 
 	json_decref(doc);
 	why[0] = '\0';
 	if (!allowed)
-		vd_opa_check_why(p, pn, d, dn, in, n, &decision, why, cap, &err);
+		vd_opa_check_why(base ? base + 1 : file, p, pn, d, dn, in, n, &decision,
+				 why, cap, &err);
 	free(decision);
 	return why;
 }
@@ -321,8 +324,8 @@ static int test_local(const char *policy, const char *ref, const char *input)
 		rc = failf("test", err.msg);
 	else
 		rc = done_why(json_loads(result, 0, NULL),
-			      explain_local((char *)p, pn, (char *)d, dn, (char *)i, in,
-					    result, why, sizeof(why)));
+			      explain_local(policy, (char *)p, pn, (char *)d, dn, (char *)i,
+					    in, result, why, sizeof(why)));
 	free(p);
 	free(d);
 	free(i);

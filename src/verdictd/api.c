@@ -203,7 +203,8 @@ static char *cmd_test_opa(struct vd_store *s, json_t *req, struct eaa_err *err)
 		/* the owner's own test: say why allow is not true */
 		why[0] = '\0';
 		if (!json_is_true(json_object_get(doc, "allow")))
-			vd_opa_check_why(policy, plen, data, dlen, input, ilen, &decision,
+			vd_opa_check_why(json_string_value(json_object_get(req, "policy")),
+					 policy, plen, data, dlen, input, ilen, &decision,
 					 why, sizeof(why), &ignore);
 		free(decision);
 		r = reply_why(doc, NULL, why[0] ? why : NULL);

@@ -58,7 +58,7 @@ void vd_decide(struct vd_store *s, const bool enabled[VD_TEE_COUNT],
 {
 	struct vd_opa_doc doc;
 	struct eaa_err err;
-	char *decision = NULL;
+	char *decision = NULL, file[32];
 
 	memset(d, 0, sizeof(*d));
 	d->generation = vd_store_generation(s);
@@ -77,7 +77,8 @@ void vd_decide(struct vd_store *s, const bool enabled[VD_TEE_COUNT],
 		return;
 	}
 	d->generation = doc.generation;
-	if (!vd_opa_check_why(doc.policy, doc.plen, doc.data, doc.dlen, claims,
+	snprintf(file, sizeof(file), "%sPolicy.rego", vd_tee_name(d->tee));
+	if (!vd_opa_check_why(file, doc.policy, doc.plen, doc.data, doc.dlen, claims,
 			      strlen(claims), &decision, d->explain,
 			      sizeof(d->explain), &err))
 		snprintf(d->why, sizeof(d->why), "policy error: %s", err.msg);

@@ -53,6 +53,8 @@ run 0 eval --explain -d "$P/verdictd_sgxPolicy.rego" -d "$tmp/sgxData.json" \
 run 0 eval --explain -d "$P/verdictd_sgxPolicy.rego" -d "$tmp/sgxData.json" \
 	-i "$tmp/evidence.json" 'data.policy.nothing'
 expect "explain undefined" '^data.policy.nothing is undefined$' "$err"
+run 2 eval --explain --inputs "$tmp/evidence.json" -d "$P/verdictd_sgxPolicy.rego" data.policy.allow
+expect "explain with --inputs" 'explain explains one input \(-i\), not --inputs' "$err"
 
 # The result set, as opa eval prints it.
 run 0 eval -d "$P/seed_csvPolicy.rego" -d "$P/seed_csvData.json" data.policy.allow

@@ -88,8 +88,8 @@ v 0 --test-opa-local-reference sgxPolicy.rego ./sgxData ./evidence
 expect "seed 002 refused" '"allow": false' "$out"
 expect "seed 002 why" 'why allow is not true:
 data.policy.allow is false
-  allow \(policy.rego:6\): tcb_is_accepted is undefined \(policy.rego:8:5\)
-    tcb_is_accepted \(policy.rego:26\): input.tcb_status is undefined' "$out"
+  allow \(sgxPolicy.rego:6\): tcb_is_accepted is undefined \(sgxPolicy.rego:8:5\)
+    tcb_is_accepted \(sgxPolicy.rego:26\): input.tcb_status is undefined' "$out"
 # The evidence docs/verdictd.md shows passes, with nothing to explain.
 cat >"$tmp/work/evidence-tcb" <<'J'
 {
@@ -106,7 +106,7 @@ expect "docs evidence allowed" '"allow": true' "$out"
 [[ $out != *why* ]] && ok || fail "an allowed test explained: $out"
 sed 's/"debug": false/"debug": true/' "$tmp/work/evidence-tcb" >"$tmp/work/evidence-debug"
 v 0 --test-opa-local-reference sgxPolicy.rego ./sgxData ./evidence-debug
-expect "debug refused, named" 'allow \(policy.rego:6\): not input.debug fails: input.debug is true \(policy.rego:7:5\)' "$out"
+expect "debug refused, named" 'allow \(sgxPolicy.rego:6\): not input.debug fails: input.debug is true \(sgxPolicy.rego:7:5\)' "$out"
 # The original verdictd's policy, as the guide then uses it.
 v 0 --set-opa-policy sgxPolicy.rego "$DATA/policy/verdictd_sgxPolicy.rego"
 sed 's/zqs/ZQS/' "$tmp/work/evidence" >"$tmp/work/other-evidence"
@@ -128,7 +128,7 @@ expect "local policy" '"allow": false' "$out"
 expect "no daemon" '"allow": true' "$(cat "$tmp/out")"
 "$BIN/verdict" --test-opa-local "$DATA/policy/verdictd_sgxPolicy.rego" "$tmp/work/sgxData" \
 	"$tmp/work/other-evidence" >"$tmp/out" 2>&1 && ok || fail "--test-opa-local refusal"
-expect "no daemon, why" 'mrEnclave_is_grant \(policy.rego:17\): input.mrEnclave \("ZQS/chEBBNrInHlSCDO\+0eV/pnlAB5qieF3M0hKfekA="\) == data.mrEnclave\[_\] \("zqs/chEBBNrInHlSCDO\+0eV/pnlAB5qieF3M0hKfekA="\) is false' "$(cat "$tmp/out")"
+expect "no daemon, why" 'mrEnclave_is_grant \(verdictd_sgxPolicy.rego:17\): input.mrEnclave \("ZQS/chEBBNrInHlSCDO\+0eV/pnlAB5qieF3M0hKfekA="\) == data.mrEnclave\[_\] \("zqs/chEBBNrInHlSCDO\+0eV/pnlAB5qieF3M0hKfekA="\) is false' "$(cat "$tmp/out")"
 
 # What does not parse or compile is refused and the stored file stays.
 echo '{"svn": ' >"$tmp/work/bad"
@@ -224,7 +224,7 @@ client && fail "denied client accepted" || ok
 expect "named refusal" 'refused this connection' "$(cat "$tmp/out")"
 expect "decision logged" 'samplePolicy.rego says allow = false' "$(cat "$tmp/verdictd.log")"
 # with the policy's reason, on the refusal's one line
-expect "refusal explained" '\[warn\] refused sample peer: samplePolicy.rego says allow = false: data.policy.allow is false \| allow \(policy.rego:4\): input.svn \(0\) >= data.svn \(1\) is false \(policy.rego:4:10\) \| default allow \(policy.rego:3\): false' "$(cat "$tmp/verdictd.log")"
+expect "refusal explained" '\[warn\] refused sample peer: samplePolicy.rego says allow = false: data.policy.allow is false \| allow \(samplePolicy.rego:4\): input.svn \(0\) >= data.svn \(1\) is false \(samplePolicy.rego:4:10\) \| default allow \(samplePolicy.rego:3\): false' "$(cat "$tmp/verdictd.log")"
 
 # kill -9 while reference values are being set: the old or the new file.
 python3 -c "import json; print(json.dumps({'a': 'x' * 300000}))" >"$tmp/work/A"

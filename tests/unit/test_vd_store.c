@@ -431,7 +431,7 @@ static void test_generation_and_decide(void)
 	CHECK_MSG(!d.allow && strstr(d.why, "allow = false"), "%s", d.why);
 	/* the policy's explanation, on one line, apart from the reason a
 	 * peer may be told */
-	CHECK_MSG(strncmp(d.explain, "data.policy.allow is false | allow (policy.rego:", 48) == 0 &&
+	CHECK_MSG(strncmp(d.explain, "data.policy.allow is false | allow (samplePolicy.rego:", 54) == 0 &&
 		  !strchr(d.explain, '\n') && !strstr(d.why, "data.policy"), "%s", d.explain);
 	vd_decide(s, enabled, "sample", "{\"measurement\":\"m\\n[warn] allowed\",\"svn\":1}", &d);
 	CHECK_MSG(!d.allow && !strchr(d.explain, '\n') && strstr(d.explain, "data.policy.allow"),
