@@ -1,7 +1,9 @@
 /* fuzz_rego_input - arbitrary input documents (the attester's claims, an
  * agent's request) against policies compiled once: verdictd's SGX policy
  * shape and one that feeds input to many built-ins, tokens, keys and
- * certificates among them. */
+ * certificates among them. Each input is also explained against `allow`
+ * (rego_query_eval_explain), whose text must stay within its buffer and
+ * plain ASCII: it goes to verdictd's log. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,7 +50,7 @@ static const char policy[] =
 	"pks := crypto.parse_private_keys(input.cert)\n"
 	"kp := crypto.x509.parse_keypair(input.cert, input.s)\n";
 
-static struct rego_query *q;
+static struct rego_query *q, *allow;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -61,7 +63,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 					   REGO_SYNTAX_AUTO, &err) ||
 	    !rego_builder_set_data(b, data, strlen(data), &err) ||
 	    !(p = rego_builder_compile(b, &err)) ||
-	    !(q = rego_query_compile(p, "data.f", &err))) {
+	    !(q = rego_query_compile(p, "data.f", &err)) ||
+	    !(allow = rego_query_compile(p, "data.f.allow", &err))) {
 		fprintf(stderr, "fuzz_rego_input: the fixed policy: %s\n", err.msg);
 		abort();
 	}
@@ -74,7 +77,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct rego_error err;
 	char *out = NULL;
 
+	char why[300];
+	size_t i;
+
 	rego_query_eval(q, (const char *)data, size, &lim, &out, &err);
 	free(out);
+	memset(why, 0x7f, sizeof(why));
+	rego_query_eval_explain(allow, (const char *)data, size, &lim, NULL, why,
+				sizeof(why), &err);
+	for (i = 0; why[i]; i++)
+		if (i == sizeof(why) - 1 || (why[i] != '\n' && (why[i] < 0x20 || why[i] > 0x7e)))
+			abort();
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* fuzz_rego_policy - arbitrary policy text through the parser and the
  * compiler; what compiles is evaluated whole (data) under tight limits, so
- * random policies exercise the evaluator and built-ins too. */
+ * random policies exercise the evaluator and built-ins too; data.p.allow,
+ * when false or undefined, is explained (rego_query_eval_explain). */
 #include <stdint.h>
 #include <stdlib.h>
 #include "eaa/rego.h"
@@ -29,6 +30,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (q) {
 		rego_query_eval(q, "{\"a\":[1,\"x\",{\"b\":null}]}", 26, &lim, &out, &err);
 		free(out);
+	}
+	rego_query_free(q);
+	q = rego_query_compile(p, "data.p.allow", &err);
+	if (q) {
+		char why[512];
+
+		rego_query_eval_explain(q, "{\"a\":[1,\"x\",{\"b\":null}]}", 26, &lim,
+					NULL, why, sizeof(why), &err);
 	}
 	rego_query_free(q);
 	rego_policy_free(p);

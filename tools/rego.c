@@ -42,6 +42,10 @@ static void usage(FILE *f)
 "      --fail               exit 1 when the result is undefined\n"
 "      --fail-defined       exit 1 when the result is defined\n"
 "      --max-steps N        evaluation step limit (default 10000000)\n"
+"      --explain            when the result is false or undefined, say why on\n"
+"                           stderr: each definition tried and the expression\n"
+"                           that failed in it, with its values (stdout stays\n"
+"                           as without it)\n"
 "  -h, --help\n", prog, prog);
 }
 
@@ -152,6 +156,23 @@ static int eval_lines(const struct rego_query *q, const char *path,
 	return fflush(stdout) == 0 ? 0 : 1;
 }
 
+/* --explain: why the query is false or undefined, on stderr. */
+static bool print_explanation(const struct rego_query *q, const char *input,
+			      size_t ninput, const struct rego_limits *lim)
+{
+	char why[REGO_EXPLAIN_CAP];
+	struct rego_error re;
+
+	if (rego_query_eval_explain(q, input, ninput, lim, NULL, why, sizeof(why),
+				    &re) == REGO_ERROR) {
+		fprintf(stderr, "%s: %s\n", prog, re.msg);
+		return false;
+	}
+	if (why[0])
+		fprintf(stderr, "%s\n", why);
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -165,6 +186,7 @@ int main(int argc, char **argv)
 		{ "fail-defined", no_argument, NULL, 'D' },
 		{ "max-steps", required_argument, NULL, 'm' },
 		{ "inputs", required_argument, NULL, 'I' },
+		{ "explain", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -178,7 +200,7 @@ int main(int argc, char **argv)
 	uint8_t *input = NULL;
 	size_t npaths = 0, ninput = 0;
 	char *out = NULL;
-	bool fail_undef = false, fail_def = false;
+	bool fail_undef = false, fail_def = false, explain = false;
 	int c, status = 1;
 
 	while ((c = getopt_long(argc, argv, "d:i:f:h", longs, NULL)) != -1) {
@@ -198,6 +220,7 @@ int main(int argc, char **argv)
 		case '1': l.syntax = REGO_SYNTAX_V1; break;
 		case 'F': fail_undef = true; break;
 		case 'D': fail_def = true; break;
+		case 'E': explain = true; break;
 		case 'm': lim.max_steps = strtoul(optarg, NULL, 10); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -212,6 +235,10 @@ int main(int argc, char **argv)
 	if (argc - optind != 2 || strcmp(argv[optind], "eval") != 0 ||
 	    (strcmp(format, "json") && strcmp(format, "raw") && strcmp(format, "pretty"))) {
 		usage(stderr);
+		return 2;
+	}
+	if (explain && inputs_path) {
+		fprintf(stderr, "%s: --explain explains one input (-i), not --inputs\n", prog);
 		return 2;
 	}
 	l.b = rego_builder_new();
@@ -256,6 +283,8 @@ int main(int argc, char **argv)
 	}
 	if (out)
 		printf("%s\n", out);
+	if (explain && !print_explanation(q, (const char *)input, ninput, &lim))
+		goto out;
 	status = (fail_undef && res == REGO_UNDEFINED) ||
 		 (fail_def && res == REGO_DEFINED) ? 1 : 0;
 out:

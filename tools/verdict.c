@@ -18,6 +18,7 @@
 #include "api.h"
 #include "bytes.h"
 #include "codec.h"
+#include "eaa/rego.h"
 #include "file.h"
 #include "net.h"
 
@@ -74,15 +75,21 @@ static char *b64_file(const char *path, struct eaa_err *err)
 	return b;
 }
 
-/* Send req (its "token" added) to verdictd; the reply's "data" or NULL
- * with the reason printed. Takes req. */
+/* Send req (its "token" added) to verdictd; its whole reply when the
+ * status is OK, else NULL with the reason printed. */
 static json_t *call_one(json_t *req);
 
+/* The reply's "data" (true when it has none), or NULL. Takes req. */
 static json_t *call(json_t *req)
 {
-	json_t *data = req ? call_one(req) : NULL;
+	json_t *reply = req ? call_one(req) : NULL, *data;
 
 	json_decref(req);
+	if (!reply)
+		return NULL;
+	data = json_object_get(reply, "data");
+	data = data ? json_incref(data) : json_true();
+	json_decref(reply);
 	return data;
 }
 
@@ -103,7 +110,7 @@ static json_t *call_one(json_t *req)
 	struct eaa_err err;
 	uint8_t *tok;
 	size_t n, off = 0;
-	json_t *reply = NULL, *data = NULL;
+	json_t *reply = NULL;
 	json_error_t je;
 	int fd;
 
@@ -179,10 +186,7 @@ static json_t *call_one(json_t *req)
 		json_decref(reply);
 		return NULL;
 	}
-	data = json_object_get(reply, "data");
-	data = data ? json_incref(data) : json_true();
-	json_decref(reply);
-	return data;
+	return reply;
 }
 
 /* Write the base64 reply into DIR/name. */
@@ -226,13 +230,46 @@ static int done(json_t *data)
 	return 0;
 }
 
+/* A test's result, then why allow is not true (when it is not) under
+ * it, as verdictd or the local engine explained it. */
+static int done_why(json_t *data, const char *why)
+{
+	int rc = done(data);
+
+	if (rc == 0 && why && why[0])
+		printf("why allow is not true:\n%s\n", why);
+	return rc;
+}
+
+/* The explanation of a local test whose allow is not true ("" when it
+ * is), naming the policy by its file's name. */
+static const char *explain_local(const char *file, const char *p, size_t pn,
+				 const char *d, size_t dn, const char *in, size_t n,
+				 const char *result, char *why, size_t cap)
+{
+	json_t *doc = json_loads(result, 0, NULL);
+	bool allowed = json_is_true(json_object_get(doc, "allow"));
+	const char *base = strrchr(file, '/');
+	char *decision = NULL;
+	struct eaa_err err;
+
+	json_decref(doc);
+	why[0] = '\0';
+	if (!allowed)
+		vd_opa_check_why(base ? base + 1 : file, p, pn, d, dn, in, n, &decision,
+				 why, cap, &err);
+	free(decision);
+	return why;
+}
+
 /* --test-opa-*: each side by stored name or by local file. */
 static int test_opa(const char *policy, bool policy_local, const char *ref,
 		    bool ref_local, const char *input)
 {
 	struct eaa_err err;
-	json_t *req = json_object();
+	json_t *req = json_object(), *reply;
 	char *in = b64_file(input, &err), *b;
+	int rc;
 
 	if (!in) {
 		json_decref(req);
@@ -261,7 +298,14 @@ static int test_opa(const char *policy, bool policy_local, const char *ref,
 	} else {
 		json_object_set_new(req, "reference", json_string(ref));
 	}
-	return done(call(req));
+	reply = call_one(req);
+	json_decref(req);
+	if (!reply)
+		return 1;
+	rc = done_why(json_incref(json_object_get(reply, "data")),
+		      json_string_value(json_object_get(reply, "explanation")));
+	json_decref(reply);
+	return rc;
 }
 
 /* --test-opa-local: no daemon involved. */
@@ -270,7 +314,7 @@ static int test_local(const char *policy, const char *ref, const char *input)
 	struct eaa_err err;
 	uint8_t *p = NULL, *d = NULL, *i = NULL;
 	size_t pn, dn, in;
-	char *result = NULL;
+	char *result = NULL, why[REGO_EXPLAIN_CAP];
 	int rc;
 
 	if (!file_read(policy, MAX_FILE, &p, &pn, &err) ||
@@ -280,7 +324,9 @@ static int test_local(const char *policy, const char *ref, const char *input)
 	else if (!vd_opa_decide((char *)p, pn, (char *)d, dn, (char *)i, in, &result, &err))
 		rc = failf("test", err.msg);
 	else
-		rc = done(json_loads(result, 0, NULL));
+		rc = done_why(json_loads(result, 0, NULL),
+			      explain_local(policy, (char *)p, pn, (char *)d, dn, (char *)i,
+					    in, result, why, sizeof(why)));
 	free(p);
 	free(d);
 	free(i);

@@ -233,7 +233,8 @@ static int decide(void *arg, const rats_tls_claims_t *claims)
 	if (d.allow)
 		LOG_INFO("allowed %s peer: %s", vd_tee_name(d.tee), d.why);
 	else
-		LOG_WARN("refused %s peer: %s", claims->tee ? claims->tee : "a", d.why);
+		LOG_WARN("refused %s peer: %s%s%s", claims->tee ? claims->tee : "a",
+			 d.why, d.explain[0] ? ": " : "", d.explain);
 	LOG_DEBUG("claims of that peer: %s", claims->json);
 	if (out)
 		*out = d;
@@ -310,7 +311,8 @@ static void recheck(rats_tls_conn *conn, struct vd_decision *d, struct vd_peer *
 			  vd_tee_name(d->tee), d->why);
 		return;
 	}
-	LOG_WARN("revoked an attested %s channel: the store changed and %s", tee, d->why);
+	LOG_WARN("revoked an attested %s channel: the store changed and %s%s%s", tee,
+		 d->why, d->explain[0] ? ": " : "", d->explain);
 	*peer = (struct vd_peer){ false, d->why, NULL, NULL, NULL };
 }
 

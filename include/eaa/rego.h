@@ -85,6 +85,39 @@ enum rego_result rego_query_eval(const struct rego_query *q,
 				 const struct rego_limits *lim, char **out,
 				 struct rego_error *err);
 
+/* The room an explanation is given by verdictd and the tools. */
+#define REGO_EXPLAIN_CAP 2048
+
+/* rego_query_eval, and when the value is false or undefined, why, as
+ * lines of text in why[0..cap) (always NUL-terminated; "" when the value
+ * is neither, or on an error, which err says as rego_query_eval does):
+ *
+ *   data.policy.allow is false
+ *     allow (policy.rego:6): tcb_is_accepted is undefined (policy.rego:8:5)
+ *       tcb_is_accepted (policy.rego:22): input.tcb_status is undefined (policy.rego:23:5)
+ *       tcb_is_accepted (policy.rego:25): not data.tcbStatus fails: data.tcbStatus is ["UpToDate"] (policy.rego:26:5)
+ *     default allow (policy.rego:4): false
+ *
+ * For the query, and for each rule and function the failed expression
+ * names (4 levels deep), every definition tried (16 at most per rule,
+ * else branches included) and the first expression in it without a
+ * solution, with the values its operands had (the first solution of the
+ * expressions before it; 3 values at most of an operand that has
+ * several), then the default. Bounded: the whole text by cap (cut with
+ * "..."), each value by 80 bytes and each expression by 120 (cut with
+ * "..."); strings are printed as JSON with every byte outside printable
+ * ASCII \u-escaped, so an input cannot forge lines in a log. The values
+ * shown come from input and data: show the text only to who may see both
+ * (docs/threat-model.md).
+ *
+ * A second evaluation runs under the same limits only when the value is
+ * false or undefined; rego_query_eval does no explanation work. */
+enum rego_result rego_query_eval_explain(const struct rego_query *q,
+					 const char *input_json, size_t input_len,
+					 const struct rego_limits *lim, char **out,
+					 char *why, size_t cap,
+					 struct rego_error *err);
+
 /* Every solution, as `opa eval` prints them: {"result": [{"expressions":
  * [{"value": ..., "text": ...}], "bindings": {...}}]} ({} when
  * undefined). */

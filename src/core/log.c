@@ -43,7 +43,7 @@ bool eaa_log_parse_level(const char *name, enum eaa_log_level *level)
 
 void eaa_log(enum eaa_log_level level, const char *fmt, ...)
 {
-	char line[1024];
+	char line[2048]; /* a refusal: its reason and explanation (decide.h) */
 	va_list ap;
 
 	if (level < eaa_log_effective_level() || level >= EAA_LOG_OFF)

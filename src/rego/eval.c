@@ -1977,3 +1977,173 @@ bool rego_eval(const struct rego_policy *p, const struct query *q,
 	}
 	return eval_body(&ev, &fr, q->body, 0, &k) != EV_ERR;
 }
+
+/* ---- probes (eval.h), for explanations ---- */
+
+struct ev *ev_open(const struct rego_policy *p, struct rv_arena *a,
+		   struct rv *input, bool strict,
+		   const struct rego_limits_int *lim, struct eaa_err *err)
+{
+	struct ev *ev = rv_alloc(a, sizeof(*ev));
+	struct timespec ts;
+
+	if (!ev)
+		return NULL;
+	ev->p = p;
+	ev->a = a;
+	ev->w.input = input;
+	ev->w.data = p->data;
+	ev->strict = strict;
+	ev->err = err;
+	ev->max_steps = lim->max_steps;
+	ev->max_depth = lim->max_depth;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ev->now_ns = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	ev->w.cache = rv_alloc(a, (p->ncache + 1) * sizeof(*ev->w.cache));
+	ev->w.cstate = rv_alloc(a, p->ncache + 1);
+	return ev->w.cache && ev->w.cstate ? ev : NULL;
+}
+
+bool ev_failed(const struct ev *ev)
+{
+	return ev->failed;
+}
+
+/* Each probe starts at the top of a C stack of its own caller's. */
+static bool probe_start(struct ev *ev, uintptr_t base)
+{
+	ev->stack_base = base;
+	ev->depth = 0;
+	return !ev->failed;
+}
+
+struct probe_env {
+	struct frame *fr;
+	int nslots;
+	struct rv **copy;
+	bool found;
+};
+
+static int probe_found(struct ev *ev, void *env, struct rv *unused)
+{
+	struct probe_env *p = env;
+
+	p->copy = rv_alloc(ev->a, (size_t)(p->nslots ? p->nslots : 1) * sizeof(*p->copy));
+	if (!p->copy)
+		return nomem(ev);
+	memcpy(p->copy, p->fr->slots, (size_t)p->nslots * sizeof(*p->copy));
+	p->found = true;
+	return EV_STOP;
+}
+
+struct probe_args {
+	struct frame *fr;
+	const struct rule *r;
+	struct rv *const *args;
+	size_t i;
+	const struct body *b;
+	const struct k *k;
+};
+
+static int probe_bind(struct ev *ev, void *env, struct rv *unused)
+{
+	struct probe_args *a = env, next = *a;
+	struct k k = { probe_bind, &next };
+
+	if (!a->r || a->i == a->r->nargs)
+		return eval_body(ev, a->fr, a->b, 0, a->k);
+	next.i = a->i + 1;
+	return unify_tv(ev, a->fr, a->r->args[a->i], a->args[a->i], &k);
+}
+
+int ev_probe(struct ev *ev, const struct rule *r, struct rv *const *args,
+	     const struct body *b, size_t n, int nslots, struct rv ***slots)
+{
+	char here;
+	struct frame fr;
+	struct body prefix = *b;
+	struct probe_env pe = { &fr, nslots, NULL, false };
+	struct k k = { probe_found, &pe };
+	struct probe_args pa = { &fr, r && r->nargs && args ? r : NULL, args, 0,
+				 &prefix, &k };
+
+	*slots = NULL;
+	if (!probe_start(ev, (uintptr_t)&here))
+		return -1;
+	prefix.n = n < b->n ? n : b->n;
+	if (!new_frame(ev, &fr, nslots)) {
+		nomem(ev);
+		return -1;
+	}
+	if (probe_bind(ev, &pa, NULL) == EV_ERR)
+		return -1;
+	*slots = pe.copy;
+	return pe.found;
+}
+
+struct values_env {
+	struct rv **vals;
+	size_t max, n;
+	bool more;
+};
+
+static int value_found(struct ev *ev, void *env, struct rv *v)
+{
+	struct values_env *x = env;
+
+	if (!v)
+		return EV_MORE;
+	if (x->n == x->max) {
+		x->more = true;
+		return EV_STOP;
+	}
+	x->vals[x->n++] = v;
+	return EV_MORE;
+}
+
+int ev_values(struct ev *ev, struct rv **slots, const struct term *t,
+	      struct rv **vals, size_t max, size_t *nv, bool *more)
+{
+	char here;
+	struct frame fr = { slots };
+	struct values_env x = { vals, max, 0, false };
+	struct k k = { value_found, &x };
+
+	*nv = 0;
+	*more = false;
+	if (!probe_start(ev, (uintptr_t)&here) || eval_term(ev, &fr, t, &k) == EV_ERR)
+		return -1;
+	*nv = x.n;
+	*more = x.more;
+	return 0;
+}
+
+struct rv *ev_group_value(struct ev *ev, const struct rule_group *g)
+{
+	char here;
+	bool err = false;
+
+	if (!probe_start(ev, (uintptr_t)&here))
+		return NULL;
+	return eval_group(ev, g, &err);
+}
+
+static int func_value(struct ev *ev, void *env, struct rv *v)
+{
+	*(struct rv **)env = v;
+	return EV_STOP;
+}
+
+struct rv *ev_func_value(struct ev *ev, const struct rule_group *g,
+			 struct rv *const *args)
+{
+	char here;
+	struct rv *v = NULL;
+	struct k k = { func_value, &v };
+	struct term at = { .line = g->line, .col = g->col, .file = g->file };
+
+	if (!probe_start(ev, (uintptr_t)&here) ||
+	    call_func(ev, &at, g, args, &k) == EV_ERR)
+		return NULL;
+	return v;
+}

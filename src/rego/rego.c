@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "eval.h"
+#include "explain.h"
 #include "parse.h"
 
 #define DEFAULT_MAX_STEPS 10000000UL
@@ -268,6 +269,38 @@ enum rego_result rego_query_eval(const struct rego_query *q,
 		return REGO_ERROR;
 	}
 	return f.found ? REGO_DEFINED : REGO_UNDEFINED;
+}
+
+enum rego_result rego_query_eval_explain(const struct rego_query *q,
+					 const char *input_json, size_t input_len,
+					 const struct rego_limits *lim, char **out,
+					 char *why, size_t cap,
+					 struct rego_error *err)
+{
+	struct rego_limits_int li;
+	struct rv_arena a;
+	struct rv *input;
+	struct eaa_err e;
+	bool strict;
+	char *value = NULL;
+	enum rego_result r;
+
+	if (cap)
+		why[0] = '\0';
+	r = rego_query_eval(q, input_json, input_len, lim, &value, err);
+	if (cap && (r == REGO_UNDEFINED || (r == REGO_DEFINED && value &&
+					    strcmp(value, "false") == 0))) {
+		limits(lim, &li, &strict);
+		rv_arena_init(&a, li.max_bytes);
+		if (parse_input(&a, input_json, input_len, &input, &e))
+			rego_explain_query(q->p, &q->q, &a, input, strict, &li, why, cap);
+		rv_arena_free(&a);
+	}
+	if (out)
+		*out = value;
+	else
+		free(value);
+	return r;
 }
 
 struct all {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "api.h"
+#include "eaa/rego.h"
 #include "codec.h"
 #include "file.h"
 #include "gpg.h"
@@ -63,7 +64,8 @@ bool vd_opa_decide(const char *policy, size_t plen, const char *data,
 
 /* ---- replies ---- */
 
-static char *reply(json_t *data, const char *error)
+/* A reply; why, when given, is test-opa's "explanation" of a refusal. */
+static char *reply_why(json_t *data, const char *error, const char *why)
 {
 	json_t *o = json_object();
 	char *s;
@@ -75,9 +77,16 @@ static char *reply(json_t *data, const char *error)
 		json_object_set_new(o, "error", json_string(error));
 	if (data)
 		json_object_set_new(o, "data", data);
+	if (why)
+		json_object_set_new(o, "explanation", json_string(why));
 	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	return s;
+}
+
+static char *reply(json_t *data, const char *error)
+{
+	return reply_why(data, error, NULL);
 }
 
 static char *fail(const struct eaa_err *err)
@@ -187,8 +196,18 @@ static char *cmd_test_opa(struct vd_store *s, json_t *req, struct eaa_err *err)
 	    b64_member(req, "input", (uint8_t **)&input, &ilen, err) &&
 	    vd_opa_decide(policy, plen, data, dlen, input, ilen, &result, err)) {
 		json_error_t je;
+		json_t *doc = json_loads(result, 0, &je);
+		char why[REGO_EXPLAIN_CAP], *decision = NULL;
+		struct eaa_err ignore;
 
-		r = reply(json_loads(result, 0, &je), NULL);
+		/* the owner's own test: say why allow is not true */
+		why[0] = '\0';
+		if (!json_is_true(json_object_get(doc, "allow")))
+			vd_opa_check_why(json_string_value(json_object_get(req, "policy")),
+					 policy, plen, data, dlen, input, ilen, &decision,
+					 why, sizeof(why), &ignore);
+		free(decision);
+		r = reply_why(doc, NULL, why[0] ? why : NULL);
 	} else {
 		r = fail(err);
 	}

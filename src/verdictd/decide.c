@@ -27,12 +27,38 @@ bool vd_tee_of_verifier(const char *verifier, enum vd_tee *t)
 	return false;
 }
 
+/* The explanation's lines as one log line, "a | b | c" (indentation
+ * dropped), cut to fit d->explain as the engine cut the lines. */
+static void one_line(char *s, size_t cap)
+{
+	char buf[sizeof(((struct vd_decision *)0)->explain)];
+	const char *in = s;
+	size_t o = 0;
+
+	if (cap > sizeof(buf))
+		cap = sizeof(buf);
+	while (*in && o + 1 < cap) {
+		if (*in != '\n') {
+			buf[o++] = *in++;
+			continue;
+		}
+		while (*++in == ' ')
+			;
+		for (const char *sep = " | "; *sep && o + 1 < cap; sep++)
+			buf[o++] = *sep;
+	}
+	if (*in && o >= 3)
+		memcpy(buf + o - 3, "...", 3);
+	buf[o] = '\0';
+	memcpy(s, buf, o + 1);
+}
+
 void vd_decide(struct vd_store *s, const bool enabled[VD_TEE_COUNT],
 	       const char *verifier, const char *claims, struct vd_decision *d)
 {
 	struct vd_opa_doc doc;
 	struct eaa_err err;
-	char *decision = NULL;
+	char *decision = NULL, file[32];
 
 	memset(d, 0, sizeof(*d));
 	d->generation = vd_store_generation(s);
@@ -51,8 +77,10 @@ void vd_decide(struct vd_store *s, const bool enabled[VD_TEE_COUNT],
 		return;
 	}
 	d->generation = doc.generation;
-	if (!vd_opa_check(doc.policy, doc.plen, doc.data, doc.dlen, claims,
-			  strlen(claims), &decision, &err))
+	snprintf(file, sizeof(file), "%sPolicy.rego", vd_tee_name(d->tee));
+	if (!vd_opa_check_why(file, doc.policy, doc.plen, doc.data, doc.dlen, claims,
+			      strlen(claims), &decision, d->explain,
+			      sizeof(d->explain), &err))
 		snprintf(d->why, sizeof(d->why), "policy error: %s", err.msg);
 	else if (!(d->allow = strcmp(decision, "true") == 0))
 		snprintf(d->why, sizeof(d->why), "%sPolicy.rego says allow = %s",
@@ -60,6 +88,7 @@ void vd_decide(struct vd_store *s, const bool enabled[VD_TEE_COUNT],
 	else
 		snprintf(d->why, sizeof(d->why), "%sPolicy.rego allows it",
 			 vd_tee_name(d->tee));
+	one_line(d->explain, sizeof(d->explain));
 	free(decision);
 	vd_opa_doc_free(&doc);
 }

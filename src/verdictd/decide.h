@@ -20,7 +20,13 @@ struct vd_decision {
 	bool allow;
 	enum vd_tee tee;
 	uint64_t generation; /* the store's, when the policy was read */
-	char why[600];       /* the reason, refused or allowed (one line) */
+	char why[600];       /* the reason, refused or allowed (one line);
+				may be sent to the peer */
+	/* when the policy refused: why (rego_query_eval_explain's text on
+	 * one line). It shows the peer's claims and the reference values:
+	 * for verdictd's log only, never sent to the peer. 1 KiB: with
+	 * why, it fits one log line (2 KiB) */
+	char explain[1024];
 };
 
 /* Decide for a peer whose evidence verifier `verifier` checked into

@@ -475,9 +475,12 @@ void vd_opa_doc_free(struct vd_opa_doc *d)
 	d->policy = d->data = NULL;
 }
 
-bool vd_opa_eval(const char *policy, size_t plen, const char *data,
-		 size_t dlen, const char *query, const char *input, size_t ilen,
-		 char **result, struct eaa_err *err)
+/* vd_opa_eval, and with cap > 0, why the value is false or undefined
+ * in why[0..cap) (rego_query_eval_explain). */
+static bool opa_eval(const char *file, const char *policy, size_t plen,
+		     const char *data, size_t dlen, const char *query,
+		     const char *input, size_t ilen, char **result, char *why,
+		     size_t cap, struct eaa_err *err)
 {
 	struct rego_builder *b = rego_builder_new();
 	struct rego_policy *p = NULL;
@@ -491,7 +494,7 @@ bool vd_opa_eval(const char *policy, size_t plen, const char *data,
 		*result = NULL;
 	if (!b)
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
-	if (!rego_builder_add_module(b, "policy.rego", policy, plen,
+	if (!rego_builder_add_module(b, file, policy, plen,
 				     REGO_SYNTAX_AUTO, &re) ||
 	    (data && !rego_builder_set_data(b, data, dlen, &re))) {
 		rego_builder_free(b);
@@ -501,7 +504,8 @@ bool vd_opa_eval(const char *policy, size_t plen, const char *data,
 	    !(q = rego_query_compile(p, query, &re)))
 		goto fail;
 	if (input) {
-		r = rego_query_eval(q, input, ilen, NULL, &out, &re);
+		r = cap ? rego_query_eval_explain(q, input, ilen, NULL, &out, why, cap, &re) :
+			  rego_query_eval(q, input, ilen, NULL, &out, &re);
 		if (r == REGO_ERROR)
 			goto fail;
 		if (r == REGO_UNDEFINED && !(out = strdup("undefined")))
@@ -523,12 +527,30 @@ done:
 	return ok;
 }
 
+bool vd_opa_eval(const char *policy, size_t plen, const char *data,
+		 size_t dlen, const char *query, const char *input, size_t ilen,
+		 char **result, struct eaa_err *err)
+{
+	return opa_eval("policy.rego", policy, plen, data, dlen, query, input, ilen,
+			result, NULL, 0, err);
+}
+
 bool vd_opa_check(const char *policy, size_t plen, const char *data,
 		  size_t dlen, const char *test_input, size_t ilen,
 		  char **decision, struct eaa_err *err)
 {
-	return vd_opa_eval(policy, plen, data, dlen, "data.policy.allow", test_input,
-			   ilen, decision, err);
+	return opa_eval("policy.rego", policy, plen, data, dlen, "data.policy.allow",
+			test_input, ilen, decision, NULL, 0, err);
+}
+
+bool vd_opa_check_why(const char *file, const char *policy, size_t plen,
+		      const char *data, size_t dlen, const char *input, size_t ilen,
+		      char **decision, char *why, size_t cap, struct eaa_err *err)
+{
+	if (cap)
+		why[0] = '\0';
+	return opa_eval(file ? file : "policy.rego", policy, plen, data, dlen,
+			"data.policy.allow", input, ilen, decision, why, cap, err);
 }
 
 bool vd_opa_set(struct vd_store *s, enum vd_tee t, bool reference,

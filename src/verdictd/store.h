@@ -114,6 +114,15 @@ bool vd_opa_check(const char *policy, size_t plen, const char *data,
 		  size_t dlen, const char *test_input, size_t ilen,
 		  char **decision, struct eaa_err *err);
 
+/* vd_opa_check on an input, and when allow is false or undefined, why
+ * (rego_query_eval_explain's text, naming the policy file, default
+ * "policy.rego") in why[0..cap); "" otherwise. The text shows values of
+ * the input and the reference data: for the owner's eyes (logs, the
+ * client API), never for the peer (docs/threat-model.md). */
+bool vd_opa_check_why(const char *file, const char *policy, size_t plen,
+		      const char *data, size_t dlen, const char *input, size_t ilen,
+		      char **decision, char *why, size_t cap, struct eaa_err *err);
+
 /* Install the default policy and reference values of every TEE that has
  * none (defaults.c); stored files are left alone. */
 bool vd_store_install_defaults(struct vd_store *s, struct eaa_err *err);

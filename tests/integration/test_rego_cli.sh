@@ -35,6 +35,26 @@ sed -i 's/zqs/ZQS/' "$tmp/evidence.json"
 run 0 eval -f raw -d "$P/verdictd_sgxPolicy.rego" -d "$tmp/sgxData.json" \
 	-i "$tmp/evidence.json" data.policy.allow
 expect "sgx deny" '^false$' "$out"
+# --explain: why, on stderr; stdout stays what opa eval prints
+run 0 eval -f raw --explain -d "$P/verdictd_sgxPolicy.rego" -d "$tmp/sgxData.json" \
+	-i "$tmp/evidence.json" data.policy.allow
+expect "explain keeps stdout" '^false$' "$out"
+expect "explain" '^data.policy.allow is false
+  allow \([^)]*verdictd_sgxPolicy.rego:7\): mrEnclave_is_grant is undefined \([^)]*:8:5\)
+    mrEnclave_is_grant \([^)]*:14\): count\(data.mrEnclave\) \(1\) == 0 \(0\) is false \([^)]*:15:5\)
+    mrEnclave_is_grant \([^)]*:17\): input.mrEnclave \("ZQS/chEBBNrInHlSCDO\+0eV/pnlAB5qieF3M0hKfekA="\) == data.mrEnclave\[_\] \("zqs/chEBBNrInHlSCDO\+0eV/pnlAB5qieF3M0hKfekA="\) is false \([^)]*:19:5\)
+  default allow \([^)]*:5\): false$' "$err"
+run 0 eval --explain -d "$P/verdictd_sgxPolicy.rego" -d "$tmp/sgxData.json" \
+	-i "$tmp/evidence.json" data.policy.allow
+expect "explain, result set" '^\{"result":\[\{"expressions":\[\{"value":false\}\]\}\]\}$' "$out"
+run 0 eval --explain -d "$P/verdictd_sgxPolicy.rego" -d "$tmp/sgxData.json" \
+	-i "$tmp/evidence.json" 'data.policy.mrSigner_is_grant'
+[[ -z $err ]] && ok || fail "a true query explained: $err"
+run 0 eval --explain -d "$P/verdictd_sgxPolicy.rego" -d "$tmp/sgxData.json" \
+	-i "$tmp/evidence.json" 'data.policy.nothing'
+expect "explain undefined" '^data.policy.nothing is undefined$' "$err"
+run 2 eval --explain --inputs "$tmp/evidence.json" -d "$P/verdictd_sgxPolicy.rego" data.policy.allow
+expect "explain with --inputs" 'explain explains one input \(-i\), not --inputs' "$err"
 
 # The result set, as opa eval prints it.
 run 0 eval -d "$P/seed_csvPolicy.rego" -d "$P/seed_csvData.json" data.policy.allow

@@ -67,8 +67,7 @@ v 0 --export-opa-reference sgxData
 expect "default sgxData" '"mrEnclave": \[\]' "$(cat "$tmp/work/sgxData")"
 expect "default tcbStatus" '"tcbStatus": \["UpToDate"\]' "$(cat "$tmp/work/sgxData")"
 
-# The SGX guide (seed 002): policy and reference values, then its evidence.
-v 0 --set-opa-policy sgxPolicy.rego "$DATA/policy/verdictd_sgxPolicy.rego"
+# The SGX guide (seed 002): reference values and evidence, as it writes them.
 cat >"$tmp/work/sgxData" <<'J'
 {
     "mrEnclave": ["zqs/chEBBNrInHlSCDO+0eV/pnlAB5qieF3M0hKfekA="],
@@ -85,6 +84,33 @@ cat >"$tmp/work/evidence" <<'J'
     "svn": 0
 }
 J
+# Its test step on a fresh install (the default sgxPolicy.rego): refused,
+# and the explanation names the claims the hand-written evidence lacks.
+v 0 --test-opa-local-reference sgxPolicy.rego ./sgxData ./evidence
+expect "seed 002 refused" '"allow": false' "$out"
+expect "seed 002 why" 'why allow is not true:
+data.policy.allow is false
+  allow \(sgxPolicy.rego:6\): tcb_is_accepted is undefined \(sgxPolicy.rego:8:5\)
+    tcb_is_accepted \(sgxPolicy.rego:26\): input.tcb_status is undefined' "$out"
+# The evidence docs/verdictd.md shows passes, with nothing to explain.
+cat >"$tmp/work/evidence-tcb" <<'J'
+{
+    "mrEnclave": "zqs/chEBBNrInHlSCDO+0eV/pnlAB5qieF3M0hKfekA=",
+    "mrSigner": "g9cZ533qyhRw9rr2Kk13QwPImdtpAg+ccO4d/AjHzp4=",
+    "productId": 0,
+    "svn": 0,
+    "tcb_status": "UpToDate",
+    "debug": false
+}
+J
+v 0 --test-opa-local-reference sgxPolicy.rego ./sgxData ./evidence-tcb
+expect "docs evidence allowed" '"allow": true' "$out"
+[[ $out != *why* ]] && ok || fail "an allowed test explained: $out"
+sed 's/"debug": false/"debug": true/' "$tmp/work/evidence-tcb" >"$tmp/work/evidence-debug"
+v 0 --test-opa-local-reference sgxPolicy.rego ./sgxData ./evidence-debug
+expect "debug refused, named" 'allow \(sgxPolicy.rego:6\): not input.debug fails: input.debug is true \(sgxPolicy.rego:7:5\)' "$out"
+# The original verdictd's policy, as the guide then uses it.
+v 0 --set-opa-policy sgxPolicy.rego "$DATA/policy/verdictd_sgxPolicy.rego"
 sed 's/zqs/ZQS/' "$tmp/work/evidence" >"$tmp/work/other-evidence"
 v 0 --test-opa-local-reference sgxPolicy.rego ./sgxData ./evidence
 expect "local reference allows" '"allow": true' "$out"
@@ -102,6 +128,9 @@ expect "local policy" '"allow": false' "$out"
 "$BIN/verdict" --test-opa-local "$DATA/policy/verdictd_sgxPolicy.rego" "$tmp/work/sgxData" \
 	"$tmp/work/evidence" >"$tmp/out" 2>&1 && ok || fail "--test-opa-local without a daemon"
 expect "no daemon" '"allow": true' "$(cat "$tmp/out")"
+"$BIN/verdict" --test-opa-local "$DATA/policy/verdictd_sgxPolicy.rego" "$tmp/work/sgxData" \
+	"$tmp/work/other-evidence" >"$tmp/out" 2>&1 && ok || fail "--test-opa-local refusal"
+expect "no daemon, why" 'mrEnclave_is_grant \(verdictd_sgxPolicy.rego:17\): input.mrEnclave \("ZQS/chEBBNrInHlSCDO\+0eV/pnlAB5qieF3M0hKfekA="\) == data.mrEnclave\[_\] \("zqs/chEBBNrInHlSCDO\+0eV/pnlAB5qieF3M0hKfekA="\) is false' "$(cat "$tmp/out")"
 
 # What does not parse or compile is refused and the stored file stays.
 echo '{"svn": ' >"$tmp/work/bad"
@@ -257,6 +286,8 @@ v 0 --set-opa-reference sampleData ./sampleData
 client && fail "denied client accepted" || ok
 expect "named refusal" 'refused this connection' "$(cat "$tmp/out")"
 expect "decision logged" 'samplePolicy.rego says allow = false' "$(cat "$tmp/verdictd.log")"
+# with the policy's reason, on the refusal's one line
+expect "refusal explained" '\[warn\] refused sample peer: samplePolicy.rego says allow = false: data.policy.allow is false \| allow \(samplePolicy.rego:4\): input.svn \(0\) >= data.svn \(1\) is false \(samplePolicy.rego:4:10\) \| default allow \(samplePolicy.rego:3\): false' "$(cat "$tmp/verdictd.log")"
 
 # kill -9 while reference values are being set: the old or the new file.
 python3 -c "import json; print(json.dumps({'a': 'x' * 300000}))" >"$tmp/work/A"

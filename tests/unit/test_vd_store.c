@@ -447,6 +447,14 @@ static void test_generation_and_decide(void)
 	enabled[VD_TEE_SAMPLE] = true;
 	vd_decide(s, enabled, "sample", claims, &d);
 	CHECK_MSG(!d.allow && strstr(d.why, "allow = false"), "%s", d.why);
+	/* the policy's explanation, on one line, apart from the reason a
+	 * peer may be told */
+	CHECK_MSG(strncmp(d.explain, "data.policy.allow is false | allow (samplePolicy.rego:", 54) == 0 &&
+		  !strchr(d.explain, '\n') && !strstr(d.why, "data.policy"), "%s", d.explain);
+	vd_decide(s, enabled, "sample", "{\"measurement\":\"m\\n[warn] allowed\",\"svn\":1}", &d);
+	CHECK_MSG(!d.allow && !strchr(d.explain, '\n') && strstr(d.explain, "data.policy.allow"),
+		  "%s", d.explain);
+	vd_decide(s, enabled, "sample", claims, &d);
 	CHECK(vd_decision_current(s, &d));
 	g = vd_store_generation(s);
 	CHECK(vd_opa_get(s, VD_TEE_SAMPLE, true, &text, &n, &err));
@@ -455,14 +463,14 @@ static void test_generation_and_decide(void)
 	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, true, ref, strlen(ref), &err));
 	CHECK(!vd_decision_current(s, &d));
 	vd_decide(s, enabled, "sample", claims, &d);
-	CHECK_MSG(d.allow && d.tee == VD_TEE_SAMPLE, "%s", d.why);
+	CHECK_MSG(d.allow && d.tee == VD_TEE_SAMPLE && !d.explain[0], "%s", d.why);
 	CHECK(vd_decision_current(s, &d));
 	g = vd_store_generation(s);
 	CHECK(vd_key_set(s, "a/b/c", key, &err) && vd_store_generation(s) == g + 1);
 	CHECK(vd_key_delete(s, "a/b/c", &err) && vd_store_generation(s) == g + 2);
 	/* not named with --verifier: refused, naming why */
 	vd_decide(s, none, "sample", claims, &d);
-	CHECK_MSG(!d.allow && strstr(d.why, "not enabled"), "%s", d.why);
+	CHECK_MSG(!d.allow && strstr(d.why, "not enabled") && !d.explain[0], "%s", d.why);
 	/* a verifier no policy covers, and nullverifier */
 	vd_decide(s, enabled, "nullverifier", "{}", &d);
 	CHECK_MSG(!d.allow && strstr(d.why, "no policy covers"), "%s", d.why);
