@@ -27,9 +27,7 @@ bool vd_tee_of_verifier(const char *verifier, enum vd_tee *t)
 	return false;
 }
 
-/* The explanation's lines as one log line, "a | b | c" (indentation
- * dropped), cut to fit d->explain as the engine cut the lines. */
-static void one_line(char *s, size_t cap)
+void vd_explain_one_line(char *s, size_t cap)
 {
 	char buf[sizeof(((struct vd_decision *)0)->explain)];
 	const char *in = s;
@@ -88,7 +86,7 @@ void vd_decide(struct vd_store *s, const bool enabled[VD_TEE_COUNT],
 	else
 		snprintf(d->why, sizeof(d->why), "%sPolicy.rego allows it",
 			 vd_tee_name(d->tee));
-	one_line(d->explain, sizeof(d->explain));
+	vd_explain_one_line(d->explain, sizeof(d->explain));
 	free(decision);
 	vd_opa_doc_free(&doc);
 }

@@ -29,6 +29,11 @@ struct vd_decision {
 	char explain[1024];
 };
 
+/* An explanation's lines (rego_query_eval_explain) as one log line,
+ * "a | b | c" (indentation dropped), in place, cut with "..." to fit
+ * cap (at most sizeof(vd_decision.explain)). */
+void vd_explain_one_line(char *s, size_t cap);
+
 /* Decide for a peer whose evidence verifier `verifier` checked into
  * claims (JSON). enabled[t] says which TEEs the owner named; any other
  * is refused. Never fails open: every error is a refusal with its

@@ -9,6 +9,7 @@
 #include "eaa/rego.h"
 #include "log.h"
 #include "resource_policy.h"
+#include "decide.h"
 
 #define POLICY_FILE "resourcePolicy.rego"
 /* the other rules' values in a refusal's log line, at most */
@@ -228,9 +229,10 @@ static char *make_input(const struct vd_rp_request *req, size_t *n)
 }
 
 /* One line per refusal: the request, why, and, when the policy could say,
- * the values its rules took for the request (where it fell short). */
+ * the values its rules took for the request and the engine's explanation
+ * of where allow fell short (rego_query_eval_explain, on one line). */
 static void log_refusal(const struct vd_rp_request *req, const char *why,
-			const char *rules)
+			const char *rules, const char *explain)
 {
 	const char *tee = req->tee ? req->tee : "?";
 	char what[300];
@@ -238,12 +240,16 @@ static void log_refusal(const struct vd_rp_request *req, const char *why,
 	snprintf(what, sizeof(what), "%s of %s \"%.200s\"",
 		 req->command ? req->command : "?", req->kid ? "key" : "resource",
 		 req->kid ? req->kid : req->resource ? req->resource : "?");
+	if (!explain)
+		explain = "";
 	if (rules)
-		LOG_WARN("refused %s to a %s peer: %s; the policy's rules for it: %.*s%s",
+		LOG_WARN("refused %s to a %s peer: %s; the policy's rules for it: %.*s%s%s%s",
 			 what, tee, why, RULES_MAX, rules,
-			 strlen(rules) > RULES_MAX ? "..." : "");
+			 strlen(rules) > RULES_MAX ? "..." : "", *explain ? "; why: " : "",
+			 explain);
 	else
-		LOG_WARN("refused %s to a %s peer: %s", what, tee, why);
+		LOG_WARN("refused %s to a %s peer: %s%s%s", what, tee, why,
+			 *explain ? "; why: " : "", explain);
 }
 
 bool vd_rpolicy_allow(struct vd_rpolicy *rp, const struct vd_rp_request *req,
@@ -252,25 +258,27 @@ bool vd_rpolicy_allow(struct vd_rpolicy *rp, const struct vd_rp_request *req,
 	struct compiled *c;
 	struct rego_error re = { 0 };
 	enum rego_result r;
-	char *input = NULL, *out = NULL, *rules = NULL;
+	char *input = NULL, *out = NULL, *rules = NULL, explain[1024] = "";
 	size_t n = 0;
 	bool allow = false;
 
 	if (!rp) {
 		snprintf(why, cap, "no resource policy is in force");
-		log_refusal(req, why, NULL);
+		log_refusal(req, why, NULL, NULL);
 		return false;
 	}
 	if (!(c = acquire(rp, why, cap))) {
-		log_refusal(req, why, NULL);
+		log_refusal(req, why, NULL, NULL);
 		return false;
 	}
 	if (!(input = make_input(req, &n))) {
 		snprintf(why, cap, "out of memory");
-		log_refusal(req, why, NULL);
+		log_refusal(req, why, NULL, NULL);
 		goto out;
 	}
-	r = rego_query_eval(c->allow, input, n, NULL, &out, &re);
+	r = rego_query_eval_explain(c->allow, input, n, NULL, &out, explain,
+				    sizeof(explain), &re);
+	vd_explain_one_line(explain, sizeof(explain));
 	if (r == REGO_ERROR)
 		snprintf(why, cap, POLICY_FILE ": policy error: %s", re.msg);
 	else if (r == REGO_UNDEFINED)
@@ -282,7 +290,7 @@ bool vd_rpolicy_allow(struct vd_rpolicy *rp, const struct vd_rp_request *req,
 	if (!allow)
 		log_refusal(req, why, r != REGO_ERROR &&
 			    rego_query_eval(c->rules, input, n, NULL, &rules, &re) ==
-			    REGO_DEFINED ? rules : NULL);
+			    REGO_DEFINED ? rules : NULL, explain);
 out:
 	free(out);
 	free(rules);

@@ -790,17 +790,23 @@ static void test_resource_policy(void)
 		      "resourcePolicy.rego: rule allow is false\",\"status\":\"Fail\"}"));
 	CHECK(logged_line("[warn] refused Get KEK of key \"tenantB/key/1\" to a sample peer: "
 			  "resourcePolicy.rego: rule allow is false; the policy's rules for it: "
-			  "{\"allow\":false,\"tenant\":\"tenantB\"}"));
+			  "{\"allow\":false,\"tenant\":\"tenantB\"}" "; why: data.policy.allow is false | allow (resourcePolicy.rego:15): "
+			  "input.claims.measurement in data.tenants[tenant] is false "
+			  "(resourcePolicy.rego:15:10) | default allow (resourcePolicy.rego:5): false"));
 	CHECK(has(ask(&a, DECRYPT("tenantB/key/1")), "refused by the resource policy"));
 	CHECK(logged_line("[warn] refused Decrypt of key \"tenantB/key/1\" to a sample peer: "
 			  "resourcePolicy.rego: rule allow is false; the policy's rules for it: "
-			  "{\"allow\":false,\"tenant\":\"tenantB\"}"));
+			  "{\"allow\":false,\"tenant\":\"tenantB\"}" "; why: data.policy.allow is false | allow (resourcePolicy.rego:15): "
+			  "input.claims.measurement in data.tenants[tenant] is false "
+			  "(resourcePolicy.rego:15:10) | default allow (resourcePolicy.rego:5): false"));
 	/* and no resource */
 	CHECK(has(ask(&a, "{\"command\":\"Get Resource\",\"optional\":{\"resource_path\":"
 		      "\"default/security-policy/test\"}}"), "eyJlcnJvciI6InJlYWQgcmVzb3VyY2U6IHJlZnVzZWQg"));
 	CHECK(logged_line("[warn] refused Get Resource of resource \"default/security-policy/test\" "
 			  "to a sample peer: resourcePolicy.rego: rule allow is false; the policy's "
-			  "rules for it: {\"allow\":false}"));
+			  "rules for it: {\"allow\":false}; why: data.policy.allow is false | allow "
+			  "(resourcePolicy.rego:15): data.tenants[tenant] is undefined "
+			  "(resourcePolicy.rego:15:10) | default allow (resourcePolicy.rego:5): false"));
 	/* tenant B the other way round */
 	CHECK(tenant_open(&b, &d, MEAS_B));
 	CHECK(has(ask(&b, KEK("tenantB/key/1")), KEY_B64));
@@ -826,7 +832,9 @@ static void test_resource_policy(void)
 	CHECK(has(ask(&a, KEK("tenantB/key/1")), "rule allow is undefined"));
 	CHECK(logged_line("[warn] refused Get KEK of key \"tenantB/key/1\" to a sample peer: "
 			  "resourcePolicy.rego: rule allow is undefined for this request (no rule "
-			  "gave it a value); the policy's rules for it: {}"));
+			  "gave it a value); the policy's rules for it: {}; why: data.policy.allow is "
+			  "undefined | allow (resourcePolicy.rego:3): input.kid (\"tenantB/key/1\") == "
+			  "\"tenantA/key/1\" (\"tenantA/key/1\") is false (resourcePolicy.rego:3:10)"));
 	/* a policy error refuses */
 	CHECK(has(api_set_opa(&d, "resourcePolicy.rego", "package policy\nimport rego.v1\n"
 			      "allow := true if input.kid\nallow := false if input.command\n"),

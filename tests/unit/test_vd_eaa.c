@@ -365,7 +365,10 @@ static void test_resource_policy(void)
 		 "policy: resourcePolicy.rego: rule allow is false\",\"status\":\"Fail\"}"));
 	CHECK(is(log, "[warn] refused Get KEK of key \"tenantB/key/1\" to a sample peer: "
 		 "resourcePolicy.rego: rule allow is false; the policy's rules for it: "
-		 "{\"allow\":false,\"tenant\":\"tenantB\"}\n"));
+		 "{\"allow\":false,\"tenant\":\"tenantB\"}; why: data.policy.allow is false | "
+		 "allow (resourcePolicy.rego:10): input.claims.measurement in "
+		 "data.tenants[tenant] is false (resourcePolicy.rego:10:10) | default allow "
+		 "(resourcePolicy.rego:5): false\n"));
 	/* B the other way round, and through Decrypt */
 	CHECK(has(ask(&allowed_b, KEK("tenantB/key/1"), NULL), "\"status\":\"OK\""));
 	CHECK(has(ask(&allowed_b, KEK("tenantA/key/1"), NULL), "rule allow is false"));
@@ -396,7 +399,9 @@ static void test_resource_policy(void)
 	log = log_end();
 	CHECK(is(log, "[warn] refused Get Resource Info of resource \"default/sigstore-config/test\" "
 		 "to a sample peer: resourcePolicy.rego: rule allow is false; the policy's rules "
-		 "for it: {\"allow\":false}\n"));
+		 "for it: {\"allow\":false}; why: data.policy.allow is false | allow "
+		 "(resourcePolicy.rego:10): data.tenants[tenant] is undefined "
+		 "(resourcePolicy.rego:10:10) | default allow (resourcePolicy.rego:5): false\n"));
 
 	/* the input document, as the policy sees it */
 	CHECK(set_rpolicy("package policy\nimport rego.v1\nallow := false\nseen := input\n", NULL));
@@ -427,7 +432,9 @@ static void test_resource_policy(void)
 		  "rule allow is undefined for this request (no rule gave it a value)"));
 	CHECK(is(log, "[warn] refused Get KEK of key \"tenantB/key/1\" to a sample peer: "
 		 "resourcePolicy.rego: rule allow is undefined for this request (no rule gave "
-		 "it a value); the policy's rules for it: {}\n"));
+		 "it a value); the policy's rules for it: {}; why: data.policy.allow is "
+		 "undefined | allow (resourcePolicy.rego:3): input.kid (\"tenantB/key/1\") == "
+		 "\"tenantA/key/1\" (\"tenantA/key/1\") is false (resourcePolicy.rego:3:10)\n"));
 
 	/* only true allows */
 	CHECK(set_rpolicy("package policy\nimport rego.v1\nallow := \"yes\"\n", NULL));
@@ -472,7 +479,7 @@ static void test_resource_policy(void)
 			  "before decides on: resourcePolicy.rego:3:") &&
 			  has(log, "\n[warn] refused Get KEK of key \"tenantB/key/1\" to a sample "
 			      "peer: resourcePolicy.rego: rule allow is false; the policy's rules for "
-			      "it: {\"allow\":false,\"tenant\":\"tenantB\"}\n"), "%s", log);
+			      "it: {\"allow\":false,\"tenant\":\"tenantB\"}; why: "), "%s", log);
 		/* said once, not per request */
 		log_begin();
 		CHECK(is(ask(&allowed, KEK("tenantA/key/1"), NULL), KEK_A_OK));
