@@ -184,4 +184,22 @@ struct rule_group {
 	const char *file;
 };
 
+/* Is t a name: a var, or a ref of a var with only constant string
+ * elements (count, strings.replace_n, data.lib.f)? What can be called,
+ * or replaced by `with`. */
+static inline bool term_is_name(const struct term *t)
+{
+	size_t i;
+
+	if (t->kind == T_VAR)
+		return true;
+	if (t->kind != T_REF || t->u.ref.head->kind != T_VAR)
+		return false;
+	for (i = 0; i < t->u.ref.n; i++)
+		if (t->u.ref.path[i]->kind != T_VALUE ||
+		    t->u.ref.path[i]->u.value->type != RV_STRING)
+			return false;
+	return true;
+}
+
 #endif

@@ -725,22 +725,6 @@ static bool declare_member(struct cctx *c, struct term *t)
 	return resolve_term(c, t);
 }
 
-/* A var or a ref of constant names (count, data.lib.f, strings.count). */
-static bool names_only(const struct term *t)
-{
-	size_t i;
-
-	if (t->kind == T_VAR)
-		return true;
-	if (t->kind != T_REF || t->u.ref.head->kind != T_VAR)
-		return false;
-	for (i = 0; i < t->u.ref.n; i++)
-		if (t->u.ref.path[i]->kind != T_VALUE ||
-		    t->u.ref.path[i]->u.value->type != RV_STRING)
-			return false;
-	return true;
-}
-
 /* `with f as g` / `with count as 1`: the target is a function or a
  * built-in we have (as OPA, whose compiler refuses built-ins missing from
  * its capabilities); the replacement is a function or built-in when the
@@ -770,7 +754,7 @@ static bool resolve_mock(struct cctx *c, struct with *w)
 				     "rego_type_error: with keyword target must reference existing input, data, or a function");
 		nargs = w->mock_builtin->nargs;
 	}
-	if (names_only(v) && !(v->kind == T_VAR && lookup(c, v->u.var.name) >= 0)) {
+	if (term_is_name(v) && !(v->kind == T_VAR && lookup(c, v->u.var.name) >= 0)) {
 		g = func_at(c, v);
 		if (g && g->kind == R_FUNC)
 			w->fn_func = g;
@@ -806,7 +790,7 @@ static bool resolve_with(struct cctx *c, struct with *w)
 	root = t->kind == T_VAR ? t->u.var.name :
 	       t->kind == T_REF && t->u.ref.head->kind == T_VAR ?
 	       t->u.ref.head->u.var.name : NULL;
-	if (names_only(t) && strcmp(root, "input") != 0) {
+	if (term_is_name(t) && strcmp(root, "input") != 0) {
 		struct rule_group *g = func_at(c, t);
 
 		if (g ? g->kind == R_FUNC : strcmp(root, "data") != 0 &&

@@ -392,23 +392,6 @@ static struct term *ref_append(struct parser *p, struct term *t,
 	return r;
 }
 
-/* Is t a name that can be called: a var, or a ref of a var with only
- * constant string elements (strings.replace_n, data.lib.f)? */
-static bool callable(const struct term *t)
-{
-	size_t i;
-
-	if (t->kind == T_VAR)
-		return true;
-	if (t->kind != T_REF || t->u.ref.head->kind != T_VAR)
-		return false;
-	for (i = 0; i < t->u.ref.n; i++)
-		if (t->u.ref.path[i]->kind != T_VALUE ||
-		    t->u.ref.path[i]->u.value->type != RV_STRING)
-			return false;
-	return true;
-}
-
 static struct term *parse_call_args(struct parser *p, struct term *fn)
 {
 	struct list args = { 0 };
@@ -454,7 +437,7 @@ static struct term *parse_postfix(struct parser *p, struct term *t)
 			t = ref_append(p, t, parse_in_nested(p));
 			if (!expect(p, TOK_RBRACK, "in reference"))
 				return NULL;
-		} else if (is(p, TOK_LPAREN) && callable(t)) {
+		} else if (is(p, TOK_LPAREN) && term_is_name(t)) {
 			next(p);
 			t = parse_call_args(p, t);
 		} else {
