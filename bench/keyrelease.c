@@ -7,7 +7,8 @@
  * new channels (default): each release is a new connection, the attested
  *   handshake, the policy decision, a Decrypt request and its reply; with
  *   --plain, the same number of plain OpenSSL TLS 1.3 connections (same key
- *   type, mutual, same request and reply) in the same run, and the ratio;
+ *   type, mutual, same request and reply) in the same run, and the ratio
+ *   (--plain-workers N: its accepting threads, by default one per client);
  * --persistent: each client attests once, then sends its RELEASES Decrypt
  *   requests on that one channel (what an agent does after its first
  *   attestation); latency is per request, from write to reply;
@@ -308,6 +309,44 @@ static long proc_status(pid_t pid, const char *field)
 	return v;
 }
 
+/* verdictd's resident anonymous memory in KiB, split into thread stacks
+ * (mappings of exactly the default stack size, RLIMIT_STACK: glibc puts the
+ * guard page beside it) and the rest (malloc's heap and arenas). */
+static void proc_anon(pid_t pid, long *stacks, long *nstacks, long *other)
+{
+	char path[64], line[512];
+	struct rlimit st;
+	unsigned long lo, hi, stack_kib = 8192;
+	int kind = 0; /* 0 not anonymous, 1 stack-sized, 2 other */
+	FILE *f;
+
+	if (getrlimit(RLIMIT_STACK, &st) == 0 && st.rlim_cur != RLIM_INFINITY)
+		stack_kib = st.rlim_cur / 1024;
+	*stacks = *nstacks = *other = 0;
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char perm[8], name[256] = "";
+		long kib;
+
+		/* a mapping's first line; its fields' lines follow */
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %255s", &lo, &hi, perm, name) >= 3) {
+			bool anon = !name[0] || !strcmp(name, "[heap]");
+
+			kind = !anon || perm[0] != 'r' ? 0 : (hi - lo) / 1024 == stack_kib ? 1 : 2;
+			if (kind == 1)
+				(*nstacks)++;
+		} else if (sscanf(line, "Rss: %ld kB", &kib) == 1) {
+			if (kind == 1)
+				*stacks += kib;
+			else if (kind == 2)
+				*other += kib;
+		}
+	}
+	fclose(f);
+}
+
 struct opener {
 	int from, to, failed;
 	rats_tls_conn **conns;
@@ -338,7 +377,7 @@ static int idle(pid_t pid, int n)
 	struct opener o[OPENERS];
 	pthread_t t[OPENERS];
 	double lat[PROBES], t0, opened;
-	long base, held, threads_base, threads_held;
+	long base, held, threads_base, threads_held, st0, nst0, heap0, st1, nst1, heap1;
 	rats_tls_handle h = client_handle();
 	int failed = 0;
 
@@ -350,6 +389,7 @@ static int idle(pid_t pid, int n)
 			bench_die("idle: warm-up release", NULL);
 	base = proc_status(pid, "VmRSS");
 	threads_base = proc_status(pid, "Threads");
+	proc_anon(pid, &st0, &nst0, &heap0);
 	t0 = bench_now();
 	for (int i = 0; i < OPENERS; i++) {
 		o[i] = (struct opener){ n * i / OPENERS, n * (i + 1) / OPENERS, 0, conns, fds };
@@ -363,6 +403,7 @@ static int idle(pid_t pid, int n)
 	opened = bench_now() - t0;
 	held = proc_status(pid, "VmRSS");
 	threads_held = proc_status(pid, "Threads");
+	proc_anon(pid, &st1, &nst1, &heap1);
 	for (int i = 0; i < PROBES; i++) {
 		double s = bench_now();
 
@@ -375,6 +416,9 @@ static int idle(pid_t pid, int n)
 	       "%ld KiB before, %ld KiB held: %.1f KiB per channel; threads %ld -> %ld\n",
 	       n, opened, failed, base, held, (double)(held - base) / n, threads_base,
 	       threads_held);
+	printf("idle: of which thread stacks %.1f KiB per channel (%ld -> %ld stack mappings), "
+	       "heap and malloc arenas %.1f KiB per channel\n", (double)(st1 - st0) / n,
+	       nst0, nst1, (double)(heap1 - heap0) / n);
 	printf("idle: %d new clients one after another while held (connect to reply): "
 	       "p50 %.2f ms, max %.2f ms\n", PROBES, lat[PROBES / 2], lat[PROBES - 1]);
 	for (int i = 0; i < n; i++)
@@ -453,8 +497,10 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* one accepting thread per client: the CPU share a thread-per-
+	 * connection server gets beside the clients on the same cores */
 	if (!workers)
-		workers = (int)sysconf(_SC_NPROCESSORS_ONLN) * 2;
+		workers = clients;
 	if (!mkdtemp(dir))
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
