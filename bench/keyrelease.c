@@ -8,7 +8,8 @@
  *   handshake, the policy decision, a Decrypt request and its reply; with
  *   --plain, the same number of plain OpenSSL TLS 1.3 connections (same key
  *   type, mutual, same request and reply) in the same run, and the ratio
- *   (--plain-workers N: its accepting threads, by default one per client);
+ *   (--plain-workers N: its accepting threads, by default two per core;
+ *   --rounds R: the two alternate R times, by default 4);
  * --persistent: each client attests once, then sends its RELEASES Decrypt
  *   requests on that one channel (what an agent does after its first
  *   attestation); latency is per request, from write to reply;
@@ -187,36 +188,32 @@ struct client {
 	enum mode mode;
 	int n, failed;
 	double *lat;
+	rats_tls_handle *h;  /* this client's, kept from round to round */
 };
 
-static pthread_barrier_t ready;   /* persistent: all channels open */
+static pthread_barrier_t ready;   /* every client set up: start the clock */
 static SSL_CTX *plain_ctx;
 static int plain_port;
 
 static void *run(void *arg)
 {
 	struct client *c = arg;
-	rats_tls_handle h = c->mode == PLAIN ? NULL : client_handle();
 	rats_tls_conn *conn = NULL;
 	int fd = -1;
 
-	if (c->mode != PLAIN && !h) {
+	/* the handle and its first channel (the client's attested
+	 * certificate made) are set up outside the clock, as an agent's
+	 * are before its first layer */
+	if (c->mode != PLAIN && !*c->h && (!(*c->h = client_handle()) || !release_new(*c->h)))
 		c->failed = c->n;
-		if (c->mode == PERSISTENT)
-			pthread_barrier_wait(&ready);
-		return NULL;
-	}
-	if (c->mode == PERSISTENT) {
-		conn = channel(h, &fd);
-		pthread_barrier_wait(&ready);
-		if (!conn)
-			c->failed = c->n;
-	}
+	if (c->mode == PERSISTENT && !c->failed && !(conn = channel(*c->h, &fd)))
+		c->failed = c->n;
+	pthread_barrier_wait(&ready);
 	for (int i = 0; i < c->n && c->failed < c->n; i++) {
 		double t0 = bench_now();
 		bool ok = c->mode == PLAIN ? plain_release(plain_ctx, plain_port, request,
 							   sizeof(request) - 1, expect)
-			: c->mode == PERSISTENT ? release(conn, NULL, 0) : release_new(h);
+			: c->mode == PERSISTENT ? release(conn, NULL, 0) : release_new(*c->h);
 
 		c->lat[i] = bench_now() - t0;
 		if (!ok)
@@ -226,8 +223,6 @@ static void *run(void *arg)
 		rats_tls_conn_close(conn);
 		close(fd);
 	}
-	if (h)
-		rats_tls_cleanup(h);
 	return NULL;
 }
 
@@ -238,48 +233,62 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Latencies of every release in one mode, over one or more rounds. */
 struct result {
-	double rate, p50, p99;
+	double *lat, seconds, rate, p50, p99;
+	size_t count;
 	int failed;
 };
 
-/* clients threads of n releases each in mode; the clock starts when they
- * all have their channel (persistent) or at once. */
-static struct result measure(enum mode mode, int clients, int n)
+/* clients threads of n releases each in mode, their latencies appended to
+ * r; the clock starts when they all have their channel (persistent) or at
+ * once. */
+static rats_tls_handle *handles; /* one per client */
+
+static void measure(enum mode mode, int clients, int n, struct result *r)
 {
-	size_t total = (size_t)clients * (size_t)n;
 	struct client *cl = calloc((size_t)clients, sizeof(*cl));
 	pthread_t *t = calloc((size_t)clients, sizeof(*t));
-	double *all = calloc(total, sizeof(*all)), t0;
-	struct result r = { 0 };
+	double t0;
 
-	if (!cl || !t || !all)
+	if (!cl || !t)
 		bench_die("out of memory", NULL);
-	if (mode == PERSISTENT && pthread_barrier_init(&ready, NULL, (unsigned)clients + 1) != 0)
+	if (pthread_barrier_init(&ready, NULL, (unsigned)clients + 1) != 0)
 		bench_die("barrier", NULL);
-	t0 = bench_now();
 	for (int i = 0; i < clients; i++) {
-		cl[i] = (struct client){ mode, n, 0, all + (size_t)i * (size_t)n };
+		cl[i] = (struct client){ mode, n, 0, r->lat + r->count + (size_t)i * (size_t)n,
+					 &handles[i] };
 		if (pthread_create(&t[i], NULL, run, &cl[i]) != 0)
 			bench_die("pthread_create", NULL);
 	}
-	if (mode == PERSISTENT) {
-		pthread_barrier_wait(&ready);
-		t0 = bench_now();
-	}
+	pthread_barrier_wait(&ready);
+	t0 = bench_now();
 	for (int i = 0; i < clients; i++) {
 		pthread_join(t[i], NULL);
-		r.failed += cl[i].failed;
+		r->failed += cl[i].failed;
 	}
-	r.rate = (double)total / (bench_now() - t0);
-	if (mode == PERSISTENT)
-		pthread_barrier_destroy(&ready);
-	qsort(all, total, sizeof(*all), cmp);
-	r.p50 = all[total / 2] * 1e3;
-	r.p99 = all[total * 99 / 100] * 1e3;
+	r->seconds += bench_now() - t0;
+	r->count += (size_t)clients * (size_t)n;
+	pthread_barrier_destroy(&ready);
 	free(cl);
 	free(t);
-	free(all);
+}
+
+static void finish(struct result *r)
+{
+	qsort(r->lat, r->count, sizeof(*r->lat), cmp);
+	r->rate = (double)r->count / r->seconds;
+	r->p50 = r->lat[r->count / 2] * 1e3;
+	r->p99 = r->lat[r->count * 99 / 100] * 1e3;
+	free(r->lat);
+}
+
+static struct result new_result(int clients, int n)
+{
+	struct result r = { .lat = calloc((size_t)clients * (size_t)n, sizeof(double)) };
+
+	if (!r.lat)
+		bench_die("out of memory", NULL);
 	return r;
 }
 
@@ -452,7 +461,7 @@ static void raise_nofile(int n)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: %s [-c|--clients N] [-n|--releases N] [--persistent | --plain]\n"
-		   "       [--idle CHANNELS] [--plain-workers N] [BIN_DIR]\n",
+		   "       [--idle CHANNELS] [--plain-workers N] [--rounds R] [BIN_DIR]\n",
 		program_invocation_short_name);
 }
 
@@ -469,11 +478,12 @@ int main(int argc, char **argv)
 		{ "plain", no_argument, NULL, 'P' },
 		{ "plain-workers", required_argument, NULL, 'w' },
 		{ "idle", required_argument, NULL, 'i' },
+		{ "rounds", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *bin = "build/bin";
-	int clients = 1, per = 200, idle_n = 0, workers = 0, c, failed = 0;
+	int clients = 1, per = 200, idle_n = 0, workers = 0, rounds = 0, c, failed = 0;
 	bool persistent = false, plain = false;
 	pid_t pid, plain_pid = 0;
 	char path[512], reply[2048];
@@ -486,6 +496,7 @@ int main(int argc, char **argv)
 		case 'P': plain = true; break;
 		case 'w': workers = atoi(optarg); break;
 		case 'i': idle_n = atoi(optarg); break;
+		case 'r': rounds = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -493,14 +504,19 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		bin = argv[optind++];
 	if (optind < argc || clients < 1 || clients > 4096 || per < 1 || idle_n < 0 ||
-	    idle_n > 100000 || workers < 0 || (persistent && plain)) {
+	    idle_n > 100000 || workers < 0 || rounds < 0 || (persistent && plain)) {
 		usage(stderr);
 		return 2;
 	}
-	/* one accepting thread per client: the CPU share a thread-per-
-	 * connection server gets beside the clients on the same cores */
+	/* a bounded pool, two accepting threads per core */
 	if (!workers)
-		workers = clients;
+		workers = (int)sysconf(_SC_NPROCESSORS_ONLN) * 2;
+	if (!rounds)
+		rounds = plain ? 4 : 1;
+	if (rounds > per) {
+		usage(stderr);
+		return 2;
+	}
 	if (!mkdtemp(dir))
 		return 2;
 	signal(SIGPIPE, SIG_IGN);
@@ -523,15 +539,19 @@ int main(int argc, char **argv)
 	 * new clients are measured */
 	pid = start(bin, idle_n + clients + 256, idle_n ? 3600 : 60);
 
+	if (!(handles = calloc((size_t)clients, sizeof(*handles))))
+		bench_die("out of memory", NULL);
 	if (idle_n) {
 		failed += idle(pid, idle_n);
 	} else if (persistent) {
-		struct result r = measure(PERSISTENT, clients, per);
+		struct result r = new_result(clients, per);
 
+		measure(PERSISTENT, clients, per, &r);
+		finish(&r);
 		print("persistent channels", clients, per, r);
 		failed += r.failed;
 	} else {
-		struct result a, p = { 0 };
+		struct result a = new_result(clients, per), p = new_result(clients, per);
 
 		if (plain) {
 			/* the baseline answers the bytes verdictd answers */
@@ -545,18 +565,35 @@ int main(int argc, char **argv)
 			close(fd);
 			rats_tls_cleanup(h);
 			plain_pid = plain_server_start(workers, reply, &plain_port, &plain_ctx);
-			p = measure(PLAIN, clients, per);
+		}
+		/* with the baseline, alternate in rounds, so that what else
+		 * the machine runs weighs on both alike */
+		for (int i = 0; i < rounds; i++) {
+			int n = per * (i + 1) / rounds - per * i / rounds;
+
+			if (plain)
+				measure(PLAIN, clients, n, &p);
+			measure(NEW, clients, n, &a);
+		}
+		finish(&a);
+		if (plain) {
+			finish(&p);
 			print("plain TLS 1.3 (baseline)", clients, per, p);
 			failed += p.failed;
+		} else {
+			free(p.lat);
 		}
-		a = measure(NEW, clients, per);
 		print("new attested channels", clients, per, a);
 		failed += a.failed;
 		if (plain)
 			printf("new attested channels / plain TLS 1.3: %.2fx; attested p99/p50 %.2f, "
-			       "plain p99/p50 %.2f (plain server: %d accepting threads)\n",
-			       a.rate / p.rate, a.p99 / a.p50, p.p99 / p.p50, workers);
+			       "plain p99/p50 %.2f (plain server: %d accepting threads; %d rounds)\n",
+			       a.rate / p.rate, a.p99 / a.p50, p.p99 / p.p50, workers, rounds);
 	}
+	for (int i = 0; i < clients; i++)
+		if (handles[i])
+			rats_tls_cleanup(handles[i]);
+	free(handles);
 	kill(pid, SIGTERM);
 	waitpid(pid, NULL, 0);
 	if (plain_pid) {
