@@ -556,7 +556,7 @@ int main(int argc, char **argv)
 		if (plain) {
 			/* the baseline answers the bytes verdictd answers */
 			rats_tls_handle h = client_handle();
-			int fd;
+			int fd = -1;
 			rats_tls_conn *conn = h ? channel(h, &fd) : NULL;
 
 			if (!conn || !release(conn, reply, sizeof(reply)))
