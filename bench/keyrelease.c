@@ -504,7 +504,8 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		bin = argv[optind++];
 	if (optind < argc || clients < 1 || clients > 4096 || per < 1 || idle_n < 0 ||
-	    idle_n > 100000 || workers < 0 || rounds < 0 || (persistent && plain)) {
+	    idle_n + clients + 256 > 65536 /* verdictd's --max-connections bound */ ||
+	    workers < 0 || rounds < 0 || (persistent && plain)) {
 		usage(stderr);
 		return 2;
 	}
