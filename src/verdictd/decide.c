@@ -305,9 +305,11 @@ static void stat_files(struct slot *sl, struct file_id ids[2])
 }
 
 /* TEE t's current policy, with a reference, and the generation it was
- * read at; or NULL with the reason. */
+ * read at; or NULL with the reason (and whether it is a compile error,
+ * when compile_failed is not NULL). */
 static struct compiled *acquire(struct vd_decider *dc, enum vd_tee t,
-				uint64_t *generation, char *why, size_t cap)
+				uint64_t *generation, char *why, size_t cap,
+				bool *compile_failed)
 {
 	struct slot *sl = &dc->tees[t];
 	struct file_id ids[2];
@@ -321,6 +323,8 @@ static struct compiled *acquire(struct vd_decider *dc, enum vd_tee t,
 		c->refs++;
 	else
 		snprintf(why, cap, "%s", sl->error);
+	if (compile_failed)
+		*compile_failed = sl->compile_failed;
 	pthread_mutex_unlock(&sl->lock);
 	return c;
 }
@@ -362,7 +366,7 @@ void vd_decide(struct vd_decider *dc, const char *verifier, const char *claims,
 		return;
 	}
 	snprintf(d->policy, sizeof(d->policy), "%sPolicy.rego", name);
-	if (!(c = acquire(dc, d->tee, &d->generation, d->why, sizeof(d->why))))
+	if (!(c = acquire(dc, d->tee, &d->generation, d->why, sizeof(d->why), NULL)))
 		return;
 	d->serial = c->serial;
 	if (!claims)
@@ -414,9 +418,10 @@ void vd_describe_tee(struct vd_decider *dc, enum vd_tee t, char *out, size_t cap
 	enum rego_result r = REGO_ERROR;
 	char why[EAA_ERR_MSG_MAX], *configured = NULL;
 	uint64_t g;
+	bool compile_failed;
 
-	if (!(c = acquire(dc, t, &g, why, sizeof(why)))) {
-		if (dc->tees[t].compile_failed)
+	if (!(c = acquire(dc, t, &g, why, sizeof(why), &compile_failed))) {
+		if (compile_failed)
 			snprintf(out, cap, "%s: refuses every peer: %s/opa/%sPolicy.rego %s",
 				 name, root, name, why);
 		else
