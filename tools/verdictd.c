@@ -300,21 +300,23 @@ static bool send_all(rats_tls_conn *conn, const char *p, size_t n)
  * reply. */
 static void recheck(rats_tls_conn *conn, struct vd_decision *d, struct vd_peer *peer)
 {
-	const char *tee = rats_tls_conn_tee(conn), *claims = rats_tls_conn_claims(conn);
-	uint64_t t0;
+	uint64_t t0 = vd_metrics_clock();
+	bool again;
 
-	if (!peer->allowed || vd_decision_current(vd.decider, d))
+	(void)conn;
+	if (!peer->allowed)
 		return;
-	t0 = vd_metrics_clock();
-	vd_decide(vd.decider, tee, claims, d);
-	vd_metrics_decision(tee, d->allow, t0);
-	if (d->allow) {
-		LOG_DEBUG("%s channel still allowed after a store change: %s",
-			  vd_tee_name(d->tee), d->why);
+	if (vd_decision_holds(vd.decider, d, &again)) {
+		if (again) {
+			vd_metrics_decision(d->verifier, true, t0);
+			LOG_DEBUG("%s channel still allowed after a store change: %s",
+				  vd_tee_name(d->tee), d->why);
+		}
 		return;
 	}
-	LOG_WARN("revoked an attested %s channel: the store changed and %s%s%s", tee,
-		 d->why, d->explain[0] ? ": " : "", d->explain);
+	vd_metrics_decision(d->verifier, false, t0);
+	LOG_WARN("revoked an attested %s channel: the store changed and %s%s%s",
+		 d->verifier, d->why, d->explain[0] ? ": " : "", d->explain);
 	*peer = (struct vd_peer){ false, d->why, NULL, NULL, NULL };
 }
 

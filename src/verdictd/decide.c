@@ -409,6 +409,20 @@ bool vd_decision_current(struct vd_decider *dc, const struct vd_decision *d)
 	return current;
 }
 
+bool vd_decision_holds(struct vd_decider *dc, struct vd_decision *d,
+		       bool *redecided)
+{
+	*redecided = false;
+	if (!d->allow)
+		return false;
+	if (vd_decision_current(dc, d))
+		return true;
+	*redecided = true;
+	/* vd_decide clears d first: the pointers are passed by value */
+	vd_decide(dc, d->verifier, d->claims, d);
+	return d->allow;
+}
+
 void vd_describe_tee(struct vd_decider *dc, enum vd_tee t, char *out, size_t cap)
 {
 	const char *root = vd_store_root(dc->store), *name = vd_tee_name(t);

@@ -74,6 +74,14 @@ void vd_decide(struct vd_decider *dc, const char *verifier, const char *claims,
  * Thread-safe; it stats the TEE's two files. */
 bool vd_decision_current(struct vd_decider *dc, const struct vd_decision *d);
 
+/* The check before serving each request on a connection decided by d:
+ * true only when d says allow and is current. An allowing decision that
+ * is stale is first taken again (into d, on its own verifier and claims;
+ * *redecided set), so the answer is the store's now. A refusal is never
+ * re-decided into an allow: a refused connection is closed. */
+bool vd_decision_holds(struct vd_decider *dc, struct vd_decision *d,
+		       bool *redecided);
+
 /* How many times the decider compiled a policy, compiles that failed
  * included (what tests and benchmarks count). */
 uint64_t vd_decider_compilations(struct vd_decider *dc);

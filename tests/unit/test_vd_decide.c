@@ -262,6 +262,42 @@ static void test_broken_at_start(void)
 	vd_store_close(s);
 }
 
+/* The check before each request: served only while the record allows
+ * and is current; a stale allow is decided again first, on the record's
+ * own claims; a refusal never turns back into an allow. */
+static void test_holds(void)
+{
+	struct vd_store *s = fresh_store();
+	struct vd_decider *dc = sample_decider(s);
+	uint8_t key[VD_KEY_LEN] = { 7 };
+	struct vd_decision d;
+	struct eaa_err err;
+	char claims[32];
+	bool again;
+
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, true, data_m1, strlen(data_m1), &err));
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, false, policy_a, strlen(policy_a), &err));
+	/* the record's claims are the caller's, not copied */
+	snprintf(claims, sizeof(claims), "%s", claims_m1);
+	vd_decide(dc, "sample", claims, &d);
+	CHECK(vd_decision_holds(dc, &d, &again) && !again);
+	CHECK(vd_key_set(s, "k", key, &err));
+	CHECK(vd_decision_holds(dc, &d, &again) && again && d.allow && d.claims == claims &&
+	      vd_decision_current(dc, &d));
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, false, policy_b, strlen(policy_b), &err));
+	CHECK(!vd_decision_holds(dc, &d, &again) && again && !d.allow);
+	CHECK_MSG(strcmp(d.why, "samplePolicy.rego says allow = false") == 0, "%s", d.why);
+	CHECK(!vd_decision_holds(dc, &d, &again) && !again);
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, false, policy_a, strlen(policy_a), &err));
+	CHECK(!vd_decision_holds(dc, &d, &again) && !again && !d.allow);
+	/* a hand edit that refuses revokes too */
+	vd_decide(dc, "sample", claims, &d);
+	CHECK(d.allow && hand_write("opa/samplePolicy.rego", policy_b, false));
+	CHECK(!vd_decision_holds(dc, &d, &again) && again && !d.allow);
+	vd_decider_free(dc);
+	vd_store_close(s);
+}
+
 /* ---- deciding on many threads while the policy is swapped ---- */
 
 /* Each policy and data carry a number; allow is the pair "P<i>/D<j>", so
@@ -353,6 +389,7 @@ int main(void)
 	test_hand_edit();
 	test_broken_keeps_old();
 	test_broken_at_start();
+	test_holds();
 	test_threads();
 	test_rm_rf(root);
 	return test_summary();
