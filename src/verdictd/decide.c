@@ -1,57 +1,16 @@
 /* decide.c - the key-release decision for one verified peer, over each
  * TEE's policy compiled once per change (decide.h). */
-#include <openssl/evp.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "decide.h"
 #include "eaa/rego.h"
-#include "log.h"
-
-/* One compiled policy; deciders hold a reference while they evaluate, so
- * a newer policy can take its place without waiting for them. */
-struct compiled {
-	unsigned refs; /* under the slot's lock */
-	uint64_t serial;
-	uint8_t digest[32]; /* of what it was compiled from */
-	struct rego_policy *policy;
-	struct rego_query *allow;
-};
-
-/* Enough of a file's stat to see it replaced or edited. */
-struct file_id {
-	bool exists;
-	dev_t dev;
-	ino_t ino;
-	off_t size;
-	struct timespec mtime;
-};
-
-/* One TEE's policy. */
-struct slot {
-	pthread_mutex_t lock;
-	char files[2][4096];  /* the policy's and the data's, to stat */
-	struct compiled *cur; /* NULL: nothing compiled, every peer refused */
-	/* what cur, or the last read that failed, came from */
-	bool loaded;
-	uint64_t generation;
-	struct file_id ids[2];
-	bool compile_failed; /* why cur is NULL: a compile error, or the store's */
-	char error[EAA_ERR_MSG_MAX];
-	/* the last text that did not compile: read again unchanged (after an
-	 * unrelated write), it is neither compiled nor logged again */
-	bool have_failed;
-	uint8_t failed[32];
-};
+#include "policy_cache.h"
 
 struct vd_decider {
 	struct vd_store *store;
 	bool enabled[VD_TEE_COUNT];
-	_Atomic uint64_t compilations, serials;
-	struct slot tees[VD_TEE_COUNT];
+	struct vd_pcache *tees[VD_TEE_COUNT];
 };
 
 bool vd_tee_of_verifier(const char *verifier, enum vd_tee *t)
@@ -101,19 +60,11 @@ void vd_explain_one_line(char *s, size_t cap)
 	memcpy(s, buf, o + 1);
 }
 
-static void compiled_free(struct compiled *c)
-{
-	if (!c)
-		return;
-	rego_query_free(c->allow);
-	rego_policy_free(c->policy);
-	free(c);
-}
-
 struct vd_decider *vd_decider_new(struct vd_store *s,
 				  const bool enabled[VD_TEE_COUNT])
 {
 	struct vd_decider *dc = calloc(1, sizeof(*dc));
+	char refused[40];
 	int t;
 
 	if (!dc)
@@ -121,13 +72,11 @@ struct vd_decider *vd_decider_new(struct vd_store *s,
 	dc->store = s;
 	memcpy(dc->enabled, enabled, sizeof(dc->enabled));
 	for (t = 0; t < VD_TEE_COUNT; t++) {
-		struct slot *sl = &dc->tees[t];
-
-		/* a path that does not fit stays empty: stat fails, every
-		 * decision reads again, and the store's own error refuses */
-		vd_opa_file(s, (enum vd_tee)t, false, sl->files[0], sizeof(sl->files[0]), NULL);
-		vd_opa_file(s, (enum vd_tee)t, true, sl->files[1], sizeof(sl->files[1]), NULL);
-		pthread_mutex_init(&sl->lock, NULL);
+		snprintf(refused, sizeof(refused), "every %s peer", vd_tee_name((enum vd_tee)t));
+		if (!(dc->tees[t] = vd_pcache_new(s, (enum vd_tee)t, refused))) {
+			vd_decider_free(dc);
+			return NULL;
+		}
 	}
 	return dc;
 }
@@ -138,214 +87,26 @@ void vd_decider_free(struct vd_decider *dc)
 
 	if (!dc)
 		return;
-	for (t = 0; t < VD_TEE_COUNT; t++) {
-		compiled_free(dc->tees[t].cur);
-		pthread_mutex_destroy(&dc->tees[t].lock);
-	}
+	for (t = 0; t < VD_TEE_COUNT; t++)
+		vd_pcache_free(dc->tees[t]);
 	free(dc);
 }
 
 uint64_t vd_decider_compilations(struct vd_decider *dc)
 {
-	return dc->compilations;
-}
+	uint64_t n = 0;
+	int t;
 
-static void file_id_read(const char *path, struct file_id *id)
-{
-	struct stat st;
-
-	memset(id, 0, sizeof(*id));
-	if (stat(path, &st) == 0)
-		*id = (struct file_id){ true, st.st_dev, st.st_ino, st.st_size, st.st_mtim };
-}
-
-static bool file_id_same(const struct file_id *a, const struct file_id *b)
-{
-	return a->exists == b->exists && a->dev == b->dev && a->ino == b->ino &&
-	       a->size == b->size && a->mtime.tv_sec == b->mtime.tv_sec &&
-	       a->mtime.tv_nsec == b->mtime.tv_nsec;
-}
-
-/* SHA-256 over both documents, each with its length, so that a re-read
- * of the same pair is known without keeping the texts. */
-static void doc_digest(const struct vd_opa_doc *doc, uint8_t out[32])
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	uint64_t len[2] = { doc->plen, doc->dlen };
-
-	/* out of memory: a digest no compiled policy has, so it compiles */
-	memset(out, 0xff, 32);
-	if (md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(md, len, sizeof(len)) == 1 &&
-	    EVP_DigestUpdate(md, doc->policy, doc->plen) == 1 &&
-	    EVP_DigestUpdate(md, doc->data, doc->dlen) == 1)
-		EVP_DigestFinal_ex(md, out, NULL);
-	EVP_MD_CTX_free(md);
-}
-
-static bool compile(const char *file, const struct vd_opa_doc *doc,
-		    struct compiled **out, struct eaa_err *err)
-{
-	struct rego_builder *b = rego_builder_new();
-	struct compiled *c = calloc(1, sizeof(*c));
-	struct rego_error re = { 0 };
-
-	if (!b || !c) {
-		rego_builder_free(b);
-		free(c);
-		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
-	}
-	if (!rego_builder_add_module(b, file, doc->policy, doc->plen,
-				     REGO_SYNTAX_AUTO, &re) ||
-	    !rego_builder_set_data(b, doc->data, doc->dlen, &re)) {
-		rego_builder_free(b);
-		goto fail;
-	}
-	if (!(c->policy = rego_builder_compile(b, &re)) ||
-	    !(c->allow = rego_query_compile(c->policy, "data.policy.allow", &re)))
-		goto fail;
-	*out = c;
-	return true;
-fail:
-	compiled_free(c);
-	return eaa_fail(err, re.code ? re.code : EAA_E_NOMEM, "%s",
-			re.code ? re.msg : "out of memory");
-}
-
-/* Drop the slot's reference to its policy (under its lock). */
-static void slot_drop(struct slot *sl)
-{
-	if (sl->cur && --sl->cur->refs == 0)
-		compiled_free(sl->cur);
-	sl->cur = NULL;
-}
-
-/* Read the stored pair again (under sl->lock) and compile it if it is not
- * what is compiled. A pair that does not compile leaves the working policy
- * in place; a missing one removes it. */
-static void reload(struct vd_decider *dc, enum vd_tee t, const struct file_id ids[2])
-{
-	struct slot *sl = &dc->tees[t];
-	const char *root = vd_store_root(dc->store), *name = vd_tee_name(t);
-	struct vd_opa_doc doc;
-	struct compiled *c = NULL;
-	struct eaa_err err;
-	uint8_t dg[32];
-	char file[32];
-
-	sl->loaded = true;
-	sl->ids[0] = ids[0];
-	sl->ids[1] = ids[1];
-	if (!vd_opa_snapshot(dc->store, t, &doc, &err)) {
-		/* no policy, no peers: the owner removed it */
-		sl->generation = vd_store_generation(dc->store);
-		sl->compile_failed = sl->have_failed = false;
-		snprintf(sl->error, sizeof(sl->error), "%s", err.msg);
-		if (sl->cur)
-			LOG_WARN("%s policy: %s; every %s peer is refused until there is one",
-				 name, err.msg, name);
-		slot_drop(sl);
-		return;
-	}
-	sl->generation = doc.generation;
-	doc_digest(&doc, dg);
-	if (sl->cur && memcmp(dg, sl->cur->digest, sizeof(dg)) == 0) {
-		/* another write moved the generation: nothing to compile */
-		sl->have_failed = false;
-		vd_opa_doc_free(&doc);
-		return;
-	}
-	if (sl->have_failed && memcmp(dg, sl->failed, sizeof(dg)) == 0) {
-		vd_opa_doc_free(&doc); /* the same broken text, said once */
-		return;
-	}
-	dc->compilations++;
-	snprintf(file, sizeof(file), "%sPolicy.rego", name);
-	if (!compile(file, &doc, &c, &err)) {
-		vd_opa_doc_free(&doc);
-		sl->have_failed = true;
-		memcpy(sl->failed, dg, sizeof(dg));
-		if (sl->cur) {
-			LOG_WARN("%s/opa/%s (generation %llu) does not compile, so the "
-				 "policy compiled before decides on: %s", root, file,
-				 (unsigned long long)sl->generation, err.msg);
-			return;
-		}
-		sl->compile_failed = true;
-		snprintf(sl->error, sizeof(sl->error), "does not compile: %s", err.msg);
-		LOG_WARN("%s/opa/%s %s; every %s peer is refused until it does", root,
-			 file, sl->error, name);
-		return;
-	}
-	vd_opa_doc_free(&doc);
-	c->refs = 1;
-	c->serial = ++dc->serials;
-	memcpy(c->digest, dg, sizeof(dg));
-	slot_drop(sl);
-	sl->cur = c;
-	sl->have_failed = sl->compile_failed = false;
-	sl->error[0] = '\0';
-}
-
-/* Bring TEE t's slot up to the store and its files (under its lock). */
-static void refresh(struct vd_decider *dc, enum vd_tee t, const struct file_id ids[2])
-{
-	struct slot *sl = &dc->tees[t];
-
-	if (!sl->loaded || sl->generation != vd_store_generation(dc->store) ||
-	    !file_id_same(&ids[0], &sl->ids[0]) || !file_id_same(&ids[1], &sl->ids[1]))
-		reload(dc, t, ids);
-}
-
-static void stat_files(struct slot *sl, struct file_id ids[2])
-{
-	/* outside the lock: a change after these calls is seen next time */
-	file_id_read(sl->files[0], &ids[0]);
-	file_id_read(sl->files[1], &ids[1]);
-}
-
-/* TEE t's current policy, with a reference, and the generation it was
- * read at; or NULL with the reason (and whether it is a compile error,
- * when compile_failed is not NULL). */
-static struct compiled *acquire(struct vd_decider *dc, enum vd_tee t,
-				uint64_t *generation, char *why, size_t cap,
-				bool *compile_failed)
-{
-	struct slot *sl = &dc->tees[t];
-	struct file_id ids[2];
-	struct compiled *c;
-
-	stat_files(sl, ids);
-	pthread_mutex_lock(&sl->lock);
-	refresh(dc, t, ids);
-	*generation = sl->generation;
-	if ((c = sl->cur))
-		c->refs++;
-	else
-		snprintf(why, cap, "%s", sl->error);
-	if (compile_failed)
-		*compile_failed = sl->compile_failed;
-	pthread_mutex_unlock(&sl->lock);
-	return c;
-}
-
-static void release(struct vd_decider *dc, enum vd_tee t, struct compiled *c)
-{
-	struct slot *sl = &dc->tees[t];
-	bool last;
-
-	pthread_mutex_lock(&sl->lock);
-	last = --c->refs == 0;
-	pthread_mutex_unlock(&sl->lock);
-	if (last)
-		compiled_free(c);
+	for (t = 0; t < VD_TEE_COUNT; t++)
+		n += vd_pcache_compilations(dc->tees[t]);
+	return n;
 }
 
 void vd_decide(struct vd_decider *dc, const char *verifier, const char *claims,
 	       struct vd_decision *d)
 {
 	struct rego_error re = { 0 };
-	struct compiled *c;
+	const struct vd_compiled *c;
 	enum rego_result r;
 	char *out = NULL;
 	const char *name;
@@ -366,7 +127,8 @@ void vd_decide(struct vd_decider *dc, const char *verifier, const char *claims,
 		return;
 	}
 	snprintf(d->policy, sizeof(d->policy), "%sPolicy.rego", name);
-	if (!(c = acquire(dc, d->tee, &d->generation, d->why, sizeof(d->why), NULL)))
+	if (!(c = vd_pcache_acquire(dc->tees[d->tee], &d->generation, d->why,
+				    sizeof(d->why), NULL)))
 		return;
 	d->serial = c->serial;
 	if (!claims)
@@ -385,28 +147,17 @@ void vd_decide(struct vd_decider *dc, const char *verifier, const char *claims,
 	}
 	vd_explain_one_line(d->explain, sizeof(d->explain));
 	free(out);
-	release(dc, d->tee, c);
+	vd_pcache_release(dc->tees[d->tee], c);
 }
 
 bool vd_decision_current(struct vd_decider *dc, const struct vd_decision *d)
 {
-	struct slot *sl;
-	struct file_id ids[2];
-	bool current;
-
 	if (d->generation != vd_store_generation(dc->store))
 		return false;
 	/* refused before any policy was asked: only a write changes that */
 	if (!d->serial)
 		return true;
-	sl = &dc->tees[d->tee];
-	stat_files(sl, ids);
-	pthread_mutex_lock(&sl->lock);
-	refresh(dc, d->tee, ids);
-	current = sl->cur && sl->cur->serial == d->serial &&
-		  sl->generation == d->generation;
-	pthread_mutex_unlock(&sl->lock);
-	return current;
+	return vd_pcache_current(dc->tees[d->tee], d->serial, d->generation);
 }
 
 bool vd_decision_holds(struct vd_decider *dc, struct vd_decision *d,
@@ -428,13 +179,13 @@ void vd_describe_tee(struct vd_decider *dc, enum vd_tee t, char *out, size_t cap
 	const char *root = vd_store_root(dc->store), *name = vd_tee_name(t);
 	struct rego_error re = { 0 };
 	struct rego_query *q = NULL;
-	struct compiled *c;
+	const struct vd_compiled *c;
 	enum rego_result r = REGO_ERROR;
 	char why[EAA_ERR_MSG_MAX], *configured = NULL;
 	uint64_t g;
 	bool compile_failed;
 
-	if (!(c = acquire(dc, t, &g, why, sizeof(why), &compile_failed))) {
+	if (!(c = vd_pcache_acquire(dc->tees[t], &g, why, sizeof(why), &compile_failed))) {
 		if (compile_failed)
 			snprintf(out, cap, "%s: refuses every peer: %s/opa/%sPolicy.rego %s",
 				 name, root, name, why);
@@ -461,5 +212,5 @@ void vd_describe_tee(struct vd_decider *dc, enum vd_tee t, char *out, size_t cap
 			 "are listed) with %s/opa/%sData", name, root, name, root, name);
 	free(configured);
 	rego_query_free(q);
-	release(dc, t, c);
+	vd_pcache_release(dc->tees[t], c);
 }

@@ -3,11 +3,11 @@
  * policy, over one snapshot of its policy and reference values, must say
  * allow.
  *
- * A decider keeps each TEE's policy compiled: it is compiled when first
- * needed and read again only when the store's generation moved (a write
- * through verdictd) or either file's identity (inode, size, mtime) did (an
- * edit behind verdictd's back); it is compiled again only when what it
- * read differs from what is compiled. A policy that does not compile never
+ * A decider keeps each TEE's policy compiled (policy_cache.h): compiled
+ * when first needed, read again only when the store's generation moved (a
+ * write through verdictd) or either file's identity (inode, size, mtime)
+ * did (an edit behind verdictd's back), and compiled again only when what
+ * it read differs from what is compiled. A policy that does not compile never
  * replaces the working one (logged once per change); with none, every peer
  * of that TEE is refused with the compile error. A compiled policy is
  * shared read-only by the threads deciding with it (reference counted), so
