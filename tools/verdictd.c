@@ -58,6 +58,7 @@ static struct {
 	bool enabled[VD_TEE_COUNT];
 	char verifiers[256];
 	struct vd_store *store;
+	struct vd_decider *decider; /* the TEEs' policies, compiled once per change */
 	struct vd_rpolicy *rpolicy; /* which allowed peer may read what */
 	struct vd_watch *conns, *api_conns;
 	rats_tls_handle handle;
@@ -228,7 +229,7 @@ static int decide(void *arg, const rats_tls_claims_t *claims)
 	uint64_t t0 = vd_metrics_clock();
 
 	(void)arg;
-	vd_decide(vd.store, vd.enabled, claims->tee, claims->json, &d);
+	vd_decide(vd.decider, claims->tee, claims->json, &d);
 	vd_metrics_decision(claims->tee, d.allow, t0);
 	if (d.allow)
 		LOG_INFO("allowed %s peer: %s", vd_tee_name(d.tee), d.why);
@@ -293,26 +294,29 @@ static bool send_all(rats_tls_conn *conn, const char *p, size_t n)
 	return true;
 }
 
-/* The decision the handshake took holds until the store changes; then it
- * is taken again on the claims the channel proved, and a refusal ends the
- * channel after its reply. */
+/* The decision the handshake took holds until the store changes or its
+ * policy is replaced (a hand edit that compiles); then it is taken again on
+ * the claims the channel proved, and a refusal ends the channel after its
+ * reply. */
 static void recheck(rats_tls_conn *conn, struct vd_decision *d, struct vd_peer *peer)
 {
-	const char *tee = rats_tls_conn_tee(conn), *claims = rats_tls_conn_claims(conn);
-	uint64_t t0;
+	uint64_t t0 = vd_metrics_clock();
+	bool again;
 
-	if (!peer->allowed || vd_decision_current(vd.store, d))
+	(void)conn;
+	if (!peer->allowed)
 		return;
-	t0 = vd_metrics_clock();
-	vd_decide(vd.store, vd.enabled, tee, claims, d);
-	vd_metrics_decision(tee, d->allow, t0);
-	if (d->allow) {
-		LOG_DEBUG("%s channel still allowed after a store change: %s",
-			  vd_tee_name(d->tee), d->why);
+	if (vd_decision_holds(vd.decider, d, &again)) {
+		if (again) {
+			vd_metrics_decision(d->verifier, true, t0);
+			LOG_DEBUG("%s channel still allowed after a store change: %s",
+				  vd_tee_name(d->tee), d->why);
+		}
 		return;
 	}
-	LOG_WARN("revoked an attested %s channel: the store changed and %s%s%s", tee,
-		 d->why, d->explain[0] ? ": " : "", d->explain);
+	vd_metrics_decision(d->verifier, false, t0);
+	LOG_WARN("revoked an attested %s channel: the store changed and %s%s%s",
+		 d->verifier, d->why, d->explain[0] ? ": " : "", d->explain);
 	*peer = (struct vd_peer){ false, d->why, NULL, NULL, NULL };
 }
 
@@ -385,7 +389,7 @@ static void *serve(void *arg)
 		/* a write while the reply was made: what it holds may have
 		 * been decided under the old policy, so decide and answer
 		 * again (until the store holds still) */
-		while (peer.allowed && !vd_decision_current(vd.store, &d)) {
+		while (peer.allowed && !vd_decision_current(vd.decider, &d)) {
 			vd_reply_free(&r);
 			recheck(conn, &d, &peer);
 			if (!vd_eaa_handle(vd.store, &peer, buf, n, &r))
@@ -752,7 +756,7 @@ static void describe_tees(void)
 	for (t = 0; t < VD_TEE_COUNT; t++) {
 		if (!vd.enabled[t])
 			continue;
-		vd_describe_tee(vd.store, (enum vd_tee)t, line, sizeof(line));
+		vd_describe_tee(vd.decider, (enum vd_tee)t, line, sizeof(line));
 		fprintf(stderr, "%s: %s\n", vd.prog, line);
 	}
 	vd_rpolicy_describe(vd.rpolicy, line, sizeof(line));
@@ -925,7 +929,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: state directory: %s\n", vd.prog, err.msg);
 		return 1;
 	}
-	if (!(vd.rpolicy = vd_rpolicy_new(vd.store))) {
+	if (!(vd.decider = vd_decider_new(vd.store, vd.enabled)) ||
+	    !(vd.rpolicy = vd_rpolicy_new(vd.store))) {
 		fprintf(stderr, "%s: out of memory\n", vd.prog);
 		return 1;
 	}

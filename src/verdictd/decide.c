@@ -1,8 +1,17 @@
-/* decide.c - the key-release decision for one verified peer (decide.h). */
+/* decide.c - the key-release decision for one verified peer, over each
+ * TEE's policy compiled once per change (decide.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "decide.h"
+#include "eaa/rego.h"
+#include "policy_cache.h"
+
+struct vd_decider {
+	struct vd_store *store;
+	bool enabled[VD_TEE_COUNT];
+	struct vd_pcache *tees[VD_TEE_COUNT];
+};
 
 bool vd_tee_of_verifier(const char *verifier, enum vd_tee *t)
 {
@@ -51,71 +60,149 @@ void vd_explain_one_line(char *s, size_t cap)
 	memcpy(s, buf, o + 1);
 }
 
-void vd_decide(struct vd_store *s, const bool enabled[VD_TEE_COUNT],
-	       const char *verifier, const char *claims, struct vd_decision *d)
+struct vd_decider *vd_decider_new(struct vd_store *s,
+				  const bool enabled[VD_TEE_COUNT])
 {
-	struct vd_opa_doc doc;
-	struct eaa_err err;
-	char *decision = NULL, file[32];
+	struct vd_decider *dc = calloc(1, sizeof(*dc));
+	char refused[40];
+	int t;
+
+	if (!dc)
+		return NULL;
+	dc->store = s;
+	memcpy(dc->enabled, enabled, sizeof(dc->enabled));
+	for (t = 0; t < VD_TEE_COUNT; t++) {
+		snprintf(refused, sizeof(refused), "every %s peer", vd_tee_name((enum vd_tee)t));
+		if (!(dc->tees[t] = vd_pcache_new(s, (enum vd_tee)t, refused))) {
+			vd_decider_free(dc);
+			return NULL;
+		}
+	}
+	return dc;
+}
+
+void vd_decider_free(struct vd_decider *dc)
+{
+	int t;
+
+	if (!dc)
+		return;
+	for (t = 0; t < VD_TEE_COUNT; t++)
+		vd_pcache_free(dc->tees[t]);
+	free(dc);
+}
+
+uint64_t vd_decider_compilations(struct vd_decider *dc)
+{
+	uint64_t n = 0;
+	int t;
+
+	for (t = 0; t < VD_TEE_COUNT; t++)
+		n += vd_pcache_compilations(dc->tees[t]);
+	return n;
+}
+
+void vd_decide(struct vd_decider *dc, const char *verifier, const char *claims,
+	       struct vd_decision *d)
+{
+	struct rego_error re = { 0 };
+	const struct vd_compiled *c;
+	enum rego_result r;
+	char *out = NULL;
+	const char *name;
 
 	memset(d, 0, sizeof(*d));
-	d->generation = vd_store_generation(s);
+	d->verifier = verifier;
+	d->claims = claims;
+	d->generation = vd_store_generation(dc->store);
 	if (!vd_tee_of_verifier(verifier, &d->tee)) {
 		snprintf(d->why, sizeof(d->why), "evidence checked by \"%s\", which no "
 			 "policy covers", verifier ? verifier : "no verifier");
 		return;
 	}
-	if (!enabled[d->tee]) {
+	name = vd_tee_name(d->tee);
+	if (!dc->enabled[d->tee]) {
 		snprintf(d->why, sizeof(d->why), "%s evidence, but the %s verifier is "
-			 "not enabled (--verifier)", vd_tee_name(d->tee), verifier);
+			 "not enabled (--verifier)", name, verifier);
 		return;
 	}
-	if (!vd_opa_snapshot(s, d->tee, &doc, &err)) {
-		snprintf(d->why, sizeof(d->why), "%s", err.msg);
+	snprintf(d->policy, sizeof(d->policy), "%sPolicy.rego", name);
+	if (!(c = vd_pcache_acquire(dc->tees[d->tee], &d->generation, d->why,
+				    sizeof(d->why), NULL)))
 		return;
+	d->serial = c->serial;
+	if (!claims)
+		claims = "";
+	r = rego_query_eval_explain(c->allow, claims, strlen(claims), NULL, &out,
+				    d->explain, sizeof(d->explain), &re);
+	if (r == REGO_ERROR) {
+		d->explain[0] = '\0';
+		snprintf(d->why, sizeof(d->why), "policy error: %s", re.msg);
+	} else if (!(d->allow = r == REGO_DEFINED && strcmp(out, "true") == 0)) {
+		snprintf(d->why, sizeof(d->why), "%s says allow = %.200s", d->policy,
+			 r == REGO_DEFINED ? out : "undefined");
+	} else {
+		d->explain[0] = '\0';
+		snprintf(d->why, sizeof(d->why), "%s allows it", d->policy);
 	}
-	d->generation = doc.generation;
-	snprintf(file, sizeof(file), "%sPolicy.rego", vd_tee_name(d->tee));
-	if (!vd_opa_check_why(file, doc.policy, doc.plen, doc.data, doc.dlen, claims,
-			      strlen(claims), &decision, d->explain,
-			      sizeof(d->explain), &err))
-		snprintf(d->why, sizeof(d->why), "policy error: %s", err.msg);
-	else if (!(d->allow = strcmp(decision, "true") == 0))
-		snprintf(d->why, sizeof(d->why), "%sPolicy.rego says allow = %s",
-			 vd_tee_name(d->tee), decision);
-	else
-		snprintf(d->why, sizeof(d->why), "%sPolicy.rego allows it",
-			 vd_tee_name(d->tee));
 	vd_explain_one_line(d->explain, sizeof(d->explain));
-	free(decision);
-	vd_opa_doc_free(&doc);
+	free(out);
+	vd_pcache_release(dc->tees[d->tee], c);
 }
 
-bool vd_decision_current(struct vd_store *s, const struct vd_decision *d)
+bool vd_decision_current(struct vd_decider *dc, const struct vd_decision *d)
 {
-	return d->generation == vd_store_generation(s);
+	if (d->generation != vd_store_generation(dc->store))
+		return false;
+	/* refused before any policy was asked: only a write changes that */
+	if (!d->serial)
+		return true;
+	return vd_pcache_current(dc->tees[d->tee], d->serial, d->generation);
 }
 
-void vd_describe_tee(struct vd_store *s, enum vd_tee t, char *out, size_t cap)
+bool vd_decision_holds(struct vd_decider *dc, struct vd_decision *d,
+		       bool *redecided)
 {
-	struct vd_opa_doc doc;
-	struct eaa_err err;
-	char *configured = NULL;
-	const char *root = vd_store_root(s), *name = vd_tee_name(t);
+	*redecided = false;
+	if (!d->allow)
+		return false;
+	if (vd_decision_current(dc, d))
+		return true;
+	*redecided = true;
+	/* vd_decide clears d first: the pointers are passed by value */
+	vd_decide(dc, d->verifier, d->claims, d);
+	return d->allow;
+}
 
-	if (!vd_opa_snapshot(s, t, &doc, &err)) {
-		snprintf(out, cap, "%s: refuses every peer: %s", name, err.msg);
+void vd_describe_tee(struct vd_decider *dc, enum vd_tee t, char *out, size_t cap)
+{
+	const char *root = vd_store_root(dc->store), *name = vd_tee_name(t);
+	struct rego_error re = { 0 };
+	struct rego_query *q = NULL;
+	const struct vd_compiled *c;
+	enum rego_result r = REGO_ERROR;
+	char why[EAA_ERR_MSG_MAX], *configured = NULL;
+	uint64_t g;
+	bool compile_failed;
+
+	if (!(c = vd_pcache_acquire(dc->tees[t], &g, why, sizeof(why), &compile_failed))) {
+		if (compile_failed)
+			snprintf(out, cap, "%s: refuses every peer: %s/opa/%sPolicy.rego %s",
+				 name, root, name, why);
+		else
+			snprintf(out, cap, "%s: refuses every peer: %s", name, why);
 		return;
 	}
-	if (!vd_opa_eval(doc.policy, doc.plen, doc.data, doc.dlen,
-			 "data.policy.configured", "{}", 2, &configured, &err))
+	if ((q = rego_query_compile(c->policy, "data.policy.configured", &re)))
+		r = rego_query_eval(q, "{}", 2, NULL, &configured, &re);
+	if (r == REGO_ERROR)
 		snprintf(out, cap, "%s: refuses every peer: %s/opa/%sPolicy.rego: %s",
-			 name, root, name, err.msg);
-	else if (strcmp(configured, "false") == 0)
+			 name, root, name, re.msg);
+	else if (r == REGO_DEFINED && strcmp(configured, "false") == 0)
 		snprintf(out, cap, "%s: refuses every peer until reference values are "
 			 "listed in %s/opa/%sData (verdict --set-opa-reference)",
 			 name, root, name);
-	else if (strcmp(configured, "true") == 0)
+	else if (r == REGO_DEFINED && strcmp(configured, "true") == 0)
 		snprintf(out, cap, "%s: accepts what %s/opa/%sPolicy.rego allows with "
 			 "the reference values in %s/opa/%sData", name, root, name, root,
 			 name);
@@ -124,5 +211,6 @@ void vd_describe_tee(struct vd_store *s, enum vd_tee t, char *out, size_t cap)
 			 "(it has no `configured` rule to say whether reference values "
 			 "are listed) with %s/opa/%sData", name, root, name, root, name);
 	free(configured);
-	vd_opa_doc_free(&doc);
+	rego_query_free(q);
+	vd_pcache_release(dc->tees[t], c);
 }

@@ -1,11 +1,22 @@
 /* decide.h - whether a verified peer may have secrets: the verifier that
  * checked its evidence must be one the owner enabled, and that TEE's Rego
  * policy, over one snapshot of its policy and reference values, must say
- * allow. A decision remembers the store generation it was taken at, so a
- * connection re-decides before serving once the store has changed.
+ * allow.
  *
- * (Issue 19's broker core grows this into the decision record with
- * per-resource authorization.) */
+ * A decider keeps each TEE's policy compiled (policy_cache.h): compiled
+ * when first needed, read again only when the store's generation moved (a
+ * write through verdictd) or either file's identity (inode, size, mtime)
+ * did (an edit behind verdictd's back), and compiled again only when what
+ * it read differs from what is compiled. A policy that does not compile never
+ * replaces the working one (logged once per change); with none, every peer
+ * of that TEE is refused with the compile error. A compiled policy is
+ * shared read-only by the threads deciding with it (reference counted), so
+ * a newer one takes its place without waiting for them.
+ *
+ * A decision is a record {allow, tee, claims, policy, generation, serial,
+ * reasons}: it remembers which compilation decided it at which store
+ * generation, so a connection re-decides before serving once either has
+ * moved (vd_decision_current). */
 #ifndef EAA_VD_DECIDE_H
 #define EAA_VD_DECIDE_H
 
@@ -19,7 +30,13 @@ bool vd_tee_of_verifier(const char *verifier, enum vd_tee *t);
 struct vd_decision {
 	bool allow;
 	enum vd_tee tee;
+	/* what was decided on: the verifier's name and the verified claims
+	 * (JSON), borrowed from the caller (the connection owns them for its
+	 * life), so that the record alone can be decided again */
+	const char *verifier, *claims;
+	char policy[32];     /* the file that decided: "sgxPolicy.rego" */
 	uint64_t generation; /* the store's, when the policy was read */
+	uint64_t serial;     /* which compilation decided (0: none did) */
 	char why[600];       /* the reason, refused or allowed (one line);
 				may be sent to the peer */
 	/* when the policy refused: why (rego_query_eval_explain's text on
@@ -34,19 +51,45 @@ struct vd_decision {
  * cap (at most sizeof(vd_decision.explain)). */
 void vd_explain_one_line(char *s, size_t cap);
 
-/* Decide for a peer whose evidence verifier `verifier` checked into
- * claims (JSON). enabled[t] says which TEEs the owner named; any other
- * is refused. Never fails open: every error is a refusal with its
- * reason in d->why. */
-void vd_decide(struct vd_store *s, const bool enabled[VD_TEE_COUNT],
-	       const char *verifier, const char *claims, struct vd_decision *d);
+struct vd_decider;
 
-/* Is the decision still the store's? */
-bool vd_decision_current(struct vd_store *s, const struct vd_decision *d);
+/* The decider over store s (which must outlive it) for the TEEs the owner
+ * named: enabled[t] (copied); any other is refused. Nothing is compiled
+ * yet. NULL when memory runs out. */
+struct vd_decider *vd_decider_new(struct vd_store *s,
+				  const bool enabled[VD_TEE_COUNT]);
+/* After the last decision: no compiled policy may be in use. */
+void vd_decider_free(struct vd_decider *dc);
+
+/* Decide for a peer whose evidence verifier `verifier` checked into
+ * claims (JSON); both must outlive d. Never fails open: every error is a
+ * refusal with its reason in d->why. Thread-safe. */
+void vd_decide(struct vd_decider *dc, const char *verifier, const char *claims,
+	       struct vd_decision *d);
+
+/* Is the decision still the one the store and its files give? False once
+ * the store's generation moved or the policy that decided was replaced
+ * (a write, or a hand edit that compiles); a hand edit that does not
+ * compile leaves it current, as the policy before it still decides.
+ * Thread-safe; it stats the TEE's two files. */
+bool vd_decision_current(struct vd_decider *dc, const struct vd_decision *d);
+
+/* The check before serving each request on a connection decided by d:
+ * true only when d says allow and is current. An allowing decision that
+ * is stale is first taken again (into d, on its own verifier and claims;
+ * *redecided set), so the answer is the store's now. A refusal is never
+ * re-decided into an allow: a refused connection is closed. */
+bool vd_decision_holds(struct vd_decider *dc, struct vd_decision *d,
+		       bool *redecided);
+
+/* How many times the decider compiled a policy, compiles that failed
+ * included (what tests and benchmarks count). */
+uint64_t vd_decider_compilations(struct vd_decider *dc);
 
 /* One line saying what TEE t will accept and from which documents, for
  * verdictd's start (decided by the policy's `configured` rule, which every
- * built-in default has). */
-void vd_describe_tee(struct vd_store *s, enum vd_tee t, char *out, size_t cap);
+ * built-in default has). It compiles the policy, so a broken one is
+ * reported then, not at the first handshake. */
+void vd_describe_tee(struct vd_decider *dc, enum vd_tee t, char *out, size_t cap);
 
 #endif

@@ -15,12 +15,13 @@
  * request), an evaluation error, a missing policy all refuse, with the
  * reason, and every refusal is logged (warn) with the rule that refused.
  *
- * The policy is compiled once and again only when it changed: when the
- * store's generation moved (a write through verdictd) or either file's
- * identity (inode, size, mtime) did (an edit behind verdictd's back). A
- * policy that does not compile never replaces the one that did: requests
- * go on being decided by the last working policy, and the failure is
- * logged once. A removed policy file refuses every request. */
+ * The policy is compiled once per change (policy_cache.h): read again when
+ * the store's generation moved (a write through verdictd) or either file's
+ * identity (inode, size, mtime) did (an edit behind verdictd's back), and
+ * compiled again only when it differs. A policy that does not compile
+ * never replaces the one that did: requests go on being decided by the
+ * last working policy, and the failure is logged once. A removed policy
+ * file refuses every request. */
 #ifndef EAA_VD_RESOURCE_POLICY_H
 #define EAA_VD_RESOURCE_POLICY_H
 

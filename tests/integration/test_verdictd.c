@@ -455,6 +455,23 @@ static void test_revocation(void)
 	/* and a new channel is refused in the handshake */
 	CHECK(refused(&a, &d, true, DECRYPT("default/key/1")));
 	CHECK(has(api_set_opa(&d, "sampleData", "{\"svn\": 0}"), "\"status\":\"OK\""));
+	/* an edit behind verdictd's back: one that does not compile leaves
+	 * the channel served by the policy before it; one that refuses
+	 * revokes it before its next request, though no generation moved */
+	CHECK(agent_open(&a, &d, true));
+	CHECK(has(ask(&a, DECRYPT("default/key/1")), "dGVzdF9kYXRh"));
+	CHECK(write_file("opa/samplePolicy.rego", "package policy\nallow := \n"));
+	CHECK(has(ask(&a, DECRYPT("default/key/1")), "dGVzdF9kYXRh"));
+	CHECK(write_file("opa/sampleData", "{\"svn\": 0, \"measurement\": []}") &&
+	      write_file("opa/samplePolicy.rego",
+			 "package policy\nimport rego.v1\ndefault allow := false\n"
+			 "allow if input.svn >= data.svn\n"));
+	CHECK(has(ask(&a, DECRYPT("default/key/1")), "dGVzdF9kYXRh"));
+	CHECK(write_file("opa/sampleData", "{\"svn\": 5}"));
+	CHECK(has(ask(&a, DECRYPT("default/key/1")), "allow = false"));
+	CHECK(ask(&a, "{\"command\":\"version\"}")[0] == '(');
+	agent_close(&a);
+	CHECK(write_file("opa/sampleData", "{\"svn\": 0}"));
 	stop(&d);
 }
 

@@ -437,6 +437,7 @@ static void test_generation_and_decide(void)
 	struct vd_decision d;
 	struct eaa_err err;
 	struct vd_store *s;
+	struct vd_decider *dc, *dnone;
 	uint64_t g;
 	char *text;
 	size_t n;
@@ -445,40 +446,44 @@ static void test_generation_and_decide(void)
 		return;
 	CHECK(vd_store_install_defaults(s, &err));
 	enabled[VD_TEE_SAMPLE] = true;
-	vd_decide(s, enabled, "sample", claims, &d);
+	dc = vd_decider_new(s, enabled);
+	dnone = vd_decider_new(s, none);
+	vd_decide(dc, "sample", claims, &d);
 	CHECK_MSG(!d.allow && strstr(d.why, "allow = false"), "%s", d.why);
 	/* the policy's explanation, on one line, apart from the reason a
 	 * peer may be told */
 	CHECK_MSG(strncmp(d.explain, "data.policy.allow is false | allow (samplePolicy.rego:", 54) == 0 &&
 		  !strchr(d.explain, '\n') && !strstr(d.why, "data.policy"), "%s", d.explain);
-	vd_decide(s, enabled, "sample", "{\"measurement\":\"m\\n[warn] allowed\",\"svn\":1}", &d);
+	vd_decide(dc, "sample", "{\"measurement\":\"m\\n[warn] allowed\",\"svn\":1}", &d);
 	CHECK_MSG(!d.allow && !strchr(d.explain, '\n') && strstr(d.explain, "data.policy.allow"),
 		  "%s", d.explain);
-	vd_decide(s, enabled, "sample", claims, &d);
-	CHECK(vd_decision_current(s, &d));
+	vd_decide(dc, "sample", claims, &d);
+	CHECK(vd_decision_current(dc, &d));
 	g = vd_store_generation(s);
 	CHECK(vd_opa_get(s, VD_TEE_SAMPLE, true, &text, &n, &err));
 	free(text);
 	CHECK(vd_store_generation(s) == g);           /* reads do not count */
 	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, true, ref, strlen(ref), &err));
-	CHECK(!vd_decision_current(s, &d));
-	vd_decide(s, enabled, "sample", claims, &d);
+	CHECK(!vd_decision_current(dc, &d));
+	vd_decide(dc, "sample", claims, &d);
 	CHECK_MSG(d.allow && d.tee == VD_TEE_SAMPLE && !d.explain[0], "%s", d.why);
-	CHECK(vd_decision_current(s, &d));
+	CHECK(vd_decision_current(dc, &d));
 	g = vd_store_generation(s);
 	CHECK(vd_key_set(s, "a/b/c", key, &err) && vd_store_generation(s) == g + 1);
 	CHECK(vd_key_delete(s, "a/b/c", &err) && vd_store_generation(s) == g + 2);
 	/* not named with --verifier: refused, naming why */
-	vd_decide(s, none, "sample", claims, &d);
+	vd_decide(dnone, "sample", claims, &d);
 	CHECK_MSG(!d.allow && strstr(d.why, "not enabled") && !d.explain[0], "%s", d.why);
 	/* a verifier no policy covers, and nullverifier */
-	vd_decide(s, enabled, "nullverifier", "{}", &d);
+	vd_decide(dc, "nullverifier", "{}", &d);
 	CHECK_MSG(!d.allow && strstr(d.why, "no policy covers"), "%s", d.why);
-	vd_decide(s, enabled, NULL, "{}", &d);
+	vd_decide(dc, NULL, "{}", &d);
 	CHECK(!d.allow);
 	/* claims the policy cannot read: an error, so a refusal */
-	vd_decide(s, enabled, "sample", "not json", &d);
+	vd_decide(dc, "sample", "not json", &d);
 	CHECK_MSG(!d.allow && strstr(d.why, "policy error"), "%s", d.why);
+	vd_decider_free(dc);
+	vd_decider_free(dnone);
 	vd_store_close(s);
 	test_rm_rf(dir);
 }

@@ -1,0 +1,396 @@
+/* test_vd_decide.c - the decider (decide.h): each TEE's policy compiled
+ * once and again only when it changed (a store write, a hand edit), never
+ * replaced by one that does not compile, refusing every peer with the
+ * compile error when there is none, and shared by threads deciding while
+ * the policy is swapped, each decision over one state of the store. */
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "decide.h"
+#include "file.h"
+#include "store.h"
+#include "test.h"
+
+static char root[64];
+
+static const char policy_a[] =
+	"package policy\nimport rego.v1\ndefault allow := false\n"
+	"allow if input.m == data.m\n";
+/* the same rule, another text: allow only when m is not data's */
+static const char policy_b[] =
+	"package policy\nimport rego.v1\ndefault allow := false\n"
+	"allow if input.m != data.m\n";
+static const char broken[] = "package policy\nallow := \n";
+static const char data_m1[] = "{\"m\": \"m1\"}";
+static const char claims_m1[] = "{\"m\":\"m1\"}";
+
+/* ---- what the decider logs (stderr), captured around a few calls ---- */
+
+static char log_path[128];
+static int saved_stderr = -1;
+
+static void log_begin(void)
+{
+	int fd;
+
+	snprintf(log_path, sizeof(log_path), "%s.log", root);
+	fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	fflush(stderr);
+	saved_stderr = dup(2);
+	dup2(fd, 2);
+	close(fd);
+}
+
+static char *log_end(void)
+{
+	static char buf[8192];
+	struct eaa_err err;
+	uint8_t *p;
+	size_t n;
+
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	buf[0] = '\0';
+	if (file_read(log_path, sizeof(buf) - 1, &p, &n, &err)) {
+		memcpy(buf, p, n);
+		buf[n] = '\0';
+		free(p);
+	}
+	unlink(log_path);
+	return buf;
+}
+
+static int count_of(const char *s, const char *what)
+{
+	int n = 0;
+
+	for (; (s = strstr(s, what)); s += strlen(what))
+		n++;
+	return n;
+}
+
+/* A hand edit: the file rewritten in place (same inode) or replaced. */
+static bool hand_write(const char *rel, const char *text, bool in_place)
+{
+	char path[256];
+	struct eaa_err err;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	if (!in_place)
+		return file_write_atomic(path, text, strlen(text), 0600, &err);
+	if (!(f = fopen(path, "w")))
+		return false;
+	fputs(text, f);
+	return fclose(f) == 0;
+}
+
+static struct vd_store *fresh_store(void)
+{
+	struct eaa_err err;
+	struct vd_store *s;
+
+	test_rm_rf(root);
+	s = vd_store_open(root, &err);
+	CHECK_MSG(s && vd_store_install_defaults(s, &err), "%s", err.msg);
+	return s;
+}
+
+static struct vd_decider *sample_decider(struct vd_store *s)
+{
+	bool enabled[VD_TEE_COUNT] = { false };
+
+	enabled[VD_TEE_SAMPLE] = true;
+	return vd_decider_new(s, enabled);
+}
+
+/* Compiled once; a write elsewhere in the store re-reads but does not
+ * recompile; a policy write does; the record says what decided. */
+static void test_compile_once(void)
+{
+	struct vd_store *s = fresh_store();
+	struct vd_decider *dc = sample_decider(s);
+	uint8_t key[VD_KEY_LEN] = { 7 };
+	struct vd_decision d;
+	struct eaa_err err;
+	uint64_t serial;
+	int i;
+
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, true, data_m1, strlen(data_m1), &err));
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, false, policy_a, strlen(policy_a), &err));
+	CHECK(vd_decider_compilations(dc) == 0);
+	for (i = 0; i < 100; i++)
+		vd_decide(dc, "sample", claims_m1, &d);
+	CHECK_MSG(vd_decider_compilations(dc) == 1, "%llu",
+		  (unsigned long long)vd_decider_compilations(dc));
+	CHECK_MSG(d.allow && d.tee == VD_TEE_SAMPLE && d.serial != 0 &&
+		  strcmp(d.policy, "samplePolicy.rego") == 0 &&
+		  d.claims == claims_m1 && strcmp(d.verifier, "sample") == 0 &&
+		  d.generation == vd_store_generation(s) &&
+		  strcmp(d.why, "samplePolicy.rego allows it") == 0, "%s", d.why);
+	CHECK(vd_decision_current(dc, &d));
+	serial = d.serial;
+	/* a key write: every decision is stale, but the policy is the same */
+	CHECK(vd_key_set(s, "k", key, &err));
+	CHECK(!vd_decision_current(dc, &d));
+	vd_decide(dc, "sample", claims_m1, &d);
+	CHECK(d.allow && d.serial == serial && vd_decision_current(dc, &d));
+	CHECK(vd_decider_compilations(dc) == 1);
+	/* a policy write: compiled again, and the old decision is stale */
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, false, policy_b, strlen(policy_b), &err));
+	CHECK(!vd_decision_current(dc, &d));
+	vd_decide(dc, "sample", claims_m1, &d);
+	CHECK_MSG(!d.allow && d.serial > serial &&
+		  strcmp(d.why, "samplePolicy.rego says allow = false") == 0, "%s", d.why);
+	CHECK(vd_decider_compilations(dc) == 2);
+	/* a TEE not enabled asks no policy */
+	vd_decide(dc, "tdx", "{}", &d);
+	CHECK_MSG(!d.allow && d.serial == 0 && strstr(d.why, "not enabled"), "%s", d.why);
+	CHECK(vd_decider_compilations(dc) == 2);
+	vd_decider_free(dc);
+	vd_store_close(s);
+}
+
+/* An edit behind the store's back (no generation change) is seen by its
+ * inode, size or mtime: by the next decision and by an open channel's
+ * currency check. */
+static void test_hand_edit(void)
+{
+	struct vd_store *s = fresh_store();
+	struct vd_decider *dc = sample_decider(s);
+	struct vd_decision d;
+	struct eaa_err err;
+	uint64_t g;
+
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, true, data_m1, strlen(data_m1), &err));
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, false, policy_a, strlen(policy_a), &err));
+	vd_decide(dc, "sample", claims_m1, &d);
+	CHECK(d.allow && vd_decider_compilations(dc) == 1);
+	g = vd_store_generation(s);
+	/* replaced (a new inode) */
+	CHECK(hand_write("opa/samplePolicy.rego", policy_b, false));
+	CHECK(vd_store_generation(s) == g);
+	CHECK(!vd_decision_current(dc, &d));
+	vd_decide(dc, "sample", claims_m1, &d);
+	CHECK_MSG(!d.allow && vd_decider_compilations(dc) == 2, "%s", d.why);
+	/* rewritten in place (same inode, another size) */
+	CHECK(hand_write("opa/samplePolicy.rego", policy_a, true) &&
+	      hand_write("opa/sampleData", "{\"m\": \"m1\", \"x\": 1}", true));
+	vd_decide(dc, "sample", claims_m1, &d);
+	CHECK_MSG(d.allow && vd_decider_compilations(dc) == 3, "%s", d.why);
+	CHECK(vd_decision_current(dc, &d));
+	/* removed: every peer refused, with the store's reason */
+	CHECK(unlink(strcat(strcpy((char[128]){ 0 }, root), "/opa/sampleData")) == 0);
+	CHECK(!vd_decision_current(dc, &d));
+	vd_decide(dc, "sample", claims_m1, &d);
+	CHECK_MSG(!d.allow && d.serial == 0 && strstr(d.why, "no sample reference values in"),
+		  "%s", d.why);
+	vd_decider_free(dc);
+	vd_store_close(s);
+}
+
+/* A policy that does not compile never replaces the working one, and is
+ * said once per change, not per decision. */
+static void test_broken_keeps_old(void)
+{
+	struct vd_store *s = fresh_store();
+	struct vd_decider *dc = sample_decider(s);
+	uint8_t key[VD_KEY_LEN] = { 7 };
+	struct vd_decision d, before;
+	struct eaa_err err;
+	const char *log;
+	int i;
+
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, true, data_m1, strlen(data_m1), &err));
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, false, policy_a, strlen(policy_a), &err));
+	vd_decide(dc, "sample", claims_m1, &before);
+	CHECK(before.allow);
+	/* the store itself refuses it */
+	CHECK(!vd_opa_set(s, VD_TEE_SAMPLE, false, broken, strlen(broken), &err));
+	log_begin();
+	CHECK(hand_write("opa/samplePolicy.rego", broken, false));
+	for (i = 0; i < 5; i++)
+		vd_decide(dc, "sample", claims_m1, &d);
+	/* an unrelated write re-reads the same broken text: not again */
+	CHECK(vd_key_set(s, "k", key, &err));
+	vd_decide(dc, "sample", claims_m1, &d);
+	log = log_end();
+	CHECK_MSG(d.allow && d.serial == before.serial, "%s", d.why);
+	CHECK_MSG(count_of(log, "samplePolicy.rego (generation ") == 1 &&
+		  strstr(log, "does not compile, so the policy compiled before decides on: "
+			 "samplePolicy.rego:3:1: unexpected end of file") && count_of(log, "\n") == 1, "%s", log);
+	CHECK_MSG(vd_decider_compilations(dc) == 2, "%llu",
+		  (unsigned long long)vd_decider_compilations(dc));
+	/* a decision taken under the working policy stays current */
+	CHECK(vd_decision_current(dc, &d));
+	vd_decider_free(dc);
+	vd_store_close(s);
+}
+
+/* Broken at start: no working policy, so every peer of that TEE is
+ * refused with the compile error; fixed by hand, it decides again. */
+static void test_broken_at_start(void)
+{
+	struct vd_store *s = fresh_store();
+	struct vd_decider *dc;
+	struct vd_decision d;
+	struct eaa_err err;
+	char line[1200];
+	const char *log;
+
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, true, data_m1, strlen(data_m1), &err));
+	CHECK(hand_write("opa/samplePolicy.rego", broken, false));
+	dc = sample_decider(s);
+	log_begin();
+	vd_describe_tee(dc, VD_TEE_SAMPLE, line, sizeof(line));
+	vd_decide(dc, "sample", claims_m1, &d);
+	log = log_end();
+	CHECK_MSG(strncmp(line, "sample: refuses every peer: ", 28) == 0 &&
+		  strstr(line, "/opa/samplePolicy.rego does not compile: samplePolicy.rego:3:1: unexpected end of file"),
+		  "%s", line);
+	CHECK_MSG(!d.allow && d.serial == 0 &&
+		  strcmp(d.why, "does not compile: samplePolicy.rego:3:1: unexpected end of file, expected a term") == 0, "%s", d.why);
+	CHECK_MSG(count_of(log, "every sample peer is refused until it does") == 1, "%s", log);
+	CHECK(vd_decider_compilations(dc) == 1);
+	CHECK(hand_write("opa/samplePolicy.rego", policy_a, false));
+	vd_decide(dc, "sample", claims_m1, &d);
+	CHECK_MSG(d.allow && vd_decider_compilations(dc) == 2, "%s", d.why);
+	vd_decider_free(dc);
+	vd_store_close(s);
+}
+
+/* The check before each request: served only while the record allows
+ * and is current; a stale allow is decided again first, on the record's
+ * own claims; a refusal never turns back into an allow. */
+static void test_holds(void)
+{
+	struct vd_store *s = fresh_store();
+	struct vd_decider *dc = sample_decider(s);
+	uint8_t key[VD_KEY_LEN] = { 7 };
+	struct vd_decision d;
+	struct eaa_err err;
+	char claims[32];
+	bool again;
+
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, true, data_m1, strlen(data_m1), &err));
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, false, policy_a, strlen(policy_a), &err));
+	/* the record's claims are the caller's, not copied */
+	snprintf(claims, sizeof(claims), "%s", claims_m1);
+	vd_decide(dc, "sample", claims, &d);
+	CHECK(vd_decision_holds(dc, &d, &again) && !again);
+	CHECK(vd_key_set(s, "k", key, &err));
+	CHECK(vd_decision_holds(dc, &d, &again) && again && d.allow && d.claims == claims &&
+	      vd_decision_current(dc, &d));
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, false, policy_b, strlen(policy_b), &err));
+	CHECK(!vd_decision_holds(dc, &d, &again) && again && !d.allow);
+	CHECK_MSG(strcmp(d.why, "samplePolicy.rego says allow = false") == 0, "%s", d.why);
+	CHECK(!vd_decision_holds(dc, &d, &again) && !again);
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, false, policy_a, strlen(policy_a), &err));
+	CHECK(!vd_decision_holds(dc, &d, &again) && !again && !d.allow);
+	/* a hand edit that refuses revokes too */
+	vd_decide(dc, "sample", claims, &d);
+	CHECK(d.allow && hand_write("opa/samplePolicy.rego", policy_b, false));
+	CHECK(!vd_decision_holds(dc, &d, &again) && again && !d.allow);
+	vd_decider_free(dc);
+	vd_store_close(s);
+}
+
+/* ---- deciding on many threads while the policy is swapped ---- */
+
+/* Each policy and data carry a number; allow is the pair "P<i>/D<j>", so
+ * a refusal's reason shows which policy decided with which data. A write
+ * of policy i+1 follows data i, so the store only ever holds P<i>/D<i> or
+ * P<i+1>/D<i>: anything else was read from two states. */
+struct race {
+	struct vd_store *s;
+	struct vd_decider *dc;
+	atomic_bool done;
+	atomic_int bad, decisions;
+	char first_bad[700];
+};
+
+static void *decider_thread(void *arg)
+{
+	struct race *r = arg;
+	struct vd_decision d;
+	uint64_t last_serial = 0;
+	int n = 0, p, q;
+
+	while (!r->done || n < 200) {
+		vd_decide(r->dc, "sample", "{}", &d);
+		n++;
+		if (d.allow || sscanf(d.why, "samplePolicy.rego says allow = \"P%d/D%d\"",
+				      &p, &q) != 2 || (p != q && p != q + 1) ||
+		    d.serial < last_serial) {
+			if (r->bad++ == 0)
+				snprintf(r->first_bad, sizeof(r->first_bad), "%s (serial %llu after %llu)",
+					 d.why, (unsigned long long)d.serial,
+					 (unsigned long long)last_serial);
+		}
+		last_serial = d.serial;
+	}
+	r->decisions += n;
+	return NULL;
+}
+
+static void test_threads(void)
+{
+	struct race r = { .s = fresh_store() };
+	pthread_t th[4];
+	struct eaa_err err;
+	char text[200];
+	uint64_t before;
+	int i;
+
+	snprintf(text, sizeof(text), "{\"n\": 0}");
+	CHECK(vd_opa_set(r.s, VD_TEE_SAMPLE, true, text, strlen(text), &err));
+	snprintf(text, sizeof(text), "package policy\nallow := sprintf(\"P%%d/D%%d\", [0, data.n])\n");
+	CHECK(vd_opa_set(r.s, VD_TEE_SAMPLE, false, text, strlen(text), &err));
+	r.dc = sample_decider(r.s);
+	for (i = 0; i < 4; i++)
+		pthread_create(&th[i], NULL, decider_thread, &r);
+	for (i = 1; i <= 40; i++) {
+		snprintf(text, sizeof(text), "package policy\nallow := sprintf(\"P%%d/D%%d\", "
+			 "[%d, data.n])\n", i);
+		CHECK_MSG(vd_opa_set(r.s, VD_TEE_SAMPLE, false, text, strlen(text), &err),
+			  "%s", err.msg);
+		snprintf(text, sizeof(text), "{\"n\": %d}", i);
+		CHECK(vd_opa_set(r.s, VD_TEE_SAMPLE, true, text, strlen(text), &err));
+	}
+	r.done = true;
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	CHECK_MSG(r.bad == 0, "%d of %d decisions inconsistent, first: %s", (int)r.bad,
+		  (int)r.decisions, r.first_bad);
+	/* the last state decides, compiled at most once per write */
+	before = vd_decider_compilations(r.dc);
+	{
+		struct vd_decision d;
+
+		vd_decide(r.dc, "sample", "{}", &d);
+		CHECK_MSG(strcmp(d.why, "samplePolicy.rego says allow = \"P40/D40\"") == 0,
+			  "%s", d.why);
+	}
+	CHECK_MSG(before <= 81 && vd_decider_compilations(r.dc) == before,
+		  "%llu", (unsigned long long)before);
+	vd_decider_free(r.dc);
+	vd_store_close(r.s);
+}
+
+int main(void)
+{
+	snprintf(root, sizeof(root), "/tmp/vd-decide-XXXXXX");
+	if (!mkdtemp(root))
+		return 1;
+	test_compile_once();
+	test_hand_edit();
+	test_broken_keeps_old();
+	test_broken_at_start();
+	test_holds();
+	test_threads();
+	test_rm_rf(root);
+	return test_summary();
+}
