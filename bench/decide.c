@@ -26,6 +26,7 @@
 #include "decide.h"
 #include "file.h"
 #include "store.h"
+#include "sgx_vectors.h"
 
 enum mode { PER_CALL, DECIDER, CURRENT };
 
@@ -98,18 +99,6 @@ static double measure(struct job j, int threads)
 
 int main(int argc, char **argv)
 {
-	static const char sgx_data[] =
-		"{\"mrEnclave\":[\"zqs/chEBBNrInHlSCDO+0eV/pnlAB5qieF3M0hKfekA=\"],"
-		"\"mrSigner\":[\"g9cZ533qyhRw9rr2Kk13QwPImdtpAg+ccO4d/AjHzp4=\"],"
-		"\"productId\":0,\"svn\":0}";
-	static const char sgx_ok[] =
-		"{\"mrEnclave\":\"zqs/chEBBNrInHlSCDO+0eV/pnlAB5qieF3M0hKfekA=\","
-		"\"mrSigner\":\"g9cZ533qyhRw9rr2Kk13QwPImdtpAg+ccO4d/AjHzp4=\","
-		"\"productId\":0,\"svn\":0}";
-	static const char sgx_bad[] =
-		"{\"mrEnclave\":\"+PLc9QPrEZ6ad9e3BgihgOINOVPYvIj0v/ixt2Kbwyw=\","
-		"\"mrSigner\":\"g9cZ533qyhRw9rr2Kk13QwPImdtpAg+ccO4d/AjHzp4=\","
-		"\"productId\":0,\"svn\":0}";
 	bool enabled[VD_TEE_COUNT] = { [VD_TEE_SGX] = true };
 	const char *dir = "tests/data";
 	char root[] = "/tmp/bench-decide-XXXXXX", path[1024], cmd[1100];

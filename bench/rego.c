@@ -21,6 +21,7 @@
 #include "bench.h"
 #include "eaa/rego.h"
 #include "file.h"
+#include "sgx_vectors.h"
 
 static char *slurp(const char *dir, const char *name)
 {
@@ -103,18 +104,6 @@ static double measure(const struct rego_query *q, const char *input,
 
 int main(int argc, char **argv)
 {
-	static const char sgx_data[] =
-		"{\"mrEnclave\":[\"zqs/chEBBNrInHlSCDO+0eV/pnlAB5qieF3M0hKfekA=\"],"
-		"\"mrSigner\":[\"g9cZ533qyhRw9rr2Kk13QwPImdtpAg+ccO4d/AjHzp4=\"],"
-		"\"productId\":0,\"svn\":0}";
-	static const char sgx_ok[] =
-		"{\"mrEnclave\":\"zqs/chEBBNrInHlSCDO+0eV/pnlAB5qieF3M0hKfekA=\","
-		"\"mrSigner\":\"g9cZ533qyhRw9rr2Kk13QwPImdtpAg+ccO4d/AjHzp4=\","
-		"\"productId\":0,\"svn\":0}";
-	static const char sgx_bad[] =
-		"{\"mrEnclave\":\"+PLc9QPrEZ6ad9e3BgihgOINOVPYvIj0v/ixt2Kbwyw=\","
-		"\"mrSigner\":\"g9cZ533qyhRw9rr2Kk13QwPImdtpAg+ccO4d/AjHzp4=\","
-		"\"productId\":0,\"svn\":0}";
 	static const char csv_ok[] =
 		"{\"measure\":\"OJXIhq3PHbknNmpAIy8YpUHOpY0wvGRXULOW8djVAZA=\"}";
 	static const char csv_bad[] =

@@ -12,6 +12,7 @@
 #include "file.h"
 #include "store.h"
 #include "test.h"
+#include "log_capture.h"
 
 static char root[64];
 
@@ -25,43 +26,6 @@ static const char policy_b[] =
 static const char broken[] = "package policy\nallow := \n";
 static const char data_m1[] = "{\"m\": \"m1\"}";
 static const char claims_m1[] = "{\"m\":\"m1\"}";
-
-/* ---- what the decider logs (stderr), captured around a few calls ---- */
-
-static char log_path[128];
-static int saved_stderr = -1;
-
-static void log_begin(void)
-{
-	int fd;
-
-	snprintf(log_path, sizeof(log_path), "%s.log", root);
-	fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	fflush(stderr);
-	saved_stderr = dup(2);
-	dup2(fd, 2);
-	close(fd);
-}
-
-static char *log_end(void)
-{
-	static char buf[8192];
-	struct eaa_err err;
-	uint8_t *p;
-	size_t n;
-
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	buf[0] = '\0';
-	if (file_read(log_path, sizeof(buf) - 1, &p, &n, &err)) {
-		memcpy(buf, p, n);
-		buf[n] = '\0';
-		free(p);
-	}
-	unlink(log_path);
-	return buf;
-}
 
 static int count_of(const char *s, const char *what)
 {
@@ -210,7 +174,7 @@ static void test_broken_keeps_old(void)
 	CHECK(before.allow);
 	/* the store itself refuses it */
 	CHECK(!vd_opa_set(s, VD_TEE_SAMPLE, false, broken, strlen(broken), &err));
-	log_begin();
+	log_begin_in(root);
 	CHECK(hand_write("opa/samplePolicy.rego", broken, false));
 	for (i = 0; i < 5; i++)
 		vd_decide(dc, "sample", claims_m1, &d);
@@ -244,7 +208,7 @@ static void test_broken_at_start(void)
 	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, true, data_m1, strlen(data_m1), &err));
 	CHECK(hand_write("opa/samplePolicy.rego", broken, false));
 	dc = sample_decider(s);
-	log_begin();
+	log_begin_in(root);
 	vd_describe_tee(dc, VD_TEE_SAMPLE, line, sizeof(line));
 	vd_decide(dc, "sample", claims_m1, &d);
 	log = log_end();

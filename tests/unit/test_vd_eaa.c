@@ -13,6 +13,7 @@
 #include "file.h"
 #include "json_util.h"
 #include "test.h"
+#include "log_capture.h"
 
 #define MEAS_A "aa"
 #define MEAS_B "bb"
@@ -25,43 +26,6 @@ static struct vd_peer allowed = { true, NULL, "sample",
 static struct vd_peer allowed_b = { true, NULL, "sample",
 				    "{\"measurement\":\"" MEAS_B "\",\"svn\":1}", NULL };
 static const struct vd_peer refused = { false, "policy denied: svn 1 < 2", NULL, NULL, NULL };
-
-/* ---- what verdictd logs (stderr), captured around a few calls ---- */
-
-static char log_path[64];
-static int saved_stderr = -1;
-
-static void log_begin(void)
-{
-	int fd;
-
-	snprintf(log_path, sizeof(log_path), "%s/log", root);
-	fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	fflush(stderr);
-	saved_stderr = dup(2);
-	dup2(fd, 2);
-	close(fd);
-}
-
-/* The lines logged since log_begin (static). */
-static char *log_end(void)
-{
-	static char buf[8192];
-	uint8_t *p;
-	size_t n;
-	struct eaa_err err;
-
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	buf[0] = '\0';
-	if (file_read(log_path, sizeof(buf) - 1, &p, &n, &err)) {
-		memcpy(buf, p, n);
-		buf[n] = '\0';
-		free(p);
-	}
-	return buf;
-}
 
 /* The reply to req, as a string (echo replies are not NUL-terminated). */
 static char *ask(const struct vd_peer *peer, const char *req, bool *close)
@@ -265,7 +229,7 @@ static void test_table(void)
 	CHECK(i == 11);
 	for (i = 0; i < sizeof(near) / sizeof(*near); i++) {
 		snprintf(req, sizeof(req), "{\"command\":\"%s\"}", near[i]);
-		log_begin();
+		log_begin_in(root);
 		got = ask(&allowed, req, NULL);
 		log = log_end();
 		snprintf(want, sizeof(want), "unknown command \\\"%s\\\"", near[i]);
@@ -275,7 +239,7 @@ static void test_table(void)
 		CHECK_MSG(strcmp(log, want) == 0, "logged %s", log);
 	}
 	/* an unattested peer's unknown command is refused by name too */
-	log_begin();
+	log_begin_in(root);
 	got = ask(&refused, "{\"command\":\"Get Everything\"}", NULL);
 	log = log_end();
 	CHECK(has(got, "unknown command"));
@@ -358,7 +322,7 @@ static void test_resource_policy(void)
 	/* tenants: A gets its key, and is refused B's, logged with the rule */
 	CHECK(set_rpolicy(tenant_policy, tenant_data));
 	CHECK(is(ask(&allowed, KEK("tenantA/key/1"), NULL), KEK_A_OK));
-	log_begin();
+	log_begin_in(root);
 	got = ask(&allowed, KEK("tenantB/key/1"), NULL);
 	log = log_end();
 	CHECK(is(got, "{\"data\":{},\"error\":\"kid: tenantB/key/1: refused by the resource "
@@ -393,7 +357,7 @@ static void test_resource_policy(void)
 	CHECK(is(ask(&allowed, "{\"command\":\"Get Resource Info\",\"name\":\"Policy\"}", NULL),
 		 "{\"error\":\"refused by the resource policy: resourcePolicy.rego: rule allow "
 		 "is false\",\"status\":\"Fail\"}"));
-	log_begin();
+	log_begin_in(root);
 	ask(&allowed, "{\"command\":\"Get Resource Info\",\"name\":\"default/sigstore-config/test\"}",
 	    NULL);
 	log = log_end();
@@ -405,7 +369,7 @@ static void test_resource_policy(void)
 
 	/* the input document, as the policy sees it */
 	CHECK(set_rpolicy("package policy\nimport rego.v1\nallow := false\nseen := input\n", NULL));
-	log_begin();
+	log_begin_in(root);
 	ask(&allowed, KEK("tenantA/key/1"), NULL);
 	unb64(ask(&allowed, "{\"command\":\"Get Policy\"}", NULL));
 	unb64(ask(&allowed, "{\"command\":\"Get Resource\",\"optional\":"
@@ -425,7 +389,7 @@ static void test_resource_policy(void)
 	CHECK(set_rpolicy("package policy\nimport rego.v1\n"
 			  "allow if input.kid == \"tenantA/key/1\"\n", NULL));
 	CHECK(is(ask(&allowed, KEK("tenantA/key/1"), NULL), KEK_A_OK));
-	log_begin();
+	log_begin_in(root);
 	got = ask(&allowed, KEK("tenantB/key/1"), NULL);
 	log = log_end();
 	CHECK(has(got, "kid: tenantB/key/1: refused by the resource policy: resourcePolicy.rego: "
@@ -438,7 +402,7 @@ static void test_resource_policy(void)
 
 	/* only true allows */
 	CHECK(set_rpolicy("package policy\nimport rego.v1\nallow := \"yes\"\n", NULL));
-	log_begin();
+	log_begin_in(root);
 	got = ask(&allowed, KEK("tenantA/key/1"), NULL);
 	log = log_end();
 	CHECK(has(got, "resourcePolicy.rego: rule allow is \\\"yes\\\", not true"));
@@ -449,7 +413,7 @@ static void test_resource_policy(void)
 	/* an evaluation error refuses */
 	CHECK(set_rpolicy("package policy\nimport rego.v1\n"
 			  "allow := true if input.kid\nallow := false if input.command\n", NULL));
-	log_begin();
+	log_begin_in(root);
 	got = ask(&allowed, KEK("tenantA/key/1"), NULL);
 	log = log_end();
 	CHECK(has(got, "refused by the resource policy: resourcePolicy.rego: policy error: "
@@ -470,7 +434,7 @@ static void test_resource_policy(void)
 		CHECK(!vd_opa_set(s, VD_OPA_RESOURCE, false, broken, strlen(broken), &err) &&
 		      has(err.msg, "resource policy not stored"));
 		CHECK(edit_rpolicy(broken));
-		log_begin();
+		log_begin_in(root);
 		CHECK(is(ask(&allowed, KEK("tenantA/key/1"), NULL), KEK_A_OK));
 		CHECK(has(ask(&allowed, KEK("tenantB/key/1"), NULL), "rule allow is false"));
 		log = log_end();
@@ -481,7 +445,7 @@ static void test_resource_policy(void)
 			      "peer: resourcePolicy.rego: rule allow is false; the policy's rules for "
 			      "it: {\"allow\":false,\"tenant\":\"tenantB\"}; why: "), "%s", log);
 		/* said once, not per request */
-		log_begin();
+		log_begin_in(root);
 		CHECK(is(ask(&allowed, KEK("tenantA/key/1"), NULL), KEK_A_OK));
 		CHECK(is(log_end(), ""));
 
@@ -492,7 +456,7 @@ static void test_resource_policy(void)
 			struct vd_peer p = allowed;
 
 			p.rpolicy = fresh;
-			log_begin();
+			log_begin_in(root);
 			got = ask(&p, KEK("tenantA/key/1"), NULL);
 			log = log_end();
 			CHECK(has(got, "refused by the resource policy: resourcePolicy.rego: does not "
@@ -521,7 +485,7 @@ static void test_resource_policy(void)
 
 		snprintf(path, sizeof(path), "%s/opa/resourcePolicy.rego", root);
 		CHECK(unlink(path) == 0);
-		log_begin();
+		log_begin_in(root);
 		got = ask(&allowed, KEK("tenantA/key/1"), NULL);
 		log = log_end();
 		CHECK(has(got, "refused by the resource policy: resourcePolicy.rego: no resource "
@@ -536,7 +500,7 @@ static void test_resource_policy(void)
 		struct vd_peer p = allowed;
 
 		p.rpolicy = NULL;
-		log_begin();
+		log_begin_in(root);
 		got = ask(&p, KEK("tenantA/key/1"), NULL);
 		log = log_end();
 		CHECK(has(got, "refused by the resource policy: no resource policy is in force"));
