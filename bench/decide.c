@@ -103,7 +103,7 @@ int main(int argc, char **argv)
 	const char *dir = "tests/data";
 	char root[] = "/tmp/bench-decide-XXXXXX", path[1024], cmd[1100];
 	struct eaa_err err;
-	struct vd_store *s;
+	struct vd_store *s = NULL;
 	struct vd_decider *dc;
 	uint8_t *policy;
 	size_t plen;
