@@ -108,20 +108,10 @@ int main(int argc, char **argv)
 	uint8_t *policy;
 	size_t plen;
 	long n = 20000;
-	int threads = 1, c;
+	int threads = 1;
 
-	while ((c = getopt(argc, argv, "n:t:")) != -1) {
-		if (c == 'n')
-			n = atol(optarg);
-		else if (c == 't')
-			threads = atoi(optarg);
-		else
-			return 2;
-	}
-	if (threads < 1 || threads > 64 || n < 1)
+	if (!bench_policy_args(argc, argv, &n, &threads, &dir))
 		return 2;
-	if (optind < argc)
-		dir = argv[optind];
 	snprintf(path, sizeof(path), "%s/policy/verdictd_sgxPolicy.rego", dir);
 	if (!file_read(path, 1 << 20, &policy, &plen, &err))
 		bench_die(path, err.msg);

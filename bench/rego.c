@@ -112,21 +112,11 @@ int main(int argc, char **argv)
 	struct rego_policy *sp, *cp;
 	struct rego_query *sq, *cq;
 	long n = 200000;
-	int threads = 1, c;
+	int threads = 1;
 	char *csv_data;
 
-	while ((c = getopt(argc, argv, "n:t:")) != -1) {
-		if (c == 'n')
-			n = atol(optarg);
-		else if (c == 't')
-			threads = atoi(optarg);
-		else
-			return 2;
-	}
-	if (threads < 1 || threads > 64 || n < 1)
+	if (!bench_policy_args(argc, argv, &n, &threads, &dir))
 		return 2;
-	if (optind < argc)
-		dir = argv[optind];
 	csv_data = slurp(dir, "seed_csvData.json");
 	sq = compile(dir, "verdictd_sgxPolicy.rego", sgx_data, &sp);
 	cq = compile(dir, "seed_csvPolicy.rego", csv_data, &cp);
