@@ -37,6 +37,7 @@
 #include "metrics.h"
 #include "net.h"
 #include "resource_policy.h"
+#include "serve.h"
 #include "rats-tls/api.h"
 #include "wipe.h"
 
@@ -51,7 +52,7 @@ static struct {
 	size_t nowned;
 	size_t max_request;
 	int idle_timeout, handshake_timeout, request_timeout, channel_ttl;
-	int max_connections;
+	int max_connections, workers;
 	bool keyprovider_remote;
 	/* the TEEs whose verifiers the owner named (--verifier); evidence of
 	 * any other is refused */
@@ -65,25 +66,7 @@ static struct {
 	char token[65];
 } vd = { .root = VD_DEFAULT_ROOT, .max_request = 1u << 20, .idle_timeout = 60,
 	 .handshake_timeout = 10, .request_timeout = 30, .channel_ttl = 600,
-	 .max_connections = 256 };
-
-/* One log line a second at most for floods of refused connections. */
-static void warn_refused(const char *what, int cap)
-{
-	static _Atomic time_t last;
-	time_t now = time(NULL);
-
-	if (last != now) {
-		last = now;
-		LOG_WARN("%s: closing new connections: %d already being served",
-			 what, cap);
-	}
-}
-
-/* The accepted socket and its deadline slot, for the serving thread. */
-struct conn_arg {
-	int fd, slot;
-};
+	 .max_connections = 256, .workers = 0 };
 
 static void usage(FILE *f)
 {
@@ -116,6 +99,8 @@ static void usage(FILE *f)
 "      --channel-ttl SECONDS  an attested channel's lifetime (default 600);\n"
 "                             the agent then attests again\n"
 "      --max-connections N    connections served at once (default 256)\n"
+"      --workers N            threads serving both listeners (default twice\n"
+"                             the CPUs, at least 4); idle channels hold none\n"
 "  -o, --option K=V           librats-tls instance option\n"
 "      --fresh                agents' evidence must bind this connection's\n"
 "                             hello random (alias --require-nonce)\n"
@@ -190,7 +175,7 @@ static bool split_addr(char *s, const char **ip, const char **port)
 
 /* --verifier NAME[,NAME...], repeatable: each name must be a verifier
  * whose TEE has a policy. One name is handed to librats-tls; with several,
- * it picks by the evidence and decide() refuses the TEEs not named. */
+ * it picks by the evidence and the decision refuses the TEEs not named. */
 static bool add_verifiers(const char *list)
 {
 	char buf[256], *save = NULL, *name;
@@ -214,375 +199,25 @@ static bool add_verifiers(const char *list)
 	return true;
 }
 
-/* The claims callback: the TEE's policy and reference values decide. A
- * refusal fails the handshake, so nothing is served to the peer. One log
- * line per decision; the claims themselves at debug level. */
-/* The decision record of the connection being opened on this thread:
- * the callback runs inside rats_tls_conn_open, on the serving thread, so
- * the right to serve comes from the record it fills, not from "the
- * connection has claims". */
-static __thread struct vd_decision *this_decision;
-
-static int decide(void *arg, const rats_tls_claims_t *claims)
-{
-	struct vd_decision d, *out = this_decision;
-	uint64_t t0 = vd_metrics_clock();
-
-	(void)arg;
-	vd_decide(vd.decider, claims->tee, claims->json, &d);
-	vd_metrics_decision(claims->tee, d.allow, t0);
-	if (d.allow)
-		LOG_INFO("allowed %s peer: %s", vd_tee_name(d.tee), d.why);
-	else
-		LOG_WARN("refused %s peer: %s%s%s", claims->tee ? claims->tee : "a",
-			 d.why, d.explain[0] ? ": " : "", d.explain);
-	LOG_DEBUG("claims of that peer: %s", claims->json);
-	if (out)
-		*out = d;
-	return !d.allow;
-}
-
-/* Read until one complete JSON object is buffered; its length, 0 on EOF,
- * error or a passed deadline (the reaper shut the socket down). While
- * nothing of a request has arrived the idle deadline holds; from its first
- * byte, the request's. */
-static size_t read_request(rats_tls_conn *conn, int slot, char *buf,
-			   size_t *have, size_t *high, struct json_framer *fr, bool *bad)
-{
-	bool started = *have > 0;
-	long frame;
-
-	*bad = false;
-	if (started)
-		vd_watch_set(vd.conns, slot, vd.request_timeout, "request");
-	else
-		vd_watch_set(vd.conns, slot, vd.idle_timeout, "idle");
-	for (;;) {
-		size_t len;
-
-		frame = json_frame_more(fr, buf, *have);
-		if (frame > 0)
-			return (size_t)frame;
-		if (frame < 0 || *have >= vd.max_request) {
-			*bad = true;
-			return *have ? *have : 1;
-		}
-		len = vd.max_request - *have;
-		if (rats_tls_conn_read(conn, buf + *have, &len) != RATS_TLS_ERR_NONE ||
-		    len == 0)
-			return 0;
-		if (!started) {
-			started = true;
-			vd_watch_set(vd.conns, slot, vd.request_timeout, "request");
-		}
-		*have += len;
-		if (*have > *high)
-			*high = *have;
-	}
-}
-
-static bool send_all(rats_tls_conn *conn, const char *p, size_t n)
-{
-	while (n) {
-		size_t len = n;
-
-		if (rats_tls_conn_write(conn, p, &len) != RATS_TLS_ERR_NONE)
-			return false;
-		p += len;
-		n -= len;
-	}
-	return true;
-}
-
-/* The decision the handshake took holds until the store changes or its
- * policy is replaced (a hand edit that compiles); then it is taken again on
- * the claims the channel proved, and a refusal ends the channel after its
- * reply. */
-static void recheck(rats_tls_conn *conn, struct vd_decision *d, struct vd_peer *peer)
-{
-	uint64_t t0 = vd_metrics_clock();
-	bool again;
-
-	(void)conn;
-	if (!peer->allowed)
-		return;
-	if (vd_decision_holds(vd.decider, d, &again)) {
-		if (again) {
-			vd_metrics_decision(d->verifier, true, t0);
-			LOG_DEBUG("%s channel still allowed after a store change: %s",
-				  vd_tee_name(d->tee), d->why);
-		}
-		return;
-	}
-	vd_metrics_decision(d->verifier, false, t0);
-	LOG_WARN("revoked an attested %s channel: the store changed and %s%s%s",
-		 d->verifier, d->why, d->explain[0] ? ": " : "", d->explain);
-	*peer = (struct vd_peer){ false, d->why, NULL, NULL, NULL };
-}
-
-static void *serve(void *arg)
-{
-	struct conn_arg c = *(struct conn_arg *)arg;
-	struct vd_peer peer = {
-		.why = "the agent presented no evidence: verdictd runs without --mutual"
-	};
-	struct vd_decision d = { .allow = false };
-	rats_tls_conn *conn;
-	char *buf = malloc(vd.max_request + 1);
-	size_t have = 0, high = 0, n;
-	struct json_framer fr = { 0 };
-	bool bad;
-	int one = 1;
-	uint64_t t0 = vd_metrics_clock();
-
-	free(arg);
-	vd_metrics_connection(1);
-	/* per read and write: the deadlines below bound the whole */
-	net_set_timeout(c.fd, vd.idle_timeout);
-	/* one small reply per request: do not let Nagle hold it back */
-	setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	this_decision = &d;
-	if (!buf || rats_tls_conn_open(vd.handle, c.fd, &conn) != RATS_TLS_ERR_NONE) {
-		bool late = buf && vd_watch_expired(vd.conns, c.slot);
-
-		this_decision = NULL;
-		/* the policy's refusal filled the record (with its reason);
-		 * counted before the line is logged, for whoever waits on it */
-		vd_metrics_handshake(late ? VD_HS_TIMEOUT : d.why[0] && !d.allow ? VD_HS_REFUSED :
-				     VD_HS_FAILED, t0);
-		vd_metrics_connection(-1);
-		LOG_WARN("connection refused: %s", !buf ? "out of memory" :
-			 late ? "handshake deadline passed" : rats_tls_last_error());
-		free(buf);
-		vd_watch_remove(vd.conns, c.slot);
-		close(c.fd);
-		return NULL;
-	}
-	this_decision = NULL;
-	vd_watch_limit(vd.conns, c.slot, vd.channel_ttl);
-	/* allowed only by the record the policy filled in the handshake */
-	if ((vd.conf.flags & RATS_TLS_CONF_FLAGS_MUTUAL) && d.allow)
-		peer = (struct vd_peer){ true, NULL, vd_tee_name(d.tee),
-					 rats_tls_conn_claims(conn), vd.rpolicy };
-	vd_metrics_handshake(peer.allowed ? VD_HS_ATTESTED : VD_HS_UNATTESTED, t0);
-	while ((n = read_request(conn, c.slot, buf, &have, &high, &fr, &bad)) > 0) {
-		struct vd_reply r;
-		bool ok, was_allowed = peer.allowed;
-		uint64_t since = vd_metrics_clock();
-
-		if (bad) {
-			/* not a JSON object, or larger than the bound: answer,
-			 * then close (the stream cannot be resynchronised) */
-			char msg[200];
-
-			snprintf(msg, sizeof(msg), "{\"data\":{},\"error\":\"%s\",\"status\":\"Fail\"}",
-				 have >= vd.max_request ? "request larger than the configured bound" :
-				 "request is not a JSON object");
-			/* counted before the peer can see the reply */
-			vd_metrics_request(VD_EAA_UNKNOWN, VD_REPLY_FAIL, since);
-			send_all(conn, msg, strlen(msg));
-			break;
-		}
-		recheck(conn, &d, &peer);
-		if (!vd_eaa_handle(vd.store, &peer, buf, n, &r))
-			break;
-		/* a write while the reply was made: what it holds may have
-		 * been decided under the old policy, so decide and answer
-		 * again (until the store holds still) */
-		while (peer.allowed && !vd_decision_current(vd.decider, &d)) {
-			vd_reply_free(&r);
-			recheck(conn, &d, &peer);
-			if (!vd_eaa_handle(vd.store, &peer, buf, n, &r))
-				goto done;
-		}
-		vd_metrics_request(r.command, r.status, since);
-		ok = send_all(conn, r.data, r.len) && !r.close && peer.allowed == was_allowed;
-		vd_reply_free(&r);
-		memmove(buf, buf + n, have - n);
-		have -= n;
-		fr = (struct json_framer){ 0 };
-		if (!ok)
-			break;
-	}
-done:
-	rats_tls_conn_close(conn);
-	vd_watch_remove(vd.conns, c.slot);
-	close(c.fd);
-	vd_metrics_connection(-1);
-	/* requests carry resources' and keys' names and Decrypt blobs */
-	OPENSSL_cleanse(buf, high);
-	free(buf);
-	/* the frames that held KEKs and plaintexts (compiler temporaries
-	 * included) before the stack goes back to the thread cache */
-	eaa_stack_burn(64 * 1024);
-	return NULL;
-}
-
-/* ---- the management API (verdict) ---- */
-
-#define API_MAX_REQUEST (16u * 1024u * 1024u)
-/* What a connection may make us buffer before it has shown the token. */
-#define API_PREAUTH (64u * 1024u)
-#define API_MAX_CONNECTIONS 16
-/* One request per connection, from accept to the reply. */
-#define API_DEADLINE 30
-
-/* Does the request name the right token among its first bytes? Requests
- * larger than API_PREAUTH must put it first, as verdict does; the full
- * check is still vd_api_handle's, on the whole request. */
-static bool token_seen(const char *buf, size_t n)
-{
-	const char *p = memmem(buf, n, "\"token\"", 7), *end = buf + n;
-
-	if (!p)
-		return false;
-	for (p += 7; p < end && strchr(" \t\r\n", *p); p++)
-		;
-	if (p == end || *p++ != ':')
-		return false;
-	while (p < end && strchr(" \t\r\n", *p))
-		p++;
-	return end - p >= 66 && p[0] == '"' && p[65] == '"' &&
-	       CRYPTO_memcmp(p + 1, vd.token, 64) == 0;
-}
-
-/* A bigger buffer for the same bytes; the old one wiped (it may hold a
- * key being imported), not left to realloc. */
-static char *grow(char *buf, size_t have, size_t cap)
-{
-	char *nb = malloc(cap);
-
-	if (nb)
-		memcpy(nb, buf, have);
-	OPENSSL_cleanse(buf, have);
-	free(buf);
-	return nb;
-}
-
-static void *serve_api(void *arg)
-{
-	struct conn_arg c = *(struct conn_arg *)arg;
-	size_t cap = API_PREAUTH, have = 0;
-	char *buf = malloc(cap), *reply = NULL;
-	struct json_framer fr = { 0 };
-	long frame = 0;
-
-	free(arg);
-	net_set_timeout(c.fd, API_DEADLINE);
-	while (buf && (frame = json_frame_more(&fr, buf, have)) == 0) {
-		ssize_t got;
-
-		if (have == cap) {
-			if (cap == API_MAX_REQUEST)
-				break;
-			if (cap == API_PREAUTH && !token_seen(buf, have)) {
-				reply = strdup("{\"error\":\"a request over 64 KiB must name "
-					       "the client API token first\",\"status\":\"Fail\"}");
-				break;
-			}
-			cap = cap * 16 > API_MAX_REQUEST ? API_MAX_REQUEST : cap * 16;
-			if (!(buf = grow(buf, have, cap)))
-				break;
-		}
-		got = read(c.fd, buf + have, cap - have);
-		if (got <= 0)
-			break;
-		have += (size_t)got;
-	}
-	if (frame > 0)
-		vd_api_handle(vd.store, vd.token, buf, (size_t)frame, &reply);
-	else if (buf && have && !reply)
-		reply = strdup("{\"error\":\"request is not one complete JSON object "
-			       "(or larger than 16 MiB)\",\"status\":\"Fail\"}");
-	if (reply) {
-		size_t off = 0, n = strlen(reply);
-
-		while (off < n) {
-			ssize_t put = write(c.fd, reply + off, n - off);
-
-			if (put <= 0)
-				break;
-			off += (size_t)put;
-		}
-		/* exported keys and resources */
-		OPENSSL_cleanse(reply, n);
-	}
-	vd_watch_remove(vd.api_conns, c.slot);
-	close(c.fd);
-	free(reply);
-	if (buf)
-		OPENSSL_cleanse(buf, have);
-	free(buf);
-	eaa_stack_burn(64 * 1024);
-	return NULL;
-}
-
-/* Accept on lfd into table w, each connection served by fn on its own
- * thread; beyond the table's size new connections are closed at once. */
-static void accept_loop(int lfd, struct vd_watch *w, int cap, int first_deadline,
-			const char *phase, const char *what, void *(*fn)(void *))
-{
-	for (;;) {
-		pthread_t t;
-		struct conn_arg *c;
-		int fd = accept(lfd, NULL, NULL), slot;
-
-		if (fd < 0) {
-			if (errno != EINTR && errno != ECONNABORTED)
-				LOG_WARN("%s: accept: %s", what, strerror(errno));
-			continue;
-		}
-		if ((slot = vd_watch_add(w, fd, first_deadline, phase)) < 0) {
-			/* counted before the line that says so is logged */
-			if (w == vd.conns)
-				vd_metrics_rejected();
-			warn_refused(what, cap);
-			close(fd);
-			continue;
-		}
-		if (!(c = malloc(sizeof(*c)))) {
-			vd_watch_remove(w, slot);
-			close(fd);
-			continue;
-		}
-		*c = (struct conn_arg){ fd, slot };
-		if (pthread_create(&t, NULL, fn, c) != 0) {
-			free(c);
-			vd_watch_remove(w, slot);
-			close(fd);
-			continue;
-		}
-		pthread_detach(t);
-	}
-}
-
-static void *accept_api(void *arg)
-{
-	accept_loop((int)(intptr_t)arg, vd.api_conns, API_MAX_CONNECTIONS, API_DEADLINE,
-		    "client API request", "client API", serve_api);
-	return NULL;
-}
-
 /* Listen for verdict; the token it must present is in the state
- * directory. Returns the port, 0 on failure (reported). */
-static unsigned start_api(void)
+ * directory. Returns the listening socket, -1 on failure (reported). */
+static int start_api(void)
 {
 	char addr[256];
 	const char *ip, *port, *why = "";
 	struct eaa_err err;
 	unsigned bound = 0;
-	pthread_t t;
 	int lfd;
 
 	snprintf(addr, sizeof(addr), "%s", vd.client_api);
 	if (!split_addr(addr, &ip, &port)) {
 		fprintf(stderr, "%s: --client-api wants ADDR:PORT, not \"%s\"\n", vd.prog,
 			vd.client_api);
-		return 0;
+		return -1;
 	}
 	if (!vd_api_token(vd.store, vd.token, &err)) {
 		fprintf(stderr, "%s: client API token: %s\n", vd.prog, err.msg);
-		return 0;
+		return -1;
 	}
 	if (strcmp(ip, "127.0.0.1") != 0 && strcmp(ip, "::1") != 0 &&
 	    strcmp(ip, "localhost") != 0)
@@ -590,15 +225,10 @@ static unsigned start_api(void)
 			 "text, keep this address on a trusted network", ip);
 	if ((lfd = net_listen(ip, port, &bound, &why)) < 0) {
 		fprintf(stderr, "%s: client API on %s: %s\n", vd.prog, vd.client_api, why);
-		return 0;
+		return -1;
 	}
-	if (pthread_create(&t, NULL, accept_api, (void *)(intptr_t)lfd) != 0) {
-		fprintf(stderr, "%s: client API: cannot start its thread\n", vd.prog);
-		return 0;
-	}
-	pthread_detach(t);
 	printf("client API on %s:%u\n", ip, bound);
-	return bound;
+	return lfd;
 }
 
 /* The seeds run `--verifier sgx_ecdsa` with nothing else: as the original
@@ -646,7 +276,7 @@ static int parse(int argc, char **argv)
 {
 	enum { O_CLIENT_API = 0x100, O_MAX_REQ, O_IDLE, O_SAMPLE_KEY, O_SAMPLE_TRUST,
 	       O_LOG, O_CONFIG, O_KEYPROVIDER, O_MAX_CONN, O_KP_REMOTE, O_HANDSHAKE,
-	       O_REQUEST, O_TTL, O_FRESH, O_METRICS };
+	       O_REQUEST, O_TTL, O_FRESH, O_METRICS, O_WORKERS };
 	static const struct option longs[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "verifier", required_argument, NULL, 'v' },
@@ -672,6 +302,7 @@ static int parse(int argc, char **argv)
 		{ "fresh", no_argument, NULL, O_FRESH },
 		{ "require-nonce", no_argument, NULL, O_FRESH },
 		{ "metrics", required_argument, NULL, O_METRICS },
+		{ "workers", required_argument, NULL, O_WORKERS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -712,6 +343,7 @@ static int parse(int argc, char **argv)
 		case O_TTL: ok = parse_int(optarg, 1, 7 * 86400, &vd.channel_ttl); break;
 		case O_FRESH: vd.conf.flags |= RATS_TLS_CONF_FLAGS_FRESH; break;
 		case O_METRICS: vd.metrics = optarg; break;
+		case O_WORKERS: ok = parse_int(optarg, 1, 1024, &vd.workers); break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 2;
 		}
@@ -730,7 +362,7 @@ static int parse(int argc, char **argv)
 		return 2;
 	}
 	/* one verifier: librats-tls uses it alone; several: it picks by the
-	 * evidence, and decide() refuses what was not named */
+	 * evidence, and the decision refuses what was not named */
 	if (!strchr(vd.verifiers, ',') &&
 	    !set_name(vd.conf.verifier_type, sizeof(vd.conf.verifier_type), vd.verifiers,
 		      "verifier"))
@@ -742,7 +374,9 @@ static int parse(int argc, char **argv)
 	vd.conf.log_level = (rats_tls_log_level_t)level;
 	vd.opts[vd.nopts] = NULL;
 	vd.conf.options = vd.opts;
-	vd.conf.claims_cb = decide;
+	/* the TEE's policy decides in the handshake (serve.h); a refusal
+	 * fails it, so nothing is served to the peer */
+	vd.conf.claims_cb = vd_serve_claims_cb;
 	return 0;
 }
 
@@ -901,6 +535,8 @@ static bool start_metrics(char *where, size_t cap)
 /* The arguments with the config file's: they live as long as the process
  * (kept here, so leak checkers see them held). */
 static char **args;
+/* what the workers serve by, for the life of the process */
+static struct vd_serve_conf serving;
 
 int main(int argc, char **argv)
 {
@@ -909,7 +545,7 @@ int main(int argc, char **argv)
 	struct eaa_err err;
 	char kp_where[4200], metrics_where[300];
 	unsigned bound;
-	int rc, lfd;
+	int rc, lfd, api_lfd = -1;
 
 	vd.prog = base ? base + 1 : argv[0];
 	if (!(argv = args = config_args(vd.prog, &argc, argv)))
@@ -938,13 +574,14 @@ int main(int argc, char **argv)
 		LOG_WARN("without --mutual agents do not attest: only version and echo are served");
 	else
 		describe_tees();
+	vd.conf.claims_cb_arg = vd.decider;
 	if (rats_tls_init(&vd.conf, &vd.handle) != RATS_TLS_ERR_NONE) {
 		fprintf(stderr, "%s: %s\n", vd.prog, rats_tls_last_error());
 		return 1;
 	}
 	if (!(vd.conns = vd_watch_new((size_t)vd.max_connections, "attestation listener")) ||
 	    (vd.client_api &&
-	     !(vd.api_conns = vd_watch_new(API_MAX_CONNECTIONS, "client API")))) {
+	     !(vd.api_conns = vd_watch_new(VD_API_MAX_CONNECTIONS, "client API")))) {
 		fprintf(stderr, "%s: cannot start the connection reaper\n", vd.prog);
 		return 1;
 	}
@@ -959,14 +596,25 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	printf("listening on %s:%u\n", ip, bound);
-	if (vd.client_api && !start_api())
+	if (vd.client_api && (api_lfd = start_api()) < 0)
 		return 1;
 	if (vd.keyprovider)
 		printf("key provider on %s\n", kp_where);
 	if (vd.metrics)
 		printf("metrics on %s\n", metrics_where);
 	fflush(stdout);
-	accept_loop(lfd, vd.conns, vd.max_connections, vd.handshake_timeout, "handshake",
-		    "attestation listener", serve);
+	serving = (struct vd_serve_conf){
+		.handle = vd.handle,
+		.mutual = (vd.conf.flags & RATS_TLS_CONF_FLAGS_MUTUAL) != 0,
+		.store = vd.store, .decider = vd.decider, .rpolicy = vd.rpolicy,
+		.max_request = vd.max_request, .idle_timeout = vd.idle_timeout,
+		.handshake_timeout = vd.handshake_timeout,
+		.request_timeout = vd.request_timeout, .channel_ttl = vd.channel_ttl,
+		.conns = vd.conns, .max_connections = vd.max_connections,
+		.workers = vd.workers ? vd.workers : vd_serve_default_workers(),
+		.lfd = lfd, .api_lfd = api_lfd, .api_conns = vd.api_conns, .token = vd.token,
+	};
+	vd_serve_run(&serving, &err);
+	fprintf(stderr, "%s: %s\n", vd.prog, err.msg);
 	return 1;
 }

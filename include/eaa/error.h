@@ -26,6 +26,10 @@ enum eaa_code {
 	EAA_E_EXPIRED,      /* certificate, CRL or collateral outside validity */
 	EAA_E_REJECTED,     /* application or policy decided no */
 	EAA_E_CLOSED,       /* peer closed the connection */
+	/* Not failures: a non-blocking socket must become readable (writable)
+	 * before the call can go on; call it again then. */
+	EAA_E_WANT_READ,
+	EAA_E_WANT_WRITE,
 	EAA_E__COUNT
 };
 

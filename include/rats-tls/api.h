@@ -137,6 +137,26 @@ RATS_TLS_API const char *rats_tls_conn_claims(const rats_tls_conn *conn);
 RATS_TLS_API const char *rats_tls_conn_tee(const rats_tls_conn *conn);
 RATS_TLS_API void rats_tls_conn_close(rats_tls_conn *conn);
 
+/* Non-blocking sockets, for an event loop that serves many connections
+ * from a few threads. On a socket with O_NONBLOCK, rats_tls_conn_start
+ * begins the handshake and rats_tls_conn_step goes on with it: each
+ * returns RATS_TLS_ERR_NONE once the peer is verified and accepted,
+ * EAA_E_WANT_READ or EAA_E_WANT_WRITE when the socket must first become
+ * readable or writable (call rats_tls_conn_step then), any other code on
+ * failure. rats_tls_conn_start sets *conn unless it fails (then nothing is
+ * left to close); after a failed step the caller closes the connection.
+ * The claims callback runs inside whichever call completes verification,
+ * on that call's thread. rats_tls_conn_read and rats_tls_conn_write return
+ * the same two codes when the socket would block, with *len set to what
+ * was done; a write must be repeated from where it stopped, with the same
+ * bytes. One connection is used by one thread at a time. */
+RATS_TLS_API rats_tls_err_t rats_tls_conn_start(rats_tls_handle handle, int fd,
+						rats_tls_conn **conn);
+RATS_TLS_API rats_tls_err_t rats_tls_conn_step(rats_tls_conn *conn);
+/* Bytes received and decrypted that no read has taken yet (a read of that
+ * many will not block). */
+RATS_TLS_API size_t rats_tls_conn_pending(const rats_tls_conn *conn);
+
 typedef enum {
 	RATS_TLS_INSTANCE_ATTESTER,
 	RATS_TLS_INSTANCE_VERIFIER,

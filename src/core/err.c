@@ -23,6 +23,8 @@ static const char *const code_names[EAA_E__COUNT] = {
 	[EAA_E_EXPIRED] = "expired",
 	[EAA_E_REJECTED] = "rejected",
 	[EAA_E_CLOSED] = "closed",
+	[EAA_E_WANT_READ] = "want-read",
+	[EAA_E_WANT_WRITE] = "want-write",
 };
 
 const char *eaa_code_name(enum eaa_code code)

@@ -374,6 +374,29 @@ RATS_TLS_API rats_tls_err_t rats_tls_init(const rats_tls_conf_t *conf,
 	return RATS_TLS_ERR_NONE;
 }
 
+/* A connection on fd with its TLS object, its handshake not begun; NULL
+ * with err filled on failure. */
+static struct rats_tls_conn *conn_new(struct rats_tls_ctx *h, int fd, const char *what,
+				      struct eaa_err *err)
+{
+	struct rats_tls_conn *c;
+
+	if (!h || fd < 0) {
+		eaa_fail(err, EAA_E_INVALID, "%s: bad argument", what);
+		return NULL;
+	}
+	if (!(c = calloc(1, sizeof(*c)))) {
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	c->ctx = h;
+	if (!tls_conn_begin(c, fd, err)) {
+		rats_tls_conn_close(c);
+		return NULL;
+	}
+	return c;
+}
+
 RATS_TLS_API rats_tls_err_t rats_tls_conn_open(rats_tls_handle h, int fd,
 					       rats_tls_conn **out)
 {
@@ -381,21 +404,79 @@ RATS_TLS_API rats_tls_err_t rats_tls_conn_open(rats_tls_handle h, int fd,
 	struct rats_tls_conn *c;
 	HANDLE_LOG_SCOPE(h ? h->conf.log_level : RATS_TLS_LOG_LEVEL_DEFAULT);
 
-	if (!h || fd < 0 || !out) {
+	if (!out) {
 		eaa_fail(&err, EAA_E_INVALID, "rats_tls_conn_open: bad argument");
 		return report(h, &err);
 	}
-	if (!(c = calloc(1, sizeof(*c)))) {
-		eaa_fail(&err, EAA_E_NOMEM, "out of memory");
+	if (!(c = conn_new(h, fd, "rats_tls_conn_open", &err)))
 		return report(h, &err);
-	}
-	c->ctx = h;
-	if (!tls_conn_handshake(c, fd, &err)) {
+	if (tls_conn_continue(c, &err) != EAA_OK) {
 		rats_tls_conn_close(c);
 		return report(h, &err);
 	}
 	*out = c;
 	return RATS_TLS_ERR_NONE;
+}
+
+RATS_TLS_API rats_tls_err_t rats_tls_conn_start(rats_tls_handle h, int fd,
+						rats_tls_conn **out)
+{
+	struct eaa_err err = { 0 };
+	struct rats_tls_conn *c;
+	rats_tls_err_t rc;
+	HANDLE_LOG_SCOPE(h ? h->conf.log_level : RATS_TLS_LOG_LEVEL_DEFAULT);
+
+	if (!out) {
+		eaa_fail(&err, EAA_E_INVALID, "rats_tls_conn_start: bad argument");
+		return report(h, &err);
+	}
+	*out = NULL;
+	if (!(c = conn_new(h, fd, "rats_tls_conn_start", &err)))
+		return report(h, &err);
+	rc = tls_conn_continue(c, &err);
+	if (rc != EAA_OK && rc != EAA_E_WANT_READ && rc != EAA_E_WANT_WRITE) {
+		rats_tls_conn_close(c);
+		return report(h, &err);
+	}
+	*out = c;
+	return rc;
+}
+
+RATS_TLS_API rats_tls_err_t rats_tls_conn_step(rats_tls_conn *c)
+{
+	struct eaa_err err = { 0 };
+	rats_tls_err_t rc;
+
+	if (!c || !c->ssl)
+		return EAA_E_INVALID;
+	HANDLE_LOG_SCOPE(c->ctx->conf.log_level);
+	rc = tls_conn_continue(c, &err);
+	if (rc != EAA_OK && rc != EAA_E_WANT_READ && rc != EAA_E_WANT_WRITE)
+		return report(c->ctx, &err);
+	return rc;
+}
+
+RATS_TLS_API size_t rats_tls_conn_pending(const rats_tls_conn *c)
+{
+	int n = c && c->ssl ? SSL_pending(c->ssl) : 0;
+
+	return n > 0 ? (size_t)n : 0;
+}
+
+/* A non-blocking socket that must wait: the code to return, or EAA_OK
+ * when rc is a failure to report. */
+static rats_tls_err_t would_block(rats_tls_conn *c, int rc)
+{
+	switch (SSL_get_error(c->ssl, rc)) {
+	case SSL_ERROR_WANT_READ:
+		ERR_clear_error();
+		return EAA_E_WANT_READ;
+	case SSL_ERROR_WANT_WRITE:
+		ERR_clear_error();
+		return EAA_E_WANT_WRITE;
+	default:
+		return EAA_OK;
+	}
 }
 
 RATS_TLS_API void rats_tls_conn_close(rats_tls_conn *c)
@@ -483,8 +564,10 @@ RATS_TLS_API rats_tls_err_t rats_tls_conn_write(rats_tls_conn *c,
 		rc = SSL_write(c->ssl, (const char *)buf + done, (int)chunk);
 		sigpipe_restore(&g);
 		if (rc <= 0) {
+			rats_tls_err_t again = would_block(c, rc);
+
 			*len = done;
-			return write_error(c, rc);
+			return again ? again : write_error(c, rc);
 		}
 		done += (size_t)rc;
 	}
@@ -501,8 +584,10 @@ RATS_TLS_API rats_tls_err_t rats_tls_conn_read(rats_tls_conn *c, void *buf,
 	HANDLE_LOG_SCOPE(c->ctx->conf.log_level);
 	rc = SSL_read(c->ssl, buf, *len > INT_MAX ? INT_MAX : (int)*len);
 	if (rc <= 0) {
+		rats_tls_err_t again = would_block(c, rc);
+
 		*len = 0;
-		return io_error(c, rc, "receive");
+		return again ? again : io_error(c, rc, "receive");
 	}
 	*len = (size_t)rc;
 	return RATS_TLS_ERR_NONE;

@@ -222,6 +222,10 @@ bool tls_ctx_setup(struct rats_tls_ctx *ctx, struct eaa_err *err);
 /* The key our certificate carries: tls.key when configured (a stable
  * identity peers can pin), otherwise a fresh one. The caller owns it. */
 EVP_PKEY *rats_own_key(struct rats_tls_ctx *ctx, struct eaa_err *err);
-bool tls_conn_handshake(struct rats_tls_conn *c, int fd, struct eaa_err *err);
+/* A connection's TLS object on fd, then its handshake: EAA_OK when done,
+ * EAA_E_WANT_READ / EAA_E_WANT_WRITE on a non-blocking socket that must
+ * wait, another code (with err filled) on failure. */
+bool tls_conn_begin(struct rats_tls_conn *c, int fd, struct eaa_err *err);
+enum eaa_code tls_conn_continue(struct rats_tls_conn *c, struct eaa_err *err);
 
 #endif

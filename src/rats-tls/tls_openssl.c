@@ -166,6 +166,9 @@ bool tls_ctx_setup(struct rats_tls_ctx *ctx, struct eaa_err *err)
 	/* what the peer sent (KEKs, layer keys, resources) is wiped from
 	 * OpenSSL's read buffer once the application has it */
 	SSL_CTX_set_options(s, SSL_OP_CLEANSE_PLAINTEXT);
+	/* an idle connection keeps no record buffers (a server may hold
+	 * thousands); a non-blocking write may be retried from a copy */
+	SSL_CTX_set_mode(s, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (ctx->present_cert) {
 		if (ctx->conf.flags & RATS_TLS_CONF_FLAGS_FRESH_EVIDENCE) {
 			SSL_CTX_set_cert_cb(s, fresh_cert_cb, ctx);
@@ -186,14 +189,19 @@ bool tls_ctx_setup(struct rats_tls_ctx *ctx, struct eaa_err *err)
 	return true;
 }
 
-bool tls_conn_handshake(struct rats_tls_conn *c, int fd, struct eaa_err *err)
+bool tls_conn_begin(struct rats_tls_conn *c, int fd, struct eaa_err *err)
+{
+	if (!(c->ssl = SSL_new(c->ctx->ssl_ctx)) || SSL_set_fd(c->ssl, fd) != 1)
+		return eaa_fail_ssl(err, EAA_E_TLS, "create TLS connection");
+	SSL_set_app_data(c->ssl, c);
+	return true;
+}
+
+enum eaa_code tls_conn_continue(struct rats_tls_conn *c, struct eaa_err *err)
 {
 	struct sigpipe_guard g;
 	int rc, e;
 
-	if (!(c->ssl = SSL_new(c->ctx->ssl_ctx)) || SSL_set_fd(c->ssl, fd) != 1)
-		return eaa_fail_ssl(err, EAA_E_TLS, "create TLS connection");
-	SSL_set_app_data(c->ssl, c);
 	/* the handshake writes too, to a peer that may have gone */
 	sigpipe_block(&g);
 	if (c->ctx->conf.flags & RATS_TLS_CONF_FLAGS_SERVER)
@@ -203,28 +211,36 @@ bool tls_conn_handshake(struct rats_tls_conn *c, int fd, struct eaa_err *err)
 	sigpipe_restore(&g);
 	if (rc == 1) {
 		ERR_clear_error();
-		if (c->ctx->verify_peer && !c->verified)
-			return eaa_fail(err, EAA_E_NO_EVIDENCE,
-					"peer was not verified");
-		return true;
+		if (c->ctx->verify_peer && !c->verified) {
+			eaa_fail(err, EAA_E_NO_EVIDENCE, "peer was not verified");
+			return EAA_E_NO_EVIDENCE;
+		}
+		return EAA_OK;
 	}
 	if (c->err.code) {
 		/* Our own check failed: that is the reason, not the alert. */
 		ERR_clear_error();
 		*err = c->err;
-		return false;
+		return err->code;
 	}
 	e = SSL_get_error(c->ssl, rc);
-	if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
-		return eaa_fail(err, EAA_E_TLS,
-				"handshake: connection closed by peer");
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		/* a non-blocking socket: nothing failed yet */
+		ERR_clear_error();
+		return e == SSL_ERROR_WANT_READ ? EAA_E_WANT_READ : EAA_E_WANT_WRITE;
+	}
+	if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0) {
+		eaa_fail(err, EAA_E_TLS, "handshake: connection closed by peer");
+		return EAA_E_TLS;
+	}
 	{
 		unsigned long code = ERR_peek_last_error();
 		const char *reason = code ? ERR_reason_error_string(code) : NULL;
 
 		ERR_clear_error();
-		return eaa_fail(err, EAA_E_TLS, "handshake failed%s%s%s",
-				reason ? " (" : "", reason ? reason : "",
-				reason ? ")" : "");
+		eaa_fail(err, EAA_E_TLS, "handshake failed%s%s%s",
+			 reason ? " (" : "", reason ? reason : "",
+			 reason ? ")" : "");
+		return EAA_E_TLS;
 	}
 }
