@@ -10,6 +10,7 @@
  *   type, mutual, same request and reply) in the same run, and the ratio
  *   (--plain-workers N: its accepting threads, by default two per core;
  *   --rounds R: the two alternate R times, by default 4);
+ * --workers N: verdictd's worker threads (by default its own default);
  * --persistent: each client attests once, then sends its RELEASES Decrypt
  *   requests on that one channel (what an agent does after its first
  *   attestation); latency is per request, from write to reply;
@@ -74,9 +75,12 @@ static void keys(void)
 	snprintf(key_opt, sizeof(key_opt), "sample.key=%s/key.pem", dir);
 }
 
+/* verdictd's --workers (0: its default) */
+static int vd_workers;
+
 static pid_t start(const char *bin, int max_conn, int idle)
 {
-	char exe[512], root[300], trust[300], line[256], maxc[16], idles[16];
+	char exe[512], root[300], trust[300], line[256], maxc[16], idles[16], workers[16];
 	int fds[2];
 	pid_t pid;
 	FILE *f;
@@ -86,6 +90,7 @@ static pid_t start(const char *bin, int max_conn, int idle)
 	snprintf(trust, sizeof(trust), "%s/trust.pem", dir);
 	snprintf(maxc, sizeof(maxc), "%d", max_conn);
 	snprintf(idles, sizeof(idles), "%d", idle);
+	snprintf(workers, sizeof(workers), "%d", vd_workers);
 	if (pipe(fds) != 0)
 		bench_die("pipe", NULL);
 	pid = fork();
@@ -95,7 +100,8 @@ static pid_t start(const char *bin, int max_conn, int idle)
 		execl(exe, exe, "--listen", "127.0.0.1:0", "--verifier", "sample",
 		      "--attester", "nullattester", "--mutual", "--root", root,
 		      "--sample-trust", trust, "--log-level", "error",
-		      "--max-connections", maxc, "--idle-timeout", idles, (char *)NULL);
+		      "--max-connections", maxc, "--idle-timeout", idles,
+		      vd_workers ? "--workers" : NULL, workers, (char *)NULL);
 		_exit(127);
 	}
 	close(fds[1]);
@@ -461,7 +467,8 @@ static void raise_nofile(int n)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: %s [-c|--clients N] [-n|--releases N] [--persistent | --plain]\n"
-		   "       [--idle CHANNELS] [--plain-workers N] [--rounds R] [BIN_DIR]\n",
+		   "       [--idle CHANNELS] [--plain-workers N] [--rounds R] [--workers N]\n"
+		   "       [BIN_DIR]\n",
 		program_invocation_short_name);
 }
 
@@ -479,6 +486,7 @@ int main(int argc, char **argv)
 		{ "plain-workers", required_argument, NULL, 'w' },
 		{ "idle", required_argument, NULL, 'i' },
 		{ "rounds", required_argument, NULL, 'r' },
+		{ "workers", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -497,6 +505,7 @@ int main(int argc, char **argv)
 		case 'w': workers = atoi(optarg); break;
 		case 'i': idle_n = atoi(optarg); break;
 		case 'r': rounds = atoi(optarg); break;
+		case 'W': vd_workers = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -505,7 +514,8 @@ int main(int argc, char **argv)
 		bin = argv[optind++];
 	if (optind < argc || clients < 1 || clients > 4096 || per < 1 || idle_n < 0 ||
 	    idle_n + clients + 256 > 65536 /* verdictd's --max-connections bound */ ||
-	    workers < 0 || rounds < 0 || (persistent && plain)) {
+	    workers < 0 || rounds < 0 || vd_workers < 0 || vd_workers > 1024 ||
+	    (persistent && plain)) {
 		usage(stderr);
 		return 2;
 	}

@@ -153,9 +153,10 @@ RATS_TLS_API void rats_tls_conn_close(rats_tls_conn *conn);
 RATS_TLS_API rats_tls_err_t rats_tls_conn_start(rats_tls_handle handle, int fd,
 						rats_tls_conn **conn);
 RATS_TLS_API rats_tls_err_t rats_tls_conn_step(rats_tls_conn *conn);
-/* Bytes received and decrypted that no read has taken yet (a read of that
- * many will not block). */
-RATS_TLS_API size_t rats_tls_conn_pending(const rats_tls_conn *conn);
+/* 1 when bytes received are buffered that no read has taken yet (a
+ * connection begun by rats_tls_conn_start reads ahead: ask this before
+ * waiting for the socket to become readable), else 0. */
+RATS_TLS_API int rats_tls_conn_pending(const rats_tls_conn *conn);
 
 typedef enum {
 	RATS_TLS_INSTANCE_ATTESTER,

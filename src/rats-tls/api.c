@@ -433,6 +433,9 @@ RATS_TLS_API rats_tls_err_t rats_tls_conn_start(rats_tls_handle h, int fd,
 	*out = NULL;
 	if (!(c = conn_new(h, fd, "rats_tls_conn_start", &err)))
 		return report(h, &err);
+	/* one read call per burst of records, not two per record: the
+	 * caller asks rats_tls_conn_pending before waiting on the socket */
+	SSL_set_read_ahead(c->ssl, 1);
 	rc = tls_conn_continue(c, &err);
 	if (rc != EAA_OK && rc != EAA_E_WANT_READ && rc != EAA_E_WANT_WRITE) {
 		rats_tls_conn_close(c);
@@ -456,11 +459,9 @@ RATS_TLS_API rats_tls_err_t rats_tls_conn_step(rats_tls_conn *c)
 	return rc;
 }
 
-RATS_TLS_API size_t rats_tls_conn_pending(const rats_tls_conn *c)
+RATS_TLS_API int rats_tls_conn_pending(const rats_tls_conn *c)
 {
-	int n = c && c->ssl ? SSL_pending(c->ssl) : 0;
-
-	return n > 0 ? (size_t)n : 0;
+	return c && c->ssl && SSL_has_pending(c->ssl);
 }
 
 /* A non-blocking socket that must wait: the code to return, or EAA_OK

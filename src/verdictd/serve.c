@@ -293,6 +293,16 @@ static enum step refuse_bad(struct chan *c)
 	return flush(c);
 }
 
+/* Between requests: no buffer, the idle deadline, then wait as rc says
+ * (to read, unless TLS must write first). */
+static enum step idle(struct chan *c, rats_tls_err_t rc)
+{
+	drop(&c->buf, c->cap);
+	c->cap = 0;
+	vd_watch_set(cf->conns, c->slot, cf->idle_timeout, "idle");
+	return waiting(rc);
+}
+
 /* Serve requests until the peer has no more for now. */
 static enum step serve(struct chan *c, bool *handled)
 {
@@ -308,6 +318,11 @@ static enum step serve(struct chan *c, bool *handled)
 			*handled = true;
 			if ((s = answer(c, (size_t)frame)) != DONE)
 				return s;
+			/* nothing more received: back of the queue, so a
+			 * client that asks again at once does not keep this
+			 * worker from the others (a fair share each) */
+			if (!c->have && !rats_tls_conn_pending(c->conn))
+				return idle(c, EAA_E_WANT_READ);
 			if (++turn == REQUESTS_PER_TURN)
 				/* writable at once: back of the queue */
 				return WAIT_WRITE;
@@ -319,15 +334,8 @@ static enum step serve(struct chan *c, bool *handled)
 			return FAILED;
 		len = c->cap - c->have;
 		rc = rats_tls_conn_read(c->conn, c->buf + c->have, &len);
-		if (rc == EAA_E_WANT_READ || rc == EAA_E_WANT_WRITE) {
-			if (!c->have) {
-				/* idle: no buffer, the idle deadline */
-				drop(&c->buf, c->cap);
-				c->cap = 0;
-				vd_watch_set(cf->conns, c->slot, cf->idle_timeout, "idle");
-			}
-			return waiting(rc);
-		}
+		if (rc == EAA_E_WANT_READ || rc == EAA_E_WANT_WRITE)
+			return c->have ? waiting(rc) : idle(c, rc);
 		if (rc != RATS_TLS_ERR_NONE || len == 0)
 			return FAILED;
 		if (!c->have)
@@ -506,6 +514,8 @@ static void accept_some(struct chan *l)
 
 static void *worker(void *arg)
 {
+	bool dirty = false;
+
 	(void)arg;
 	for (;;) {
 		struct epoll_event ev;
@@ -513,8 +523,17 @@ static void *worker(void *arg)
 		bool handled = false;
 		enum step s;
 
-		if (epoll_wait(ep, &ev, 1, -1) != 1)
-			continue;
+		if (epoll_wait(ep, &ev, 1, 0) != 1) {
+			/* nothing ready: before this worker sleeps, the frames
+			 * that held KEKs and plaintexts (compiler temporaries
+			 * included) are wiped. Under load the next request
+			 * overwrites them anyway; this is for the quiet after. */
+			if (dirty)
+				eaa_stack_burn(64 * 1024);
+			dirty = false;
+			if (epoll_wait(ep, &ev, 1, -1) != 1)
+				continue;
+		}
 		c = ev.data.ptr;
 		if (c->kind == LISTEN_EAA || c->kind == LISTEN_API) {
 			accept_some(c);
@@ -527,10 +546,7 @@ static void *worker(void *arg)
 		} else {
 			chan_close(c);
 		}
-		/* the frames that held KEKs and plaintexts (compiler temporaries
-		 * included), before the next channel's turn */
-		if (handled)
-			eaa_stack_burn(64 * 1024);
+		dirty |= handled;
 	}
 	return NULL;
 }
