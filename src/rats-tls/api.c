@@ -9,7 +9,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include "internal.h"
-#include "nosigpipe.h"
 #include "log.h"
 
 static _Thread_local char last_error[EAA_ERR_MSG_MAX];
@@ -486,14 +485,10 @@ RATS_TLS_API void rats_tls_conn_close(rats_tls_conn *c)
 		return;
 	HANDLE_LOG_SCOPE(c->ctx->conf.log_level);
 	if (c->ssl) {
-		if (SSL_is_init_finished(c->ssl)) {
-			struct sigpipe_guard g;
-
-			/* the close_notify goes to a peer that may be gone */
-			sigpipe_block(&g);
+		/* the close_notify goes to a peer that may be gone: the
+		 * socket's writes never raise SIGPIPE (tls_openssl.c) */
+		if (SSL_is_init_finished(c->ssl))
 			SSL_shutdown(c->ssl);
-			sigpipe_restore(&g);
-		}
 		SSL_free(c->ssl);
 	}
 	free(c->peer.claims_json);
@@ -556,14 +551,10 @@ RATS_TLS_API rats_tls_err_t rats_tls_conn_write(rats_tls_conn *c,
 	HANDLE_LOG_SCOPE(c->ctx->conf.log_level);
 	while (done < *len) {
 		size_t chunk = *len - done > INT_MAX ? INT_MAX : *len - done;
-		struct sigpipe_guard g;
-		int rc;
+		/* a peer that has gone fails the write (EPIPE); it does not end
+		 * the process of an application that kept SIGPIPE's default */
+		int rc = SSL_write(c->ssl, (const char *)buf + done, (int)chunk);
 
-		/* a peer that has gone must fail the write, not end the
-		 * process of an application that kept SIGPIPE's default */
-		sigpipe_block(&g);
-		rc = SSL_write(c->ssl, (const char *)buf + done, (int)chunk);
-		sigpipe_restore(&g);
 		if (rc <= 0) {
 			rats_tls_err_t again = would_block(c, rc);
 

@@ -257,10 +257,12 @@ static enum step answer(struct chan *c, size_t n)
 	recheck(c);
 	if (!vd_eaa_handle(cf->store, &c->peer, c->buf, n, &r))
 		return FAILED;
-	/* a write while the reply was made: what it holds may have been
-	 * decided under the old policy, so decide and answer again (until
-	 * the store holds still) */
-	while (c->peer.allowed && !vd_decision_current(cf->decider, &c->d)) {
+	/* a write through the store while the reply was made: what it
+	 * holds may have been decided under the old policy, so decide and
+	 * answer again (until the store holds still). A hand edit is seen
+	 * by the next request's check (it stats the files), as one made
+	 * just after this reply would be. */
+	while (c->peer.allowed && vd_store_generation(cf->store) != c->d.generation) {
 		vd_reply_free(&r);
 		recheck(c);
 		if (!vd_eaa_handle(cf->store, &c->peer, c->buf, n, &r))
