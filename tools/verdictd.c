@@ -5,13 +5,11 @@
  *   verdictd --listen 0.0.0.0:20002 --verifier csv --attester nullattester \
  *            --client-api 127.0.0.1:20001 --mutual [--root /opt/verdictd]
  *
- * Prints "listening on ADDR:PORT" once ready. Each connection has its own
- * thread, a request size bound and absolute deadlines (handshake, idle,
- * request, channel lifetime) that a reaper enforces; a peer that fails
- * attestation or the policy is refused in the handshake, and the decision
- * and its reason are logged in one line. A decision is taken again before
- * serving once the store has changed since it was made. With --metrics,
- * each of these steps is counted (src/verdictd/metrics.h). */
+ * This file parses the flags, opens the store, the listeners, the key
+ * provider and the metrics endpoint, and prints "listening on ADDR:PORT"
+ * once ready; the daemon's logic is under src/verdictd/ (serving in
+ * serve.h: one event loop, a worker pool, deadlines, the decision in the
+ * handshake). */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
