@@ -563,6 +563,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: state directory: %s\n", vd.prog, err.msg);
 		return 1;
 	}
+	/* hand edits of opa/ seen by inotify, not by a stat per request */
+	if (!vd_store_watch_edits(vd.store, &err))
+		LOG_WARN("%s; policies are checked for hand edits by stat before each "
+			 "request", err.msg);
 	if (!(vd.decider = vd_decider_new(vd.store, vd.enabled)) ||
 	    !(vd.rpolicy = vd_rpolicy_new(vd.store))) {
 		fprintf(stderr, "%s: out of memory\n", vd.prog);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include "eaa/rego.h"
 #include "log.h"
+#include "edits.h"
 #include "policy_cache.h"
 
 /* A compilation and what only the cache sees of it. */
@@ -39,6 +40,7 @@ struct vd_pcache {
 	bool loaded;
 	uint64_t generation;
 	struct file_id ids[2];
+	uint64_t edits; /* opa/'s edit count when ids were read */
 	bool compile_failed; /* why cur is NULL: a compile error, or the store's */
 	char error[EAA_ERR_MSG_MAX];
 	/* the last text that did not compile: read again unchanged (after an
@@ -229,17 +231,31 @@ static void reload(struct vd_pcache *pc, const struct file_id ids[2])
 
 /* Stat the files (outside the lock: a change after these calls is seen
  * next time), then bring the cache up to them and the store; returns
- * locked. */
+ * locked. While opa/ is watched and nothing in it changed since the files
+ * were last read, their identities are the ones read then (no stat). */
 static void lock_current(struct vd_pcache *pc)
 {
+	uint64_t edits = vd_store_edits(pc->store);
 	struct file_id ids[2];
 
+	pthread_mutex_lock(&pc->lock);
+	if (pc->loaded && edits != VD_EDITS_UNKNOWN && edits == pc->edits) {
+		if (pc->generation != vd_store_generation(pc->store)) {
+			ids[0] = pc->ids[0];
+			ids[1] = pc->ids[1];
+			reload(pc, ids);
+		}
+		return;
+	}
+	pthread_mutex_unlock(&pc->lock);
+	/* the count was read first: an edit after it is seen next time */
 	file_id_read(pc->files[0], &ids[0]);
 	file_id_read(pc->files[1], &ids[1]);
 	pthread_mutex_lock(&pc->lock);
 	if (!pc->loaded || pc->generation != vd_store_generation(pc->store) ||
 	    !file_id_same(&ids[0], &pc->ids[0]) || !file_id_same(&ids[1], &pc->ids[1]))
 		reload(pc, ids);
+	pc->edits = edits;
 }
 
 const struct vd_compiled *vd_pcache_acquire(struct vd_pcache *pc,

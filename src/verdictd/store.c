@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "eaa/rego.h"
+#include "edits.h"
 #include "file.h"
 #include "store.h"
 
@@ -27,6 +28,7 @@ struct vd_store {
 	/* bumped (under wlock) by every write, so a decision made at one
 	 * generation can tell that the store changed since */
 	_Atomic uint64_t generation;
+	struct vd_edits *edits; /* opa/'s hand edits, when watched */
 };
 
 /* the TEEs' and, last, the resource policy's file name prefixes */
@@ -242,10 +244,24 @@ uint64_t vd_store_generation(struct vd_store *s)
 	return s->generation;
 }
 
+bool vd_store_watch_edits(struct vd_store *s, struct eaa_err *err)
+{
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s/opa", s->root);
+	return s->edits || (s->edits = vd_edits_start(dir, err)) != NULL;
+}
+
+uint64_t vd_store_edits(const struct vd_store *s)
+{
+	return vd_edits_count(s->edits);
+}
+
 void vd_store_close(struct vd_store *s)
 {
 	if (!s)
 		return;
+	vd_edits_stop(s->edits);
 	pthread_mutex_destroy(&s->wlock);
 	free(s->root);
 	free(s);

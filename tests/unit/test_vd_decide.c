@@ -4,11 +4,15 @@
  * compile error when there is none, and shared by threads deciding while
  * the policy is swapped, each decision over one state of the store. */
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "decide.h"
+#include "edits.h"
 #include "file.h"
 #include "store.h"
 #include "test.h"
@@ -50,6 +54,12 @@ static bool hand_write(const char *rel, const char *text, bool in_place)
 		return false;
 	fputs(text, f);
 	return fclose(f) == 0;
+}
+
+static bool link_or_fail(const char *from, const char *to)
+{
+	unlink(to);
+	return link(from, to) == 0;
 }
 
 static struct vd_store *fresh_store(void)
@@ -118,42 +128,124 @@ static void test_compile_once(void)
 	vd_store_close(s);
 }
 
+/* With opa/ watched (verdictd's case), wait until the watch has counted
+ * an edit after `before` (at most 10 s): its thread reads the events a
+ * moment after the write. */
+static void seen(struct vd_store *s, bool watched, uint64_t before)
+{
+	time_t t0 = time(NULL);
+
+	if (!watched)
+		return;
+	while (vd_store_edits(s) == before && time(NULL) - t0 < 10)
+		poll(NULL, 0, 5);
+	CHECK_MSG(vd_store_edits(s) != before, "the watch did not count an edit");
+}
+
 /* An edit behind the store's back (no generation change) is seen by its
  * inode, size or mtime: by the next decision and by an open channel's
- * currency check. */
-static void test_hand_edit(void)
+ * currency check. Watched, the files are stat'ed only after the watch
+ * counted a change; the same edits are seen. */
+static void test_hand_edit(bool watched)
 {
 	struct vd_store *s = fresh_store();
 	struct vd_decider *dc = sample_decider(s);
 	struct vd_decision d;
 	struct eaa_err err;
-	uint64_t g;
+	uint64_t g, e;
 
+	CHECK(!watched || vd_store_watch_edits(s, &err));
 	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, true, data_m1, strlen(data_m1), &err));
 	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, false, policy_a, strlen(policy_a), &err));
 	vd_decide(dc, "sample", claims_m1, &d);
 	CHECK(d.allow && vd_decider_compilations(dc) == 1);
 	g = vd_store_generation(s);
 	/* replaced (a new inode) */
+	e = vd_store_edits(s);
+	CHECK(!watched || e != VD_EDITS_UNKNOWN);
 	CHECK(hand_write("opa/samplePolicy.rego", policy_b, false));
+	seen(s, watched, e);
 	CHECK(vd_store_generation(s) == g);
 	CHECK(!vd_decision_current(dc, &d));
 	vd_decide(dc, "sample", claims_m1, &d);
 	CHECK_MSG(!d.allow && vd_decider_compilations(dc) == 2, "%s", d.why);
 	/* rewritten in place (same inode, another size) */
+	e = vd_store_edits(s);
 	CHECK(hand_write("opa/samplePolicy.rego", policy_a, true) &&
 	      hand_write("opa/sampleData", "{\"m\": \"m1\", \"x\": 1}", true));
+	seen(s, watched, e);
 	vd_decide(dc, "sample", claims_m1, &d);
 	CHECK_MSG(d.allow && vd_decider_compilations(dc) == 3, "%s", d.why);
 	CHECK(vd_decision_current(dc, &d));
 	/* removed: every peer refused, with the store's reason */
+	e = vd_store_edits(s);
 	CHECK(unlink(strcat(strcpy((char[128]){ 0 }, root), "/opa/sampleData")) == 0);
+	seen(s, watched, e);
 	CHECK(!vd_decision_current(dc, &d));
 	vd_decide(dc, "sample", claims_m1, &d);
 	CHECK_MSG(!d.allow && d.serial == 0 && strstr(d.why, "no sample reference values in"),
 		  "%s", d.why);
 	vd_decider_free(dc);
 	vd_store_close(s);
+}
+
+/* The watch's limits: an edit through a hard link outside opa/ is seen
+ * (each file is watched as an inode), and what it cannot see makes it
+ * blind, so the caches stat again: a symbolic link in opa/, opa/
+ * removed. */
+static void test_watch_limits(void)
+{
+	struct vd_store *s = fresh_store();
+	struct vd_decider *dc = sample_decider(s);
+	char path[300], link[300];
+	struct vd_decision d;
+	struct eaa_err err;
+	time_t t0;
+	uint64_t e;
+	FILE *f;
+
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, true, data_m1, strlen(data_m1), &err));
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, false, policy_a, strlen(policy_a), &err));
+	snprintf(path, sizeof(path), "%s/opa/samplePolicy.rego", root);
+	snprintf(link, sizeof(link), "%s/elsewhere.rego", root);
+	CHECK(link_or_fail(path, link));
+	CHECK(vd_store_watch_edits(s, &err));
+	vd_decide(dc, "sample", claims_m1, &d);
+	CHECK(d.allow && vd_decision_current(dc, &d));
+	/* edited in place through the other name */
+	e = vd_store_edits(s);
+	CHECK(e != VD_EDITS_UNKNOWN);
+	CHECK((f = fopen(link, "w")) && fputs(policy_b, f) >= 0 && fclose(f) == 0);
+	seen(s, true, e);
+	CHECK_MSG(!vd_decision_current(dc, &d), "an edit through a hard link was not seen");
+	vd_decide(dc, "sample", claims_m1, &d);
+	CHECK(!d.allow);
+	/* a symbolic link appears in opa/: blind from then on */
+	snprintf(path, sizeof(path), "%s/opa/other", root);
+	CHECK(symlink(link, path) == 0);
+	for (t0 = time(NULL); vd_store_edits(s) != VD_EDITS_UNKNOWN && time(NULL) - t0 < 10;)
+		poll(NULL, 0, 5);
+	CHECK_MSG(vd_store_edits(s) == VD_EDITS_UNKNOWN, "a symbolic link left the watch trusted");
+	vd_decider_free(dc);
+	vd_store_close(s);
+	/* present at start: blind at once */
+	s = fresh_store();
+	snprintf(path, sizeof(path), "%s/opa/other", root);
+	CHECK(symlink(link, path) == 0);
+	CHECK(vd_store_watch_edits(s, &err));
+	CHECK(vd_store_edits(s) == VD_EDITS_UNKNOWN);
+	vd_store_close(s);
+	/* opa/ itself removed */
+	s = fresh_store();
+	CHECK(vd_store_watch_edits(s, &err));
+	CHECK(vd_store_edits(s) != VD_EDITS_UNKNOWN);
+	snprintf(path, sizeof(path), "%s/opa", root);
+	test_rm_rf(path);
+	for (t0 = time(NULL); vd_store_edits(s) != VD_EDITS_UNKNOWN && time(NULL) - t0 < 10;)
+		poll(NULL, 0, 5);
+	CHECK_MSG(vd_store_edits(s) == VD_EDITS_UNKNOWN, "a removed opa/ left the watch trusted");
+	vd_store_close(s);
+	unlink(link);
 }
 
 /* A policy that does not compile never replaces the working one, and is
@@ -350,7 +442,9 @@ int main(void)
 	if (!mkdtemp(root))
 		return 1;
 	test_compile_once();
-	test_hand_edit();
+	test_hand_edit(false);
+	test_hand_edit(true);
+	test_watch_limits();
 	test_broken_keeps_old();
 	test_broken_at_start();
 	test_holds();
