@@ -198,8 +198,9 @@ static bool add_verifiers(const char *list)
 }
 
 /* Listen for verdict; the token it must present is in the state
- * directory. Returns the listening socket, -1 on failure (reported). */
-static int start_api(void)
+ * directory. Returns the listening socket, -1 on failure (reported);
+ * where it listens goes to where. */
+static int start_api(char *where, size_t cap)
 {
 	char addr[256];
 	const char *ip, *port, *why = "";
@@ -225,7 +226,7 @@ static int start_api(void)
 		fprintf(stderr, "%s: client API on %s: %s\n", vd.prog, vd.client_api, why);
 		return -1;
 	}
-	printf("client API on %s:%u\n", ip, bound);
+	snprintf(where, cap, "%s:%u", ip, bound);
 	return lfd;
 }
 
@@ -541,7 +542,7 @@ int main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/'), *why = "", *ip, *port;
 	char listen[256];
 	struct eaa_err err;
-	char kp_where[4200], metrics_where[300];
+	char kp_where[4200], metrics_where[300], api_where[300];
 	unsigned bound;
 	int rc, lfd, api_lfd = -1;
 
@@ -597,14 +598,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: listen on %s: %s\n", vd.prog, vd.listen, why);
 		return 1;
 	}
-	printf("listening on %s:%u\n", ip, bound);
-	if (vd.client_api && (api_lfd = start_api()) < 0)
+	if (vd.client_api && (api_lfd = start_api(api_where, sizeof(api_where))) < 0)
 		return 1;
-	if (vd.keyprovider)
-		printf("key provider on %s\n", kp_where);
-	if (vd.metrics)
-		printf("metrics on %s\n", metrics_where);
-	fflush(stdout);
 	serving = (struct vd_serve_conf){
 		.handle = vd.handle,
 		.mutual = (vd.conf.flags & RATS_TLS_CONF_FLAGS_MUTUAL) != 0,
@@ -616,7 +611,19 @@ int main(int argc, char **argv)
 		.workers = vd.workers ? vd.workers : vd_serve_default_workers(),
 		.lfd = lfd, .api_lfd = api_lfd, .api_conns = vd.api_conns, .token = vd.token,
 	};
-	vd_serve_run(&serving, &err);
-	fprintf(stderr, "%s: %s\n", vd.prog, err.msg);
+	/* every worker running before "listening on": ready means ready */
+	if (!vd_serve_start(&serving, &err)) {
+		fprintf(stderr, "%s: %s\n", vd.prog, err.msg);
+		return 1;
+	}
+	printf("listening on %s:%u\n", ip, bound);
+	if (vd.client_api)
+		printf("client API on %s\n", api_where);
+	if (vd.keyprovider)
+		printf("key provider on %s\n", kp_where);
+	if (vd.metrics)
+		printf("metrics on %s\n", metrics_where);
+	fflush(stdout);
+	vd_serve_run();
 	return 1;
 }

@@ -577,26 +577,27 @@ static bool add_listener(struct chan *l, int fd)
 	       epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0;
 }
 
-void vd_serve_run(const struct vd_serve_conf *conf, struct eaa_err *err)
+bool vd_serve_start(const struct vd_serve_conf *conf, struct eaa_err *err)
 {
 	int i;
 
 	cf = conf;
 	raise_fd_limit((size_t)conf->max_connections + VD_API_MAX_CONNECTIONS + 256);
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0 || !add_listener(&listen_eaa, conf->lfd) ||
-	    (conf->api_lfd >= 0 && !add_listener(&listen_api, conf->api_lfd))) {
-		eaa_fail(err, EAA_E_IO, "event loop: %s", strerror(errno));
-		return;
-	}
+	    (conf->api_lfd >= 0 && !add_listener(&listen_api, conf->api_lfd)))
+		return eaa_fail(err, EAA_E_IO, "event loop: %s", strerror(errno));
 	for (i = 1; i < conf->workers; i++) {
 		pthread_t t;
 
-		if (pthread_create(&t, NULL, worker, NULL) != 0) {
-			eaa_fail(err, EAA_E_NOMEM, "cannot start worker %d of %d", i + 1,
-				 conf->workers);
-			return;
-		}
+		if (pthread_create(&t, NULL, worker, NULL) != 0)
+			return eaa_fail(err, EAA_E_NOMEM, "cannot start worker %d of %d", i + 1,
+					conf->workers);
 		pthread_detach(t);
 	}
+	return true;
+}
+
+void vd_serve_run(void)
+{
 	worker(NULL);
 }

@@ -64,9 +64,11 @@ int vd_serve_default_workers(void);
  * and counts it; 0 (accept) only when the decision allows. */
 int vd_serve_claims_cb(void *decider, const rats_tls_claims_t *claims);
 
-/* Serve until the process ends: starts conf->workers - 1 threads and
- * serves on the calling thread too. Returns only when it cannot start
- * (the reason in err). conf must outlive the process. */
-void vd_serve_run(const struct vd_serve_conf *conf, struct eaa_err *err);
+/* The event loop with its listeners and conf->workers - 1 worker threads,
+ * already serving; false (err filled) when it cannot start. conf must
+ * outlive the process. */
+bool vd_serve_start(const struct vd_serve_conf *conf, struct eaa_err *err);
+/* The calling thread becomes the last worker; never returns. */
+void vd_serve_run(void);
 
 #endif
