@@ -1,13 +1,12 @@
-/* edits.c - changes to a directory's files counted by an inotify thread
+/* edits.c - changes to a directory's files counted from inotify's queue
  * (see edits.h). */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -23,11 +22,13 @@
 
 struct vd_edits {
 	char *dir;
-	int in, stop; /* the inotify and eventfd descriptors */
+	int in; /* the inotify descriptor, non-blocking */
 	int dir_wd;
-	pthread_t thread;
-	_Atomic uint64_t count;
-	_Atomic int blind; /* set once the watch cannot see every change */
+	/* one reader of the queue at a time: a caller that finds it empty
+	 * must not pass one that took an event and has not counted it yet */
+	pthread_mutex_t lock;
+	uint64_t count;
+	bool blind; /* set once the watch cannot see every change */
 };
 
 static void go_blind(struct vd_edits *e, const char *why)
@@ -76,25 +77,19 @@ static void scan(struct vd_edits *e)
 	closedir(d);
 }
 
-static void *watch(void *arg)
+/* Take the queued events (under e->lock): the kernel queues an event
+ * within the system call that made the change, so whatever finished
+ * before this call is counted by it. */
+static void drain(struct vd_edits *e)
 {
-	struct vd_edits *e = arg;
 	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool any = false;
+	ssize_t n;
 
-	for (;;) {
-		struct pollfd p[2] = { { .fd = e->in, .events = POLLIN },
-				       { .fd = e->stop, .events = POLLIN } };
-		ssize_t n;
+	while ((n = read(e->in, buf, sizeof(buf))) > 0) {
 		char *q;
 
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
-			break;
-		if (p[1].revents)
-			break;
-		if (!(p[0].revents & POLLIN))
-			continue;
-		if ((n = read(e->in, buf, sizeof(buf))) <= 0)
-			continue;
+		any = true;
 		for (q = buf; q < buf + n;) {
 			const struct inotify_event *ev = (const void *)q;
 
@@ -107,11 +102,11 @@ static void *watch(void *arg)
 			/* IN_Q_OVERFLOW: events were lost; counted below */
 			q += sizeof(*ev) + ev->len;
 		}
-		/* counted after the checks above: a reader that sees the new
-		 * count also sees whether it may trust it */
-		e->count++;
 	}
-	return NULL;
+	if (n < 0 && errno != EAGAIN && errno != EINTR)
+		go_blind(e, "its events cannot be read");
+	if (any)
+		e->count++;
 }
 
 struct vd_edits *vd_edits_start(const char *dir, struct eaa_err *err)
@@ -123,51 +118,39 @@ struct vd_edits *vd_edits_start(const char *dir, struct eaa_err *err)
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");
 		return NULL;
 	}
-	e->in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	e->stop = eventfd(0, EFD_CLOEXEC);
-	if (e->in < 0 || e->stop < 0 || (e->dir_wd = inotify_add_watch(e->in, dir, DIR_EVENTS)) < 0) {
+	pthread_mutex_init(&e->lock, NULL);
+	if ((e->in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) < 0 ||
+	    (e->dir_wd = inotify_add_watch(e->in, dir, DIR_EVENTS)) < 0) {
 		eaa_fail(err, EAA_E_IO, "watch %s: %s", dir, strerror(errno));
-		goto fail;
+		vd_edits_stop(e);
+		return NULL;
 	}
 	/* after the directory's watch is in place: what appears later
-	 * raises an event, and the thread watches it */
+	 * raises an event, and drain() watches it */
 	scan(e);
-	if (pthread_create(&e->thread, NULL, watch, e) != 0) {
-		eaa_fail(err, EAA_E_NOMEM, "watch %s: cannot start its thread", dir);
-		goto fail;
-	}
 	return e;
-fail:
-	if (e->in >= 0)
-		close(e->in);
-	if (e->stop >= 0)
-		close(e->stop);
-	free(e->dir);
-	free(e);
-	return NULL;
 }
 
 void vd_edits_stop(struct vd_edits *e)
 {
-	uint64_t one = 1;
-
 	if (!e)
 		return;
-	if (write(e->stop, &one, sizeof(one)) == sizeof(one))
-		pthread_join(e->thread, NULL);
-	close(e->in);
-	close(e->stop);
+	if (e->in >= 0)
+		close(e->in);
+	pthread_mutex_destroy(&e->lock);
 	free(e->dir);
 	free(e);
 }
 
-uint64_t vd_edits_count(const struct vd_edits *e)
+uint64_t vd_edits_count(struct vd_edits *e)
 {
 	uint64_t n;
 
-	if (!e || e->blind)
+	if (!e)
 		return VD_EDITS_UNKNOWN;
-	n = e->count;
-	/* blind may have been set with this count: read it again after */
-	return e->blind ? VD_EDITS_UNKNOWN : n;
+	pthread_mutex_lock(&e->lock);
+	drain(e);
+	n = e->blind ? VD_EDITS_UNKNOWN : e->count;
+	pthread_mutex_unlock(&e->lock);
+	return n;
 }

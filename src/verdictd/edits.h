@@ -1,6 +1,7 @@
 /* edits.h - a count of changes to the files of one directory (verdictd's
- * opa/), kept by an inotify thread, so that a reader can tell "nothing
- * was edited since I last looked" without a stat per file per request.
+ * opa/), from inotify, so that a reader can tell "nothing was edited since
+ * I last looked" with one read of inotify's queue instead of a stat per
+ * file per request.
  *
  * The count is an optimisation, never a weaker check: it is
  * VD_EDITS_UNKNOWN (stat the files, as without it) whenever the watch
@@ -23,11 +24,12 @@
 struct vd_edits;
 
 /* Watch dir (its entries, not below); NULL with err filled when inotify
- * or the thread cannot be had. */
+ * cannot be had. */
 struct vd_edits *vd_edits_start(const char *dir, struct eaa_err *err);
-/* Stops the thread and frees the watch. */
+/* Frees the watch. */
 void vd_edits_stop(struct vd_edits *e);
-/* Changes counted so far, or VD_EDITS_UNKNOWN (also for e == NULL). */
-uint64_t vd_edits_count(const struct vd_edits *e);
+/* Changes counted so far, every change finished before the call
+ * included, or VD_EDITS_UNKNOWN (also for e == NULL). Thread-safe. */
+uint64_t vd_edits_count(struct vd_edits *e);
 
 #endif

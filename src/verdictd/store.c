@@ -252,7 +252,7 @@ bool vd_store_watch_edits(struct vd_store *s, struct eaa_err *err)
 	return s->edits || (s->edits = vd_edits_start(dir, err)) != NULL;
 }
 
-uint64_t vd_store_edits(const struct vd_store *s)
+uint64_t vd_store_edits(struct vd_store *s)
 {
 	return vd_edits_count(s->edits);
 }

@@ -64,13 +64,14 @@ const char *vd_store_root(const struct vd_store *s);
  * verdictd's back do not raise it (docs/verdictd.md). */
 uint64_t vd_store_generation(struct vd_store *s);
 
-/* Count hand edits of opa/ with an inotify thread (edits.h), so that the
+/* Count hand edits of opa/ with inotify (edits.h), so that the
  * policy caches stat their files only after something there changed. A
  * daemon calls it once; without it (or when the watch cannot see every
  * change) the caches stat before every use. */
 bool vd_store_watch_edits(struct vd_store *s, struct eaa_err *err);
-/* opa/'s changes counted so far; VD_EDITS_UNKNOWN when not watched. */
-uint64_t vd_store_edits(const struct vd_store *s);
+/* opa/'s changes counted so far, every edit finished before the call
+ * included; VD_EDITS_UNKNOWN when not watched. */
+uint64_t vd_store_edits(struct vd_store *s);
 
 /* A name that becomes a path below one of the store's directories: one or
  * more '/'-separated components (at most max_parts) of letters, digits,
