@@ -29,7 +29,7 @@ seeds_of() {
 	fuzz_tdx_qgs) echo "" ;;
 	fuzz_rego_lex) echo "$data/policy" ;;
 	fuzz_rego_policy) echo "$data/policy $data/rego-seeds" ;;
-	fuzz_rego_input) echo "$data/rego-inputs" ;;
+	fuzz_rego_input | fuzz_jcs) echo "$data/rego-inputs" ;;
 	fuzz_vd_eaa) echo "$data/eaa-requests" ;;
 	fuzz_aa_ocicrypt) echo "$data/ocicrypt" ;;
 	fuzz_aa_agent) echo "$data/agent-inputs" ;;
@@ -59,7 +59,7 @@ targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_vd_eaa fuzz_aa_agent fuzz_evidence_ext fuzz_cert_verify
 	fuzz_intel_quote fuzz_snp_report fuzz_csv_report fuzz_tpm_quote fuzz_tpm_eventlog
 	fuzz_tpm_enrol fuzz_aa_ocicrypt fuzz_img_policy fuzz_img_unpack fuzz_intel_collateral
-	fuzz_sample_report fuzz_tdx_qgs fuzz_rego_lex fuzz_rego_policy fuzz_rego_input)
+	fuzz_sample_report fuzz_tdx_qgs fuzz_rego_lex fuzz_rego_policy fuzz_rego_input fuzz_jcs)
 export EAA_FUZZ_TRUST=$seeds/trust.pem
 # libFuzzer's -timeout is a unit's wall time: at nice 19 on a loaded
 # machine a unit of a few milliseconds can wait tens of seconds for a core

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # install-peers.sh - the programs our users run beside us, built from their
-# Go modules at pinned versions, for the peer tests (docs/peers.md): they
+# Go modules (and Python packages from PyPI) at pinned versions, for the
+# peer tests (docs/peers.md): they
 # prove our protocols against theirs. Test code only; nothing of theirs is
 # linked into EAA.
 #
@@ -18,7 +19,32 @@
 # except under CI=true, where a missing peer is a failure.
 set -euo pipefail
 SKOPEO=v1.16.1 COSIGN=v2.6.5 OPA=v1.22.4
+# Python peers from PyPI, in a virtual environment of their own
+PYPI_PEERS="rfc8785==0.1.4"
 dir=${EAA_PEERS:-/opt/eaa-peers}
+
+# PyPI peers: $dir/venv/bin/python has them (tests: need_pypi in lib.sh)
+pypi_peers() {
+	local py=$dir/venv/bin/python t0
+	if [[ -x $py ]] && [[ $(cat "$dir/venv.pins" 2>/dev/null) == "$PYPI_PEERS" ]]; then
+		echo "peers: PyPI $PYPI_PEERS: already installed in $dir/venv"
+		return
+	fi
+	t0=$(date +%s)
+	mkdir -p "$dir"
+	rm -rf "$dir/venv"
+	python3 -m venv "$dir/venv" >"$dir/venv.log" 2>&1 &&
+		# shellcheck disable=SC2086
+		"$py" -m pip install --disable-pip-version-check -q $PYPI_PEERS >>"$dir/venv.log" 2>&1 ||
+		{ echo "peers: PyPI $PYPI_PEERS: install failed, see $dir/venv.log" >&2; return 1; }
+	printf '%s' "$PYPI_PEERS" >"$dir/venv.pins"
+	echo "peers: PyPI $PYPI_PEERS: installed in $dir/venv ($(($(date +%s) - t0)) s)"
+}
+if python3 -m venv --help >/dev/null 2>&1; then
+	pypi_peers
+else
+	echo "peers: PyPI: skipped: needs python3 with venv"
+fi
 
 if ! command -v go >/dev/null 2>&1 ||
 	! go version | grep -Eq 'go1\.(2[6-9]|[3-9][0-9])'; then

@@ -109,6 +109,18 @@ start_registry() { # start_registry: docker-registry on a free loopback port,
 	timeout 30 tail -n +1 -f "$tmp/registry.log" | grep -q -m1 "listening on" && ok ||
 		fail "docker-registry did not start"
 }
+need_pypi() { # need_pypi WHAT: the PyPI peers' python (scripts/install-peers.sh)
+	# as $py, else as need_peer: a failure under CI=true, a skip elsewhere
+	py=${EAA_PEERS:-/opt/eaa-peers}/venv/bin/python
+	[[ -x $py ]] && return
+	if [[ ${CI:-} == true ]]; then
+		fail "$1 needs the PyPI peers (scripts/install-peers.sh); CI never skips it"
+	else
+		echo "skipped: needs the PyPI peers for $1 (scripts/install-peers.sh)"
+	fi
+	finish
+	exit
+}
 need_go() { # need_go MINOR WHAT: Go >= 1.MINOR for WHAT (test code in Go),
 	# else as need_peer: a failure under CI=true, a skip elsewhere
 	if command -v go >/dev/null 2>&1 &&
