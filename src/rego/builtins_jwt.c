@@ -1,8 +1,8 @@
 /* builtins_jwt.c - the io.jwt.* built-ins: decoding JSON Web Tokens,
  * verifying their signatures (HMAC, RSA PKCS#1 v1.5 and PSS, ECDSA,
  * Ed25519) against PEM certificates, PEM public keys, JWKs and JWK sets,
- * decode_verify's constraints, and signing with JWKs. The algorithms,
- * keys and signatures themselves are jws.c's.
+ * decode_verify's constraints, and signing with JWKs. The keys are
+ * jws.c's, the algorithms and signatures core's jose.c's.
  *
  * OPA's semantics (v1/topdown/tokens.go, and jwx's jwsbb for what
  * decode_verify and the signing built-ins hand to it), with OpenSSL 3 for
@@ -89,8 +89,8 @@ static enum rb_status b64url(struct rb_ctx *c, const char *s, size_t n,
 }
 
 /* OPA's extractJSONObject, with prefix before its messages. */
-static enum rb_status json_object(struct rb_ctx *c, struct rv *text,
-				  const char *prefix, struct rv **out)
+static enum rb_status section_object(struct rb_ctx *c, struct rv *text,
+				     const char *prefix, struct rv **out)
 {
 	char err[200];
 	enum rb_status st;
@@ -115,7 +115,7 @@ static enum rb_status jwt_header(struct rb_ctx *c, const struct jwt *t,
 
 	if ((st = b64url(c, t->h, t->hlen, "header", &text)) != RB_OK)
 		return st;
-	if ((st = json_object(c, text, "bad JWT header: ", hdr)) != RB_OK)
+	if ((st = section_object(c, text, "bad JWT header: ", hdr)) != RB_OK)
 		return st;
 	if (rv_object_getc(*hdr, "enc"))
 		return rb_error(c, "JWT is a JWE object, which is not supported");
@@ -188,12 +188,12 @@ static bool kid_is(const struct jwt_key *k, const struct rv *kid)
  * every key whose alg is unset or the header's. fixed: the algorithm of
  * a verify_* built-in, else the header's (decode_verify). */
 static bool keys_verify(const struct jwt_keys *ks, const struct jwt_hdr *h,
-			const struct jwt_alg *fixed, const struct jwt *t,
+			const struct jose_alg *fixed, const struct jwt *t,
 			const unsigned char *sig, size_t slen)
 {
-	const struct jwt_alg *ha = h->alg ? jws_alg_find(h->alg->u.str.s,
+	const struct jose_alg *ha = h->alg ? jose_alg_find(h->alg->u.str.s,
 						     h->alg->u.str.len) : NULL;
-	const struct jwt_alg *a = fixed ? fixed : ha;
+	const struct jose_alg *a = fixed ? fixed : ha;
 	const unsigned char *msg = (const unsigned char *)t->s;
 	size_t mlen = t->hlen + 1 + t->plen, i;
 
@@ -202,12 +202,12 @@ static bool keys_verify(const struct jwt_keys *ks, const struct jwt_hdr *h,
 	if (h->kid && h->kid->u.str.len)
 		for (i = 0; i < ks->n; i++)
 			if (kid_is(&ks->k[i], h->kid))
-				return jws_verify(a, &ks->k[i], msg, mlen, sig,
+				return jwt_key_verify(a, &ks->k[i], msg, mlen, sig,
 						  slen, !fixed);
 	for (i = 0; i < ks->n; i++) {
 		if (ks->k[i].alg && ks->k[i].alg != ha)
 			continue;
-		if (jws_verify(a, &ks->k[i], msg, mlen, sig, slen, !fixed))
+		if (jwt_key_verify(a, &ks->k[i], msg, mlen, sig, slen, !fixed))
 			return true;
 	}
 	return false;
@@ -245,7 +245,7 @@ static enum rb_status bi_jwt_decode(struct rb_ctx *c, struct rv *const *args,
 		if (!(tok = rv_string(c->arena, s, n)))
 			return rb_nomem(c);
 	}
-	if ((st = json_object(c, text, "", &payload)) != RB_OK ||
+	if ((st = section_object(c, text, "", &payload)) != RB_OK ||
 	    (st = b64url(c, t.sig, t.siglen, "signature", &sig)) != RB_OK)
 		return st;
 	if (!(hex = hex_encode(sig->u.str.s, sig->u.str.len)))
@@ -264,21 +264,21 @@ static enum rb_status bi_jwt_decode(struct rb_ctx *c, struct rv *const *args,
 /* ---- io.jwt.verify_* ---- */
 
 /* The algorithm a verify_* built-in is named for (io.jwt.verify_rs256). */
-static const struct jwt_alg *alg_of_name(const char *name)
+static const struct jose_alg *alg_of_name(const char *name)
 {
 	const char *u = strrchr(name, '_');
 	size_t i;
 
-	for (i = 0; u && i < sizeof(jws_algs) / sizeof(*jws_algs); i++)
-		if (!strcasecmp(u + 1, jws_algs[i].name))
-			return &jws_algs[i];
+	for (i = 0; u && i < JOSE_NALGS; i++)
+		if (!strcasecmp(u + 1, jose_algs[i].name))
+			return &jose_algs[i];
 	return NULL;
 }
 
 static enum rb_status bi_jwt_verify(struct rb_ctx *c, struct rv *const *args,
 				    struct rv **out)
 {
-	const struct jwt_alg *a = alg_of_name(c->name);
+	const struct jose_alg *a = alg_of_name(c->name);
 	struct jwt_keys *ks;
 	struct jwt_hdr h;
 	struct jwt t;
@@ -306,7 +306,7 @@ static enum rb_status bi_jwt_verify(struct rb_ctx *c, struct rv *const *args,
 static enum rb_status bi_jwt_verify_hs(struct rb_ctx *c,
 				       struct rv *const *args, struct rv **out)
 {
-	const struct jwt_alg *a = alg_of_name(c->name);
+	const struct jose_alg *a = alg_of_name(c->name);
 	unsigned char mac[EVP_MAX_MD_SIZE];
 	unsigned maclen = 0;
 	struct rv *sig;
@@ -536,7 +536,7 @@ static enum rb_status decode_verify(struct rb_ctx *c, struct rv *tok,
 			break;
 		tok = text;
 	}
-	if ((st = json_object(c, text, "", &payload)) != RB_OK ||
+	if ((st = section_object(c, text, "", &payload)) != RB_OK ||
 	    (st = claims_check(c, k, payload, &ok)) != RB_OK)
 		return st;
 	if (!ok)
@@ -599,7 +599,7 @@ static const char *fastjson_type(const struct rv *v)
 
 /* The header's "alg" as jwsbb.HeaderGetString finds it. */
 static enum rb_status header_alg(struct rb_ctx *c, const struct rv *text,
-				 const struct jwt_alg **a)
+				 const struct jose_alg **a)
 {
 	static const char pre[] = "missing or invalid 'alg' header: ";
 	struct jr r = { 0 };
@@ -631,7 +631,7 @@ static enum rb_status header_alg(struct rb_ctx *c, const struct rv *text,
 	if (!rv_is(alg, RV_STRING))
 		return rb_error(c, "%svalue doesn't contain string; it contains %s",
 				pre, fastjson_type(alg));
-	if (!(*a = jws_alg_find(alg->u.str.s, alg->u.str.len)))
+	if (!(*a = jose_alg_find(alg->u.str.s, alg->u.str.len)))
 		return rb_error(c, "unknown JWS algorithm: %.*s",
 				(int)(alg->u.str.len > 100 ? 100 : alg->u.str.len),
 				alg->u.str.s);
@@ -655,23 +655,11 @@ static bool wants_json(struct rb_ctx *c, const struct rv *text)
 	return !rv_is(typ, RV_STRING) || str_is(typ, "JWT");
 }
 
-static char *b64raw(const void *p, size_t n)
-{
-	char *e = base64_encode(p, n, true);
-	size_t k;
-
-	if (e) {
-		for (k = strlen(e); k && e[k - 1] == '='; k--)
-			e[k - 1] = '\0';
-	}
-	return e;
-}
-
 static enum rb_status encode_sign(struct rb_ctx *c, struct rv *hdr,
 				  struct rv *payload, const struct rv *jwk,
 				  struct rv **out)
 {
-	const struct jwt_alg *a;
+	const struct jose_alg *a;
 	struct jwt_keys *ks;
 	struct rv *valid;
 	char *eh = NULL, *ep = NULL, *es = NULL, err[200];
@@ -703,8 +691,8 @@ static enum rb_status encode_sign(struct rb_ctx *c, struct rv *hdr,
 			goto out;
 		}
 	}
-	if (!(eh = b64raw(hdr->u.str.s, hdr->u.str.len)) ||
-	    !(ep = b64raw(payload->u.str.s, payload->u.str.len))) {
+	if (!(eh = b64url_encode(hdr->u.str.s, hdr->u.str.len)) ||
+	    !(ep = b64url_encode(payload->u.str.s, payload->u.str.len))) {
 		st = rb_nomem(c);
 		goto out;
 	}
@@ -715,12 +703,12 @@ static enum rb_status encode_sign(struct rb_ctx *c, struct rv *hdr,
 		st = rb_nomem(c);
 		goto out;
 	}
-	if ((why = jws_sign(a, &ks->k[0], (const unsigned char *)b.p, b.len,
+	if ((why = jwt_key_sign(a, &ks->k[0], (const unsigned char *)b.p, b.len,
 			    &sig, &slen))) {
 		st = rb_error(c, "%s", why);
 		goto out;
 	}
-	if (!(es = b64raw(sig, slen))) {
+	if (!(es = b64url_encode(sig, slen))) {
 		st = rb_nomem(c);
 		goto out;
 	}
