@@ -30,6 +30,7 @@
 #include "decide.h"
 #include "eaa.h"
 #include "json_util.h"
+#include "kbs.h"
 #include "kp_grpc.h"
 #include "log.h"
 #include "metrics.h"
@@ -43,6 +44,9 @@
 
 static struct {
 	const char *prog, *root, *listen, *client_api, *keyprovider, *metrics;
+	const char *kbs, *kbs_cert, *kbs_key; /* the KBS protocol endpoint */
+	bool kbs_insecure_http;
+	int kbs_max_sessions;
 	rats_tls_conf_t conf;
 	const char *opts[MAX_OPTS + 1];
 	size_t nopts;
@@ -64,7 +68,7 @@ static struct {
 	char token[65];
 } vd = { .root = VD_DEFAULT_ROOT, .max_request = 1u << 20, .idle_timeout = 60,
 	 .handshake_timeout = 10, .request_timeout = 30, .channel_ttl = 600,
-	 .max_connections = 256, .workers = 0 };
+	 .max_connections = 256, .workers = 0, .kbs_max_sessions = 4096 };
 
 static void usage(FILE *f)
 {
@@ -99,6 +103,11 @@ static void usage(FILE *f)
 "      --max-connections N    connections served at once (default 256)\n"
 "      --workers N            threads serving both listeners (default twice\n"
 "                             the CPUs, at least 4); idle channels hold none\n"
+"      --kbs ADDR:PORT        the CoCo KBS protocol (trustee's /kbs/v0, 0.4.0)\n"
+"                             over HTTPS (docs/kbs-protocol.md)\n"
+"      --kbs-cert PEM, --kbs-key PEM   its HTTPS certificate chain and key\n"
+"      --kbs-insecure-http    plain HTTP instead (warned; loopback only)\n"
+"      --kbs-max-sessions N   KBS sessions at once (default 4096)\n"
 "  -o, --option K=V           librats-tls instance option\n"
 "      --fresh                agents' evidence must bind this connection's\n"
 "                             hello random (alias --require-nonce)\n"
@@ -275,7 +284,8 @@ static int parse(int argc, char **argv)
 {
 	enum { O_CLIENT_API = 0x100, O_MAX_REQ, O_IDLE, O_SAMPLE_KEY, O_SAMPLE_TRUST,
 	       O_LOG, O_CONFIG, O_KEYPROVIDER, O_MAX_CONN, O_KP_REMOTE, O_HANDSHAKE,
-	       O_REQUEST, O_TTL, O_FRESH, O_METRICS, O_WORKERS };
+	       O_REQUEST, O_TTL, O_FRESH, O_METRICS, O_WORKERS, O_KBS, O_KBS_CERT, O_KBS_KEY,
+	       O_KBS_INSECURE, O_KBS_SESSIONS };
 	static const struct option longs[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "verifier", required_argument, NULL, 'v' },
@@ -302,6 +312,11 @@ static int parse(int argc, char **argv)
 		{ "require-nonce", no_argument, NULL, O_FRESH },
 		{ "metrics", required_argument, NULL, O_METRICS },
 		{ "workers", required_argument, NULL, O_WORKERS },
+		{ "kbs", required_argument, NULL, O_KBS },
+		{ "kbs-cert", required_argument, NULL, O_KBS_CERT },
+		{ "kbs-key", required_argument, NULL, O_KBS_KEY },
+		{ "kbs-insecure-http", no_argument, NULL, O_KBS_INSECURE },
+		{ "kbs-max-sessions", required_argument, NULL, O_KBS_SESSIONS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -343,6 +358,11 @@ static int parse(int argc, char **argv)
 		case O_FRESH: vd.conf.flags |= RATS_TLS_CONF_FLAGS_FRESH; break;
 		case O_METRICS: vd.metrics = optarg; break;
 		case O_WORKERS: ok = parse_int(optarg, 1, 1024, &vd.workers); break;
+		case O_KBS: vd.kbs = optarg; break;
+		case O_KBS_CERT: vd.kbs_cert = optarg; break;
+		case O_KBS_KEY: vd.kbs_key = optarg; break;
+		case O_KBS_INSECURE: vd.kbs_insecure_http = true; break;
+		case O_KBS_SESSIONS: ok = parse_int(optarg, 1, 1 << 20, &vd.kbs_max_sessions); break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 2;
 		}
@@ -531,6 +551,51 @@ static bool start_metrics(char *where, size_t cap)
 	return true;
 }
 
+/* The KBS protocol endpoint on --kbs ADDR:PORT: HTTPS with the owner's
+ * certificate, or plain HTTP when asked for, on loopback only (the
+ * resources are encrypted to the attested key, but the session cookie and
+ * the token would travel in clear). where gets ADDR:PORT. */
+static bool start_kbs(char *where, size_t cap)
+{
+	static struct vd_kbs_conf kc; /* for the life of the process */
+	char addr[256];
+	const char *ip, *port, *why = "";
+	struct eaa_err err;
+	unsigned bound;
+	int lfd;
+
+	snprintf(addr, sizeof(addr), "%s", vd.kbs);
+	if (!split_addr(addr, &ip, &port)) {
+		fprintf(stderr, "%s: --kbs wants ADDR:PORT, not \"%s\"\n", vd.prog, vd.kbs);
+		return false;
+	}
+	if (vd.kbs_insecure_http && !is_loopback(ip)) {
+		fprintf(stderr, "%s: --kbs-insecure-http only on a loopback address: the "
+			"session cookie and the token would cross the network in clear\n", vd.prog);
+		return false;
+	}
+	if (vd.kbs_insecure_http)
+		LOG_WARN("KBS endpoint on plain HTTP (%s): cookies and tokens in clear text; "
+			 "for tests and a TLS-terminating proxy on this host only", ip);
+	if ((lfd = net_listen(ip, port, &bound, &why)) < 0) {
+		fprintf(stderr, "%s: KBS endpoint on %s: %s\n", vd.prog, vd.kbs, why);
+		return false;
+	}
+	kc = (struct vd_kbs_conf){
+		.store = vd.store, .decider = vd.decider, .rpolicy = vd.rpolicy,
+		.options = vd.opts, .enabled = vd.enabled, .cert_file = vd.kbs_cert,
+		.key_file = vd.kbs_key, .insecure_http = vd.kbs_insecure_http,
+		.max_sessions = (unsigned)vd.kbs_max_sessions, .session_ttl = 300,
+		.token_ttl = 300, .max_connections = (unsigned)vd.max_connections,
+	};
+	if (!vd_kbs_start(&kc, lfd, &err)) {
+		fprintf(stderr, "%s: %s\n", vd.prog, err.msg);
+		return false;
+	}
+	snprintf(where, cap, "%s:%u", ip, bound);
+	return true;
+}
+
 /* The arguments with the config file's: they live as long as the process
  * (kept here, so leak checkers see them held). */
 static char **args;
@@ -542,7 +607,7 @@ int main(int argc, char **argv)
 	const char *base = strrchr(argv[0], '/'), *why = "", *ip, *port;
 	char listen[256];
 	struct eaa_err err;
-	char kp_where[4200], metrics_where[300], api_where[300];
+	char kp_where[4200], metrics_where[300], api_where[300], kbs_where[300];
 	unsigned bound;
 	int rc, lfd, api_lfd = -1;
 
@@ -594,6 +659,8 @@ int main(int argc, char **argv)
 	/* bound before "listening on": a bad address is an error at start */
 	if (vd.metrics && !start_metrics(metrics_where, sizeof(metrics_where)))
 		return 1;
+	if (vd.kbs && !start_kbs(kbs_where, sizeof(kbs_where)))
+		return 1;
 	if ((lfd = net_listen(ip, port, &bound, &why)) < 0) {
 		fprintf(stderr, "%s: listen on %s: %s\n", vd.prog, vd.listen, why);
 		return 1;
@@ -623,6 +690,8 @@ int main(int argc, char **argv)
 		printf("key provider on %s\n", kp_where);
 	if (vd.metrics)
 		printf("metrics on %s\n", metrics_where);
+	if (vd.kbs)
+		printf("KBS on %s://%s\n", vd.kbs_insecure_http ? "http" : "https", kbs_where);
 	fflush(stdout);
 	vd_serve_run();
 	return 1;

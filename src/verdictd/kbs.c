@@ -1,0 +1,794 @@
+/* kbs.c - the CoCo KBS protocol endpoint (see kbs.h, docs/kbs-protocol.md). */
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "codec.h"
+#include "file.h"
+#include "jcs.h"
+#include "jose.h"
+#include "json_util.h"
+#include "kbs.h"
+#include "log.h"
+#include "verify_raw.h"
+
+#define KBS_VERSION "0.4.0"
+#define ERR_TYPE "https://github.com/confidential-containers/kbs/errors/"
+/* trustee's body limit (http_server.payload_request_size, 2 MiB) */
+#define MAX_BODY (2u * 1024u * 1024u)
+#define EAR_PROFILE "tag:github.com,2024:confidential-containers/Trustee"
+
+/* ---- sessions ---- */
+
+enum sess_state { FREE, AUTHED, ATTESTED };
+
+struct session {
+	enum sess_state state;
+	char id[33];         /* 32 lower-case hex digits */
+	time_t end;          /* fixed at /auth */
+	char tee[16];        /* as named at /auth */
+	char nonce[45];      /* base64 of 32 random bytes */
+	char *token;         /* when ATTESTED */
+};
+
+static const struct vd_kbs_conf *cf;
+static pthread_mutex_t sess_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct session *sessions;
+static EVP_PKEY *token_key;
+static json_t *token_jwk; /* its public JWK, in every token's header */
+
+/* A free slot (an ended session's counts as free); NULL when all are in
+ * use. Under sess_lock. */
+static struct session *slot_for_new(time_t now)
+{
+	unsigned i;
+
+	for (i = 0; i < cf->max_sessions; i++) {
+		struct session *s = &sessions[i];
+
+		if (s->state != FREE && s->end <= now) {
+			free(s->token);
+			memset(s, 0, sizeof(*s));
+		}
+		if (s->state == FREE)
+			return s;
+	}
+	return NULL;
+}
+
+/* The live session with this id; NULL when none (an ended one is freed).
+ * Under sess_lock. */
+static struct session *find(const char *id, time_t now)
+{
+	unsigned i;
+
+	if (!id || strlen(id) != 32)
+		return NULL;
+	for (i = 0; i < cf->max_sessions; i++) {
+		struct session *s = &sessions[i];
+
+		if (s->state == FREE || CRYPTO_memcmp(s->id, id, 32) != 0)
+			continue;
+		if (s->end <= now) {
+			free(s->token);
+			memset(s, 0, sizeof(*s));
+			return NULL;
+		}
+		return s;
+	}
+	return NULL;
+}
+
+/* ---- answers ---- */
+
+struct answer {
+	unsigned status;
+	char *body;            /* malloc'd */
+	const char *type;      /* Content-Type */
+	char cookie[200];      /* Set-Cookie, or "" */
+};
+
+/* trustee's problem body: {"type": <prefix><variant>, "detail": ...}. */
+static void problem(struct answer *a, unsigned status, const char *variant, const char *fmt, ...)
+	EAA_PRINTF(4, 5);
+static void problem(struct answer *a, unsigned status, const char *variant, const char *fmt, ...)
+{
+	char detail[600], type[160];
+	json_t *o;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	snprintf(type, sizeof(type), ERR_TYPE "%s", variant);
+	o = json_pack("{s:s, s:s}", "type", type, "detail", detail);
+	a->status = status;
+	a->body = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	a->type = "application/json";
+	json_decref(o);
+}
+
+static void cookie_for(struct answer *a, const struct session *s)
+{
+	char when[64];
+	struct tm tm;
+
+	gmtime_r(&s->end, &tm);
+	strftime(when, sizeof(when), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	snprintf(a->cookie, sizeof(a->cookie),
+		 "kbs-session-id=%s; Expires=%s; Path=/kbs/v0; HttpOnly; SameSite=Strict%s", s->id,
+		 when, cf->insecure_http ? "" : "; Secure");
+}
+
+static void ok_json(struct answer *a, json_t *o)
+{
+	a->status = MHD_HTTP_OK;
+	a->body = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+	a->type = "application/json";
+	json_decref(o);
+}
+
+/* ---- /auth ---- */
+
+static bool version_ok(const char *v)
+{
+	/* exactly 0.4.0, build metadata allowed (SemVer "=0.4.0") */
+	size_t n = strlen(KBS_VERSION);
+
+	return strncmp(v, KBS_VERSION, n) == 0 && (v[n] == '\0' || (v[n] == '+' && v[n + 1]));
+}
+
+/* The TEEs of kbs-types this endpoint knows, and the verifier of each. */
+static const struct {
+	const char *tee, *verifier;
+	enum vd_tee t;
+} tees[] = {
+	{ "sample", "sample", VD_TEE_SAMPLE },
+	{ "tdx", "tdx_ecdsa", VD_TEE_TDX },
+	{ "sgx", "sgx_ecdsa", VD_TEE_SGX },
+};
+
+static int tee_index(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(tees) / sizeof(tees[0]); i++)
+		if (strcmp(tees[i].tee, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void do_auth(const char *body, size_t len, struct answer *a)
+{
+	static const char *const all[] = { "az-snp-vtpm", "az-tdx-vtpm", "nvidia", "nvidia-dpu",
+					   "sgx", "snp", "tdx", "cca", "csv", "se", "hygondcu",
+					   "tpm", "sample", "sampledevice", NULL };
+	json_error_t je;
+	json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	const char *version = NULL, *tee = NULL;
+	uint8_t nonce[32], id[16];
+	struct session *s;
+	time_t now = time(NULL);
+	char *hex, *b64;
+	int i, known = 0;
+
+	if (!req || json_unpack(req, "{s:s, s:s}", "version", &version, "tee", &tee) != 0 ||
+	    !json_object_get(req, "extra-params")) {
+		json_decref(req);
+		problem(a, 401, "AttestationError",
+			"Attestation error: RCAR handshake Auth failed: deserialize Request");
+		return;
+	}
+	if (!version_ok(version)) {
+		problem(a, 401, "AttestationError",
+			"Attestation error: RCAR handshake Auth failed: KBS Client Protocol Version "
+			"Mismatch: expect =" KBS_VERSION " while the request is %.40s", version);
+		json_decref(req);
+		return;
+	}
+	for (i = 0; all[i]; i++)
+		known |= strcmp(all[i], tee) == 0;
+	if (!known) {
+		problem(a, 401, "AttestationError",
+			"Attestation error: RCAR handshake Auth failed: deserialize Request");
+		json_decref(req);
+		return;
+	}
+	if ((i = tee_index(tee)) < 0 || !cf->enabled[tees[i].t]) {
+		problem(a, 401, "AttestationError",
+			"Attestation error: RCAR handshake Auth failed: %.40s evidence is not "
+			"accepted here (verdictd --verifier names the TEEs it accepts)", tee);
+		LOG_WARN("kbs: /auth refused: %.40s is not a TEE this verdictd accepts", tee);
+		json_decref(req);
+		return;
+	}
+	if (RAND_bytes(nonce, sizeof(nonce)) != 1 || RAND_bytes(id, sizeof(id)) != 1 ||
+	    !(hex = hex_encode(id, sizeof(id)))) {
+		problem(a, 401, "AttestationError",
+			"Attestation error: RCAR handshake Auth failed: Attestation Service generate "
+			"challenge failed");
+		json_decref(req);
+		return;
+	}
+	b64 = base64_encode(nonce, sizeof(nonce), false);
+	pthread_mutex_lock(&sess_lock);
+	s = b64 ? slot_for_new(now) : NULL;
+	if (s) {
+		s->state = AUTHED;
+		snprintf(s->id, sizeof(s->id), "%s", hex);
+		s->end = now + (time_t)cf->session_ttl;
+		snprintf(s->tee, sizeof(s->tee), "%s", tee);
+		snprintf(s->nonce, sizeof(s->nonce), "%s", b64);
+		cookie_for(a, s);
+	}
+	pthread_mutex_unlock(&sess_lock);
+	if (!s) {
+		LOG_WARN("kbs: /auth refused: %u sessions are open (--kbs-max-sessions)",
+			 cf->max_sessions);
+		problem(a, 401, "AttestationError",
+			"Attestation error: RCAR handshake Auth failed: too many sessions; try again "
+			"later");
+	} else {
+		ok_json(a, json_pack("{s:s, s:s}", "nonce", b64, "extra-params", ""));
+	}
+	free(hex);
+	free(b64);
+	json_decref(req);
+}
+
+/* ---- /attest ---- */
+
+static pthread_mutex_t verifier_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct rats_raw_verifier *verifiers[sizeof(tees) / sizeof(tees[0])];
+
+static struct rats_raw_verifier *verifier_of(int i, struct eaa_err *err)
+{
+	struct rats_raw_verifier *v;
+
+	pthread_mutex_lock(&verifier_lock);
+	if (!verifiers[i])
+		verifiers[i] = rats_raw_verifier_new(tees[i].verifier, cf->options, err);
+	v = verifiers[i];
+	pthread_mutex_unlock(&verifier_lock);
+	return v;
+}
+
+/* The evidence's bytes from primary_evidence's member name (base64). */
+static uint8_t *evidence_bytes(const json_t *ev, const char *name, size_t *n, struct eaa_err *err)
+{
+	const char *s = json_string_value(json_object_get(ev, name));
+	uint8_t *b = NULL;
+
+	if (!s) {
+		eaa_fail(err, EAA_E_FORMAT, "primary_evidence has no \"%s\" string", name);
+		return NULL;
+	}
+	if (!base64_decode(s, false, &b, n)) {
+		eaa_fail(err, EAA_E_FORMAT, "primary_evidence.%s is not base64", name);
+		return NULL;
+	}
+	return b;
+}
+
+/* Verify the primary evidence of TEE i bound to digest (48 bytes). */
+static json_t *verify_evidence(int i, const json_t *ev, const uint8_t digest[48],
+			       struct eaa_err *err)
+{
+	struct rats_raw_verifier *v;
+	json_t *claims = NULL;
+	uint8_t *b;
+	size_t n;
+
+	if (!json_is_object(ev)) {
+		eaa_fail(err, EAA_E_FORMAT, "primary_evidence is not an object");
+		return NULL;
+	}
+	if (tees[i].t == VD_TEE_SAMPLE && !json_object_get(ev, "report")) {
+		/* trustee's sample evidence: unsigned JSON anyone can write */
+		eaa_fail(err, EAA_E_NO_EVIDENCE, "sample evidence without a signed \"report\" "
+			 "(trustee's unsigned sample evidence proves nothing and is refused)");
+		return NULL;
+	}
+	if (!(b = evidence_bytes(ev, tees[i].t == VD_TEE_SAMPLE ? "report" : "quote", &n, err)))
+		return NULL;
+	if ((v = verifier_of(i, err)))
+		rats_raw_verify(v, b, n, NULL, 0, digest, 48, &claims, err);
+	free(b);
+	return claims;
+}
+
+/* The EAR token for an allowed peer (docs/kbs-protocol.md 9). */
+static char *make_token(int i, const struct vd_decision *d, json_t *claims,
+			json_t *runtime_data, const uint8_t digest[48], struct eaa_err *err)
+{
+	time_t now = time(NULL);
+	char *hex = hex_encode(digest, 48), *tok = NULL;
+	json_t *annotated, *body, *hdr;
+
+	if (!hex) {
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	annotated = json_pack("{s:s, s:n, s:s, s:O, s:O}", "init_data", "", "init_data_claims",
+			      "report_data", hex, "runtime_data_claims", runtime_data, tees[i].tee,
+			      claims);
+	/* verdictd's policy allowed: the judgement is "affirming" */
+	body = json_pack("{s:s, s:I, s:{s:s, s:s}, s:{s:{s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
+			 "s:i}, s:s, s:o}}, s:I, s:s}",
+			 "eat_profile", EAR_PROFILE, "iat", (json_int_t)now, "ear.verifier-id",
+			 "developer", "https://github.com/inclavare-containers/eaa", "build",
+			 "verdictd", "submods", "cpu0", "ear.status", "affirming",
+			 "ear.trustworthiness-vector", "instance-identity", 0, "configuration", 2,
+			 "executables", 2, "file-system", 0, "hardware", 2, "runtime-opaque", 0,
+			 "storage-opaque", 0, "sourced-data", 0, "ear.appraisal-policy-id", d->policy,
+			 "ear.veraison.annotated-evidence", annotated, "exp",
+			 (json_int_t)(now + (time_t)cf->token_ttl), "iss", "verdictd");
+	hdr = json_pack("{s:O}", "jwk", token_jwk);
+	if (body && hdr)
+		tok = jws_sign(token_key, hdr, body, err);
+	else
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	json_decref(body);
+	json_decref(hdr);
+	free(hex);
+	return tok;
+}
+
+static void do_attest(const char *id, const char *body, size_t len, struct answer *a)
+{
+	json_error_t je;
+	json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je), *rd, *key, *ev, *claims = NULL;
+	const char *nonce = NULL, *add = "";
+	char tee[16] = "", expect_nonce[45] = "", *canon = NULL, *ctext = NULL, *token = NULL;
+	struct vd_decision d;
+	struct eaa_err err = { 0 };
+	struct session *s;
+	time_t now = time(NULL);
+	uint8_t digest[48];
+	unsigned dlen = 0;
+	size_t n;
+	int i;
+
+	/* the nonce is good for one /attest, whatever comes of it */
+	pthread_mutex_lock(&sess_lock);
+	if ((s = find(id, now)) && s->state == AUTHED) {
+		snprintf(tee, sizeof(tee), "%s", s->tee);
+		snprintf(expect_nonce, sizeof(expect_nonce), "%s", s->nonce);
+		s->nonce[0] = '\0';
+	}
+	pthread_mutex_unlock(&sess_lock);
+	if (!s || !expect_nonce[0]) {
+		eaa_fail(&err, EAA_E_NONCE, "%s", !id ? "no kbs-session-id cookie" :
+			 !s ? "no such session (or it ended)" :
+			 "this session's nonce was used (one /attest per /auth)");
+		goto refuse;
+	}
+	rd = json_object_get(req, "runtime-data");
+	key = json_object_get(rd, "tee-pubkey");
+	ev = json_object_get(json_object_get(req, "tee-evidence"), "primary_evidence");
+	if (!req || json_unpack(rd, "{s:s}", "nonce", &nonce) != 0 || !json_is_object(key) || !ev) {
+		eaa_fail(&err, EAA_E_FORMAT, "the request is not an Attestation (runtime-data "
+			 "{nonce, tee-pubkey}, tee-evidence {primary_evidence})");
+		goto refuse;
+	}
+	if (strcmp(nonce, expect_nonce) != 0) {
+		eaa_fail(&err, EAA_E_NONCE, "runtime-data.nonce is not this session's nonce");
+		goto refuse;
+	}
+	if (json_is_string(json_object_get(json_object_get(req, "tee-evidence"),
+					   "additional_evidence")))
+		add = json_string_value(json_object_get(json_object_get(req, "tee-evidence"),
+							"additional_evidence"));
+	if (*add) {
+		eaa_fail(&err, EAA_E_UNSUPPORTED, "additional (device) evidence is not accepted yet");
+		goto refuse;
+	}
+	{
+		/* the key is checked now, not at the first resource: one
+		 * verdictd cannot encrypt to is refused here */
+		EVP_PKEY *pk = jwk_to_public(key, &err);
+		const char *alg = json_string_value(json_object_get(key, "alg"));
+
+		EVP_PKEY_free(pk);
+		if (!pk)
+			goto refuse;
+		if (!alg || (strcmp(alg, "ECDH-ES+A256KW") != 0 && strcmp(alg, "RSA-OAEP-256") != 0)) {
+			eaa_fail(&err, EAA_E_UNSUPPORTED, "tee-pubkey.alg must be ECDH-ES+A256KW or "
+				 "RSA-OAEP-256");
+			goto refuse;
+		}
+	}
+	/* what trustee binds (7.2 step 6): the key as parsed, the session's
+	 * nonce and the additional evidence as received */
+	rd = json_pack("{s:O, s:s, s:s}", "tee-pubkey", key, "nonce", expect_nonce,
+		       "additional-evidence", add);
+	if (!rd || !(canon = jcs_serialize(rd, &n, &err)) ||
+	    EVP_Digest(canon, n, digest, &dlen, EVP_sha384(), NULL) != 1) {
+		json_decref(rd);
+		if (!err.code)
+			eaa_fail(&err, EAA_E_NOMEM, "out of memory");
+		goto refuse;
+	}
+	i = tee_index(tee);
+	if (!(claims = verify_evidence(i, ev, digest, &err))) {
+		json_decref(rd);
+		goto refuse;
+	}
+	ctext = json_dumps(claims, JSON_COMPACT);
+	vd_decide(cf->decider, tees[i].verifier, ctext ? ctext : "", &d);
+	if (!d.allow) {
+		LOG_WARN("kbs: refused %s peer: %s%s%s", tee, d.why, d.explain[0] ? ": " : "",
+			 d.explain);
+		json_decref(rd);
+		problem(a, 401, "AttestationError", "Attestation error: RCAR handshake Attest "
+			"failed: %s", d.why);
+		goto out;
+	}
+	if (!(token = make_token(i, &d, claims, rd, digest, &err))) {
+		json_decref(rd);
+		goto refuse;
+	}
+	json_decref(rd);
+	LOG_INFO("kbs: allowed %s peer: %s", tee, d.why);
+	pthread_mutex_lock(&sess_lock);
+	if ((s = find(id, now)) && s->state == AUTHED) {
+		s->state = ATTESTED;
+		s->token = strdup(token);
+		cookie_for(a, s);
+	}
+	pthread_mutex_unlock(&sess_lock);
+	ok_json(a, json_pack("{s:s}", "token", token));
+	goto out;
+refuse:
+	LOG_WARN("kbs: /attest refused (%s): %s", tee[0] ? tee : "no session", err.msg);
+	problem(a, 401, "AttestationError", "Attestation error: RCAR handshake Attest failed: %s",
+		err.msg);
+out:
+	free(canon);
+	free(ctext);
+	free(token);
+	json_decref(claims);
+	json_decref(req);
+}
+
+/* ---- /resource ---- */
+
+static bool segment_ok(const char *s, size_t n)
+{
+	size_t i;
+
+	if (!n || s[0] == '.')
+		return false;
+	for (i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.", s[i]))
+			return false;
+	return true;
+}
+
+/* "repo/type/tag": three segments of [A-Za-z0-9_-][A-Za-z0-9_.-]*. */
+static bool path_ok(const char *p)
+{
+	const char *a = strchr(p, '/'), *b = a ? strchr(a + 1, '/') : NULL;
+
+	return a && b && !strchr(b + 1, '/') && segment_ok(p, (size_t)(a - p)) &&
+	       segment_ok(a + 1, (size_t)(b - a - 1)) && segment_ok(b + 1, strlen(b + 1));
+}
+
+static const char *bearer(struct MHD_Connection *c)
+{
+	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+
+	return h && strncmp(h, "Bearer ", 7) == 0 ? h + 7 : NULL;
+}
+
+static void do_resource(struct MHD_Connection *c, const char *id, const char *path,
+			struct answer *a)
+{
+	json_t *claims = NULL, *ae, *tee_claims = NULL, *teekey;
+	const char *tok = NULL, *tee = NULL, *k;
+	char *held = NULL, *ctext = NULL, *jwe = NULL, why[600], file[4200];
+	struct vd_decision d;
+	struct eaa_err err = { 0 };
+	struct session *s;
+	time_t now = time(NULL);
+	uint8_t *data = NULL, key[VD_KEY_LEN];
+	size_t n = 0;
+	int i;
+	bool is_key;
+
+	pthread_mutex_lock(&sess_lock);
+	if ((s = find(id, now)) && s->state == ATTESTED)
+		held = strdup(s->token);
+	pthread_mutex_unlock(&sess_lock);
+	tok = held ? held : bearer(c);
+	if (!tok) {
+		problem(a, 401, "TokenNotFound", "Attestation Token not found");
+		goto out;
+	}
+	claims = jws_verify(tok, strlen(tok), token_key, NULL, &err);
+	if (!claims || !json_is_integer(json_object_get(claims, "exp")) ||
+	    json_integer_value(json_object_get(claims, "exp")) <= (json_int_t)now) {
+		LOG_WARN("kbs: resource %s refused: %s", path,
+			 claims ? "the token has expired" : err.msg);
+		problem(a, 401, "TokenVerifierError", "Token Verifier error");
+		goto out;
+	}
+	ae = json_object_get(json_object_get(json_object_get(claims, "submods"), "cpu0"),
+			     "ear.veraison.annotated-evidence");
+	teekey = json_object_get(json_object_get(ae, "runtime_data_claims"), "tee-pubkey");
+	json_object_foreach(ae, k, tee_claims) {
+		if (tee_index(k) >= 0) {
+			tee = k;
+			break;
+		}
+	}
+	if (!tee || !teekey || !json_is_object(tee_claims)) {
+		problem(a, 401, "TokenVerifierError", "Token Verifier error");
+		goto out;
+	}
+	/* decided again now: a policy or reference change since /attest
+	 * reaches tokens already issued, as it reaches open channels */
+	i = tee_index(tee);
+	ctext = json_dumps(tee_claims, JSON_COMPACT);
+	vd_decide(cf->decider, tees[i].verifier, ctext ? ctext : "", &d);
+	if (!d.allow) {
+		LOG_WARN("kbs: resource %s refused to a %s peer: %s", path, tee, d.why);
+		problem(a, 403, "PolicyDeny", "Access denied by policy");
+		goto out;
+	}
+	if (!path_ok(path)) {
+		problem(a, 404, "PluginInternalError", "resource path %.200s is not repo/type/tag",
+			path);
+		goto out;
+	}
+	snprintf(file, sizeof(file), "%s/keys/%s", vd_store_root(cf->store), path);
+	is_key = access(file, F_OK) == 0;
+	{
+		struct vd_rp_request q = { .tee = vd_tee_name(tees[i].t), .claims = ctext,
+					   .command = "KBS resource",
+					   .kid = is_key ? path : NULL,
+					   .resource = is_key ? NULL : path };
+		char rel[4200];
+
+		snprintf(rel, sizeof(rel), "%s/%s", is_key ? "keys" : "resources", path);
+		q.path = rel;
+		if (!vd_rpolicy_allow(cf->rpolicy, &q, why, sizeof(why))) {
+			problem(a, 403, "PolicyDeny", "Access denied by policy");
+			goto out;
+		}
+	}
+	if (is_key) {
+		if (vd_key_get(cf->store, path, key, &err) && (data = malloc(VD_KEY_LEN))) {
+			memcpy(data, key, VD_KEY_LEN);
+			n = VD_KEY_LEN;
+		}
+		OPENSSL_cleanse(key, sizeof(key));
+	} else {
+		snprintf(file, sizeof(file), "%s/resources/%s", vd_store_root(cf->store), path);
+		if (access(file, F_OK) == 0)
+			vd_named_get(cf->store, path, &data, &n, &err);
+		else
+			eaa_fail(&err, EAA_E_IO, "no such key or resource");
+	}
+	if (!data) {
+		problem(a, 404, "PluginInternalError", "resource %.200s: %s", path, err.msg);
+		goto out;
+	}
+	if (!(jwe = jwe_seal(teekey, data, n, &err))) {
+		problem(a, 401, "JweError", "JWE failed: %s", err.msg);
+		goto out;
+	}
+	LOG_INFO("kbs: released %s to a %s peer", path, tee);
+	a->status = MHD_HTTP_OK;
+	a->body = jwe;
+	a->type = "application/json";
+	jwe = NULL;
+out:
+	if (data)
+		OPENSSL_cleanse(data, n);
+	free(data);
+	free(held);
+	free(ctext);
+	free(jwe);
+	json_decref(claims);
+}
+
+/* ---- HTTP ---- */
+
+struct upload {
+	char *p;
+	size_t n;
+	bool too_big;
+};
+
+static enum MHD_Result send_answer(struct MHD_Connection *c, struct answer *a)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ok;
+	size_t n = a->body ? strlen(a->body) : 0;
+
+	if (!a->body && a->status != MHD_HTTP_OK)
+		return MHD_NO;
+	r = MHD_create_response_from_buffer(n, a->body ? a->body : "", MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(a->body);
+		return MHD_NO;
+	}
+	if (a->type)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, a->type);
+	if (a->cookie[0])
+		MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, a->cookie);
+	ok = MHD_queue_response(c, a->status, r);
+	MHD_destroy_response(r);
+	return ok;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *data,
+			      size_t *size, void **state)
+{
+	struct upload *u = *state;
+	struct answer a = { 0 };
+	const char *id = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "kbs-session-id");
+	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
+
+	(void)cls;
+	(void)version;
+	if (!u) {
+		if (!(u = calloc(1, sizeof(*u))))
+			return MHD_NO;
+		*state = u;
+		return MHD_YES;
+	}
+	if (*size) {
+		/* the body, bounded: what is over the bound is dropped */
+		if (!u->too_big && u->n + *size <= MAX_BODY) {
+			char *np = realloc(u->p, u->n + *size + 1);
+
+			if (!np)
+				return MHD_NO;
+			u->p = np;
+			memcpy(u->p + u->n, data, *size);
+			u->n += *size;
+			u->p[u->n] = '\0';
+		} else {
+			u->too_big = true;
+		}
+		*size = 0;
+		return MHD_YES;
+	}
+	if (u->too_big)
+		problem(&a, 413, "PayloadTooLarge", "request body over %u bytes", MAX_BODY);
+	else if (post && strcmp(url, "/kbs/v0/auth") == 0)
+		do_auth(u->p ? u->p : "", u->n, &a);
+	else if (post && strcmp(url, "/kbs/v0/attest") == 0)
+		do_attest(id, u->p ? u->p : "", u->n, &a);
+	else if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 &&
+		 strncmp(url, "/kbs/v0/resource/", 17) == 0)
+		do_resource(c, id, url + 17, &a);
+	else if (strncmp(url, "/kbs/v0/", 8) == 0) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%.*s", (int)strcspn(url + 8, "/"), url + 8);
+		problem(&a, 404, "PluginNotFound", "Plugin %s not found", name);
+	} else {
+		problem(&a, 404, "InvalidRequestPath", "Request path %.200s is invalid", url);
+	}
+	return send_answer(c, &a);
+}
+
+static void done(void *cls, struct MHD_Connection *c, void **state,
+		 enum MHD_RequestTerminationCode why)
+{
+	struct upload *u = *state;
+
+	(void)cls;
+	(void)c;
+	(void)why;
+	if (!u)
+		return;
+	if (u->p)
+		OPENSSL_cleanse(u->p, u->n);
+	free(u->p);
+	free(u);
+	*state = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap) EAA_PRINTF(2, 0);
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[300];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	LOG_DEBUG("kbs endpoint: %s", line);
+}
+
+/* The token signing key: <root>/kbs/token.key, made at the first start. */
+static bool load_token_key(struct eaa_err *err)
+{
+	char dir[4200], path[4300];
+	EVP_PKEY *k = NULL;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/kbs", vd_store_root(cf->store));
+	snprintf(path, sizeof(path), "%s/token.key", dir);
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return eaa_fail(err, EAA_E_IO, "%s: %s", dir, strerror(errno));
+	if ((f = fopen(path, "r"))) {
+		k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+		if (!k)
+			return eaa_fail(err, EAA_E_FORMAT, "%s: not a PEM private key", path);
+	} else {
+		int fd;
+
+		if (!(k = EVP_EC_gen("P-256")))
+			return eaa_fail(err, EAA_E_CRYPTO, "cannot make the token key");
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (fd < 0 || !(f = fdopen(fd, "w")) ||
+		    !PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) || fclose(f) != 0) {
+			EVP_PKEY_free(k);
+			return eaa_fail(err, EAA_E_IO, "%s: cannot write it", path);
+		}
+	}
+	token_key = k;
+	return (token_jwk = jwk_from_key(k, "ES256", err)) != NULL;
+}
+
+bool vd_kbs_start(const struct vd_kbs_conf *conf, int lfd, struct eaa_err *err)
+{
+	static char *cert, *key; /* libmicrohttpd keeps pointers to them */
+	unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+	struct MHD_Daemon *d;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int fl = fcntl(lfd, F_GETFL);
+
+	cf = conf;
+	if (!(sessions = calloc(conf->max_sessions, sizeof(*sessions))))
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	if (!load_token_key(err))
+		return false;
+	if (!conf->insecure_http) {
+		uint8_t *c = NULL, *k = NULL;
+		size_t cn, kn;
+
+		if (!conf->cert_file || !conf->key_file)
+			return eaa_fail(err, EAA_E_CONFIG, "the KBS endpoint serves HTTPS: it needs "
+					"--kbs-cert and --kbs-key (or --kbs-insecure-http)");
+		if (!file_read(conf->cert_file, 1u << 20, &c, &cn, err) ||
+		    !file_read(conf->key_file, 1u << 20, &k, &kn, err)) {
+			free(c);
+			return false;
+		}
+		cert = (char *)c;
+		key = (char *)k;
+		flags |= MHD_USE_TLS;
+	}
+	if (fl < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0)
+		return eaa_fail(err, EAA_E_IO, "KBS endpoint: cannot make its socket non-blocking");
+	d = MHD_start_daemon(flags, 0, NULL, NULL, handle, NULL,
+			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
+			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(ncpu > 1 ? ncpu : 1),
+			     MHD_OPTION_CONNECTION_LIMIT, conf->max_connections,
+			     MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+			     MHD_OPTION_NOTIFY_COMPLETED, done, NULL,
+			     conf->insecure_http ? MHD_OPTION_END : MHD_OPTION_HTTPS_MEM_KEY, key,
+			     MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_END);
+	if (!d)
+		return eaa_fail(err, EAA_E_IO, "KBS endpoint: libmicrohttpd did not start%s",
+				conf->insecure_http ? "" : " (check --kbs-cert and --kbs-key)");
+	return true;
+}

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# test_kbs.sh BIN_DIR - verdictd's KBS protocol endpoint (--kbs) with a
+# client written in Python from docs/kbs-protocol.md, not from our C code:
+# RFC 8785 from PyPI's rfc8785, JWE and keys from jwcrypto. The sample
+# TEE: a signed sample report (src/rats-tls/sample_evidence.h) whose
+# report_data is SHA-384 of the canonical runtime data. Checked: auth,
+# attest, a key and a resource by cookie and by bearer token, and every
+# refusal: a wrong version, a TEE not enabled, a used nonce, another
+# session's nonce, evidence bound to another key, trustee's unsigned sample
+# evidence, a signer not trusted, the policy refusing, a tampered cookie
+# and token, the resource policy refusing, a missing resource.
+set -u
+BIN=$(cd "$1" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; [[ -n ${KEEP:-} ]] && cp "$tmp/vd.log" /tmp/kbs-vd.log; rm -rf "$tmp"' EXIT
+. "$here/lib.sh"
+need_pypi "the KBS protocol test (rfc8785, jwcrypto)"
+
+root=$tmp/root
+mkdir -p "$root/opa" "$root/keys/default/key" "$root/resources/default/test"
+openssl ecparam -name prime256v1 -genkey -noout -out "$tmp/sample.key" 2>/dev/null
+openssl pkey -in "$tmp/sample.key" -pubout -out "$tmp/trust.pem" 2>/dev/null
+openssl ecparam -name prime256v1 -genkey -noout -out "$tmp/other.key" 2>/dev/null
+printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n' \
+	>"$root/opa/samplePolicy.rego"
+printf '{"svn": 2}' >"$root/opa/sampleData"
+printf '0123456789abcdef0123456789abcdef' >"$root/keys/default/key/1"
+chmod 600 "$root/keys/default/key/1"
+printf 'a resource for tenant A' >"$root/resources/default/test/1"
+printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if not startswith(input.path, "resources/default/secret/")\n' \
+	>"$root/opa/resourcePolicy.rego"
+mkdir -p "$root/resources/default/secret" && printf 'no' >"$root/resources/default/secret/1"
+
+mkfifo "$tmp/out"
+"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
+	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-insecure-http \
+	--log-level info >"$tmp/out" 2>"$tmp/vd.log" &
+pids+=($!)
+exec 3<"$tmp/out"
+kbs=""
+while read -r line <&3; do
+	[[ $line == "KBS on "* ]] && { kbs=${line#KBS on }; break; }
+done
+[[ -n $kbs ]] && ok || { fail "verdictd did not start its KBS endpoint: $(cat "$tmp/vd.log")"; finish; exit; }
+# keep reading verdictd's stdout so it never blocks
+cat <&3 >/dev/null &
+pids+=($!)
+
+"$py" - "$kbs" "$tmp" <<'PY'
+import base64, hashlib, json, struct, sys, urllib.request, urllib.error
+import rfc8785
+from jwcrypto import jwk, jwe
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+kbs, tmp = sys.argv[1], sys.argv[2]
+passed = failed = 0
+
+def check(name, cond, extra=""):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL: {name} {extra}", file=sys.stderr)
+
+def call(method, path, body=None, cookie=None, bearer=None):
+    req = urllib.request.Request(kbs + "/kbs/v0/" + path, method=method,
+                                 data=None if body is None else json.dumps(body).encode())
+    if cookie:
+        req.add_header("Cookie", "kbs-session-id=" + cookie)
+    if bearer:
+        req.add_header("Authorization", "Bearer " + bearer)
+    try:
+        r = urllib.request.urlopen(req)
+        return r.status, r.read(), r.headers
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), e.headers
+
+def cookie_of(headers):
+    for v in headers.get_all("Set-Cookie") or []:
+        if v.startswith("kbs-session-id="):
+            return v.split(";")[0].split("=", 1)[1], v
+    return None, None
+
+def problem(body):
+    try:
+        p = json.loads(body)
+        return p["type"].rsplit("/", 1)[1], p["detail"]
+    except Exception:
+        return None, body
+
+def load_key(path):
+    return serialization.load_pem_private_key(open(path, "rb").read(), None)
+
+signer = load_key(tmp + "/sample.key")
+other_signer = load_key(tmp + "/other.key")
+
+def sample_report(report_data, key=signer, svn=3):
+    # sample_evidence.h: magic, version 1, flags 0, svn, measurement[32],
+    # report_data[64], signer = SHA-256(SPKI DER), sig_len, DER ECDSA-SHA256
+    spki = key.public_key().public_bytes(serialization.Encoding.DER,
+                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+    body = (b"EAASMPL1" + struct.pack("<HHI", 1, 0, svn) + bytes(range(32)) +
+            report_data.ljust(64, b"\0") + hashlib.sha256(spki).digest())
+    sig = key.sign(body, ec.ECDSA(hashes.SHA256()))
+    return body + struct.pack("<H", len(sig)) + sig
+
+def tee_key():
+    k = jwk.JWK.generate(kty="EC", crv="P-256")
+    pub = json.loads(k.export_public())
+    return k, {"kty": "EC", "crv": "P-256", "alg": "ECDH-ES+A256KW", "x": pub["x"], "y": pub["y"]}
+
+def binding(pubkey, nonce):
+    rd = {"tee-pubkey": pubkey, "nonce": nonce, "additional-evidence": ""}
+    return hashlib.sha384(rfc8785.dumps(rd)).digest()
+
+def auth(tee="sample", version="0.4.0"):
+    st, body, h = call("POST", "auth", {"version": version, "tee": tee, "extra-params": ""})
+    c, raw = cookie_of(h)
+    return st, (json.loads(body) if st == 200 else body), c, raw
+
+def attest(cookie, nonce, pubkey, evidence):
+    return call("POST", "attest", {"runtime-data": {"nonce": nonce, "tee-pubkey": pubkey},
+                                   "tee-evidence": {"primary_evidence": evidence,
+                                                    "additional_evidence": ""}}, cookie)
+
+def evidence_for(pubkey, nonce, key=signer, svn=3):
+    return {"report": base64.b64encode(sample_report(binding(pubkey, nonce), key, svn)).decode()}
+
+# --- the whole exchange ---
+st, ch, cookie, raw = auth()
+check("auth", st == 200 and len(base64.b64decode(ch["nonce"])) == 32 and
+      ch.get("extra-params") == "" and cookie and len(cookie) == 32, f"{st} {ch}")
+check("cookie attributes", raw and "Path=/kbs/v0" in raw and "HttpOnly" in raw and "Expires=" in raw, raw)
+k, pub = tee_key()
+st, body, h = attest(cookie, ch["nonce"], pub, evidence_for(pub, ch["nonce"]))
+check("attest", st == 200, f"{st} {body}")
+token = json.loads(body)["token"] if st == 200 else ""
+if token:
+    hdr, claims = (json.loads(base64.urlsafe_b64decode(p + "=" * (-len(p) % 4)))
+                   for p in token.split(".")[:2])
+    ae = claims["submods"]["cpu0"]["ear.veraison.annotated-evidence"]
+    check("EAR token", hdr["alg"] == "ES256" and claims["eat_profile"].startswith("tag:") and
+          claims["submods"]["cpu0"]["ear.status"] == "affirming" and
+          ae["runtime_data_claims"]["tee-pubkey"] == pub and ae["sample"]["svn"] == 3 and
+          claims["exp"] > claims["iat"], json.dumps(claims)[:300])
+
+def get(path, cookie=None, bearer=None):
+    st, body, h = call("GET", "resource/" + path, cookie=cookie, bearer=bearer)
+    if st != 200:
+        return st, body
+    t = jwe.JWE()
+    t.deserialize(body.decode(), key=k)
+    return st, t.payload
+
+st, got = get("default/key/1", cookie=cookie)
+check("key by cookie", st == 200 and got == b"0123456789abcdef0123456789abcdef", f"{st} {got}")
+st, got = get("default/test/1", bearer=token)
+check("resource by bearer token", st == 200 and got == b"a resource for tenant A", f"{st} {got}")
+
+# --- refusals ---
+st, body, _, _ = auth(version="0.3.0")
+check("wrong version", st == 401 and problem(body)[0] == "AttestationError" and
+      "0.3.0" in problem(body)[1], f"{st} {body}")
+st, body, _, _ = auth(tee="tdx")
+check("a TEE not enabled", st == 401 and "tdx" in problem(body)[1], f"{st} {body}")
+st, body, _ = attest(cookie, ch["nonce"], pub, evidence_for(pub, ch["nonce"]))
+check("a used nonce", st == 401 and "nonce" in problem(body)[1], f"{st} {body}")
+
+st, ch2, c2, _ = auth()
+st, ch3, c3, _ = auth()
+st, body, _ = attest(c3, ch2["nonce"], pub, evidence_for(pub, ch2["nonce"]))
+check("another session's nonce", st == 401 and "nonce" in problem(body)[1], f"{st} {body}")
+k2, pub2 = tee_key()
+st, body, _ = attest(c2, ch2["nonce"], pub, evidence_for(pub2, ch2["nonce"]))
+check("evidence bound to another key", st == 401 and "report data" in problem(body)[1],
+      f"{st} {body}")
+st, ch4, c4, _ = auth()
+st, body, _ = attest(c4, ch4["nonce"], pub, {"svn": "1", "report_data":
+                     base64.b64encode(binding(pub, ch4["nonce"])).decode()})
+check("trustee's unsigned sample evidence", st == 401 and "unsigned" in problem(body)[1],
+      f"{st} {body}")
+st, ch5, c5, _ = auth()
+st, body, _ = attest(c5, ch5["nonce"], pub, evidence_for(pub, ch5["nonce"], key=other_signer))
+check("a signer not trusted", st == 401, f"{st} {body}")
+st, ch6, c6, _ = auth()
+st, body, _ = attest(c6, ch6["nonce"], pub, evidence_for(pub, ch6["nonce"], svn=1))
+check("the TEE policy refuses (svn 1 < 2)", st == 401 and "allow" in problem(body)[1],
+      f"{st} {body}")
+st, body = get("default/key/1", cookie="0" * 32)
+check("a tampered cookie", st == 401 and problem(body)[0] == "TokenNotFound", f"{st} {body}")
+parts = token.split(".")
+forged = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+forged["exp"] += 3600
+parts[1] = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+st, body = get("default/key/1", bearer=".".join(parts))
+check("a tampered token", st == 401 and problem(body)[0] == "TokenVerifierError", f"{st} {body}")
+st, body = get("default/secret/1", cookie=cookie)
+check("the resource policy refuses", st == 403 and problem(body)[0] == "PolicyDeny",
+      f"{st} {body}")
+st, body = get("default/test/2", cookie=cookie)
+check("a missing resource", st == 404, f"{st} {body}")
+st, body = get("default/../key/1", cookie=cookie)
+check("a path outside the store", st in (403, 404) and b"0123" not in body, f"{st} {body}")
+st, body, _ = call("GET", "nothing")
+check("an unknown endpoint", st == 404 and problem(body)[0] == "PluginNotFound", f"{st} {body}")
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
+PY
+rc=$?
+[[ $rc == 0 ]] && ok || fail "the KBS client's checks (above)"
+grep -q "kbs: released default/key/1 to a sample peer" "$tmp/vd.log" && ok ||
+	fail "verdictd did not log the release"
+finish
