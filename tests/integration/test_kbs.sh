@@ -215,4 +215,45 @@ rc=$?
 [[ $rc == 0 ]] && ok || fail "the KBS client's checks (above)"
 grep -q "kbs: released default/key/1 to a sample peer" "$tmp/vd.log" && ok ||
 	fail "verdictd did not log the release"
+
+# HTTPS (the default): the owner's certificate; a client that trusts it
+# gets through /auth, one that does not is refused by TLS; plain HTTP
+# only on loopback, and HTTPS needs its certificate and key
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+	-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 \
+	-keyout "$tmp/kbs.key" -out "$tmp/kbs.crt" 2>/dev/null
+mkfifo "$tmp/out2"
+"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
+	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-cert "$tmp/kbs.crt" \
+	--kbs-key "$tmp/kbs.key" >"$tmp/out2" 2>"$tmp/vd2.log" &
+pids+=($!)
+exec 4<"$tmp/out2"
+kbs=""
+while read -r line <&4; do
+	[[ $line == "KBS on "* ]] && { kbs=${line#KBS on }; break; }
+done
+cat <&4 >/dev/null &
+pids+=($!)
+expect "HTTPS endpoint" '^https://127\.0\.0\.1:[0-9]+$' "$kbs"
+"$py" - "$kbs" "$tmp/kbs.crt" <<'PY' && ok || fail "HTTPS /auth"
+import json, ssl, sys, urllib.request, urllib.error
+url, ca = sys.argv[1], sys.argv[2]
+body = json.dumps({"version": "0.4.0", "tee": "sample", "extra-params": ""}).encode()
+ctx = ssl.create_default_context(cafile=ca)
+r = urllib.request.urlopen(urllib.request.Request(url + "/kbs/v0/auth", data=body), context=ctx)
+cookie = r.headers["Set-Cookie"]
+assert r.status == 200 and "; Secure" in cookie, cookie
+try:
+    urllib.request.urlopen(urllib.request.Request(url + "/kbs/v0/auth", data=body),
+                           context=ssl.create_default_context())
+    sys.exit("a client that does not trust the certificate got through")
+except urllib.error.URLError as e:
+    assert "CERTIFICATE_VERIFY_FAILED" in str(e), e
+PY
+out=$("$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
+	--sample-trust "$tmp/trust.pem" --kbs 0.0.0.0:0 --kbs-insecure-http 2>&1)
+expect "plain HTTP off loopback refused" "only on a loopback address" "$out"
+out=$("$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
+	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 2>&1)
+expect "HTTPS without a certificate refused" "needs --kbs-cert and --kbs-key" "$out"
 finish
