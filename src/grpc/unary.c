@@ -461,6 +461,27 @@ void grpc_unary_client_close(struct grpc_unary_client *c)
 	free(c);
 }
 
+bool grpc_unary_client_connect(struct grpc_unary_client *c, int timeout_s,
+			       struct eaa_err *err)
+{
+	gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+					     gpr_time_from_seconds(timeout_s, GPR_TIMESPAN));
+	grpc_connectivity_state s;
+	char tag;
+
+	while ((s = grpc_channel_check_connectivity_state(c->ch, 1)) != GRPC_CHANNEL_READY) {
+		if (s == GRPC_CHANNEL_SHUTDOWN)
+			return eaa_fail(err, EAA_E_IO, "%s: the channel is shut down", c->addr);
+		/* completes when the state changes, or unsuccessfully at the
+		 * deadline */
+		grpc_channel_watch_connectivity_state(c->ch, s, deadline, c->cq, &tag);
+		if (!wait_tag(c->cq, &tag))
+			return eaa_fail(err, EAA_E_IO, "%s: not connected within %d s", c->addr,
+					timeout_s);
+	}
+	return true;
+}
+
 bool grpc_unary_client_call(struct grpc_unary_client *c, const char *method,
 			    const uint8_t *req, size_t n, int timeout_s, uint8_t **reply,
 			    size_t *replyn, struct eaa_err *err)

@@ -77,6 +77,10 @@ bool grpc_unary_call(const char *addr, const char *method, const uint8_t *req,
 struct grpc_unary_client;
 
 struct grpc_unary_client *grpc_unary_client_open(const char *addr, struct eaa_err *err);
+/* Connect now rather than on the first call: true once the connection is
+ * up, false (err says why) if it is not within timeout_s. */
+bool grpc_unary_client_connect(struct grpc_unary_client *c, int timeout_s,
+			       struct eaa_err *err);
 /* As grpc_unary_call, on the client's channel. */
 bool grpc_unary_client_call(struct grpc_unary_client *c, const char *method,
 			    const uint8_t *req, size_t n, int timeout_s, uint8_t **reply,
