@@ -37,7 +37,9 @@ struct aa_kbc_conf {
 	bool allow_sample;
 	/* callers one KBC instance may hold at once (0: no bound): fewer
 	 * than the gRPC workers of a service, so a stalled broker never
-	 * takes every worker, even before it is known to be slow */
+	 * takes every worker, even before it is known to be slow. One more
+	 * caller waits briefly for a place (agent.c), so a broker that
+	 * answers serves every caller. */
 	unsigned max_callers;
 };
 
