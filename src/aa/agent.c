@@ -24,20 +24,26 @@
  * refused, having held its worker this long at most. */
 #define PLACE_WAIT_MS 500
 
-/* One KBC instance. Its own lock serialises the requests on its channel,
- * so a stalled broker holds only its own callers; the agent's lock guards
- * the table alone and is never held across a round trip. */
+/* One KBC instance. Its own lock serialises the requests of a KBC that
+ * is not concurrent (one at a time on its channel); a concurrent one
+ * (eaa_kbc) orders them on its channel itself. Either way a stalled broker
+ * holds only its own callers; the agent's lock guards the table alone and
+ * is never held across a round trip. */
 struct instance {
 	char *params;
 	const struct aa_kbc_ops *ops;
 	void *kbc;
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;   /* held across the round trip, unless
+				   ops->concurrent */
+	unsigned busy;          /* requests in their round trip (the agent's
+				   lock) */
 	unsigned refs;          /* requests holding it (under the agent's lock) */
 	unsigned waiting;       /* callers waiting for a place in refs: it is
 				   not closed under them (the agent's lock) */
 	unsigned long used;     /* when last asked for: the LRU order */
-	time_t busy_since;      /* when the request in its round trip began
-				   (0: none; under the agent's lock) */
+	time_t busy_since;      /* with requests in their round trip, when
+				   the first began or the broker last
+				   answered one (0: none; the agent's lock) */
 };
 
 struct aa_agent {
@@ -236,21 +242,26 @@ static struct instance *acquire(struct aa_agent *a, const char *params,
 	return in;
 }
 
-/* Take the instance's channel for one round trip, and give it back. */
+/* Take the instance's channel for one round trip, and give it back. The
+ * broker is slow when it has answered none of the round trips in
+ * progress for SLOW_S: busy_since moves on with each answer. */
 static void use_begin(struct aa_agent *a, struct instance *in)
 {
-	pthread_mutex_lock(&in->lock);
+	if (!in->ops->concurrent)
+		pthread_mutex_lock(&in->lock);
 	pthread_mutex_lock(&a->lock);
-	in->busy_since = time(NULL);
+	if (!in->busy++)
+		in->busy_since = time(NULL);
 	pthread_mutex_unlock(&a->lock);
 }
 
 static void use_end(struct aa_agent *a, struct instance *in)
 {
 	pthread_mutex_lock(&a->lock);
-	in->busy_since = 0;
+	in->busy_since = --in->busy ? time(NULL) : 0;
 	pthread_mutex_unlock(&a->lock);
-	pthread_mutex_unlock(&in->lock);
+	if (!in->ops->concurrent)
+		pthread_mutex_unlock(&in->lock);
 }
 
 static void release(struct aa_agent *a, struct instance *in)
