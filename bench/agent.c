@@ -26,14 +26,21 @@
  * checked reply. Printed: the calls answered as expected per second, their
  * p50 and p99, the failures (a refusal is one; the first reasons shown),
  * the attested channels verdictd saw, CPU per call of the agent, verdictd
- * and the callers, and the load average. --agent-workers: the agent's
+ * and the callers, and the load average. --broker-rtt-ms MS: verdictd is
+ * reached through a relay in this process that delays each direction by
+ * MS / 2 (a network path's round trip, which loopback lacks; its rate is
+ * not bounded by the delay). --agent-workers: the agent's
  * --workers (0: its default); --agent-log-level: its --log-level (default
  * warn: info logs a line per call); --keep: keep the state directory and
  * the logs. */
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <jansson.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/rand.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -41,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "bench.h"
@@ -73,6 +81,7 @@ static struct bench_vd vd;
 static struct wr unwrap_req, resource_req;  /* the gRPC messages */
 static char opts[256];                     /* the layer options wrapped */
 static char kp_addr[64], gr_addr[64];
+static int broker_port;                    /* verdictd's, or the relay's */
 
 /* ---- what the calls carry ---- */
 
@@ -133,13 +142,136 @@ static void requests(const uint8_t *pkt, size_t n)
 	wr_init(&unwrap_req);
 	pb_put_bytes(&unwrap_req, 1, in, strlen(in));
 	free(in);
-	snprintf(uri, sizeof(uri), "127.0.0.1:%d", vd.port);
+	snprintf(uri, sizeof(uri), "127.0.0.1:%d", broker_port);
 	wr_init(&resource_req);
 	pb_put_bytes(&resource_req, 1, RESOURCE, strlen(RESOURCE));
 	pb_put_bytes(&resource_req, 2, "eaa_kbc", 7);
 	pb_put_bytes(&resource_req, 3, uri, strlen(uri));
 	if (unwrap_req.failed || resource_req.failed)
 		bench_die("out of memory", NULL);
+}
+
+/* ---- a link with a round-trip time, between the agent and verdictd ---- */
+
+/* Bytes in one direction, each chunk passed on half the round trip after
+ * it arrived; chunks are queued, so the link's rate is not bounded by
+ * its delay (what a network path does, which loopback cannot show). */
+struct hop {
+	int from, to;
+	double delay;
+};
+
+struct chunk {
+	struct chunk *next;
+	double due;
+	size_t len;
+	char data[16384];
+};
+
+static void *hop_main(void *arg)
+{
+	struct hop *h = arg;
+	struct chunk *head = NULL, **tail = &head, *c;
+	bool open = true;
+
+	while (open || head) {
+		struct pollfd p = { .fd = h->from, .events = POLLIN };
+		double now = bench_now(), left;
+		struct timespec wait;
+		ssize_t n;
+
+		while (head && head->due <= now) {
+			if (write(h->to, head->data, head->len) != (ssize_t)head->len)
+				open = false;
+			c = head;
+			if (!(head = head->next))
+				tail = &head;
+			free(c);
+		}
+		if (!open) {
+			if (!head)
+				break;
+			continue;
+		}
+		/* until the next chunk is due, or bytes come */
+		left = head && head->due > bench_now() ? head->due - bench_now() : 0;
+		wait.tv_sec = (time_t)left;
+		wait.tv_nsec = (long)((left - (double)wait.tv_sec) * 1e9);
+		if (ppoll(&p, 1, head ? &wait : NULL, NULL) <= 0)
+			continue;
+		if (!(c = malloc(sizeof(*c))))
+			bench_die("out of memory", NULL);
+		if ((n = read(h->from, c->data, sizeof(c->data))) <= 0) {
+			free(c);
+			open = false;
+			continue;
+		}
+		c->len = (size_t)n;
+		c->due = bench_now() + h->delay;
+		c->next = NULL;
+		*tail = c;
+		tail = &c->next;
+	}
+	while (head) {
+		c = head;
+		head = head->next;
+		free(c);
+	}
+	shutdown(h->to, SHUT_WR);
+	return NULL;
+}
+
+struct relay {
+	int lfd;
+	double delay;
+};
+
+/* Each connection to the relay is passed on to verdictd, both ways. */
+static void *relay_main(void *arg)
+{
+	struct relay *r = arg;
+	struct sockaddr_in vd_addr = { .sin_family = AF_INET,
+				       .sin_port = htons((uint16_t)vd.port),
+				       .sin_addr.s_addr = htonl(0x7f000001) };
+	int one = 1;
+
+	for (;;) {
+		int a = accept(r->lfd, NULL, NULL), b = socket(AF_INET, SOCK_STREAM, 0);
+		struct hop *up = malloc(sizeof(*up)), *down = malloc(sizeof(*down));
+		pthread_t t;
+
+		if (a < 0 || b < 0 || !up || !down ||
+		    connect(b, (struct sockaddr *)&vd_addr, sizeof(vd_addr)) != 0)
+			bench_die("relay", "cannot reach verdictd");
+		setsockopt(a, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		setsockopt(b, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		*up = (struct hop){ a, b, r->delay };
+		*down = (struct hop){ b, a, r->delay };
+		/* the hops live as long as the bench (freed at exit) */
+		if (pthread_create(&t, NULL, hop_main, up) != 0 ||
+		    pthread_detach(t) != 0 || pthread_create(&t, NULL, hop_main, down) != 0 ||
+		    pthread_detach(t) != 0)
+			bench_die("pthread_create", NULL);
+	}
+	return NULL;
+}
+
+/* A relay on loopback with rtt_ms of round-trip time; its port. */
+static int relay_start(double rtt_ms)
+{
+	static struct relay r;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	socklen_t al = sizeof(a);
+	pthread_t t;
+
+	r.delay = rtt_ms / 2e3;
+	if ((r.lfd = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+	    bind(r.lfd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(r.lfd, 16) != 0 ||
+	    getsockname(r.lfd, (struct sockaddr *)&a, &al) != 0 ||
+	    pthread_create(&t, NULL, relay_main, &r) != 0)
+		bench_die("relay", NULL);
+	pthread_detach(t);
+	return ntohs(a.sin_port);
 }
 
 /* ---- the agent ---- */
@@ -168,7 +300,7 @@ static void agent_start(const char *bin, int workers, const char *level)
 	FILE *f;
 
 	snprintf(exe, sizeof(exe), "%s/attestation-agent", bin);
-	snprintf(params, sizeof(params), "eaa_kbc::127.0.0.1:%d", vd.port);
+	snprintf(params, sizeof(params), "eaa_kbc::127.0.0.1:%d", broker_port);
 	snprintf(key, sizeof(key), "sample.key=%s/key.pem", vd.dir);
 	bench_vd_path(&vd, "vd_pub.pem", pin, sizeof(pin));
 	if (workers) {
@@ -366,7 +498,8 @@ static void load(const char *when)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: %s [--callers N] [--calls N] [--resource | --mixed]\n"
-		   "       [--agent-workers N] [--agent-log-level LEVEL] [--keep] [BIN_DIR]\n",
+		   "       [--agent-workers N] [--agent-log-level LEVEL] [--broker-rtt-ms MS]\n"
+		   "       [--keep] [BIN_DIR]\n",
 		program_invocation_short_name);
 }
 
@@ -380,6 +513,7 @@ int main(int argc, char **argv)
 		{ "agent-workers", required_argument, NULL, 'w' },
 		{ "agent-log-level", required_argument, NULL, 'l' },
 		{ "keep", no_argument, NULL, 'k' },
+		{ "broker-rtt-ms", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -391,7 +525,7 @@ int main(int argc, char **argv)
 	bool keep = false;
 	struct caller *cl;
 	pthread_t *t;
-	double *lat, t0, secs, p50, p99, a0, v0, s0, a1, v1, s1;
+	double *lat, t0, secs, p50, p99, a0, v0, s0, a1, v1, s1, rtt_ms = 0;
 	unsigned char *kinds;
 	uint8_t kek[32], *pkt;
 	size_t pktn, total, answered;
@@ -407,6 +541,7 @@ int main(int argc, char **argv)
 		case 'w': workers = atoi(optarg); break;
 		case 'l': level = optarg; break;
 		case 'k': keep = true; break;
+		case 't': rtt_ms = atof(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -414,7 +549,7 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		bin = argv[optind++];
 	if (optind < argc || callers < 1 || callers > MAX_CALLERS || per < 1 || per > 1000000 ||
-	    workers < 0 || workers > 64 || modes > 1) {
+	    workers < 0 || workers > 64 || modes > 1 || rtt_ms < 0 || rtt_ms > 1000) {
 		usage(stderr);
 		return 2;
 	}
@@ -425,6 +560,7 @@ int main(int argc, char **argv)
 	bench_vd_write(&vd, "root/resources/" RESOURCE, resource, sizeof(resource) - 1);
 	wrap_layer(&pkt, &pktn);
 	bench_vd_start(&vd, bin, "verdictd.log", NULL);
+	broker_port = rtt_ms > 0 ? relay_start(rtt_ms) : vd.port;
 	requests(pkt, pktn);
 	free(pkt);
 	agent_start(bin, workers, level);
@@ -474,9 +610,12 @@ int main(int argc, char **argv)
 	for (int i = 0; i < callers; i++)
 		total_failed += cl[i].failed;
 	answered = percentiles(lat, kinds, total, -1, &p50, &p99);
-	printf("%s, %d callers x %d calls: %.0f calls/s, p50 %.2f ms, p99 %.2f ms, "
-	       "%d failed\n", mode_name[mode], callers, per, (double)answered / secs, p50,
+	printf("%s, %d callers x %d calls%s: %.0f calls/s, p50 %.2f ms, p99 %.2f ms, "
+	       "%d failed\n", mode_name[mode], callers, per,
+	       rtt_ms > 0 ? ", verdictd behind a link" : "", (double)answered / secs, p50,
 	       p99, total_failed);
+	if (rtt_ms > 0)
+		printf("  (a link of %.2f ms round trip between the agent and verdictd)\n", rtt_ms);
 	if (mode == M_MIXED)
 		for (int k = K_UNWRAP; k <= K_RESOURCE; k++) {
 			size_t m = percentiles(lat, kinds, total, k, &p50, &p99);
