@@ -24,6 +24,7 @@
 #define MAX_REPLY (16u * 1024u * 1024u)
 
 #define DEFAULT_TIMEOUT_S 60
+#define TURNS 64
 
 /* Requests from several threads share the channel: each writes its whole
  * request in turn and takes a ticket, the order of its reply (verdictd
@@ -40,8 +41,10 @@ struct aa_eaa {
 	struct eaa_err refusal;       /* why the claims callback refused */
 	char addr[256];
 	pthread_mutex_t lock;         /* the TLS stream and all below */
-	pthread_cond_t turn;          /* a write ended, a reply was taken, or
-					 the channel broke */
+	pthread_cond_t write_turn;    /* a write ended, or the channel broke */
+	/* the reply for ticket t may be read, or the channel broke: each
+	 * waiter is woken for its own turn alone (TURNS apart share one) */
+	pthread_cond_t read_turn[TURNS];
 	bool broken;                  /* a failure left the stream unknown */
 	struct eaa_err why;           /* the failure, for every request on it */
 	bool writing;                 /* a request is part-written */
@@ -129,7 +132,9 @@ struct aa_eaa *aa_eaa_connect(const struct aa_eaa_conf *conf, struct eaa_err *er
 	c->fd = -1;
 	c->timeout_s = timeout_s;
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->turn, NULL);
+	pthread_cond_init(&c->write_turn, NULL);
+	for (size_t i = 0; i < TURNS; i++)
+		pthread_cond_init(&c->read_turn[i], NULL);
 	snprintf(c->addr, sizeof(c->addr), "%s", conf->addr);
 	if ((c->policy = conf->policy)) {
 		rc.claims_cb = judge_broker;
@@ -180,7 +185,9 @@ void aa_eaa_close(struct aa_eaa *c)
 	if (c->in)
 		OPENSSL_cleanse(c->in, c->cap);
 	free(c->in);
-	pthread_cond_destroy(&c->turn);
+	pthread_cond_destroy(&c->write_turn);
+	for (size_t i = 0; i < TURNS; i++)
+		pthread_cond_destroy(&c->read_turn[i]);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -220,8 +227,10 @@ static bool break_channel(struct aa_eaa *c, struct eaa_err *err)
 	if (!c->broken) {
 		c->broken = true;
 		c->why = *err;
+		pthread_cond_broadcast(&c->write_turn);
+		for (size_t i = 0; i < TURNS; i++)
+			pthread_cond_broadcast(&c->read_turn[i]);
 	}
-	pthread_cond_broadcast(&c->turn);
 	return false;
 }
 
@@ -269,7 +278,7 @@ static bool send_request(struct aa_eaa *c, const char *text, size_t len,
 	size_t done = 0;
 
 	while (c->writing && !c->broken)
-		pthread_cond_wait(&c->turn, &c->lock);
+		pthread_cond_wait(&c->write_turn, &c->lock);
 	if (c->broken) {
 		*err = c->why;
 		return false;
@@ -294,7 +303,7 @@ static bool send_request(struct aa_eaa *c, const char *text, size_t len,
 			break;
 	}
 	c->writing = false;
-	pthread_cond_broadcast(&c->turn);
+	pthread_cond_signal(&c->write_turn);
 	if (c->broken) {
 		/* ours, or another request's failure meanwhile */
 		*err = c->why;
@@ -383,12 +392,13 @@ static char *round_trip(struct aa_eaa *c, json_t *req,
 	OPENSSL_cleanse(text, strlen(text));
 	free(text);
 	while (sent && c->taken != ticket && !c->broken)
-		pthread_cond_wait(&c->turn, &c->lock);
-	if (sent && c->broken)
+		pthread_cond_wait(&c->read_turn[ticket % TURNS], &c->lock);
+	if (sent && c->broken) {
 		*err = c->why;
-	else if (sent && (reply = read_reply(c, done, arg, n, err)))
+	} else if (sent && (reply = read_reply(c, done, arg, n, err))) {
 		c->taken++;
-	pthread_cond_broadcast(&c->turn);
+		pthread_cond_broadcast(&c->read_turn[c->taken % TURNS]);
+	}
 	pthread_mutex_unlock(&c->lock);
 	return reply;
 }
