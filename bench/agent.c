@@ -90,7 +90,7 @@ static int broker_port;                    /* verdictd's, or the relay's */
 static void wrap_layer(uint8_t **pkt, size_t *n)
 {
 	uint8_t symkey[32], nonce[16], digest[32];
-	char root[512], *in, *out = NULL, *k, *s, *d, *o, *kid;
+	char root[512], *in = NULL, *out = NULL, *k, *s, *d, *o, *kid;
 	json_t *j, *ann;
 	struct vd_store *st;
 	struct eaa_err err;
@@ -267,9 +267,10 @@ static int relay_start(double rtt_ms)
 	r.delay = rtt_ms / 2e3;
 	if ((r.lfd = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
 	    bind(r.lfd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(r.lfd, 16) != 0 ||
-	    getsockname(r.lfd, (struct sockaddr *)&a, &al) != 0 ||
-	    pthread_create(&t, NULL, relay_main, &r) != 0)
+	    getsockname(r.lfd, (struct sockaddr *)&a, &al) != 0)
 		bench_die("relay", NULL);
+	if (pthread_create(&t, NULL, relay_main, &r) != 0)
+		bench_die("relay", "pthread_create");
 	pthread_detach(t);
 	return ntohs(a.sin_port);
 }
