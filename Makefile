@@ -48,6 +48,7 @@ bench: build
 	$(BUILD)/bin/bench-keyrelease --clients 64 --releases 1000 --persistent $(BUILD)/bin
 	$(BUILD)/bin/bench-keyrelease --clients 64 --releases 200 --plain $(BUILD)/bin
 	$(BUILD)/bin/bench-keyrelease --idle 5000 $(BUILD)/bin
+	$(BUILD)/bin/bench-agent --callers 64 --calls 500 $(BUILD)/bin
 
 # bench-rego beside OPA and regorus in the same run (needs Go and cargo)
 bench-peers: build

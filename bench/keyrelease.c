@@ -24,8 +24,6 @@
 #include <getopt.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -34,83 +32,32 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "bench.h"
 #include "plain_tls.h"
+#include "verdictd_run.h"
 #include "rats-tls/api.h"
 
-static char dir[] = "/tmp/bench-keyrelease-XXXXXX", key_opt[300];
+static struct bench_vd vd;
+static char key_opt[300];
 static int port;
-
-static void write_text(const char *rel, const void *p, size_t n)
-{
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	if (!(f = fopen(path, "w")) || fwrite(p, 1, n, f) != n || fclose(f) != 0)
-		bench_die(path, NULL);
-}
-
-static void keys(void)
-{
-	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
-	char path[512];
-	FILE *f;
-
-	if (!k)
-		bench_die("key generation", NULL);
-	snprintf(path, sizeof(path), "%s/key.pem", dir);
-	if (!(f = fopen(path, "w")) || !PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL))
-		bench_die(path, NULL);
-	fclose(f);
-	snprintf(path, sizeof(path), "%s/trust.pem", dir);
-	if (!(f = fopen(path, "w")) || !PEM_write_PUBKEY(f, k))
-		bench_die(path, NULL);
-	fclose(f);
-	EVP_PKEY_free(k);
-	snprintf(key_opt, sizeof(key_opt), "sample.key=%s/key.pem", dir);
-}
 
 /* verdictd's --workers (0: its default) */
 static int vd_workers;
 
-static pid_t start(const char *bin, int max_conn, int idle)
+static void start(const char *bin, int max_conn, int idle)
 {
-	char exe[512], root[300], trust[300], line[256], maxc[16], idles[16], workers[16];
-	int fds[2];
-	pid_t pid;
-	FILE *f;
+	char maxc[16], idles[16], workers[16];
+	const char *extra[] = { "--max-connections", maxc, "--idle-timeout", idles,
+				vd_workers ? "--workers" : NULL, workers, NULL };
 
-	snprintf(exe, sizeof(exe), "%s/verdictd", bin);
-	snprintf(root, sizeof(root), "%s/root", dir);
-	snprintf(trust, sizeof(trust), "%s/trust.pem", dir);
 	snprintf(maxc, sizeof(maxc), "%d", max_conn);
 	snprintf(idles, sizeof(idles), "%d", idle);
 	snprintf(workers, sizeof(workers), "%d", vd_workers);
-	if (pipe(fds) != 0)
-		bench_die("pipe", NULL);
-	pid = fork();
-	if (pid == 0) {
-		dup2(fds[1], 1);
-		close(fds[0]);
-		execl(exe, exe, "--listen", "127.0.0.1:0", "--verifier", "sample",
-		      "--attester", "nullattester", "--mutual", "--root", root,
-		      "--sample-trust", trust, "--log-level", "error",
-		      "--max-connections", maxc, "--idle-timeout", idles,
-		      vd_workers ? "--workers" : NULL, workers, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	f = fdopen(fds[0], "r");
-	if (!f || !fgets(line, sizeof(line), f) || !strstr(line, "listening on"))
-		bench_die("verdictd did not start", NULL);
-	fclose(f);
-	port = atoi(strrchr(line, ':') + 1);
-	return pid;
+	bench_vd_start(&vd, bin, NULL, extra);
+	port = vd.port;
 }
 
 static const char request[] =
@@ -494,9 +441,6 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const char key[] = "01234567890123456789012345678901";
-	static const char policy[] =
-		"package policy\nimport rego.v1\ndefault allow := false\n"
-		"allow if input.svn >= data.svn\n";
 	static const struct option longs[] = {
 		{ "clients", required_argument, NULL, 'c' },
 		{ "releases", required_argument, NULL, 'n' },
@@ -512,8 +456,8 @@ int main(int argc, char **argv)
 	const char *bin = "build/bin";
 	int clients = 1, per = 200, idle_n = 0, workers = 0, rounds = 0, c, failed = 0;
 	bool persistent = false, plain = false;
-	pid_t pid, plain_pid = 0;
-	char path[512], reply[2048];
+	pid_t plain_pid = 0;
+	char reply[2048];
 
 	while ((c = getopt_long(argc, argv, "c:n:h", longs, NULL)) != -1) {
 		switch (c) {
@@ -547,32 +491,18 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (!mkdtemp(dir))
-		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	raise_nofile(idle_n + clients);
-	keys();
-	snprintf(path, sizeof(path), "%s/root", dir);
-	mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/root/opa", dir);
-	mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/root/keys", dir);
-	mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/root/keys/default", dir);
-	mkdir(path, 0700);
-	snprintf(path, sizeof(path), "%s/root/keys/default/key", dir);
-	mkdir(path, 0700);
-	write_text("root/keys/default/key/1", key, 32);
-	write_text("root/opa/samplePolicy.rego", policy, strlen(policy));
-	write_text("root/opa/sampleData", "{\"svn\": 0}", 10);
+	bench_vd_prepare(&vd, "bench-keyrelease", (const uint8_t *)key);
+	snprintf(key_opt, sizeof(key_opt), "sample.key=%s/key.pem", vd.dir);
 	/* room for every client and held channel, idle ones kept while the
 	 * new clients are measured */
-	pid = start(bin, idle_n + clients + 256, idle_n ? 3600 : 60);
+	start(bin, idle_n + clients + 256, idle_n ? 3600 : 60);
 
 	if (!(handles = calloc((size_t)clients, sizeof(*handles))))
 		bench_die("out of memory", NULL);
 	if (idle_n) {
-		failed += idle(pid, idle_n);
+		failed += idle(vd.pid, idle_n);
 	} else if (persistent) {
 		struct result r = new_result(clients, per);
 
@@ -630,15 +560,12 @@ int main(int argc, char **argv)
 		if (handles[i])
 			rats_tls_cleanup(handles[i]);
 	free(handles);
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
 	if (plain_pid) {
 		kill(plain_pid, SIGTERM);
 		waitpid(plain_pid, NULL, 0);
 		SSL_CTX_free(plain_ctx);
 	}
-	snprintf(path, sizeof(path), "rm -rf %s", dir);
-	if (system(path) != 0)
+	if (!bench_vd_finish(&vd))
 		return 1;
 	return failed ? 1 : 0;
 }

@@ -18,23 +18,37 @@
  * broker that answers never gets near this. */
 #define SLOW_S 2
 #define MAX_WAITING 2
+/* A caller beyond conf.max_callers waits this long for a place: a broker
+ * that answers frees one within a round trip, so busy callers are served
+ * rather than refused; a stalled one frees none, and the caller is then
+ * refused, having held its worker this long at most. */
+#define PLACE_WAIT_MS 500
 
-/* One KBC instance. Its own lock serialises the requests on its channel,
- * so a stalled broker holds only its own callers; the agent's lock guards
- * the table alone and is never held across a round trip. */
+/* One KBC instance. Its own lock serialises the requests of a KBC that
+ * is not concurrent (one at a time on its channel); a concurrent one
+ * (eaa_kbc) orders them on its channel itself. Either way a stalled broker
+ * holds only its own callers; the agent's lock guards the table alone and
+ * is never held across a round trip. */
 struct instance {
 	char *params;
 	const struct aa_kbc_ops *ops;
 	void *kbc;
-	pthread_mutex_t lock;
+	pthread_mutex_t lock;   /* held across the round trip, unless
+				   ops->concurrent */
+	unsigned busy;          /* requests in their round trip (the agent's
+				   lock) */
 	unsigned refs;          /* requests holding it (under the agent's lock) */
+	unsigned waiting;       /* callers waiting for a place in refs: it is
+				   not closed under them (the agent's lock) */
 	unsigned long used;     /* when last asked for: the LRU order */
-	time_t busy_since;      /* when the request in its round trip began
-				   (0: none; under the agent's lock) */
+	time_t busy_since;      /* with requests in their round trip, when
+				   the first began or the broker last
+				   answered one (0: none; the agent's lock) */
 };
 
 struct aa_agent {
 	pthread_mutex_t lock;
+	pthread_cond_t place;   /* a request released its instance */
 	struct aa_kbc_conf conf;
 	char *params;
 	char provider[64];
@@ -59,6 +73,14 @@ struct aa_agent *aa_agent_new(const char *params, const char *provider,
 		return NULL;
 	}
 	pthread_mutex_init(&a->lock, NULL);
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&a->place, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	a->conf = *conf;
 	snprintf(a->provider, sizeof(a->provider), "%s",
 		 provider ? provider : "attestation-agent");
@@ -88,6 +110,7 @@ void aa_agent_free(struct aa_agent *a)
 		return;
 	for (size_t i = 0; i < a->n; i++)
 		instance_free(a->inst[i]);
+	pthread_cond_destroy(&a->place);
 	pthread_mutex_destroy(&a->lock);
 	free(a->params);
 	free(a);
@@ -102,8 +125,8 @@ static bool make_room(struct aa_agent *a, struct eaa_err *err)
 	if (a->n < MAX_INSTANCES)
 		return true;
 	for (size_t i = 0; i < a->n; i++)
-		if (a->inst[i]->refs == 0 && (lru == a->n || a->inst[i]->used <
-					      a->inst[lru]->used))
+		if (a->inst[i]->refs == 0 && a->inst[i]->waiting == 0 &&
+		    (lru == a->n || a->inst[i]->used < a->inst[lru]->used))
 			lru = i;
 	if (lru == a->n)
 		return eaa_fail(err, EAA_E_IO, "all %d KBC instances are busy: try again",
@@ -113,6 +136,30 @@ static bool make_room(struct aa_agent *a, struct eaa_err *err)
 	instance_free(a->inst[lru]);
 	a->inst[lru] = a->inst[--a->n];
 	return true;
+}
+
+/* Its broker has not answered for SLOW_S. Called with the lock held. */
+static bool slow(const struct instance *in)
+{
+	return in->busy_since && time(NULL) - in->busy_since >= SLOW_S;
+}
+
+/* Wait, up to PLACE_WAIT_MS, for a request of in to end: for a place
+ * under conf.max_callers. Called with the lock held; in stays open
+ * meanwhile. */
+static void wait_place(struct aa_agent *a, struct instance *in)
+{
+	struct timespec until;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += (PLACE_WAIT_MS % 1000) * 1000000L;
+	until.tv_sec += PLACE_WAIT_MS / 1000 + until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	in->waiting++;
+	while (in->refs >= a->conf.max_callers && !slow(in) &&
+	       pthread_cond_timedwait(&a->place, &a->lock, &until) == 0)
+		;
+	in->waiting--;
 }
 
 /* The KBC instance for params (the default when NULL), opened on first
@@ -171,13 +218,14 @@ static struct instance *acquire(struct aa_agent *a, const char *params,
 			a->inst[a->n++] = in;
 		}
 	}
+	if (in && a->conf.max_callers && in->refs >= a->conf.max_callers && !slow(in))
+		wait_place(a, in);
 	if (in && a->conf.max_callers && in->refs >= a->conf.max_callers) {
 		eaa_fail(err, EAA_E_IO, "KBC %.200s: %u requests already use it, as many "
 			 "as it may hold (one fewer than --workers): try again later",
 			 params, in->refs);
 		in = NULL;
-	} else if (in && in->busy_since && time(NULL) - in->busy_since >= SLOW_S &&
-	    in->refs > MAX_WAITING) {
+	} else if (in && slow(in) && in->refs > MAX_WAITING) {
 		eaa_fail(err, EAA_E_IO, "KBC %.200s: its broker has not answered for %ld s "
 			 "and %u requests wait on it: try again later", params,
 			 (long)(time(NULL) - in->busy_since), in->refs - 1);
@@ -194,27 +242,34 @@ static struct instance *acquire(struct aa_agent *a, const char *params,
 	return in;
 }
 
-/* Take the instance's channel for one round trip, and give it back. */
+/* Take the instance's channel for one round trip, and give it back. The
+ * broker is slow when it has answered none of the round trips in
+ * progress for SLOW_S: busy_since moves on with each answer. */
 static void use_begin(struct aa_agent *a, struct instance *in)
 {
-	pthread_mutex_lock(&in->lock);
+	if (!in->ops->concurrent)
+		pthread_mutex_lock(&in->lock);
 	pthread_mutex_lock(&a->lock);
-	in->busy_since = time(NULL);
+	if (!in->busy++)
+		in->busy_since = time(NULL);
 	pthread_mutex_unlock(&a->lock);
 }
 
 static void use_end(struct aa_agent *a, struct instance *in)
 {
 	pthread_mutex_lock(&a->lock);
-	in->busy_since = 0;
+	in->busy_since = --in->busy ? time(NULL) : 0;
 	pthread_mutex_unlock(&a->lock);
-	pthread_mutex_unlock(&in->lock);
+	if (!in->ops->concurrent)
+		pthread_mutex_unlock(&in->lock);
 }
 
 static void release(struct aa_agent *a, struct instance *in)
 {
 	pthread_mutex_lock(&a->lock);
 	in->refs--;
+	if (in->waiting)
+		pthread_cond_broadcast(&a->place);
 	pthread_mutex_unlock(&a->lock);
 }
 

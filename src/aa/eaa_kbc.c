@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <netdb.h>
 #include <openssl/crypto.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,15 +24,34 @@
 #define MAX_REPLY (16u * 1024u * 1024u)
 
 #define DEFAULT_TIMEOUT_S 60
+#define TURNS 64
 
+/* Requests from several threads share the channel: each writes its whole
+ * request in turn and takes a ticket, the order of its reply (verdictd
+ * answers a channel's requests in order); the holder of the next ticket
+ * reads the stream, up to the end of its reply, and hands the turn on.
+ * The socket is non-blocking once attested, so nobody waits for bytes
+ * while holding the lock: the writers of later requests go on meanwhile. */
 struct aa_eaa {
 	rats_tls_handle h;
 	rats_tls_conn *conn;
 	int fd;
-	bool broken;                  /* a failure left the stream unknown */
+	int timeout_s;                /* each wait for the socket */
 	const struct aa_broker_policy *policy;
 	struct eaa_err refusal;       /* why the claims callback refused */
 	char addr[256];
+	pthread_mutex_t lock;         /* the TLS stream and all below */
+	pthread_cond_t write_turn;    /* a write ended, or the channel broke */
+	/* the reply for ticket t may be read, or the channel broke: each
+	 * waiter is woken for its own turn alone (TURNS apart share one) */
+	pthread_cond_t read_turn[TURNS];
+	bool broken;                  /* a failure left the stream unknown */
+	struct eaa_err why;           /* the failure, for every request on it */
+	bool writing;                 /* a request is part-written */
+	unsigned long sent, taken;    /* requests written; replies read (the
+					 next reply answers request `taken`) */
+	char *in;                     /* received past the replies taken */
+	size_t have, cap;
 };
 
 static int tcp_connect(const char *addr, int timeout_s, struct eaa_err *err)
@@ -109,6 +130,11 @@ struct aa_eaa *aa_eaa_connect(const struct aa_eaa_conf *conf, struct eaa_err *er
 		return NULL;
 	}
 	c->fd = -1;
+	c->timeout_s = timeout_s;
+	pthread_mutex_init(&c->lock, NULL);
+	pthread_cond_init(&c->write_turn, NULL);
+	for (size_t i = 0; i < TURNS; i++)
+		pthread_cond_init(&c->read_turn[i], NULL);
 	snprintf(c->addr, sizeof(c->addr), "%s", conf->addr);
 	if ((c->policy = conf->policy)) {
 		rc.claims_cb = judge_broker;
@@ -135,6 +161,12 @@ struct aa_eaa *aa_eaa_connect(const struct aa_eaa_conf *conf, struct eaa_err *er
 				 "%s", conf->addr, rats_tls_last_error());
 		goto fail;
 	}
+	/* attested: from now on every wait is a poll, outside the lock */
+	if (fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK) != 0) {
+		eaa_fail(err, EAA_E_IO, "verdictd at %s: cannot make the channel "
+			 "non-blocking", conf->addr);
+		goto fail;
+	}
 	return c;
 fail:
 	aa_eaa_close(c);
@@ -150,22 +182,56 @@ void aa_eaa_close(struct aa_eaa *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	rats_tls_cleanup(c->h);
+	if (c->in)
+		OPENSSL_cleanse(c->in, c->cap);
+	free(c->in);
+	pthread_cond_destroy(&c->write_turn);
+	for (size_t i = 0; i < TURNS; i++)
+		pthread_cond_destroy(&c->read_turn[i]);
+	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
 
 bool aa_eaa_usable(struct aa_eaa *c)
 {
 	struct pollfd p = { .fd = c->fd, .events = POLLIN };
+	bool usable;
 	int n;
 
-	if (c->broken)
-		return false;
-	/* between requests verdictd has nothing to say: anything readable
-	 * (its close_notify, EOF, a reset) means it has closed the channel */
-	do
-		n = poll(&p, 1, 0);
-	while (n < 0 && errno == EINTR);
-	return n == 0;
+	pthread_mutex_lock(&c->lock);
+	if (c->broken) {
+		usable = false;
+	} else if (c->writing || c->sent != c->taken) {
+		/* replies are due: a channel that has closed fails them */
+		usable = true;
+	} else if (c->have || rats_tls_conn_pending(c->conn)) {
+		/* bytes nobody asked for: not the stream we know */
+		usable = false;
+	} else {
+		/* between requests verdictd has nothing to say: anything
+		 * readable (its close_notify, EOF, a reset) means it has
+		 * closed the channel */
+		do
+			n = poll(&p, 1, 0);
+		while (n < 0 && errno == EINTR);
+		usable = n == 0;
+	}
+	pthread_mutex_unlock(&c->lock);
+	return usable;
+}
+
+/* The channel is broken for every request on it, with this reason.
+ * Called with the lock held. */
+static bool break_channel(struct aa_eaa *c, struct eaa_err *err)
+{
+	if (!c->broken) {
+		c->broken = true;
+		c->why = *err;
+		pthread_cond_broadcast(&c->write_turn);
+		for (size_t i = 0; i < TURNS; i++)
+			pthread_cond_broadcast(&c->read_turn[i]);
+	}
+	return false;
 }
 
 /* A failed read or write, named: in mutual mode verdictd judges our
@@ -173,85 +239,175 @@ bool aa_eaa_usable(struct aa_eaa *c)
  * Either way the stream is no longer usable. */
 static bool io_fail(struct aa_eaa *c, rats_tls_err_t rc, struct eaa_err *err)
 {
-	c->broken = true;
 	if (rc == (rats_tls_err_t)EAA_E_REJECTED)
-		return eaa_fail(err, EAA_E_REJECTED, "the broker (verdictd at %s) refused "
-				"our attestation: %s", c->addr, rats_tls_last_error());
-	return eaa_fail(err, EAA_E_CLOSED, "verdictd at %s closed the connection%s%s",
-			c->addr, rc ? ": " : "", rc ? rats_tls_last_error() : "");
+		eaa_fail(err, EAA_E_REJECTED, "the broker (verdictd at %s) refused "
+			 "our attestation: %s", c->addr, rats_tls_last_error());
+	else
+		eaa_fail(err, EAA_E_CLOSED, "verdictd at %s closed the connection%s%s",
+			 c->addr, rc ? ": " : "", rc ? rats_tls_last_error() : "");
+	return break_channel(c, err);
 }
 
-static bool send_json(struct aa_eaa *c, json_t *req, struct eaa_err *err)
+/* Wait, without the lock, until the socket is ready for what TLS asked
+ * (rc: EAA_E_WANT_READ or EAA_E_WANT_WRITE), at most the timeout. Called
+ * and returns with the lock held; false (the channel broken) when verdictd
+ * took longer. */
+static bool wait_socket(struct aa_eaa *c, rats_tls_err_t rc, struct eaa_err *err)
 {
-	char *text = json_dumps(req, JSON_COMPACT);
-	size_t len;
-	rats_tls_err_t rc;
+	struct pollfd p = { .fd = c->fd,
+			    .events = rc == (rats_tls_err_t)EAA_E_WANT_WRITE ? POLLOUT : POLLIN };
+	int n;
 
-	if (!text)
-		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
-	len = strlen(text);
-	rc = rats_tls_conn_write(c->conn, text, &len);
-	OPENSSL_cleanse(text, strlen(text));
-	free(text);
-	return rc == RATS_TLS_ERR_NONE || io_fail(c, rc, err);
+	pthread_mutex_unlock(&c->lock);
+	do
+		n = poll(&p, 1, c->timeout_s * 1000);
+	while (n < 0 && errno == EINTR);
+	pthread_mutex_lock(&c->lock);
+	if (n > 0)
+		return true;
+	eaa_fail(err, EAA_E_CLOSED, "verdictd at %s did not answer within %d s (the "
+		 "broker timeout)", c->addr, c->timeout_s);
+	return break_channel(c, err);
 }
 
-/* Read into buf until done() says how long the reply is (0: need more,
- * -1: malformed), up to MAX_REPLY. */
-static char *recv_reply(struct aa_eaa *c, long (*done)(const char *, size_t, void *),
+/* Write one whole request, in turn, and take its ticket. Called with the
+ * lock held. */
+static bool send_request(struct aa_eaa *c, const char *text, size_t len,
+			 unsigned long *ticket, struct eaa_err *err)
+{
+	size_t done = 0;
+
+	while (c->writing && !c->broken)
+		pthread_cond_wait(&c->write_turn, &c->lock);
+	if (c->broken) {
+		*err = c->why;
+		return false;
+	}
+	c->writing = true;
+	*ticket = c->sent;
+	while (done < len) {
+		size_t n = len - done;
+		rats_tls_err_t rc = rats_tls_conn_write(c->conn, text + done, &n);
+
+		done += n;
+		if (rc == RATS_TLS_ERR_NONE)
+			continue;
+		if (c->broken)
+			break;
+		if (rc != (rats_tls_err_t)EAA_E_WANT_WRITE &&
+		    rc != (rats_tls_err_t)EAA_E_WANT_READ) {
+			io_fail(c, rc, err);
+			break;
+		}
+		if (!wait_socket(c, rc, err))
+			break;
+	}
+	c->writing = false;
+	pthread_cond_signal(&c->write_turn);
+	if (c->broken) {
+		/* ours, or another request's failure meanwhile */
+		*err = c->why;
+		return false;
+	}
+	c->sent++;
+	return true;
+}
+
+/* Read until done() says how long the reply at the front of what was
+ * received is (0: need more, -1: malformed), up to MAX_REPLY; the reply is
+ * taken off (malloc'd, NUL-terminated), what follows it kept for the next.
+ * Called with the lock held, by the request whose turn it is. */
+static char *read_reply(struct aa_eaa *c, long (*done)(const char *, size_t, void *),
 			void *arg, size_t *n, struct eaa_err *err)
 {
-	char *buf = NULL, *nb;
-	size_t have = 0, cap = 0, len;
+	char *reply, *nb;
+	size_t len;
 	rats_tls_err_t rc;
 	long frame;
 
-	while ((frame = done(buf, have, arg)) == 0) {
-		if (have == cap) {
-			cap = cap ? cap * 2 : 4096;
+	while ((frame = c->have ? done(c->in, c->have, arg) : 0) == 0) {
+		if (c->have == c->cap) {
+			size_t cap = c->cap ? c->cap * 2 : 4096;
+
 			/* a new buffer, the old one wiped: realloc could leave
 			 * the reply's first part (keys) in freed memory */
 			if (cap > MAX_REPLY || !(nb = malloc(cap + 1))) {
-				c->broken = true;
 				eaa_fail(err, EAA_E_FORMAT, "verdictd's reply is over %u bytes",
 					 MAX_REPLY);
-				goto fail;
+				break_channel(c, err);
+				return NULL;
 			}
-			if (buf) {
-				memcpy(nb, buf, have);
-				OPENSSL_cleanse(buf, have);
-				free(buf);
+			if (c->in) {
+				memcpy(nb, c->in, c->have);
+				OPENSSL_cleanse(c->in, c->cap);
+				free(c->in);
 			}
-			buf = nb;
+			c->in = nb;
+			c->cap = cap;
 		}
-		len = cap - have;
-		rc = rats_tls_conn_read(c->conn, buf + have, &len);
-		if (rc != RATS_TLS_ERR_NONE || len == 0) {
+		len = c->cap - c->have;
+		rc = rats_tls_conn_read(c->conn, c->in + c->have, &len);
+		if (rc == RATS_TLS_ERR_NONE && len > 0) {
+			c->have += len;
+		} else if (rc == (rats_tls_err_t)EAA_E_WANT_READ ||
+			   rc == (rats_tls_err_t)EAA_E_WANT_WRITE) {
+			if (!wait_socket(c, rc, err))
+				return NULL;
+		} else {
 			io_fail(c, rc, err);
-			goto fail;
+			return NULL;
 		}
-		have += len;
 	}
-	if (frame < 0 || (size_t)frame != have) {
-		c->broken = true;
+	if (frame < 0 || (size_t)frame > c->have || !(reply = malloc((size_t)frame + 1))) {
 		eaa_fail(err, EAA_E_FORMAT, "verdictd's reply is not what was asked for");
-		goto fail;
+		break_channel(c, err);
+		return NULL;
 	}
-	buf[have] = '\0';
-	*n = have;
-	return buf;
-fail:
-	if (buf)
-		OPENSSL_cleanse(buf, have);
-	free(buf);
-	return NULL;
+	memcpy(reply, c->in, (size_t)frame);
+	reply[frame] = '\0';
+	*n = (size_t)frame;
+	memmove(c->in, c->in + frame, c->have - (size_t)frame);
+	OPENSSL_cleanse(c->in + c->have - (size_t)frame, (size_t)frame);
+	c->have -= (size_t)frame;
+	return reply;
+}
+
+/* One request and its reply (malloc'd; wipe it), framed by done(). Any
+ * number of threads at once: the replies come back in the order the
+ * requests went out. */
+static char *round_trip(struct aa_eaa *c, json_t *req,
+			long (*done)(const char *, size_t, void *), void *arg, size_t *n,
+			struct eaa_err *err)
+{
+	char *text = json_dumps(req, JSON_COMPACT), *reply = NULL;
+	unsigned long ticket;
+	bool sent;
+
+	if (!text) {
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_lock(&c->lock);
+	sent = send_request(c, text, strlen(text), &ticket, err);
+	OPENSSL_cleanse(text, strlen(text));
+	free(text);
+	while (sent && c->taken != ticket && !c->broken)
+		pthread_cond_wait(&c->read_turn[ticket % TURNS], &c->lock);
+	if (sent && c->broken) {
+		*err = c->why;
+	} else if (sent && (reply = read_reply(c, done, arg, n, err))) {
+		c->taken++;
+		pthread_cond_broadcast(&c->read_turn[c->taken % TURNS]);
+	}
+	pthread_mutex_unlock(&c->lock);
+	return reply;
 }
 
 /* Scans only what arrived since the last call: a large resource comes
  * in many records. */
 static long json_done(const char *buf, size_t n, void *arg)
 {
-	return n ? json_frame_more(arg, buf, n) : 0;
+	return json_frame_more(arg, buf, n);
 }
 
 /* One request and its JSON reply. */
@@ -263,7 +419,7 @@ static json_t *exchange(struct aa_eaa *c, json_t *req, struct eaa_err *err)
 	size_t n;
 	struct json_framer fr = { 0 };
 
-	if (!send_json(c, req, err) || !(buf = recv_reply(c, json_done, &fr, &n, err)))
+	if (!(buf = round_trip(c, req, json_done, &fr, &n, err)))
 		return NULL;
 	if (!(reply = json_loadb(buf, n, 0, &je)))
 		eaa_fail(err, EAA_E_FORMAT, "verdictd's reply is not JSON: %s", je.text);
@@ -360,7 +516,7 @@ bool aa_eaa_resource(struct aa_eaa *c, const char *path, uint8_t **out, size_t *
 	const char *size = json_string_value(json_object_get(json_object_get(reply, "data"),
 							     "base64size"));
 	char *end, *buf = NULL;
-	size_t want = 0, n;
+	size_t want = 0, n = 0;
 	json_error_t je;
 	bool ok = false;
 
@@ -383,8 +539,11 @@ bool aa_eaa_resource(struct aa_eaa *c, const char *path, uint8_t **out, size_t *
 	}
 	req = json_pack("{s:s,s:{s:s}}", "command", "Get Resource", "optional",
 			"resource_path", path);
-	if (!req || !send_json(c, req, err) ||
-	    !(buf = recv_reply(c, exact_done, &want, &n, err)))
+	if (!req) {
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if (!(buf = round_trip(c, req, exact_done, &want, &n, err)))
 		goto out;
 	if (!base64_decode(buf, false, out, outn)) {
 		eaa_fail(err, EAA_E_FORMAT, "verdictd: resource %s: the reply is not base64",
@@ -404,6 +563,8 @@ bool aa_eaa_resource(struct aa_eaa *c, const char *path, uint8_t **out, size_t *
 	}
 	json_decref(fail);
 out:
+	if (buf)
+		OPENSSL_cleanse(buf, n);
 	free(buf);
 	json_decref(req);
 	json_decref(reply);

@@ -1,6 +1,11 @@
 /* eaa_kbc.h - the agent's side of the EAA protocol (docs/eaa-protocol.md):
  * attest to verdictd over librats-tls and ask it to unwrap layer keys.
- * One attested connection serves every request of its lifetime. */
+ * One attested connection serves every request of its lifetime, from any
+ * number of threads at once: each request is written whole, in turn, and
+ * its reply is the one in the same place of verdictd's answers (verdictd
+ * answers a channel's requests in order), so requests are pipelined, not
+ * serialised by a round trip each. A failure that leaves the stream
+ * unknown fails every request on it. */
 #ifndef EAA_AA_EAA_KBC_H
 #define EAA_AA_EAA_KBC_H
 
@@ -30,8 +35,9 @@ void aa_eaa_close(struct aa_eaa *c);
 
 /* Whether the channel can carry another request: no failure has left its
  * stream in an unknown state, and verdictd has not closed it meanwhile
- * (its idle timeout, a restart). An application-level "Fail" answer
- * leaves the channel usable. */
+ * (its idle timeout, a restart; seen only while no reply is due: with
+ * requests in flight, a closed channel fails them instead). An
+ * application-level "Fail" answer leaves the channel usable. */
 bool aa_eaa_usable(struct aa_eaa *c);
 
 /* Decrypt: AES-256-GCM data (ciphertext || tag) under kid's KEK with iv,

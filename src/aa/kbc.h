@@ -37,7 +37,9 @@ struct aa_kbc_conf {
 	bool allow_sample;
 	/* callers one KBC instance may hold at once (0: no bound): fewer
 	 * than the gRPC workers of a service, so a stalled broker never
-	 * takes every worker, even before it is known to be slow */
+	 * takes every worker, even before it is known to be slow. One more
+	 * caller waits briefly for a place (agent.c), so a broker that
+	 * answers serves every caller. */
 	unsigned max_callers;
 };
 
@@ -47,6 +49,10 @@ struct aa_kbc_ops {
 	/* NULL: the slot is reserved, the KBC not built */
 	void *(*open)(const char *uri, const struct aa_kbc_conf *conf,
 		      struct eaa_err *err);
+	/* unwrap and resource may run on several threads at once (the KBC
+	 * orders its requests itself); false: the agent runs one at a time
+	 * per instance */
+	bool concurrent;
 	/* The PrivateLayerBlockCipherOptions in one key packet (malloc'd). */
 	bool (*unwrap)(void *kbc, const struct kp_packet *pkt, uint8_t **out,
 		       size_t *n, struct eaa_err *err);

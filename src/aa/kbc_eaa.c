@@ -1,10 +1,12 @@
 /* kbc_eaa.c - eaa_kbc: layer keys and resources from verdictd over the EAA
  * protocol (eaa_kbc.c), on one attested channel reused for the agent's
- * lifetime or the configured TTL. verdictd is authenticated by a pinned
+ * lifetime or the configured TTL, by any number of requests at once (the
+ * channel pipelines them). verdictd is authenticated by a pinned
  * key (tls.peer_pubkey), a CA and the name its certificate must carry
  * (tls.peer_ca, tls.peer_name), or a verifier of its evidence together
  * with the claims it must have (broker_policy.h); accepting any broker
  * takes the explicit insecure option. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,11 +18,24 @@
 
 #define MAX_OPTIONS 64
 
+/* One attested channel and the requests on it. */
+struct chan {
+	struct aa_eaa *c;
+	time_t since;
+	unsigned users;          /* requests on it now */
+	bool retired;            /* no new request takes it: closed by its
+				    last user */
+};
+
 struct eaa_kbc {
 	struct aa_eaa_conf conf;
 	long ttl;
-	struct aa_eaa *c;
-	time_t since;
+	/* cur is the channel new requests take. lock guards it and every
+	 * channel's users and retirement, and is never held across a request
+	 * or an attestation; opening serialises the attestations, so callers
+	 * that find no channel wait for one rather than each making one. */
+	pthread_mutex_t lock, opening;
+	struct chan *cur;
 	char addr[256];
 	char pin[1024], ca[1024], name[300];
 	/* the caller's, the pin, the CA and its name, and the terminator */
@@ -122,13 +137,90 @@ static void *eaa_open(const char *uri, const struct aa_kbc_conf *conf,
 	k->conf.policy = k->policy;
 	k->conf.timeout_s = conf->broker_timeout;
 	k->ttl = conf->ttl;
+	pthread_mutex_init(&k->lock, NULL);
+	pthread_mutex_init(&k->opening, NULL);
 	return k;
 }
 
-static void drop(struct eaa_kbc *k)
+static void chan_close(struct chan *ch)
 {
-	aa_eaa_close(k->c);
-	k->c = NULL;
+	aa_eaa_close(ch->c);
+	free(ch);
+}
+
+/* No new request takes ch; it is closed now if unused, else by its last
+ * user. Called with the lock held. */
+static void retire(struct eaa_kbc *k, struct chan *ch)
+{
+	if (k->cur == ch)
+		k->cur = NULL;
+	ch->retired = true;
+	if (!ch->users)
+		chan_close(ch);
+}
+
+/* The current channel, unless its TTL is over or verdictd has closed it
+ * (its idle timeout, a restart). Called with the lock held. */
+static struct chan *current(struct eaa_kbc *k)
+{
+	if (k->cur && k->ttl > 0 && time(NULL) - k->cur->since >= k->ttl) {
+		LOG_INFO("eaa_kbc: the attested channel to %s is %lds old: attesting anew",
+			 k->addr, k->ttl);
+		retire(k, k->cur);
+	}
+	if (k->cur && !aa_eaa_usable(k->cur->c)) {
+		LOG_INFO("eaa_kbc: verdictd at %s closed the attested channel: attesting "
+			 "anew", k->addr);
+		retire(k, k->cur);
+	}
+	return k->cur;
+}
+
+/* A channel for one request, attested now if there is none (*fresh: by
+ * this call). Give it back with put(). */
+static struct chan *take(struct eaa_kbc *k, bool *fresh, struct eaa_err *err)
+{
+	struct chan *ch;
+	struct aa_eaa *c;
+
+	*fresh = false;
+	pthread_mutex_lock(&k->lock);
+	if (!(ch = current(k))) {
+		/* one attestation at a time; another caller's may have made
+		 * the channel while this one waited for its turn */
+		pthread_mutex_unlock(&k->lock);
+		pthread_mutex_lock(&k->opening);
+		pthread_mutex_lock(&k->lock);
+		if (!(ch = current(k))) {
+			pthread_mutex_unlock(&k->lock);
+			c = aa_eaa_connect(&k->conf, err);
+			pthread_mutex_lock(&k->lock);
+			if (c && !(ch = calloc(1, sizeof(*ch)))) {
+				aa_eaa_close(c);
+				eaa_fail(err, EAA_E_NOMEM, "out of memory");
+			} else if (c) {
+				ch->c = c;
+				ch->since = time(NULL);
+				k->cur = ch;
+				*fresh = true;
+			}
+		}
+		pthread_mutex_unlock(&k->opening);
+	}
+	if (ch)
+		ch->users++;
+	pthread_mutex_unlock(&k->lock);
+	return ch;
+}
+
+/* The request is done with ch; drop: no request may take it again. */
+static void put(struct eaa_kbc *k, struct chan *ch, bool drop)
+{
+	pthread_mutex_lock(&k->lock);
+	ch->users--;
+	if (drop || (ch->retired && !ch->users))
+		retire(k, ch);
+	pthread_mutex_unlock(&k->lock);
 }
 
 struct op {
@@ -138,60 +230,44 @@ struct op {
 	size_t *n;
 };
 
-static bool run_op(struct eaa_kbc *k, const struct op *op, struct eaa_err *err)
+static bool run_op(struct aa_eaa *c, const struct op *op, struct eaa_err *err)
 {
 	if (op->pkt)
-		return aa_eaa_decrypt(k->c, kp_store_kid(op->pkt->kid), op->pkt->wrapped,
+		return aa_eaa_decrypt(c, kp_store_kid(op->pkt->kid), op->pkt->wrapped,
 				      op->pkt->wrapped_len, op->pkt->iv, KP_IV_LEN, op->out,
 				      op->n, err);
-	return aa_eaa_resource(k->c, op->path, op->out, op->n, err);
+	return aa_eaa_resource(c, op->path, op->out, op->n, err);
 }
 
 /* Run op on the attested channel, opening one when there is none, the
  * TTL is over, or verdictd has closed it (its idle timeout, a restart).
- * A reused channel that fails in transit is opened afresh once and the
- * request retried (every request is idempotent); a fresh one is never
- * retried. An application-level refusal ("Fail") keeps the channel: only
- * a failure that leaves the stream unknown drops it. */
+ * A reused channel that fails in transit is given up, and the request
+ * retried once on a new one (every request is idempotent; the requests
+ * that were on the old channel with it share one new attestation); a
+ * fresh one is never retried. An application-level refusal ("Fail")
+ * keeps the channel: only a failure that leaves the stream unknown drops
+ * it. */
 static bool with_channel(struct eaa_kbc *k, const struct op *op, struct eaa_err *err)
 {
-	bool fresh = false;
+	struct chan *ch;
+	bool fresh, ok;
 
-	if (k->c && k->ttl > 0 && time(NULL) - k->since >= k->ttl) {
-		LOG_INFO("eaa_kbc: the attested channel to %s is %lds old: attesting anew",
-			 k->addr, k->ttl);
-		drop(k);
-	}
-	if (k->c && !aa_eaa_usable(k->c)) {
-		LOG_INFO("eaa_kbc: verdictd at %s closed the attested channel: attesting "
-			 "anew", k->addr);
-		drop(k);
-	}
-	if (!k->c) {
-		if (!(k->c = aa_eaa_connect(&k->conf, err)))
-			return false;
-		k->since = time(NULL);
-		fresh = true;
-	}
-	if (run_op(k, op, err))
-		return true;
-	if (aa_eaa_usable(k->c))
-		return false; /* verdictd answered, and said no */
-	if (err->code != EAA_E_CLOSED || fresh) {
-		drop(k);
+	if (!(ch = take(k, &fresh, err)))
 		return false;
+	if ((ok = run_op(ch->c, op, err)) || aa_eaa_usable(ch->c)) {
+		put(k, ch, false);
+		return ok; /* served, or verdictd answered and said no */
 	}
+	put(k, ch, true);
+	if (err->code != EAA_E_CLOSED || fresh)
+		return false;
 	LOG_INFO("eaa_kbc: the attested channel to %s failed (%s): attesting anew once",
 		 k->addr, err->msg);
-	drop(k);
-	if (!(k->c = aa_eaa_connect(&k->conf, err)))
+	if (!(ch = take(k, &fresh, err)))
 		return false;
-	k->since = time(NULL);
-	if (run_op(k, op, err))
-		return true;
-	if (!aa_eaa_usable(k->c))
-		drop(k);
-	return false;
+	ok = run_op(ch->c, op, err);
+	put(k, ch, !ok && !aa_eaa_usable(ch->c));
+	return ok;
 }
 
 static bool eaa_unwrap(void *kbc, const struct kp_packet *pkt, uint8_t **out,
@@ -210,11 +286,16 @@ static bool eaa_resource(void *kbc, const char *path, uint8_t **out, size_t *n,
 	return with_channel(kbc, &op, err);
 }
 
+/* With no request in progress (the agent closes an instance no request
+ * holds). */
 static void eaa_close(void *kbc)
 {
 	struct eaa_kbc *k = kbc;
 
-	drop(k);
+	if (k->cur)
+		retire(k, k->cur);
+	pthread_mutex_destroy(&k->opening);
+	pthread_mutex_destroy(&k->lock);
 	aa_broker_policy_free(k->policy);
 	free(k);
 }
@@ -223,6 +304,7 @@ const struct aa_kbc_ops aa_kbc_eaa = {
 	.name = "eaa_kbc",
 	.what = "verdictd over the EAA protocol (RA-TLS)",
 	.open = eaa_open,
+	.concurrent = true,
 	.unwrap = eaa_unwrap,
 	.resource = eaa_resource,
 	.close = eaa_close,

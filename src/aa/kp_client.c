@@ -94,8 +94,7 @@ bool aa_kp_provider_load(struct aa_kp_provider *p, const char *config,
 	return ok;
 }
 
-/* KeyProviderKeyWrapProtocolInput for one packet, as ocicrypt writes it. */
-static char *unwrap_input(const struct aa_kp_provider *p, const uint8_t *pkt, size_t n)
+char *aa_kp_unwrap_input(const struct aa_kp_provider *p, const uint8_t *pkt, size_t n)
 {
 	char *ann = base64_encode(pkt, n, false);
 	char *dc = p->dc ? base64_encode(p->dc, strlen(p->dc), false) : NULL;
@@ -236,7 +235,7 @@ static bool run_grpc(const struct aa_kp_provider *p, const char *in, uint8_t **o
 static bool unwrap_one(const struct aa_kp_provider *p, const uint8_t *pkt, size_t n,
 		       uint8_t **opts, size_t *optsn, struct eaa_err *err)
 {
-	char *in = unwrap_input(p, pkt, n);
+	char *in = aa_kp_unwrap_input(p, pkt, n);
 	uint8_t *out = NULL;
 	size_t outn;
 	json_error_t je;

@@ -34,4 +34,9 @@ void aa_kp_provider_free(struct aa_kp_provider *p);
 bool aa_kp_unwrap_annotation(const struct aa_kp_provider *p, const char *annotation,
 			     uint8_t **opts, size_t *optsn, struct eaa_err *err);
 
+/* The KeyProviderKeyWrapProtocolInput (JSON text, malloc'd) that asks
+ * provider p to keyunwrap one packet, as ocicrypt writes it; NULL when out
+ * of memory. */
+char *aa_kp_unwrap_input(const struct aa_kp_provider *p, const uint8_t *pkt, size_t n);
+
 #endif

@@ -414,13 +414,79 @@ bool grpc_unary_stop(struct grpc_unary_server *g, int wait_s)
 	return true;
 }
 
-bool grpc_unary_call(const char *addr, const char *method, const uint8_t *req,
-		     size_t n, int timeout_s, uint8_t **reply, size_t *replyn,
-		     struct eaa_err *err)
-{
-	grpc_channel_credentials *creds;
+/* A client channel and the completion queue its calls complete on. */
+struct grpc_unary_client {
 	grpc_channel *ch;
 	grpc_completion_queue *cq;
+	char *addr;
+};
+
+/* own: a connection not shared with the process's other channels. */
+static struct grpc_unary_client *client_open(const char *addr, bool own,
+					     struct eaa_err *err)
+{
+	struct grpc_unary_client *c = calloc(1, sizeof(*c));
+	grpc_arg arg = { .type = GRPC_ARG_INTEGER, .key = GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL,
+			 .value.integer = 1 };
+	grpc_channel_args args = { .num_args = 1, .args = &arg };
+	grpc_channel_credentials *creds;
+
+	if (!c || !(c->addr = strdup(addr))) {
+		free(c);
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	grpc_init();
+	creds = grpc_insecure_credentials_create();
+	/* never NULL: a bad address gives a channel whose calls fail */
+	c->ch = grpc_channel_create(addr, creds, own ? &args : NULL);
+	grpc_channel_credentials_release(creds);
+	c->cq = grpc_completion_queue_create_for_next(NULL);
+	return c;
+}
+
+struct grpc_unary_client *grpc_unary_client_open(const char *addr, struct eaa_err *err)
+{
+	return client_open(addr, true, err);
+}
+
+void grpc_unary_client_close(struct grpc_unary_client *c)
+{
+	if (!c)
+		return;
+	drain(c->cq);
+	grpc_channel_destroy(c->ch);
+	grpc_shutdown();
+	free(c->addr);
+	free(c);
+}
+
+bool grpc_unary_client_connect(struct grpc_unary_client *c, int timeout_s,
+			       struct eaa_err *err)
+{
+	gpr_timespec deadline = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+					     gpr_time_from_seconds(timeout_s, GPR_TIMESPAN));
+	grpc_connectivity_state s;
+	char tag;
+
+	while ((s = grpc_channel_check_connectivity_state(c->ch, 1)) != GRPC_CHANNEL_READY) {
+		if (s == GRPC_CHANNEL_SHUTDOWN)
+			return eaa_fail(err, EAA_E_IO, "%s: the channel is shut down", c->addr);
+		/* completes when the state changes, or unsuccessfully at the
+		 * deadline */
+		grpc_channel_watch_connectivity_state(c->ch, s, deadline, c->cq, &tag);
+		if (!wait_tag(c->cq, &tag))
+			return eaa_fail(err, EAA_E_IO, "%s: not connected within %d s", c->addr,
+					timeout_s);
+	}
+	return true;
+}
+
+bool grpc_unary_client_call(struct grpc_unary_client *c, const char *method,
+			    const uint8_t *req, size_t n, int timeout_s, uint8_t **reply,
+			    size_t *replyn, struct eaa_err *err)
+{
+	const char *addr = c->addr;
 	grpc_call *call;
 	grpc_metadata_array initial, trailing;
 	grpc_byte_buffer *out = buffer_of(req, n), *in = NULL;
@@ -432,15 +498,10 @@ bool grpc_unary_call(const char *addr, const char *method, const uint8_t *req,
 	bool ok = false;
 
 	*reply = NULL;
-	grpc_init();
-	creds = grpc_insecure_credentials_create();
-	ch = grpc_channel_create(addr, creds, NULL);
-	grpc_channel_credentials_release(creds);
-	cq = grpc_completion_queue_create_for_next(NULL);
 	deadline = gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
 				gpr_time_from_seconds(timeout_s, GPR_TIMESPAN));
 	m = grpc_slice_from_copied_string(method);
-	call = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, m, NULL,
+	call = grpc_channel_create_call(c->ch, NULL, GRPC_PROPAGATE_DEFAULTS, c->cq, m, NULL,
 					deadline, NULL);
 	grpc_slice_unref(m);
 	grpc_metadata_array_init(&initial);
@@ -462,7 +523,7 @@ bool grpc_unary_call(const char *addr, const char *method, const uint8_t *req,
 		eaa_fail(err, EAA_E_IO, "%s: cannot start the call %s", addr, method);
 		goto out;
 	}
-	if (!wait_tag(cq, &tag)) {
+	if (!wait_tag(c->cq, &tag)) {
 		eaa_fail(err, EAA_E_IO, "%s: the call %s did not complete", addr, method);
 	} else if (status != GRPC_STATUS_OK) {
 		char *msg = grpc_slice_to_c_string(details);
@@ -486,12 +547,21 @@ out:
 	grpc_byte_buffer_destroy(out);
 	if (call)
 		grpc_call_unref(call);
-	grpc_completion_queue_shutdown(cq);
-	while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
-	       GRPC_QUEUE_SHUTDOWN)
-		;
-	grpc_completion_queue_destroy(cq);
-	grpc_channel_destroy(ch);
-	grpc_shutdown();
+	return ok;
+}
+
+bool grpc_unary_call(const char *addr, const char *method, const uint8_t *req,
+		     size_t n, int timeout_s, uint8_t **reply, size_t *replyn,
+		     struct eaa_err *err)
+{
+	struct grpc_unary_client *c = client_open(addr, false, err);
+	bool ok;
+
+	if (!c) {
+		*reply = NULL;
+		return false;
+	}
+	ok = grpc_unary_client_call(c, method, req, n, timeout_s, reply, replyn, err);
+	grpc_unary_client_close(c);
 	return ok;
 }

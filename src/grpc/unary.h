@@ -62,10 +62,29 @@ void grpc_unary_shutdown(struct grpc_unary_server *g);
  * handler uses. */
 bool grpc_unary_stop(struct grpc_unary_server *g, int wait_s);
 
-/* One call to addr; *reply (malloc'd) is the response message. A failed
- * status becomes err with the server's message. */
+/* One call to addr on a channel of its own, closed after it; *reply
+ * (malloc'd) is the response message. A failed status becomes err with the
+ * server's message. */
 bool grpc_unary_call(const char *addr, const char *method, const uint8_t *req,
 		     size_t n, int timeout_s, uint8_t **reply, size_t *replyn,
 		     struct eaa_err *err);
+
+/* A channel to addr kept for many calls, one at a time, on a connection
+ * of its own (gRPC would otherwise share one connection among every
+ * channel of the process to the same address): what a long-lived caller
+ * such as a container runtime holds. Connected on the first call; one
+ * thread at a time. */
+struct grpc_unary_client;
+
+struct grpc_unary_client *grpc_unary_client_open(const char *addr, struct eaa_err *err);
+/* Connect now rather than on the first call: true once the connection is
+ * up, false (err says why) if it is not within timeout_s. */
+bool grpc_unary_client_connect(struct grpc_unary_client *c, int timeout_s,
+			       struct eaa_err *err);
+/* As grpc_unary_call, on the client's channel. */
+bool grpc_unary_client_call(struct grpc_unary_client *c, const char *method,
+			    const uint8_t *req, size_t n, int timeout_s, uint8_t **reply,
+			    size_t *replyn, struct eaa_err *err);
+void grpc_unary_client_close(struct grpc_unary_client *c);
 
 #endif

@@ -13,8 +13,11 @@ that its own clients never make, one line out per check:
                         ocicrypt sends it for "provider:attestation-agent"
                         without a KBC: "Enabled" (base64), a bare "Enabled",
                         and an empty list: "dc <case> <status>" each
+  busy ADDR PATH N M    N callers at once, each on its own connection, each
+                        making M GetResource calls for PATH one after another:
+                        the count of each status, "busy OK=120"
 """
-import base64, json, sys, threading
+import base64, collections, json, sys, threading
 import grpc
 
 KP = "/keyprovider.KeyProviderService/UnWrapKey"
@@ -95,4 +98,29 @@ def dc(addr, annotation):
             print("dc", name, e.code().name, e.details())
 
 
-{"big": big, "idle": idle, "dc": dc}[sys.argv[1]](*sys.argv[2:])
+def busy(addr, path, n, m):
+    counts, lock = collections.Counter(), threading.Lock()
+    start = threading.Barrier(int(n))
+
+    def caller():
+        ch = grpc.insecure_channel(addr, options=[("grpc.use_local_subchannel_pool", 1)])
+        f = ch.unary_unary(GR, request_serializer=ident, response_deserializer=ident)
+        start.wait()
+        for _ in range(int(m)):
+            try:
+                f(field(1, path.encode()), timeout=30)
+                status = "OK"
+            except grpc.RpcError as e:
+                status = e.code().name
+            with lock:
+                counts[status] += 1
+
+    threads = [threading.Thread(target=caller) for _ in range(int(n))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print("busy", " ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+
+
+{"big": big, "idle": idle, "dc": dc, "busy": busy}[sys.argv[1]](*sys.argv[2:])

@@ -4,6 +4,8 @@
 #   - a KBC whose broker stalls (accepts, never answers) delays only its
 #     own callers: another KBC's request completes meanwhile; and with
 #     --broker-timeout the stalled request ends, named;
+#   - a KBC whose broker answers serves more callers than workers: the
+#     one beyond workers - 1 waits for a place instead of being refused;
 #   - a gRPC call that never sends its message does not block a second
 #     call, and is cancelled (DEADLINE_EXCEEDED) after --request-timeout;
 #   - a message over the limit is refused (RESOURCE_EXHAUSTED) without the
@@ -164,6 +166,20 @@ t=$(($(now_ms) - t0))
 ((t < 3000)) && ok || fail "offline_fs_kbc during a stall's first moments took $t ms"
 stop_agent
 for p in "${early[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+
+# --- a busy broker: callers beyond workers - 1 wait for a place ---
+# Six callers at once, each making 20 calls, with 3 workers: the KBC holds
+# at most two, and the third worker's caller waits for one of them to end,
+# as a broker that answers ends one within a round trip: every call is
+# served, none refused.
+run_verdictd vd.log --attester nullattester -o tls.key=vd_tls.pem
+start_agent --aa_kbc_params eaa_kbc::127.0.0.1:"$vport" --attester sample --allow-sample \
+	-o sample.key=key.pem --broker-pubkey vd_pub.pem --workers 3
+expect "six callers of a busy broker, three workers" '^busy OK=120$' \
+	"$(probe busy 127.0.0.1:"$gr" default/security-policy/test 6 20 2>&1)"
+n=$(attestations vd.log)
+[[ $n == 1 ]] && ok || fail "attestations for 120 calls: $n, want 1"
+stop_agent
 
 # --- --broker-timeout bounds the stalled request itself ---
 rm -f stall.accepted

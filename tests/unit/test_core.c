@@ -315,6 +315,18 @@ static void test_kp_packet(void)
 	CHECK(!kp_parse("{\"kid\":\"k\",\"wrapped_data\":\"AAAA\",\"iv\":\"AAAA\"}",
 			&p, &err) && strstr(err.msg, "wrap_type"));
 	CHECK(!kp_parse("[1]", &p, &err) && strstr(err.msg, "not a JSON object"));
+	/* the output's bytes as numbers, every width */
+	{
+		static const uint8_t b[] = { 0, 9, 10, 99, 100, 255 };
+		char *o = kp_output("keyunwrapresults", "optsdata", b, sizeof(b));
+		char *none = kp_output("m", "f", b, 0);
+
+		CHECK(o && strcmp(o, "{\"keyunwrapresults\":{\"optsdata\":"
+				  "[0,9,10,99,100,255]}}") == 0);
+		CHECK(none && strcmp(none, "{\"m\":{\"f\":[]}}") == 0);
+		free(o);
+		free(none);
+	}
 }
 
 static void test_json_frame(void)

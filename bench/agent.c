@@ -1,0 +1,656 @@
+/* bench-agent - key calls through the attestation agent over gRPC, as a
+ * container runtime makes them, their rate and latency:
+ *
+ *   bench-agent [--callers N] [--calls N] [--resource | --mixed]
+ *               [--agent-workers N] [--agent-log-level LEVEL] [BIN_DIR]
+ *                                                       (default build/bin)
+ *
+ * A real verdictd (sample verifier, --mutual, a policy that allows, one
+ * key, one resource; bench/verdictd_run.c) and a real attestation-agent
+ * (eaa_kbc to that verdictd, the sample attester, verdictd's TLS key
+ * pinned) run on loopback. Each caller is a thread with its own gRPC
+ * connection to the agent (two in --mixed: one per service), making its
+ * calls one after another:
+ *
+ *   UnWrapKey (default): keyunwrap of a layer's key-provider packet, as
+ *     ocicrypt sends it for "provider:attestation-agent"; the packet was
+ *     wrapped by verdictd's key provider (keywrap, as skopeo asks it), and
+ *     the reply must hold the layer options that were wrapped;
+ *   --resource: GetResource of default/security-policy/test naming the
+ *     agent's KBC, as image-rs asks for a policy; the reply must be the
+ *     bytes verdictd holds;
+ *   --mixed: each caller alternates the two (half start with each).
+ *
+ * The agent attests once (one call of each kind before the clock), each
+ * caller connects, and the clock starts when every caller is ready. Latency is per call, from the call's start to its
+ * checked reply. Printed: the calls answered as expected per second, their
+ * p50 and p99, the failures (a refusal is one; the first reasons shown),
+ * the attested channels verdictd saw, CPU per call of the agent, verdictd
+ * and the callers, and the load average. --broker-rtt-ms MS: verdictd is
+ * reached through a relay in this process that delays each direction by
+ * MS / 2 (a network path's round trip, which loopback lacks; its rate is
+ * not bounded by the delay). --agent-workers: the agent's
+ * --workers (0: its default); --agent-log-level: its --log-level (default
+ * warn: info logs a line per call); --keep: keep the state directory and
+ * the logs. */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/rand.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "bench.h"
+#include "bytes.h"
+#include "codec.h"
+#include "json_util.h"
+#include "keyprovider.h"
+#include "kp_packet.h"
+#include "kp_client.h"
+#include "pb.h"
+#include "unary.h"
+#include "verdictd_run.h"
+
+#define UNWRAP "/keyprovider.KeyProviderService/UnWrapKey"
+#define GETRESOURCE "/getresource.GetResourceService/GetResource"
+#define RESOURCE "default/security-policy/test"
+#define KID "default/key/1"
+#define CALL_TIMEOUT_S 60
+#define MAX_CALLERS 1024
+
+enum kind { K_UNWRAP, K_RESOURCE, K_FAILED };
+enum mode { M_UNWRAP, M_RESOURCE, M_MIXED };
+
+static const char resource[] =
+	"{\"default\":[{\"type\":\"reject\"}],\"transports\":{\"docker\":{"
+	"\"registry.example.com/app\":[{\"type\":\"sigstoreSigned\",\"keyPath\":"
+	"\"/run/image-security/cosign/cosign.pub\"}]}}}";
+
+static struct bench_vd vd;
+static struct wr unwrap_req, resource_req;  /* the gRPC messages */
+static char opts[256];                     /* the layer options wrapped */
+static char kp_addr[64], gr_addr[64];
+static int broker_port;                    /* verdictd's, or the relay's */
+
+/* ---- what the calls carry ---- */
+
+/* The layer options as ocicrypt makes them, wrapped by verdictd's key
+ * provider into the packet of the layer's annotation. *pkt is malloc'd. */
+static void wrap_layer(uint8_t **pkt, size_t *n)
+{
+	uint8_t symkey[32], nonce[16], digest[32];
+	char root[512], *in = NULL, *out = NULL, *k, *s, *d, *o, *kid;
+	json_t *j, *ann;
+	struct vd_store *st;
+	struct eaa_err err;
+
+	if (RAND_bytes(symkey, sizeof(symkey)) != 1 || RAND_bytes(nonce, sizeof(nonce)) != 1 ||
+	    RAND_bytes(digest, sizeof(digest)) != 1)
+		bench_die("random", NULL);
+	s = base64_encode(symkey, sizeof(symkey), false);
+	o = base64_encode(nonce, sizeof(nonce), false);
+	d = hex_encode(digest, sizeof(digest));
+	if (!s || !o || !d)
+		bench_die("out of memory", NULL);
+	snprintf(opts, sizeof(opts), "{\"symkey\":\"%s\",\"digest\":\"sha256:%s\","
+		 "\"cipheroptions\":{\"nonce\":\"%s\"}}", s, d, o);
+	k = base64_encode(opts, strlen(opts), false);
+	kid = base64_encode(KID, strlen(KID), false);
+	if (!k || !kid || asprintf(&in, "{\"op\":\"keywrap\",\"keywrapparams\":{\"ec\":"
+				    "{\"Parameters\":{\"attestation-agent\":[\"%s\"]},"
+				    "\"DecryptConfig\":{\"Parameters\":{}}},\"optsdata\":\"%s\"}}",
+				    kid, k) < 0)
+		bench_die("out of memory", NULL);
+	if (!(st = vd_store_open(bench_vd_path(&vd, "root", root, sizeof(root)), &err)) ||
+	    !vd_kp_handle(st, "attestation-agent", VD_KP_WRAP, in, strlen(in), &out, &err))
+		bench_die("keywrap", err.msg);
+	j = json_loads(out, 0, NULL);
+	ann = json_object_get(json_object_get(j, "keywrapresults"), "annotation");
+	if (!json_get_bytes(ann, KP_MAX_BYTES, pkt, n))
+		bench_die("keywrap", "no keywrapresults.annotation");
+	json_decref(j);
+	vd_store_close(st);
+	free(out);
+	free(in);
+	free(kid);
+	free(k);
+	free(d);
+	free(o);
+	free(s);
+}
+
+/* The two requests: UnWrapKey as ocicrypt sends it (no KBC in dc: the
+ * agent's own), GetResource as image-rs does (path, KBC name, KBS URI). */
+static void requests(const uint8_t *pkt, size_t n)
+{
+	struct aa_kp_provider p = { .name = "attestation-agent" };
+	char *in = aa_kp_unwrap_input(&p, pkt, n), uri[64];
+
+	if (!in)
+		bench_die("out of memory", NULL);
+	wr_init(&unwrap_req);
+	pb_put_bytes(&unwrap_req, 1, in, strlen(in));
+	free(in);
+	snprintf(uri, sizeof(uri), "127.0.0.1:%d", broker_port);
+	wr_init(&resource_req);
+	pb_put_bytes(&resource_req, 1, RESOURCE, strlen(RESOURCE));
+	pb_put_bytes(&resource_req, 2, "eaa_kbc", 7);
+	pb_put_bytes(&resource_req, 3, uri, strlen(uri));
+	if (unwrap_req.failed || resource_req.failed)
+		bench_die("out of memory", NULL);
+}
+
+/* ---- a link with a round-trip time, between the agent and verdictd ---- */
+
+/* Bytes in one direction, each chunk passed on half the round trip after
+ * it arrived; chunks are queued, so the link's rate is not bounded by
+ * its delay (what a network path does, which loopback cannot show). */
+struct hop {
+	int from, to;
+	double delay;
+};
+
+struct chunk {
+	struct chunk *next;
+	double due;
+	size_t len;
+	char data[16384];
+};
+
+static void *hop_main(void *arg)
+{
+	struct hop *h = arg;
+	struct chunk *head = NULL, **tail = &head, *c;
+	bool open = true;
+
+	while (open || head) {
+		struct pollfd p = { .fd = h->from, .events = POLLIN };
+		double now = bench_now(), left;
+		struct timespec wait;
+		ssize_t n;
+
+		while (head && head->due <= now) {
+			if (write(h->to, head->data, head->len) != (ssize_t)head->len)
+				open = false;
+			c = head;
+			if (!(head = head->next))
+				tail = &head;
+			free(c);
+		}
+		if (!open) {
+			if (!head)
+				break;
+			continue;
+		}
+		/* until the next chunk is due, or bytes come */
+		left = head && head->due > bench_now() ? head->due - bench_now() : 0;
+		wait.tv_sec = (time_t)left;
+		wait.tv_nsec = (long)((left - (double)wait.tv_sec) * 1e9);
+		if (ppoll(&p, 1, head ? &wait : NULL, NULL) <= 0)
+			continue;
+		if (!(c = malloc(sizeof(*c))))
+			bench_die("out of memory", NULL);
+		if ((n = read(h->from, c->data, sizeof(c->data))) <= 0) {
+			free(c);
+			open = false;
+			continue;
+		}
+		c->len = (size_t)n;
+		c->due = bench_now() + h->delay;
+		c->next = NULL;
+		*tail = c;
+		tail = &c->next;
+	}
+	while (head) {
+		c = head;
+		head = head->next;
+		free(c);
+	}
+	shutdown(h->to, SHUT_WR);
+	return NULL;
+}
+
+struct relay {
+	int lfd;
+	double delay;
+};
+
+/* Each connection to the relay is passed on to verdictd, both ways. */
+static void *relay_main(void *arg)
+{
+	struct relay *r = arg;
+	struct sockaddr_in vd_addr = { .sin_family = AF_INET,
+				       .sin_port = htons((uint16_t)vd.port),
+				       .sin_addr.s_addr = htonl(0x7f000001) };
+	int one = 1;
+
+	for (;;) {
+		int a = accept(r->lfd, NULL, NULL), b = socket(AF_INET, SOCK_STREAM, 0);
+		struct hop *up = malloc(sizeof(*up)), *down = malloc(sizeof(*down));
+		pthread_t t;
+
+		if (a < 0 || b < 0 || !up || !down ||
+		    connect(b, (struct sockaddr *)&vd_addr, sizeof(vd_addr)) != 0)
+			bench_die("relay", "cannot reach verdictd");
+		setsockopt(a, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		setsockopt(b, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		*up = (struct hop){ a, b, r->delay };
+		*down = (struct hop){ b, a, r->delay };
+		/* the hops live as long as the bench (freed at exit) */
+		if (pthread_create(&t, NULL, hop_main, up) != 0 ||
+		    pthread_detach(t) != 0 || pthread_create(&t, NULL, hop_main, down) != 0 ||
+		    pthread_detach(t) != 0)
+			bench_die("pthread_create", NULL);
+	}
+	return NULL;
+}
+
+/* A relay on loopback with rtt_ms of round-trip time; its port. */
+static int relay_start(double rtt_ms)
+{
+	static struct relay r;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	socklen_t al = sizeof(a);
+	pthread_t t;
+
+	r.delay = rtt_ms / 2e3;
+	if ((r.lfd = socket(AF_INET, SOCK_STREAM, 0)) < 0 ||
+	    bind(r.lfd, (struct sockaddr *)&a, sizeof(a)) != 0 || listen(r.lfd, 16) != 0 ||
+	    getsockname(r.lfd, (struct sockaddr *)&a, &al) != 0)
+		bench_die("relay", NULL);
+	if (pthread_create(&t, NULL, relay_main, &r) != 0)
+		bench_die("relay", "pthread_create");
+	pthread_detach(t);
+	return ntohs(a.sin_port);
+}
+
+/* ---- the agent ---- */
+
+static pid_t agent_pid;
+
+/* however the bench ends, the agent does not outlive it */
+static void agent_kill(void)
+{
+	if (agent_pid > 0) {
+		kill(agent_pid, SIGTERM);
+		waitpid(agent_pid, NULL, 0);
+		agent_pid = 0;
+	}
+}
+
+static void agent_start(const char *bin, int workers, const char *level)
+{
+	char exe[512], params[64], key[600], pin[600], log[512], w[16], line[256];
+	const char *argv[32] = { exe, "--keyprovider_sock", "127.0.0.1:0", "--getresource_sock",
+				 "127.0.0.1:0", "--aa_kbc_params", params, "--attester", "sample",
+				 "--allow-sample", "-o", key, "--broker-pubkey", pin,
+				 "--log-level", level };
+	size_t n = 16;
+	int fds[2], lfd;
+	FILE *f;
+
+	snprintf(exe, sizeof(exe), "%s/attestation-agent", bin);
+	snprintf(params, sizeof(params), "eaa_kbc::127.0.0.1:%d", broker_port);
+	snprintf(key, sizeof(key), "sample.key=%s/key.pem", vd.dir);
+	bench_vd_path(&vd, "vd_pub.pem", pin, sizeof(pin));
+	if (workers) {
+		snprintf(w, sizeof(w), "%d", workers);
+		argv[n++] = "--workers";
+		argv[n++] = w;
+	}
+	argv[n] = NULL;
+	if ((lfd = open(bench_vd_path(&vd, "agent.log", log, sizeof(log)),
+			O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)) < 0 || pipe(fds) != 0)
+		bench_die(log, NULL);
+	if ((agent_pid = fork()) < 0)
+		bench_die("fork", NULL);
+	atexit(agent_kill);
+	if (agent_pid == 0) {
+		dup2(fds[1], 1);
+		dup2(lfd, 2);
+		close(fds[0]);
+		execv(exe, (char *const *)argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	close(lfd);
+	/* "key provider on port N", then "get-resource on port N" */
+	if (!(f = fdopen(fds[0], "r")) || !fgets(line, sizeof(line), f) ||
+	    !strstr(line, "key provider on port"))
+		bench_die("the agent did not start", log);
+	snprintf(kp_addr, sizeof(kp_addr), "127.0.0.1:%d", atoi(strrchr(line, ' ') + 1));
+	if (!fgets(line, sizeof(line), f) || !strstr(line, "get-resource on port"))
+		bench_die("the agent did not start", log);
+	snprintf(gr_addr, sizeof(gr_addr), "127.0.0.1:%d", atoi(strrchr(line, ' ') + 1));
+	fclose(f);
+}
+
+/* CPU seconds (user + system) a process has used, from /proc/PID/stat. */
+static double cpu_of(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut, st;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* after the command's closing parenthesis: state is field 3, utime 14 */
+	if (!(p = strrchr(buf, ')')) ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
+		return 0;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double cpu_self(void)
+{
+	struct rusage u;
+
+	getrusage(RUSAGE_SELF, &u);
+	return (double)u.ru_utime.tv_sec + (double)u.ru_utime.tv_usec / 1e6 +
+	       (double)u.ru_stime.tv_sec + (double)u.ru_stime.tv_usec / 1e6;
+}
+
+/* ---- the callers ---- */
+
+struct caller {
+	int idx, n, failed;
+	enum mode mode;
+	double *lat;
+	unsigned char *kinds;
+	struct grpc_unary_client *kp, *gr;
+	char why[300];          /* the first failure */
+};
+
+static pthread_barrier_t ready;
+
+/* One call, its reply checked. */
+static bool call(struct caller *c, enum kind k, struct eaa_err *err)
+{
+	const struct wr *req = k == K_UNWRAP ? &unwrap_req : &resource_req;
+	uint8_t *reply = NULL, *got = NULL;
+	const uint8_t *msg;
+	size_t n, mn, gn;
+	json_t *j;
+	bool ok;
+
+	if (!grpc_unary_client_call(k == K_UNWRAP ? c->kp : c->gr,
+				    k == K_UNWRAP ? UNWRAP : GETRESOURCE, req->buf, req->len,
+				    CALL_TIMEOUT_S, &reply, &n, err))
+		return false;
+	if (!pb_get_bytes(reply, n, 1, &msg, &mn)) {
+		free(reply);
+		return eaa_fail(err, EAA_E_FORMAT, "the reply is not the service's message");
+	}
+	if (k == K_RESOURCE) {
+		ok = mn == sizeof(resource) - 1 && memcmp(msg, resource, mn) == 0;
+		free(reply);
+		return ok || eaa_fail(err, EAA_E_FORMAT, "GetResource: not the resource "
+				      "verdictd holds");
+	}
+	j = json_loadb((const char *)msg, mn, 0, NULL);
+	ok = json_get_bytes(json_object_get(json_object_get(j, "keyunwrapresults"), "optsdata"),
+			    4096, &got, &gn) && gn == strlen(opts) && memcmp(got, opts, gn) == 0;
+	json_decref(j);
+	free(got);
+	free(reply);
+	return ok || eaa_fail(err, EAA_E_FORMAT, "UnWrapKey: not the layer options wrapped");
+}
+
+static enum kind kind_of(const struct caller *c, int i)
+{
+	if (c->mode == M_MIXED)
+		return (enum kind)((i + c->idx) % 2);
+	return c->mode == M_UNWRAP ? K_UNWRAP : K_RESOURCE;
+}
+
+static void failed(struct caller *c, const struct eaa_err *err)
+{
+	if (!c->failed++)
+		snprintf(c->why, sizeof(c->why), "%s", err->msg);
+}
+
+static void *run(void *arg)
+{
+	struct caller *c = arg;
+	struct eaa_err err;
+
+	/* connected before the clock, as a runtime's connection to its agent
+	 * is */
+	if (c->mode != M_RESOURCE && (!(c->kp = grpc_unary_client_open(kp_addr, &err)) ||
+				      !grpc_unary_client_connect(c->kp, CALL_TIMEOUT_S, &err)))
+		failed(c, &err);
+	if (c->mode != M_UNWRAP && !c->failed &&
+	    (!(c->gr = grpc_unary_client_open(gr_addr, &err)) ||
+	     !grpc_unary_client_connect(c->gr, CALL_TIMEOUT_S, &err)))
+		failed(c, &err);
+	if (c->failed)
+		c->failed = c->n; /* none of its calls made */
+	pthread_barrier_wait(&ready);
+	for (int i = 0; i < c->n && c->failed < c->n; i++) {
+		enum kind k = kind_of(c, i);
+		double t0 = bench_now();
+
+		if (call(c, k, &err))
+			c->kinds[i] = (unsigned char)k;
+		else
+			failed(c, &err);
+		c->lat[i] = bench_now() - t0;
+	}
+	grpc_unary_client_close(c->kp);
+	grpc_unary_client_close(c->gr);
+	return NULL;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* p50 and p99 in ms of the answered calls of kind k (k < 0: both); a
+ * refusal is quick and would flatter them. Returns how many there are. */
+static size_t percentiles(const double *lat, const unsigned char *kinds, size_t n, int k,
+			  double *p50, double *p99)
+{
+	double *v = malloc((n ? n : 1) * sizeof(*v));
+	size_t m = 0;
+
+	if (!v)
+		bench_die("out of memory", NULL);
+	for (size_t i = 0; i < n; i++)
+		if (kinds[i] != K_FAILED && (k < 0 || kinds[i] == k))
+			v[m++] = lat[i];
+	qsort(v, m, sizeof(*v), cmp);
+	*p50 = m ? v[m / 2] * 1e3 : 0;
+	*p99 = m ? v[m * 99 / 100] * 1e3 : 0;
+	free(v);
+	return m;
+}
+
+static void load(const char *when)
+{
+	char buf[128] = "";
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f && fgets(buf, sizeof(buf), f))
+		buf[strcspn(buf, "\n")] = '\0';
+	if (f)
+		fclose(f);
+	printf("load average %s: %s\n", when, buf);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: %s [--callers N] [--calls N] [--resource | --mixed]\n"
+		   "       [--agent-workers N] [--agent-log-level LEVEL] [--broker-rtt-ms MS]\n"
+		   "       [--keep] [BIN_DIR]\n",
+		program_invocation_short_name);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longs[] = {
+		{ "callers", required_argument, NULL, 'c' },
+		{ "calls", required_argument, NULL, 'n' },
+		{ "resource", no_argument, NULL, 'r' },
+		{ "mixed", no_argument, NULL, 'm' },
+		{ "agent-workers", required_argument, NULL, 'w' },
+		{ "agent-log-level", required_argument, NULL, 'l' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "broker-rtt-ms", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const mode_name[] = { "UnWrapKey", "GetResource",
+						 "UnWrapKey and GetResource alternating" };
+	const char *bin = "build/bin", *level = "warn";
+	int callers = 64, per = 500, workers = 0, c, modes = 0, total_failed = 0;
+	enum mode mode = M_UNWRAP;
+	bool keep = false;
+	struct caller *cl;
+	pthread_t *t;
+	double *lat, t0, secs, p50, p99, a0, v0, s0, a1, v1, s1, rtt_ms = 0;
+	unsigned char *kinds;
+	uint8_t kek[32], *pkt;
+	size_t pktn, total, answered;
+	struct eaa_err err;
+	long attested;
+
+	while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+		switch (c) {
+		case 'c': callers = atoi(optarg); break;
+		case 'n': per = atoi(optarg); break;
+		case 'r': modes++; mode = M_RESOURCE; break;
+		case 'm': modes++; mode = M_MIXED; break;
+		case 'w': workers = atoi(optarg); break;
+		case 'l': level = optarg; break;
+		case 'k': keep = true; break;
+		case 't': rtt_ms = atof(optarg); break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc)
+		bin = argv[optind++];
+	if (optind < argc || callers < 1 || callers > MAX_CALLERS || per < 1 || per > 1000000 ||
+	    workers < 0 || workers > 64 || modes > 1 || rtt_ms < 0 || rtt_ms > 1000) {
+		usage(stderr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (RAND_bytes(kek, sizeof(kek)) != 1)
+		bench_die("random", NULL);
+	bench_vd_prepare(&vd, "bench-agent", kek);
+	bench_vd_write(&vd, "root/resources/" RESOURCE, resource, sizeof(resource) - 1);
+	wrap_layer(&pkt, &pktn);
+	bench_vd_start(&vd, bin, "verdictd.log", NULL);
+	broker_port = rtt_ms > 0 ? relay_start(rtt_ms) : vd.port;
+	requests(pkt, pktn);
+	free(pkt);
+	agent_start(bin, workers, level);
+
+	/* the first attestation, and one call of each kind, off the clock */
+	{
+		struct caller w = { .mode = M_MIXED };
+
+		if (!(w.kp = grpc_unary_client_open(kp_addr, &err)) || !call(&w, K_UNWRAP, &err) ||
+		    !(w.gr = grpc_unary_client_open(gr_addr, &err)) || !call(&w, K_RESOURCE, &err))
+			bench_die("warm-up call", err.msg);
+		grpc_unary_client_close(w.kp);
+		grpc_unary_client_close(w.gr);
+	}
+
+	cl = calloc((size_t)callers, sizeof(*cl));
+	t = calloc((size_t)callers, sizeof(*t));
+	total = (size_t)callers * (size_t)per;
+	lat = calloc(total, sizeof(*lat));
+	kinds = malloc(total);
+	if (!cl || !t || !lat || !kinds)
+		bench_die("out of memory", NULL);
+	memset(kinds, K_FAILED, total); /* until answered */
+	if (pthread_barrier_init(&ready, NULL, (unsigned)callers + 1) != 0)
+		bench_die("barrier", NULL);
+	load("before");
+	for (int i = 0; i < callers; i++) {
+		cl[i] = (struct caller){ .idx = i, .n = per, .mode = mode,
+					 .lat = lat + (size_t)i * (size_t)per,
+					 .kinds = kinds + (size_t)i * (size_t)per };
+		if (pthread_create(&t[i], NULL, run, &cl[i]) != 0)
+			bench_die("pthread_create", NULL);
+	}
+	pthread_barrier_wait(&ready);
+	a0 = cpu_of(agent_pid);
+	v0 = cpu_of(vd.pid);
+	s0 = cpu_self();
+	t0 = bench_now();
+	for (int i = 0; i < callers; i++)
+		pthread_join(t[i], NULL);
+	secs = bench_now() - t0;
+	a1 = cpu_of(agent_pid);
+	v1 = cpu_of(vd.pid);
+	s1 = cpu_self();
+	load("after");
+
+	for (int i = 0; i < callers; i++)
+		total_failed += cl[i].failed;
+	answered = percentiles(lat, kinds, total, -1, &p50, &p99);
+	printf("%s, %d callers x %d calls%s: %.0f calls/s, p50 %.2f ms, p99 %.2f ms, "
+	       "%d failed\n", mode_name[mode], callers, per,
+	       rtt_ms > 0 ? ", verdictd behind a link" : "", (double)answered / secs, p50,
+	       p99, total_failed);
+	if (rtt_ms > 0)
+		printf("  (a link of %.2f ms round trip between the agent and verdictd)\n", rtt_ms);
+	if (mode == M_MIXED)
+		for (int k = K_UNWRAP; k <= K_RESOURCE; k++) {
+			size_t m = percentiles(lat, kinds, total, k, &p50, &p99);
+
+			printf("  %s: %zu calls, p50 %.2f ms, p99 %.2f ms\n", mode_name[k], m,
+			       p50, p99);
+		}
+	printf("CPU per call made: agent %.0f us, verdictd %.0f us, callers %.0f us "
+	       "(%.2f s of %.2f s wall)\n", (a1 - a0) / (double)total * 1e6,
+	       (v1 - v0) / (double)total * 1e6, (s1 - s0) / (double)total * 1e6,
+	       (a1 - a0) + (v1 - v0) + (s1 - s0), secs);
+	attested = bench_vd_count(&vd, "verdictd.log", "allowed sample peer");
+	printf("attested channels verdictd allowed: %ld\n", attested);
+	for (int i = 0, shown = 0; i < callers && shown < 3; i++)
+		if (cl[i].why[0]) {
+			printf("  caller %d: %d failed, first: %s\n", i, cl[i].failed, cl[i].why);
+			shown++;
+		}
+
+	agent_kill();
+	if (keep) {
+		kill(vd.pid, SIGTERM);
+		waitpid(vd.pid, NULL, 0);
+		vd.pid = 0;
+		printf("kept %s\n", vd.dir);
+	} else if (!bench_vd_finish(&vd)) {
+		return 1;
+	}
+	pthread_barrier_destroy(&ready);
+	wr_free(&unwrap_req);
+	wr_free(&resource_req);
+	free(cl);
+	free(t);
+	free(lat);
+	free(kinds);
+	return total_failed ? 1 : 0;
+}
