@@ -506,7 +506,7 @@ int main(int argc, char **argv)
 	} else if (persistent) {
 		struct result r = new_result(clients, per);
 
-		double cpu0 = cpu_seconds(pid);
+		double cpu0 = cpu_seconds(vd.pid);
 
 		measure(PERSISTENT, clients, per, &r);
 		finish(&r);
@@ -514,7 +514,7 @@ int main(int argc, char **argv)
 		/* what a release costs the server, whatever share of the
 		 * cores it gets beside the clients on the same machine */
 		printf("verdictd CPU: %.1f us per release\n",
-		       (cpu_seconds(pid) - cpu0) * 1e6 / ((double)clients * per));
+		       (cpu_seconds(vd.pid) - cpu0) * 1e6 / ((double)clients * per));
 		failed += r.failed;
 	} else {
 		struct result a = new_result(clients, per), p = new_result(clients, per);

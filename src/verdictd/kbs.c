@@ -38,53 +38,83 @@ struct session {
 	time_t end;          /* fixed at /auth */
 	char tee[16];        /* as named at /auth */
 	char nonce[45];      /* base64 of 32 random bytes */
-	char *token;         /* when ATTESTED */
+	/* when ATTESTED: the token, its claims, and the decision that let
+	 * it be issued (a resource request asks only whether it still
+	 * holds: decide.h) */
+	char *token;
+	json_t *claims;
+	char *tee_claims;    /* the TEE's claims, JSON text (the record's) */
+	struct vd_decision d;
 };
 
+/* The table: buckets of WAYS sessions, chosen by the id's first hex
+ * digits (the id is random), at twice the bound's size, so a lookup or an
+ * insertion reads one bucket. A full bucket refuses /auth like a full
+ * table (the client asks again, with another id). */
+#define WAYS 8
 static const struct vd_kbs_conf *cf;
 static pthread_mutex_t sess_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct session *sessions;
+static size_t nbuckets, live;
 static EVP_PKEY *token_key;
 static json_t *token_jwk; /* its public JWK, in every token's header */
 
-/* A free slot (an ended session's counts as free); NULL when all are in
- * use. Under sess_lock. */
-static struct session *slot_for_new(time_t now)
+static void sess_free(struct session *s)
 {
-	unsigned i;
+	if (s->state != FREE)
+		live--;
+	free(s->token);
+	json_decref(s->claims);
+	free(s->tee_claims);
+	memset(s, 0, sizeof(*s));
+}
 
-	for (i = 0; i < cf->max_sessions; i++) {
-		struct session *s = &sessions[i];
+static struct session *bucket_of(const char *id)
+{
+	unsigned long h = strtoul((char[9]){ id[0], id[1], id[2], id[3], id[4], id[5], id[6],
+					     id[7], 0 }, NULL, 16);
 
-		if (s->state != FREE && s->end <= now) {
-			free(s->token);
-			memset(s, 0, sizeof(*s));
-		}
-		if (s->state == FREE)
-			return s;
+	return &sessions[(h & (nbuckets - 1)) * WAYS];
+}
+
+/* A free slot for a new session with this id (an ended session's counts
+ * as free); NULL when the bound is reached or the bucket is full. Under
+ * sess_lock. */
+static struct session *slot_for_new(const char *id, time_t now)
+{
+	struct session *b = bucket_of(id), *free_slot = NULL;
+	int i;
+
+	for (i = 0; i < WAYS; i++) {
+		if (b[i].state != FREE && b[i].end <= now)
+			sess_free(&b[i]);
+		if (b[i].state == FREE && !free_slot)
+			free_slot = &b[i];
 	}
-	return NULL;
+	if (!free_slot || live >= cf->max_sessions)
+		return NULL;
+	live++;
+	return free_slot;
 }
 
 /* The live session with this id; NULL when none (an ended one is freed).
  * Under sess_lock. */
 static struct session *find(const char *id, time_t now)
 {
-	unsigned i;
+	struct session *b;
+	int i;
 
-	if (!id || strlen(id) != 32)
+	if (!id || strlen(id) != 32 || strspn(id, "0123456789abcdef") != 32)
 		return NULL;
-	for (i = 0; i < cf->max_sessions; i++) {
-		struct session *s = &sessions[i];
-
-		if (s->state == FREE || CRYPTO_memcmp(s->id, id, 32) != 0)
+	b = bucket_of(id);
+	for (i = 0; i < WAYS; i++) {
+		if (b[i].state == FREE || CRYPTO_memcmp(b[i].id, id, 32) != 0)
 			continue;
-		if (s->end <= now) {
-			free(s->token);
-			memset(s, 0, sizeof(*s));
+		if (b[i].end <= now) {
+			sess_free(&b[i]);
 			return NULL;
 		}
-		return s;
+		return &b[i];
 	}
 	return NULL;
 }
@@ -222,7 +252,7 @@ static void do_auth(const char *body, size_t len, struct answer *a)
 	}
 	b64 = base64_encode(nonce, sizeof(nonce), false);
 	pthread_mutex_lock(&sess_lock);
-	s = b64 ? slot_for_new(now) : NULL;
+	s = b64 ? slot_for_new(hex, now) : NULL;
 	if (s) {
 		s->state = AUTHED;
 		snprintf(s->id, sizeof(s->id), "%s", hex);
@@ -444,6 +474,13 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 	if ((s = find(id, now)) && s->state == AUTHED) {
 		s->state = ATTESTED;
 		s->token = strdup(token);
+		s->claims = jws_verify(token, strlen(token), token_key, NULL, &err);
+		s->tee_claims = ctext;
+		/* the record borrows the claims' text, which the session keeps */
+		s->d = d;
+		s->d.claims = ctext;
+		s->d.verifier = tees[i].verifier;
+		ctext = NULL;
 		cookie_for(a, s);
 	}
 	pthread_mutex_unlock(&sess_lock);
@@ -496,7 +533,7 @@ static void do_resource(struct MHD_Connection *c, const char *id, const char *pa
 {
 	json_t *claims = NULL, *ae, *tee_claims = NULL, *teekey;
 	const char *tok = NULL, *tee = NULL, *k;
-	char *held = NULL, *ctext = NULL, *jwe = NULL, why[600], file[4200];
+	char *ctext = NULL, *jwe = NULL, why[600], file[4200];
 	struct vd_decision d;
 	struct eaa_err err = { 0 };
 	struct session *s;
@@ -504,18 +541,25 @@ static void do_resource(struct MHD_Connection *c, const char *id, const char *pa
 	uint8_t *data = NULL, key[VD_KEY_LEN];
 	size_t n = 0;
 	int i;
-	bool is_key;
+	bool is_key, from_session = false, allowed;
 
+	/* a session's token was made here and kept in memory: its claims and
+	 * the decision that let it be issued are in the session */
 	pthread_mutex_lock(&sess_lock);
-	if ((s = find(id, now)) && s->state == ATTESTED)
-		held = strdup(s->token);
-	pthread_mutex_unlock(&sess_lock);
-	tok = held ? held : bearer(c);
-	if (!tok) {
-		problem(a, 401, "TokenNotFound", "Attestation Token not found");
-		goto out;
+	if ((s = find(id, now)) && s->state == ATTESTED && s->claims && s->tee_claims) {
+		claims = json_deep_copy(s->claims);
+		ctext = strdup(s->tee_claims);
+		d = s->d;
+		from_session = true;
 	}
-	claims = jws_verify(tok, strlen(tok), token_key, NULL, &err);
+	pthread_mutex_unlock(&sess_lock);
+	if (!from_session) {
+		if (!(tok = bearer(c))) {
+			problem(a, 401, "TokenNotFound", "Attestation Token not found");
+			goto out;
+		}
+		claims = jws_verify(tok, strlen(tok), token_key, NULL, &err);
+	}
 	if (!claims || !json_is_integer(json_object_get(claims, "exp")) ||
 	    json_integer_value(json_object_get(claims, "exp")) <= (json_int_t)now) {
 		LOG_WARN("kbs: resource %s refused: %s", path,
@@ -536,12 +580,21 @@ static void do_resource(struct MHD_Connection *c, const char *id, const char *pa
 		problem(a, 401, "TokenVerifierError", "Token Verifier error");
 		goto out;
 	}
-	/* decided again now: a policy or reference change since /attest
+	/* decided again when the store or the policy changed since /attest
+	 * (a session's record), or now (a bearer token): a revocation
 	 * reaches tokens already issued, as it reaches open channels */
 	i = tee_index(tee);
-	ctext = json_dumps(tee_claims, JSON_COMPACT);
-	vd_decide(cf->decider, tees[i].verifier, ctext ? ctext : "", &d);
-	if (!d.allow) {
+	if (from_session) {
+		bool again;
+
+		d.claims = ctext;
+		allowed = vd_decision_holds(cf->decider, &d, &again);
+	} else {
+		ctext = json_dumps(tee_claims, JSON_COMPACT);
+		vd_decide(cf->decider, tees[i].verifier, ctext ? ctext : "", &d);
+		allowed = d.allow;
+	}
+	if (!allowed) {
 		LOG_WARN("kbs: resource %s refused to a %s peer: %s", path, tee, d.why);
 		problem(a, 403, "PolicyDeny", "Access denied by policy");
 		goto out;
@@ -597,7 +650,6 @@ out:
 	if (data)
 		OPENSSL_cleanse(data, n);
 	free(data);
-	free(held);
 	free(ctext);
 	free(jwe);
 	json_decref(claims);
@@ -756,7 +808,9 @@ bool vd_kbs_start(const struct vd_kbs_conf *conf, int lfd, struct eaa_err *err)
 	int fl = fcntl(lfd, F_GETFL);
 
 	cf = conf;
-	if (!(sessions = calloc(conf->max_sessions, sizeof(*sessions))))
+	for (nbuckets = 1; nbuckets * WAYS < 2 * (size_t)conf->max_sessions; nbuckets *= 2)
+		;
+	if (!(sessions = calloc(nbuckets * WAYS, sizeof(*sessions))))
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	if (!load_token_key(err))
 		return false;

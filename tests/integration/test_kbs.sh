@@ -161,6 +161,18 @@ check("key by cookie", st == 200 and got == b"0123456789abcdef0123456789abcdef",
 st, got = get("default/test/1", bearer=token)
 check("resource by bearer token", st == 200 and got == b"a resource for tenant A", f"{st} {got}")
 
+# a policy change after /attest reaches the session's token and a bearer
+# token alike (a hand edit of opa/, seen by verdictd's watch)
+open(tmp + "/root/opa/sampleData", "w").write('{"svn": 5}')
+st, body = get("default/key/1", cookie=cookie)
+check("revoked: the session's token", st == 403 and problem(body)[0] == "PolicyDeny",
+      f"{st} {body}")
+st, body = get("default/key/1", bearer=token)
+check("revoked: a bearer token", st == 403, f"{st} {body}")
+open(tmp + "/root/opa/sampleData", "w").write('{"svn": 2}')
+st, got = get("default/key/1", cookie=cookie)
+check("allowed again", st == 200 and got == b"0123456789abcdef0123456789abcdef", f"{st} {got}")
+
 # --- refusals ---
 st, body, _, _ = auth(version="0.3.0")
 check("wrong version", st == 401 and problem(body)[0] == "AttestationError" and
