@@ -38,9 +38,10 @@ uint8_t *b64url_decode(const char *s, size_t len, size_t *n);
 
 /* The public key of a JWK: EC P-256, P-384 or P-521 {"kty","crv","x","y"},
  * the coordinates exactly the curve's byte size and the point on the
- * curve; or RSA {"kty","n","e"}, n of 2048 to 16384 bits, neither with a
- * leading zero byte (RFC 7518 6.3.1). Other members ("alg", "kid", a
- * private "d") are ignored. NULL with err filled. */
+ * curve; or RSA {"kty","n","e"}, n of 2048 to 16384 bits, e odd and from
+ * 3 to 2^32 - 1, neither with a leading zero byte (RFC 7518 6.3.1).
+ * Other members ("alg", "kid", a private "d") are ignored. NULL with err
+ * filled. */
 EVP_PKEY *jwk_to_public(const json_t *jwk, struct eaa_err *err);
 
 /* The public JWK of key in the member order kbs-types' TeePubKey
