@@ -30,6 +30,7 @@ seeds_of() {
 	fuzz_rego_lex) echo "$data/policy" ;;
 	fuzz_rego_policy) echo "$data/policy $data/rego-seeds" ;;
 	fuzz_rego_input | fuzz_jcs) echo "$data/rego-inputs" ;;
+	fuzz_kbs) echo "$data/kbs-seeds" ;;
 	fuzz_vd_eaa) echo "$data/eaa-requests" ;;
 	fuzz_aa_ocicrypt) echo "$data/ocicrypt" ;;
 	fuzz_aa_agent) echo "$data/agent-inputs" ;;
@@ -60,7 +61,7 @@ targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(fuzz_vd_eaa fuzz_aa_agent fuzz_evidence_ext fuzz_cert_verify
 	fuzz_intel_quote fuzz_snp_report fuzz_csv_report fuzz_tpm_quote fuzz_tpm_eventlog
 	fuzz_tpm_enrol fuzz_aa_ocicrypt fuzz_img_policy fuzz_img_unpack fuzz_intel_collateral
-	fuzz_sample_report fuzz_tdx_qgs fuzz_rego_lex fuzz_rego_policy fuzz_rego_input fuzz_jcs
+	fuzz_sample_report fuzz_tdx_qgs fuzz_rego_lex fuzz_rego_policy fuzz_rego_input fuzz_jcs fuzz_kbs
 	fuzz_jose)
 export EAA_FUZZ_TRUST=$seeds/trust.pem
 # libFuzzer's -timeout is a unit's wall time: at nice 19 on a loaded

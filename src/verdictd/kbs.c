@@ -121,12 +121,7 @@ static struct session *find(const char *id, time_t now)
 
 /* ---- answers ---- */
 
-struct answer {
-	unsigned status;
-	char *body;            /* malloc'd */
-	const char *type;      /* Content-Type */
-	char cookie[200];      /* Set-Cookie, or "" */
-};
+#define answer vd_kbs_answer
 
 /* trustee's problem body: {"type": <prefix><variant>, "detail": ...}. */
 static void problem(struct answer *a, unsigned status, const char *variant, const char *fmt, ...)
@@ -137,9 +132,16 @@ static void problem(struct answer *a, unsigned status, const char *variant, cons
 	json_t *o;
 	va_list ap;
 
+	char *p;
+
 	va_start(ap, fmt);
 	vsnprintf(detail, sizeof(detail), fmt, ap);
 	va_end(ap);
+	/* details quote what the peer sent (a path, a version): printable
+	 * ASCII only, so the body is always valid JSON text */
+	for (p = detail; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f)
+			*p = '?';
 	snprintf(type, sizeof(type), ERR_TYPE "%s", variant);
 	o = json_pack("{s:s, s:s}", "type", type, "detail", detail);
 	a->status = status;
@@ -521,14 +523,14 @@ static bool path_ok(const char *p)
 	       segment_ok(a + 1, (size_t)(b - a - 1)) && segment_ok(b + 1, strlen(b + 1));
 }
 
-static const char *bearer(struct MHD_Connection *c)
+static const char *bearer(const char *authorization)
 {
-	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+	const char *h = authorization;
 
 	return h && strncmp(h, "Bearer ", 7) == 0 ? h + 7 : NULL;
 }
 
-static void do_resource(struct MHD_Connection *c, const char *id, const char *path,
+static void do_resource(const char *authorization, const char *id, const char *path,
 			struct answer *a)
 {
 	json_t *claims = NULL, *ae, *tee_claims = NULL, *teekey;
@@ -554,7 +556,7 @@ static void do_resource(struct MHD_Connection *c, const char *id, const char *pa
 	}
 	pthread_mutex_unlock(&sess_lock);
 	if (!from_session) {
-		if (!(tok = bearer(c))) {
+		if (!(tok = bearer(authorization))) {
 			problem(a, 401, "TokenNotFound", "Attestation Token not found");
 			goto out;
 		}
@@ -692,7 +694,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	struct upload *u = *state;
 	struct answer a = { 0 };
 	const char *id = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "kbs-session-id");
-	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
 
 	(void)cls;
 	(void)version;
@@ -721,22 +722,34 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	}
 	if (u->too_big)
 		problem(&a, 413, "PayloadTooLarge", "request body over %u bytes", MAX_BODY);
-	else if (post && strcmp(url, "/kbs/v0/auth") == 0)
-		do_auth(u->p ? u->p : "", u->n, &a);
+	else
+		vd_kbs_handle(method, url, id,
+			      MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"),
+			      u->p ? u->p : "", u->n, &a);
+	return send_answer(c, &a);
+}
+
+void vd_kbs_handle(const char *method, const char *url, const char *cookie_id,
+		   const char *authorization, const char *body, size_t len,
+		   struct vd_kbs_answer *a)
+{
+	bool post = strcmp(method, "POST") == 0;
+
+	memset(a, 0, sizeof(*a));
+	if (post && strcmp(url, "/kbs/v0/auth") == 0)
+		do_auth(body, len, a);
 	else if (post && strcmp(url, "/kbs/v0/attest") == 0)
-		do_attest(id, u->p ? u->p : "", u->n, &a);
-	else if (strcmp(method, MHD_HTTP_METHOD_GET) == 0 &&
-		 strncmp(url, "/kbs/v0/resource/", 17) == 0)
-		do_resource(c, id, url + 17, &a);
+		do_attest(cookie_id, body, len, a);
+	else if (strcmp(method, "GET") == 0 && strncmp(url, "/kbs/v0/resource/", 17) == 0)
+		do_resource(authorization, cookie_id, url + 17, a);
 	else if (strncmp(url, "/kbs/v0/", 8) == 0) {
 		char name[64];
 
 		snprintf(name, sizeof(name), "%.*s", (int)strcspn(url + 8, "/"), url + 8);
-		problem(&a, 404, "PluginNotFound", "Plugin %s not found", name);
+		problem(a, 404, "PluginNotFound", "Plugin %s not found", name);
 	} else {
-		problem(&a, 404, "InvalidRequestPath", "Request path %.200s is invalid", url);
+		problem(a, 404, "InvalidRequestPath", "Request path %.200s is invalid", url);
 	}
-	return send_answer(c, &a);
 }
 
 static void done(void *cls, struct MHD_Connection *c, void **state,
@@ -799,6 +812,16 @@ static bool load_token_key(struct eaa_err *err)
 	return (token_jwk = jwk_from_key(k, "ES256", err)) != NULL;
 }
 
+bool vd_kbs_init(const struct vd_kbs_conf *conf, struct eaa_err *err)
+{
+	cf = conf;
+	for (nbuckets = 1; nbuckets * WAYS < 2 * (size_t)conf->max_sessions; nbuckets *= 2)
+		;
+	if (!(sessions = calloc(nbuckets * WAYS, sizeof(*sessions))))
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	return load_token_key(err);
+}
+
 bool vd_kbs_start(const struct vd_kbs_conf *conf, int lfd, struct eaa_err *err)
 {
 	static char *cert, *key; /* libmicrohttpd keeps pointers to them */
@@ -807,12 +830,7 @@ bool vd_kbs_start(const struct vd_kbs_conf *conf, int lfd, struct eaa_err *err)
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int fl = fcntl(lfd, F_GETFL);
 
-	cf = conf;
-	for (nbuckets = 1; nbuckets * WAYS < 2 * (size_t)conf->max_sessions; nbuckets *= 2)
-		;
-	if (!(sessions = calloc(nbuckets * WAYS, sizeof(*sessions))))
-		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
-	if (!load_token_key(err))
+	if (!vd_kbs_init(conf, err))
 		return false;
 	if (!conf->insecure_http) {
 		uint8_t *c = NULL, *k = NULL;

@@ -48,6 +48,26 @@ struct vd_kbs_conf {
 	unsigned max_connections;
 };
 
+/* One answer: status, body (malloc'd, NUL-terminated; the caller frees),
+ * Content-Type, and Set-Cookie ("" for none). */
+struct vd_kbs_answer {
+	unsigned status;
+	char *body;
+	const char *type;
+	char cookie[200];
+};
+
+/* The sessions and the token key, without HTTP (vd_kbs_start calls it; the
+ * fuzz target and tests call it alone). Once per process. */
+bool vd_kbs_init(const struct vd_kbs_conf *conf, struct eaa_err *err);
+/* One request as HTTP handed it over: method ("POST", "GET"), the URL's
+ * path, the kbs-session-id cookie's value and the Authorization header
+ * (each NULL when absent), the body. Never fails: every refusal is an
+ * answer. Thread-safe. */
+void vd_kbs_handle(const char *method, const char *url, const char *cookie_id,
+		   const char *authorization, const char *body, size_t len,
+		   struct vd_kbs_answer *a);
+
 /* Serve the KBS protocol on listening socket lfd until the process ends
  * (libmicrohttpd's threads). The token signing key is <root>/kbs/token.key
  * (P-256, 0600, made at the first start). false with err filled when it

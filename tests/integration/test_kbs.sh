@@ -217,6 +217,9 @@ st, body = get("default/test/2", cookie=cookie)
 check("a missing resource", st == 404, f"{st} {body}")
 st, body = get("default/../key/1", cookie=cookie)
 check("a path outside the store", st in (403, 404) and b"0123" not in body, f"{st} {body}")
+st, body = get("default%B6%00/key/1", cookie=cookie)
+check("a path with bytes that are not text", st == 404 and problem(body)[0] is not None,
+      f"{st} {body}")
 st, body, _ = call("GET", "nothing")
 check("an unknown endpoint", st == 404 and problem(body)[0] == "PluginNotFound", f"{st} {body}")
 
