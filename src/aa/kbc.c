@@ -1,13 +1,10 @@
 /* kbc.c - the KBC table and the names it is reached by (see kbc.h). */
+#include <openssl/crypto.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include "aead.h"
 #include "kbc.h"
-
-/* cc_kbc speaks the Confidential Containers KBS protocol: a later issue. */
-const struct aa_kbc_ops aa_kbc_cc = {
-	.name = "cc_kbc",
-	.what = "Confidential Containers KBS protocol (not built yet)",
-};
 
 const struct aa_kbc_ops *const aa_kbcs[] = {
 	&aa_kbc_eaa, &aa_kbc_offline_fs, &aa_kbc_sample, &aa_kbc_cc, NULL,
@@ -73,4 +70,25 @@ const char *aa_resource_path(const char *uri, struct eaa_err *err)
 		 "(or kbs:///<repo>/<type>/<tag>), each part of letters, digits, . _ -",
 		 uri);
 	return NULL;
+}
+
+bool aa_kbc_unwrap_with(const char *who, const struct kp_packet *pkt, const uint8_t *key,
+			size_t keyn, uint8_t **out, size_t *n, struct eaa_err *err)
+{
+	const char *kid = kp_store_kid(pkt->kid);
+	bool ok;
+
+	*n = pkt->wrapped_len - AES_GCM_TAG_LEN;
+	*out = keyn == 32 ? malloc(*n + 1) : NULL;
+	ok = *out && aes_gcm_open(key, keyn, pkt->iv, KP_IV_LEN, NULL, 0, pkt->wrapped, *n,
+				  pkt->wrapped + *n, *out);
+	if (ok)
+		return true;
+	if (*out)
+		OPENSSL_cleanse(*out, *n);
+	free(*out);
+	*out = NULL;
+	return eaa_fail(err, EAA_E_SIGNATURE, keyn == 32 ?
+			"%s: kid \"%s\": the packet does not authenticate under its key" :
+			"%s: kid \"%s\": the key is not 32 bytes", who, kid);
 }

@@ -74,6 +74,12 @@ const struct aa_kbc_ops *aa_kbc_find(const char *name);
 bool aa_kbc_params_split(const char *params, char name[64], const char **uri,
 			 struct eaa_err *err);
 
+/* A key packet opened locally with its KEK (key, keyn bytes; AES-256-GCM,
+ * as verdictd wraps): the PrivateLayerBlockCipherOptions (malloc'd). who
+ * names the KBC in the error. */
+bool aa_kbc_unwrap_with(const char *who, const struct kp_packet *pkt, const uint8_t *key,
+			size_t keyn, uint8_t **out, size_t *n, struct eaa_err *err);
+
 /* "kbs:///repo/type/tag", "kbs://host/repo/type/tag" or "repo/type/tag"
  * into "repo/type/tag" (a pointer into uri), checked: three non-empty
  * segments of [A-Za-z0-9._-] not "." or "..". */

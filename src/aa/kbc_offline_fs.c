@@ -97,23 +97,10 @@ static bool fs_unwrap(void *kbc, const struct kp_packet *pkt, uint8_t **out,
 		return false;
 	if (!entry(f->keys, f->keys_file, "key", kid, &key, &keyn, err))
 		return false;
-	*n = pkt->wrapped_len - AES_GCM_TAG_LEN;
-	*out = keyn == 32 ? malloc(*n + 1) : NULL;
-	ok = *out && aes_gcm_open(key, keyn, pkt->iv, KP_IV_LEN, NULL, 0, pkt->wrapped,
-				  *n, pkt->wrapped + *n, *out);
+	ok = aa_kbc_unwrap_with("offline_fs_kbc", pkt, key, keyn, out, n, err);
 	OPENSSL_cleanse(key, keyn);
 	free(key);
-	if (!ok) {
-		if (*out)
-			OPENSSL_cleanse(*out, *n);
-		free(*out);
-		*out = NULL;
-		return eaa_fail(err, EAA_E_SIGNATURE, keyn == 32 ?
-				"offline_fs_kbc: kid \"%s\": the packet does not authenticate "
-				"under its key" : "offline_fs_kbc: kid \"%s\": the key is not "
-				"32 bytes", kid);
-	}
-	return true;
+	return ok;
 }
 
 static bool fs_resource(void *kbc, const char *path, uint8_t **out, size_t *n,

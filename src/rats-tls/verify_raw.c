@@ -80,3 +80,75 @@ bool rats_raw_verify(struct rats_raw_verifier *r, const uint8_t *evidence, size_
 	*claims = out.claims;
 	return true;
 }
+
+struct rats_raw_attester {
+	const struct rats_attester *a;
+	void *state;
+};
+
+struct rats_raw_attester *rats_raw_attester_new(const char *name, const char *const *options,
+						struct eaa_err *err)
+{
+	const struct rats_attester *a = NULL;
+	struct rats_raw_attester *r;
+	struct rats_opts o = { 0 };
+	size_t i;
+
+	if (name && *name) {
+		if (!(a = rats_attester_find(name)) || !a->tag) {
+			eaa_fail(err, EAA_E_CONFIG, "no attester named \"%s\" that presents "
+				 "evidence", name);
+			return NULL;
+		}
+	} else {
+		for (i = 0; rats_attesters[i] && !a; i++)
+			if (rats_attesters[i]->detect && rats_attesters[i]->detect())
+				a = rats_attesters[i];
+		if (!a) {
+			eaa_fail(err, EAA_E_CONFIG, "no TEE detected: name an attester");
+			return NULL;
+		}
+	}
+	while (options && options[o.n])
+		o.n++;
+	o.kv = (char **)options;
+	if (!(r = calloc(1, sizeof(*r)))) {
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	r->a = a;
+	if (!a->init(&o, &r->state, err)) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+const char *rats_raw_attester_name(const struct rats_raw_attester *r)
+{
+	return r->a->name;
+}
+
+bool rats_raw_collect(struct rats_raw_attester *r, const uint8_t report_data[64],
+		      uint8_t **evidence, size_t *n, struct eaa_err *err)
+{
+	struct wr w;
+
+	wr_init(&w);
+	if (!r->a->collect(r->state, report_data, &w, NULL, err)) {
+		wr_free(&w);
+		return false;
+	}
+	*n = w.len;
+	*evidence = wr_take(&w, n);
+	return *evidence != NULL || eaa_fail(err, EAA_E_NOMEM, "out of memory");
+}
+
+void rats_raw_attester_free(struct rats_raw_attester *r)
+{
+	if (!r)
+		return;
+	if (r->a->cleanup)
+		r->a->cleanup(r->state);
+	free(r);
+}

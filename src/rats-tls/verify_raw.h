@@ -1,5 +1,5 @@
-/* verify_raw.h - one piece of evidence checked by a compiled-in verifier
- * outside a TLS handshake: for protocols that bind the evidence to their
+/* verify_raw.h - one piece of evidence checked by a compiled-in verifier,
+ * or made by a compiled-in attester, outside a TLS handshake: for protocols that bind the evidence to their
  * own data (the CoCo KBS protocol's /attest binds report_data to a hash of
  * its runtime data, docs/kbs-protocol.md 7.3), so the caller, not a TLS
  * key, says what report_data must be. The vendor checks are the same
@@ -31,5 +31,18 @@ void rats_raw_verifier_free(struct rats_raw_verifier *v);
 bool rats_raw_verify(struct rats_raw_verifier *v, const uint8_t *evidence, size_t n,
 		     const uint8_t *endorsements, size_t en, const uint8_t *expect,
 		     size_t expect_len, json_t **claims, struct eaa_err *err);
+
+/* The attesting side: the attester called name (NULL or "": the TEE this
+ * machine has, never nullattester or sample) with options, and evidence
+ * from it whose report_data field is report_data (64 bytes): the raw quote
+ * or report (malloc'd). */
+struct rats_raw_attester;
+struct rats_raw_attester *rats_raw_attester_new(const char *name, const char *const *options,
+						struct eaa_err *err);
+/* Its name ("sample", "tdx_ecdsa", ...). */
+const char *rats_raw_attester_name(const struct rats_raw_attester *a);
+bool rats_raw_collect(struct rats_raw_attester *a, const uint8_t report_data[64],
+		      uint8_t **evidence, size_t *n, struct eaa_err *err);
+void rats_raw_attester_free(struct rats_raw_attester *a);
 
 #endif

@@ -1,0 +1,339 @@
+/* kbc_cc.c - cc_kbc: the Confidential Containers KBS protocol (trustee's
+ * /kbs/v0, version 0.4.0; docs/kbs-protocol.md), as guest-components'
+ * client speaks it: aa_kbc_params=cc_kbc::https://HOST:PORT.
+ *
+ * A resource is asked for with the session's cookie; with no session, or
+ * on a 401, the client attests (RCAR): /auth, a fresh P-256 TEE key, the
+ * TEE's evidence whose report data is SHA-384 of the RFC 8785 runtime
+ * data, /attest; then asks again, once. The answer is a JWE to the TEE
+ * key, opened here. A layer key (UnwrapKey) is the resource its kid names
+ * (kbs:///repo/type/tag), the KEK the packet is opened with locally.
+ *
+ * The KBS is authenticated as eaa_kbc's verdictd is: HTTPS with a pinned
+ * CA (--broker-ca) or public key (--broker-pubkey); http:// only with
+ * --insecure-broker (warned): the resources stay encrypted to the TEE key,
+ * but a KBS nobody checked could serve any image policy. */
+#include <curl/curl.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "codec.h"
+#include "jcs.h"
+#include "jose.h"
+#include "kbc.h"
+#include "log.h"
+#include "verify_raw.h"
+
+#define MAX_ANSWER (64u * 1024u * 1024u)
+
+struct cc {
+	char base[512];          /* https://HOST:PORT */
+	CURL *h;                 /* one connection, its cookie jar */
+	struct rats_raw_attester *att;
+	const char *tee;         /* the KBS's name for our TEE */
+	EVP_PKEY *tee_key;       /* the attested session's */
+	bool attested;
+	long timeout;
+};
+
+/* Our attesters by the KBS protocol's TEE names, and how the evidence is
+ * carried (docs/kbs-protocol.md 13; sample: verdictd's signed form). */
+static const struct {
+	const char *attester, *tee, *member;
+} tees[] = {
+	{ "sample", "sample", "report" },
+	{ "tdx_ecdsa", "tdx", "quote" },
+};
+
+struct buf {
+	char *p;
+	size_t n;
+	bool too_big;
+};
+
+static size_t collect(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+	char *np;
+
+	if (b->n + size * n > MAX_ANSWER) {
+		b->too_big = true;
+		return 0;
+	}
+	if (!(np = realloc(b->p, b->n + size * n + 1)))
+		return 0;
+	memcpy(np + b->n, p, size * n);
+	b->n += size * n;
+	np[b->n] = '\0';
+	b->p = np;
+	return size * n;
+}
+
+static void drop(struct buf *b)
+{
+	if (b->p)
+		OPENSSL_cleanse(b->p, b->n);
+	free(b->p);
+	*b = (struct buf){ 0 };
+}
+
+/* One request; its status (0 with err filled when there was no answer). */
+static long call(struct cc *c, const char *path, const char *body, struct buf *out,
+		 struct eaa_err *err)
+{
+	char url[700];
+	long status = 0;
+	CURLcode rc;
+
+	drop(out);
+	snprintf(url, sizeof(url), "%s/kbs/v0/%s", c->base, path);
+	curl_easy_setopt(c->h, CURLOPT_URL, url);
+	if (body)
+		curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, body);
+	else
+		curl_easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, out);
+	if ((rc = curl_easy_perform(c->h)) != CURLE_OK) {
+		eaa_fail(err, EAA_E_IO, "cc_kbc: %s: %s", url, out->too_big ?
+			 "answer over 64 MiB" : curl_easy_strerror(rc));
+		return 0;
+	}
+	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
+	return status;
+}
+
+/* A refusal's problem detail, for the error. */
+static const char *detail(const struct buf *b, char *out, size_t cap)
+{
+	json_t *p = b->p ? json_loads(b->p, 0, NULL) : NULL;
+	const char *d = json_string_value(json_object_get(p, "detail"));
+
+	snprintf(out, cap, "%.400s", d ? d : "no problem detail");
+	json_decref(p);
+	return out;
+}
+
+/* RCAR: a new session, a new TEE key, evidence bound to both. */
+static bool attest(struct cc *c, struct eaa_err *err)
+{
+	char req[200], why[450], *canon = NULL, *ev64 = NULL, *text = NULL;
+	uint8_t digest[48], report_data[64] = { 0 }, *ev = NULL;
+	struct buf b = { 0 };
+	json_t *ch = NULL, *jwk = NULL, *rd = NULL, *body = NULL;
+	const char *nonce, *member = NULL;
+	unsigned dlen = 0;
+	size_t i, n, evn = 0;
+	long st;
+	bool ok = false;
+
+	c->attested = false;
+	EVP_PKEY_free(c->tee_key);
+	c->tee_key = NULL;
+	for (i = 0; i < sizeof(tees) / sizeof(tees[0]); i++)
+		if (strcmp(tees[i].attester, rats_raw_attester_name(c->att)) == 0)
+			member = tees[i].member;
+	snprintf(req, sizeof(req), "{\"version\":\"0.4.0\",\"tee\":\"%s\",\"extra-params\":\"\"}",
+		 c->tee);
+	if ((st = call(c, "auth", req, &b, err)) != 200) {
+		if (st)
+			eaa_fail(err, EAA_E_REJECTED, "cc_kbc: /auth: %ld: %s", st,
+				 detail(&b, why, sizeof(why)));
+		goto out;
+	}
+	if (!(ch = json_loads(b.p, 0, NULL)) ||
+	    !(nonce = json_string_value(json_object_get(ch, "nonce")))) {
+		eaa_fail(err, EAA_E_FORMAT, "cc_kbc: /auth: the challenge has no nonce");
+		goto out;
+	}
+	if (!(c->tee_key = EVP_EC_gen("P-256")) ||
+	    !(jwk = jwk_from_key(c->tee_key, "ECDH-ES+A256KW", err)))
+		goto out;
+	/* what the KBS binds (7.2 step 6), hashed as 7.3 says */
+	rd = json_pack("{s:O, s:s, s:s}", "tee-pubkey", jwk, "nonce", nonce,
+		       "additional-evidence", "");
+	if (!rd || !(canon = jcs_serialize(rd, &n, err)) ||
+	    EVP_Digest(canon, n, digest, &dlen, EVP_sha384(), NULL) != 1)
+		goto out;
+	memcpy(report_data, digest, sizeof(digest));
+	if (!rats_raw_collect(c->att, report_data, &ev, &evn, err))
+		goto out;
+	ev64 = base64_encode(ev, evn, false);
+	body = json_pack("{s:{s:s, s:O}, s:{s:{s:s}, s:s}}", "runtime-data", "nonce", nonce,
+			 "tee-pubkey", jwk, "tee-evidence", "primary_evidence", member, ev64,
+			 "additional_evidence", "");
+	if (!ev64 || !body || !(text = json_dumps(body, JSON_COMPACT))) {
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((st = call(c, "attest", text, &b, err)) != 200) {
+		if (st)
+			eaa_fail(err, EAA_E_REJECTED, "cc_kbc: /attest: %ld: %s", st,
+				 detail(&b, why, sizeof(why)));
+		goto out;
+	}
+	LOG_INFO("cc_kbc: attested to %s as %s", c->base, c->tee);
+	c->attested = ok = true;
+out:
+	drop(&b);
+	free(canon);
+	free(ev);
+	free(ev64);
+	free(text);
+	json_decref(ch);
+	json_decref(jwk);
+	json_decref(rd);
+	json_decref(body);
+	return ok;
+}
+
+/* A resource, attesting first (or again, once, on a 401). */
+static bool get(struct cc *c, const char *path, uint8_t **out, size_t *n, struct eaa_err *err)
+{
+	char rel[300], why[450];
+	struct buf b = { 0 };
+	long st = 0;
+	int round;
+	bool ok = false;
+
+	snprintf(rel, sizeof(rel), "resource/%s", path);
+	for (round = 0; round < 2 && !ok; round++) {
+		if (!c->attested && !attest(c, err))
+			break;
+		st = call(c, rel, NULL, &b, err);
+		if (st == 401 && round == 0) {
+			/* the session or token ended: attest again */
+			c->attested = false;
+			continue;
+		}
+		if (st == 200)
+			ok = jwe_open(b.p, b.n, c->tee_key, out, n, err);
+		else if (st)
+			eaa_fail(err, st == 404 ? EAA_E_INVALID : EAA_E_REJECTED,
+				 "cc_kbc: resource %s: %ld: %s", path, st,
+				 detail(&b, why, sizeof(why)));
+		break;
+	}
+	drop(&b);
+	return ok;
+}
+
+static void cc_close(void *kbc)
+{
+	struct cc *c = kbc;
+
+	if (!c)
+		return;
+	if (c->h)
+		curl_easy_cleanup(c->h);
+	rats_raw_attester_free(c->att);
+	EVP_PKEY_free(c->tee_key);
+	free(c);
+}
+
+static void *cc_open(const char *uri, const struct aa_kbc_conf *conf, struct eaa_err *err)
+{
+	struct cc *c = calloc(1, sizeof(*c));
+	bool https = strncmp(uri, "https://", 8) == 0;
+	size_t i;
+
+	if (!c) {
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	if ((!https && strncmp(uri, "http://", 7) != 0) || strlen(uri) >= sizeof(c->base) ||
+	    strchr(uri + (https ? 8 : 7), '/')) {
+		eaa_fail(err, EAA_E_CONFIG, "cc_kbc: want https://HOST:PORT (or http://), not "
+			 "\"%.200s\"", uri);
+		goto fail;
+	}
+	if (!https && !conf->insecure_broker) {
+		eaa_fail(err, EAA_E_CONFIG, "cc_kbc: %s is plain HTTP: nothing authenticates "
+			 "the KBS; use https:// with --broker-ca or --broker-pubkey, or say "
+			 "--insecure-broker", uri);
+		goto fail;
+	}
+	if (https && !conf->broker_ca && !conf->broker_pubkey && !conf->insecure_broker) {
+		eaa_fail(err, EAA_E_CONFIG, "cc_kbc: %s: pin the KBS with --broker-ca or "
+			 "--broker-pubkey (or say --insecure-broker)", uri);
+		goto fail;
+	}
+	snprintf(c->base, sizeof(c->base), "%s", uri);
+	if (conf->attester && strcmp(conf->attester, "sample") == 0 && !conf->allow_sample) {
+		eaa_fail(err, EAA_E_CONFIG, "cc_kbc: the sample attester proves nothing: it "
+			 "needs --allow-sample");
+		goto fail;
+	}
+	if (!(c->att = rats_raw_attester_new(conf->attester, conf->options, err)))
+		goto fail;
+	for (i = 0; i < sizeof(tees) / sizeof(tees[0]); i++)
+		if (strcmp(tees[i].attester, rats_raw_attester_name(c->att)) == 0)
+			c->tee = tees[i].tee;
+	if (!c->tee) {
+		eaa_fail(err, EAA_E_UNSUPPORTED, "cc_kbc: the %s attester's evidence is not "
+			 "carried in the KBS protocol yet", rats_raw_attester_name(c->att));
+		goto fail;
+	}
+	if (!(c->h = curl_easy_init())) {
+		eaa_fail(err, EAA_E_NOMEM, "cc_kbc: cannot make an HTTP client");
+		goto fail;
+	}
+	c->timeout = conf->broker_timeout > 0 ? conf->broker_timeout : 60;
+	curl_easy_setopt(c->h, CURLOPT_COOKIEFILE, ""); /* the session cookie */
+	curl_easy_setopt(c->h, CURLOPT_TIMEOUT, c->timeout);
+	curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->h, CURLOPT_PROTOCOLS_STR, https ? "https" : "http");
+	curl_easy_setopt(c->h, CURLOPT_FOLLOWLOCATION, 0L);
+	if (conf->broker_ca)
+		curl_easy_setopt(c->h, CURLOPT_CAINFO, conf->broker_ca);
+	if (conf->broker_pubkey)
+		curl_easy_setopt(c->h, CURLOPT_PINNEDPUBLICKEY, conf->broker_pubkey);
+	if (https && conf->broker_pubkey && !conf->broker_ca) {
+		/* the pinned key is the authentication: no CA to chain to */
+		curl_easy_setopt(c->h, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c->h, CURLOPT_SSL_VERIFYHOST, 0L);
+	}
+	if (conf->insecure_broker)
+		LOG_WARN("cc_kbc: --insecure-broker: %s is not authenticated", uri);
+	return c;
+fail:
+	cc_close(c);
+	return NULL;
+}
+
+static bool cc_unwrap(void *kbc, const struct kp_packet *pkt, uint8_t **out, size_t *n,
+		      struct eaa_err *err)
+{
+	const char *path = aa_resource_path(pkt->kid, err);
+	uint8_t *key = NULL;
+	size_t keyn = 0;
+	bool ok;
+
+	if (!path || !get(kbc, path, &key, &keyn, err))
+		return false;
+	ok = aa_kbc_unwrap_with("cc_kbc", pkt, key, keyn, out, n, err);
+	OPENSSL_cleanse(key, keyn);
+	free(key);
+	return ok;
+}
+
+static bool cc_resource(void *kbc, const char *path, uint8_t **out, size_t *n,
+			struct eaa_err *err)
+{
+	return get(kbc, path, out, n, err);
+}
+
+const struct aa_kbc_ops aa_kbc_cc = {
+	.name = "cc_kbc",
+	.what = "Confidential Containers KBS protocol (trustee's /kbs/v0 0.4.0): "
+		"cc_kbc::https://HOST:PORT",
+	.open = cc_open,
+	.unwrap = cc_unwrap,
+	.resource = cc_resource,
+	.close = cc_close,
+};
