@@ -10,20 +10,27 @@ struct rats_raw_verifier {
 	void *state;
 };
 
+/* rats_tls_conf_t's NULL-terminated options as the instances read them. */
+static struct rats_opts opts_of(const char *const *options)
+{
+	struct rats_opts o = { (char **)options, 0 };
+
+	while (options && options[o.n])
+		o.n++;
+	return o;
+}
+
 struct rats_raw_verifier *rats_raw_verifier_new(const char *name, const char *const *options,
 						struct eaa_err *err)
 {
 	const struct rats_verifier *v = rats_verifier_find(name);
 	struct rats_raw_verifier *r;
-	struct rats_opts o = { 0 };
+	struct rats_opts o = opts_of(options);
 
 	if (!v) {
 		eaa_fail(err, EAA_E_CONFIG, "no verifier named \"%s\"", name);
 		return NULL;
 	}
-	while (options && options[o.n])
-		o.n++;
-	o.kv = (char **)options;
 	if (!(r = calloc(1, sizeof(*r)))) {
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");
 		return NULL;
@@ -91,7 +98,7 @@ struct rats_raw_attester *rats_raw_attester_new(const char *name, const char *co
 {
 	const struct rats_attester *a = NULL;
 	struct rats_raw_attester *r;
-	struct rats_opts o = { 0 };
+	struct rats_opts o = opts_of(options);
 	size_t i;
 
 	if (name && *name) {
@@ -109,9 +116,6 @@ struct rats_raw_attester *rats_raw_attester_new(const char *name, const char *co
 			return NULL;
 		}
 	}
-	while (options && options[o.n])
-		o.n++;
-	o.kv = (char **)options;
 	if (!(r = calloc(1, sizeof(*r)))) {
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");
 		return NULL;

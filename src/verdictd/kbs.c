@@ -20,6 +20,7 @@
 #include "json_util.h"
 #include "kbs.h"
 #include "log.h"
+#include "metrics.h"
 #include "verify_raw.h"
 
 #define KBS_VERSION "0.4.0"
@@ -769,17 +770,6 @@ static void done(void *cls, struct MHD_Connection *c, void **state,
 	*state = NULL;
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap) EAA_PRINTF(2, 0);
-static void mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	char line[300];
-
-	(void)cls;
-	vsnprintf(line, sizeof(line), fmt, ap);
-	line[strcspn(line, "\n")] = '\0';
-	LOG_DEBUG("kbs endpoint: %s", line);
-}
-
 /* The token signing key: <root>/kbs/token.key, made at the first start. */
 static bool load_token_key(struct eaa_err *err)
 {
@@ -851,7 +841,7 @@ bool vd_kbs_start(const struct vd_kbs_conf *conf, int lfd, struct eaa_err *err)
 	if (fl < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return eaa_fail(err, EAA_E_IO, "KBS endpoint: cannot make its socket non-blocking");
 	d = MHD_start_daemon(flags, 0, NULL, NULL, handle, NULL,
-			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			     MHD_OPTION_EXTERNAL_LOGGER, vd_mhd_log, "kbs endpoint",
 			     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
 			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(ncpu > 1 ? ncpu : 1),
 			     MHD_OPTION_CONNECTION_LIMIT, conf->max_connections,

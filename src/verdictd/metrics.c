@@ -268,16 +268,15 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 }
 
 /* libmicrohttpd's complaints (a client over the connection limit, a
- * malformed request) are the scraper's problem, not the operator's: debug. */
-static void mhd_log(void *cls, const char *fmt, va_list ap) EAA_PRINTF(2, 0);
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+ * malformed request) are the client's problem, not the operator's: debug,
+ * after the endpoint's name (cls). */
+void vd_mhd_log(void *cls, const char *fmt, va_list ap)
 {
 	char line[300];
 
-	(void)cls;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	LOG_DEBUG("metrics endpoint: %s", line);
+	LOG_DEBUG("%s: %s", (const char *)cls, line);
 }
 
 bool vd_metrics_serve(int lfd, struct vd_store *s, unsigned max_conns, unsigned timeout,
@@ -293,7 +292,7 @@ bool vd_metrics_serve(int lfd, struct vd_store *s, unsigned max_conns, unsigned 
 	d = MHD_start_daemon(MHD_USE_AUTO_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0, NULL, NULL,
 			     answer, s,
 			     /* first, or MHD logs the options before it on its own */
-			     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+			     MHD_OPTION_EXTERNAL_LOGGER, vd_mhd_log, "metrics endpoint",
 			     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
 			     MHD_OPTION_CONNECTION_LIMIT, max_conns,
 			     MHD_OPTION_CONNECTION_TIMEOUT, timeout,

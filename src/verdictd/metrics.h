@@ -10,6 +10,7 @@
 #ifndef EAA_VD_METRICS_H
 #define EAA_VD_METRICS_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "eaa.h"
@@ -51,5 +52,9 @@ bool vd_metrics_serve(int lfd, struct vd_store *s, unsigned max_conns, unsigned 
 /* The exposition text (Prometheus text format 0.0.4), malloc'd; NULL when
  * memory runs out. */
 char *vd_metrics_render(struct vd_store *s, size_t *len);
+
+/* libmicrohttpd's external logger for verdictd's endpoints (cls: the
+ * endpoint's name, a static string): its lines at debug level. */
+void vd_mhd_log(void *cls, const char *fmt, va_list ap) EAA_PRINTF(2, 0);
 
 #endif

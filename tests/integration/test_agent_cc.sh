@@ -8,51 +8,23 @@
 # policy that refuses the TEE, plain HTTP without --insecure-broker, an
 # unpinned https KBS, the sample attester without --allow-sample.
 set -u
-BIN=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-vd="" aa=""
-trap 'for p in $vd $aa; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
 . "$here/lib.sh"
-cd "$tmp"
+. "$here/agent_lib.sh"
+agent_test_begin "$1"
 
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out key.pem 2>/dev/null
-openssl pkey -in key.pem -pubout -out trust.pem
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out vd_tls.pem 2>/dev/null
-openssl pkey -in vd_tls.pem -pubout -out vd_pub.pem
 for n in kbs other; do
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 		-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 \
 		-keyout $n.key -out $n.crt 2>/dev/null
 done
-verdictd_root root
-mkdir -p root/resources/default/security-policy
-echo '{"default":[{"type":"reject"}]}' >root/resources/default/security-policy/test
-layer=$(python3 "$here/make_layout.py" plain)
-provider_encrypt plain enc root default/key/1 && ok || fail "keywrap"
-
-mkfifo vd_ready aa_ready
-"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --mutual \
-	--root root --sample-trust trust.pem -o tls.key=vd_tls.pem --kbs 127.0.0.1:0 \
-	--kbs-cert kbs.crt --kbs-key kbs.key >vd_ready 2>verdictd.log &
-vd=$!
-exec 3<vd_ready
-while read -r line <&3; do
-	[[ $line == "listening on "* ]] && vport=${line##*:}
-	[[ $line == "KBS on "* ]] && { kbs=${line#KBS on }; break; }
-done
-cat <&3 >/dev/null &
-expect "KBS endpoint" '^https://127\.0\.0\.1:[0-9]+$' "${kbs:-}"
+kport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+kbs=https://127.0.0.1:$kport
+# the KBS endpoint listens before verdictd says it does
+run_verdictd verdictd.log --attester nullattester -o tls.key=vd_tls.pem --kbs 127.0.0.1:"$kport" \
+	--kbs-cert kbs.crt --kbs-key kbs.key
 sample=(--attester sample --allow-sample -o sample.key=key.pem)
 
-start_agent() { # start_agent ARGS...: the agent on free ports ($kp, $gr)
-	"$BIN/attestation-agent" --keyprovider_sock 127.0.0.1:0 --getresource_sock 127.0.0.1:0 \
-		"$@" >aa_ready 2>agent.log &
-	aa=$!
-	read -r line <aa_ready; kp=${line##* }
-	read -r line <aa_ready; gr=${line##* }
-}
-stop_agent() { kill "$aa"; wait "$aa" 2>/dev/null; aa=""; }
 decrypt() { # decrypt OUT: enc through the running agent
 	printf '{"key-providers":{"attestation-agent":{"grpc":"127.0.0.1:%s"}}}' "$kp" >grpc.conf
 	"$BIN/eaa-decrypt" --decryption-key provider:attestation-agent --keyprovider-config grpc.conf \
