@@ -46,6 +46,9 @@ struct vd_kbs_conf {
 	unsigned session_ttl;   /* seconds, from /auth (default 300) */
 	unsigned token_ttl;     /* seconds (default 300) */
 	unsigned max_connections;
+	/* take trustee's unsigned sample evidence (for its test clients):
+	 * it proves nothing, anyone can write it */
+	bool unsigned_sample;
 };
 
 /* One answer: status, body (malloc'd, NUL-terminated; the caller frees),

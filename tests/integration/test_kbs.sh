@@ -7,7 +7,8 @@
 # attest, a key and a resource by cookie and by bearer token, and every
 # refusal: a wrong version, a TEE not enabled, a used nonce, another
 # session's nonce, evidence bound to another key, trustee's unsigned sample
-# evidence, a signer not trusted, the policy refusing, a tampered cookie
+# evidence (taken only with the option that says it proves nothing), a
+# signer not trusted, the policy refusing, a tampered cookie
 # and token, the resource policy refusing, a missing resource.
 set -u
 BIN=$(cd "$1" && pwd)
@@ -264,6 +265,56 @@ try:
     sys.exit("a client that does not trust the certificate got through")
 except urllib.error.URLError as e:
     assert "CERTIFICATE_VERIFY_FAILED" in str(e), e
+PY
+# trustee's unsigned sample evidence (what its kbs-client sends), only with
+# the option that says it proves nothing: bound to the runtime data, and
+# marked unsigned in the claims the policy sees
+mkfifo "$tmp/out3"
+"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
+	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-insecure-http \
+	--kbs-accept-unsigned-sample-that-proves-nothing >"$tmp/out3" 2>"$tmp/vd3.log" &
+pids+=($!)
+exec 5<"$tmp/out3"
+kbs=""
+while read -r line <&5; do
+	[[ $line == "KBS on "* ]] && { kbs=${line#KBS on }; break; }
+done
+cat <&5 >/dev/null &
+pids+=($!)
+grep -q "unsigned sample evidence: it proves nothing" "$tmp/vd3.log" && ok || fail "no warning at start"
+"$py" - "$kbs" <<'PY' && ok || fail "unsigned sample evidence"
+import base64, hashlib, json, sys, urllib.request, urllib.error
+import rfc8785
+from jwcrypto import jwk
+url = sys.argv[1] + "/kbs/v0/"
+def post(path, body, cookie=None):
+    r = urllib.request.Request(url + path, data=json.dumps(body).encode())
+    if cookie:
+        r.add_header("Cookie", cookie)
+    try:
+        a = urllib.request.urlopen(r)
+        return a.status, a.read(), a.headers
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), e.headers
+def attempt(good):
+    st, body, h = post("auth", {"version": "0.4.0", "tee": "sample", "extra-params": ""})
+    cookie = h["Set-Cookie"].split(";")[0]
+    nonce = json.loads(body)["nonce"]
+    k = json.loads(jwk.JWK.generate(kty="EC", crv="P-256").export_public())
+    pub = {"kty": "EC", "crv": "P-256", "alg": "ECDH-ES+A256KW", "x": k["x"], "y": k["y"]}
+    rd = {"tee-pubkey": pub, "nonce": nonce if good else "another", "additional-evidence": ""}
+    digest = hashlib.sha384(rfc8785.dumps(rd)).digest()
+    return post("attest", {"runtime-data": {"nonce": nonce, "tee-pubkey": pub},
+                           "tee-evidence": {"primary_evidence": {"svn": "3", "report_data":
+                                            base64.b64encode(digest).decode()},
+                                            "additional_evidence": ""}}, cookie)
+st, body, _ = attempt(True)
+assert st == 200, (st, body)
+claims = json.loads(base64.urlsafe_b64decode(json.loads(body)["token"].split(".")[1] + "=="))
+s = claims["submods"]["cpu0"]["ear.veraison.annotated-evidence"]["sample"]
+assert s["unsigned"] is True and s["svn"] == 3, s
+st, body, _ = attempt(False)
+assert st == 401 and b"report_data" in body, (st, body)
 PY
 out=$("$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
 	--sample-trust "$tmp/trust.pem" --kbs 0.0.0.0:0 --kbs-insecure-http 2>&1)
