@@ -11,6 +11,7 @@
 #include <tss2/tss2_mu.h>
 #include "ecdsa.h"
 #include "json_util.h"
+#include "tcg_eventlog.h"
 #include "tpm_eventlog.h"
 #include "tpm_quote.h"
 
@@ -94,26 +95,12 @@ bool tpm_quote_encode(const TPM2B_PUBLIC *ak, const TPM2B_ATTEST *attest,
 
 const EVP_MD *tpm_md(TPMI_ALG_HASH alg)
 {
-	switch (alg) {
-	case TPM2_ALG_SHA1: return EVP_sha1();
-	case TPM2_ALG_SHA256: return EVP_sha256();
-	case TPM2_ALG_SHA384: return EVP_sha384();
-	case TPM2_ALG_SHA512: return EVP_sha512();
-	case TPM2_ALG_SM3_256: return EVP_sm3();
-	default: return NULL;
-	}
+	return tcg_alg_md(alg);
 }
 
 const char *tpm_bank_name(TPMI_ALG_HASH alg)
 {
-	switch (alg) {
-	case TPM2_ALG_SHA1: return "sha1";
-	case TPM2_ALG_SHA256: return "sha256";
-	case TPM2_ALG_SHA384: return "sha384";
-	case TPM2_ALG_SHA512: return "sha512";
-	case TPM2_ALG_SM3_256: return "sm3";
-	default: return NULL;
-	}
+	return tcg_alg_name(alg);
 }
 
 static EVP_PKEY *rsa_pkey(const TPMT_PUBLIC *pub)

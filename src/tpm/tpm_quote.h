@@ -49,7 +49,8 @@ bool tpm_quote_encode(const TPM2B_PUBLIC *ak, const TPM2B_ATTEST *attest,
 bool tpm_quote_append_log(struct wr *out, const uint8_t *log, size_t log_len,
 			  struct eaa_err *err);
 
-/* A PCR bank's hash and name ("sha256"); NULL for other algorithms. */
+/* A PCR bank's hash and name ("sha256"); NULL for other algorithms
+ * (tcg_eventlog.h's registry). */
 const EVP_MD *tpm_md(TPMI_ALG_HASH alg);
 const char *tpm_bank_name(TPMI_ALG_HASH alg);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 #include "bytes.h"
+#include "tcg_forge.h"
 #include "test.h"
 #include "tpm_eventlog.h"
 
@@ -15,21 +16,7 @@ struct pcrs {
 
 static void header(struct wr *w, uint32_t nalg, const uint16_t *algs, const uint16_t *sizes)
 {
-	uint8_t spec[24] = "Spec ID Event03";
-
-	spec[21] = 2;
-	spec[23] = 2;
-	wr_u32le(w, 0);
-	wr_u32le(w, 3);
-	wr_bytes(w, (uint8_t[20]){ 0 }, 20);
-	wr_u32le(w, 24 + 4 + 4 * nalg + 1);
-	wr_bytes(w, spec, 24);
-	wr_u32le(w, nalg);
-	for (uint32_t i = 0; i < nalg; i++) {
-		wr_u16le(w, algs[i]);
-		wr_u16le(w, sizes[i]);
-	}
-	wr_u8(w, 0);
+	tcg_forge_header(w, 0, "Spec ID Event03", nalg, algs, sizes);
 }
 
 static const uint16_t sha256_alg[] = { TPM2_ALG_SHA256 }, sha256_size[] = { 32 };
@@ -43,13 +30,7 @@ static void event(struct wr *w, struct pcrs *p, uint32_t pcr, uint32_t type, con
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 
 	EVP_Digest(of ? of : data, strlen(of ? of : data), d, NULL, EVP_sha256(), NULL);
-	wr_u32le(w, pcr);
-	wr_u32le(w, type);
-	wr_u32le(w, 1);
-	wr_u16le(w, TPM2_ALG_SHA256);
-	wr_bytes(w, d, 32);
-	wr_u32le(w, (uint32_t)strlen(data));
-	wr_bytes(w, data, strlen(data));
+	tcg_forge_record(w, pcr, type, TPM2_ALG_SHA256, d, 32, data, strlen(data));
 	if (p && type != 3) {
 		EVP_DigestInit_ex(c, EVP_sha256(), NULL);
 		EVP_DigestUpdate(c, p->v[pcr], 32);
