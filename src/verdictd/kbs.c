@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "ccel.h"
 #include "codec.h"
 #include "file.h"
 #include "jcs.h"
@@ -349,6 +350,40 @@ static json_t *unsigned_sample(const json_t *ev, const uint8_t digest[48], struc
 			 "minor", 4, "debug", 0, "unsigned", 1);
 }
 
+/* A TDX quote's CC event log (`cc_eventlog`, base64; absent, null or ""
+ * when there is none): it must replay to the quote's RTMRs (the claims
+ * rtmr0..rtmr3, just verified), and its verified events become the claim
+ * `ccel` (src/intel/ccel.h). */
+static bool tdx_event_log(const json_t *ev, json_t *claims, struct eaa_err *err)
+{
+	const char *b64 = json_string_value(json_object_get(ev, "cc_eventlog"));
+	uint8_t rtmr[4][48], *log = NULL;
+	json_t *events = NULL;
+	size_t n = 0;
+	int r;
+
+	if (!b64 || !*b64)
+		return true;
+	for (r = 0; r < 4; r++) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "rtmr%d", r);
+		if (!hex_decode_fixed(json_string_value(json_object_get(claims, name)) ?
+				      json_string_value(json_object_get(claims, name)) : "",
+				      rtmr[r], 48))
+			return eaa_fail(err, EAA_E_FORMAT, "tdx claims have no %s", name);
+	}
+	if (!base64_decode(b64, false, &log, &n))
+		return eaa_fail(err, EAA_E_FORMAT, "primary_evidence.cc_eventlog is not base64");
+	if (!ccel_check(log, n, (const uint8_t (*)[48])rtmr, &events, err)) {
+		free(log);
+		return false;
+	}
+	free(log);
+	json_object_set_new(claims, "ccel", events);
+	return true;
+}
+
 /* Verify the primary evidence of TEE i bound to digest (48 bytes). */
 static json_t *verify_evidence(int i, const json_t *ev, const uint8_t digest[48],
 			       struct eaa_err *err)
@@ -378,6 +413,10 @@ static json_t *verify_evidence(int i, const json_t *ev, const uint8_t digest[48]
 	if ((v = verifier_of(i, err)))
 		rats_raw_verify(v, b, n, NULL, 0, digest, 48, &claims, err);
 	free(b);
+	if (claims && tees[i].t == VD_TEE_TDX && !tdx_event_log(ev, claims, err)) {
+		json_decref(claims);
+		return NULL;
+	}
 	return claims;
 }
 
