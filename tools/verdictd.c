@@ -44,7 +44,7 @@
 
 static struct {
 	const char *prog, *root, *listen, *client_api, *keyprovider, *metrics;
-	const char *kbs, *kbs_cert, *kbs_key; /* the KBS protocol endpoint */
+	const char *kbs, *kbs_cert, *kbs_key, *kbs_admin_key; /* the KBS protocol endpoint */
 	bool kbs_insecure_http, kbs_unsigned_sample;
 	int kbs_max_sessions;
 	rats_tls_conf_t conf;
@@ -108,6 +108,8 @@ static void usage(FILE *f)
 "      --kbs-cert PEM, --kbs-key PEM   its HTTPS certificate chain and key\n"
 "      --kbs-insecure-http    plain HTTP instead (warned; loopback only)\n"
 "      --kbs-max-sessions N   KBS sessions at once (default 4096)\n"
+"      --kbs-admin-key PEM    public keys whose bearer tokens may use the KBS\n"
+"                             admin endpoints (none: they refuse everyone)\n"
 "      --kbs-accept-unsigned-sample-that-proves-nothing\n"
 "                             take trustee's unsigned sample evidence (its test\n"
 "                             clients'): anyone can write it [test]\n"
@@ -288,7 +290,7 @@ static int parse(int argc, char **argv)
 	enum { O_CLIENT_API = 0x100, O_MAX_REQ, O_IDLE, O_SAMPLE_KEY, O_SAMPLE_TRUST,
 	       O_LOG, O_CONFIG, O_KEYPROVIDER, O_MAX_CONN, O_KP_REMOTE, O_HANDSHAKE,
 	       O_REQUEST, O_TTL, O_FRESH, O_METRICS, O_WORKERS, O_KBS, O_KBS_CERT, O_KBS_KEY,
-	       O_KBS_INSECURE, O_KBS_SESSIONS, O_KBS_UNSIGNED };
+	       O_KBS_INSECURE, O_KBS_SESSIONS, O_KBS_UNSIGNED, O_KBS_ADMIN };
 	static const struct option longs[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "verifier", required_argument, NULL, 'v' },
@@ -320,6 +322,7 @@ static int parse(int argc, char **argv)
 		{ "kbs-key", required_argument, NULL, O_KBS_KEY },
 		{ "kbs-insecure-http", no_argument, NULL, O_KBS_INSECURE },
 		{ "kbs-max-sessions", required_argument, NULL, O_KBS_SESSIONS },
+		{ "kbs-admin-key", required_argument, NULL, O_KBS_ADMIN },
 		{ "kbs-accept-unsigned-sample-that-proves-nothing", no_argument, NULL, O_KBS_UNSIGNED },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -367,6 +370,7 @@ static int parse(int argc, char **argv)
 		case O_KBS_KEY: vd.kbs_key = optarg; break;
 		case O_KBS_INSECURE: vd.kbs_insecure_http = true; break;
 		case O_KBS_UNSIGNED: vd.kbs_unsigned_sample = true; break;
+		case O_KBS_ADMIN: vd.kbs_admin_key = optarg; break;
 		case O_KBS_SESSIONS: ok = parse_int(optarg, 1, 1 << 20, &vd.kbs_max_sessions); break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 2;
@@ -592,7 +596,7 @@ static bool start_kbs(char *where, size_t cap)
 		.key_file = vd.kbs_key, .insecure_http = vd.kbs_insecure_http,
 		.max_sessions = (unsigned)vd.kbs_max_sessions, .session_ttl = 300,
 		.token_ttl = 300, .max_connections = (unsigned)vd.max_connections,
-		.unsigned_sample = vd.kbs_unsigned_sample,
+		.unsigned_sample = vd.kbs_unsigned_sample, .admin_keys = vd.kbs_admin_key,
 	};
 	if (vd.kbs_unsigned_sample)
 		LOG_WARN("KBS endpoint takes trustee's unsigned sample evidence: it proves "

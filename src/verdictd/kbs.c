@@ -738,6 +738,115 @@ out:
 	json_decref(claims);
 }
 
+/* ---- admin (trustee's admin API, the parts verdictd serves) ---- */
+
+#define MAX_ADMIN_KEYS 8
+static EVP_PKEY *admin_keys[MAX_ADMIN_KEYS];
+static size_t nadmin;
+
+/* The owner's public keys that may sign admin tokens (--kbs-admin-key):
+ * EC P-256, P-384 or Ed25519, PEM, several per file. */
+static bool load_admin_keys(const char *path, struct eaa_err *err)
+{
+	FILE *f;
+	EVP_PKEY *k;
+
+	if (!path)
+		return true;
+	if (!(f = fopen(path, "r")))
+		return eaa_fail(err, EAA_E_IO, "--kbs-admin-key %s: %s", path, strerror(errno));
+	while (nadmin < MAX_ADMIN_KEYS && (k = PEM_read_PUBKEY(f, NULL, NULL, NULL)))
+		admin_keys[nadmin++] = k;
+	fclose(f);
+	if (!nadmin)
+		return eaa_fail(err, EAA_E_CONFIG, "--kbs-admin-key %s: no PEM public key", path);
+	return true;
+}
+
+/* An admin request's bearer token: signed by one of the owner's keys
+ * (its alg the key's), with an exp not over 60 s past (trustee's rule).
+ * No key configured: every admin request is refused. */
+static bool admin_ok(const char *authorization, struct answer *a, const char *variant)
+{
+	const char *tok = bearer(authorization);
+	time_t now = time(NULL);
+	struct eaa_err err = { 0 };
+	size_t i;
+
+	if (!nadmin) {
+		problem(a, 401, variant, "admin access denied: verdictd has no --kbs-admin-key");
+		return false;
+	}
+	if (!tok) {
+		problem(a, 401, variant, "admin access denied: no Authorization: Bearer token");
+		return false;
+	}
+	for (i = 0; i < nadmin; i++) {
+		json_t *claims = jws_verify(tok, strlen(tok), admin_keys[i], NULL, &err);
+		json_t *exp = json_object_get(claims, "exp");
+		bool ok = json_is_integer(exp) && json_integer_value(exp) + 60 > (json_int_t)now;
+
+		json_decref(claims);
+		if (ok)
+			return true;
+		if (claims)
+			eaa_fail(&err, EAA_E_EXPIRED, "the token has no exp or has expired");
+	}
+	LOG_WARN("kbs: admin request refused: %s", err.msg);
+	problem(a, 401, variant, "admin access denied: %s", err.msg);
+	return false;
+}
+
+static void do_admin_resource(const char *authorization, const char *path, const char *body,
+			      size_t len, struct answer *a)
+{
+	struct eaa_err err = { 0 };
+
+	if (!admin_ok(authorization, a, "AdminAuthInitialization"))
+		return;
+	if (!path_ok(path)) {
+		problem(a, 401, "PluginInternalError", "resource path %.200s is not repo/type/tag",
+			path);
+		return;
+	}
+	if (!vd_named_set(cf->store, path, (const uint8_t *)body, len, &err)) {
+		problem(a, 401, "PluginInternalError", "resource %.200s: %s", path, err.msg);
+		return;
+	}
+	LOG_INFO("kbs: admin stored resource %s (%zu bytes)", path, len);
+	a->status = MHD_HTTP_OK;
+	a->body = strdup("");
+	a->type = "text/xml";
+}
+
+static void do_admin_resource_policy(const char *authorization, const char *body, size_t len,
+				     struct answer *a)
+{
+	json_error_t je;
+	json_t *req;
+	const char *b64 = NULL;
+	uint8_t *text = NULL;
+	size_t n = 0;
+	struct eaa_err err = { 0 };
+
+	if (!admin_ok(authorization, a, "AdminAuthAccess"))
+		return;
+	req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	if (json_unpack(req, "{s:s}", "policy", &b64) != 0 ||
+	    !(text = b64url_decode(b64, strlen(b64), &n))) {
+		problem(a, 401, "ParsePolicyError", "Failed to parse policy: want {\"policy\": "
+			"base64url of the Rego text, unpadded}");
+	} else if (!vd_opa_set(cf->store, VD_OPA_RESOURCE, false, (const char *)text, n, &err)) {
+		problem(a, 401, "PolicyEngineError", "Policy engine error: %s", err.msg);
+	} else {
+		LOG_INFO("kbs: admin set the resource policy");
+		a->status = MHD_HTTP_OK;
+		a->body = strdup("");
+	}
+	free(text);
+	json_decref(req);
+}
+
 /* ---- HTTP ---- */
 
 struct upload {
@@ -823,6 +932,16 @@ void vd_kbs_handle(const char *method, const char *url, const char *cookie_id,
 		do_attest(cookie_id, body, len, a);
 	else if (strcmp(method, "GET") == 0 && strncmp(url, "/kbs/v0/resource/", 17) == 0)
 		do_resource(authorization, cookie_id, url + 17, a);
+	else if (post && strncmp(url, "/kbs/v0/resource/", 17) == 0)
+		do_admin_resource(authorization, url + 17, body, len, a);
+	else if (post && strcmp(url, "/kbs/v0/resource-policy") == 0)
+		do_admin_resource_policy(authorization, body, len, a);
+	else if (post && strcmp(url, "/kbs/v0/attestation-policy") == 0) {
+		if (admin_ok(authorization, a, "AdminAuthAccess"))
+			problem(a, 401, "AttestationError", "Attestation error: Set Attestation "
+				"Policy failed: verdictd decides with its TEE policies "
+				"(opa/<tee>Policy.rego): set them with verdict --set-opa-policy");
+	}
 	else if (strncmp(url, "/kbs/v0/", 8) == 0) {
 		char name[64];
 
@@ -889,7 +1008,7 @@ bool vd_kbs_init(const struct vd_kbs_conf *conf, struct eaa_err *err)
 		;
 	if (!(sessions = calloc(nbuckets * WAYS, sizeof(*sessions))))
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
-	return load_token_key(err);
+	return load_token_key(err) && load_admin_keys(conf->admin_keys, err);
 }
 
 bool vd_kbs_start(const struct vd_kbs_conf *conf, int lfd, struct eaa_err *err)

@@ -49,6 +49,9 @@ struct vd_kbs_conf {
 	/* take trustee's unsigned sample evidence (for its test clients):
 	 * it proves nothing, anyone can write it */
 	bool unsigned_sample;
+	/* PEM public keys whose signed bearer tokens may use the admin
+	 * endpoints (POST resource, resource-policy); NULL: none may */
+	const char *admin_keys;
 };
 
 /* One answer: status, body (malloc'd, NUL-terminated; the caller frees),

@@ -24,6 +24,9 @@ mkdir -p "$root/opa" "$root/keys/default/key" "$root/resources/default/test"
 openssl ecparam -name prime256v1 -genkey -noout -out "$tmp/sample.key" 2>/dev/null
 openssl pkey -in "$tmp/sample.key" -pubout -out "$tmp/trust.pem" 2>/dev/null
 openssl ecparam -name prime256v1 -genkey -noout -out "$tmp/other.key" 2>/dev/null
+openssl genpkey -algorithm ed25519 -out "$tmp/admin.key" 2>/dev/null
+openssl pkey -in "$tmp/admin.key" -pubout -out "$tmp/admin.pub" 2>/dev/null
+openssl genpkey -algorithm ed25519 -out "$tmp/notadmin.key" 2>/dev/null
 printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n' \
 	>"$root/opa/samplePolicy.rego"
 printf '{"svn": 2}' >"$root/opa/sampleData"
@@ -37,7 +40,7 @@ mkdir -p "$root/resources/default/secret" && printf 'no' >"$root/resources/defau
 mkfifo "$tmp/out"
 "$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
 	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-insecure-http \
-	--log-level info >"$tmp/out" 2>"$tmp/vd.log" &
+	--kbs-admin-key "$tmp/admin.pub" --log-level info >"$tmp/out" 2>"$tmp/vd.log" &
 pids+=($!)
 exec 3<"$tmp/out"
 kbs=""
@@ -223,6 +226,49 @@ check("a path with bytes that are not text", st == 404 and problem(body)[0] is n
       f"{st} {body}")
 st, body, _ = call("GET", "nothing")
 check("an unknown endpoint", st == 404 and problem(body)[0] == "PluginNotFound", f"{st} {body}")
+
+# --- the admin endpoints: a bearer JWT signed by the owner's key ---
+import time
+from jwcrypto import jwt as jjwt
+def admin_token(path, exp=None):
+    key = jwk.JWK.from_pem(open(path, "rb").read())
+    t = jjwt.JWT(header={"alg": "EdDSA"}, claims={"exp": exp or int(time.time()) + 60})
+    t.make_signed_token(key)
+    return t.serialize()
+def admin(method, path, data, token):
+    req = urllib.request.Request(kbs + "/kbs/v0/" + path, method=method, data=data)
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        r = urllib.request.urlopen(req)
+        return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+good = admin_token(tmp + "/admin.key")
+st, body = admin("POST", "resource/default/admin/1", b"set by the admin API", good)
+check("admin: POST a resource", st == 200, f"{st} {body}")
+st, got = get("default/admin/1", bearer=token)
+check("admin: the resource is served", st == 200 and got == b"set by the admin API", f"{st} {got}")
+st, body = admin("POST", "resource/default/admin/2", b"x", admin_token(tmp + "/notadmin.key"))
+check("admin: another key", st == 401 and problem(body)[0] == "AdminAuthInitialization",
+      f"{st} {body}")
+st, body = admin("POST", "resource/default/admin/2", b"x", None)
+check("admin: no token", st == 401, f"{st} {body}")
+st, body = admin("POST", "resource/default/admin/2", b"x",
+                 admin_token(tmp + "/admin.key", exp=int(time.time()) - 3600))
+check("admin: an expired token", st == 401 and "expired" in problem(body)[1], f"{st} {body}")
+deny = base64.urlsafe_b64encode(b"package policy\nimport rego.v1\ndefault allow := false\n").decode().rstrip("=")
+st, body = admin("POST", "resource-policy", json.dumps({"policy": deny}).encode(), good)
+check("admin: set the resource policy", st == 200, f"{st} {body}")
+st, body = get("default/admin/1", bearer=token)
+check("admin: the new resource policy refuses", st == 403, f"{st} {body}")
+st, body = admin("POST", "resource-policy", json.dumps({"policy": "not base64!"}).encode(), good)
+check("admin: a policy that is not base64url", st == 401 and problem(body)[0] == "ParsePolicyError",
+      f"{st} {body}")
+broken = base64.urlsafe_b64encode(b"package policy\nallow := \n").decode().rstrip("=")
+st, body = admin("POST", "resource-policy", json.dumps({"policy": broken}).encode(), good)
+check("admin: a policy that does not compile", st == 401 and problem(body)[0] == "PolicyEngineError",
+      f"{st} {body}")
 
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
