@@ -6,7 +6,8 @@
 # sigstore accepted and refused by key, an identity mismatch, a tampered
 # layer, a layer escaping its root, registries behind a token service
 # (bearer tokens) and htpasswd (basic), signatures from an http lookaside
-# store, and an encrypted and signed image
+# store, and an encrypted and signed image (through eaa_kbc, then through
+# cc_kbc and verdictd's KBS endpoint, the same root)
 # pulled through the attestation agent and verdictd.
 set -u
 BIN=$(cd "$1" && pwd)
@@ -320,4 +321,34 @@ out=$("$BIN/eaa-image" unpack --policy any.json --decryption-key provider:attest
 plain_ok "local encrypted" root15
 out=$("$BIN/eaa-image" unpack --policy any.json oci:enc root16 2>&1) && fail "local encrypted without a key" || ok
 expect "local no key" 'oci:enc: layer 1 \(sha256:[0-9a-f]{12}\): the layer is encrypted' "$out"
+
+# --- the same image through cc_kbc: verdictd's KBS endpoint (HTTPS), the
+# policy, keyring, registries.d and layer key all from it; the same root ---
+kill "$aa" "$vd"; wait "$aa" "$vd" 2>/dev/null
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj /CN=localhost \
+	-addext subjectAltName=IP:127.0.0.1 -keyout kbs.key -out kbs.crt 2>/dev/null
+kport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root vroot \
+	--sample-trust sample.pub --kbs 127.0.0.1:"$kport" --kbs-cert kbs.crt --kbs-key kbs.key \
+	>vd_ready 2>verdictd_kbs.log &
+vd=$!
+read -r line <vd_ready
+"$BIN/attestation-agent" --keyprovider_sock 127.0.0.1:0 --getresource_sock 127.0.0.1:0 \
+	--aa_kbc_params "cc_kbc::https://127.0.0.1:$kport" --attester sample --allow-sample \
+	-o sample.key=sample.pem --broker-ca kbs.crt >aa_ready 2>agent_cc.log &
+aa=$!
+read -r line <aa_ready
+printf '{"key-providers":{"attestation-agent":{"grpc":"127.0.0.1:%s"}}}' "${line##* }" >ocicrypt.conf
+read -r line <aa_ready
+getresource=127.0.0.1:${line##* }
+broker=(--policy kbs:///default/security-policy/test --registries-d kbs:///default/sigstore-config/test
+	--getresource "$getresource" --tls-verify=false)
+from_broker protected/enc:v1 root_cc1 --decryption-key provider:attestation-agent \
+	--keyprovider-config ocicrypt.conf && ok || fail "encrypted and signed through cc_kbc: $out"
+plain_ok "encrypted (cc_kbc)" root_cc1
+diff -r root7 root_cc1 >/dev/null && ok || fail "cc_kbc and eaa_kbc pulled different roots"
+from_broker protected/other:v1 root_cc2 && fail "cc_kbc: a stranger's signature passed" || ok
+expect "broker keys (cc_kbc)" "signature by key [0-9A-F]+: not one of the policy's keys" "$out"
+n=$(grep -c 'kbs: allowed sample peer' verdictd_kbs.log)
+[[ $n == 1 ]] && ok || fail "cc_kbc attestations for two pulls: $n, want 1"
 finish
