@@ -21,6 +21,7 @@
 #include "json_util.h"
 #include "kbs.h"
 #include "log.h"
+#include "snp_json.h"
 #include "metrics.h"
 #include "verify_raw.h"
 
@@ -190,6 +191,7 @@ static const struct {
 	{ "sample", "sample", VD_TEE_SAMPLE },
 	{ "tdx", "tdx_ecdsa", VD_TEE_TDX },
 	{ "sgx", "sgx_ecdsa", VD_TEE_SGX },
+	{ "snp", "sev_snp", VD_TEE_SNP },
 };
 
 static int tee_index(const char *name)
@@ -384,6 +386,29 @@ static bool tdx_event_log(const json_t *ev, json_t *claims, struct eaa_err *err)
 	return true;
 }
 
+/* SEV-SNP evidence in trustee's JSON form (src/amd/snp_json.h): the report
+ * written back into its bytes, the VCEK from its chain (or, without one,
+ * from AMD's KDS when sev_snp.kds is configured), then the same verifier
+ * as the listener's. */
+static json_t *snp_evidence(int i, const json_t *ev, const uint8_t digest[48],
+			    struct eaa_err *err)
+{
+	uint8_t raw[SNP_REPORT_SIZE], *der = NULL;
+	const json_t *chain = json_object_get(ev, "cert_chain");
+	struct rats_raw_verifier *v;
+	json_t *claims = NULL;
+	size_t n = 0;
+
+	if (!snp_report_from_json(json_object_get(ev, "attestation_report"), raw, err) ||
+	    (json_is_array(chain) && json_array_size(chain) &&
+	     !snp_vcek_from_json(chain, &der, &n, err)))
+		return NULL;
+	if ((v = verifier_of(i, err)))
+		rats_raw_verify(v, raw, sizeof(raw), der, n, digest, 48, &claims, err);
+	free(der);
+	return claims;
+}
+
 /* Verify the primary evidence of TEE i bound to digest (48 bytes). */
 static json_t *verify_evidence(int i, const json_t *ev, const uint8_t digest[48],
 			       struct eaa_err *err)
@@ -408,6 +433,8 @@ static json_t *verify_evidence(int i, const json_t *ev, const uint8_t digest[48]
 		}
 		return unsigned_sample(ev, digest, err);
 	}
+	if (tees[i].t == VD_TEE_SNP)
+		return snp_evidence(i, ev, digest, err);
 	if (!(b = evidence_bytes(ev, tees[i].t == VD_TEE_SAMPLE ? "report" : "quote", &n, err)))
 		return NULL;
 	if ((v = verifier_of(i, err)))

@@ -38,7 +38,7 @@ printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if not sta
 mkdir -p "$root/resources/default/secret" && printf 'no' >"$root/resources/default/secret/1"
 
 mkfifo "$tmp/out"
-"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
+"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample,sev_snp --attester nullattester --root "$root" \
 	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-insecure-http \
 	--kbs-admin-key "$tmp/admin.pub" --log-level info >"$tmp/out" 2>"$tmp/vd.log" &
 pids+=($!)
@@ -52,7 +52,7 @@ done
 cat <&3 >/dev/null &
 pids+=($!)
 
-"$py" - "$kbs" "$tmp" <<'PY'
+"$py" - "$kbs" "$tmp" "$here/../data/kbs/snp_evidence.json" <<'PY'
 import base64, hashlib, json, struct, sys, urllib.request, urllib.error
 import rfc8785
 from jwcrypto import jwk, jwe
@@ -226,6 +226,21 @@ check("a path with bytes that are not text", st == 404 and problem(body)[0] is n
       f"{st} {body}")
 st, body, _ = call("GET", "nothing")
 check("an unknown endpoint", st == 404 and problem(body)[0] == "PluginNotFound", f"{st} {body}")
+
+# --- SEV-SNP evidence in trustee's JSON form: real hardware evidence (a
+# Genoa report and its VCEK) verifies, and is then refused because its
+# report data is not this session's binding; an edited byte is refused by
+# the signature first ---
+snp = json.load(open(sys.argv[3]))
+st, chs, cs, _ = auth(tee="snp")
+st, body, _ = attest(cs, chs["nonce"], pub, snp)
+check("snp: verified, then refused for its binding", st == 401 and
+      "report data is not the hash" in problem(body)[1], f"{st} {body}")
+snp["attestation_report"]["measurement"][0] ^= 1
+st, chs, cs, _ = auth(tee="snp")
+st, body, _ = attest(cs, chs["nonce"], pub, snp)
+check("snp: an edited report", st == 401 and "report data" not in problem(body)[1] and
+      "signature" in problem(body)[1].lower(), f"{st} {body}")
 
 # --- the admin endpoints: a bearer JWT signed by the owner's key ---
 import time

@@ -10,6 +10,7 @@
 #include <openssl/x509.h>
 #include "file.h"
 #include "snp.h"
+#include "snp_json.h"
 #include "timefmt.h"
 #include "../test.h"
 
@@ -187,6 +188,49 @@ static void test_policy_and_versions(X509 *vcek)
 	free(copy);
 }
 
+/* trustee's JSON form of real SEV-SNP evidence (a Genoa version 3 report
+ * and its VCEK, tests/data/kbs/snp_evidence.json): written back into the
+ * report's bytes, the hardware's signature and the chain verify; an edited
+ * field, or a byte array of the wrong length, does not. */
+static void test_trustee_json(void)
+{
+	struct snp_verify_opts o = { .at = at("2026-11-01T00:00:00Z") };
+	uint8_t raw[SNP_REPORT_SIZE], *der = NULL;
+	const unsigned char *q;
+	struct eaa_err err;
+	struct snp_report r;
+	json_error_t je;
+	char path[512];
+	json_t *ev, *rep, *m;
+	size_t n = 0;
+	X509 *vcek = NULL;
+
+	snprintf(path, sizeof(path), "%s/kbs/snp_evidence.json", getenv("EAA_TESTDATA"));
+	ev = json_load_file(path, 0, &je);
+	rep = json_object_get(ev, "attestation_report");
+	CHECK_MSG(snp_report_from_json(rep, raw, &err), "%s", err.msg);
+	CHECK_MSG(snp_vcek_from_json(json_object_get(ev, "cert_chain"), &der, &n, &err), "%s", err.msg);
+	q = der;
+	CHECK(der && (vcek = d2i_X509(NULL, &q, (long)n)));
+	CHECK_MSG(vcek && snp_report_parse(raw, sizeof(raw), &r, &err) && r.version == 3 &&
+		  snp_report_verify(raw, &r, vcek, &o, &err), "%s", err.msg);
+	/* one edited byte of the measurement: the signature fails */
+	m = json_array_get(json_object_get(rep, "measurement"), 0);
+	json_integer_set(m, (json_integer_value(m) + 1) & 0xff);
+	CHECK(snp_report_from_json(rep, raw, &err));
+	CHECK(vcek && snp_report_parse(raw, sizeof(raw), &r, &err) &&
+	      !snp_report_verify(raw, &r, vcek, &o, &err) && err.code == EAA_E_SIGNATURE);
+	/* a field of the wrong shape is named */
+	json_array_append_new(json_object_get(rep, "host_data"), json_integer(0));
+	CHECK(!snp_report_from_json(rep, raw, &err) && strstr(err.msg, "host_data: want 32 bytes"));
+	X509_free(vcek);
+	free(der);
+	m = json_array();
+	CHECK(!snp_vcek_from_json(m, &der, &n, &err) && strstr(err.msg, "no VCEK"));
+	json_decref(m);
+	json_decref(ev);
+}
+
 int main(void)
 {
 	char path[512];
@@ -202,6 +246,7 @@ int main(void)
 		test_sweeps(vcek);
 		test_policy_and_versions(vcek);
 	}
+	test_trustee_json();
 	X509_free(vcek);
 	free(report);
 	return test_summary();
