@@ -85,6 +85,9 @@ static void usage(FILE *f)
 "                             verdictd (default 60)\n"
 "  --insecure-broker          accept any verdictd (warned on every connection)\n"
 "  --allow-sample             allow sample_kbc and the sample attester (tests)\n"
+"  --kbs-sample-form FORM     cc_kbc's sample evidence: signed (ours, default)\n"
+"                             or trustee (trustee's unsigned JSON: proves\n"
+"                             nothing; for a KBS that takes only that)\n"
 "  --ttl SECONDS              reuse an attested channel this long (default:\n"
 "                             the agent's lifetime)\n"
 "  --offline-keys FILE        offline_fs_kbc keys\n"
@@ -142,7 +145,7 @@ static int parse(int argc, char **argv)
 	enum { O_KP = 0x100, O_GR, O_PARAMS, O_ATTESTER, O_PUBKEY, O_VERIFIER, O_INSECURE,
 	       O_SAMPLE, O_TTL, O_KEYS, O_RES, O_PROVIDER, O_CONFIG, O_LOG, O_LIST,
 	       O_CMD, O_CMDLINE, O_CA, O_NAME, O_POLICY, O_TCB, O_BTIMEOUT, O_WORKERS,
-	       O_RTIMEOUT, O_FRESH };
+	       O_RTIMEOUT, O_FRESH, O_SAMPLE_FORM };
 	static const struct option longs[] = {
 		{ "keyprovider_sock", required_argument, NULL, O_KP },
 		{ "getresource_sock", required_argument, NULL, O_GR },
@@ -159,6 +162,7 @@ static int parse(int argc, char **argv)
 		{ "request-timeout", required_argument, NULL, O_RTIMEOUT },
 		{ "insecure-broker", no_argument, NULL, O_INSECURE },
 		{ "allow-sample", no_argument, NULL, O_SAMPLE },
+		{ "kbs-sample-form", required_argument, NULL, O_SAMPLE_FORM },
 		{ "ttl", required_argument, NULL, O_TTL },
 		{ "offline-keys", required_argument, NULL, O_KEYS },
 		{ "offline-resources", required_argument, NULL, O_RES },
@@ -210,6 +214,10 @@ static int parse(int argc, char **argv)
 			break;
 		case O_INSECURE: aa.conf.insecure_broker = true; break;
 		case O_SAMPLE: aa.conf.allow_sample = true; break;
+		case O_SAMPLE_FORM:
+			ok = strcmp(optarg, "signed") == 0 || strcmp(optarg, "trustee") == 0;
+			aa.conf.kbs_sample_trustee = strcmp(optarg, "trustee") == 0;
+			break;
 		case O_TTL:
 			aa.conf.ttl = strtol(optarg, &end, 10);
 			ok = *optarg && !*end && aa.conf.ttl >= 0;

@@ -35,6 +35,10 @@ struct aa_kbc_conf {
 	const char *resources_file;  /* default /etc/aa-offline_fs_kbc-resources.json */
 	/* sample_kbc and the sample attester: test material, never implied */
 	bool allow_sample;
+	/* cc_kbc with the sample attester: send trustee's unsigned sample
+	 * evidence {"svn", "report_data"} instead of our signed report, for a
+	 * KBS that takes only that (trustee's); it proves nothing */
+	bool kbs_sample_trustee;
 	/* callers one KBC instance may hold at once (0: no bound): fewer
 	 * than the gRPC workers of a service, so a stalled broker never
 	 * takes every worker, even before it is known to be slow. One more

@@ -12,7 +12,13 @@
  * The KBS is authenticated as eaa_kbc's verdictd is: HTTPS with a pinned
  * CA (--broker-ca) or public key (--broker-pubkey); http:// only with
  * --insecure-broker (warned): the resources stay encrypted to the TEE key,
- * but a KBS nobody checked could serve any image policy. */
+ * but a KBS nobody checked could serve any image policy.
+ *
+ * The sample attester's evidence is our signed report ({"report"}, what
+ * verdictd checks). With --kbs-sample-form trustee it is trustee's
+ * unsigned {"svn": "1", "report_data": base64 of the 48-byte digest}
+ * instead, as guest-components' sample attester writes it: JSON anyone
+ * can write, for a KBS that takes only that (trustee's own). */
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -38,6 +44,7 @@ struct cc {
 	const char *tee;         /* the KBS's name for our TEE */
 	EVP_PKEY *tee_key;       /* the attested session's */
 	bool attested;
+	bool unsigned_sample;    /* --kbs-sample-form trustee */
 	long timeout;
 };
 
@@ -160,13 +167,22 @@ static bool attest(struct cc *c, struct eaa_err *err)
 	if (!rd || !(canon = jcs_serialize(rd, &n, err)) ||
 	    EVP_Digest(canon, n, digest, &dlen, EVP_sha384(), NULL) != 1)
 		goto out;
-	memcpy(report_data, digest, sizeof(digest));
-	if (!rats_raw_collect(c->att, report_data, &ev, &evn, err))
-		goto out;
-	ev64 = base64_encode(ev, evn, false);
-	body = json_pack("{s:{s:s, s:O}, s:{s:{s:s}, s:s}}", "runtime-data", "nonce", nonce,
-			 "tee-pubkey", jwk, "tee-evidence", "primary_evidence", member, ev64,
-			 "additional_evidence", "");
+	if (c->unsigned_sample) {
+		/* trustee's sample evidence: the digest itself, unsigned */
+		ev64 = base64_encode(digest, sizeof(digest), false);
+		body = json_pack("{s:{s:s, s:O}, s:{s:{s:s, s:s}, s:s}}", "runtime-data",
+				 "nonce", nonce, "tee-pubkey", jwk, "tee-evidence",
+				 "primary_evidence", "svn", "1", "report_data", ev64 ? ev64 : "",
+				 "additional_evidence", "");
+	} else {
+		memcpy(report_data, digest, sizeof(digest));
+		if (!rats_raw_collect(c->att, report_data, &ev, &evn, err))
+			goto out;
+		ev64 = base64_encode(ev, evn, false);
+		body = json_pack("{s:{s:s, s:O}, s:{s:{s:s}, s:s}}", "runtime-data", "nonce",
+				 nonce, "tee-pubkey", jwk, "tee-evidence", "primary_evidence",
+				 member, ev64 ? ev64 : "", "additional_evidence", "");
+	}
 	if (!ev64 || !body || !(text = json_dumps(body, JSON_COMPACT))) {
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");
 		goto out;
@@ -269,6 +285,11 @@ static void *cc_open(const char *uri, const struct aa_kbc_conf *conf, struct eaa
 			 "needs --allow-sample");
 		goto fail;
 	}
+	if (conf->kbs_sample_trustee && (!conf->attester || strcmp(conf->attester, "sample") != 0)) {
+		eaa_fail(err, EAA_E_CONFIG, "cc_kbc: --kbs-sample-form trustee needs the sample "
+			 "attester (--attester sample)");
+		goto fail;
+	}
 	if (!(c->att = rats_raw_attester_new(conf->attester, conf->options, err)))
 		goto fail;
 	for (i = 0; i < sizeof(tees) / sizeof(tees[0]); i++)
@@ -300,6 +321,9 @@ static void *cc_open(const char *uri, const struct aa_kbc_conf *conf, struct eaa
 	}
 	if (conf->insecure_broker)
 		LOG_WARN("cc_kbc: --insecure-broker: %s is not authenticated", uri);
+	if ((c->unsigned_sample = conf->kbs_sample_trustee))
+		LOG_WARN("cc_kbc: --kbs-sample-form trustee: sending trustee's unsigned sample "
+			 "evidence to %s: it proves nothing, anyone can write it", uri);
 	return c;
 fail:
 	cc_close(c);

@@ -7,6 +7,8 @@
 # bytes. Refused: a KBS whose certificate the pinned CA did not issue, a
 # policy that refuses the TEE, plain HTTP without --insecure-broker, an
 # unpinned https KBS, the sample attester without --allow-sample.
+# trustee's unsigned sample form (--kbs-sample-form trustee) against a
+# verdictd that takes it, and refused by one that does not.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -72,4 +74,33 @@ expect "unpinned" 'pin the KBS' "$(cat err)"
 "$BIN/attestation-agent" --aa_kbc_params "cc_kbc::$kbs" --attester sample -o sample.key=key.pem \
 	--broker-ca kbs.crt 2>err && fail "the sample attester without --allow-sample" || ok
 expect "sample attester" 'proves nothing' "$(cat err)"
+
+# --- trustee's unsigned sample form (--kbs-sample-form trustee), for a
+# KBS that takes only that (trustee's; here verdictd with the option that
+# says it proves nothing); verdictd without that option refuses it ---
+kport2=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+run_verdictd verdictd2.log --attester nullattester -o tls.key=vd_tls.pem --kbs 127.0.0.1:"$kport2" \
+	--kbs-cert kbs.crt --kbs-key kbs.key --kbs-accept-unsigned-sample-that-proves-nothing
+start_agent --aa_kbc_params "cc_kbc::https://127.0.0.1:$kport2" "${sample[@]}" --broker-ca kbs.crt \
+	--kbs-sample-form trustee
+"$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" \
+	kbs:///default/security-policy/test -O policy2.json 2>err && ok ||
+	fail "get-resource with trustee's sample form: $(cat err; tail -3 agent.log)"
+cmp -s policy2.json root/resources/default/security-policy/test && ok || fail "resource content (trustee's form)"
+expect "warned" 'unsigned sample evidence.*proves nothing' "$(cat agent.log)"
+n=$(grep -c 'kbs: allowed sample peer' verdictd2.log)
+[[ $n == 1 ]] && ok || fail "attestations with trustee's form: $n, want 1"
+stop_agent
+start_agent --aa_kbc_params "cc_kbc::$kbs" "${sample[@]}" --broker-ca kbs.crt --kbs-sample-form trustee
+"$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" \
+	kbs:///default/security-policy/test -O policy3.json 2>err &&
+	fail "verdictd took unsigned sample evidence without its option" || ok
+expect "unsigned refused" 'attest: 401: .*proves nothing' "$(cat err; cat agent.log)"
+stop_agent
+"$BIN/attestation-agent" --aa_kbc_params "cc_kbc::$kbs" --attester tdx_ecdsa --broker-ca kbs.crt \
+	--kbs-sample-form trustee 2>err && fail "--kbs-sample-form trustee with another attester" || ok
+expect "sample form, another attester" 'kbs-sample-form trustee.*sample attester' "$(cat err)"
+"$BIN/attestation-agent" --aa_kbc_params "cc_kbc::$kbs" "${sample[@]}" --broker-ca kbs.crt \
+	--kbs-sample-form other 2>err && fail "an unknown sample form" || ok
+expect "unknown sample form" 'bad value for option: other' "$(cat err)"
 finish
