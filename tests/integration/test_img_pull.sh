@@ -282,16 +282,22 @@ mkfifo vd_ready aa_ready
 	--root vroot --sample-trust sample.pub -o tls.key=vd_tls.pem >vd_ready 2>verdictd.log &
 vd=$!
 read -r line <vd_ready
-"$BIN/attestation-agent" --keyprovider_sock 127.0.0.1:0 --getresource_sock 127.0.0.1:0 \
-	--aa_kbc_params "eaa_kbc::127.0.0.1:${line##*:}" --attester sample --allow-sample \
-	-o sample.key=sample.pem --broker-pubkey vd_pub.pem >aa_ready 2>agent.log &
-aa=$!
-read -r line <aa_ready
-printf '{"key-providers":{"attestation-agent":{"grpc":"127.0.0.1:%s"}}}' "${line##* }" >ocicrypt.conf
-read -r line <aa_ready
-getresource=127.0.0.1:${line##* }
-broker=(--policy kbs:///default/security-policy/test --registries-d kbs:///default/sigstore-config/test
-	--getresource "$getresource" --tls-verify=false)
+agent_for() { # agent_for LOG KBC_PARAMS ARGS...: the agent (sample TEE) for
+	# that broker, ocicrypt.conf pointing at it, and $broker, pull options
+	# taking everything from the broker through it
+	local log=$1 params=$2
+	shift 2
+	"$BIN/attestation-agent" --keyprovider_sock 127.0.0.1:0 --getresource_sock 127.0.0.1:0 \
+		--aa_kbc_params "$params" --attester sample --allow-sample -o sample.key=sample.pem \
+		"$@" >aa_ready 2>"$log" &
+	aa=$!
+	read -r line <aa_ready
+	printf '{"key-providers":{"attestation-agent":{"grpc":"127.0.0.1:%s"}}}' "${line##* }" >ocicrypt.conf
+	read -r line <aa_ready
+	broker=(--policy kbs:///default/security-policy/test --registries-d kbs:///default/sigstore-config/test
+		--getresource "127.0.0.1:${line##* }" --tls-verify=false)
+}
+agent_for agent.log "eaa_kbc::127.0.0.1:${line##*:}" --broker-pubkey vd_pub.pem
 from_broker() { # from_broker IMAGE ROOTFS [options]: pulled with everything from verdictd
 	local img=$1 root=$2
 	shift 2
@@ -333,16 +339,7 @@ kport=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 	>vd_ready 2>verdictd_kbs.log &
 vd=$!
 read -r line <vd_ready
-"$BIN/attestation-agent" --keyprovider_sock 127.0.0.1:0 --getresource_sock 127.0.0.1:0 \
-	--aa_kbc_params "cc_kbc::https://127.0.0.1:$kport" --attester sample --allow-sample \
-	-o sample.key=sample.pem --broker-ca kbs.crt >aa_ready 2>agent_cc.log &
-aa=$!
-read -r line <aa_ready
-printf '{"key-providers":{"attestation-agent":{"grpc":"127.0.0.1:%s"}}}' "${line##* }" >ocicrypt.conf
-read -r line <aa_ready
-getresource=127.0.0.1:${line##* }
-broker=(--policy kbs:///default/security-policy/test --registries-d kbs:///default/sigstore-config/test
-	--getresource "$getresource" --tls-verify=false)
+agent_for agent_cc.log "cc_kbc::https://127.0.0.1:$kport" --broker-ca kbs.crt
 from_broker protected/enc:v1 root_cc1 --decryption-key provider:attestation-agent \
 	--keyprovider-config ocicrypt.conf && ok || fail "encrypted and signed through cc_kbc: $out"
 plain_ok "encrypted (cc_kbc)" root_cc1
