@@ -49,6 +49,8 @@ bench: build
 	$(BUILD)/bin/bench-keyrelease --clients 64 --releases 200 --plain $(BUILD)/bin
 	$(BUILD)/bin/bench-keyrelease --idle 5000 $(BUILD)/bin
 	$(BUILD)/bin/bench-agent --callers 64 --calls 500 $(BUILD)/bin
+	$(BUILD)/bin/bench-kbs --clients 64 --attests 30 --gets 100 $(BUILD)/bin
+	$(BUILD)/bin/bench-kbs --clients 64 --attests 30 --gets 100 --https $(BUILD)/bin
 
 # bench-rego beside OPA and regorus in the same run (needs Go and cargo)
 bench-peers: build
