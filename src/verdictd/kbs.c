@@ -1,4 +1,5 @@
 /* kbs.c - the CoCo KBS protocol endpoint (see kbs.h, docs/kbs-protocol.md). */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -447,9 +448,107 @@ static json_t *verify_evidence(int i, const json_t *ev, const uint8_t digest[48]
 	return claims;
 }
 
+/* The initdata document's own hash algorithm: its top-level `algorithm`
+ * key (before any table), a quoted name. Only this one key is read: the
+ * document's other contents reach the policy as its digest, not parsed. */
+static const EVP_MD *init_data_md(const char *toml, size_t n, struct eaa_err *err)
+{
+	const char *p = toml, *end = toml + n, *found = NULL;
+	char name[16];
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p)), *q = p;
+
+		if (!eol)
+			eol = end;
+		while (q < eol && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q < eol && *q == '[')
+			break; /* the first table: the top level has ended */
+		if ((size_t)(eol - q) > 9 && strncmp(q, "algorithm", 9) == 0 &&
+		    strchr(" \t=", q[9])) {
+			if (found) {
+				eaa_fail(err, EAA_E_FORMAT, "init-data: two algorithm keys");
+				return NULL;
+			}
+			found = q;
+		}
+		p = eol + (eol < end);
+	}
+	if (!found || sscanf(found, "algorithm = \"%15[a-z0-9]\"", name) != 1) {
+		eaa_fail(err, EAA_E_FORMAT, "init-data: no top-level algorithm = \"sha256\" | "
+			 "\"sha384\" | \"sha512\"");
+		return NULL;
+	}
+	if (strcmp(name, "sha256") == 0)
+		return EVP_sha256();
+	if (strcmp(name, "sha384") == 0)
+		return EVP_sha384();
+	if (strcmp(name, "sha512") == 0)
+		return EVP_sha512();
+	eaa_fail(err, EAA_E_UNSUPPORTED, "init-data: algorithm \"%s\" is not sha256, sha384 or "
+		 "sha512", name);
+	return NULL;
+}
+
+/* init-data (docs/kbs-protocol.md 7.4): TOML only; its digest, over the
+ * text as sent, must be what the TEE measured as its configuration
+ * (TDX MRCONFIGID, SNP HOST_DATA, SGX CONFIGID: padded or truncated to
+ * the field); the sample TEE has no such field, so the digest only goes
+ * into the claims. The digest's hex goes to hex (129 bytes) and into the
+ * claims as init_data. Absent or null: nothing to bind. */
+static bool init_data_bind(int i, const json_t *init, json_t *claims, char hex[129],
+			   struct eaa_err *err)
+{
+	const char *format, *body, *field = NULL, *have;
+	uint8_t md[64], want[64] = { 0 };
+	unsigned mdlen = 0;
+	size_t flen = 0, k;
+	const EVP_MD *alg;
+	char *h;
+
+	if (!init || json_is_null(init))
+		return true;
+	if (json_unpack((json_t *)init, "{s:s, s:s}", "format", &format, "body", &body) != 0)
+		return eaa_fail(err, EAA_E_FORMAT, "init-data: want {\"format\", \"body\"}");
+	if (strcmp(format, "toml") != 0)
+		return eaa_fail(err, EAA_E_UNSUPPORTED, "init-data: format \"%.20s\": only toml",
+				format);
+	if (!(alg = init_data_md(body, strlen(body), err)) ||
+	    EVP_Digest(body, strlen(body), md, &mdlen, alg, NULL) != 1)
+		return false;
+	switch (tees[i].t) {
+	case VD_TEE_TDX: field = "mr_config_id", flen = 48; break;
+	case VD_TEE_SNP: field = "host_data", flen = 32; break;
+	case VD_TEE_SGX: field = "config_id", flen = 64; break;
+	default: break;
+	}
+	if (field) {
+		memcpy(want, md, mdlen < flen ? mdlen : flen);
+		if (!(have = json_string_value(json_object_get(claims, field))) ||
+		    strlen(have) != 2 * flen)
+			return eaa_fail(err, EAA_E_BINDING, "init-data: the evidence has no %s", field);
+		if (!(h = hex_encode(want, flen)))
+			return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		for (k = 0; h[k] && tolower((unsigned char)have[k]) == h[k]; k++)
+			;
+		free(h);
+		if (k != 2 * flen)
+			return eaa_fail(err, EAA_E_BINDING, "init-data: its %s digest is not the "
+					"evidence's %s", EVP_MD_get0_name(alg), field);
+	}
+	if (!(h = hex_encode(md, mdlen)))
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	snprintf(hex, 129, "%s", h);
+	free(h);
+	json_object_set_new(claims, "init_data", json_string(hex));
+	return true;
+}
+
 /* The EAR token for an allowed peer (docs/kbs-protocol.md 9). */
 static char *make_token(int i, const struct vd_decision *d, json_t *claims,
-			json_t *runtime_data, const uint8_t digest[48], struct eaa_err *err)
+			json_t *runtime_data, const uint8_t digest[48], const char *init_data,
+			struct eaa_err *err)
 {
 	time_t now = time(NULL);
 	char *hex = hex_encode(digest, 48), *tok = NULL;
@@ -459,7 +558,7 @@ static char *make_token(int i, const struct vd_decision *d, json_t *claims,
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");
 		return NULL;
 	}
-	annotated = json_pack("{s:s, s:n, s:s, s:O, s:O}", "init_data", "", "init_data_claims",
+	annotated = json_pack("{s:s, s:n, s:s, s:O, s:O}", "init_data", init_data, "init_data_claims",
 			      "report_data", hex, "runtime_data_claims", runtime_data, tees[i].tee,
 			      claims);
 	/* verdictd's policy allowed: the judgement is "affirming" */
@@ -490,6 +589,7 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 	json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je), *rd, *key, *ev, *claims = NULL;
 	const char *nonce = NULL, *add = "";
 	char tee[16] = "", expect_nonce[45] = "", *canon = NULL, *ctext = NULL, *token = NULL;
+	char init_hex[129] = "";
 	struct vd_decision d;
 	struct eaa_err err = { 0 };
 	struct session *s;
@@ -564,6 +664,10 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 		json_decref(rd);
 		goto refuse;
 	}
+	if (!init_data_bind(i, json_object_get(req, "init-data"), claims, init_hex, &err)) {
+		json_decref(rd);
+		goto refuse;
+	}
 	ctext = json_dumps(claims, JSON_COMPACT);
 	vd_decide(cf->decider, tees[i].verifier, ctext ? ctext : "", &d);
 	if (!d.allow) {
@@ -574,7 +678,7 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 			"failed: %s", d.why);
 		goto out;
 	}
-	if (!(token = make_token(i, &d, claims, rd, digest, &err))) {
+	if (!(token = make_token(i, &d, claims, rd, digest, init_hex, &err))) {
 		json_decref(rd);
 		goto refuse;
 	}

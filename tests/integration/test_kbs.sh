@@ -227,6 +227,33 @@ check("a path with bytes that are not text", st == 404 and problem(body)[0] is n
 st, body, _ = call("GET", "nothing")
 check("an unknown endpoint", st == 404 and problem(body)[0] == "PluginNotFound", f"{st} {body}")
 
+# --- init-data (TOML, its digest by its own algorithm key): the sample TEE
+# has no field to bind it to, so the digest goes into the claims and the
+# token; another format, or no algorithm, is refused ---
+def attest_init(init):
+    st, c, ck, _ = auth()
+    k_, p_ = tee_key()
+    return call("POST", "attest", {"runtime-data": {"nonce": c["nonce"], "tee-pubkey": p_},
+                "tee-evidence": {"primary_evidence": evidence_for(p_, c["nonce"]),
+                                 "additional_evidence": ""}, "init-data": init}, ck)
+toml = 'version = "0.1.0"\nalgorithm = "sha384"\n[data]\n"aa.toml" = \'\'\'\n[token_configs]\n\'\'\'\n'
+st, body, _ = attest_init({"format": "toml", "body": toml})
+check("init-data: accepted", st == 200, f"{st} {body}")
+if st == 200:
+    t = json.loads(body)["token"].split(".")[1]
+    ae = json.loads(base64.urlsafe_b64decode(t + "=" * (-len(t) % 4)))["submods"]["cpu0"]["ear.veraison.annotated-evidence"]
+    want = hashlib.sha384(toml.encode()).hexdigest()
+    check("init-data: its digest in the token", ae["init_data"] == want and
+          ae["sample"]["init_data"] == want, json.dumps(ae)[:200])
+st, body, _ = attest_init({"format": "json", "body": "{}"})
+check("init-data: not toml", st == 401 and "only toml" in problem(body)[1], f"{st} {body}")
+st, body, _ = attest_init({"format": "toml", "body": "version = \"0.1.0\"\n[data]\nalgorithm = \"sha384\"\n"})
+check("init-data: no top-level algorithm", st == 401 and "algorithm" in problem(body)[1],
+      f"{st} {body}")
+st, body, _ = attest_init({"format": "toml", "body": 'algorithm = "md5"\n'})
+check("init-data: an algorithm we do not take", st == 401 and "md5" in problem(body)[1],
+      f"{st} {body}")
+
 # --- SEV-SNP evidence in trustee's JSON form: real hardware evidence (a
 # Genoa report and its VCEK) verifies, and is then refused because its
 # report data is not this session's binding; an edited byte is refused by
