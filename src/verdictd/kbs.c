@@ -950,6 +950,23 @@ static void do_admin_resource(const char *authorization, const char *path, const
 	a->type = "text/xml";
 }
 
+static void do_admin_delete(const char *authorization, const char *path, struct answer *a)
+{
+	struct eaa_err err = { 0 };
+
+	if (!admin_ok(authorization, a, "AdminAuthInitialization"))
+		return;
+	if (!path_ok(path) || !vd_named_delete(cf->store, path, &err)) {
+		problem(a, 401, "PluginInternalError", "resource %.200s: %s", path,
+			err.code ? err.msg : "not repo/type/tag");
+		return;
+	}
+	LOG_INFO("kbs: admin deleted resource %s", path);
+	a->status = MHD_HTTP_OK;
+	a->body = strdup("");
+	a->type = "text/xml";
+}
+
 static void do_admin_resource_policy(const char *authorization, const char *body, size_t len,
 				     struct answer *a)
 {
@@ -1067,6 +1084,13 @@ void vd_kbs_handle(const char *method, const char *url, const char *cookie_id,
 		do_admin_resource(authorization, url + 17, body, len, a);
 	else if (post && strcmp(url, "/kbs/v0/resource-policy") == 0)
 		do_admin_resource_policy(authorization, body, len, a);
+	else if (strcmp(method, "DELETE") == 0 && strncmp(url, "/kbs/v0/resource/", 17) == 0)
+		do_admin_delete(authorization, url + 17, a);
+	else if (strcmp(method, "GET") == 0 && strcmp(url, "/kbs/v0/resource-policy") == 0) {
+		/* trustee answers the stored policies' ids, not their text */
+		if (admin_ok(authorization, a, "AdminAuthAccess"))
+			ok_json(a, json_pack("[s]", "resource-policy"));
+	}
 	else if (post && strcmp(url, "/kbs/v0/attestation-policy") == 0) {
 		if (admin_ok(authorization, a, "AdminAuthAccess"))
 			problem(a, 401, "AttestationError", "Attestation error: Set Attestation "

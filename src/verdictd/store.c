@@ -696,6 +696,26 @@ bool vd_named_get(struct vd_store *s, const char *name, uint8_t **data,
 	return file_read(path, MAX_DOC, data, n, err);
 }
 
+bool vd_named_delete(struct vd_store *s, const char *name, struct eaa_err *err)
+{
+	char path[MAX_PATH];
+	bool ok = true;
+
+	if (!vd_name_check("resource path", name, 3, err) ||
+	    !join(path, s, "resources", name, err))
+		return false;
+	pthread_mutex_lock(&s->wlock);
+	s->generation++;
+	if (unlink(path) != 0) {
+		if (errno == ENOENT)
+			ok = eaa_fail(err, EAA_E_INVALID, "no resource \"%s\"", name);
+		else
+			ok = eaa_fail(err, EAA_E_IO, "resource \"%s\": %s", name, strerror(errno));
+	}
+	pthread_mutex_unlock(&s->wlock);
+	return ok;
+}
+
 bool vd_named_set(struct vd_store *s, const char *name, const uint8_t *data,
 		  size_t n, struct eaa_err *err)
 {

@@ -155,5 +155,7 @@ bool vd_named_get(struct vd_store *s, const char *path, uint8_t **data,
 		  size_t *n, struct eaa_err *err);
 bool vd_named_set(struct vd_store *s, const char *path, const uint8_t *data,
 		  size_t n, struct eaa_err *err);
+/* Remove resources/<repo>/<type>/<tag>; EAA_E_INVALID when there is none. */
+bool vd_named_delete(struct vd_store *s, const char *path, struct eaa_err *err);
 
 #endif

@@ -53,7 +53,7 @@ cat <&3 >/dev/null &
 pids+=($!)
 
 "$py" - "$kbs" "$tmp" "$here/../data/kbs/snp_evidence.json" <<'PY'
-import base64, hashlib, json, struct, sys, urllib.request, urllib.error
+import base64, hashlib, json, os, struct, sys, urllib.request, urllib.error
 import rfc8785
 from jwcrypto import jwk, jwe
 from cryptography.hazmat.primitives import hashes, serialization
@@ -299,6 +299,21 @@ check("admin: no token", st == 401, f"{st} {body}")
 st, body = admin("POST", "resource/default/admin/2", b"x",
                  admin_token(tmp + "/admin.key", exp=int(time.time()) - 3600))
 check("admin: an expired token", st == 401 and "expired" in problem(body)[1], f"{st} {body}")
+st, body = admin("GET", "resource-policy", None, good)
+check("admin: GET the resource policy's ids", st == 200 and json.loads(body) == ["resource-policy"],
+      f"{st} {body}")
+st, body = admin("GET", "resource-policy", None, None)
+check("admin: GET without a token", st == 401, f"{st} {body}")
+st, body = admin("POST", "resource/default/admin/3", b"short-lived", good)
+st, body = admin("DELETE", "resource/default/admin/3", None, good)
+check("admin: DELETE a resource", st == 200 and
+      not os.path.exists(tmp + "/root/resources/default/admin/3"), f"{st} {body}")
+st, body = admin("DELETE", "resource/default/admin/3", None, good)
+check("admin: DELETE it again", st == 401 and problem(body)[0] == "PluginInternalError",
+      f"{st} {body}")
+st, body = admin("DELETE", "resource/default/admin/1", None, admin_token(tmp + "/notadmin.key"))
+check("admin: DELETE with another key", st == 401 and
+      os.path.exists(tmp + "/root/resources/default/admin/1"), f"{st} {body}")
 deny = base64.urlsafe_b64encode(b"package policy\nimport rego.v1\ndefault allow := false\n").decode().rstrip("=")
 st, body = admin("POST", "resource-policy", json.dumps({"policy": deny}).encode(), good)
 check("admin: set the resource policy", st == 200, f"{st} {body}")
