@@ -67,6 +67,9 @@ static void sess_free(struct session *s)
 {
 	if (s->state != FREE)
 		live--;
+	/* the token is a bearer credential */
+	if (s->token)
+		OPENSSL_cleanse(s->token, strlen(s->token));
 	free(s->token);
 	json_decref(s->claims);
 	free(s->tee_claims);
@@ -707,6 +710,8 @@ refuse:
 out:
 	free(canon);
 	free(ctext);
+	if (token)
+		OPENSSL_cleanse(token, strlen(token));
 	free(token);
 	json_decref(claims);
 	json_decref(req);
@@ -1044,10 +1049,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (*size) {
 		/* the body, bounded: what is over the bound is dropped */
 		if (!u->too_big && u->n + *size <= MAX_BODY) {
-			char *np = realloc(u->p, u->n + *size + 1);
+			/* a bigger buffer by copy, the old one wiped, never
+			 * realloc: an admin upload is a resource (a secret) */
+			char *np = malloc(u->n + *size + 1);
 
 			if (!np)
 				return MHD_NO;
+			if (u->p) {
+				memcpy(np, u->p, u->n);
+				OPENSSL_cleanse(u->p, u->n);
+				free(u->p);
+			}
 			u->p = np;
 			memcpy(u->p + u->n, data, *size);
 			u->n += *size;
