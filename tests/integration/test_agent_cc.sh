@@ -4,7 +4,8 @@
 # decrypted through the agent (UnwrapKey: the KEK is the resource its kid
 # names) and a resource (GetResource), one attestation for all of them;
 # the same layer through eaa_kbc against the same verdictd gives the same
-# bytes. Refused: a KBS whose certificate the pinned CA did not issue, a
+# bytes. Refused: a KBS whose certificate the pinned CA did not issue or
+# whose key is not the pinned one, a
 # policy that refuses the TEE, plain HTTP without --insecure-broker, an
 # unpinned https KBS, the sample attester without --allow-sample.
 # trustee's unsigned sample form (--kbs-sample-form trustee) against a
@@ -52,6 +53,19 @@ start_agent --aa_kbc_params eaa_kbc::127.0.0.1:"$vport" "${sample[@]}" --broker-
 decrypt dec_eaa && ok || fail "decrypt through eaa_kbc: $(cat err)"
 cmp -s "dec_cc/index.json" "dec_eaa/index.json" && diff -r dec_cc dec_eaa >/dev/null && ok ||
 	fail "cc_kbc and eaa_kbc decrypted differently"
+stop_agent
+
+# --- the KBS pinned by its public key instead of a CA ---
+openssl pkey -in kbs.key -pubout -out kbs_pub.pem
+openssl pkey -in other.key -pubout -out other_pub.pem
+start_agent --aa_kbc_params "cc_kbc::$kbs" "${sample[@]}" --broker-pubkey kbs_pub.pem
+"$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" \
+	default/security-policy/test -O pinned.json 2>err && ok || fail "pinned key: $(cat err)"
+stop_agent
+start_agent --aa_kbc_params "cc_kbc::$kbs" "${sample[@]}" --broker-pubkey other_pub.pem
+"$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" \
+	default/security-policy/test -O pinned2.json 2>err && fail "a KBS with another key was used" || ok
+expect "wrong pinned key" 'cc_kbc: .*does not match pinned public key' "$(cat err; cat agent.log)"
 stop_agent
 
 # --- refusals ---
