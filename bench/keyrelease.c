@@ -14,6 +14,10 @@
  * --persistent: each client attests once, then sends its RELEASES Decrypt
  *   requests on that one channel (what an agent does after its first
  *   attestation); latency is per request, from write to reply;
+ *   --client-threads T drives the clients' channels from T threads, each an
+ *   epoll loop over its share (one request outstanding per channel, as
+ *   with a thread each), instead of a blocking thread per client: a lighter
+ *   load generator, as agents on other machines would be;
  * --idle N: N attested channels opened (one release each) and held; then
  *   verdictd's resident memory per channel from /proc, and the latency of
  *   new clients (connect to reply) while they are held.
@@ -31,11 +35,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <fcntl.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "bench.h"
+#include "json_util.h"
 #include "plain_tls.h"
 #include "verdictd_run.h"
 #include "rats-tls/api.h"
@@ -179,6 +186,120 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/* ---- --client-threads: channels driven by epoll loops ---- */
+
+struct evchan {
+	rats_tls_conn *conn;
+	int fd, done, n, failed;
+	double t0, *lat;
+	size_t have;
+	char buf[2048];
+};
+
+struct evthread {
+	struct evchan *ch;
+	int nch;
+};
+
+static bool ev_send(struct evchan *c)
+{
+	size_t len = sizeof(request) - 1;
+
+	c->t0 = bench_now();
+	/* a small request on a socket whose buffer is empty: written whole */
+	return rats_tls_conn_write(c->conn, request, &len) == RATS_TLS_ERR_NONE &&
+	       len == sizeof(request) - 1;
+}
+
+/* A release ended (ok or not): record it, then send the next if any.
+ * False once the channel is finished. */
+static bool ev_next(struct evchan *c, bool ok)
+{
+	c->lat[c->done++] = bench_now() - c->t0;
+	if (!ok)
+		c->failed++;
+	c->have = 0;
+	if (c->done == c->n)
+		return false;
+	if (!ev_send(c)) {
+		c->failed += c->n - c->done;
+		return false;
+	}
+	return true;
+}
+
+/* Read what the channel has; false once it is finished or broken. */
+static bool ev_readable(struct evchan *c)
+{
+	for (;;) {
+		size_t len = sizeof(c->buf) - 1 - c->have;
+		rats_tls_err_t rc = rats_tls_conn_read(c->conn, c->buf + c->have, &len);
+		long frame;
+
+		if (rc == EAA_E_WANT_READ || rc == EAA_E_WANT_WRITE)
+			return true;
+		if (rc != RATS_TLS_ERR_NONE || len == 0 ||
+		    (c->have += len) == sizeof(c->buf) - 1 ||
+		    (frame = json_frame(c->buf, c->have)) < 0) {
+			c->failed += c->n - c->done;
+			return false;
+		}
+		if (frame > 0) {
+			c->buf[frame] = '\0';
+			/* one request outstanding: nothing may follow the reply */
+			if (!ev_next(c, (size_t)frame == c->have && strstr(c->buf, expect)))
+				return false;
+		}
+	}
+}
+
+static void *run_events(void *arg)
+{
+	struct evthread *t = arg;
+	struct epoll_event evs[64];
+	int ep = epoll_create1(0), open = 0;
+
+	if (ep < 0)
+		bench_die("epoll_create1", NULL);
+	for (int i = 0; i < t->nch; i++) {
+		struct evchan *c = &t->ch[i];
+		struct epoll_event e = { .events = EPOLLIN, .data.ptr = c };
+
+		if (!c->conn)
+			continue;
+		if (fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK) != 0 ||
+		    epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &e) != 0)
+			bench_die("epoll_ctl", NULL);
+	}
+	pthread_barrier_wait(&ready);
+	for (int i = 0; i < t->nch; i++) {
+		if (t->ch[i].conn && ev_send(&t->ch[i]))
+			open++;
+		else
+			t->ch[i].failed = t->ch[i].n;
+	}
+	while (open > 0) {
+		int k = epoll_wait(ep, evs, 64, 10000);
+
+		if (k <= 0) {
+			fprintf(stderr, "bench-keyrelease: no reply in 10 s\n");
+			for (int i = 0; i < t->nch; i++)
+				t->ch[i].failed += t->ch[i].n - t->ch[i].done;
+			break;
+		}
+		for (int i = 0; i < k; i++) {
+			struct evchan *c = evs[i].data.ptr;
+
+			if (!ev_readable(c)) {
+				epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL);
+				open--;
+			}
+		}
+	}
+	close(ep);
+	return NULL;
+}
+
 static int cmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -224,6 +345,58 @@ static void measure(enum mode mode, int clients, int n, struct result *r)
 	r->count += (size_t)clients * (size_t)n;
 	pthread_barrier_destroy(&ready);
 	free(cl);
+	free(t);
+}
+
+/* The persistent mode with --client-threads: clients channels (each with
+ * its own handle, attested outside the clock as in run()), n releases
+ * each, driven by nthreads epoll loops; latencies appended to r. */
+static void measure_events(int clients, int nthreads, int n, struct result *r)
+{
+	struct evchan *ch = calloc((size_t)clients, sizeof(*ch));
+	struct evthread *et = calloc((size_t)nthreads, sizeof(*et));
+	pthread_t *t = calloc((size_t)nthreads, sizeof(*t));
+	double t0;
+
+	if (!ch || !et || !t)
+		bench_die("out of memory", NULL);
+	for (int i = 0; i < clients; i++) {
+		ch[i] = (struct evchan){ .n = n, .fd = -1,
+					 .lat = r->lat + r->count + (size_t)i * (size_t)n };
+		if (!(handles[i] = client_handle()) || !release_new(handles[i]) ||
+		    !(ch[i].conn = channel(handles[i], &ch[i].fd)))
+			bench_die("a client's first attested channel", NULL);
+	}
+	/* channel i to thread i % nthreads: each thread's share is a run of
+	 * the array, so sort it that way */
+	for (int k = 0, i = 0; k < nthreads; k++) {
+		et[k].ch = ch + i;
+		et[k].nch = clients / nthreads + (k < clients % nthreads);
+		i += et[k].nch;
+	}
+	if (pthread_barrier_init(&ready, NULL, (unsigned)nthreads + 1) != 0)
+		bench_die("barrier", NULL);
+	for (int k = 0; k < nthreads; k++)
+		if (pthread_create(&t[k], NULL, run_events, &et[k]) != 0)
+			bench_die("pthread_create", NULL);
+	pthread_barrier_wait(&ready);
+	t0 = bench_now();
+	for (int k = 0; k < nthreads; k++)
+		pthread_join(t[k], NULL);
+	r->seconds += bench_now() - t0;
+	for (int i = 0; i < clients; i++) {
+		/* a failed channel's unmeasured releases count as failed, not
+		 * as latencies */
+		for (int j = ch[i].done; j < n; j++)
+			ch[i].lat[j] = 0;
+		r->failed += ch[i].failed;
+		rats_tls_conn_close(ch[i].conn);
+		close(ch[i].fd);
+	}
+	r->count += (size_t)clients * (size_t)n;
+	pthread_barrier_destroy(&ready);
+	free(ch);
+	free(et);
 	free(t);
 }
 
@@ -434,6 +607,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: %s [-c|--clients N] [-n|--releases N] [--persistent | --plain]\n"
 		   "       [--idle CHANNELS] [--plain-workers N] [--rounds R] [--workers N]\n"
+		   "       [--client-threads T (with --persistent)]\n"
 		   "       [BIN_DIR]\n",
 		program_invocation_short_name);
 }
@@ -450,11 +624,13 @@ int main(int argc, char **argv)
 		{ "idle", required_argument, NULL, 'i' },
 		{ "rounds", required_argument, NULL, 'r' },
 		{ "workers", required_argument, NULL, 'W' },
+		{ "client-threads", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *bin = "build/bin";
 	int clients = 1, per = 200, idle_n = 0, workers = 0, rounds = 0, c, failed = 0;
+	int client_threads = 0;
 	bool persistent = false, plain = false;
 	pid_t plain_pid = 0;
 	char reply[2048];
@@ -469,6 +645,7 @@ int main(int argc, char **argv)
 		case 'i': idle_n = atoi(optarg); break;
 		case 'r': rounds = atoi(optarg); break;
 		case 'W': vd_workers = atoi(optarg); break;
+		case 'T': client_threads = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -478,7 +655,8 @@ int main(int argc, char **argv)
 	if (optind < argc || clients < 1 || clients > 4096 || per < 1 || idle_n < 0 ||
 	    idle_n + clients + 256 > 65536 /* verdictd's --max-connections bound */ ||
 	    workers < 0 || rounds < 0 || vd_workers < 0 || vd_workers > 1024 ||
-	    (persistent && plain)) {
+	    (persistent && plain) || client_threads < 0 || client_threads > clients ||
+	    (client_threads && !persistent)) {
 		usage(stderr);
 		return 2;
 	}
@@ -508,9 +686,16 @@ int main(int argc, char **argv)
 
 		double cpu0 = cpu_seconds(vd.pid);
 
-		measure(PERSISTENT, clients, per, &r);
+		if (client_threads)
+			measure_events(clients, client_threads, per, &r);
+		else
+			measure(PERSISTENT, clients, per, &r);
 		finish(&r);
-		print("persistent channels", clients, per, r);
+		print(client_threads ? "persistent channels (epoll clients)" :
+				       "persistent channels", clients, per, r);
+		if (client_threads)
+			printf("clients: %d channels on %d epoll threads\n", clients,
+			       client_threads);
 		/* what a release costs the server, whatever share of the
 		 * cores it gets beside the clients on the same machine */
 		printf("verdictd CPU: %.1f us per release\n",
