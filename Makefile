@@ -45,6 +45,7 @@ bench: build
 	$(BUILD)/bin/bench-snp
 	$(BUILD)/bin/bench-rego
 	for c in 1 8 64; do $(BUILD)/bin/bench-keyrelease -c $$c -n 200 $(BUILD)/bin; done
+	$(BUILD)/bin/bench-keyrelease --clients 64 --releases 1000 --persistent --client-threads 1 $(BUILD)/bin
 	$(BUILD)/bin/bench-keyrelease --clients 64 --releases 1000 --persistent $(BUILD)/bin
 	$(BUILD)/bin/bench-keyrelease --clients 64 --releases 200 --plain $(BUILD)/bin
 	$(BUILD)/bin/bench-keyrelease --idle 5000 $(BUILD)/bin
