@@ -1000,6 +1000,193 @@ static void do_admin_resource_policy(const char *authorization, const char *body
 	json_decref(req);
 }
 
+/* The store's name of a TEE policy ("sgx" ... "sample"; with resource,
+ * also "resource"), or -1. */
+static int opa_of(const char *name, size_t n, bool resource)
+{
+	int t;
+
+	for (t = 0; t <= (resource ? VD_OPA_RESOURCE : VD_TEE_COUNT - 1); t++)
+		if (strlen(vd_opa_name((enum vd_tee)t)) == n &&
+		    strncmp(name, vd_opa_name((enum vd_tee)t), n) == 0)
+			return t;
+	return -1;
+}
+
+#define RV_NAMES "sgx, tdx, snp, csv, tpm, sample or resource"
+
+/* A reference value's name, "<tee>.<field>": the TEE (or the resource
+ * policy) whose reference document holds it, and the member's name
+ * (letters, digits, '_', at most 64), as the policies read data.<field>. */
+static int rv_name(const char *name, const char **field, struct eaa_err *err)
+{
+	const char *dot = strchr(name, '.');
+	int t = dot ? opa_of(name, (size_t)(dot - name), true) : -1;
+	size_t i;
+
+	if (t < 0)
+		return eaa_fail(err, EAA_E_INVALID, "reference value \"%.64s\": verdictd names "
+				"one as <tee>.<field>, <tee> one of " RV_NAMES
+				" (the field of opa/<tee>Data)", name), -1;
+	*field = dot + 1;
+	for (i = 0; (*field)[i]; i++)
+		if (i == 64 || !((*field)[i] == '_' || ((*field)[i] >= '0' && (*field)[i] <= '9') ||
+				 ((*field)[i] >= 'a' && (*field)[i] <= 'z') ||
+				 ((*field)[i] >= 'A' && (*field)[i] <= 'Z')))
+			return eaa_fail(err, EAA_E_INVALID, "reference value \"%.64s\": its field "
+					"must be 1 to 64 letters, digits or '_'", name), -1;
+	if (!i)
+		return eaa_fail(err, EAA_E_INVALID, "reference value \"%.64s\": no field after "
+				"the TEE", name), -1;
+	return t;
+}
+
+/* POST /reference-value: an RVPS message of the sample extractor
+ * ({"version": "0.1.0", "type": "sample", "payload": base64 of
+ * {name: value, ...}}, what kbs-client set-sample-reference-value sends).
+ * Every name is checked before anything is stored; then each TEE's
+ * document is updated in one step, validated against its policy. */
+static void do_admin_reference_set(const char *authorization, const char *body, size_t len,
+				   struct answer *a)
+{
+	json_t *req, *rvs = NULL, *by_tee[VD_OPA_RESOURCE + 1] = { 0 }, *v;
+	const char *version, *type, *payload, *name, *field;
+	uint8_t *raw = NULL;
+	size_t n = 0, stored = 0;
+	struct eaa_err err = { 0 };
+	json_error_t je;
+	int t;
+
+	if (!admin_ok(authorization, a, "AdminAuthAccess"))
+		return;
+	req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	if (json_unpack(req, "{s:s, s:s, s:s}", "version", &version, "type", &type, "payload",
+			&payload) != 0) {
+		problem(a, 401, "RvpsError", "RVPS configuration failed: want {\"version\": "
+			"\"0.1.0\", \"type\": \"sample\", \"payload\": base64}");
+		goto out;
+	}
+	if (strcmp(version, "0.1.0") != 0 || strcmp(type, "sample") != 0) {
+		problem(a, 401, "RvpsError", "RVPS configuration failed: verdictd reads version "
+			"0.1.0 messages of type \"sample\" (name: value pairs), not %.16s %.32s",
+			version, type);
+		goto out;
+	}
+	if (!base64_decode(payload, false, &raw, &n) ||
+	    !(rvs = json_loadb((const char *)raw, n, JSON_REJECT_DUPLICATES, &je)) ||
+	    !json_is_object(rvs) || !json_object_size(rvs)) {
+		problem(a, 401, "RvpsError", "RVPS configuration failed: the payload is not "
+			"base64 of a non-empty JSON object of name: value");
+		goto out;
+	}
+	json_object_foreach(rvs, name, v) {
+		if ((t = rv_name(name, &field, &err)) < 0) {
+			problem(a, 401, "RvpsError", "RVPS configuration failed: %s", err.msg);
+			goto out;
+		}
+		if (!by_tee[t] && !(by_tee[t] = json_object())) {
+			problem(a, 500, "RvpsError", "out of memory");
+			goto out;
+		}
+		json_object_set(by_tee[t], field, v);
+	}
+	for (t = 0; t <= VD_OPA_RESOURCE; t++) {
+		if (!by_tee[t])
+			continue;
+		if (!vd_opa_set_fields(cf->store, (enum vd_tee)t, by_tee[t], &err)) {
+			problem(a, 401, "RvpsError", "RVPS configuration failed: %s%s", err.msg,
+				stored ? " (the other TEEs' values named before it were stored)" : "");
+			goto out;
+		}
+		stored++;
+		LOG_INFO("kbs: admin set %zu %s reference value(s)", json_object_size(by_tee[t]),
+			 vd_opa_name((enum vd_tee)t));
+	}
+	a->status = MHD_HTTP_OK;
+	a->body = strdup("");
+	a->type = "application/json";
+out:
+	for (t = 0; t <= VD_OPA_RESOURCE; t++)
+		json_decref(by_tee[t]);
+	json_decref(rvs);
+	json_decref(req);
+	free(raw);
+}
+
+/* GET /reference-value/<tee>.<field>: the value as JSON. */
+static void do_admin_reference_get(const char *authorization, const char *id,
+				   struct answer *a)
+{
+	struct eaa_err err = { 0 };
+	const char *field;
+	char *text = NULL;
+	size_t n = 0;
+	json_t *doc = NULL, *v;
+	int t;
+
+	if (!admin_ok(authorization, a, "AdminAuthAccess"))
+		return;
+	if ((t = rv_name(id, &field, &err)) < 0) {
+		problem(a, 404, "RvpsError", "RVPS configuration failed: %s", err.msg);
+		return;
+	}
+	if (vd_opa_get(cf->store, (enum vd_tee)t, true, &text, &n, &err))
+		doc = json_loadb(text, n, 0, NULL);
+	if (!(v = json_object_get(doc, field)))
+		problem(a, 404, "RvpsError", "RVPS configuration failed: No reference value "
+			"found for the given id: %.80s", id);
+	else if (!(a->body = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT)))
+		problem(a, 500, "RvpsError", "out of memory");
+	else {
+		a->status = MHD_HTTP_OK;
+		a->type = "application/json";
+	}
+	json_decref(doc);
+	free(text);
+}
+
+/* POST /attestation-policy {"type": "rego", "policy_id", "policy":
+ * base64url}: verdictd's policy of one TEE, named by policy_id; it must
+ * compile with that TEE's reference values or it is not stored. */
+static void do_admin_attestation_policy(const char *authorization, const char *body,
+					size_t len, struct answer *a)
+{
+	json_t *req;
+	const char *type = "rego", *id, *b64;
+	uint8_t *text = NULL;
+	size_t n = 0;
+	struct eaa_err err = { 0 };
+	json_error_t je;
+	int t;
+
+	if (!admin_ok(authorization, a, "AdminAuthAccess"))
+		return;
+	req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+	if (json_unpack(req, "{s?s, s:s, s:s}", "type", &type, "policy_id", &id, "policy",
+			&b64) != 0 || !(text = b64url_decode(b64, strlen(b64), &n))) {
+		problem(a, 401, "AttestationError", "Attestation error: Set Attestation Policy "
+			"failed: want {\"type\": \"rego\", \"policy_id\", \"policy\": base64url "
+			"of the Rego text, unpadded}");
+	} else if (strcmp(type, "rego") != 0) {
+		problem(a, 401, "AttestationError", "Attestation error: Set Attestation Policy "
+			"failed: policy type \"%.32s\": verdictd's policies are \"rego\"", type);
+	} else if ((t = opa_of(id, strlen(id), false)) < 0) {
+		problem(a, 401, "AttestationError", "Attestation error: Set Attestation Policy "
+			"failed: policy_id \"%.64s\": verdictd keeps one policy per TEE, in its own "
+			"form (input: the TEE's claims, data: its reference values, rule: allow; "
+			"docs/verdictd.md); policy_id is the TEE: sgx, tdx, snp, csv, tpm or sample",
+			id);
+	} else if (!vd_opa_set(cf->store, (enum vd_tee)t, false, (const char *)text, n, &err)) {
+		problem(a, 401, "PolicyEngineError", "Policy engine error: %s", err.msg);
+	} else {
+		LOG_INFO("kbs: admin set the %s policy", vd_opa_name((enum vd_tee)t));
+		a->status = MHD_HTTP_OK;
+		a->body = strdup("");
+	}
+	free(text);
+	json_decref(req);
+}
+
 /* ---- HTTP ---- */
 
 struct upload {
@@ -1103,12 +1290,12 @@ void vd_kbs_handle(const char *method, const char *url, const char *cookie_id,
 		if (admin_ok(authorization, a, "AdminAuthAccess"))
 			ok_json(a, json_pack("[s]", "resource-policy"));
 	}
-	else if (post && strcmp(url, "/kbs/v0/attestation-policy") == 0) {
-		if (admin_ok(authorization, a, "AdminAuthAccess"))
-			problem(a, 401, "AttestationError", "Attestation error: Set Attestation "
-				"Policy failed: verdictd decides with its TEE policies "
-				"(opa/<tee>Policy.rego): set them with verdict --set-opa-policy");
-	}
+	else if (post && strcmp(url, "/kbs/v0/attestation-policy") == 0)
+		do_admin_attestation_policy(authorization, body, len, a);
+	else if (post && strcmp(url, "/kbs/v0/reference-value") == 0)
+		do_admin_reference_set(authorization, body, len, a);
+	else if (strcmp(method, "GET") == 0 && strncmp(url, "/kbs/v0/reference-value/", 24) == 0)
+		do_admin_reference_get(authorization, url + 24, a);
 	else if (strncmp(url, "/kbs/v0/", 8) == 0) {
 		char name[64];
 

@@ -569,8 +569,9 @@ bool vd_opa_check_why(const char *file, const char *policy, size_t plen,
 			"data.policy.allow", input, ilen, decision, why, cap, err);
 }
 
-bool vd_opa_set(struct vd_store *s, enum vd_tee t, bool reference,
-		const char *text, size_t n, struct eaa_err *err)
+/* vd_opa_set's work, under s->wlock */
+static bool opa_set_locked(struct vd_store *s, enum vd_tee t, bool reference,
+			   const char *text, size_t n, struct eaa_err *err)
 {
 	char path[MAX_PATH];
 	char *other = NULL;
@@ -580,7 +581,6 @@ bool vd_opa_set(struct vd_store *s, enum vd_tee t, bool reference,
 
 	if (!opa_path(path, s, t, reference, err))
 		return false;
-	pthread_mutex_lock(&s->wlock);
 	/* checked against the counterpart in place, if there is one */
 	vd_opa_get(s, t, !reference, &other, &olen, &ignore);
 	if (reference) {
@@ -604,8 +604,56 @@ bool vd_opa_set(struct vd_store *s, enum vd_tee t, bool reference,
 	else
 		eaa_err_prefix(err, "%s %s not stored", tee_names[t],
 			       reference ? "reference values" : "policy");
-	pthread_mutex_unlock(&s->wlock);
 	free(other);
+	return ok;
+}
+
+bool vd_opa_set(struct vd_store *s, enum vd_tee t, bool reference,
+		const char *text, size_t n, struct eaa_err *err)
+{
+	bool ok;
+
+	pthread_mutex_lock(&s->wlock);
+	ok = opa_set_locked(s, t, reference, text, n, err);
+	pthread_mutex_unlock(&s->wlock);
+	return ok;
+}
+
+bool vd_opa_set_fields(struct vd_store *s, enum vd_tee t, const json_t *fields,
+		       struct eaa_err *err)
+{
+	char *text = NULL, *out = NULL;
+	size_t n = 0;
+	json_error_t je;
+	json_t *doc = NULL;
+	struct eaa_err none = { 0 };
+	bool ok = false;
+
+	if (!json_is_object(fields))
+		return eaa_fail(err, EAA_E_INVALID, "reference values: not a JSON object");
+	pthread_mutex_lock(&s->wlock);
+	if (vd_opa_get(s, t, true, &text, &n, &none)) {
+		if (!(doc = json_loadb(text, n, 0, &je)))
+			eaa_fail(err, EAA_E_FORMAT, "the stored %s reference values are not "
+				 "JSON: %s", tee_names[t], je.text);
+	} else if (none.code == EAA_E_CONFIG) {
+		doc = json_object(); /* none stored yet */
+	} else {
+		if (err)
+			*err = none;
+	}
+	if (doc && !json_is_object(doc))
+		eaa_fail(err, EAA_E_FORMAT, "the stored %s reference values are not a JSON object",
+			 tee_names[t]);
+	else if (doc && json_object_update(doc, (json_t *)fields) == 0 &&
+		 (out = json_dumps(doc, JSON_INDENT(4) | JSON_SORT_KEYS)))
+		ok = opa_set_locked(s, t, true, out, strlen(out), err);
+	else if (doc)
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	pthread_mutex_unlock(&s->wlock);
+	free(text);
+	free(out);
+	json_decref(doc);
 	return ok;
 }
 

@@ -21,6 +21,7 @@
 #ifndef EAA_VD_STORE_H
 #define EAA_VD_STORE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -102,6 +103,12 @@ bool vd_opa_get(struct vd_store *s, enum vd_tee t, bool reference,
  * compiles with the stored policy. The old file stays on any error. */
 bool vd_opa_set(struct vd_store *s, enum vd_tee t, bool reference,
 		const char *text, size_t n, struct eaa_err *err);
+/* Set some of a TEE's reference values: each member of fields replaces
+ * the member of that name in the stored document (which is made if there
+ * is none), and the result is validated and stored as vd_opa_set does,
+ * in one step under the writers' lock (no other write in between). */
+bool vd_opa_set_fields(struct vd_store *s, enum vd_tee t, const json_t *fields,
+		       struct eaa_err *err);
 /* A TEE's policy and reference values as one state of the store (no
  * write in between), with the generation they belong to. */
 struct vd_opa_doc {

@@ -327,6 +327,81 @@ st, body = admin("POST", "resource-policy", json.dumps({"policy": broken}).encod
 check("admin: a policy that does not compile", st == 401 and problem(body)[0] == "PolicyEngineError",
       f"{st} {body}")
 
+# --- reference values (an RVPS message of the sample extractor, as
+# kbs-client set-sample-reference-value sends it) and attestation policies
+def rv_message(values, version="0.1.0", type_="sample"):
+    return json.dumps({"version": version, "type": type_,
+                       "payload": base64.b64encode(json.dumps(values).encode()).decode()}).encode()
+def attest_svn(svn):
+    st, ch, c, _ = auth()
+    kk, pp = tee_key()
+    return attest(c, ch["nonce"], pp, evidence_for(pp, ch["nonce"], svn=svn))[:2]
+def sample_data():
+    return json.load(open(tmp + "/root/opa/sampleData"))
+check("rv: evidence of svn 3 attests before", attest_svn(3)[0] == 200)
+st, body = admin("POST", "reference-value", rv_message({"sample.svn": 5}), good)
+check("rv: set sample.svn", st == 200 and sample_data()["svn"] == 5, f"{st} {body}")
+st, body = admin("GET", "reference-value/sample.svn", None, good)
+check("rv: GET sample.svn", st == 200 and json.loads(body) == 5, f"{st} {body}")
+st, body = attest_svn(3)
+check("rv: the new reference value refuses svn 3", st == 401 and "sample" in problem(body)[1],
+      f"{st} {body}")
+check("rv: and allows svn 5", attest_svn(5)[0] == 200)
+st, body = admin("POST", "reference-value", rv_message({"sample.svn": 9, "svn": 1}), good)
+check("rv: a name without its TEE: refused, nothing stored", st == 401 and
+      problem(body)[0] == "RvpsError" and "<tee>.<field>" in problem(body)[1] and
+      sample_data()["svn"] == 5, f"{st} {body}")
+st, body = admin("POST", "reference-value", rv_message({"sample.a.b": 1}), good)
+check("rv: a field that is no name", st == 401 and "field" in problem(body)[1], f"{st} {body}")
+st, body = admin("POST", "reference-value", rv_message({"sample.svn": 1}, version="0.2.0"), good)
+check("rv: another message version", st == 401 and "0.1.0" in problem(body)[1] and
+      sample_data()["svn"] == 5, f"{st} {body}")
+st, body = admin("POST", "reference-value", rv_message({"sample.svn": 1}, type_="in-toto"), good)
+check("rv: another provenance type", st == 401 and "sample" in problem(body)[1], f"{st} {body}")
+st, body = admin("POST", "reference-value", b'{"version":"0.1.0","type":"sample","payload":"!!"}', good)
+check("rv: a payload that is not base64 JSON", st == 401 and "payload" in problem(body)[1],
+      f"{st} {body}")
+st, body = admin("POST", "reference-value", rv_message({"sample.svn": 1}), None)
+check("rv: no token", st == 401 and problem(body)[0] == "AdminAuthAccess" and
+      sample_data()["svn"] == 5, f"{st} {body}")
+st, body = admin("GET", "reference-value/sample.svn", None, admin_token(tmp + "/notadmin.key"))
+check("rv: GET with another key", st == 401, f"{st} {body}")
+st, body = admin("GET", "reference-value/sample.nothing", None, good)
+check("rv: GET a value that is not set", st == 404 and problem(body)[0] == "RvpsError", f"{st} {body}")
+st, body = admin("POST", "reference-value", rv_message({"sample.svn": 2, "tdx.mr_td": ["ab" * 48]}), good)
+check("rv: two TEEs in one message", st == 200 and sample_data()["svn"] == 2 and
+      json.load(open(tmp + "/root/opa/tdxData"))["mr_td"] == ["ab" * 48], f"{st} {body}")
+
+def policy_req(text, pid="sample", type_="rego"):
+    return json.dumps({"type": type_, "policy_id": pid,
+                       "policy": base64.urlsafe_b64encode(text).decode().rstrip("=")}).encode()
+svn4 = b"package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= 4\n"
+st, body = admin("POST", "attestation-policy", policy_req(svn4), good)
+check("policy: set the sample policy", st == 200 and
+      open(tmp + "/root/opa/samplePolicy.rego", "rb").read() == svn4, f"{st} {body}")
+st, body = attest_svn(3)
+check("policy: the new policy refuses svn 3", st == 401, f"{st} {body}")
+check("policy: and allows svn 4", attest_svn(4)[0] == 200)
+st, body = admin("POST", "attestation-policy", policy_req(svn4, pid="default_cpu"), good)
+check("policy: trustee's default_cpu id", st == 401 and problem(body)[0] == "AttestationError" and
+      "one policy per TEE" in problem(body)[1], f"{st} {body}")
+st, body = admin("POST", "attestation-policy", policy_req(b"package policy\nallow := \n"), good)
+check("policy: one that does not compile is not stored", st == 401 and
+      problem(body)[0] == "PolicyEngineError" and
+      open(tmp + "/root/opa/samplePolicy.rego", "rb").read() == svn4, f"{st} {body}")
+st, body = admin("POST", "attestation-policy", policy_req(svn4, type_="opa"), good)
+check("policy: a type other than rego", st == 401 and "rego" in problem(body)[1], f"{st} {body}")
+st, body = admin("POST", "attestation-policy", b'{"policy_id": "sample"}', good)
+check("policy: no policy", st == 401 and problem(body)[0] == "AttestationError", f"{st} {body}")
+st, body = admin("POST", "attestation-policy", policy_req(b"package policy\n"), None)
+check("policy: no token", st == 401 and problem(body)[0] == "AdminAuthAccess" and
+      open(tmp + "/root/opa/samplePolicy.rego", "rb").read() == svn4, f"{st} {body}")
+check("policy: the working policy still decides", attest_svn(4)[0] == 200 and attest_svn(3)[0] == 401)
+orig = b"package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n"
+st, body = admin("POST", "attestation-policy", policy_req(orig), good)
+check("policy: the first policy back (the tests below use it)", st == 200 and attest_svn(3)[0] == 200,
+      f"{st} {body}")
+
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
 PY
