@@ -6,7 +6,8 @@
  *   verdict --client-api 127.0.0.1:10001 --set-opa-reference sgxData ./sgxData
  *
  * Every call carries the token verdictd keeps in <root>/client-api.token
- * (--token-file). --test-opa-local needs no daemon. Exit 0 on success, 1
+ * (--token-file). With --kbs-admin URL --kbs-admin-key KEY the set
+ * commands go to verdictd's KBS admin API instead (verdict_kbs.h). --test-opa-local needs no daemon. Exit 0 on success, 1
  * on a failure (one line on stderr), 2 on a usage error. */
 #include <getopt.h>
 #include <jansson.h>
@@ -21,12 +22,15 @@
 #include "eaa/rego.h"
 #include "file.h"
 #include "net.h"
+#include "verdict_kbs.h"
 
 #define MAX_FILE (16u * 1024u * 1024u)
 
 static const char *prog = "verdict";
 static const char *api = "[::1]:60000", *out_dir = ".";
 static const char *token_file = VD_DEFAULT_ROOT "/" VD_TOKEN_FILE;
+/* --kbs-admin: the set commands go to verdictd's KBS admin API instead */
+static struct verdict_kbs kbs;
 
 static void usage(FILE *f)
 {
@@ -51,6 +55,13 @@ static void usage(FILE *f)
 "  --delete-key KID\n"
 "Options:\n"
 "  -c, --client-api ADDR:PORT  verdictd's client API (default [::1]:60000)\n"
+"      --kbs-admin URL         instead, verdictd's KBS admin API (trustee's), for\n"
+"                              --set-opa-policy, --set-opa-reference (members are\n"
+"                              set, the others kept) and --set_resource; https://,\n"
+"                              or http:// to this machine only\n"
+"      --kbs-admin-key PEM     the owner's private key that signs its tokens\n"
+"                              (one of verdictd's --kbs-admin-key)\n"
+"      --kbs-ca PEM            the KBS certificate's CA (default: the system's)\n"
 "  -p, --path DIR              where --export-* write (default .)\n"
 "      --token-file FILE       the client API token (default %s)\n"
 "  -h, --help\n", prog, VD_DEFAULT_ROOT "/" VD_TOKEN_FILE);
@@ -374,7 +385,8 @@ enum {
 	TEST_LOCAL, TEST_LOCAL_POLICY, TEST_LOCAL_REF, SET_IMG_POLICY,
 	EXPORT_IMG_POLICY, SET_SIGSTORE, EXPORT_SIGSTORE, EXPORT_GPG,
 	SET_RESOURCE, GET_RESOURCE, CREATE_KEY, IMPORT_KEY, LIST_KEYS,
-	DELETE_KEY, TOKEN_FILE, LIST_GPG, IMPORT_GPG, DELETE_GPG,
+	DELETE_KEY, TOKEN_FILE, LIST_GPG, IMPORT_GPG, DELETE_GPG, KBS_ADMIN,
+	KBS_ADMIN_KEY, KBS_CA,
 };
 
 /* How many operands each command takes after its option argument. */
@@ -390,10 +402,26 @@ static int extra_args(int cmd)
 	}
 }
 
+/* The commands the KBS admin API serves. */
+static int run_kbs(int cmd, const char *a, char **more)
+{
+	switch (cmd) {
+	case SET_POLICY: return verdict_kbs_set_policy(&kbs, a, more[0]);
+	case SET_REF: return verdict_kbs_set_reference(&kbs, a, more[0]);
+	case SET_RESOURCE: return verdict_kbs_set_resource(&kbs, a, more[0]);
+	case TEST_LOCAL: return test_local(a, more[0], more[1]);
+	}
+	fprintf(stderr, "%s: --kbs-admin serves --set-opa-policy, --set-opa-reference and "
+		"--set_resource; for this command use the client API (--client-api)\n", prog);
+	return 2;
+}
+
 static int run(int cmd, const char *a, char **more)
 {
 	json_t *req;
 
+	if (kbs.url)
+		return run_kbs(cmd, a, more);
 	switch (cmd) {
 	case SET_POLICY:
 	case SET_REF:
@@ -442,6 +470,9 @@ int main(int argc, char **argv)
 		{ "client-api", required_argument, NULL, 'c' },
 		{ "path", required_argument, NULL, 'p' },
 		{ "token-file", required_argument, NULL, TOKEN_FILE },
+		{ "kbs-admin", required_argument, NULL, KBS_ADMIN },
+		{ "kbs-admin-key", required_argument, NULL, KBS_ADMIN_KEY },
+		{ "kbs-ca", required_argument, NULL, KBS_CA },
 		{ "set-opa-policy", required_argument, NULL, SET_POLICY },
 		{ "export-opa-policy", required_argument, NULL, EXPORT_POLICY },
 		{ "set-opa-reference", required_argument, NULL, SET_REF },
@@ -475,6 +506,9 @@ int main(int argc, char **argv)
 		case 'c': api = optarg; break;
 		case 'p': out_dir = optarg; break;
 		case TOKEN_FILE: token_file = optarg; break;
+		case KBS_ADMIN: kbs.url = optarg; break;
+		case KBS_ADMIN_KEY: kbs.key = optarg; break;
+		case KBS_CA: kbs.ca = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case '?': usage(stderr); return 2;
 		default:
@@ -491,6 +525,10 @@ int main(int argc, char **argv)
 		if (cmd)
 			fprintf(stderr, "%s: this command takes %d more operand(s)\n", prog, need);
 		usage(stderr);
+		return 2;
+	}
+	if (!kbs.url != !kbs.key) {
+		fprintf(stderr, "%s: --kbs-admin and --kbs-admin-key go together\n", prog);
 		return 2;
 	}
 	return run(cmd, arg, argv + optind);

@@ -410,6 +410,51 @@ rc=$?
 grep -q "kbs: released default/key/1 to a sample peer" "$tmp/vd.log" && ok ||
 	fail "verdictd did not log the release"
 
+# verdict through the KBS admin API: the same set commands, a fresh token
+# signed by the owner's key on each
+V=("$BIN/verdict" --kbs-admin "$kbs" --kbs-admin-key "$tmp/admin.key")
+printf '{"svn": 3, "measurement": ["00ff"]}' >"$tmp/sampleData.new"
+"${V[@]}" --set-opa-reference sampleData "$tmp/sampleData.new" >"$tmp/v.out" 2>&1 &&
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["svn"] == 3 and d["measurement"] == ["00ff"] else 1)' \
+		"$root/opa/sampleData" && ok || fail "verdict --kbs-admin --set-opa-reference: $(cat "$tmp/v.out")"
+printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\nallow if input.svn == 99\n' \
+	>"$tmp/p.rego"
+"${V[@]}" --set-opa-policy samplePolicy.rego "$tmp/p.rego" >"$tmp/v.out" 2>&1 &&
+	cmp -s "$tmp/p.rego" "$root/opa/samplePolicy.rego" && ok ||
+	fail "verdict --kbs-admin --set-opa-policy: $(cat "$tmp/v.out")"
+printf 'package policy\nimport rego.v1\ndefault allow := true\n' >"$tmp/rp.rego"
+"${V[@]}" --set-opa-policy resourcePolicy.rego "$tmp/rp.rego" >"$tmp/v.out" 2>&1 &&
+	cmp -s "$tmp/rp.rego" "$root/opa/resourcePolicy.rego" && ok ||
+	fail "verdict --kbs-admin --set-opa-policy resourcePolicy.rego: $(cat "$tmp/v.out")"
+printf 'uploaded by verdict' >"$tmp/res"
+"${V[@]}" --set_resource default/verdict/1 "$tmp/res" >"$tmp/v.out" 2>&1 &&
+	cmp -s "$tmp/res" "$root/resources/default/verdict/1" && ok ||
+	fail "verdict --kbs-admin --set_resource: $(cat "$tmp/v.out")"
+# refusals: another key, a policy that does not compile, a policy_id that
+# is no TEE, http:// to another machine, a command the API does not serve
+"$BIN/verdict" --kbs-admin "$kbs" --kbs-admin-key "$tmp/notadmin.key" \
+	--set_resource default/verdict/2 "$tmp/res" >"$tmp/v.out" 2>&1
+[[ $? == 1 && ! -e $root/resources/default/verdict/2 ]] && grep -q "HTTP 401: admin access denied" "$tmp/v.out" &&
+	ok || fail "verdict --kbs-admin with another key: $(cat "$tmp/v.out")"
+printf 'package policy\nallow := \n' >"$tmp/bad.rego"
+"${V[@]}" --set-opa-policy samplePolicy.rego "$tmp/bad.rego" >"$tmp/v.out" 2>&1
+[[ $? == 1 ]] && cmp -s "$tmp/p.rego" "$root/opa/samplePolicy.rego" &&
+	grep -q "HTTP 401: Policy engine error" "$tmp/v.out" && ok ||
+	fail "verdict --kbs-admin, a policy that does not compile: $(cat "$tmp/v.out")"
+"${V[@]}" --set-opa-policy fooPolicy.rego "$tmp/p.rego" >"$tmp/v.out" 2>&1
+[[ $? == 1 ]] && grep -q "want <tee>Policy.rego" "$tmp/v.out" && ok ||
+	fail "verdict --kbs-admin, a policy of no TEE: $(cat "$tmp/v.out")"
+"$BIN/verdict" --kbs-admin http://192.0.2.1:8080 --kbs-admin-key "$tmp/admin.key" \
+	--set_resource default/verdict/3 "$tmp/res" >"$tmp/v.out" 2>&1
+[[ $? == 1 ]] && grep -q "http:// to this machine only" "$tmp/v.out" && ok ||
+	fail "verdict --kbs-admin over http to another machine: $(cat "$tmp/v.out")"
+"${V[@]}" --list-keys >"$tmp/v.out" 2>&1
+[[ $? == 2 ]] && grep -q "use the client API" "$tmp/v.out" && ok ||
+	fail "verdict --kbs-admin --list-keys: $(cat "$tmp/v.out")"
+"$BIN/verdict" --kbs-admin "$kbs" --list-keys >"$tmp/v.out" 2>&1
+[[ $? == 2 ]] && grep -q "go together" "$tmp/v.out" && ok ||
+	fail "verdict --kbs-admin without a key: $(cat "$tmp/v.out")"
+
 # HTTPS (the default): the owner's certificate; a client that trusts it
 # gets through /auth, one that does not is refused by TLS; plain HTTP
 # only on loopback, and HTTPS needs its certificate and key
