@@ -8,7 +8,9 @@
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
+#include <openssl/x509.h>
 #include <tss2/tss2_mu.h>
+#include "codec.h"
 #include "ecdsa.h"
 #include "json_util.h"
 #include "tcg_eventlog.h"
@@ -313,20 +315,44 @@ static bool qualified_name_matches(const struct tpm_quote *q)
 	return false;
 }
 
+static bool ak_trusted(EVP_PKEY *key, const struct tpm_verify_opts *o)
+{
+	bool trusted = false;
+
+	for (size_t i = 0; i < o->naks && !trusted; i++)
+		trusted = EVP_PKEY_eq(key, o->aks[i]) == 1;
+	ERR_clear_error();
+	return trusted;
+}
+
+static bool nonce_holds(const struct tpm_quote *q, const struct tpm_verify_opts *o,
+			struct eaa_err *err)
+{
+	if (o->nonce && (q->info.extraData.size != o->nonce_len ||
+			 CRYPTO_memcmp(q->info.extraData.buffer, o->nonce, o->nonce_len) != 0))
+		return eaa_fail(err, EAA_E_BINDING, "TPM quote: qualifyingData is not the "
+				"expected value");
+	return true;
+}
+
+static bool is_quote(const struct tpm_quote *q, struct eaa_err *err)
+{
+	if (q->info.magic != TPM2_GENERATED_VALUE || q->info.type != TPM2_ST_ATTEST_QUOTE)
+		return eaa_fail(err, EAA_E_FORMAT, "TPM quote: signed data is not a TPM quote "
+				"(magic 0x%x, type 0x%x)", q->info.magic, q->info.type);
+	return true;
+}
+
 bool tpm_quote_verify(const struct tpm_quote *q, const struct tpm_verify_opts *o,
 		      struct eaa_err *err)
 {
 	const TPMT_PUBLIC *pub = &q->ak.publicArea;
 	EVP_PKEY *key = tpm_ak_pkey(pub);
-	bool trusted = false;
 
 	if (!key)
 		return eaa_fail(err, EAA_E_UNSUPPORTED, "TPM quote: the AK is neither an ECC "
 				"P-256/P-384 nor an RSA key");
-	for (size_t i = 0; i < o->naks && !trusted; i++)
-		trusted = EVP_PKEY_eq(key, o->aks[i]) == 1;
-	ERR_clear_error();
-	if (!trusted) {
+	if (!ak_trusted(key, o)) {
 		EVP_PKEY_free(key);
 		return eaa_fail(err, EAA_E_UNTRUSTED, "TPM quote: the attestation key is not one "
 				"of the trusted AKs");
@@ -342,18 +368,13 @@ bool tpm_quote_verify(const struct tpm_quote *q, const struct tpm_verify_opts *o
 		return false;
 	}
 	EVP_PKEY_free(key);
-	if (q->info.magic != TPM2_GENERATED_VALUE || q->info.type != TPM2_ST_ATTEST_QUOTE)
-		return eaa_fail(err, EAA_E_FORMAT, "TPM quote: signed data is not a TPM quote "
-				"(magic 0x%x, type 0x%x)", q->info.magic, q->info.type);
+	if (!is_quote(q, err))
+		return false;
 	if (!qualified_name_matches(q))
 		return eaa_fail(err, EAA_E_UNTRUSTED, "TPM quote: signed by another key than "
 				"the AK's public area describes (qualified name differs; the AK "
 				"must be a primary key of the endorsement or owner hierarchy)");
-	if (o->nonce && (q->info.extraData.size != o->nonce_len ||
-			 CRYPTO_memcmp(q->info.extraData.buffer, o->nonce, o->nonce_len) != 0))
-		return eaa_fail(err, EAA_E_BINDING, "TPM quote: qualifyingData is not the "
-				"expected value");
-	if (!pcrs_hold(q, err))
+	if (!nonce_holds(q, o, err) || !pcrs_hold(q, err))
 		return false;
 	return !q->log_len ||
 	       tpm_eventlog_check(q->log, q->log_len, &q->info.attested.quote.pcrSelect, q->pcrs,
@@ -384,7 +405,9 @@ json_t *tpm_claims(const struct tpm_quote *q)
 		}
 	}
 	snprintf(fw, sizeof(fw), "%016llx", (unsigned long long)q->info.firmwareVersion);
-	ok = ok && tpm_object_name(&q->ak.publicArea, name, &nl) && json_set_hex(c, "ak_name", name, nl) &&
+	/* trustee's form carries no public area, so no name */
+	ok = ok && (!q->ak.size || (tpm_object_name(&q->ak.publicArea, name, &nl) &&
+				    json_set_hex(c, "ak_name", name, nl))) &&
 	     json_object_set_new(c, "firmware_version", json_string(fw)) == 0 &&
 	     json_object_set_new(c, "reset_count",
 				 json_integer(q->info.clockInfo.resetCount)) == 0 &&
@@ -451,4 +474,136 @@ void tpm_free_aks(EVP_PKEY **aks, size_t n)
 	for (size_t i = 0; i < n; i++)
 		EVP_PKEY_free(aks[i]);
 	free(aks);
+}
+
+/* ---- trustee's form (tpm_quote.h) ---- */
+
+#define TRUSTEE_PCRS 24
+
+static uint8_t *b64_member(const json_t *o, const char *name, size_t *n, struct eaa_err *err)
+{
+	const char *s = json_string_value(json_object_get(o, name));
+	uint8_t *b = NULL;
+
+	if (!s || !base64_decode(s, false, &b, n))
+		eaa_fail(err, EAA_E_FORMAT, "TPM evidence: %s is not a base64 string", name);
+	return b;
+}
+
+bool tpm_trustee_parse(const json_t *ev, struct tpm_quote *q, EVP_PKEY **ak,
+		       struct eaa_err *err)
+{
+	const json_t *tq = json_object_get(ev, "tpm_quote"), *pcrs = json_object_get(tq, "pcrs");
+	uint8_t *der = NULL, *msg = NULL, *sig = NULL, values[TRUSTEE_PCRS][32];
+	const uint8_t *d;
+	size_t dn = 0, mn = 0, sn = 0, off = 0;
+	const TPML_PCR_SELECTION *sel;
+	bool ok = false;
+
+	memset(q, 0, sizeof(*q));
+	*ak = NULL;
+	if (!json_is_object(tq) || !json_is_array(pcrs) ||
+	    json_array_size(pcrs) != TRUSTEE_PCRS) {
+		return eaa_fail(err, EAA_E_FORMAT, "TPM evidence: want {\"ak_public\", "
+				"\"tpm_quote\": {\"message\", \"signature\", \"pcrs\": %d "
+				"SHA-256 values}}", TRUSTEE_PCRS);
+	}
+	for (size_t i = 0; i < TRUSTEE_PCRS; i++) {
+		const char *h = json_string_value(json_array_get(pcrs, i));
+
+		if (!h || strlen(h) != 64 || !hex_decode_fixed(h, values[i], 32))
+			return eaa_fail(err, EAA_E_FORMAT, "TPM evidence: pcrs[%zu] is not 64 hex "
+					"digits", i);
+	}
+	if (!(der = b64_member(ev, "ak_public", &dn, err)) ||
+	    !(msg = b64_member(tq, "message", &mn, err)) ||
+	    !(sig = b64_member(tq, "signature", &sn, err)))
+		goto out;
+	d = der;
+	if (!(*ak = d2i_PUBKEY(NULL, &d, (long)dn)) || d != der + dn) {
+		ERR_clear_error();
+		eaa_fail(err, EAA_E_FORMAT, "TPM evidence: ak_public is not a DER public key");
+		goto out;
+	}
+	/* signature_holds reads the key's type (and curve) from the public
+	 * area; the area itself stays empty (q->ak.size 0) */
+	if (EVP_PKEY_get_base_id(*ak) == EVP_PKEY_RSA) {
+		q->ak.publicArea.type = TPM2_ALG_RSA;
+	} else if (EVP_PKEY_get_base_id(*ak) == EVP_PKEY_EC) {
+		char group[32] = "";
+
+		EVP_PKEY_get_group_name(*ak, group, sizeof(group), NULL);
+		q->ak.publicArea.type = TPM2_ALG_ECC;
+		q->ak.publicArea.parameters.eccDetail.curveID =
+			strcmp(group, "secp384r1") == 0 ? TPM2_ECC_NIST_P384 : TPM2_ECC_NIST_P256;
+		if (strcmp(group, "prime256v1") != 0 && strcmp(group, "secp384r1") != 0) {
+			eaa_fail(err, EAA_E_UNSUPPORTED, "TPM evidence: an AK on curve %s", group);
+			goto out;
+		}
+	} else {
+		eaa_fail(err, EAA_E_UNSUPPORTED, "TPM evidence: the AK is neither RSA nor EC");
+		goto out;
+	}
+	if (mn == 0 || mn > sizeof(q->attest.attestationData)) {
+		eaa_fail(err, EAA_E_FORMAT, "TPM evidence: message is %zu bytes", mn);
+		goto out;
+	}
+	memcpy(q->attest.attestationData, msg, mn);
+	q->attest.size = (UINT16)mn;
+	if (Tss2_MU_TPMS_ATTEST_Unmarshal(msg, mn, &off, &q->info) != TSS2_RC_SUCCESS ||
+	    off != mn) {
+		eaa_fail(err, EAA_E_FORMAT, "TPM evidence: message is not a whole TPMS_ATTEST");
+		goto out;
+	}
+	off = 0;
+	if (Tss2_MU_TPMT_SIGNATURE_Unmarshal(sig, sn, &off, &q->sig) != TSS2_RC_SUCCESS ||
+	    off != sn) {
+		eaa_fail(err, EAA_E_FORMAT, "TPM evidence: signature is not a whole TPMT_SIGNATURE");
+		goto out;
+	}
+	/* the quoted PCRs' values, in the quote's selection order */
+	sel = &q->info.attested.quote.pcrSelect;
+	if (q->info.type == TPM2_ST_ATTEST_QUOTE) {
+		for (UINT32 b = 0; b < sel->count; b++) {
+			const TPMS_PCR_SELECTION *s = &sel->pcrSelections[b];
+
+			if (s->hash != TPM2_ALG_SHA256) {
+				eaa_fail(err, EAA_E_UNSUPPORTED, "TPM evidence: the quote selects "
+					 "%s PCRs; trustee's form carries the SHA-256 bank only",
+					 tpm_bank_name(s->hash) ? tpm_bank_name(s->hash) : "unknown");
+				goto out;
+			}
+			for (unsigned i = 0; i < 8u * s->sizeofSelect; i++) {
+				if (!(s->pcrSelect[i / 8] & (1u << (i % 8))))
+					continue;
+				if (i >= TRUSTEE_PCRS || q->npcrs == TPM_MAX_PCRS) {
+					eaa_fail(err, EAA_E_FORMAT, "TPM evidence: the quote selects "
+						 "PCR %u", i);
+					goto out;
+				}
+				q->pcrs[q->npcrs].size = 32;
+				memcpy(q->pcrs[q->npcrs++].buffer, values[i], 32);
+			}
+		}
+	}
+	ok = true;
+out:
+	free(der);
+	free(msg);
+	free(sig);
+	if (!ok) {
+		EVP_PKEY_free(*ak);
+		*ak = NULL;
+	}
+	return ok;
+}
+
+bool tpm_trustee_verify(const struct tpm_quote *q, EVP_PKEY *ak,
+			const struct tpm_verify_opts *o, struct eaa_err *err)
+{
+	if (!ak_trusted(ak, o))
+		return eaa_fail(err, EAA_E_UNTRUSTED, "TPM quote: the attestation key is not one "
+				"of the trusted AKs");
+	return signature_holds(ak, q, err) && is_quote(q, err) && nonce_holds(q, o, err) &&
+	       pcrs_hold(q, err);
 }

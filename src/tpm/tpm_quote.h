@@ -86,6 +86,25 @@ bool tpm_quote_verify(const struct tpm_quote *q, const struct tpm_verify_opts *o
  * safe, ak_name, and event_log when there is one (owned by the caller). */
 json_t *tpm_claims(const struct tpm_quote *q);
 
+/* trustee's TPM evidence (guest-components' TPM attester; docs/
+ * kbs-protocol.md 13): {"ak_public": base64 of the AK's DER
+ * SubjectPublicKeyInfo, "tpm_quote": {"message": base64 of the marshalled
+ * TPMS_ATTEST (no size prefix), "signature": base64 of the marshalled
+ * TPMT_SIGNATURE, "pcrs": the 24 SHA-256 PCR values in hex, PCR 0 first}}.
+ * Into q (the values of the PCRs the quote selects, in its selection
+ * order; a quote of another bank is refused) and *ak (the AK's key, the
+ * caller frees). q->ak.size is 0: the form has no public area. */
+bool tpm_trustee_parse(const json_t *ev, struct tpm_quote *q, EVP_PKEY **ak,
+		       struct eaa_err *err);
+/* tpm_quote_verify's checks that the form allows: ak is one of the
+ * trusted keys, its signature over the quote, magic and type,
+ * qualifyingData, the PCR values against the quote's digest. The AK's
+ * attributes and the quote's qualified signer need the public area the
+ * form lacks: listing the AK as trusted is the owner's word that it is a
+ * TPM-resident restricted signing key (as trustee's policy-listed AKs). */
+bool tpm_trustee_verify(const struct tpm_quote *q, EVP_PKEY *ak,
+			const struct tpm_verify_opts *o, struct eaa_err *err);
+
 /* Trusted AKs from a PEM file holding one or more public keys. */
 bool tpm_load_aks(const char *path, EVP_PKEY ***aks, size_t *n, struct eaa_err *err);
 void tpm_free_aks(EVP_PKEY **aks, size_t n);
