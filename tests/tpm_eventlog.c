@@ -4,12 +4,16 @@
  * firmware would: a Spec ID header, a StartupLocality event (locality 0),
  * then the events. Each event's digest is the hash of its data, except
  * the EV_EFI_BOOT_SERVICES_APPLICATION one, whose digest is of an image
- * the log does not hold (as for real PE images). */
+ * the log does not hold (as for real PE images).
+ *
+ * tpm_eventlog TCTI --extend PCR SHA256_HEX - extend one PCR of the SHA-256
+ * bank by that digest (test_kbs_tpm.sh: init-data's PCR 8). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
 #include "bytes.h"
+#include "codec.h"
 #include "file.h"
 #include "tpm_esys.h"
 
@@ -52,6 +56,18 @@ int main(int argc, char **argv)
 	TPML_DIGEST_VALUES dv = { 0 };
 	uint8_t spec[16 + 4 + 4 + 4 + 8 + 1] = "Spec ID Event03";
 
+	if (argc == 5 && strcmp(argv[2], "--extend") == 0) {
+		dv.count = 1;
+		dv.digests[0].hashAlg = TPM2_ALG_SHA256;
+		if (!hex_decode_fixed(argv[4], dv.digests[0].digest.sha256, 32) ||
+		    !tpm_open(argv[1], &d, &err) ||
+		    !tpm_pcr_extend(d, (unsigned)atoi(argv[3]), &dv, &err)) {
+			fprintf(stderr, "tpm_eventlog --extend: failed\n");
+			return 1;
+		}
+		tpm_close(d);
+		return 0;
+	}
 	if (argc != 3 || !tpm_open(argv[1], &d, &err)) {
 		fprintf(stderr, "usage: tpm_eventlog TCTI OUT (%s)\n", argc == 3 ? err.msg : "");
 		return 2;

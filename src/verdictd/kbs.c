@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "log.h"
 #include "snp_json.h"
 #include "metrics.h"
+#include "tpm_quote.h"
 #include "verify_raw.h"
 
 #define KBS_VERSION "0.4.0"
@@ -196,6 +198,7 @@ static const struct {
 	{ "tdx", "tdx_ecdsa", VD_TEE_TDX },
 	{ "sgx", "sgx_ecdsa", VD_TEE_SGX },
 	{ "snp", "sev_snp", VD_TEE_SNP },
+	{ "tpm", "tpm", VD_TEE_TPM },
 };
 
 static int tee_index(const char *name)
@@ -413,6 +416,56 @@ static json_t *snp_evidence(int i, const json_t *ev, const uint8_t digest[48],
 	return claims;
 }
 
+/* The trusted TPM attestation keys: verdictd's -o tpm.ak=FILE, the same
+ * list its EAA listener's tpm verifier reads; loaded once. */
+static pthread_mutex_t tpm_lock = PTHREAD_MUTEX_INITIALIZER;
+static EVP_PKEY **tpm_aks;
+static size_t tpm_naks;
+
+static bool tpm_trust(struct eaa_err *err)
+{
+	const char *file = NULL;
+	bool ok;
+
+	for (const char *const *o = cf->options; o && *o; o++)
+		if (strncmp(*o, "tpm.ak=", 7) == 0)
+			file = *o + 7;
+	pthread_mutex_lock(&tpm_lock);
+	ok = tpm_naks || (file && tpm_load_aks(file, &tpm_aks, &tpm_naks, err));
+	pthread_mutex_unlock(&tpm_lock);
+	if (!ok && !file)
+		eaa_fail(err, EAA_E_CONFIG, "TPM evidence: verdictd trusts no attestation key "
+			 "(-o tpm.ak=FILE, from eaa-tpm ak)");
+	return ok;
+}
+
+/* trustee's TPM evidence (tpm_quote.h): a quote by one of the trusted
+ * AKs whose qualifyingData is the first 32 bytes of the digest (trustee's
+ * attester cuts report_data to 32 bytes). */
+static json_t *tpm_evidence(const json_t *ev, const uint8_t digest[48], struct eaa_err *err)
+{
+	struct tpm_quote *q = malloc(sizeof(*q));
+	struct tpm_verify_opts o = { .nonce = digest, .nonce_len = 32 };
+	EVP_PKEY *ak = NULL;
+	json_t *claims = NULL;
+
+	if (!q) {
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (tpm_trust(err) && tpm_trustee_parse(ev, q, &ak, err)) {
+		o.aks = tpm_aks;
+		o.naks = tpm_naks;
+		if (tpm_trustee_verify(q, ak, &o, err) && !(claims = tpm_claims(q)))
+			eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		if (claims)
+			json_object_set(claims, "ak_public", json_object_get(ev, "ak_public"));
+	}
+	EVP_PKEY_free(ak);
+	free(q);
+	return claims;
+}
+
 /* Verify the primary evidence of TEE i bound to digest (48 bytes). */
 static json_t *verify_evidence(int i, const json_t *ev, const uint8_t digest[48],
 			       struct eaa_err *err)
@@ -439,6 +492,8 @@ static json_t *verify_evidence(int i, const json_t *ev, const uint8_t digest[48]
 	}
 	if (tees[i].t == VD_TEE_SNP)
 		return snp_evidence(i, ev, digest, err);
+	if (tees[i].t == VD_TEE_TPM)
+		return tpm_evidence(ev, digest, err);
 	if (!(b = evidence_bytes(ev, tees[i].t == VD_TEE_SAMPLE ? "report" : "quote", &n, err)))
 		return NULL;
 	if ((v = verifier_of(i, err)))
@@ -524,10 +579,23 @@ static bool init_data_bind(int i, const json_t *init, json_t *claims, char hex[1
 	case VD_TEE_TDX: field = "mr_config_id", flen = 48; break;
 	case VD_TEE_SNP: field = "host_data", flen = 32; break;
 	case VD_TEE_SGX: field = "config_id", flen = 64; break;
+	case VD_TEE_TPM: field = "pcr8", flen = 32; break;
 	default: break;
 	}
-	if (field) {
+	if (tees[i].t == VD_TEE_TPM) {
+		/* trustee's TPM attester extends PCR 8 once from zero with
+		 * the SHA-256 digest: PCR 8 = SHA-256(32 zero bytes || digest) */
+		uint8_t ext[64] = { 0 };
+
+		if (mdlen != 32)
+			return eaa_fail(err, EAA_E_UNSUPPORTED, "init-data: a TPM binds a "
+					"sha256 digest (PCR 8), not %s", EVP_MD_get0_name(alg));
+		memcpy(ext + 32, md, 32);
+		SHA256(ext, sizeof(ext), want);
+	} else if (field) {
 		memcpy(want, md, mdlen < flen ? mdlen : flen);
+	}
+	if (field) {
 		if (!(have = json_string_value(json_object_get(claims, field))) ||
 		    strlen(have) != 2 * flen)
 			return eaa_fail(err, EAA_E_BINDING, "init-data: the evidence has no %s", field);
@@ -538,7 +606,8 @@ static bool init_data_bind(int i, const json_t *init, json_t *claims, char hex[1
 		free(h);
 		if (k != 2 * flen)
 			return eaa_fail(err, EAA_E_BINDING, "init-data: its %s digest is not the "
-					"evidence's %s", EVP_MD_get0_name(alg), field);
+					"evidence's %s%s", EVP_MD_get0_name(alg), field,
+					tees[i].t == VD_TEE_TPM ? " (extended once from zero)" : "");
 	}
 	if (!(h = hex_encode(md, mdlen)))
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# test_kbs_tpm.sh BIN_DIR - the KBS protocol with TPM evidence in trustee's
+# form (guest-components' TPM attester), from a real software TPM: a
+# client written from docs/kbs-protocol.md (Python, rfc8785, jwcrypto)
+# asks verdictd's KBS for a challenge, has eaa-tpm quote the first 32
+# bytes of the runtime data's SHA-384 (as trustee's attester cuts it),
+# writes the quote as trustee's JSON (ak_public, tpm_quote{message,
+# signature, 24 pcrs}) and gets a resource. Refused: a quote over another
+# nonce, a PCR value changed, an AK verdictd does not trust, a policy's
+# reference value not met, a verdictd whose --verifier does not name tpm; init-data bound
+# through PCR 8 (extended from zero by its sha256 digest) and refused when
+# PCR 8 does not hold it.
+set -u
+BIN=$(cd "$1" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+      [[ -f $tmp/swtpm.pid ]] && kill "$(cat "$tmp/swtpm.pid")" 2>/dev/null
+      rm -rf "$tmp"' EXIT
+. "$here/lib.sh"
+need_pypi "the KBS TPM test (rfc8785, jwcrypto)"
+cd "$tmp"
+export TSS2_LOG=all+NONE
+
+mkdir state
+swtpm socket --tpm2 --daemon --server type=unixio,path="$tmp/tpm.sock" \
+	--ctrl type=unixio,path="$tmp/tpm.sock.ctrl" --tpmstate dir="$tmp/state" \
+	--pid file="$tmp/swtpm.pid" --flags not-need-init,startup-clear ||
+	{ fail "swtpm did not start"; finish; exit; }
+tcti="swtpm:path=$tmp/tpm.sock"
+"$BIN/eaa-tpm" ak --tcti "$tcti" >ak.pem && ok || fail "eaa-tpm ak"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null |
+	openssl pkey -pubout -out other_ak.pem
+
+# PCR 16 of a fresh TPM is zero: the policy's reference value
+root=$tmp/root
+mkdir -p "$root/opa" "$root/resources/default/tpm"
+printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.pcr16 in data.pcr16\n' \
+	>"$root/opa/tpmPolicy.rego"
+printf '{"pcr16": ["%064d"]}' 0 >"$root/opa/tpmData"
+printf 'released to a TPM' >"$root/resources/default/tpm/1"
+
+start_kbs() { # start_kbs NAME [verdictd options]: sets $kbs
+	local name=$1 line
+	shift
+	mkfifo "$tmp/$name.out"
+	"$BIN/verdictd" --listen 127.0.0.1:0 --attester nullattester \
+		--root "$root" --kbs 127.0.0.1:0 --kbs-insecure-http --log-level info "$@" \
+		>"$tmp/$name.out" 2>"$tmp/$name.log" &
+	pids+=($!)
+	exec 3<"$tmp/$name.out"
+	kbs=""
+	while read -r line <&3; do
+		[[ $line == "KBS on "* ]] && { kbs=${line#KBS on }; break; }
+	done
+	cat <&3 >/dev/null &
+	pids+=($!)
+	exec 3<&-
+	[[ -n $kbs ]] && ok || { fail "verdictd ($name) did not start: $(cat "$tmp/$name.log")"; finish; exit; }
+}
+
+start_kbs trusted --verifier sample,tpm -o tpm.ak="$tmp/ak.pem"
+trusted=$kbs
+start_kbs untrusted --verifier sample,tpm -o tpm.ak="$tmp/other_ak.pem"
+untrusted=$kbs
+start_kbs none --verifier sample
+none=$kbs
+
+"$py" - "$BIN" "$tcti" "$trusted" "$untrusted" "$none" "$tmp" <<'PY'
+import base64, hashlib, json, subprocess, sys, urllib.request, urllib.error
+import rfc8785
+from jwcrypto import jwk, jwe
+from cryptography.hazmat.primitives import serialization
+
+BIN, tcti, trusted, untrusted, none, tmp = sys.argv[1:]
+passed = failed = 0
+
+def check(name, cond, extra=""):
+    global passed, failed
+    if cond:
+        passed += 1
+    else:
+        failed += 1
+        print(f"FAIL: {name} {extra}")
+
+def call(kbs, method, path, body=None, cookie=None):
+    req = urllib.request.Request(kbs + "/kbs/v0/" + path, method=method,
+                                 data=json.dumps(body).encode() if body is not None else None)
+    if body is not None:
+        req.add_header("Content-Type", "application/json")
+    if cookie:
+        req.add_header("Cookie", "kbs-session-id=" + cookie)
+    try:
+        r = urllib.request.urlopen(req)
+        return r.status, r.read(), r.headers
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), e.headers
+
+def detail(body):
+    try:
+        return json.loads(body)["detail"]
+    except Exception:
+        return body.decode(errors="replace")
+
+def u16(b, o):
+    return int.from_bytes(b[o:o + 2], "big")
+
+def trustee_form(quote):
+    # eaa-tpm's layout (src/tpm/tpm_quote.h): TPM2B_PUBLIC, TPM2B_ATTEST,
+    # TPMT_SIGNATURE, UINT32 n, n TPM2B_DIGEST (the selection's order)
+    o = 2 + u16(quote, 0)
+    msg = quote[o + 2:o + 2 + u16(quote, o)]
+    o += 2 + u16(quote, o)
+    s = o
+    alg = u16(quote, o); o += 4          # sigAlg, hash
+    if alg == 0x0018:                   # ECDSA: r, s
+        o += 2 + u16(quote, o); o += 2 + u16(quote, o)
+    else:                               # RSASSA / RSAPSS
+        o += 2 + u16(quote, o)
+    sig = quote[s:o]
+    n = int.from_bytes(quote[o:o + 4], "big"); o += 4
+    pcrs = []
+    for _ in range(n):
+        pcrs.append(quote[o + 2:o + 2 + u16(quote, o)].hex()); o += 2 + u16(quote, o)
+    ak = serialization.load_pem_public_key(open(tmp + "/ak.pem", "rb").read())
+    der = ak.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return {"ak_public": base64.b64encode(der).decode(),
+            "tpm_quote": {"message": base64.b64encode(msg).decode(),
+                          "signature": base64.b64encode(sig).decode(), "pcrs": pcrs}}
+
+def tpm_quote(nonce32):
+    subprocess.run([BIN + "/eaa-tpm", "quote", "--tcti", tcti, "--pcrs", "0-23",
+                    "--nonce", nonce32.hex(), "-o", tmp + "/q.bin"], check=True)
+    return trustee_form(open(tmp + "/q.bin", "rb").read())
+
+def session(kbs, change=None, init_data=None, nonce_from=None):
+    st, body, h = call(kbs, "POST", "auth", {"version": "0.4.0", "tee": "tpm", "extra-params": ""})
+    if st != 200:
+        return st, body, None, None
+    cookie = h["Set-Cookie"].split(";")[0].split("=", 1)[1]
+    nonce = json.loads(body)["nonce"]
+    k = jwk.JWK.generate(kty="EC", crv="P-256")
+    p = json.loads(k.export_public())
+    pub = {"kty": "EC", "crv": "P-256", "alg": "ECDH-ES+A256KW", "x": p["x"], "y": p["y"]}
+    rd = {"tee-pubkey": pub, "nonce": nonce_from or nonce, "additional-evidence": ""}
+    digest = hashlib.sha384(rfc8785.dumps(rd)).digest()
+    ev = tpm_quote(digest[:32])
+    if change:
+        change(ev)
+    body = {"runtime-data": {"nonce": nonce, "tee-pubkey": pub},
+            "tee-evidence": {"primary_evidence": ev, "additional_evidence": ""}}
+    if init_data is not None:
+        body["init-data"] = {"format": "toml", "body": init_data}
+    st, b, _ = call(kbs, "POST", "attest", body, cookie)
+    return st, b, cookie, k
+
+st, body, cookie, k = session(trusted)
+check("attest with a real TPM quote in trustee's form", st == 200, f"{st} {detail(body)}")
+if st == 200:
+    claims = json.loads(base64.urlsafe_b64decode(json.loads(body)["token"].split(".")[1] + "=="))
+    ae = claims["submods"]["cpu0"]["ear.veraison.annotated-evidence"]
+    check("the token's TPM claims", ae["tpm"]["pcr16"] == "0" * 64 and "ak_public" in ae["tpm"],
+          json.dumps(ae)[:300])
+    st, body, _ = call(trusted, "GET", "resource/default/tpm/1", cookie=cookie)
+    got = None
+    if st == 200:
+        t = jwe.JWE(); t.deserialize(body.decode(), key=k); got = t.payload
+    check("the resource", st == 200 and got == b"released to a TPM", f"{st} {body[:200]}")
+
+st, body, _, _ = session(trusted, nonce_from="AAAA")
+check("a quote over another nonce", st == 401 and "qualifyingData" in detail(body), f"{st} {detail(body)}")
+def pcr0(ev):
+    ev["tpm_quote"]["pcrs"][0] = "11" * 32
+st, body, _, _ = session(trusted, change=pcr0)
+check("a PCR value changed", st == 401 and "pcrDigest differs" in detail(body), f"{st} {detail(body)}")
+st, body, _, _ = session(untrusted)
+check("an AK verdictd does not trust", st == 401 and "not one of the trusted AKs" in detail(body),
+      f"{st} {detail(body)}")
+st, body, _, _ = session(none)
+check("a verdictd whose --verifier does not name tpm", st == 401 and
+      "tpm evidence is not accepted here" in detail(body), f"{st} {detail(body)}")
+
+# init-data through PCR 8: refused while PCR 8 is zero, bound once it
+# holds SHA-256(32 zero bytes || the document's sha256)
+toml = 'algorithm = "sha256"\nversion = "0.1.0"\n\n[data]\n"policy.rego" = "x"\n'
+st, body, _, _ = session(trusted, init_data=toml)
+check("init-data PCR 8 does not hold", st == 401 and "pcr8" in detail(body), f"{st} {detail(body)}")
+d = hashlib.sha256(toml.encode()).hexdigest()
+subprocess.run([BIN + "/tpm_eventlog", tcti, "--extend", "8", d], check=True)
+st, body, _, _ = session(trusted, init_data=toml)
+check("init-data bound through PCR 8", st == 200, f"{st} {detail(body)}")
+if st == 200:
+    claims = json.loads(base64.urlsafe_b64decode(json.loads(body)["token"].split(".")[1] + "=="))
+    ae = claims["submods"]["cpu0"]["ear.veraison.annotated-evidence"]
+    check("the token's init_data", ae["init_data"] == d, json.dumps(ae)[:200])
+other = toml.replace('"x"', '"y"')
+st, body, _, _ = session(trusted, init_data=other)
+check("another init-data document", st == 401 and "pcr8" in detail(body), f"{st} {detail(body)}")
+st, body, _, _ = session(trusted, init_data=other.replace("sha256", "sha384"))
+check("init-data by sha384", st == 401 and "sha256" in detail(body), f"{st} {detail(body)}")
+
+# the policy's reference value not met (a hand edit of tpmData)
+open(tmp + "/root/opa/tpmData", "w").write(json.dumps({"pcr16": ["33" * 32]}))
+st, body, _, _ = session(trusted)
+check("the TPM policy refuses", st == 401 and "tpmPolicy.rego" in detail(body), f"{st} {detail(body)}")
+
+print(f"{passed} passed, {failed} failed")
+sys.exit(1 if failed else 0)
+PY
+rc=$?
+[[ $rc == 0 ]] && ok || fail "the KBS TPM client's checks (above)"
+finish
