@@ -7,6 +7,10 @@
  *   2  a resource URL path, a newline, an Authorization header
  *   3  a resource path after a valid /attest (a signed sample report
  *      bound to the session's nonce), with that session's cookie
+ *   4  an /attest body on a session of the tpm TEE (trustee's TPM
+ *      evidence form; verdictd trusts the AK of trustee's test vector),
+ *      "@NONCE@" in it replaced by the session's nonce so the evidence's
+ *      parser and checks are reached
  *
  * Every answer must be a status with a JSON body (a problem or a
  * success), never a crash, a leak or a hang; a resource is released only
@@ -27,7 +31,11 @@
 static struct vd_kbs_conf conf;
 static EVP_PKEY *signer;
 static char trust_opt[300];
-static const char *options[2];
+static char tpm_opt[300];
+static const char *options[3];
+/* the AK of trustee's TPM test vector (tests/data/kbs/tpm_evidence.json) */
+static const char trustee_ak[] =
+	"MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtmS6twmGpeO2i8JpQ9ZVxcBTCU9rZnqTVkO2yQ2EJ8cYG7Fccd1LeBAkp8u8+HXb5mg/ZvMVST2vgiKZ+XwYagPQvyemBiknbinOhTdBnDsOvqb1/9wD/uqRAqIfJEeN7M4r3zgY+K5v/ThIqAMv42adxGu83AesasISEMllZ7clSTXybe9UhTFfjf7icrGoeHQTOkHiqmE/Aev9M/0cNbMf/6M23ZeJP46rnj+eY2HMV3kPoXrd89lnTrrs/yxyWthtBj03fXoO76ZN8ZYK6yPXbyu/AxdKpu2/sIF/FZXLWQ7jLbIgz/zswntlecCC1R7nLGXXcY0LejWndbRYzQIDAQAB";
 static bool enabled[VD_TEE_COUNT];
 
 static __attribute__((noreturn)) void die(const char *what)
@@ -70,6 +78,15 @@ static void setup(void)
 	snprintf(trust_opt, sizeof(trust_opt), "sample.trust=%s", path);
 	options[0] = trust_opt;
 	enabled[VD_TEE_SAMPLE] = true;
+	snprintf(path, sizeof(path), "%s/ak.pem", dir);
+	if (!(f = fopen(path, "w")) ||
+	    fprintf(f, "-----BEGIN PUBLIC KEY-----\n%s\n-----END PUBLIC KEY-----\n",
+		    trustee_ak) < 0)
+		die(path);
+	fclose(f);
+	snprintf(tpm_opt, sizeof(tpm_opt), "tpm.ak=%s", path);
+	options[1] = tpm_opt;
+	enabled[VD_TEE_TPM] = true;
 	conf = (struct vd_kbs_conf){
 		.store = s, .decider = vd_decider_new(s, enabled), .rpolicy = vd_rpolicy_new(s),
 		.options = options, .enabled = enabled, .insecure_http = true,
@@ -90,13 +107,15 @@ static void check(const struct vd_kbs_answer *a)
 	json_decref(v);
 }
 
-/* A valid /auth: its cookie into id, its nonce into nonce. */
-static void auth(char id[33], char nonce[64])
+/* A valid /auth for tee: its cookie into id, its nonce into nonce. */
+static void auth_tee(const char *tee, char id[33], char nonce[64])
 {
-	static const char body[] = "{\"version\":\"0.4.0\",\"tee\":\"sample\",\"extra-params\":\"\"}";
+	char body[128];
 	struct vd_kbs_answer a;
 	json_t *v;
 
+	snprintf(body, sizeof(body), "{\"version\":\"0.4.0\",\"tee\":\"%s\",\"extra-params\":\"\"}",
+		 tee);
 	vd_kbs_handle("POST", "/kbs/v0/auth", NULL, NULL, body, strlen(body), &a);
 	if (a.status != 200 || strncmp(a.cookie, "kbs-session-id=", 15) != 0 ||
 	    !(v = json_loads(a.body, 0, NULL)))
@@ -105,6 +124,31 @@ static void auth(char id[33], char nonce[64])
 	snprintf(nonce, 64, "%s", json_string_value(json_object_get(v, "nonce")));
 	json_decref(v);
 	free(a.body);
+}
+
+static void auth(char id[33], char nonce[64])
+{
+	auth_tee("sample", id, nonce);
+}
+
+/* text with its first "@NONCE@" replaced by nonce (malloc'd). */
+static char *with_nonce(const char *text, const char *nonce, size_t *n)
+{
+	const char *at = strstr(text, "@NONCE@");
+	size_t len = strlen(text), nl = strlen(nonce);
+	char *out;
+
+	if (!at) {
+		*n = len;
+		return strdup(text);
+	}
+	if (!(out = malloc(len - 7 + nl + 1)))
+		return NULL;
+	memcpy(out, text, (size_t)(at - text));
+	memcpy(out + (at - text), nonce, nl);
+	strcpy(out + (at - text) + nl, at + 7);
+	*n = len - 7 + nl;
+	return out;
 }
 
 /* A valid /attest on session id. */
@@ -161,7 +205,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
-	switch (data[0] % 4) {
+	switch (data[0] % 5) {
 	case 0:
 		vd_kbs_handle("POST", "/kbs/v0/auth", NULL, NULL, text, size - 1, &a);
 		break;
@@ -177,6 +221,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (a.status == 200)
 			die("a resource without attestation");
 		break;
+	case 4: {
+		char *body;
+		size_t n;
+
+		auth_tee("tpm", id, nonce);
+		if (!(body = with_nonce(text, nonce, &n))) {
+			free(text);
+			return 0;
+		}
+		vd_kbs_handle("POST", "/kbs/v0/attest", id, NULL, body, n, &a);
+		if (a.status == 200)
+			die("an /attest of the tpm TEE accepted evidence it cannot hold");
+		free(body);
+		break;
+	}
 	default:
 		auth(id, nonce);
 		attest(id, nonce);
