@@ -38,8 +38,9 @@ printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if not sta
 mkdir -p "$root/resources/default/secret" && printf 'no' >"$root/resources/default/secret/1"
 
 mkfifo "$tmp/out"
-"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample,sev_snp --attester nullattester --root "$root" \
+"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample,sev_snp,csv --attester nullattester --root "$root" \
 	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-insecure-http \
+	-o csv.hsk_cek="$here/../data/hygon/csvrs_hsk_cek.cert" \
 	--kbs-admin-key "$tmp/admin.pub" --log-level info >"$tmp/out" 2>"$tmp/vd.log" &
 pids+=($!)
 exec 3<"$tmp/out"
@@ -52,7 +53,7 @@ done
 cat <&3 >/dev/null &
 pids+=($!)
 
-"$py" - "$kbs" "$tmp" "$here/../data/kbs/snp_evidence.json" <<'PY'
+"$py" - "$kbs" "$tmp" "$here/../data/kbs/snp_evidence.json" "$here/../data/hygon/csv_evidence.json" <<'PY'
 import base64, hashlib, json, os, struct, sys, urllib.request, urllib.error
 import rfc8785
 from jwcrypto import jwk, jwe
@@ -268,6 +269,24 @@ st, chs, cs, _ = auth(tee="snp")
 st, body, _ = attest(cs, chs["nonce"], pub, snp)
 check("snp: an edited report", st == 401 and "report data" not in problem(body)[1] and
       "signature" in problem(body)[1].lower(), f"{st} {body}")
+
+# --- Hygon CSV evidence in trustee's JSON form (real, of a chip whose
+# HSK/CEK verdictd does not hold: csv.hsk_cek is another chip's pair): read
+# and checked up the chain, where it stops; a PEK beside the report that is
+# not the report's own is refused before any signature ---
+csv = json.load(open(sys.argv[4]))
+st, chs, cs, _ = auth(tee="csv")
+st, body, _ = attest(cs, chs["nonce"], pub, csv)
+check("csv: read, then refused by its chain", st == 401 and
+      "CEK's signature does not verify" in problem(body)[1], f"{st} {body}")
+csv["serial_number"][0] ^= 1
+st, chs, cs, _ = auth(tee="csv")
+st, body, _ = attest(cs, chs["nonce"], pub, csv)
+check("csv: a serial number that is not the report's", st == 401 and
+      "CEK's signature" not in problem(body)[1], f"{st} {body}")
+st, chs, cs, _ = auth(tee="csv")
+st, body, _ = attest(cs, chs["nonce"], pub, {"attestation_report": {}})
+check("csv: not trustee's form", st == 401, f"{st} {body}")
 
 # --- the admin endpoints: a bearer JWT signed by the owner's key ---
 import time
