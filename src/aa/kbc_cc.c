@@ -18,7 +18,9 @@
  * verdictd checks). With --kbs-sample-form trustee it is trustee's
  * unsigned {"svn": "1", "report_data": base64 of the 48-byte digest}
  * instead, as guest-components' sample attester writes it: JSON anyone
- * can write, for a KBS that takes only that (trustee's own). */
+ * can write, for a KBS that takes only that (trustee's own). The TPM's
+ * quote (over the digest's first 32 bytes; tpm.pcrs=0-23) goes in
+ * trustee's JSON form (tpm_trustee_form). */
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -30,6 +32,7 @@
 #include <string.h>
 #include "codec.h"
 #include "jcs.h"
+#include "tpm_quote.h"
 #include "jose.h"
 #include "kbc.h"
 #include "log.h"
@@ -55,6 +58,7 @@ static const struct {
 } tees[] = {
 	{ "sample", "sample", "report" },
 	{ "tdx_ecdsa", "tdx", "quote" },
+	{ "tpm", "tpm", NULL }, /* trustee's JSON form, tpm_trustee_form */
 };
 
 struct buf {
@@ -178,10 +182,24 @@ static bool attest(struct cc *c, struct eaa_err *err)
 		memcpy(report_data, digest, sizeof(digest));
 		if (!rats_raw_collect(c->att, report_data, &ev, &evn, err))
 			goto out;
-		ev64 = base64_encode(ev, evn, false);
-		body = json_pack("{s:{s:s, s:O}, s:{s:{s:s}, s:s}}", "runtime-data", "nonce",
-				 nonce, "tee-pubkey", jwk, "tee-evidence", "primary_evidence",
-				 member, ev64 ? ev64 : "", "additional_evidence", "");
+		if (!member) {
+			/* the TPM: its quote over the digest's first 32 bytes
+			 * (what trustee's attester sends), in trustee's form */
+			json_t *form = tpm_trustee_form(ev, evn, err);
+
+			if (!form)
+				goto out;
+			ev64 = strdup("");
+			body = json_pack("{s:{s:s, s:O}, s:{s:o, s:s}}", "runtime-data", "nonce",
+					 nonce, "tee-pubkey", jwk, "tee-evidence",
+					 "primary_evidence", form, "additional_evidence", "");
+		} else {
+			ev64 = base64_encode(ev, evn, false);
+			body = json_pack("{s:{s:s, s:O}, s:{s:{s:s}, s:s}}", "runtime-data",
+					 "nonce", nonce, "tee-pubkey", jwk, "tee-evidence",
+					 "primary_evidence", member, ev64 ? ev64 : "",
+					 "additional_evidence", "");
+		}
 	}
 	if (!ev64 || !body || !(text = json_dumps(body, JSON_COMPACT))) {
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");

@@ -607,3 +607,68 @@ bool tpm_trustee_verify(const struct tpm_quote *q, EVP_PKEY *ak,
 	return signature_holds(ak, q, err) && is_quote(q, err) && nonce_holds(q, o, err) &&
 	       pcrs_hold(q, err);
 }
+
+json_t *tpm_trustee_form(const uint8_t *evidence, size_t n, struct eaa_err *err)
+{
+	struct tpm_quote *q = malloc(sizeof(*q));
+	const TPML_PCR_SELECTION *sel;
+	uint8_t sig[sizeof(TPMT_SIGNATURE)], *der = NULL;
+	size_t off = 0;
+	char *ak64 = NULL, *msg64 = NULL, *sig64 = NULL;
+	json_t *pcrs = NULL, *out = NULL;
+	EVP_PKEY *ak = NULL;
+	int dn;
+
+	if (!q) {
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (!tpm_quote_parse(evidence, n, q, err))
+		goto out;
+	sel = &q->info.attested.quote.pcrSelect;
+	/* trustee's verifier digests the 24 values it is given: the quote
+	 * must select exactly those */
+	if (q->info.type != TPM2_ST_ATTEST_QUOTE || sel->count != 1 ||
+	    sel->pcrSelections[0].hash != TPM2_ALG_SHA256 || sel->pcrSelections[0].sizeofSelect != 3 ||
+	    memcmp(sel->pcrSelections[0].pcrSelect, "\xff\xff\xff", 3) != 0 ||
+	    q->npcrs != TRUSTEE_PCRS) {
+		eaa_fail(err, EAA_E_CONFIG, "TPM evidence for trustee's form must quote PCRs 0-23 "
+			 "of the SHA-256 bank, and only those (tpm.pcrs=0-23)");
+		goto out;
+	}
+	if (!(ak = tpm_ak_pkey(&q->ak.publicArea)) || (dn = i2d_PUBKEY(ak, &der)) <= 0 ||
+	    Tss2_MU_TPMT_SIGNATURE_Marshal(&q->sig, sig, sizeof(sig), &off) != TSS2_RC_SUCCESS) {
+		ERR_clear_error();
+		eaa_fail(err, EAA_E_FORMAT, "TPM evidence: the AK or the signature cannot be "
+			 "written in trustee's form");
+		goto out;
+	}
+	pcrs = json_array();
+	for (size_t i = 0; pcrs && i < q->npcrs; i++) {
+		char *h = hex_encode(q->pcrs[i].buffer, q->pcrs[i].size);
+
+		if (!h || json_array_append_new(pcrs, json_string(h)) != 0) {
+			free(h);
+			json_decref(pcrs);
+			pcrs = NULL;
+			break;
+		}
+		free(h);
+	}
+	ak64 = base64_encode(der, (size_t)dn, false);
+	msg64 = base64_encode(q->attest.attestationData, q->attest.size, false);
+	sig64 = base64_encode(sig, off, false);
+	if (!pcrs || !ak64 || !msg64 || !sig64 ||
+	    !(out = json_pack("{s:s, s:{s:s, s:s, s:O}}", "ak_public", ak64, "tpm_quote",
+			      "message", msg64, "signature", sig64, "pcrs", pcrs)))
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+out:
+	json_decref(pcrs);
+	free(ak64);
+	free(msg64);
+	free(sig64);
+	OPENSSL_free(der);
+	EVP_PKEY_free(ak);
+	free(q);
+	return out;
+}

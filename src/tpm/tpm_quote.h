@@ -105,6 +105,12 @@ bool tpm_trustee_parse(const json_t *ev, struct tpm_quote *q, EVP_PKEY **ak,
 bool tpm_trustee_verify(const struct tpm_quote *q, EVP_PKEY *ak,
 			const struct tpm_verify_opts *o, struct eaa_err *err);
 
+/* Our TPM evidence (the layout above) written in trustee's form, for a
+ * KBS: the quote must select PCRs 0-23 of the SHA-256 bank and no other
+ * (what trustee's verifier digests); an event log is left out (the form
+ * has none). New reference, or NULL with err. */
+json_t *tpm_trustee_form(const uint8_t *evidence, size_t n, struct eaa_err *err);
+
 /* Trusted AKs from a PEM file holding one or more public keys. */
 bool tpm_load_aks(const char *path, EVP_PKEY ***aks, size_t *n, struct eaa_err *err);
 void tpm_free_aks(EVP_PKEY **aks, size_t n);

@@ -9,7 +9,8 @@
 # nonce, a PCR value changed, an AK verdictd does not trust, a policy's
 # reference value not met, a verdictd whose --verifier does not name tpm; init-data bound
 # through PCR 8 (extended from zero by its sha256 digest) and refused when
-# PCR 8 does not hold it.
+# PCR 8 does not hold it. Then our agent's cc_kbc with the TPM attester gets
+# the resource the same way, and is refused a quote of fewer PCRs.
 set -u
 BIN=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -210,4 +211,31 @@ sys.exit(1 if failed else 0)
 PY
 rc=$?
 [[ $rc == 0 ]] && ok || fail "the KBS TPM client's checks (above)"
+
+# --- our agent's cc_kbc with the TPM attester against the same KBS: its
+# quote (PCRs 0-23, over the digest's first 32 bytes) in trustee's form ---
+printf '{"pcr16": ["%064d"]}' 0 >"$root/opa/tpmData"
+agent() { # agent NAME ARGS...: starts one, sets $gr (its get-resource port)
+	local name=$1 line
+	shift
+	mkfifo "$tmp/$name.fifo"
+	"$BIN/attestation-agent" --keyprovider_sock 127.0.0.1:0 --getresource_sock 127.0.0.1:0 \
+		--aa_kbc_params "cc_kbc::$trusted" --insecure-broker --attester tpm \
+		-o tpm.tcti="$tcti" "$@" >"$tmp/$name.fifo" 2>"$tmp/$name.log" &
+	pids+=($!)
+	exec 4<"$tmp/$name.fifo"
+	read -r line <&4 || line=""
+	read -r line <&4 || line=""
+	exec 4<&-
+	gr=${line##* }
+	[[ $line == "get-resource on port "* ]] || fail "the agent ($name) did not start: $(tail -2 "$tmp/$name.log")"
+}
+agent agent1 -o tpm.pcrs=0-23
+"$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" kbs:///default/tpm/1 \
+	-O got 2>err && cmp -s got "$root/resources/default/tpm/1" && ok ||
+	fail "cc_kbc with the TPM: $(cat err; tail -3 "$tmp/agent1.log")"
+agent agent2
+"$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" kbs:///default/tpm/1 \
+	-O got2 2>err && fail "cc_kbc with a quote of PCRs 0-7 only" || ok
+expect "PCRs 0-23" "must quote PCRs 0-23 of the SHA-256 bank" "$(cat err "$tmp/agent2.log")"
 finish
