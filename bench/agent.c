@@ -336,36 +336,6 @@ static void agent_start(const char *bin, int workers, const char *level)
 	fclose(f);
 }
 
-/* CPU seconds (user + system) a process has used, from /proc/PID/stat. */
-static double cpu_of(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long ut, st;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (!(f = fopen(path, "r")))
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* after the command's closing parenthesis: state is field 3, utime 14 */
-	if (!(p = strrchr(buf, ')')) ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2)
-		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static double cpu_self(void)
-{
-	struct rusage u;
-
-	getrusage(RUSAGE_SELF, &u);
-	return (double)u.ru_utime.tv_sec + (double)u.ru_utime.tv_usec / 1e6 +
-	       (double)u.ru_stime.tv_sec + (double)u.ru_stime.tv_usec / 1e6;
-}
-
 /* ---- the callers ---- */
 
 struct caller {
@@ -596,16 +566,16 @@ int main(int argc, char **argv)
 			bench_die("pthread_create", NULL);
 	}
 	pthread_barrier_wait(&ready);
-	a0 = cpu_of(agent_pid);
-	v0 = cpu_of(vd.pid);
-	s0 = cpu_self();
+	a0 = bench_proc_cpu(agent_pid);
+	v0 = bench_proc_cpu(vd.pid);
+	s0 = bench_self_cpu();
 	t0 = bench_now();
 	for (int i = 0; i < callers; i++)
 		pthread_join(t[i], NULL);
 	secs = bench_now() - t0;
-	a1 = cpu_of(agent_pid);
-	v1 = cpu_of(vd.pid);
-	s1 = cpu_self();
+	a1 = bench_proc_cpu(agent_pid);
+	v1 = bench_proc_cpu(vd.pid);
+	s1 = bench_self_cpu();
 	load("after");
 
 	for (int i = 0; i < callers; i++)

@@ -424,36 +424,7 @@ static void print(const char *what, int clients, int n, struct result r)
 	       "p99 %.2f ms, %d failed\n", what, clients, n, r.rate, r.p50, r.p99, r.failed);
 }
 
-/* CPU time (user + system) process pid has used, in seconds. */
-static double cpu_seconds(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long ut = 0, st = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (!(f = fopen(path, "r")))
-		return 0;
-	p = fgets(buf, sizeof(buf), f);
-	fclose(f);
-	/* after the command's ")": state is field 3, utime 14, stime 15 */
-	if (!p || !(p = strrchr(buf, ')')) ||
-	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-		return 0;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
 /* A field of /proc/PID/status in kB (or a count), -1 if absent. */
-/* This process's CPU time (user + system), in seconds: the clients'. */
-static double self_cpu(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
-	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
 static long proc_status(pid_t pid, const char *field)
 {
 	char path[64], line[256];
@@ -694,7 +665,7 @@ int main(int argc, char **argv)
 	} else if (persistent) {
 		struct result r = new_result(clients, per);
 
-		double cpu0 = cpu_seconds(vd.pid), self0 = self_cpu();
+		double cpu0 = bench_proc_cpu(vd.pid), self0 = bench_self_cpu();
 
 		if (client_threads)
 			measure_events(clients, client_threads, per, &r);
@@ -709,8 +680,8 @@ int main(int argc, char **argv)
 		/* what a release costs the server, whatever share of the
 		 * cores it gets beside the clients on the same machine */
 		printf("verdictd CPU: %.1f us per release; the clients': %.1f us\n",
-		       (cpu_seconds(vd.pid) - cpu0) * 1e6 / ((double)clients * per),
-		       (self_cpu() - self0) * 1e6 / ((double)clients * per));
+		       (bench_proc_cpu(vd.pid) - cpu0) * 1e6 / ((double)clients * per),
+		       (bench_self_cpu() - self0) * 1e6 / ((double)clients * per));
 		failed += r.failed;
 	} else {
 		struct result a = new_result(clients, per), p = new_result(clients, per);

@@ -381,12 +381,16 @@ json_t *jwk_from_key(EVP_PKEY *key, const char *alg, struct eaa_err *err)
 /* ---- JWE: key agreement, key wrapping, content ---- */
 
 /* Z of ECDH-ES (RFC 7518 4.6.2): the x-coordinate of the shared point,
- * the curve's size in bytes. */
+ * the curve's size in bytes. The peer's point was checked to be on its
+ * curve when it was read (jose_ec_key; every peer here comes from a JWK),
+ * and on P-256, P-384 and P-521 (cofactor 1) that is the whole check:
+ * OpenSSL's own check of the peer at derive time adds a scalar
+ * multiplication by the group order, which doubled the cost of each JWE. */
 static bool ecdh_z(EVP_PKEY *ours, EVP_PKEY *peer, uint8_t *z, size_t *zn)
 {
 	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_from_pkey(NULL, ours, NULL);
 	bool ok = c && EVP_PKEY_derive_init(c) == 1 &&
-		  EVP_PKEY_derive_set_peer(c, peer) == 1 &&
+		  EVP_PKEY_derive_set_peer_ex(c, peer, 0) == 1 &&
 		  EVP_PKEY_derive(c, z, zn) == 1;
 
 	EVP_PKEY_CTX_free(c);
@@ -604,26 +608,39 @@ char *jwe_seal_with(const json_t *tee_jwk, EVP_PKEY *ephemeral,
 	return out;
 }
 
+EVP_PKEY *jwe_tee_key(const json_t *tee_jwk, struct eaa_err *err)
+{
+	bool ecdh;
+	EVP_PKEY *tee = tee_key(tee_jwk, &ecdh, err);
+
+	if (!tee)
+		eaa_err_prefix(err, "tee-pubkey");
+	return tee;
+}
+
+char *jwe_seal_key(EVP_PKEY *tee, const uint8_t *plain, size_t n, struct eaa_err *err)
+{
+	uint8_t cek[CEK_LEN], iv[IV_LEN];
+	const struct jose_curve *c = jose_curve_of(tee);
+	EVP_PKEY *eph = NULL;
+	char *out = NULL;
+
+	if (RAND_priv_bytes(cek, sizeof(cek)) != 1 || RAND_bytes(iv, sizeof(iv)) != 1 ||
+	    (c && !(eph = EVP_PKEY_Q_keygen(NULL, NULL, "EC", c->group))))
+		eaa_fail_ssl(err, EAA_E_CRYPTO, "no fresh CEK, IV or ephemeral key");
+	else
+		out = seal(tee, c != NULL, eph, cek, iv, plain, n, err);
+	OPENSSL_cleanse(cek, sizeof(cek));
+	EVP_PKEY_free(eph);
+	return out;
+}
+
 char *jwe_seal(const json_t *tee_jwk, const uint8_t *plain, size_t n,
 	       struct eaa_err *err)
 {
-	uint8_t cek[CEK_LEN], iv[IV_LEN];
-	EVP_PKEY *tee, *eph = NULL;
-	char *out = NULL;
-	bool ecdh;
+	EVP_PKEY *tee = jwe_tee_key(tee_jwk, err);
+	char *out = tee ? jwe_seal_key(tee, plain, n, err) : NULL;
 
-	if (!(tee = tee_key(tee_jwk, &ecdh, err))) {
-		eaa_err_prefix(err, "tee-pubkey");
-		return NULL;
-	}
-	if (RAND_priv_bytes(cek, sizeof(cek)) != 1 || RAND_bytes(iv, sizeof(iv)) != 1 ||
-	    (ecdh && !(eph = EVP_PKEY_Q_keygen(NULL, NULL, "EC",
-					       jose_curve_of(tee)->group))))
-		eaa_fail_ssl(err, EAA_E_CRYPTO, "no fresh CEK, IV or ephemeral key");
-	else
-		out = seal(tee, ecdh, eph, cek, iv, plain, n, err);
-	OPENSSL_cleanse(cek, sizeof(cek));
-	EVP_PKEY_free(eph);
 	EVP_PKEY_free(tee);
 	return out;
 }

@@ -64,6 +64,13 @@ json_t *jwk_from_key(EVP_PKEY *key, const char *alg, struct eaa_err *err);
 char *jwe_seal(const json_t *tee_jwk, const uint8_t *plain, size_t n,
 	       struct eaa_err *err);
 
+/* jwe_seal in two steps, for a sender that answers one TEE key many
+ * times: the key read and checked once (NULL with err, as jwe_seal
+ * refuses it), then each answer sealed to it (an EC key gets a fresh
+ * ephemeral key each time). */
+EVP_PKEY *jwe_tee_key(const json_t *tee_jwk, struct eaa_err *err);
+char *jwe_seal_key(EVP_PKEY *tee, const uint8_t *plain, size_t n, struct eaa_err *err);
+
 /* jwe_seal with a given ephemeral key pair (on the TEE key's curve; NULL
  * for RSA), CEK and IV: for tests that reproduce a JWE byte for byte. */
 char *jwe_seal_with(const json_t *tee_jwk, EVP_PKEY *ephemeral,

@@ -52,6 +52,7 @@ struct session {
 	json_t *claims;
 	char *tee_claims;    /* the TEE's claims, JSON text (the record's) */
 	struct vd_decision d;
+	EVP_PKEY *tee_key;   /* the runtime data's tee-pubkey, read once */
 };
 
 /* The table: buckets of WAYS sessions, chosen by the id's first hex
@@ -76,6 +77,7 @@ static void sess_free(struct session *s)
 	free(s->token);
 	json_decref(s->claims);
 	free(s->tee_claims);
+	EVP_PKEY_free(s->tee_key);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -703,6 +705,7 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 	unsigned dlen = 0;
 	size_t n;
 	int i;
+	EVP_PKEY *tee_pk = NULL;
 
 	/* the nonce is good for one /attest, whatever comes of it */
 	pthread_mutex_lock(&sess_lock);
@@ -741,17 +744,19 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 	{
 		/* the key is checked now, not at the first resource: one
 		 * verdictd cannot encrypt to is refused here */
-		EVP_PKEY *pk = jwk_to_public(key, &err);
 		const char *alg = json_string_value(json_object_get(key, "alg"));
 
-		EVP_PKEY_free(pk);
-		if (!pk)
+		if (!(tee_pk = jwk_to_public(key, &err)))
 			goto refuse;
 		if (!alg || (strcmp(alg, "ECDH-ES+A256KW") != 0 && strcmp(alg, "RSA-OAEP-256") != 0)) {
 			eaa_fail(&err, EAA_E_UNSUPPORTED, "tee-pubkey.alg must be ECDH-ES+A256KW or "
 				 "RSA-OAEP-256");
 			goto refuse;
 		}
+		/* as every answer will read it: kept in the session */
+		EVP_PKEY_free(tee_pk);
+		if (!(tee_pk = jwe_tee_key(key, &err)))
+			goto refuse;
 	}
 	/* what trustee binds (7.2 step 6): the key as parsed, the session's
 	 * nonce and the additional evidence as received */
@@ -799,6 +804,8 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 		s->d = d;
 		s->d.claims = ctext;
 		s->d.verifier = tees[i].verifier;
+		s->tee_key = tee_pk;
+		tee_pk = NULL;
 		ctext = NULL;
 		cookie_for(a, s);
 	}
@@ -815,6 +822,7 @@ out:
 	if (token)
 		OPENSSL_cleanse(token, strlen(token));
 	free(token);
+	EVP_PKEY_free(tee_pk);
 	json_decref(claims);
 	json_decref(req);
 }
@@ -863,6 +871,7 @@ static void do_resource(const char *authorization, const char *id, const char *p
 	size_t n = 0;
 	int i;
 	bool is_key, from_session = false, allowed;
+	EVP_PKEY *pk = NULL; /* the session's TEE key, read at /attest */
 
 	/* a session's token was made here and kept in memory: its claims and
 	 * the decision that let it be issued are in the session */
@@ -872,6 +881,8 @@ static void do_resource(const char *authorization, const char *id, const char *p
 		ctext = strdup(s->tee_claims);
 		d = s->d;
 		from_session = true;
+		if (s->tee_key && EVP_PKEY_up_ref(s->tee_key) == 1)
+			pk = s->tee_key;
 	}
 	pthread_mutex_unlock(&sess_lock);
 	if (!from_session) {
@@ -958,7 +969,7 @@ static void do_resource(const char *authorization, const char *id, const char *p
 		problem(a, 404, "PluginInternalError", "resource %.200s: %s", path, err.msg);
 		goto out;
 	}
-	if (!(jwe = jwe_seal(teekey, data, n, &err))) {
+	if (!(jwe = pk ? jwe_seal_key(pk, data, n, &err) : jwe_seal(teekey, data, n, &err))) {
 		problem(a, 401, "JweError", "JWE failed: %s", err.msg);
 		goto out;
 	}
@@ -973,6 +984,7 @@ out:
 	free(data);
 	free(ctext);
 	free(jwe);
+	EVP_PKEY_free(pk);
 	json_decref(claims);
 }
 
