@@ -1316,6 +1316,15 @@ struct upload {
 	bool too_big;
 };
 
+/* An answer's body, freed by libmicrohttpd once sent: wiped first (tokens
+ * and JWE answers are bearer credentials and secrets for the TEE). */
+static void wipe_body(void *p)
+{
+	if (p)
+		OPENSSL_cleanse(p, strlen(p));
+	free(p);
+}
+
 static enum MHD_Result send_answer(struct MHD_Connection *c, struct answer *a)
 {
 	struct MHD_Response *r;
@@ -1324,9 +1333,11 @@ static enum MHD_Result send_answer(struct MHD_Connection *c, struct answer *a)
 
 	if (!a->body && a->status != MHD_HTTP_OK)
 		return MHD_NO;
-	r = MHD_create_response_from_buffer(n, a->body ? a->body : "", MHD_RESPMEM_MUST_FREE);
+	if (!a->body && !(a->body = strdup("")))
+		return MHD_NO;
+	r = MHD_create_response_from_buffer_with_free_callback(n, a->body, wipe_body);
 	if (!r) {
-		free(a->body);
+		wipe_body(a->body);
 		return MHD_NO;
 	}
 	if (a->type)
