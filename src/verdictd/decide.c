@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 #include "decide.h"
 #include "eaa/rego.h"
 #include "policy_cache.h"
@@ -148,6 +149,84 @@ void vd_decide(struct vd_decider *dc, const char *verifier, const char *claims,
 	vd_explain_one_line(d->explain, sizeof(d->explain));
 	free(out);
 	vd_pcache_release(dc->tees[d->tee], c);
+}
+
+const char *const vd_trust_names[VD_TRUST_CLAIMS] = {
+	"instance-identity", "configuration", "executables", "file-system",
+	"hardware", "runtime-opaque", "storage-opaque", "sourced-data",
+};
+
+/* A trust claim's tier (ear's claim.rs): -1..1 none, -32..31 affirming,
+ * -96..95 warning, else contraindicated, in that order of worse. */
+static int tier(int v)
+{
+	if (v >= -1 && v <= 1)
+		return 0;
+	if (v >= -32 && v <= 31)
+		return 1;
+	if (v >= -96 && v <= 95)
+		return 2;
+	return 3;
+}
+
+bool vd_trust_vector(struct vd_decider *dc, const struct vd_decision *d,
+		     int vec[VD_TRUST_CLAIMS], const char **status, char *why, size_t cap)
+{
+	static const char *const tiers[] = { "none", "affirming", "warning", "contraindicated" };
+	struct rego_error re = { 0 };
+	const struct vd_compiled *c;
+	uint64_t generation = 0;
+	enum rego_result r = REGO_ERROR;
+	char *out = NULL;
+	json_t *o = NULL, *v;
+	const char *name;
+	bool ok = false;
+	int worst = 0;
+
+	memset(vec, 0, sizeof(int) * VD_TRUST_CLAIMS);
+	if (!(c = vd_pcache_acquire(dc->tees[d->tee], &generation, why, cap, NULL)))
+		return false;
+	if (c->serial != d->serial) {
+		snprintf(why, cap, "%s changed since the decision: decide again", d->policy);
+		goto out;
+	}
+	r = rego_query_eval(c->trust, d->claims ? d->claims : "",
+			    d->claims ? strlen(d->claims) : 0, NULL, &out, &re);
+	if (r == REGO_ERROR) {
+		snprintf(why, cap, "%s: trust_claims: %s", d->policy, re.msg);
+		goto out;
+	}
+	if (r == REGO_DEFINED) {
+		if (!(o = json_loads(out, 0, NULL)) || !json_is_object(o)) {
+			snprintf(why, cap, "%s: trust_claims is not an object of AR4SI claims",
+				 d->policy);
+			goto out;
+		}
+		json_object_foreach(o, name, v) {
+			size_t k;
+
+			for (k = 0; k < VD_TRUST_CLAIMS && strcmp(name, vd_trust_names[k]); k++)
+				;
+			if (k == VD_TRUST_CLAIMS || !json_is_integer(v) ||
+			    json_integer_value(v) < -128 || json_integer_value(v) > 127) {
+				snprintf(why, cap, "%s: trust_claims.%.40s: %s", d->policy, name,
+					 k == VD_TRUST_CLAIMS ? "not an AR4SI claim name"
+							      : "not an integer from -128 to 127");
+				goto out;
+			}
+			vec[k] = (int)json_integer_value(v);
+		}
+	}
+	for (size_t k = 0; k < VD_TRUST_CLAIMS; k++)
+		if (tier(vec[k]) > worst)
+			worst = tier(vec[k]);
+	*status = tiers[worst];
+	ok = true;
+out:
+	json_decref(o);
+	free(out);
+	vd_pcache_release(dc->tees[d->tee], c);
+	return ok;
 }
 
 bool vd_decision_current(struct vd_decider *dc, const struct vd_decision *d)

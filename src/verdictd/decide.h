@@ -82,6 +82,21 @@ bool vd_decision_current(struct vd_decider *dc, const struct vd_decision *d);
 bool vd_decision_holds(struct vd_decider *dc, struct vd_decision *d,
 		       bool *redecided);
 
+/* The EAR trust vector (docs/kbs-protocol.md 9.4) that the policy which
+ * decided d gives d's claims: its rule trust_claims, an object whose
+ * members are among the eight AR4SI claim names ("instance-identity",
+ * "configuration", "executables", "file-system", "hardware",
+ * "runtime-opaque", "storage-opaque", "sourced-data") with integers from
+ * -128 to 127, into vec in that order (a claim not named is 0; an
+ * undefined rule leaves all eight 0, as trustee does), and *status the
+ * worst tier among them ("none", "affirming", "warning",
+ * "contraindicated"). False, with why, for any other shape, or when the
+ * policy was replaced since d was decided (decide again). Thread-safe. */
+#define VD_TRUST_CLAIMS 8
+extern const char *const vd_trust_names[VD_TRUST_CLAIMS];
+bool vd_trust_vector(struct vd_decider *dc, const struct vd_decision *d,
+		     int vec[VD_TRUST_CLAIMS], const char **status, char *why, size_t cap);
+
 /* How many times the decider compiled a policy, compiles that failed
  * included (what tests and benchmarks count). */
 uint64_t vd_decider_compilations(struct vd_decider *dc);

@@ -16,6 +16,41 @@
 #include <string.h>
 #include "store.h"
 
+/* The EAR's trust vector (docs/kbs-protocol.md 9.4), read by the KBS
+ * endpoint for each token it issues to a peer allow let through: as in
+ * trustee's default CPU policy, executables 33 ("not recognized"),
+ * hardware 97 ("not recognized, should be") and configuration 36
+ * ("unavailable") until the TEE's rules below say better; the other five
+ * claims make no assertion (0). */
+#define TRUST_DEFAULTS_V0                                                      \
+	"# The EAR's trust vector, as trustee's default CPU policy sets it.\n"  \
+	"default executables = 33\n"                                           \
+	"default hardware = 97\n"                                              \
+	"default configuration = 36\n"                                         \
+	"\n"
+#define TRUST_CLAIMS_V0                                                        \
+	"\n"                                                                    \
+	"trust_claims = {\n"                                                    \
+	"    \"executables\": executables,\n"                                   \
+	"    \"hardware\": hardware,\n"                                         \
+	"    \"configuration\": configuration,\n"                               \
+	"}\n"
+#define TRUST_DEFAULTS                                                         \
+	"# The EAR's trust vector, as trustee's default CPU policy sets it.\n"  \
+	"default executables := 33\n"                                          \
+	"\n"                                                                    \
+	"default hardware := 97\n"                                             \
+	"\n"                                                                    \
+	"default configuration := 36\n"                                        \
+	"\n"
+#define TRUST_CLAIMS                                                           \
+	"\n"                                                                    \
+	"trust_claims := {\n"                                                   \
+	"    \"executables\": executables,\n"                                   \
+	"    \"hardware\": hardware,\n"                                         \
+	"    \"configuration\": configuration,\n"                               \
+	"}\n"
+
 /* SGX: verdictd's sgxPolicy.rego (its input: mrEnclave, mrSigner,
  * productId, svn) plus debug and TCB checks on our verifier's claims. */
 static const char sgx_policy[] =
@@ -66,7 +101,24 @@ static const char sgx_policy[] =
 	"mrSigner_is_grant {\n"
 	"    count(data.mrSigner) > 0\n"
 	"    input.mrSigner == data.mrSigner[_]\n"
-	"}\n";
+	"}\n"
+	"\n"
+	TRUST_DEFAULTS_V0
+	"executables = 3 {\n"
+	"    configured\n"
+	"    mrEnclave_is_grant\n"
+	"    mrSigner_is_grant\n"
+	"}\n"
+	"\n"
+	"hardware = 2 {\n"
+	"    tcb_is_accepted\n"
+	"}\n"
+	"\n"
+	"configuration = 2 {\n"
+	"    not input.debug\n"
+	"}\n"
+	"\n"
+	TRUST_CLAIMS_V0;
 
 static const char sgx_data[] =
 	"{\n"
@@ -113,7 +165,27 @@ static const char tdx_policy[] =
 	"    }\n"
 	"}\n"
 	"\n"
-	REGO_LISTED("mr_td");
+	REGO_LISTED("mr_td")
+	"\n"
+	TRUST_DEFAULTS
+	"executables := 3 if {\n"
+	"    configured\n"
+	"    every field in [\"mr_td\", \"rtmr0\", \"rtmr1\", \"rtmr2\", \"rtmr3\"] {\n"
+	"        listed(field)\n"
+	"    }\n"
+	"}\n"
+	"\n"
+	"hardware := 2 if {\n"
+	"    input.tcb_status in object.get(data.settings, \"tcbStatus\", [\"UpToDate\"])\n"
+	"    listed(\"mr_seam\")\n"
+	"}\n"
+	"\n"
+	"configuration := 2 if {\n"
+	"    not input.td_debug\n"
+	"    listed(\"mr_config_id\")\n"
+	"    listed(\"mr_owner\")\n"
+	"}\n"
+	TRUST_CLAIMS;
 
 static const char tdx_data[] =
 	"{\n"
@@ -152,7 +224,27 @@ static const char snp_policy[] =
 	"    }\n"
 	"}\n"
 	"\n"
-	REGO_LISTED("measurement");
+	REGO_LISTED("measurement")
+	"\n"
+	TRUST_DEFAULTS
+	"executables := 3 if {\n"
+	"    configured\n"
+	"    listed(\"measurement\")\n"
+	"}\n"
+	"\n"
+	"hardware := 2 if {\n"
+	"    every part in [\"bootloader\", \"tee\", \"snp\", \"microcode\"] {\n"
+	"        input[concat(\"\", [\"reported_tcb_\", part])] >= object.get(data.minimum_tcb, part, 0)\n"
+	"    }\n"
+	"    listed(\"chip_id\")\n"
+	"}\n"
+	"\n"
+	"configuration := 2 if {\n"
+	"    not input.policy_debug_allowed\n"
+	"    listed(\"host_data\")\n"
+	"    listed(\"id_key_digest\")\n"
+	"}\n"
+	TRUST_CLAIMS;
 
 static const char snp_data[] =
 	"{\n"
@@ -183,7 +275,23 @@ static const char csv_policy[] =
 	"\n"
 	"configured {\n"
 	"    count(data.measure) > 0\n"
-	"}\n";
+	"}\n"
+	"\n"
+	TRUST_DEFAULTS_V0
+	"executables = 3 {\n"
+	"    input.measure == data.measure[_]\n"
+	"}\n"
+	"\n"
+	"# the chain from Hygon's root is checked; the chip is named by a serial\n"
+	"# number only when its HSK/CEK were Hygon's answer for it\n"
+	"hardware = 2 {\n"
+	"    input.serial_number\n"
+	"}\n"
+	"\n"
+	"configuration = 2 {\n"
+	"    input.policy_nodbg\n"
+	"}\n"
+	TRUST_CLAIMS_V0;
 
 static const char csv_data[] = "{\n    \"measure\": []\n}\n";
 
@@ -207,7 +315,24 @@ static const char tpm_policy[] =
 	"\n"
 	"default configured := false\n"
 	"\n"
-	"configured if count(data.pcrs) > 0\n";
+	"configured if count(data.pcrs) > 0\n"
+	"\n"
+	"# The EAR's trust vector, as trustee's default CPU policy sets it for a\n"
+	"# TPM: hardware 2 for a quote that verified (here: by an AK the owner\n"
+	"# enrolled), executables 3 once the listed PCRs hold, configuration 0.\n"
+	"default executables := 33\n"
+	"\n"
+	"executables := 3 if {\n"
+	"    configured\n"
+	"    every pcr, values in data.pcrs {\n"
+	"        input[pcr] in values\n"
+	"    }\n"
+	"}\n"
+	"\n"
+	"hardware := 2\n"
+	"\n"
+	"configuration := 0\n"
+	TRUST_CLAIMS;
 
 static const char tpm_data[] = "{\n    \"pcrs\": {}\n}\n";
 
@@ -228,7 +353,15 @@ static const char sample_policy[] =
 	"\n"
 	"default configured := false\n"
 	"\n"
-	"configured if count(data.measurement) > 0\n";
+	"configured if count(data.measurement) > 0\n"
+	"\n"
+	TRUST_DEFAULTS
+	"executables := 3 if input.measurement in data.measurement\n"
+	"\n"
+	"hardware := 2 if input.svn >= data.svn\n"
+	"\n"
+	"configuration := 2 if not input.debug\n"
+	TRUST_CLAIMS;
 
 static const char sample_data[] = "{\n    \"measurement\": [],\n    \"svn\": 0\n}\n";
 

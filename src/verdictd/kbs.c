@@ -658,25 +658,33 @@ static char *make_token(int i, const struct vd_decision *d, json_t *claims,
 			json_t **signed_claims, struct eaa_err *err)
 {
 	time_t now = time(NULL);
-	char *hex = hex_encode(digest, 48), *tok = NULL;
+	char *hex, *tok = NULL, why[400];
 	json_t *annotated, *body, *hdr;
+	int vec[VD_TRUST_CLAIMS];
+	const char *status = "none";
 
-	if (!hex) {
+	/* the owner's policy said allow; its trust_claims (9.4) make the
+	 * appraisal: no token without one */
+	if (!vd_trust_vector(cf->decider, d, vec, &status, why, sizeof(why))) {
+		eaa_fail(err, EAA_E_CONFIG, "%s", why);
+		return NULL;
+	}
+	if (!(hex = hex_encode(digest, 48))) {
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");
 		return NULL;
 	}
 	annotated = json_pack("{s:s, s:n, s:s, s:O, s:O}", "init_data", init_data, "init_data_claims",
 			      "report_data", hex, "runtime_data_claims", runtime_data, tees[i].tee,
 			      claims);
-	/* verdictd's policy allowed: the judgement is "affirming" */
 	body = json_pack("{s:s, s:I, s:{s:s, s:s}, s:{s:{s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
 			 "s:i}, s:s, s:o}}, s:I, s:s}",
 			 "eat_profile", EAR_PROFILE, "iat", (json_int_t)now, "ear.verifier-id",
 			 "developer", "https://github.com/inclavare-containers/eaa", "build",
-			 "verdictd", "submods", "cpu0", "ear.status", "affirming",
-			 "ear.trustworthiness-vector", "instance-identity", 0, "configuration", 2,
-			 "executables", 2, "file-system", 0, "hardware", 2, "runtime-opaque", 0,
-			 "storage-opaque", 0, "sourced-data", 0, "ear.appraisal-policy-id", d->policy,
+			 "verdictd", "submods", "cpu0", "ear.status", status,
+			 "ear.trustworthiness-vector", vd_trust_names[0], vec[0], vd_trust_names[1],
+			 vec[1], vd_trust_names[2], vec[2], vd_trust_names[3], vec[3],
+			 vd_trust_names[4], vec[4], vd_trust_names[5], vec[5], vd_trust_names[6],
+			 vec[6], vd_trust_names[7], vec[7], "ear.appraisal-policy-id", d->policy,
 			 "ear.veraison.annotated-evidence", annotated, "exp",
 			 (json_int_t)(now + (time_t)cf->token_ttl), "iss", "verdictd");
 	hdr = json_pack("{s:O}", "jwk", token_jwk);

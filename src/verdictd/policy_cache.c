@@ -57,6 +57,7 @@ static void entry_free(struct entry *e)
 		return;
 	rego_query_free(e->c.allow);
 	rego_query_free(e->c.rules);
+	rego_query_free(e->c.trust);
 	rego_policy_free(e->c.policy);
 	free(e);
 }
@@ -147,7 +148,8 @@ static bool compile(const char *file, const struct vd_opa_doc *doc,
 	}
 	if (!(e->c.policy = rego_builder_compile(b, &re)) ||
 	    !(e->c.allow = rego_query_compile(e->c.policy, "data.policy.allow", &re)) ||
-	    !(e->c.rules = rego_query_compile(e->c.policy, "data.policy", &re)))
+	    !(e->c.rules = rego_query_compile(e->c.policy, "data.policy", &re)) ||
+	    !(e->c.trust = rego_query_compile(e->c.policy, "data.policy.trust_claims", &re)))
 		goto fail;
 	*out = e;
 	return true;

@@ -22,6 +22,7 @@ struct vd_compiled {
 	struct rego_policy *policy;
 	struct rego_query *allow; /* data.policy.allow */
 	struct rego_query *rules; /* data.policy: every rule's value */
+	struct rego_query *trust; /* data.policy.trust_claims (the EAR's vector) */
 	uint64_t serial;          /* which compilation, from 1, per cache */
 };
 

@@ -27,7 +27,8 @@ openssl ecparam -name prime256v1 -genkey -noout -out "$tmp/other.key" 2>/dev/nul
 openssl genpkey -algorithm ed25519 -out "$tmp/admin.key" 2>/dev/null
 openssl pkey -in "$tmp/admin.key" -pubout -out "$tmp/admin.pub" 2>/dev/null
 openssl genpkey -algorithm ed25519 -out "$tmp/notadmin.key" 2>/dev/null
-printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n' \
+printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n%s\n' \
+	'trust_claims := {"executables": 3, "hardware": 2, "configuration": 2} if input.svn >= data.svn' \
 	>"$root/opa/samplePolicy.rego"
 printf '{"svn": 2}' >"$root/opa/sampleData"
 printf '0123456789abcdef0123456789abcdef' >"$root/keys/default/key/1"
@@ -150,6 +151,9 @@ if token:
     ae = claims["submods"]["cpu0"]["ear.veraison.annotated-evidence"]
     check("EAR token", hdr["alg"] == "ES256" and claims["eat_profile"].startswith("tag:") and
           claims["submods"]["cpu0"]["ear.status"] == "affirming" and
+          claims["submods"]["cpu0"]["ear.trustworthiness-vector"] == {
+              "instance-identity": 0, "configuration": 2, "executables": 3, "file-system": 0,
+              "hardware": 2, "runtime-opaque": 0, "storage-opaque": 0, "sourced-data": 0} and
           ae["runtime_data_claims"]["tee-pubkey"] == pub and ae["sample"]["svn"] == 3 and
           claims["exp"] > claims["iat"], json.dumps(claims)[:300])
 
@@ -400,7 +404,25 @@ check("policy: set the sample policy", st == 200 and
       open(tmp + "/root/opa/samplePolicy.rego", "rb").read() == svn4, f"{st} {body}")
 st, body = attest_svn(3)
 check("policy: the new policy refuses svn 3", st == 401, f"{st} {body}")
-check("policy: and allows svn 4", attest_svn(4)[0] == 200)
+st, body = attest_svn(4)
+check("policy: and allows svn 4", st == 200, f"{st} {body}")
+if st == 200:
+    sub = json.loads(base64.urlsafe_b64decode(json.loads(body)["token"].split(".")[1] + "=="))["submods"]["cpu0"]
+    check("policy: no trust_claims rule: status none, every claim 0 (as trustee)",
+          sub["ear.status"] == "none" and set(sub["ear.trustworthiness-vector"].values()) == {0}, json.dumps(sub)[:200])
+for claims, words in (('{"hardware": 97}', None), ('{"hardware": 200}', "-128 to 127"),
+                      ('{"hw": 2}', "not an AR4SI claim name"), ('[2]', "not an object")):
+    text = svn4 + b"trust_claims := " + claims.encode() + b"\n"
+    st, body = admin("POST", "attestation-policy", policy_req(text), good)
+    st, body = attest_svn(4)
+    if words is None:
+        sub = json.loads(base64.urlsafe_b64decode(json.loads(body)["token"].split(".")[1] + "=="))["submods"]["cpu0"] if st == 200 else {}
+        check("policy: hardware 97 is contraindicated (a token all the same: allow decides)",
+              st == 200 and sub["ear.status"] == "contraindicated", f"{st} {body[:200]}")
+    else:
+        check(f"policy: trust_claims {claims} refused", st == 401 and words in problem(body)[1],
+              f"{st} {body}")
+st, body = admin("POST", "attestation-policy", policy_req(svn4), good)
 st, body = admin("POST", "attestation-policy", policy_req(svn4, pid="default_cpu"), good)
 check("policy: trustee's default_cpu id", st == 401 and problem(body)[0] == "AttestationError" and
       "one policy per TEE" in problem(body)[1], f"{st} {body}")

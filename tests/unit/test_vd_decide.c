@@ -423,6 +423,115 @@ static void test_threads(void)
 	vd_store_close(r.s);
 }
 
+/* The built-in defaults' trust vectors (docs/kbs-protocol.md 9.4): once a
+ * TEE's reference values are listed and its policy allows a peer, the
+ * vector is trustee's best for that TEE (executables 3, hardware 2,
+ * configuration 2; a TPM's configuration 0), status affirming; a peer
+ * whose TCB is not accepted (refused by allow) would get hardware 97; a
+ * custom policy's vector is checked for names and range. */
+struct trust_case {
+	enum vd_tee tee;
+	const char *verifier, *data, *claims;
+	int executables, hardware, configuration;
+	const char *status;
+};
+
+static void test_trust_defaults(void)
+{
+	static const struct trust_case cases[] = {
+		{ VD_TEE_SAMPLE, "sample", "{\"measurement\": [\"m1\"], \"svn\": 1}",
+		  "{\"measurement\": \"m1\", \"svn\": 2}", 3, 2, 2, "affirming" },
+		{ VD_TEE_SGX, "sgx_ecdsa", "{\"mrEnclave\": [\"e1\"], \"mrSigner\": [], \"productId\": 0, "
+		  "\"svn\": 0, \"tcbStatus\": [\"UpToDate\"]}", "{\"mrEnclave\": \"e1\", \"mrSigner\": \"s\", "
+		  "\"productId\": 1, \"svn\": 1, \"debug\": false, \"tcb_status\": \"UpToDate\"}",
+		  3, 2, 2, "affirming" },
+		{ VD_TEE_TDX, "tdx_ecdsa", "{\"measurements\": {\"mr_td\": [\"t1\"]}, "
+		  "\"settings\": {\"tcbStatus\": [\"UpToDate\"]}}",
+		  "{\"mr_td\": \"t1\", \"td_debug\": false, \"tcb_status\": \"UpToDate\"}", 3, 2, 2,
+		  "affirming" },
+		{ VD_TEE_SNP, "sev_snp", "{\"measurements\": {\"measurement\": [\"m1\"]}, \"minimum_tcb\": "
+		  "{\"snp\": 20}}", "{\"measurement\": \"m1\", \"policy_debug_allowed\": false, "
+		  "\"reported_tcb_bootloader\": 9, \"reported_tcb_tee\": 0, \"reported_tcb_snp\": 23, "
+		  "\"reported_tcb_microcode\": 72}", 3, 2, 2, "affirming" },
+		{ VD_TEE_CSV, "csv", "{\"measure\": [\"c1\"]}",
+		  "{\"measure\": \"c1\", \"policy_nodbg\": true, \"serial_number\": \"NZA9\"}", 3, 2, 2,
+		  "affirming" },
+		/* a serial number nobody vouched for: hardware not recognised */
+		{ VD_TEE_CSV, "csv", "{\"measure\": [\"c1\"]}",
+		  "{\"measure\": \"c1\", \"policy_nodbg\": true, \"serial_number_unverified\": \"NZA9\"}",
+		  3, 97, 2, "contraindicated" },
+		{ VD_TEE_TPM, "tpm", "{\"pcrs\": {\"pcr16\": [\"00\"]}}", "{\"pcr16\": \"00\"}", 3, 2, 0,
+		  "affirming" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct trust_case *c = &cases[i];
+		bool enabled[VD_TEE_COUNT] = { false };
+		struct vd_store *s = fresh_store();
+		struct vd_decider *dc;
+		struct vd_decision d;
+		struct eaa_err err;
+		int vec[VD_TRUST_CLAIMS];
+		const char *status = "";
+		char why[300] = "";
+
+		enabled[c->tee] = true;
+		dc = vd_decider_new(s, enabled);
+		CHECK_MSG(vd_opa_set(s, c->tee, true, c->data, strlen(c->data), &err), "%s: %s",
+			  c->verifier, err.msg);
+		vd_decide(dc, c->verifier, c->claims, &d);
+		CHECK_MSG(d.allow, "%s (%zu): %s %s", c->verifier, i, d.why, d.explain);
+		CHECK_MSG(vd_trust_vector(dc, &d, vec, &status, why, sizeof(why)), "%s: %s",
+			  c->verifier, why);
+		/* vec: instance-identity, configuration, executables, file-system, hardware, ... */
+		CHECK_MSG(vec[2] == c->executables && vec[4] == c->hardware &&
+			  vec[1] == c->configuration && vec[0] == 0 && vec[3] == 0 && vec[5] == 0 &&
+			  vec[6] == 0 && vec[7] == 0 && strcmp(status, c->status) == 0,
+			  "%s (%zu): executables %d hardware %d configuration %d status %s", c->verifier,
+			  i, vec[2], vec[4], vec[1], status);
+		vd_decider_free(dc);
+		vd_store_close(s);
+	}
+}
+
+/* A custom policy's trust_claims: a claim outside the eight, a value out
+ * of range and a non-object refused; the policy replaced since the
+ * decision refused (decide again). */
+static void test_trust_custom(void)
+{
+	static const char *const bad[] = {
+		"trust_claims := {\"hw\": 2}", "trust_claims := {\"hardware\": 128}",
+		"trust_claims := [2]",
+	};
+	struct vd_store *s = fresh_store();
+	struct vd_decider *dc = sample_decider(s);
+	struct vd_decision d;
+	struct eaa_err err;
+	int vec[VD_TRUST_CLAIMS];
+	const char *status = "";
+	char why[300], text[300];
+
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, true, data_m1, strlen(data_m1), &err));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s\n", policy_a, bad[i]);
+		CHECK_MSG(vd_opa_set(s, VD_TEE_SAMPLE, false, text, strlen(text), &err), "%s", err.msg);
+		vd_decide(dc, "sample", claims_m1, &d);
+		why[0] = '\0';
+		CHECK_MSG(d.allow && !vd_trust_vector(dc, &d, vec, &status, why, sizeof(why)) &&
+			  strstr(why, "trust_claims"), "%s: %s", bad[i], why);
+	}
+	snprintf(text, sizeof(text), "%strust_claims := {\"executables\": -2}\n", policy_a);
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, false, text, strlen(text), &err));
+	vd_decide(dc, "sample", claims_m1, &d);
+	CHECK(vd_trust_vector(dc, &d, vec, &status, why, sizeof(why)) && vec[2] == -2 &&
+	      strcmp(status, "affirming") == 0);
+	CHECK(vd_opa_set(s, VD_TEE_SAMPLE, false, policy_b, strlen(policy_b), &err));
+	CHECK_MSG(!vd_trust_vector(dc, &d, vec, &status, why, sizeof(why)) &&
+		  strstr(why, "decide again"), "replaced: %s", why);
+	vd_decider_free(dc);
+	vd_store_close(s);
+}
+
 int main(void)
 {
 	snprintf(root, sizeof(root), "/tmp/vd-decide-XXXXXX");
@@ -436,6 +545,8 @@ int main(void)
 	test_broken_at_start();
 	test_holds();
 	test_threads();
+	test_trust_defaults();
+	test_trust_custom();
 	test_rm_rf(root);
 	return test_summary();
 }
