@@ -1062,6 +1062,19 @@ static bool admin_ok(const char *authorization, struct answer *a, const char *va
 	return false;
 }
 
+/* An admin request's JSON body, once its token passed: NULL (answered)
+ * when the token does not; a body that is not JSON gives a NULL-safe
+ * json_unpack failure to the caller (req NULL, *authed true). */
+static json_t *admin_json(const char *authorization, const char *body, size_t len,
+			  struct answer *a, bool *authed)
+{
+	json_error_t je;
+
+	if (!(*authed = admin_ok(authorization, a, "AdminAuthAccess")))
+		return NULL;
+	return json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
+}
+
 static void do_admin_resource(const char *authorization, const char *path, const char *body,
 			      size_t len, struct answer *a)
 {
@@ -1104,16 +1117,16 @@ static void do_admin_delete(const char *authorization, const char *path, struct 
 static void do_admin_resource_policy(const char *authorization, const char *body, size_t len,
 				     struct answer *a)
 {
-	json_error_t je;
 	json_t *req;
 	const char *b64 = NULL;
 	uint8_t *text = NULL;
 	size_t n = 0;
 	struct eaa_err err = { 0 };
+	bool authed;
 
-	if (!admin_ok(authorization, a, "AdminAuthAccess"))
+	req = admin_json(authorization, body, len, a, &authed);
+	if (!authed)
 		return;
-	req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (json_unpack(req, "{s:s}", "policy", &b64) != 0 ||
 	    !(text = b64url_decode(b64, strlen(b64), &n))) {
 		problem(a, 401, "ParsePolicyError", "Failed to parse policy: want {\"policy\": "
@@ -1184,11 +1197,12 @@ static void do_admin_reference_set(const char *authorization, const char *body, 
 	size_t n = 0, stored = 0;
 	struct eaa_err err = { 0 };
 	json_error_t je;
+	bool authed;
 	int t;
 
-	if (!admin_ok(authorization, a, "AdminAuthAccess"))
+	req = admin_json(authorization, body, len, a, &authed);
+	if (!authed)
 		return;
-	req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (json_unpack(req, "{s:s, s:s, s:s}", "version", &version, "type", &type, "payload",
 			&payload) != 0) {
 		problem(a, 401, "RvpsError", "RVPS configuration failed: want {\"version\": "
@@ -1285,12 +1299,12 @@ static void do_admin_attestation_policy(const char *authorization, const char *b
 	uint8_t *text = NULL;
 	size_t n = 0;
 	struct eaa_err err = { 0 };
-	json_error_t je;
+	bool authed;
 	int t;
 
-	if (!admin_ok(authorization, a, "AdminAuthAccess"))
+	req = admin_json(authorization, body, len, a, &authed);
+	if (!authed)
 		return;
-	req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
 	if (json_unpack(req, "{s?s, s:s, s:s}", "type", &type, "policy_id", &id, "policy",
 			&b64) != 0 || !(text = b64url_decode(b64, strlen(b64), &n))) {
 		problem(a, 401, "AttestationError", "Attestation error: Set Attestation Policy "
