@@ -135,3 +135,13 @@ need_go() { # need_go MINOR WHAT: Go >= 1.MINOR for WHAT (test code in Go),
 	finish
 	exit
 }
+start_swtpm() { # a software TPM on $tmp/tpm.sock, its state in $tmp/state and pid
+	# in $tmp/swtpm.pid (the caller's EXIT trap kills it); sets $tcti. swtpm
+	# --daemon returns once its sockets listen (no sleep needed).
+	mkdir -p "$tmp/state"
+	swtpm socket --tpm2 --daemon --server type=unixio,path="$tmp/tpm.sock" \
+		--ctrl type=unixio,path="$tmp/tpm.sock.ctrl" --tpmstate dir="$tmp/state" \
+		--pid file="$tmp/swtpm.pid" --flags not-need-init,startup-clear ||
+		{ fail "swtpm did not start"; finish; exit; }
+	tcti="swtpm:path=$tmp/tpm.sock"
+}

@@ -54,7 +54,8 @@ done
 cat <&3 >/dev/null &
 pids+=($!)
 
-"$py" - "$kbs" "$tmp" "$here/../data/kbs/snp_evidence.json" "$here/../data/hygon/csv_evidence.json" <<'PY'
+"$py" - "$kbs" "$tmp" "$here/../data/kbs/snp_evidence.json" "$here/../data/hygon/csv_evidence.json" \
+	"$here" <<'PY'
 import base64, hashlib, json, os, struct, sys, urllib.request, urllib.error
 import rfc8785
 from jwcrypto import jwk, jwe
@@ -62,41 +63,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 kbs, tmp = sys.argv[1], sys.argv[2]
-passed = failed = 0
-
-def check(name, cond, extra=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {name} {extra}", file=sys.stderr)
+sys.path.insert(0, sys.argv[5])
+import kbs_client
+from kbs_client import cookie_of, problem
+check = kbs_client.Checks()
 
 def call(method, path, body=None, cookie=None, bearer=None):
-    req = urllib.request.Request(kbs + "/kbs/v0/" + path, method=method,
-                                 data=None if body is None else json.dumps(body).encode())
-    if cookie:
-        req.add_header("Cookie", "kbs-session-id=" + cookie)
-    if bearer:
-        req.add_header("Authorization", "Bearer " + bearer)
-    try:
-        r = urllib.request.urlopen(req)
-        return r.status, r.read(), r.headers
-    except urllib.error.HTTPError as e:
-        return e.code, e.read(), e.headers
-
-def cookie_of(headers):
-    for v in headers.get_all("Set-Cookie") or []:
-        if v.startswith("kbs-session-id="):
-            return v.split(";")[0].split("=", 1)[1], v
-    return None, None
-
-def problem(body):
-    try:
-        p = json.loads(body)
-        return p["type"].rsplit("/", 1)[1], p["detail"]
-    except Exception:
-        return None, body
+    return kbs_client.call(kbs, method, path, body, cookie, bearer)
 
 def load_key(path):
     return serialization.load_pem_private_key(open(path, "rb").read(), None)
@@ -443,8 +416,7 @@ st, body = admin("POST", "attestation-policy", policy_req(orig), good)
 check("policy: the first policy back (the tests below use it)", st == 200 and attest_svn(3)[0] == 200,
       f"{st} {body}")
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish()
 PY
 rc=$?
 [[ $rc == 0 ]] && ok || fail "the KBS client's checks (above)"

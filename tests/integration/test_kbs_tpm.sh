@@ -24,12 +24,7 @@ need_pypi "the KBS TPM test (rfc8785, jwcrypto)"
 cd "$tmp"
 export TSS2_LOG=all+NONE
 
-mkdir state
-swtpm socket --tpm2 --daemon --server type=unixio,path="$tmp/tpm.sock" \
-	--ctrl type=unixio,path="$tmp/tpm.sock.ctrl" --tpmstate dir="$tmp/state" \
-	--pid file="$tmp/swtpm.pid" --flags not-need-init,startup-clear ||
-	{ fail "swtpm did not start"; finish; exit; }
-tcti="swtpm:path=$tmp/tpm.sock"
+start_swtpm
 "$BIN/eaa-tpm" ak --tcti "$tcti" >ak.pem && ok || fail "eaa-tpm ak"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null |
 	openssl pkey -pubout -out other_ak.pem
@@ -68,41 +63,19 @@ untrusted=$kbs
 start_kbs none --verifier sample
 none=$kbs
 
-"$py" - "$BIN" "$tcti" "$trusted" "$untrusted" "$none" "$tmp" <<'PY'
-import base64, hashlib, json, subprocess, sys, urllib.request, urllib.error
+"$py" - "$BIN" "$tcti" "$trusted" "$untrusted" "$none" "$tmp" "$here" <<'PY'
+import base64, hashlib, json, subprocess, sys
 import rfc8785
 from jwcrypto import jwk, jwe
 from cryptography.hazmat.primitives import serialization
 
-BIN, tcti, trusted, untrusted, none, tmp = sys.argv[1:]
-passed = failed = 0
-
-def check(name, cond, extra=""):
-    global passed, failed
-    if cond:
-        passed += 1
-    else:
-        failed += 1
-        print(f"FAIL: {name} {extra}")
-
-def call(kbs, method, path, body=None, cookie=None):
-    req = urllib.request.Request(kbs + "/kbs/v0/" + path, method=method,
-                                 data=json.dumps(body).encode() if body is not None else None)
-    if body is not None:
-        req.add_header("Content-Type", "application/json")
-    if cookie:
-        req.add_header("Cookie", "kbs-session-id=" + cookie)
-    try:
-        r = urllib.request.urlopen(req)
-        return r.status, r.read(), r.headers
-    except urllib.error.HTTPError as e:
-        return e.code, e.read(), e.headers
+BIN, tcti, trusted, untrusted, none, tmp, here = sys.argv[1:]
+sys.path.insert(0, here)
+from kbs_client import Checks, call, problem
+check = Checks()
 
 def detail(body):
-    try:
-        return json.loads(body)["detail"]
-    except Exception:
-        return body.decode(errors="replace")
+    return problem(body)[1] if problem(body)[0] else body.decode(errors="replace")
 
 def u16(b, o):
     return int.from_bytes(b[o:o + 2], "big")
@@ -206,8 +179,7 @@ open(tmp + "/root/opa/tpmData", "w").write(json.dumps({"pcr16": ["33" * 32]}))
 st, body, _, _ = session(trusted)
 check("the TPM policy refuses", st == 401 and "tpmPolicy.rego" in detail(body), f"{st} {detail(body)}")
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish()
 PY
 rc=$?
 [[ $rc == 0 ]] && ok || fail "the KBS TPM client's checks (above)"

@@ -22,13 +22,7 @@ trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
 cd "$tmp"
 export TSS2_LOG=all+NONE   # tpm2-tss logs to stderr; the tests read errors from us
 
-# swtpm --daemon returns once its sockets listen (no sleep needed).
-mkdir state
-swtpm socket --tpm2 --daemon --server type=unixio,path="$tmp/tpm.sock" \
-	--ctrl type=unixio,path="$tmp/tpm.sock.ctrl" --tpmstate dir="$tmp/state" \
-	--pid file="$tmp/swtpm.pid" --flags not-need-init,startup-clear ||
-	{ fail "swtpm did not start"; finish; exit; }
-tcti="swtpm:path=$tmp/tpm.sock"
+start_swtpm
 
 # --- eaa-tpm and rats-verify ---
 "$BIN/eaa-tpm" ak --tcti "$tcti" >ak.pem && ok || fail "eaa-tpm ak"
