@@ -19,8 +19,9 @@
  * unsigned {"svn": "1", "report_data": base64 of the 48-byte digest}
  * instead, as guest-components' sample attester writes it: JSON anyone
  * can write, for a KBS that takes only that (trustee's own). The TPM's
- * quote (over the digest's first 32 bytes; tpm.pcrs=0-23) goes in
- * trustee's JSON form (tpm_trustee_form). */
+ * quote (over the digest's first 32 bytes; tpm.pcrs=0-23) and the
+ * SEV-SNP report go in trustee's JSON forms (tpm_trustee_form,
+ * snp_report_to_json; the report without its certificate chain). */
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -32,6 +33,7 @@
 #include <string.h>
 #include "codec.h"
 #include "jcs.h"
+#include "snp_json.h"
 #include "tpm_quote.h"
 #include "jose.h"
 #include "kbc.h"
@@ -58,7 +60,8 @@ static const struct {
 } tees[] = {
 	{ "sample", "sample", "report" },
 	{ "tdx_ecdsa", "tdx", "quote" },
-	{ "tpm", "tpm", NULL }, /* trustee's JSON form, tpm_trustee_form */
+	{ "tpm", "tpm", NULL },     /* trustee's JSON form, tpm_trustee_form */
+	{ "sev_snp", "snp", NULL }, /* trustee's JSON form, snp_report_to_json */
 };
 
 struct buf {
@@ -130,6 +133,20 @@ static const char *detail(const struct buf *b, char *out, size_t cap)
 	return out;
 }
 
+/* The sev_snp attester's report in trustee's form. */
+static json_t *snp_evidence_form(const uint8_t *ev, size_t n, struct eaa_err *err)
+{
+	json_t *r;
+
+	if (n != SNP_REPORT_SIZE) {
+		eaa_fail(err, EAA_E_FORMAT, "cc_kbc: an SEV-SNP report of %zu bytes", n);
+		return NULL;
+	}
+	if (!(r = snp_report_to_json(ev, err)))
+		return NULL;
+	return json_pack("{s:o, s:n}", "attestation_report", r, "cert_chain");
+}
+
 /* RCAR: a new session, a new TEE key, evidence bound to both. */
 static bool attest(struct cc *c, struct eaa_err *err)
 {
@@ -183,9 +200,12 @@ static bool attest(struct cc *c, struct eaa_err *err)
 		if (!rats_raw_collect(c->att, report_data, &ev, &evn, err))
 			goto out;
 		if (!member) {
-			/* the TPM: its quote over the digest's first 32 bytes
-			 * (what trustee's attester sends), in trustee's form */
-			json_t *form = tpm_trustee_form(ev, evn, err);
+			/* trustee's JSON forms: the TPM's quote over the
+			 * digest's first 32 bytes (what trustee's attester
+			 * sends); the SEV-SNP report as the sev crate writes it,
+			 * no certificate chain (the KBS takes the VCEK from AMD) */
+			json_t *form = strcmp(c->tee, "tpm") == 0 ? tpm_trustee_form(ev, evn, err)
+								   : snp_evidence_form(ev, evn, err);
 
 			if (!form)
 				goto out;

@@ -173,3 +173,94 @@ bool snp_vcek_from_json(const json_t *chain, uint8_t **der, size_t *n, struct ea
 	}
 	return eaa_fail(err, EAA_E_NO_EVIDENCE, "cert_chain has no VCEK or VLEK");
 }
+
+/* ---- bytes -> trustee's form ---- */
+
+static uint64_t get_le(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+
+	while (n--)
+		v = v << 8 | p[n];
+	return v;
+}
+
+static json_t *byte_array(const uint8_t *p, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_integer(p[i])) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* A TCB_VERSION in the sev crate's form, laid out as tcb() reads it. */
+static json_t *tcb_json(const uint8_t p[8], bool turin)
+{
+	if (turin)
+		return json_pack("{s:i, s:i, s:i, s:i, s:i}", "fmc", p[0], "bootloader", p[1],
+				 "tee", p[2], "snp", p[3], "microcode", p[7]);
+	return json_pack("{s:n, s:i, s:i, s:i, s:i}", "fmc", "bootloader", p[0], "tee", p[1],
+			 "snp", p[6], "microcode", p[7]);
+}
+
+json_t *snp_report_to_json(const uint8_t in[SNP_REPORT_SIZE], struct eaa_err *err)
+{
+	uint32_t version = (uint32_t)get_le(in, 4);
+	/* Turin (family 0x1a) puts an FMC version first in each TCB; the
+	 * CPUID fields that say so came with version 3 */
+	bool turin = version >= 3 && in[0x188] == 0x1a;
+	json_t *r;
+
+	if (version < 2 || version > 5) {
+		eaa_fail(err, EAA_E_FORMAT, "SEV-SNP report version %u (2 to 5 are known)", version);
+		return NULL;
+	}
+	/* the members in the order the sev crate writes them */
+	r = json_pack("{s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:o, s:I, s:I, s:o, s:o, s:o, s:o, "
+		      "s:o, s:o, s:o, s:o}",
+		      "version", (json_int_t)version, "guest_svn", (json_int_t)get_le(in + 4, 4),
+		      "policy", (json_int_t)get_le(in + 8, 8), "family_id", byte_array(in + 0x10, 16),
+		      "image_id", byte_array(in + 0x20, 16), "vmpl", (json_int_t)get_le(in + 0x30, 4),
+		      "sig_algo", (json_int_t)get_le(in + 0x34, 4), "current_tcb",
+		      tcb_json(in + 0x38, turin), "plat_info", (json_int_t)get_le(in + 0x40, 8),
+		      "key_info", (json_int_t)get_le(in + 0x48, 4), "report_data",
+		      byte_array(in + 0x50, 64), "measurement", byte_array(in + 0x90, 48),
+		      "host_data", byte_array(in + 0xc0, 32), "id_key_digest",
+		      byte_array(in + 0xe0, 48), "author_key_digest", byte_array(in + 0x110, 48),
+		      "report_id", byte_array(in + 0x140, 32), "report_id_ma",
+		      byte_array(in + 0x160, 32), "reported_tcb", tcb_json(in + 0x180, turin));
+	if (r && version >= 3 &&
+	    (json_object_set_new(r, "cpuid_fam_id", json_integer(in[0x188])) != 0 ||
+	     json_object_set_new(r, "cpuid_mod_id", json_integer(in[0x189])) != 0 ||
+	     json_object_set_new(r, "cpuid_step", json_integer(in[0x18a])) != 0)) {
+		json_decref(r);
+		r = NULL;
+	}
+	if (r && (json_object_set_new(r, "chip_id", byte_array(in + 0x1a0, 64)) != 0 ||
+		  json_object_set_new(r, "committed_tcb", tcb_json(in + 0x1e0, turin)) != 0 ||
+		  json_object_set_new(r, "current", json_pack("{s:i, s:i, s:i}", "major", in[0x1ea],
+							      "minor", in[0x1e9], "build",
+							      in[0x1e8])) != 0 ||
+		  json_object_set_new(r, "committed", json_pack("{s:i, s:i, s:i}", "major",
+								in[0x1ee], "minor", in[0x1ed],
+								"build", in[0x1ec])) != 0 ||
+		  json_object_set_new(r, "launch_tcb", tcb_json(in + 0x1f0, turin)) != 0 ||
+		  (version >= 5 &&
+		   (json_object_set_new(r, "launch_mit_vector",
+					json_integer((json_int_t)get_le(in + 0x1f8, 8))) != 0 ||
+		    json_object_set_new(r, "current_mit_vector",
+					json_integer((json_int_t)get_le(in + 0x200, 8))) != 0)) ||
+		  json_object_set_new(r, "signature", json_pack("{s:o, s:o}", "r",
+								byte_array(in + 0x2a0, 72), "s",
+								byte_array(in + 0x2e8, 72))) != 0)) {
+		json_decref(r);
+		r = NULL;
+	}
+	if (!r)
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	return r;
+}

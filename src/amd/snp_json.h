@@ -22,6 +22,12 @@
 bool snp_report_from_json(const json_t *report, uint8_t out[SNP_REPORT_SIZE],
 			  struct eaa_err *err);
 
+/* The other way: a report's bytes (versions 2 to 5) as the sev crate
+ * writes them, for a client that sends trustee's form (our agent's
+ * cc_kbc). snp_report_from_json gives the same bytes back, reserved bytes
+ * zero. NULL with err for another version. */
+json_t *snp_report_to_json(const uint8_t in[SNP_REPORT_SIZE], struct eaa_err *err);
+
 /* The VCEK's (or VLEK's) DER from the chain (malloc'd); false when the
  * chain has none (the caller may fetch it from AMD's KDS). */
 bool snp_vcek_from_json(const json_t *chain, uint8_t **der, size_t *n, struct eaa_err *err);

@@ -214,6 +214,48 @@ static void test_trustee_json(void)
 	CHECK(der && (vcek = d2i_X509(NULL, &q, (long)n)));
 	CHECK_MSG(vcek && snp_report_parse(raw, sizeof(raw), &r, &err) && r.version == 3 &&
 		  snp_report_verify(raw, &r, vcek, &o, &err), "%s", err.msg);
+	/* back into trustee's form: the same JSON as trustee's file, and the
+	 * same bytes again */
+	{
+		json_t *back = snp_report_to_json(raw, &err);
+		uint8_t again[SNP_REPORT_SIZE];
+
+		CHECK_MSG(back && json_equal(back, rep), "snp_report_to_json: %s",
+			  back ? "differs from trustee's JSON" : err.msg);
+		CHECK(back && snp_report_from_json(back, again, &err) &&
+		      memcmp(again, raw, sizeof(raw)) == 0);
+		json_decref(back);
+	}
+	/* a version 5 report of a Turin part (an FMC in each TCB, the
+	 * mitigation vectors) and a version 2 one (no CPUID fields) go there
+	 * and back byte for byte; version 6 is refused */
+	for (int v = 2; v <= 6; v += 3) {
+		uint8_t syn[SNP_REPORT_SIZE], again[SNP_REPORT_SIZE];
+		json_t *j;
+
+		memcpy(syn, raw, sizeof(syn));
+		syn[0] = (uint8_t)v;
+		if (v == 5) {
+			syn[0x188] = 0x1a;
+			for (int k = 0; k < 7; k++)
+				syn[0x38 + k] = syn[0x180 + k] = syn[0x1e0 + k] = syn[0x1f0 + k] =
+					(uint8_t)(k < 4 ? k + 1 : 0); /* 4..6 reserved */
+			syn[0x1f8] = 7, syn[0x200] = 9;
+		} else {
+			syn[0x188] = syn[0x189] = syn[0x18a] = 0;
+		}
+		j = snp_report_to_json(syn, &err);
+		CHECK_MSG(j && snp_report_from_json(j, again, &err) &&
+			  memcmp(again, syn, sizeof(syn)) == 0, "version %d: %s", v, err.msg);
+		if (v == 5)
+			CHECK(json_integer_value(json_object_get(json_object_get(j, "current_tcb"),
+								 "fmc")) == 1 &&
+			      json_integer_value(json_object_get(j, "current_mit_vector")) == 9);
+		json_decref(j);
+	}
+	raw[0] = 6;
+	CHECK(!snp_report_to_json(raw, &err) && strstr(err.msg, "version 6"));
+	raw[0] = 3;
 	/* one edited byte of the measurement: the signature fails */
 	m = json_array_get(json_object_get(rep, "measurement"), 0);
 	json_integer_set(m, (json_integer_value(m) + 1) & 0xff);
