@@ -491,8 +491,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (aa.conf.insecure_broker)
-		LOG_WARN("--insecure-broker: verdictd is not authenticated; anyone on the "
-			 "path can answer as verdictd");
+		LOG_WARN("--insecure-broker: the broker (%s) is not authenticated; anyone on the "
+			 "path can answer as it", aa.params ? aa.params : "none configured");
 	rc = aa.cmd ? cmd_once(agent) : serve(agent, &busy);
 	if (busy) {
 		/* a worker is still inside the agent: neither free it nor run
