@@ -94,6 +94,9 @@ static bool compare(struct log *l, const TPML_PCR_SELECTION *sel, const TPM2B_DI
 	size_t k = 0;
 	bool common = false;
 
+	if (sel->count > TPM2_NUM_PCR_BANKS)
+		return eaa_fail(err, EAA_E_FORMAT, "TPM quote: %u PCR banks selected (at most %d)",
+				sel->count, TPM2_NUM_PCR_BANKS);
 	for (UINT32 s = 0; s < sel->count; s++) {
 		const TPMS_PCR_SELECTION *ps = &sel->pcrSelections[s];
 		struct bank *b = NULL;

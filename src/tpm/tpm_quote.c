@@ -226,6 +226,10 @@ static bool pcrs_hold(const struct tpm_quote *q, struct eaa_err *err)
 	size_t k = 0;
 	bool ok = c && md && EVP_DigestInit_ex(c, md, NULL) == 1;
 
+	if (q->info.type != TPM2_ST_ATTEST_QUOTE || sel->count > TPM2_NUM_PCR_BANKS) {
+		EVP_MD_CTX_free(c);
+		return eaa_fail(err, EAA_E_FORMAT, "TPM quote: no PCR selection of a quote");
+	}
 	for (UINT32 b = 0; ok && b < sel->count; b++) {
 		const TPMS_PCR_SELECTION *s = &sel->pcrSelections[b];
 		const EVP_MD *bank = tpm_md(s->hash);
@@ -389,8 +393,13 @@ json_t *tpm_claims(const struct tpm_quote *q)
 	size_t nl = 0, k = 0;
 	char key[32], fw[20];
 	bool ok = c != NULL;
+	/* the union holds a PCR selection only in a quote (found by
+	 * fuzz_tpm_quote: another attestation type's bytes read as one gave
+	 * a bank count past the array) */
+	UINT32 banks = q->info.type == TPM2_ST_ATTEST_QUOTE && sel->count <= TPM2_NUM_PCR_BANKS ?
+		       sel->count : 0;
 
-	for (UINT32 b = 0; ok && b < sel->count; b++) {
+	for (UINT32 b = 0; ok && b < banks; b++) {
 		const TPMS_PCR_SELECTION *s = &sel->pcrSelections[b];
 
 		for (unsigned i = 0; ok && i < 8u * s->sizeofSelect && k < q->npcrs; i++) {
@@ -416,7 +425,7 @@ json_t *tpm_claims(const struct tpm_quote *q)
 	     json_object_set_new(c, "clock", json_integer((json_int_t)q->info.clockInfo.clock)) == 0 &&
 	     json_object_set_new(c, "safe", json_boolean(q->info.clockInfo.safe)) == 0 &&
 	     json_set_hex(c, "qualifying_data", q->info.extraData.buffer, q->info.extraData.size);
-	if (ok && q->log_len) {
+	if (ok && q->log_len && banks) {
 		struct eaa_err err;
 		json_t *events = NULL;
 
