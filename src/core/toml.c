@@ -1093,8 +1093,8 @@ static bool header(struct tp *t, json_t *root, json_t **cur, unsigned *cur_depth
 	struct keys ks = { 0 };
 	json_t *tbl = root, *c, *e;
 	unsigned depth = 1;
+	char name[96], part[96];
 	struct meta *m;
-	char name[96];
 	bool ok = false;
 	size_t i;
 
@@ -1114,8 +1114,9 @@ static bool header(struct tp *t, json_t *root, json_t **cur, unsigned *cur_depth
 			if (!(c = new_container(t, tbl, &ks.k[i], depth + 1, 0)))
 				goto out;
 		} else if (!(m = meta_of(t, c))) {
-			fail(t, open, "[%s]: %s is %s, which no table can be put into", name,
-			     key_text(&ks, i + 1, name), what_value(c));
+			fail(t, open, aot ? "[[%s]]: %s is %s, which no table can be put into" :
+			     "[%s]: %s is %s, which no table can be put into", name,
+			     key_text(&ks, i + 1, part), what_value(c));
 			goto out;
 		} else if ((m->flags & M_AOT) && !(c = json_array_get(c, json_array_size(c) - 1))) {
 			nomem(t); /* an array of tables always has an element */

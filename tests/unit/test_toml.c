@@ -210,7 +210,8 @@ static const struct invalid invalid[] = {
 	{ "a = {b = {c = 1}, b.d = 2}", "line 1 column 19", "b is an inline table" },
 	{ "a = {b = 1}\na.c = 2", "line 2 column 1", "a is an inline table" },
 	{ "a = {b = 1}\n[a]", "line 2 column 1", "[a] is already an inline table" },
-	{ "a = {b = 1}\n[a.c]", "line 2 column 1", "which no table can be put into" },
+	{ "a = {b = 1}\n[a.c]", "line 2 column 1", "[a.c]: a is an inline table, which no table" },
+	{ "a = [{b = 1}]\n[[a.c]]", "line 2 column 1", "[[a.c]]: a is an array, which no table" },
 	/* tables */
 	{ "[a]\n[a]", "line 2 column 1", "[a] is defined twice (by another header)" },
 	{ "[a]\nb = 1\n[a.b]", "line 3 column 1", "[a.b] is already a value" },
