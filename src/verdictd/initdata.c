@@ -4,14 +4,15 @@
 #include "initdata.h"
 #include "toml.h"
 
-/* A key of the document, for a message: printable ASCII, cut at 40. */
-static const char *shown(const char *key, char out[48])
+/* Text of the document, for a message: printable ASCII, anything else
+ * (U+0000 too) as '?', cut at 40. */
+static const char *shown(const char *s, size_t n, char out[48])
 {
 	size_t i;
 
-	for (i = 0; key[i] && i < 40; i++)
-		out[i] = key[i] >= 0x20 && key[i] < 0x7f ? key[i] : '?';
-	strcpy(out + i, key[i] ? "..." : "");
+	for (i = 0; i < n && i < 40; i++)
+		out[i] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	strcpy(out + i, i < n ? "..." : "");
 	return out;
 }
 
@@ -82,11 +83,13 @@ bool vd_initdata_read(const char *body, size_t n, const EVP_MD **md, json_t **cl
 		eaa_fail(err, EAA_E_FORMAT, "init-data: algorithm is not a string");
 		goto out;
 	}
-	if (a && !(*md = strcmp(a, "sha256") == 0 ? EVP_sha256() :
+	/* by length too: a TOML string may hold U+0000 ("sha256\u0000x") */
+	if (a && !(*md = json_string_length(alg) != 6 ? NULL :
+			 strcmp(a, "sha256") == 0 ? EVP_sha256() :
 			 strcmp(a, "sha384") == 0 ? EVP_sha384() :
 			 strcmp(a, "sha512") == 0 ? EVP_sha512() : NULL)) {
 		eaa_fail(err, EAA_E_UNSUPPORTED, "init-data: algorithm \"%s\" is not sha256, sha384 "
-			 "or sha512", shown(a, name));
+			 "or sha512", shown(a, json_string_length(alg), name));
 		goto out;
 	}
 	if (data && !json_is_object(data)) {
@@ -96,7 +99,7 @@ bool vd_initdata_read(const char *body, size_t n, const EVP_MD **md, json_t **cl
 	json_object_foreach(data, k, v) {
 		if (!json_is_string(v)) {
 			eaa_fail(err, EAA_E_FORMAT, "init-data: data.\"%s\" is not a string (trustee's "
-				 "Initdata holds only strings)", shown(k, name));
+				 "Initdata holds only strings)", shown(k, strlen(k), name));
 			goto out;
 		}
 	}

@@ -110,6 +110,8 @@ int main(void)
 		"algorithm \"sm3\" is not");
 	refused("version = \"1\"\nalgorithm = \"\\u0007\"\n[data]\n", EAA_E_UNSUPPORTED,
 		"algorithm \"?\" is not");
+	refused("version = \"1\"\nalgorithm = \"sha256\\u0000x\"\n[data]\n", EAA_E_UNSUPPORTED,
+		"algorithm \"sha256?x\" is not");
 	refused(HEAD "data = \"x\"\n", EAA_E_FORMAT, "init-data: data is not a table");
 	refused(HEAD "data = [\"x\"]\n", EAA_E_FORMAT, "init-data: data is not a table");
 	refused(HEAD "[data]\nk = 1\n", EAA_E_FORMAT,
