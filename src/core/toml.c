@@ -1174,7 +1174,7 @@ out:
 
 json_t *toml_parse(const char *text, size_t n, struct eaa_err *err)
 {
-	struct tp t = { .start = text, .p = text, .end = text + n, .err = err };
+	struct tp t = { .err = err };
 	json_t *root = NULL, *cur;
 	unsigned depth = 1;
 	int c;
@@ -1183,8 +1183,9 @@ json_t *toml_parse(const char *text, size_t n, struct eaa_err *err)
 		eaa_fail(err, EAA_E_INVALID, "toml_parse: no text");
 		return NULL;
 	}
-	if (!text)
-		t.start = t.p = t.end = "";
+	/* (no arithmetic on a NULL text, even of zero) */
+	t.start = t.p = text ? text : "";
+	t.end = t.start + n;
 	if (!check_text(&t))
 		return NULL;
 	t.section = t.sections = 1;
