@@ -19,6 +19,7 @@
 #include "csv.h"
 #include "codec.h"
 #include "file.h"
+#include "initdata.h"
 #include "jcs.h"
 #include "jose.h"
 #include "json_util.h"
@@ -534,57 +535,16 @@ static json_t *verify_evidence(int i, const json_t *ev, const uint8_t digest[48]
 	return claims;
 }
 
-/* The initdata document's own hash algorithm: its top-level `algorithm`
- * key (before any table), a quoted name. Only this one key is read: the
- * document's other contents reach the policy as its digest, not parsed. */
-static const EVP_MD *init_data_md(const char *toml, size_t n, struct eaa_err *err)
-{
-	const char *p = toml, *end = toml + n, *found = NULL;
-	char name[16];
-
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p)), *q = p;
-
-		if (!eol)
-			eol = end;
-		while (q < eol && (*q == ' ' || *q == '\t'))
-			q++;
-		if (q < eol && *q == '[')
-			break; /* the first table: the top level has ended */
-		if ((size_t)(eol - q) > 9 && strncmp(q, "algorithm", 9) == 0 &&
-		    strchr(" \t=", q[9])) {
-			if (found) {
-				eaa_fail(err, EAA_E_FORMAT, "init-data: two algorithm keys");
-				return NULL;
-			}
-			found = q;
-		}
-		p = eol + (eol < end);
-	}
-	if (!found || sscanf(found, "algorithm = \"%15[a-z0-9]\"", name) != 1) {
-		eaa_fail(err, EAA_E_FORMAT, "init-data: no top-level algorithm = \"sha256\" | "
-			 "\"sha384\" | \"sha512\"");
-		return NULL;
-	}
-	if (strcmp(name, "sha256") == 0)
-		return EVP_sha256();
-	if (strcmp(name, "sha384") == 0)
-		return EVP_sha384();
-	if (strcmp(name, "sha512") == 0)
-		return EVP_sha512();
-	eaa_fail(err, EAA_E_UNSUPPORTED, "init-data: algorithm \"%s\" is not sha256, sha384 or "
-		 "sha512", name);
-	return NULL;
-}
-
-/* init-data (docs/kbs-protocol.md 7.4): TOML only; its digest, over the
- * text as sent, must be what the TEE measured as its configuration
+/* init-data (docs/kbs-protocol.md 7.4): TOML only, read as trustee's
+ * Initdata (initdata.h); its digest, by the document's own algorithm over
+ * the text as sent, must be what the TEE measured as its configuration
  * (TDX MRCONFIGID, SNP HOST_DATA, SGX CONFIGID: padded or truncated to
- * the field); the sample TEE has no such field, so the digest only goes
- * into the claims. The digest's hex goes to hex (129 bytes) and into the
- * claims as init_data. Absent or null: nothing to bind. */
+ * the field; a TPM's PCR 8); the sample TEE has no such field, so the
+ * digest only goes into the claims. The digest's hex goes to hex (129
+ * bytes) and into the claims as init_data, the document's claims to
+ * *init_claims (for the token). Absent or null: nothing to bind. */
 static bool init_data_bind(int i, const json_t *init, json_t *claims, char hex[129],
-			   struct eaa_err *err)
+			   json_t **init_claims, struct eaa_err *err)
 {
 	const char *format, *body, *field = NULL, *have;
 	uint8_t md[64], want[64] = { 0 };
@@ -600,9 +560,10 @@ static bool init_data_bind(int i, const json_t *init, json_t *claims, char hex[1
 	if (strcmp(format, "toml") != 0)
 		return eaa_fail(err, EAA_E_UNSUPPORTED, "init-data: format \"%.20s\": only toml",
 				format);
-	if (!(alg = init_data_md(body, strlen(body), err)) ||
-	    EVP_Digest(body, strlen(body), md, &mdlen, alg, NULL) != 1)
+	if (!vd_initdata_read(body, strlen(body), &alg, init_claims, err))
 		return false;
+	if (EVP_Digest(body, strlen(body), md, &mdlen, alg, NULL) != 1)
+		return eaa_fail_ssl(err, EAA_E_CRYPTO, "init-data: its digest");
 	switch (tees[i].t) {
 	case VD_TEE_TDX: field = "mr_config_id", flen = 48; break;
 	case VD_TEE_SNP: field = "host_data", flen = 32; break;
@@ -641,8 +602,12 @@ static bool init_data_bind(int i, const json_t *init, json_t *claims, char hex[1
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	if (tees[i].t == VD_TEE_CSV) {
 		/* no field of a CSV report binds it (trustee skips it with a
-		 * warning): never claimed as init_data, which says "bound" */
+		 * warning): never claimed as init_data, which says "bound",
+		 * and its contents stay out of the token (trustee's token
+		 * leaves them out too: its CSV verifier reports no init_data) */
 		json_object_set_new(claims, "init_data_unbound", json_string(h));
+		json_decref(*init_claims);
+		*init_claims = NULL;
 		free(h);
 		return true;
 	}
@@ -655,7 +620,7 @@ static bool init_data_bind(int i, const json_t *init, json_t *claims, char hex[1
 /* The EAR token for an allowed peer (docs/kbs-protocol.md 9). */
 static char *make_token(int i, const struct vd_decision *d, json_t *claims,
 			json_t *runtime_data, const uint8_t digest[48], const char *init_data,
-			json_t **signed_claims, struct eaa_err *err)
+			json_t *init_claims, json_t **signed_claims, struct eaa_err *err)
 {
 	time_t now = time(NULL);
 	char *hex, *tok = NULL, why[400];
@@ -673,9 +638,9 @@ static char *make_token(int i, const struct vd_decision *d, json_t *claims,
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");
 		return NULL;
 	}
-	annotated = json_pack("{s:s, s:n, s:s, s:O, s:O}", "init_data", init_data, "init_data_claims",
-			      "report_data", hex, "runtime_data_claims", runtime_data, tees[i].tee,
-			      claims);
+	annotated = json_pack("{s:s, s:o, s:s, s:O, s:O}", "init_data", init_data, "init_data_claims",
+			      init_claims ? json_incref(init_claims) : json_null(), "report_data", hex,
+			      "runtime_data_claims", runtime_data, tees[i].tee, claims);
 	body = json_pack("{s:s, s:I, s:{s:s, s:s}, s:{s:{s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
 			 "s:i}, s:s, s:o}}, s:I, s:s}",
 			 "eat_profile", EAR_PROFILE, "iat", (json_int_t)now, "ear.verifier-id",
@@ -718,7 +683,7 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 	size_t n;
 	int i;
 	EVP_PKEY *tee_pk = NULL;
-	json_t *signed_claims = NULL;
+	json_t *signed_claims = NULL, *init_claims = NULL;
 
 	/* the nonce is good for one /attest, whatever comes of it */
 	pthread_mutex_lock(&sess_lock);
@@ -787,7 +752,8 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 		json_decref(rd);
 		goto refuse;
 	}
-	if (!init_data_bind(i, json_object_get(req, "init-data"), claims, init_hex, &err)) {
+	if (!init_data_bind(i, json_object_get(req, "init-data"), claims, init_hex, &init_claims,
+			    &err)) {
 		json_decref(rd);
 		goto refuse;
 	}
@@ -801,7 +767,8 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 			"failed: %s", d.why);
 		goto out;
 	}
-	if (!(token = make_token(i, &d, claims, rd, digest, init_hex, &signed_claims, &err))) {
+	if (!(token = make_token(i, &d, claims, rd, digest, init_hex, init_claims, &signed_claims,
+				 &err))) {
 		json_decref(rd);
 		goto refuse;
 	}
@@ -838,6 +805,7 @@ out:
 	free(token);
 	EVP_PKEY_free(tee_pk);
 	json_decref(signed_claims);
+	json_decref(init_claims);
 	json_decref(claims);
 	json_decref(req);
 }

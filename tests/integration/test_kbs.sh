@@ -9,7 +9,10 @@
 # session's nonce, evidence bound to another key, trustee's unsigned sample
 # evidence (taken only with the option that says it proves nothing), a
 # signer not trusted, the policy refusing, a tampered cookie
-# and token, the resource policy refusing, a missing resource.
+# and token, the resource policy refusing, a missing resource; init-data:
+# its digest and its init_data_claims (aa.toml read, policy.rego's
+# policy_data as agent_policy_claims, as trustee makes them), and each
+# refusal (not TOML, a field of trustee's Initdata missing or wrong).
 set -u
 BIN=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -55,8 +58,8 @@ cat <&3 >/dev/null &
 pids+=($!)
 
 "$py" - "$kbs" "$tmp" "$here/../data/kbs/snp_evidence.json" "$here/../data/hygon/csv_evidence.json" \
-	"$here" <<'PY'
-import base64, hashlib, json, os, struct, sys, urllib.request, urllib.error
+	"$here" "$here/../data/toml" <<'PY'
+import base64, hashlib, json, os, struct, sys, tomllib, urllib.request, urllib.error
 import rfc8785
 from jwcrypto import jwk, jwe
 from cryptography.hazmat.primitives import hashes, serialization
@@ -207,30 +210,118 @@ check("an unknown endpoint", st == 404 and problem(body)[0] == "PluginNotFound",
 
 # --- init-data (TOML, its digest by its own algorithm key): the sample TEE
 # has no field to bind it to, so the digest goes into the claims and the
-# token; another format, or no algorithm, is refused ---
+# token; the document read as trustee's Initdata gives the token's
+# init_data_claims, here computed again from Python's tomllib as trustee's
+# parse_init_data does; another format, a document that is not TOML or
+# lacks a field, or an algorithm we do not take, is refused ---
 def attest_init(init):
     st, c, ck, _ = auth()
     k_, p_ = tee_key()
     return call("POST", "attest", {"runtime-data": {"nonce": c["nonce"], "tee-pubkey": p_},
                 "tee-evidence": {"primary_evidence": evidence_for(p_, c["nonce"]),
                                  "additional_evidence": ""}, "init-data": init}, ck)
+def annotated(body):
+    t = json.loads(body)["token"].split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(t + "=" * (-len(t) % 4)))["submods"]["cpu0"]["ear.veraison.annotated-evidence"]
+def trustee_claims(text):
+    claims = dict(tomllib.loads(text)["data"])
+    for k in ("cdh.toml", "aa.toml"):
+        try:
+            claims[k] = tomllib.loads(claims[k])
+        except (KeyError, tomllib.TOMLDecodeError):
+            pass
+    rego = claims.get("policy.rego", "")
+    at = rego.find("policy_data := {")
+    if at >= 0:
+        try:
+            pd = json.loads(rego[at + len("policy_data := "):])
+            del claims["policy.rego"]
+            claims["agent_policy_claims"] = pd
+        except ValueError:
+            pass
+    return claims
 toml = 'version = "0.1.0"\nalgorithm = "sha384"\n[data]\n"aa.toml" = \'\'\'\n[token_configs]\n\'\'\'\n'
 st, body, _ = attest_init({"format": "toml", "body": toml})
 check("init-data: accepted", st == 200, f"{st} {body}")
 if st == 200:
-    t = json.loads(body)["token"].split(".")[1]
-    ae = json.loads(base64.urlsafe_b64decode(t + "=" * (-len(t) % 4)))["submods"]["cpu0"]["ear.veraison.annotated-evidence"]
+    ae = annotated(body)
     want = hashlib.sha384(toml.encode()).hexdigest()
     check("init-data: its digest in the token", ae["init_data"] == want and
           ae["sample"]["init_data"] == want, json.dumps(ae)[:200])
+    check("init-data: aa.toml read in init_data_claims",
+          ae["init_data_claims"] == {"aa.toml": {"token_configs": {}}}, json.dumps(ae)[:300])
+toml = """version = "0.1.0"
+algorithm = "sha512"
+extra = "a top-level key trustee's Initdata ignores"
+
+[data]
+"aa.toml" = '''
+[token_configs.kbs]
+url = "https://kbs.example:8080"
+cert = \"\"\"
+-----BEGIN CERTIFICATE-----
+MIIB
+-----END CERTIFICATE-----
+\"\"\"
+'''
+"cdh.toml" = "this is [not toml"
+"attestation-agent.json" = "{}"
+"policy.rego" = '''
+package agent_policy
+default CreateContainerRequest := false
+policy_data := {
+  "containers": [{"OCI": {"Process": {"Args": ["/pause"]}}}],
+  "common": {"cpath": "/run/kata-containers/shared/containers"}
+}
+'''
+"""
+st, body, _ = attest_init({"format": "toml", "body": toml})
+check("init-data: aa.toml, cdh.toml and a policy", st == 200, f"{st} {body}")
+if st == 200:
+    ae = annotated(body)
+    ic = ae["init_data_claims"]
+    check("init-data: sha512", ae["init_data"] == hashlib.sha512(toml.encode()).hexdigest(),
+          ae["init_data"])
+    check("init-data: aa.toml parsed", ic.get("aa.toml", {}).get("token_configs", {}).get("kbs", {}).get("url") ==
+          "https://kbs.example:8080", json.dumps(ic)[:300])
+    check("init-data: a cdh.toml that is not TOML stays a string", ic.get("cdh.toml") ==
+          "this is [not toml", json.dumps(ic)[:300])
+    check("init-data: agent_policy_claims replace policy.rego", "policy.rego" not in ic and
+          ic.get("agent_policy_claims", {}).get("containers") == [{"OCI": {"Process": {"Args": ["/pause"]}}}],
+          json.dumps(ic)[:300])
+    check("init-data: the claims as trustee makes them", ic == trustee_claims(toml),
+          json.dumps(ic)[:300])
+# trustee's own integration-test document: a 61 KB kata agent policy
+real = open(sys.argv[6] + "/valid/trustee-init-data-with-policy.toml").read()
+st, body, _ = attest_init({"format": "toml", "body": real})
+check("init-data: trustee's init-data-with-policy.toml", st == 200, f"{st} {body[:300]}")
+if st == 200:
+    ic = annotated(body)["init_data_claims"]
+    check("init-data: its agent_policy_claims as trustee makes them", ic == trustee_claims(real) and
+          ic["agent_policy_claims"]["containers"][1]["OCI"]["Process"]["Args"][0] ==
+          "/opt/bitnami/scripts/nginx/entrypoint.sh", json.dumps(ic)[:300])
 st, body, _ = attest_init({"format": "json", "body": "{}"})
 check("init-data: not toml", st == 401 and "only toml" in problem(body)[1], f"{st} {body}")
 st, body, _ = attest_init({"format": "toml", "body": "version = \"0.1.0\"\n[data]\nalgorithm = \"sha384\"\n"})
-check("init-data: no top-level algorithm", st == 401 and "algorithm" in problem(body)[1],
-      f"{st} {body}")
+check("init-data: no top-level algorithm", st == 401 and
+      "init-data: no top-level algorithm" in problem(body)[1], f"{st} {body}")
 st, body, _ = attest_init({"format": "toml", "body": 'algorithm = "md5"\n'})
-check("init-data: an algorithm we do not take", st == 401 and "md5" in problem(body)[1],
+check("init-data: an algorithm we do not take", st == 401 and
+      'algorithm "md5" is not sha256, sha384 or sha512' in problem(body)[1], f"{st} {body}")
+st, body, _ = attest_init({"format": "toml", "body": 'version = "0.1.0"\nalgorithm = "sha384"\n[data]\n"aa.toml" = "x"\n[data]\n'})
+check("init-data: malformed TOML", st == 401 and
+      "init-data is not TOML: line 5 column 1: [data] is defined twice" in problem(body)[1],
       f"{st} {body}")
+st, body, _ = attest_init({"format": "toml", "body": 'version = "0.1.0"\nalgorithm = "sha384"\n'})
+check("init-data: no data", st == 401 and
+      "init-data: no top-level data table (trustee's Initdata needs version, algorithm and data)"
+      in problem(body)[1], f"{st} {body}")
+st, body, _ = attest_init({"format": "toml", "body": 'algorithm = "sha384"\n[data]\n'})
+check("init-data: no version", st == 401 and "init-data: no top-level version" in problem(body)[1],
+      f"{st} {body}")
+st, body, _ = attest_init({"format": "toml", "body": 'version = "0.1.0"\nalgorithm = "sha384"\n[data]\nn = 1\n'})
+check("init-data: a data value that is not a string", st == 401 and
+      'init-data: data."n" is not a string' in problem(body)[1], f"{st} {body}")
 
 # --- SEV-SNP evidence in trustee's JSON form: real hardware evidence (a
 # Genoa report and its VCEK) verifies, and is then refused because its
