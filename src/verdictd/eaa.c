@@ -107,8 +107,9 @@ struct vd_command {
 static bool authorize(const struct call *c, const char *kid, const char *resource,
 		      const char *path, struct eaa_err *err)
 {
-	struct vd_rp_request q = { c->peer->tee, c->peer->claims, c->cmd->info.name,
-				   kid, resource, path };
+	struct vd_rp_request q = { .tee = c->peer->tee, .claims = c->peer->claims,
+				   .command = c->cmd->info.name, .kid = kid,
+				   .resource = resource, .path = path };
 	char why[EAA_ERR_MSG_MAX - 64];
 
 	/* the table refused unattested peers before any handler ran; an

@@ -925,7 +925,7 @@ static void do_resource(const char *authorization, const char *id, const char *p
 		struct vd_rp_request q = { .tee = vd_tee_name(tees[i].t), .claims = ctext,
 					   .command = "KBS resource",
 					   .kid = is_key ? path : NULL,
-					   .resource = is_key ? NULL : path };
+					   .resource = is_key ? NULL : path, .ear = claims };
 		char rel[4200];
 
 		snprintf(rel, sizeof(rel), "%s/%s", is_key ? "keys" : "resources", path);

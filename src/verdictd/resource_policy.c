@@ -61,6 +61,9 @@ static char *make_input(const struct vd_rp_request *req, size_t *n)
 	const char *claims = req->claims && *req->claims ? req->claims : "{}";
 	char *rest, *in = NULL;
 
+	if (o && req->ear)
+		json_object_set(o, "ear", (json_t *)req->ear);
+
 	if (o && req->kid)
 		json_object_set_new(o, "kid", json_string(req->kid));
 	if (o && req->resource)

@@ -10,7 +10,9 @@
  *
  * ("resource": "<repo>/<type>/<tag>" or the named resource's name in place
  * of "kid", and "path" what it reads under the state directory:
- * resources/<repo>/<type>/<tag>, image/policy.json, gpg/keyring.gpg, ...).
+ * resources/<repo>/<type>/<tag>, image/policy.json, gpg/keyring.gpg, ...;
+ * through the KBS protocol also "ear": the token's claims, where trustee's
+ * resource policies look, e.g. input.ear.submods.cpu0["ear.status"]).
  * Only true allows: false, undefined (no rule gave allow a value for this
  * request), an evaluation error, a missing policy all refuse, with the
  * reason, and every refusal is logged (warn) with the rule that refused.
@@ -25,6 +27,7 @@
 #ifndef EAA_VD_RESOURCE_POLICY_H
 #define EAA_VD_RESOURCE_POLICY_H
 
+#include <jansson.h>
 #include "store.h"
 
 struct vd_rpolicy;
@@ -37,6 +40,8 @@ struct vd_rp_request {
 	const char *kid;      /* a key request's kid; else NULL */
 	const char *resource; /* a resource request's path or name; else NULL */
 	const char *path;     /* what it reads, relative to the state directory */
+	const json_t *ear;    /* a KBS request's EAR token claims, as trustee's
+				 resource policy reads them (input.ear); else NULL */
 };
 
 /* The authorizer over store s (which must outlive it). NULL when memory

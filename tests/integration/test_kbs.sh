@@ -413,6 +413,19 @@ broken = base64.urlsafe_b64encode(b"package policy\nallow := \n").decode().rstri
 st, body = admin("POST", "resource-policy", json.dumps({"policy": broken}).encode(), good)
 check("admin: a policy that does not compile", st == 401 and problem(body)[0] == "PolicyEngineError",
       f"{st} {body}")
+# a resource policy written as trustee's are, on the EAR token's claims
+# (input.ear): the first token's appraisal is affirming
+def rpolicy(rule):
+    text = b"package policy\nimport rego.v1\ndefault allow := false\n" + rule + b"\n"
+    return json.dumps({"policy": base64.urlsafe_b64encode(text).decode().rstrip("=")}).encode()
+st, body = admin("POST", "resource-policy",
+                 rpolicy(b'allow if input.ear.submods.cpu0["ear.status"] == "affirming"'), good)
+st, got = get("default/admin/1", bearer=token)
+check("rpolicy: input.ear's status allows", st == 200 and got == b"set by the admin API", f"{st} {got}")
+st, body = admin("POST", "resource-policy",
+                 rpolicy(b'allow if input.ear.submods.cpu0["ear.status"] == "contraindicated"'), good)
+st, body = get("default/admin/1", bearer=token)
+check("rpolicy: input.ear's status refuses", st == 403, f"{st} {body}")
 
 # --- reference values (an RVPS message of the sample extractor, as
 # kbs-client set-sample-reference-value sends it) and attestation policies
