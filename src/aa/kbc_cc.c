@@ -19,9 +19,10 @@
  * unsigned {"svn": "1", "report_data": base64 of the 48-byte digest}
  * instead, as guest-components' sample attester writes it: JSON anyone
  * can write, for a KBS that takes only that (trustee's own). The TPM's
- * quote (over the digest's first 32 bytes; tpm.pcrs=0-23) and the
- * SEV-SNP report go in trustee's JSON forms (tpm_trustee_form,
- * snp_report_to_json; the report without its certificate chain). */
+ * quote (over the digest's first 32 bytes; tpm.pcrs=0-23), the SEV-SNP
+ * report and the CSV report go in trustee's JSON forms (tpm_trustee_form,
+ * snp_report_to_json, csv_evidence_to_json; the reports without their
+ * certificate chains). */
 #include <curl/curl.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
@@ -33,6 +34,7 @@
 #include <string.h>
 #include "codec.h"
 #include "jcs.h"
+#include "csv.h"
 #include "snp_json.h"
 #include "tpm_quote.h"
 #include "jose.h"
@@ -62,6 +64,7 @@ static const struct {
 	{ "tdx_ecdsa", "tdx", "quote" },
 	{ "tpm", "tpm", NULL },     /* trustee's JSON form, tpm_trustee_form */
 	{ "sev_snp", "snp", NULL }, /* trustee's JSON form, snp_report_to_json */
+	{ "csv", "csv", NULL },     /* trustee's JSON form, csv_evidence_to_json */
 };
 
 struct buf {
@@ -203,9 +206,12 @@ static bool attest(struct cc *c, struct eaa_err *err)
 			/* trustee's JSON forms: the TPM's quote over the
 			 * digest's first 32 bytes (what trustee's attester
 			 * sends); the SEV-SNP report as the sev crate writes it,
-			 * no certificate chain (the KBS takes the VCEK from AMD) */
-			json_t *form = strcmp(c->tee, "tpm") == 0 ? tpm_trustee_form(ev, evn, err)
-								   : snp_evidence_form(ev, evn, err);
+			 * no certificate chain (the KBS takes the VCEK from AMD);
+			 * the CSV report as csv-rs writes it, no HSK/CEK (the
+			 * KBS takes them from Hygon by serial number) */
+			json_t *form = strcmp(c->tee, "tpm") == 0 ? tpm_trustee_form(ev, evn, err) :
+				       strcmp(c->tee, "csv") == 0 ? csv_evidence_to_json(ev, evn, err)
+								  : snp_evidence_form(ev, evn, err);
 
 			if (!form)
 				goto out;

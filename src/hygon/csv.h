@@ -149,6 +149,12 @@ bool csv_report_hmac_holds(const struct csv_report *r);
 bool csv_evidence_json(const char *text, size_t len, uint8_t **out, size_t *n,
 		       struct eaa_err *err);
 
+/* The other way, for a client that sends trustee's form (our agent's
+ * cc_kbc): a report csv_report_parse takes, with its PEK and serial
+ * number unmasked beside it, no HSK/CEK and no event log. csv_evidence_json
+ * gives the report back. NULL with err when it does not parse. */
+json_t *csv_evidence_to_json(const uint8_t *raw, size_t n, struct eaa_err *err);
+
 /* Flat claims: measure (base64, as verdictd's csvData holds it), policy and
  * its fields, report_data, serial_number, ... (owned by the caller).
  * Nothing signs the serial number: it is vouched for only when the HSK/CEK

@@ -146,3 +146,87 @@ out:
 	json_decref(root);
 	return ok;
 }
+
+/* ---- the other way: our report as trustee's form ---- */
+
+static uint32_t le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static json_t *arr(const uint8_t *p, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_integer(p[i])) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+/* pek_binary's inverse: the certificate's 2084 bytes as csv-rs's serde
+ * writes the struct. */
+static json_t *pek_json(const uint8_t *c)
+{
+	json_t *sigs = json_array();
+
+	for (size_t i = 0; sigs && i < 2; i++) {
+		const uint8_t *g = c + 1044 + i * 520;
+
+		if (json_array_append_new(sigs, json_pack("{s:I, s:I, s:{s:o, s:o}, s:o}", "usage",
+							  (json_int_t)le32(g), "algo",
+							  (json_int_t)le32(g + 4), "signature", "r",
+							  arr(g + 8, 72), "s", arr(g + 80, 72),
+							  "_reserved", arr(g + 152, 368))) != 0) {
+			json_decref(sigs);
+			sigs = NULL;
+		}
+	}
+	return json_pack("{s:{s:I, s:{s:{s:i, s:i}, s:i, s:{s:I, s:I, s:{s:I, s:o, s:o}}, s:i, "
+			 "s:o, s:o, s:o}}, s:o}",
+			 "body", "ver", (json_int_t)le32(c), "data", "firmware", "major", c[4],
+			 "minor", c[5], "reserved1", c[6] | c[7] << 8, "pubkey", "usage",
+			 (json_int_t)le32(c + 8), "algo", (json_int_t)le32(c + 12), "key", "g",
+			 (json_int_t)le32(c + 16), "x", arr(c + 20, 72), "y", arr(c + 92, 72),
+			 "uid_size", c[164] | c[165] << 8, "user_id", arr(c + 166, 254), "sid",
+			 arr(c + 420, 16), "reserved2", arr(c + 436, 608), "sigs", sigs);
+}
+
+json_t *csv_evidence_to_json(const uint8_t *raw, size_t n, struct eaa_err *err)
+{
+	static const uint8_t zero[20];
+	uint8_t data[4096] = { 0 }, sn[CSV_SN_SIZE] = { 0 };
+	const uint8_t *head = zero;
+	struct csv_report *r = malloc(sizeof(*r));
+	json_t *out = NULL;
+
+	if (!r) {
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		return NULL;
+	}
+	if (!csv_report_parse(raw, n, r, err))
+		goto done;
+	/* a version 2 or 3 report comes with its magic and flags (the
+	 * ATTESTATION_EXT wrapper: 20 bytes, then 4096); a version 1 report
+	 * is the data alone, zero magic, padded as csv-rs pads it */
+	if (n == 20 + sizeof(data) && memcmp(raw, zero, 16) != 0) {
+		head = raw;
+		memcpy(data, raw + 20, sizeof(data));
+	} else if (n <= sizeof(data)) {
+		memcpy(data, raw, n);
+	} else {
+		eaa_fail(err, EAA_E_FORMAT, "CSV report: %zu bytes do not fit trustee's form", n);
+		goto done;
+	}
+	memcpy(sn, r->sn, strnlen(r->sn, CSV_SN_SIZE));
+	if (!(out = json_pack("{s:{s:o, s:I, s:o}, s:{s:o}, s:o, s:n}", "attestation_report",
+			      "magic", arr(head, 16), "flags", (json_int_t)le32(head + 16), "data",
+			      arr(data, sizeof(data)), "cert_chain", "pek", pek_json(r->pek.raw),
+			      "serial_number", arr(sn, sizeof(sn)), "cc_eventlog")))
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+done:
+	free(r);
+	return out;
+}

@@ -139,6 +139,31 @@ static void test_firmware_report(void)
 	free(pair);
 }
 
+/* The firmware's own form (as our csv attester sends it: masked, 2548
+ * bytes) into trustee's form and back: the same report, PEK and serial. */
+static void test_firmware_to_trustee(void)
+{
+	size_t n, bn = 0;
+	uint8_t *rep = load("csvrs_report.cert", &n), *bin = NULL;
+	struct csv_report *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+	struct eaa_err err;
+	json_t *j = csv_evidence_to_json(rep, n, &err);
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+
+	CHECK_MSG(text && csv_evidence_json(text, strlen(text), &bin, &bn, &err), "%s", err.msg);
+	CHECK(a && b && csv_report_parse(rep, n, a, &err) && bin &&
+	      csv_report_parse(bin, bn, b, &err) && memcmp(a->measure, b->measure, 32) == 0 &&
+	      memcmp(a->report_data, b->report_data, 64) == 0 && strcmp(a->sn, b->sn) == 0 &&
+	      memcmp(a->pek.raw, b->pek.raw, CSV_CERT_SIZE) == 0 && a->policy == b->policy);
+	CHECK(!csv_evidence_to_json(rep, 100, &err));
+	free(text);
+	json_decref(j);
+	free(bin);
+	free(a);
+	free(b);
+	free(rep);
+}
+
 static void test_trustee_evidence(void)
 {
 	size_t n, pn, bn;
@@ -152,6 +177,22 @@ static void test_trustee_evidence(void)
 
 	CHECK_MSG(csv_evidence_json((char *)json, n, &bin, &bn, &err), "%s", err.msg);
 	CHECK(bin && csv_report_parse(bin, bn, r, &err));
+	/* back into trustee's form: the report, the PEK and the serial number
+	 * as trustee's file has them, member for member */
+	{
+		json_t *orig = json_loadb((char *)json, n, 0, NULL);
+		json_t *back = bin ? csv_evidence_to_json(bin, bn, &err) : NULL;
+
+		CHECK_MSG(back && json_equal(json_object_get(back, "attestation_report"),
+					     json_object_get(orig, "attestation_report")) &&
+			  json_equal(json_object_get(back, "cert_chain"),
+				     json_object_get(orig, "cert_chain")) &&
+			  json_equal(json_object_get(back, "serial_number"),
+				     json_object_get(orig, "serial_number")),
+			  "csv_evidence_to_json: %s", back ? "differs from trustee's JSON" : err.msg);
+		json_decref(back);
+		json_decref(orig);
+	}
 	free(bin);
 	CHECK(r->version == 1 && !r->firmware_form && strcmp(r->sn, "KPA64911240507") == 0);
 	CHECK(r->policy == 0x45 && r->anonce == 0x5dc7d726);
@@ -279,6 +320,7 @@ int main(void)
 	test_certs();
 	test_firmware_report();
 	test_trustee_evidence();
+	test_firmware_to_trustee();
 	forge_csv_tests();
 	return test_summary();
 }
