@@ -46,7 +46,7 @@ static struct {
 	const char *prog, *root, *listen, *client_api, *keyprovider, *metrics;
 	const char *kbs, *kbs_cert, *kbs_key, *kbs_admin_key; /* the KBS protocol endpoint */
 	bool kbs_insecure_http, kbs_unsigned_sample;
-	int kbs_max_sessions;
+	int kbs_max_sessions, kbs_session_ttl, kbs_token_ttl;
 	rats_tls_conf_t conf;
 	const char *opts[MAX_OPTS + 1];
 	size_t nopts;
@@ -68,7 +68,8 @@ static struct {
 	char token[65];
 } vd = { .root = VD_DEFAULT_ROOT, .max_request = 1u << 20, .idle_timeout = 60,
 	 .handshake_timeout = 10, .request_timeout = 30, .channel_ttl = 600,
-	 .max_connections = 256, .workers = 0, .kbs_max_sessions = 4096 };
+	 .max_connections = 256, .workers = 0, .kbs_max_sessions = 4096,
+	 .kbs_session_ttl = 300, .kbs_token_ttl = 300 };
 
 static void usage(FILE *f)
 {
@@ -108,6 +109,8 @@ static void usage(FILE *f)
 "      --kbs-cert PEM, --kbs-key PEM   its HTTPS certificate chain and key\n"
 "      --kbs-insecure-http    plain HTTP instead (warned; loopback only)\n"
 "      --kbs-max-sessions N   KBS sessions at once (default 4096)\n"
+"      --kbs-session-ttl S    a KBS session's life from /auth (default 300 s)\n"
+"      --kbs-token-ttl S      an EAR token's life (default 300 s)\n"
 "      --kbs-admin-key PEM    public keys whose bearer tokens may use the KBS\n"
 "                             admin endpoints (none: they refuse everyone)\n"
 "      --kbs-accept-unsigned-sample-that-proves-nothing\n"
@@ -290,7 +293,8 @@ static int parse(int argc, char **argv)
 	enum { O_CLIENT_API = 0x100, O_MAX_REQ, O_IDLE, O_SAMPLE_KEY, O_SAMPLE_TRUST,
 	       O_LOG, O_CONFIG, O_KEYPROVIDER, O_MAX_CONN, O_KP_REMOTE, O_HANDSHAKE,
 	       O_REQUEST, O_TTL, O_FRESH, O_METRICS, O_WORKERS, O_KBS, O_KBS_CERT, O_KBS_KEY,
-	       O_KBS_INSECURE, O_KBS_SESSIONS, O_KBS_UNSIGNED, O_KBS_ADMIN };
+	       O_KBS_INSECURE, O_KBS_SESSIONS, O_KBS_UNSIGNED, O_KBS_ADMIN, O_KBS_SESSION_TTL,
+	       O_KBS_TOKEN_TTL };
 	static const struct option longs[] = {
 		{ "listen", required_argument, NULL, 'l' },
 		{ "verifier", required_argument, NULL, 'v' },
@@ -322,19 +326,21 @@ static int parse(int argc, char **argv)
 		{ "kbs-key", required_argument, NULL, O_KBS_KEY },
 		{ "kbs-insecure-http", no_argument, NULL, O_KBS_INSECURE },
 		{ "kbs-max-sessions", required_argument, NULL, O_KBS_SESSIONS },
+		{ "kbs-session-ttl", required_argument, NULL, O_KBS_SESSION_TTL },
+		{ "kbs-token-ttl", required_argument, NULL, O_KBS_TOKEN_TTL },
 		{ "kbs-admin-key", required_argument, NULL, O_KBS_ADMIN },
 		{ "kbs-accept-unsigned-sample-that-proves-nothing", no_argument, NULL, O_KBS_UNSIGNED },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum eaa_log_level level = EAA_LOG_INFO;
-	int c;
+	int c, li = -1;
 
 	vd.listen = "0.0.0.0:1111";
 	vd.conf.api_version = RATS_TLS_API_VERSION;
 	vd.conf.flags = RATS_TLS_CONF_FLAGS_SERVER;
 	vd.conf.log_level = RATS_TLS_LOG_LEVEL_WARN;
-	while ((c = getopt_long(argc, argv, "l:v:a:mt:c:r:o:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "l:v:a:mt:c:r:o:h", longs, &li)) != -1) {
 		bool ok = true;
 
 		switch (c) {
@@ -372,13 +378,22 @@ static int parse(int argc, char **argv)
 		case O_KBS_UNSIGNED: vd.kbs_unsigned_sample = true; break;
 		case O_KBS_ADMIN: vd.kbs_admin_key = optarg; break;
 		case O_KBS_SESSIONS: ok = parse_int(optarg, 1, 1 << 20, &vd.kbs_max_sessions); break;
+		case O_KBS_SESSION_TTL: ok = parse_int(optarg, 1, 86400, &vd.kbs_session_ttl); break;
+		case O_KBS_TOKEN_TTL: ok = parse_int(optarg, 1, 86400, &vd.kbs_token_ttl); break;
 		case 'h': usage(stdout); return 1;
 		default: usage(stderr); return 2;
 		}
 		if (!ok) {
-			fprintf(stderr, "%s: bad value for option: %s\n", vd.prog, optarg);
+			/* name the option as given: --long (li, set by
+			 * getopt_long for a long one) or -c */
+			if (li >= 0)
+				fprintf(stderr, "%s: --%s: bad value \"%s\"\n", vd.prog,
+					longs[li].name, optarg);
+			else
+				fprintf(stderr, "%s: -%c: bad value \"%s\"\n", vd.prog, c, optarg);
 			return 2;
 		}
+		li = -1;
 	}
 	if (optind != argc) {
 		usage(stderr);
@@ -594,8 +609,8 @@ static bool start_kbs(char *where, size_t cap)
 		.store = vd.store, .decider = vd.decider, .rpolicy = vd.rpolicy,
 		.options = vd.opts, .enabled = vd.enabled, .cert_file = vd.kbs_cert,
 		.key_file = vd.kbs_key, .insecure_http = vd.kbs_insecure_http,
-		.max_sessions = (unsigned)vd.kbs_max_sessions, .session_ttl = 300,
-		.token_ttl = 300, .max_connections = (unsigned)vd.max_connections,
+		.max_sessions = (unsigned)vd.kbs_max_sessions,
+		.session_ttl = (unsigned)vd.kbs_session_ttl, .token_ttl = (unsigned)vd.kbs_token_ttl, .max_connections = (unsigned)vd.max_connections,
 		.unsigned_sample = vd.kbs_unsigned_sample, .admin_keys = vd.kbs_admin_key,
 	};
 	if (vd.kbs_unsigned_sample)

@@ -662,4 +662,84 @@ expect "plain HTTP off loopback refused" "only on a loopback address" "$out"
 out=$("$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
 	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 2>&1)
 expect "HTTPS without a certificate refused" "needs --kbs-cert and --kbs-key" "$out"
+
+# --- sessions and tokens end: --kbs-session-ttl and --kbs-token-ttl of
+# 1 s; a session past its end is refused at /attest, a token past its exp
+# (by bearer) and its session (by cookie) at the resource; a TTL out of
+# range stops verdictd ---
+mkfifo "$tmp/out4"
+"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
+	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-insecure-http \
+	--kbs-session-ttl 1 --kbs-token-ttl 1 >"$tmp/out4" 2>"$tmp/vd4.log" &
+pids+=($!)
+exec 5<"$tmp/out4"
+kbs=""
+while read -r line <&5; do
+	[[ $line == "KBS on "* ]] && { kbs=${line#KBS on }; break; }
+done
+cat <&5 >/dev/null &
+pids+=($!)
+"$py" - "$kbs" "$tmp" "$here" <<'PY' && ok || fail "session and token expiry"
+import base64, hashlib, json, struct, sys, time
+import rfc8785
+from jwcrypto import jwk
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+kbs, tmp = sys.argv[1], sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+import kbs_client
+from kbs_client import cookie_of, problem
+check = kbs_client.Checks()
+signer = serialization.load_pem_private_key(open(tmp + "/sample.key", "rb").read(), None)
+
+def session():
+    st, body, h = kbs_client.call(kbs, "POST", "auth", {"version": "0.4.0", "tee": "sample",
+                                                        "extra-params": ""})
+    return json.loads(body)["nonce"], cookie_of(h)[0]
+
+def attest(nonce, cookie):
+    k = json.loads(jwk.JWK.generate(kty="EC", crv="P-256").export_public())
+    pub = {"kty": "EC", "crv": "P-256", "alg": "ECDH-ES+A256KW", "x": k["x"], "y": k["y"]}
+    rd = hashlib.sha384(rfc8785.dumps({"tee-pubkey": pub, "nonce": nonce,
+                                       "additional-evidence": ""})).digest()
+    spki = signer.public_key().public_bytes(serialization.Encoding.DER,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+    body = (b"EAASMPL1" + struct.pack("<HHI", 1, 0, 3) + bytes(range(32)) + rd.ljust(64, b"\0") +
+            hashlib.sha256(spki).digest())
+    sig = signer.sign(body, ec.ECDSA(hashes.SHA256()))
+    report = base64.b64encode(body + struct.pack("<H", len(sig)) + sig).decode()
+    return kbs_client.call(kbs, "POST", "attest", {"runtime-data": {"nonce": nonce, "tee-pubkey": pub},
+                           "tee-evidence": {"primary_evidence": {"report": report},
+                                            "additional_evidence": ""}}, cookie)
+
+def past(t0, s):
+    # the TTL is in whole seconds, compared with time(): wait out the
+    # second after it
+    time.sleep(max(0.0, t0 + s + 1.1 - time.time()))
+
+t0 = time.time()
+nonce, cookie = session()
+past(t0, 1)
+st, body, _ = attest(nonce, cookie)
+check("an ended session", st == 401, f"{st} {body}")
+t0 = time.time()
+nonce, cookie = session()
+st, body, _ = attest(nonce, cookie)
+check("attest within the TTL", st == 200, f"{st} {body}")
+token = json.loads(body)["token"] if st == 200 else ""
+st, body, _ = kbs_client.call(kbs, "GET", "resource/default/test/1", bearer=token)
+check("a fresh token", st == 200, f"{st} {body[:100]}")
+claims = json.loads(base64.urlsafe_b64decode(token.split(".")[1] + "==")) if token else {}
+check("the token's life is --kbs-token-ttl", claims.get("exp", 0) - claims.get("iat", 0) == 1, claims)
+past(t0, 1)
+st, body, _ = kbs_client.call(kbs, "GET", "resource/default/test/1", bearer=token)
+check("an expired token", st == 401 and problem(body)[0] == "TokenVerifierError", f"{st} {body}")
+st, body, _ = kbs_client.call(kbs, "GET", "resource/default/test/1", cookie=cookie)
+check("an ended session's cookie", st == 401, f"{st} {body}")
+check.finish()
+PY
+exec 5<&-
+out=$("$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
+	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-insecure-http --kbs-token-ttl 0 2>&1)
+expect "a token TTL of 0 refused" "kbs-token-ttl" "$out"
 finish
