@@ -36,6 +36,10 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grpc/byte_buffer.h>
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
 #include <jansson.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -349,20 +353,32 @@ struct caller {
 
 static pthread_barrier_t ready;
 
+static bool reply_ok(enum kind k, uint8_t *reply, size_t n, struct eaa_err *err);
+
 /* One call, its reply checked. */
 static bool call(struct caller *c, enum kind k, struct eaa_err *err)
 {
 	const struct wr *req = k == K_UNWRAP ? &unwrap_req : &resource_req;
-	uint8_t *reply = NULL, *got = NULL;
-	const uint8_t *msg;
-	size_t n, mn, gn;
-	json_t *j;
-	bool ok;
+	uint8_t *reply = NULL;
+	size_t n;
 
 	if (!grpc_unary_client_call(k == K_UNWRAP ? c->kp : c->gr,
 				    k == K_UNWRAP ? UNWRAP : GETRESOURCE, req->buf, req->len,
 				    CALL_TIMEOUT_S, &reply, &n, err))
 		return false;
+	return reply_ok(k, reply, n, err);
+}
+
+/* A reply (malloc'd, freed here) checked: the resource verdictd holds, or
+ * the layer options that were wrapped. */
+static bool reply_ok(enum kind k, uint8_t *reply, size_t n, struct eaa_err *err)
+{
+	uint8_t *got = NULL;
+	const uint8_t *msg;
+	size_t mn, gn;
+	json_t *j;
+	bool ok;
+
 	if (!pb_get_bytes(reply, n, 1, &msg, &mn)) {
 		free(reply);
 		return eaa_fail(err, EAA_E_FORMAT, "the reply is not the service's message");
@@ -427,6 +443,180 @@ static void *run(void *arg)
 	return NULL;
 }
 
+/* ---- --client-threads: the callers' calls from T completion-queue
+ * loops, one call outstanding per channel, as gRPC's async API makes them
+ * (a lighter load generator than a blocking thread per caller) ---- */
+
+struct acall {
+	struct caller *c;
+	grpc_channel *ch;
+	grpc_call *call;
+	grpc_byte_buffer *out, *in;
+	grpc_metadata_array initial, trailing;
+	grpc_status_code status;
+	grpc_slice details;
+	int i;                  /* the call being made, of c->n */
+	double t0;
+};
+
+struct athread {
+	struct acall *calls;
+	int n;
+	grpc_completion_queue *cq;
+};
+
+static bool astart(struct acall *a, grpc_completion_queue *cq)
+{
+	enum kind k = kind_of(a->c, a->i);
+	const struct wr *req = k == K_UNWRAP ? &unwrap_req : &resource_req;
+	grpc_slice m = grpc_slice_from_static_string(k == K_UNWRAP ? UNWRAP : GETRESOURCE);
+	grpc_slice s = grpc_slice_from_copied_buffer((const char *)req->buf, req->len);
+	grpc_op ops[6];
+
+	a->out = grpc_raw_byte_buffer_create(&s, 1);
+	grpc_slice_unref(s);
+	a->in = NULL;
+	a->details = grpc_empty_slice();
+	grpc_metadata_array_init(&a->initial);
+	grpc_metadata_array_init(&a->trailing);
+	a->call = grpc_channel_create_call(a->ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, m, NULL,
+					   gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+	memset(ops, 0, sizeof(ops));
+	ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+	ops[1].op = GRPC_OP_SEND_MESSAGE;
+	ops[1].data.send_message.send_message = a->out;
+	ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+	ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+	ops[3].data.recv_initial_metadata.recv_initial_metadata = &a->initial;
+	ops[4].op = GRPC_OP_RECV_MESSAGE;
+	ops[4].data.recv_message.recv_message = &a->in;
+	ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+	ops[5].data.recv_status_on_client.trailing_metadata = &a->trailing;
+	ops[5].data.recv_status_on_client.status = &a->status;
+	ops[5].data.recv_status_on_client.status_details = &a->details;
+	a->t0 = bench_now();
+	return a->call && grpc_call_start_batch(a->call, ops, 6, a, NULL) == GRPC_CALL_OK;
+}
+
+/* The call a ended (ok: its batch completed): checked, its latency kept. */
+static void aend(struct acall *a, bool ok)
+{
+	enum kind k = kind_of(a->c, a->i);
+	struct eaa_err err = { 0 };
+	uint8_t *reply = NULL;
+	size_t n = 0;
+
+	a->c->lat[a->i] = bench_now() - a->t0;
+	if (ok && a->status == GRPC_STATUS_OK && a->in) {
+		grpc_byte_buffer_reader rd;
+		grpc_slice all;
+
+		if (grpc_byte_buffer_reader_init(&rd, a->in)) {
+			all = grpc_byte_buffer_reader_readall(&rd);
+			grpc_byte_buffer_reader_destroy(&rd);
+			n = GRPC_SLICE_LENGTH(all);
+			if ((reply = malloc(n + 1)))
+				memcpy(reply, GRPC_SLICE_START_PTR(all), n);
+			grpc_slice_unref(all);
+		}
+		if (reply && reply_ok(k, reply, n, &err))
+			a->c->kinds[a->i] = (unsigned char)k;
+		else
+			failed(a->c, &err);
+	} else {
+		eaa_fail(&err, EAA_E_IO, "gRPC status %d", (int)a->status);
+		failed(a->c, &err);
+	}
+	grpc_slice_unref(a->details);
+	grpc_metadata_array_destroy(&a->initial);
+	grpc_metadata_array_destroy(&a->trailing);
+	if (a->in)
+		grpc_byte_buffer_destroy(a->in);
+	grpc_byte_buffer_destroy(a->out);
+	grpc_call_unref(a->call);
+	a->call = NULL;
+}
+
+static void *run_async(void *arg)
+{
+	struct athread *t = arg;
+	int open = 0;
+
+	pthread_barrier_wait(&ready);
+	for (int i = 0; i < t->n; i++)
+		if (astart(&t->calls[i], t->cq))
+			open++;
+	while (open > 0) {
+		grpc_event ev = grpc_completion_queue_next(t->cq, gpr_time_add(
+			gpr_now(GPR_CLOCK_REALTIME), gpr_time_from_seconds(CALL_TIMEOUT_S,
+									  GPR_TIMESPAN)), NULL);
+		struct acall *a = ev.tag;
+
+		if (ev.type != GRPC_OP_COMPLETE)
+			bench_die("--client-threads", "no call completed in time");
+		aend(a, ev.success);
+		if (++a->i < a->c->n && astart(a, t->cq))
+			continue;
+		open--;
+	}
+	return NULL;
+}
+
+/* Every caller's calls from nthreads loops; the callers' channels made
+ * and connected before the barrier, as run()'s are. */
+static void measure_async(struct caller *cl, int callers, int nthreads, pthread_t *tid,
+			  struct athread *th, struct acall *calls)
+{
+	grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+	grpc_arg arg = { .type = GRPC_ARG_INTEGER, .key = GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL,
+			 .value.integer = 1 };
+	grpc_channel_args args = { .num_args = 1, .args = &arg };
+
+	for (int i = 0; i < callers; i++) {
+		calls[i] = (struct acall){ .c = &cl[i] };
+		calls[i].ch = grpc_channel_create(cl[i].mode == M_RESOURCE ? gr_addr : kp_addr,
+						  creds, &args);
+		for (int w = 0; w < 100 && grpc_channel_check_connectivity_state(calls[i].ch, 1) !=
+						   GRPC_CHANNEL_READY; w++) {
+			grpc_completion_queue *q = grpc_completion_queue_create_for_next(NULL);
+			char tag;
+
+			grpc_channel_watch_connectivity_state(
+				calls[i].ch, grpc_channel_check_connectivity_state(calls[i].ch, 0),
+				gpr_time_add(gpr_now(GPR_CLOCK_REALTIME),
+					     gpr_time_from_millis(100, GPR_TIMESPAN)), q, &tag);
+			grpc_completion_queue_next(q, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+			grpc_completion_queue_shutdown(q);
+			while (grpc_completion_queue_next(q, gpr_inf_future(GPR_CLOCK_REALTIME),
+							  NULL).type != GRPC_QUEUE_SHUTDOWN)
+				;
+			grpc_completion_queue_destroy(q);
+		}
+	}
+	grpc_channel_credentials_release(creds);
+	for (int k = 0, i = 0; k < nthreads; k++) {
+		th[k].calls = calls + i;
+		th[k].n = callers / nthreads + (k < callers % nthreads);
+		th[k].cq = grpc_completion_queue_create_for_next(NULL);
+		i += th[k].n;
+		if (pthread_create(&tid[k], NULL, run_async, &th[k]) != 0)
+			bench_die("pthread_create", NULL);
+	}
+}
+
+static void async_done(int callers, int nthreads, struct athread *th, struct acall *calls)
+{
+	for (int k = 0; k < nthreads; k++) {
+		grpc_completion_queue_shutdown(th[k].cq);
+		while (grpc_completion_queue_next(th[k].cq, gpr_inf_future(GPR_CLOCK_REALTIME),
+						  NULL).type != GRPC_QUEUE_SHUTDOWN)
+			;
+		grpc_completion_queue_destroy(th[k].cq);
+	}
+	for (int i = 0; i < callers; i++)
+		grpc_channel_destroy(calls[i].ch);
+}
+
 static int cmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -470,7 +660,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: %s [--callers N] [--calls N] [--resource | --mixed]\n"
 		   "       [--agent-workers N] [--agent-log-level LEVEL] [--broker-rtt-ms MS]\n"
-		   "       [--keep] [BIN_DIR]\n",
+		   "       [--client-threads T (not with --mixed)] [--keep] [BIN_DIR]\n",
 		program_invocation_short_name);
 }
 
@@ -485,17 +675,20 @@ int main(int argc, char **argv)
 		{ "agent-log-level", required_argument, NULL, 'l' },
 		{ "keep", no_argument, NULL, 'k' },
 		{ "broker-rtt-ms", required_argument, NULL, 't' },
+		{ "client-threads", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	static const char *const mode_name[] = { "UnWrapKey", "GetResource",
 						 "UnWrapKey and GetResource alternating" };
 	const char *bin = "build/bin", *level = "warn";
-	int callers = 64, per = 500, workers = 0, c, modes = 0, total_failed = 0;
+	int callers = 64, per = 500, workers = 0, c, modes = 0, total_failed = 0, cthreads = 0;
 	enum mode mode = M_UNWRAP;
 	bool keep = false;
 	struct caller *cl;
 	pthread_t *t;
+	struct athread *th = NULL;
+	struct acall *acalls = NULL;
 	double *lat, t0, secs, p50, p99, a0, v0, s0, a1, v1, s1, rtt_ms = 0;
 	unsigned char *kinds;
 	uint8_t kek[32], *pkt;
@@ -513,6 +706,7 @@ int main(int argc, char **argv)
 		case 'l': level = optarg; break;
 		case 'k': keep = true; break;
 		case 't': rtt_ms = atof(optarg); break;
+		case 'T': cthreads = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -520,7 +714,8 @@ int main(int argc, char **argv)
 	if (optind < argc)
 		bin = argv[optind++];
 	if (optind < argc || callers < 1 || callers > MAX_CALLERS || per < 1 || per > 1000000 ||
-	    workers < 0 || workers > 64 || modes > 1 || rtt_ms < 0 || rtt_ms > 1000) {
+	    workers < 0 || workers > 64 || modes > 1 || rtt_ms < 0 || rtt_ms > 1000 ||
+	    cthreads < 0 || cthreads > callers || (cthreads && mode == M_MIXED)) {
 		usage(stderr);
 		return 2;
 	}
@@ -555,24 +750,37 @@ int main(int argc, char **argv)
 	if (!cl || !t || !lat || !kinds)
 		bench_die("out of memory", NULL);
 	memset(kinds, K_FAILED, total); /* until answered */
-	if (pthread_barrier_init(&ready, NULL, (unsigned)callers + 1) != 0)
+	if (pthread_barrier_init(&ready, NULL, (unsigned)(cthreads ? cthreads : callers) + 1) != 0)
 		bench_die("barrier", NULL);
 	load("before");
-	for (int i = 0; i < callers; i++) {
+	for (int i = 0; i < callers; i++)
 		cl[i] = (struct caller){ .idx = i, .n = per, .mode = mode,
 					 .lat = lat + (size_t)i * (size_t)per,
 					 .kinds = kinds + (size_t)i * (size_t)per };
-		if (pthread_create(&t[i], NULL, run, &cl[i]) != 0)
-			bench_die("pthread_create", NULL);
+	if (cthreads) {
+		if (!(th = calloc((size_t)cthreads, sizeof(*th))) ||
+		    !(acalls = calloc((size_t)callers, sizeof(*acalls))))
+			bench_die("out of memory", NULL);
+		grpc_init();
+		measure_async(cl, callers, cthreads, t, th, acalls);
+	} else {
+		for (int i = 0; i < callers; i++)
+			if (pthread_create(&t[i], NULL, run, &cl[i]) != 0)
+				bench_die("pthread_create", NULL);
 	}
 	pthread_barrier_wait(&ready);
 	a0 = bench_proc_cpu(agent_pid);
 	v0 = bench_proc_cpu(vd.pid);
 	s0 = bench_self_cpu();
 	t0 = bench_now();
-	for (int i = 0; i < callers; i++)
+	for (int i = 0; i < (cthreads ? cthreads : callers); i++)
 		pthread_join(t[i], NULL);
 	secs = bench_now() - t0;
+	if (cthreads) {
+		async_done(callers, cthreads, th, acalls);
+		grpc_shutdown();
+		printf("callers: %d channels from %d completion-queue threads\n", callers, cthreads);
+	}
 	a1 = bench_proc_cpu(agent_pid);
 	v1 = bench_proc_cpu(vd.pid);
 	s1 = bench_self_cpu();
@@ -616,6 +824,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pthread_barrier_destroy(&ready);
+	free(th);
+	free(acalls);
 	wr_free(&unwrap_req);
 	wr_free(&resource_req);
 	free(cl);
