@@ -15,6 +15,7 @@
  * Every answer must be a status with a JSON body (a problem or a
  * success), never a crash, a leak or a hang; a resource is released only
  * to mode 3's attested session. */
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,9 +45,24 @@ static __attribute__((noreturn)) void die(const char *what)
 	abort();
 }
 
+static char dir[] = "/tmp/fuzz-kbs-XXXXXX";
+
+static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
+{
+	(void)st;
+	(void)f;
+	(void)w;
+	return remove(p);
+}
+
+/* the store, its keys and the trust files go with the process */
+static void remove_dir(void)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void setup(void)
 {
-	static char dir[] = "/tmp/fuzz-kbs-XXXXXX";
 	char path[256];
 	struct eaa_err err;
 	struct vd_store *s;
@@ -55,6 +71,7 @@ static void setup(void)
 	if (!mkdtemp(dir) || !(s = vd_store_open(dir, &err)) ||
 	    !vd_store_install_defaults(s, &err))
 		die("store");
+	atexit(remove_dir);
 	snprintf(path, sizeof(path), "%s/opa/samplePolicy.rego", dir);
 	if (!(f = fopen(path, "w")))
 		die(path);
