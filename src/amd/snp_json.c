@@ -1,6 +1,7 @@
 /* snp_json.c - trustee's JSON form of SEV-SNP evidence (see snp_json.h). */
 #include <stdlib.h>
 #include <string.h>
+#include "json_util.h"
 #include "snp_json.h"
 
 /* A number member in [0, max]. */
@@ -185,17 +186,6 @@ static uint64_t get_le(const uint8_t *p, size_t n)
 	return v;
 }
 
-static json_t *byte_array(const uint8_t *p, size_t n)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < n; i++)
-		if (json_array_append_new(a, json_integer(p[i])) != 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
 
 /* A TCB_VERSION in the sev crate's form, laid out as tcb() reads it. */
 static json_t *tcb_json(const uint8_t p[8], bool turin)
@@ -223,16 +213,16 @@ json_t *snp_report_to_json(const uint8_t in[SNP_REPORT_SIZE], struct eaa_err *er
 	r = json_pack("{s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:o, s:I, s:I, s:o, s:o, s:o, s:o, "
 		      "s:o, s:o, s:o, s:o}",
 		      "version", (json_int_t)version, "guest_svn", (json_int_t)get_le(in + 4, 4),
-		      "policy", (json_int_t)get_le(in + 8, 8), "family_id", byte_array(in + 0x10, 16),
-		      "image_id", byte_array(in + 0x20, 16), "vmpl", (json_int_t)get_le(in + 0x30, 4),
+		      "policy", (json_int_t)get_le(in + 8, 8), "family_id", json_byte_array(in + 0x10, 16),
+		      "image_id", json_byte_array(in + 0x20, 16), "vmpl", (json_int_t)get_le(in + 0x30, 4),
 		      "sig_algo", (json_int_t)get_le(in + 0x34, 4), "current_tcb",
 		      tcb_json(in + 0x38, turin), "plat_info", (json_int_t)get_le(in + 0x40, 8),
 		      "key_info", (json_int_t)get_le(in + 0x48, 4), "report_data",
-		      byte_array(in + 0x50, 64), "measurement", byte_array(in + 0x90, 48),
-		      "host_data", byte_array(in + 0xc0, 32), "id_key_digest",
-		      byte_array(in + 0xe0, 48), "author_key_digest", byte_array(in + 0x110, 48),
-		      "report_id", byte_array(in + 0x140, 32), "report_id_ma",
-		      byte_array(in + 0x160, 32), "reported_tcb", tcb_json(in + 0x180, turin));
+		      json_byte_array(in + 0x50, 64), "measurement", json_byte_array(in + 0x90, 48),
+		      "host_data", json_byte_array(in + 0xc0, 32), "id_key_digest",
+		      json_byte_array(in + 0xe0, 48), "author_key_digest", json_byte_array(in + 0x110, 48),
+		      "report_id", json_byte_array(in + 0x140, 32), "report_id_ma",
+		      json_byte_array(in + 0x160, 32), "reported_tcb", tcb_json(in + 0x180, turin));
 	if (r && version >= 3 &&
 	    (json_object_set_new(r, "cpuid_fam_id", json_integer(in[0x188])) != 0 ||
 	     json_object_set_new(r, "cpuid_mod_id", json_integer(in[0x189])) != 0 ||
@@ -240,7 +230,7 @@ json_t *snp_report_to_json(const uint8_t in[SNP_REPORT_SIZE], struct eaa_err *er
 		json_decref(r);
 		r = NULL;
 	}
-	if (r && (json_object_set_new(r, "chip_id", byte_array(in + 0x1a0, 64)) != 0 ||
+	if (r && (json_object_set_new(r, "chip_id", json_byte_array(in + 0x1a0, 64)) != 0 ||
 		  json_object_set_new(r, "committed_tcb", tcb_json(in + 0x1e0, turin)) != 0 ||
 		  json_object_set_new(r, "current", json_pack("{s:i, s:i, s:i}", "major", in[0x1ea],
 							      "minor", in[0x1e9], "build",
@@ -255,8 +245,8 @@ json_t *snp_report_to_json(const uint8_t in[SNP_REPORT_SIZE], struct eaa_err *er
 		    json_object_set_new(r, "current_mit_vector",
 					json_integer((json_int_t)get_le(in + 0x200, 8))) != 0)) ||
 		  json_object_set_new(r, "signature", json_pack("{s:o, s:o}", "r",
-								byte_array(in + 0x2a0, 72), "s",
-								byte_array(in + 0x2e8, 72))) != 0)) {
+								json_byte_array(in + 0x2a0, 72), "s",
+								json_byte_array(in + 0x2e8, 72))) != 0)) {
 		json_decref(r);
 		r = NULL;
 	}

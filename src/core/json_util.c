@@ -104,3 +104,15 @@ void json_wipe_on_free(void)
 {
 	json_set_alloc_funcs(malloc, wiping_free);
 }
+
+json_t *json_byte_array(const uint8_t *p, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_integer(p[i])) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}

@@ -16,6 +16,9 @@ bool json_set_base64(json_t *o, const char *key, const void *p, size_t n);
  * (an array of numbers 0..255, at most max of them). *out is malloc'd
  * (caller frees); false for any other value. */
 bool json_get_bytes(const json_t *v, size_t max, uint8_t **out, size_t *n);
+/* The other way, as Rust's serde writes a byte array: n numbers 0..255
+ * (new reference; NULL when memory runs out). */
+json_t *json_byte_array(const uint8_t *p, size_t n);
 
 /* Framing for protocols that send bare JSON objects back to back (EAA): the
  * length of the first complete object in buf (string and escape aware), 0

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bytes.h"
+#include "codec.h"
 #include "toml.h"
 
 enum {
@@ -245,16 +246,6 @@ static bool put_utf8(struct wr *w, uint32_t cp)
 	return wr_bytes(w, b, n);
 }
 
-static int hex_digit(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* An escape at t->p ('\\'): the seven by name, \uXXXX and \UXXXXXXXX.
  * TOML 1.1's \e and \xHH are not 1.0's. */

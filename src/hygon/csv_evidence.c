@@ -154,17 +154,6 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static json_t *arr(const uint8_t *p, size_t n)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < n; i++)
-		if (json_array_append_new(a, json_integer(p[i])) != 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
 
 /* pek_binary's inverse: the certificate's 2084 bytes as csv-rs's serde
  * writes the struct. */
@@ -178,8 +167,8 @@ static json_t *pek_json(const uint8_t *c)
 		if (json_array_append_new(sigs, json_pack("{s:I, s:I, s:{s:o, s:o}, s:o}", "usage",
 							  (json_int_t)le32(g), "algo",
 							  (json_int_t)le32(g + 4), "signature", "r",
-							  arr(g + 8, 72), "s", arr(g + 80, 72),
-							  "_reserved", arr(g + 152, 368))) != 0) {
+							  json_byte_array(g + 8, 72), "s", json_byte_array(g + 80, 72),
+							  "_reserved", json_byte_array(g + 152, 368))) != 0) {
 			json_decref(sigs);
 			sigs = NULL;
 		}
@@ -189,9 +178,9 @@ static json_t *pek_json(const uint8_t *c)
 			 "body", "ver", (json_int_t)le32(c), "data", "firmware", "major", c[4],
 			 "minor", c[5], "reserved1", c[6] | c[7] << 8, "pubkey", "usage",
 			 (json_int_t)le32(c + 8), "algo", (json_int_t)le32(c + 12), "key", "g",
-			 (json_int_t)le32(c + 16), "x", arr(c + 20, 72), "y", arr(c + 92, 72),
-			 "uid_size", c[164] | c[165] << 8, "user_id", arr(c + 166, 254), "sid",
-			 arr(c + 420, 16), "reserved2", arr(c + 436, 608), "sigs", sigs);
+			 (json_int_t)le32(c + 16), "x", json_byte_array(c + 20, 72), "y", json_byte_array(c + 92, 72),
+			 "uid_size", c[164] | c[165] << 8, "user_id", json_byte_array(c + 166, 254), "sid",
+			 json_byte_array(c + 420, 16), "reserved2", json_byte_array(c + 436, 608), "sigs", sigs);
 }
 
 json_t *csv_evidence_to_json(const uint8_t *raw, size_t n, struct eaa_err *err)
@@ -222,9 +211,9 @@ json_t *csv_evidence_to_json(const uint8_t *raw, size_t n, struct eaa_err *err)
 	}
 	memcpy(sn, r->sn, strnlen(r->sn, CSV_SN_SIZE));
 	if (!(out = json_pack("{s:{s:o, s:I, s:o}, s:{s:o}, s:o, s:n}", "attestation_report",
-			      "magic", arr(head, 16), "flags", (json_int_t)le32(head + 16), "data",
-			      arr(data, sizeof(data)), "cert_chain", "pek", pek_json(r->pek.raw),
-			      "serial_number", arr(sn, sizeof(sn)), "cc_eventlog")))
+			      "magic", json_byte_array(head, 16), "flags", (json_int_t)le32(head + 16), "data",
+			      json_byte_array(data, sizeof(data)), "cert_chain", "pek", pek_json(r->pek.raw),
+			      "serial_number", json_byte_array(sn, sizeof(sn)), "cc_eventlog")))
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");
 done:
 	free(r);
