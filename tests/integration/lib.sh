@@ -145,3 +145,22 @@ start_swtpm() { # a software TPM on $tmp/tpm.sock, its state in $tmp/state and p
 		{ fail "swtpm did not start"; finish; exit; }
 	tcti="swtpm:path=$tmp/tpm.sock"
 }
+start_kbs() { # start_kbs NAME VERDICTD_ARGS...: verdictd with a KBS endpoint
+	# (--kbs among the arguments), its stderr in $tmp/NAME.log; sets $kbs to
+	# the endpoint's URL; a verdictd that does not start ends the test
+	local name=$1 line
+	shift
+	mkfifo "$tmp/$name.out"
+	"$BIN/verdictd" "$@" >"$tmp/$name.out" 2>"$tmp/$name.log" &
+	pids+=($!)
+	exec 7<"$tmp/$name.out"
+	kbs=""
+	while read -r line <&7; do
+		[[ $line == "KBS on "* ]] && { kbs=${line#KBS on }; break; }
+	done
+	# keep reading verdictd's stdout so it never blocks
+	cat <&7 >/dev/null &
+	pids+=($!)
+	exec 7<&-
+	[[ -n $kbs ]] && ok || { fail "verdictd ($name) did not start its KBS endpoint: $(tail -3 "$tmp/$name.log")"; finish; exit; }
+}

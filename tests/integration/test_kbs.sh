@@ -41,21 +41,10 @@ printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if not sta
 	>"$root/opa/resourcePolicy.rego"
 mkdir -p "$root/resources/default/secret" && printf 'no' >"$root/resources/default/secret/1"
 
-mkfifo "$tmp/out"
-"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample,sev_snp,csv --attester nullattester --root "$root" \
-	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-insecure-http \
+start_kbs vd --listen 127.0.0.1:0 --verifier sample,sev_snp,csv --attester nullattester \
+	--root "$root" --sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-insecure-http \
 	-o csv.hsk_cek="$here/../data/hygon/csvrs_hsk_cek.cert" \
-	--kbs-admin-key "$tmp/admin.pub" --log-level info >"$tmp/out" 2>"$tmp/vd.log" &
-pids+=($!)
-exec 3<"$tmp/out"
-kbs=""
-while read -r line <&3; do
-	[[ $line == "KBS on "* ]] && { kbs=${line#KBS on }; break; }
-done
-[[ -n $kbs ]] && ok || { fail "verdictd did not start its KBS endpoint: $(cat "$tmp/vd.log")"; finish; exit; }
-# keep reading verdictd's stdout so it never blocks
-cat <&3 >/dev/null &
-pids+=($!)
+	--kbs-admin-key "$tmp/admin.pub" --log-level info
 
 "$py" - "$kbs" "$tmp" "$here/../data/kbs/snp_evidence.json" "$here/../data/hygon/csv_evidence.json" \
 	"$here" "$here/../data/toml" <<'PY'
@@ -578,18 +567,9 @@ printf 'package policy\nallow := \n' >"$tmp/bad.rego"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 \
 	-keyout "$tmp/kbs.key" -out "$tmp/kbs.crt" 2>/dev/null
-mkfifo "$tmp/out2"
-"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
+start_kbs vd2 --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
 	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-cert "$tmp/kbs.crt" \
-	--kbs-key "$tmp/kbs.key" >"$tmp/out2" 2>"$tmp/vd2.log" &
-pids+=($!)
-exec 4<"$tmp/out2"
-kbs=""
-while read -r line <&4; do
-	[[ $line == "KBS on "* ]] && { kbs=${line#KBS on }; break; }
-done
-cat <&4 >/dev/null &
-pids+=($!)
+	--kbs-key "$tmp/kbs.key"
 expect "HTTPS endpoint" '^https://127\.0\.0\.1:[0-9]+$' "$kbs"
 "$py" - "$kbs" "$tmp/kbs.crt" <<'PY' && ok || fail "HTTPS /auth"
 import json, ssl, sys, urllib.request, urllib.error
@@ -609,18 +589,9 @@ PY
 # trustee's unsigned sample evidence (what its kbs-client sends), only with
 # the option that says it proves nothing: bound to the runtime data, and
 # marked unsigned in the claims the policy sees
-mkfifo "$tmp/out3"
-"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
+start_kbs vd3 --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
 	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-insecure-http \
-	--kbs-accept-unsigned-sample-that-proves-nothing >"$tmp/out3" 2>"$tmp/vd3.log" &
-pids+=($!)
-exec 5<"$tmp/out3"
-kbs=""
-while read -r line <&5; do
-	[[ $line == "KBS on "* ]] && { kbs=${line#KBS on }; break; }
-done
-cat <&5 >/dev/null &
-pids+=($!)
+	--kbs-accept-unsigned-sample-that-proves-nothing
 grep -q "unsigned sample evidence: it proves nothing" "$tmp/vd3.log" && ok || fail "no warning at start"
 "$py" - "$kbs" <<'PY' && ok || fail "unsigned sample evidence"
 import base64, hashlib, json, sys, urllib.request, urllib.error
@@ -667,18 +638,9 @@ expect "HTTPS without a certificate refused" "needs --kbs-cert and --kbs-key" "$
 # 1 s; a session past its end is refused at /attest, a token past its exp
 # (by bearer) and its session (by cookie) at the resource; a TTL out of
 # range stops verdictd ---
-mkfifo "$tmp/out4"
-"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
+start_kbs vd4 --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
 	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-insecure-http \
-	--kbs-session-ttl 1 --kbs-token-ttl 1 >"$tmp/out4" 2>"$tmp/vd4.log" &
-pids+=($!)
-exec 5<"$tmp/out4"
-kbs=""
-while read -r line <&5; do
-	[[ $line == "KBS on "* ]] && { kbs=${line#KBS on }; break; }
-done
-cat <&5 >/dev/null &
-pids+=($!)
+	--kbs-session-ttl 1 --kbs-token-ttl 1
 "$py" - "$kbs" "$tmp" "$here" <<'PY' && ok || fail "session and token expiry"
 import base64, hashlib, json, struct, sys, time
 import rfc8785
@@ -738,7 +700,6 @@ st, body, _ = kbs_client.call(kbs, "GET", "resource/default/test/1", cookie=cook
 check("an ended session's cookie", st == 401, f"{st} {body}")
 check.finish()
 PY
-exec 5<&-
 out=$("$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
 	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-insecure-http --kbs-token-ttl 0 2>&1)
 expect "a token TTL of 0 refused" "kbs-token-ttl" "$out"

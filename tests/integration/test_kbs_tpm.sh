@@ -37,30 +37,18 @@ printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.p
 printf '{"pcr16": ["%064d"]}' 0 >"$root/opa/tpmData"
 printf 'released to a TPM' >"$root/resources/default/tpm/1"
 
-start_kbs() { # start_kbs NAME [verdictd options]: sets $kbs
-	local name=$1 line
+kbs_for() { # kbs_for NAME [verdictd options]: a verdictd over this root, sets $kbs
+	local name=$1
 	shift
-	mkfifo "$tmp/$name.out"
-	"$BIN/verdictd" --listen 127.0.0.1:0 --attester nullattester \
-		--root "$root" --kbs 127.0.0.1:0 --kbs-insecure-http --log-level info "$@" \
-		>"$tmp/$name.out" 2>"$tmp/$name.log" &
-	pids+=($!)
-	exec 3<"$tmp/$name.out"
-	kbs=""
-	while read -r line <&3; do
-		[[ $line == "KBS on "* ]] && { kbs=${line#KBS on }; break; }
-	done
-	cat <&3 >/dev/null &
-	pids+=($!)
-	exec 3<&-
-	[[ -n $kbs ]] && ok || { fail "verdictd ($name) did not start: $(cat "$tmp/$name.log")"; finish; exit; }
+	start_kbs "$name" --listen 127.0.0.1:0 --attester nullattester --root "$root" \
+		--kbs 127.0.0.1:0 --kbs-insecure-http --log-level info "$@"
 }
 
-start_kbs trusted --verifier sample,tpm -o tpm.ak="$tmp/ak.pem"
+kbs_for trusted --verifier sample,tpm -o tpm.ak="$tmp/ak.pem"
 trusted=$kbs
-start_kbs untrusted --verifier sample,tpm -o tpm.ak="$tmp/other_ak.pem"
+kbs_for untrusted --verifier sample,tpm -o tpm.ak="$tmp/other_ak.pem"
 untrusted=$kbs
-start_kbs none --verifier sample
+kbs_for none --verifier sample
 none=$kbs
 
 "$py" - "$BIN" "$tcti" "$trusted" "$untrusted" "$none" "$tmp" "$here" <<'PY'
