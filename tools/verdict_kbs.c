@@ -31,18 +31,24 @@ static int fail(const char *what, const char *why)
  * resources) would otherwise cross the network in the clear. */
 static bool url_ok(const char *url, struct eaa_err *err)
 {
-	static const char *const loop[] = { "http://127.0.0.1:", "http://127.0.0.1/",
-					    "http://localhost:", "http://localhost/",
-					    "http://[::1]:", "http://[::1]/" };
-	size_t i;
+	/* read by libcurl's own URL parser, the one that will connect: a
+	 * prefix check would take http://127.0.0.1:x@elsewhere/ (user info,
+	 * then another host) for this machine */
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	bool ok = u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+		  curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+		  curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+		  (strcmp(scheme, "https") == 0 ||
+		   (strcmp(scheme, "http") == 0 &&
+		    (strcmp(host, "127.0.0.1") == 0 || strcmp(host, "localhost") == 0 ||
+		     strcmp(host, "[::1]") == 0)));
 
-	if (strncmp(url, "https://", 8) == 0)
-		return true;
-	for (i = 0; i < sizeof(loop) / sizeof(loop[0]); i++)
-		if (strncmp(url, loop[i], strlen(loop[i])) == 0)
-			return true;
-	return eaa_fail(err, EAA_E_INVALID, "%s: want https://HOST:PORT, or http:// to this "
-			"machine only (127.0.0.1, localhost, [::1])", url);
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok || eaa_fail(err, EAA_E_INVALID, "%s: want https://HOST:PORT, or http:// to "
+			      "this machine only (127.0.0.1, localhost, [::1])", url);
 }
 
 /* A fresh admin token: {"exp": now + a minute}, signed by the owner's

@@ -554,6 +554,11 @@ printf 'package policy\nallow := \n' >"$tmp/bad.rego"
 	--set_resource default/verdict/3 "$tmp/res" >"$tmp/v.out" 2>&1
 [[ $? == 1 ]] && grep -q "http:// to this machine only" "$tmp/v.out" && ok ||
 	fail "verdict --kbs-admin over http to another machine: $(cat "$tmp/v.out")"
+# the same with this machine's address as user info before another host
+"$BIN/verdict" --kbs-admin "http://127.0.0.1:1@192.0.2.1:8080/" --kbs-admin-key "$tmp/admin.key" \
+	--set_resource default/verdict/3 "$tmp/res" >"$tmp/v.out" 2>&1
+[[ $? == 1 ]] && grep -q "http:// to this machine only" "$tmp/v.out" && ok ||
+	fail "verdict --kbs-admin, another host behind user info: $(cat "$tmp/v.out")"
 "${V[@]}" --list-keys >"$tmp/v.out" 2>&1
 [[ $? == 2 ]] && grep -q "use the client API" "$tmp/v.out" && ok ||
 	fail "verdict --kbs-admin --list-keys: $(cat "$tmp/v.out")"
