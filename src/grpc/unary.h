@@ -1,4 +1,5 @@
-/* unary.h - unary gRPC calls on gRPC's C core, without generated code:
+/* unary.h - unary gRPC calls without generated code (the client on gRPC's
+ * C core, the server on nghttp2):
  * a server that hands each call's message to one handler, and a client
  * for one call. Messages are raw protobuf bytes (pb.h reads and writes
  * them). Plain HTTP/2 on loopback or a unix socket, as ocicrypt's key
