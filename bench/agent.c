@@ -32,7 +32,15 @@
  * not bounded by the delay). --agent-workers: the agent's
  * --workers (0: its default); --agent-log-level: its --log-level (default
  * warn: info logs a line per call); --keep: keep the state directory and
- * the logs. */
+ * the logs.
+ *
+ * --h2load: the calls are made by nghttp2's h2load (a well-kept HTTP/2
+ * load generator, much lighter per call than a gRPC client) instead: N
+ * connections, one call outstanding on each, the same request message
+ * every time. h2load does not read gRPC trailers, so each call's success
+ * is checked by its reply's size: every reply must carry the message a
+ * checked call got (a refusal carries none), and the agent's log must
+ * hold no refusal. Latency comes from h2load's per-request log. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -617,6 +625,132 @@ static void async_done(int callers, int nthreads, struct athread *th, struct aca
 		grpc_channel_destroy(calls[i].ch);
 }
 
+/* ---- h2load as the callers ---- */
+
+/* "<what> N" in h2load's output: N, or -1. */
+static long long h2load_num(const char *out, const char *after)
+{
+	const char *p = strstr(out, after);
+
+	return p ? strtoll(p + strlen(after), NULL, 10) : -1;
+}
+
+static int cmp(const void *a, const void *b);
+
+/* Run h2load for callers x per calls of kind k; false when a call was not
+ * answered as a checked call is. */
+static bool run_h2load(enum kind k, int callers, int per)
+{
+	const struct wr *req = k == K_UNWRAP ? &unwrap_req : &resource_req;
+	const char *method = k == K_UNWRAP ? UNWRAP : GETRESOURCE;
+	const char *addr = k == K_UNWRAP ? kp_addr : gr_addr;
+	char reqf[512], logf[512], outf[512], url[256], n[32], c[32], *out = NULL, line[256];
+	uint8_t prefix[5] = { 0 }, *reply = NULL; /* reply_ok frees it */
+	size_t replyn = 0, total = (size_t)callers * (size_t)per, m = 0, outn = 0;
+	double a0, v0, a1, v1, t0, secs, *lat, hcpu;
+	long long done, ok2xx, data;
+	struct grpc_unary_client *cl;
+	struct rusage ru;
+	struct eaa_err err;
+	FILE *f;
+	pid_t pid;
+	int st, fd;
+	bool ok = true;
+
+	/* what a checked call gets back */
+	if (!(cl = grpc_unary_client_open(addr, &err)) ||
+	    !grpc_unary_client_call(cl, method, req->buf, req->len, CALL_TIMEOUT_S, &reply,
+				    &replyn, &err) || !reply_ok(k, reply, replyn, &err))
+		bench_die("the call h2load repeats", err.msg);
+	grpc_unary_client_close(cl); /* reply_ok freed the reply */
+	prefix[1] = (uint8_t)(req->len >> 24);
+	prefix[2] = (uint8_t)(req->len >> 16);
+	prefix[3] = (uint8_t)(req->len >> 8);
+	prefix[4] = (uint8_t)req->len;
+	bench_vd_path(&vd, "h2load.req", reqf, sizeof(reqf));
+	bench_vd_path(&vd, "h2load.log", logf, sizeof(logf));
+	bench_vd_path(&vd, "h2load.out", outf, sizeof(outf));
+	if ((fd = open(reqf, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 ||
+	    write(fd, prefix, 5) != 5 || write(fd, req->buf, req->len) != (ssize_t)req->len ||
+	    close(fd) != 0)
+		bench_die(reqf, NULL);
+	snprintf(url, sizeof(url), "http://%s%s", addr, method);
+	snprintf(n, sizeof(n), "%zu", total);
+	snprintf(c, sizeof(c), "%d", callers);
+	a0 = bench_proc_cpu(agent_pid);
+	v0 = bench_proc_cpu(vd.pid);
+	t0 = bench_now();
+	if ((pid = fork()) < 0)
+		bench_die("fork", NULL);
+	if (pid == 0) {
+		if ((fd = open(outf, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+			_exit(127);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execlp("h2load", "h2load", "-n", n, "-c", c, "-m", "1", "-t", "1", "-d", reqf,
+		       "-H", "content-type: application/grpc", "-H", "te: trailers",
+		       "--log-file", logf, url, (char *)NULL);
+		_exit(127);
+	}
+	if (wait4(pid, &st, 0, &ru) != pid || !WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		bench_die("h2load failed (is nghttp2-client installed?)", outf);
+	secs = bench_now() - t0;
+	a1 = bench_proc_cpu(agent_pid);
+	v1 = bench_proc_cpu(vd.pid);
+	hcpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	if (!(f = fopen(outf, "r")))
+		bench_die(outf, NULL);
+	out = calloc(1, 1 << 16);
+	if (!out)
+		bench_die("out of memory", NULL);
+	outn = fread(out, 1, (1 << 16) - 1, f);
+	out[outn] = '\0';
+	fclose(f);
+	done = h2load_num(out, "started, ");
+	ok2xx = h2load_num(out, "status codes: ");
+	{
+		const char *p = strstr(out, "traffic:"), *q = p ? strstr(p, "headers") : NULL;
+
+		q = q ? strchr(q, ',') : NULL;
+		q = q ? strchr(q, '(') : NULL;
+		data = q ? strtoll(q + 1, NULL, 10) : -1;
+	}
+	/* each line: start (us since the epoch), status, duration (us) */
+	if (!(lat = calloc(total, sizeof(*lat))) || !(f = fopen(logf, "r")))
+		bench_die(logf, NULL);
+	while (m < total && fgets(line, sizeof(line), f)) {
+		char *tab = strrchr(line, '\t');
+
+		if (tab)
+			lat[m++] = strtod(tab + 1, NULL) / 1e3;
+	}
+	fclose(f);
+	qsort(lat, m, sizeof(*lat), cmp);
+	printf("%s through h2load, %d connections x %d calls: %.0f calls/s, p50 %.2f ms, "
+	       "p99 %.2f ms\n", k == K_UNWRAP ? "UnWrapKey" : "GetResource", callers, per,
+	       (double)total / secs, m ? lat[m / 2] : 0, m ? lat[m * 99 / 100] : 0);
+	printf("CPU per call made: agent %.0f us, verdictd %.0f us, h2load %.0f us "
+	       "(%.2f s of %.2f s wall)\n", (a1 - a0) / (double)total * 1e6,
+	       (v1 - v0) / (double)total * 1e6, hcpu / (double)total * 1e6,
+	       (a1 - a0) + (v1 - v0) + hcpu, secs);
+	/* every call answered, each with the checked call's reply */
+	if (done != (long long)total || ok2xx != (long long)total || m != total ||
+	    data != (long long)(total * (5 + replyn))) {
+		printf("h2load: %lld done, %lld HTTP 2xx, %zu logged, %lld data bytes "
+		       "(want %zu each of %zu + 5)\n", done, ok2xx, m, data, total, replyn);
+		ok = false;
+	}
+	if (bench_vd_count(&vd, "agent.log", "refused") != 0) {
+		printf("the agent refused calls: see %s\n", bench_vd_path(&vd, "agent.log", line,
+									   sizeof(line)));
+		ok = false;
+	}
+	free(lat);
+	free(out);
+	return ok;
+}
+
 static int cmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -660,7 +794,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: %s [--callers N] [--calls N] [--resource | --mixed]\n"
 		   "       [--agent-workers N] [--agent-log-level LEVEL] [--broker-rtt-ms MS]\n"
-		   "       [--client-threads T (not with --mixed)] [--keep] [BIN_DIR]\n",
+		   "       [--client-threads T | --h2load (not with --mixed)] [--keep] [BIN_DIR]\n",
 		program_invocation_short_name);
 }
 
@@ -676,6 +810,7 @@ int main(int argc, char **argv)
 		{ "keep", no_argument, NULL, 'k' },
 		{ "broker-rtt-ms", required_argument, NULL, 't' },
 		{ "client-threads", required_argument, NULL, 'T' },
+		{ "h2load", no_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -684,7 +819,7 @@ int main(int argc, char **argv)
 	const char *bin = "build/bin", *level = "warn";
 	int callers = 64, per = 500, workers = 0, c, modes = 0, total_failed = 0, cthreads = 0;
 	enum mode mode = M_UNWRAP;
-	bool keep = false;
+	bool keep = false, h2 = false;
 	struct caller *cl;
 	pthread_t *t;
 	struct athread *th = NULL;
@@ -707,6 +842,7 @@ int main(int argc, char **argv)
 		case 'k': keep = true; break;
 		case 't': rtt_ms = atof(optarg); break;
 		case 'T': cthreads = atoi(optarg); break;
+		case 'H': h2 = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -715,7 +851,8 @@ int main(int argc, char **argv)
 		bin = argv[optind++];
 	if (optind < argc || callers < 1 || callers > MAX_CALLERS || per < 1 || per > 1000000 ||
 	    workers < 0 || workers > 64 || modes > 1 || rtt_ms < 0 || rtt_ms > 1000 ||
-	    cthreads < 0 || cthreads > callers || (cthreads && mode == M_MIXED)) {
+	    cthreads < 0 || cthreads > callers || (cthreads && mode == M_MIXED) ||
+	    (h2 && (cthreads || mode == M_MIXED))) {
 		usage(stderr);
 		return 2;
 	}
@@ -742,6 +879,21 @@ int main(int argc, char **argv)
 		grpc_unary_client_close(w.gr);
 	}
 
+	if (h2) {
+		bool ok;
+
+		load("before");
+		ok = run_h2load(mode == M_RESOURCE ? K_RESOURCE : K_UNWRAP, callers, per);
+		load("after");
+		printf("attested channels verdictd allowed: %ld\n",
+		       bench_vd_count(&vd, "verdictd.log", "allowed sample peer"));
+		agent_kill();
+		if (!bench_vd_finish(&vd) || !ok)
+			return 1;
+		wr_free(&unwrap_req);
+		wr_free(&resource_req);
+		return 0;
+	}
 	cl = calloc((size_t)callers, sizeof(*cl));
 	t = calloc((size_t)callers, sizeof(*t));
 	total = (size_t)callers * (size_t)per;
