@@ -278,6 +278,50 @@ static bool keyprovider(void *arg, const char *method, const uint8_t *req, size_
 	return !reply->failed || eaa_fail(err, EAA_E_NOMEM, "out of memory");
 }
 
+/* An UnWrapKey the agent answered without a worker: the reply goes back
+ * from the KBC's reader thread; a channel that failed in transit sends
+ * the call to a worker, whose synchronous path attests anew. */
+static void keyprovider_answered(void *arg, enum aa_async_result r, const char *out,
+				 const struct eaa_err *err)
+{
+	struct grpc_unary_call *call = arg;
+	struct wr reply;
+
+	if (r == AA_ASYNC_RETRY) {
+		grpc_unary_retry(call);
+		return;
+	}
+	if (r == AA_ASYNC_FAILED) {
+		grpc_unary_answer(call, NULL, 0, err);
+		return;
+	}
+	wr_init(&reply);
+	pb_put_bytes(&reply, 1, out, strlen(out));
+	if (reply.failed)
+		grpc_unary_answer(call, NULL, 0,
+				  &(struct eaa_err){ EAA_E_NOMEM, "out of memory" });
+	else
+		grpc_unary_answer(call, reply.buf, reply.len, NULL);
+	if (reply.buf)
+		OPENSSL_cleanse(reply.buf, reply.len);
+	wr_free(&reply);
+}
+
+/* UnWrapKey on the server's event loop, when the KBC can answer it
+ * without a worker (an attested eaa_kbc channel); anything else goes to
+ * keyprovider() on a worker. */
+static bool keyprovider_start(void *arg, const char *method, const uint8_t *req, size_t n,
+			      struct grpc_unary_call *call)
+{
+	const uint8_t *json;
+	size_t jn;
+
+	return strcmp(method, KEYPROVIDER "UnWrapKey") == 0 &&
+	       pb_get_bytes(req, n, 1, &json, &jn) &&
+	       aa_agent_keyprovider_async(arg, (const char *)json, jn, keyprovider_answered,
+					  call);
+}
+
 /* getresource.GetResourceRequest {1: ResourcePath, 2: KbcName, 3: KbsUri}
  * -> GetResourceResponse {1: Resource}. */
 static bool getresource(void *arg, const char *method, const uint8_t *req, size_t n,
@@ -330,8 +374,8 @@ static int serve(struct aa_agent *agent, bool *busy)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if (!(kp = grpc_unary_serve_limits(aa.kp_sock, "key provider", keyprovider, agent,
-					   &aa.grpc, &port, &err))) {
+	if (!(kp = grpc_unary_serve_async(aa.kp_sock, "key provider", keyprovider,
+					  keyprovider_start, agent, &aa.grpc, &port, &err))) {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		return 1;
 	}

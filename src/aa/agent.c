@@ -385,6 +385,101 @@ bool aa_agent_keyprovider(struct aa_agent *a, const char *in, size_t n, char **o
 	return ok;
 }
 
+/* An UnWrapKey in flight on an instance it holds (refs, busy). */
+struct kp_async {
+	struct aa_agent *a;
+	struct instance *in;
+	char kid[256];          /* for the log line */
+	aa_agent_done_fn done;
+	void *arg;
+};
+
+static void kp_answered(void *arg, bool ok, const uint8_t *opts, size_t n,
+			const struct eaa_err *kerr)
+{
+	struct kp_async *q = arg;
+	struct eaa_err err = { 0 };
+	char *out = NULL;
+
+	use_end(q->a, q->in);
+	if (ok && !(out = kp_output("keyunwrapresults", "optsdata", opts, n))) {
+		ok = false;
+		eaa_fail(&err, EAA_E_NOMEM, "out of memory");
+	} else if (!ok) {
+		err = *kerr;
+		name_kbc(&err, q->in->ops->name);
+	}
+	release(q->a, q->in);
+	if (ok) {
+		LOG_INFO("UnWrapKey: kid \"%s\" unwrapped", q->kid);
+		q->done(q->arg, AA_ASYNC_OK, out, NULL);
+		OPENSSL_cleanse(out, strlen(out));
+		free(out);
+	} else if (kerr && kerr->code == EAA_E_CLOSED) {
+		LOG_INFO("UnWrapKey: kid \"%s\": %s: again on the synchronous path", q->kid,
+			 err.msg);
+		q->done(q->arg, AA_ASYNC_RETRY, NULL, &err);
+	} else {
+		LOG_WARN("UnWrapKey: kid \"%s\": %s", q->kid, err.msg);
+		q->done(q->arg, AA_ASYNC_FAILED, NULL, &err);
+	}
+	free(q);
+}
+
+bool aa_agent_keyprovider_async(struct aa_agent *a, const char *text, size_t n,
+				aa_agent_done_fn done, void *arg)
+{
+	json_t *j = json_loadb(text, n, 0, NULL), *params;
+	const char *op = json_string_value(json_object_get(j, "op"));
+	struct eaa_err err;
+	struct kp_packet pkt;
+	struct instance *in = NULL;
+	struct kp_async *q = NULL;
+	uint8_t *ann = NULL;
+	size_t annn;
+	char *kbc = NULL;
+	bool parsed = false, taken = false;
+
+	params = json_object_get(j, "keyunwrapparams");
+	if (!op || strcmp(op, "keyunwrap") != 0 ||
+	    !json_get_bytes(json_object_get(params, "annotation"), KP_MAX_BYTES, &ann, &annn) ||
+	    !dc_params(a, params, &kbc, &err) || !(parsed = kp_packet_parse(ann, annn, &pkt, &err)))
+		goto out;
+	/* the default KBC's open instance only; with no spare place, a slow
+	 * broker or anything to refuse, the synchronous path decides */
+	pthread_mutex_lock(&a->lock);
+	if (a->params && (!kbc || strcmp(kbc, a->params) == 0))
+		for (size_t i = 0; i < a->n && !in; i++)
+			if (strcmp(a->inst[i]->params, a->params) == 0)
+				in = a->inst[i];
+	if (in && (!in->ops->unwrap_async || !in->ops->concurrent || slow(in)))
+		in = NULL;
+	if (in) {
+		in->refs++;
+		in->used = ++a->clock;
+		if (!in->busy++)
+			in->busy_since = time(NULL);
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (!in || !(q = calloc(1, sizeof(*q))))
+		goto out;
+	*q = (struct kp_async){ .a = a, .in = in, .done = done, .arg = arg };
+	snprintf(q->kid, sizeof(q->kid), "%s", pkt.kid);
+	taken = in->ops->unwrap_async(in->kbc, &pkt, kp_answered, q);
+out:
+	if (in && !taken) {
+		use_end(a, in);
+		release(a, in);
+		free(q);
+	}
+	if (parsed)
+		kp_packet_free(&pkt);
+	free(ann);
+	free(kbc);
+	json_decref(j);
+	return taken;
+}
+
 bool aa_agent_resource(struct aa_agent *a, const char *params, const char *path,
 		       uint8_t **out, size_t *n, struct eaa_err *err)
 {

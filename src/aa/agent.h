@@ -21,6 +21,26 @@ void aa_agent_free(struct aa_agent *a);
 bool aa_agent_keyprovider(struct aa_agent *a, const char *in, size_t n, char **out,
 			  struct eaa_err *err);
 
+/* How an asynchronous key-provider request ended. */
+enum aa_async_result {
+	AA_ASYNC_OK,      /* out holds the Output (wipe it) */
+	AA_ASYNC_FAILED,  /* err says why */
+	AA_ASYNC_RETRY,   /* the channel failed in transit: make the request
+			     again with aa_agent_keyprovider, which attests
+			     anew */
+};
+
+typedef void (*aa_agent_done_fn)(void *arg, enum aa_async_result r, const char *out,
+				 const struct eaa_err *err);
+
+/* aa_agent_keyprovider without waiting, where the KBC can (eaa_kbc on an
+ * attested channel): true, and done is called once, later, from another
+ * thread; false when the request needs the synchronous path (anything
+ * else: another op, no channel yet, a slow or busy broker, a malformed
+ * input, whose refusal aa_agent_keyprovider then gives). Never waits. */
+bool aa_agent_keyprovider_async(struct aa_agent *a, const char *in, size_t n,
+				aa_agent_done_fn done, void *arg);
+
 /* A resource by path or kbs:/// URI from the KBC params names (NULL: the
  * default). *out is malloc'd. */
 bool aa_agent_resource(struct aa_agent *a, const char *params, const char *path,

@@ -25,6 +25,22 @@
 
 #define DEFAULT_TIMEOUT_S 60
 #define TURNS 64
+/* Decrypts sent without a waiting thread, in flight on one channel at
+ * most: their bytes (a few hundred each) can never fill the socket, so
+ * writing one never waits. */
+#define MAX_ASYNC 256
+
+/* A Decrypt sent by aa_eaa_decrypt_async: its reply is read, in its turn,
+ * by the channel's reader thread. */
+struct pend {
+	unsigned long ticket;
+	char *enc;                    /* the request's encrypted_data: where
+					 the reply puts the plaintext */
+	struct json_framer fr;
+	aa_eaa_decrypt_cb cb;
+	void *arg;
+	struct pend *next;
+};
 
 /* Requests from several threads share the channel: each writes its whole
  * request in turn and takes a ticket, the order of its reply (verdictd
@@ -52,7 +68,20 @@ struct aa_eaa {
 					 next reply answers request `taken`) */
 	char *in;                     /* received past the replies taken */
 	size_t have, cap;
+	/* the asynchronous Decrypts, in ticket order, and their reader */
+	struct pend *ahead, *atail;
+	unsigned ainflight;
+	pthread_cond_t async_turn;    /* ahead's turn to be read, the channel
+					 broke, or it is closing */
+	pthread_cond_t reader_gone;
+	pthread_t reader;
+	bool reader_on;               /* the reader thread runs */
+	bool closing;                 /* aa_eaa_close was called */
+	bool reader_frees;            /* ...by the reader itself (from a
+					 callback): the reader frees c */
 };
+
+static void teardown(struct aa_eaa *c);
 
 static int tcp_connect(const char *addr, int timeout_s, struct eaa_err *err)
 {
@@ -135,6 +164,8 @@ struct aa_eaa *aa_eaa_connect(const struct aa_eaa_conf *conf, struct eaa_err *er
 	pthread_cond_init(&c->write_turn, NULL);
 	for (size_t i = 0; i < TURNS; i++)
 		pthread_cond_init(&c->read_turn[i], NULL);
+	pthread_cond_init(&c->async_turn, NULL);
+	pthread_cond_init(&c->reader_gone, NULL);
 	snprintf(c->addr, sizeof(c->addr), "%s", conf->addr);
 	if ((c->policy = conf->policy)) {
 		rc.claims_cb = judge_broker;
@@ -173,10 +204,31 @@ fail:
 	return NULL;
 }
 
+/* Close the channel. The reader thread, if any, ends first; closed from
+ * the reader's own callback, the reader frees the channel once the
+ * callback returns. */
 void aa_eaa_close(struct aa_eaa *c)
 {
 	if (!c)
 		return;
+	pthread_mutex_lock(&c->lock);
+	if (c->reader_on) {
+		c->closing = true;
+		pthread_cond_broadcast(&c->async_turn);
+		if (pthread_equal(pthread_self(), c->reader)) {
+			c->reader_frees = true;
+			pthread_mutex_unlock(&c->lock);
+			return;
+		}
+		while (c->reader_on)
+			pthread_cond_wait(&c->reader_gone, &c->lock);
+	}
+	pthread_mutex_unlock(&c->lock);
+	teardown(c);
+}
+
+static void teardown(struct aa_eaa *c)
+{
 	if (c->conn)
 		rats_tls_conn_close(c->conn);
 	if (c->fd >= 0)
@@ -188,6 +240,8 @@ void aa_eaa_close(struct aa_eaa *c)
 	pthread_cond_destroy(&c->write_turn);
 	for (size_t i = 0; i < TURNS; i++)
 		pthread_cond_destroy(&c->read_turn[i]);
+	pthread_cond_destroy(&c->async_turn);
+	pthread_cond_destroy(&c->reader_gone);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -230,6 +284,7 @@ static bool break_channel(struct aa_eaa *c, struct eaa_err *err)
 		pthread_cond_broadcast(&c->write_turn);
 		for (size_t i = 0; i < TURNS; i++)
 			pthread_cond_broadcast(&c->read_turn[i]);
+		pthread_cond_broadcast(&c->async_turn);
 	}
 	return false;
 }
@@ -372,6 +427,16 @@ static char *read_reply(struct aa_eaa *c, long (*done)(const char *, size_t, voi
 	return reply;
 }
 
+/* The reply in turn was taken: the next request's reader, a waiting
+ * thread or the reader thread, may read. Called with the lock held. */
+static void next_turn(struct aa_eaa *c)
+{
+	c->taken++;
+	pthread_cond_broadcast(&c->read_turn[c->taken % TURNS]);
+	if (c->ahead && c->ahead->ticket == c->taken)
+		pthread_cond_signal(&c->async_turn);
+}
+
 /* One request and its reply (malloc'd; wipe it), framed by done(). Any
  * number of threads at once: the replies come back in the order the
  * requests went out. */
@@ -396,8 +461,7 @@ static char *round_trip(struct aa_eaa *c, json_t *req,
 	if (sent && c->broken) {
 		*err = c->why;
 	} else if (sent && (reply = read_reply(c, done, arg, n, err))) {
-		c->taken++;
-		pthread_cond_broadcast(&c->read_turn[c->taken % TURNS]);
+		next_turn(c);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return reply;
@@ -428,36 +492,221 @@ static json_t *exchange(struct aa_eaa *c, json_t *req, struct eaa_err *err)
 	return reply;
 }
 
+/* A Decrypt request; *enc (malloc'd) is its encrypted_data, the key of
+ * the plaintext in the reply. NULL: out of memory. */
+static json_t *decrypt_request(const char *kid, const uint8_t *data, size_t n,
+			       const uint8_t *iv, size_t ivn, char **enc)
+{
+	char *ivb = base64_encode(iv, ivn, false);
+	json_t *req;
+
+	*enc = base64_encode(data, n, false);
+	req = *enc && ivb ? json_pack("{s:s,s:[{s:s,s:s,s:s,s:i,s:s}]}", "command",
+				      "Decrypt", "blobs", "kid", kid, "encrypted_data", *enc,
+				      "algorithm", "A256GCM", "key_length", 256, "iv", ivb) :
+			    NULL;
+	free(ivb);
+	if (!req) {
+		free(*enc);
+		*enc = NULL;
+	}
+	return req;
+}
+
+/* The plaintext in verdictd's Decrypt reply (*out malloc'd). */
+static bool decrypt_reply(json_t *reply, const char *enc, uint8_t **out, size_t *outn,
+			  struct eaa_err *err)
+{
+	const char *status = json_string_value(json_object_get(reply, "status"));
+	const char *plain;
+
+	if (!status || strcmp(status, "OK") != 0)
+		return eaa_fail(err, EAA_E_REJECTED, "verdictd: %s",
+				json_string_value(json_object_get(reply, "error")) ?
+				json_string_value(json_object_get(reply, "error")) :
+				"Decrypt failed");
+	plain = json_string_value(json_object_get(json_object_get(reply, "data"), enc));
+	if (!plain || !base64_decode(plain, false, out, outn))
+		return eaa_fail(err, EAA_E_FORMAT, "verdictd's Decrypt reply has no plaintext");
+	return true;
+}
+
 bool aa_eaa_decrypt(struct aa_eaa *c, const char *kid, const uint8_t *data,
 		    size_t n, const uint8_t *iv, size_t ivn, uint8_t **out,
 		    size_t *outn, struct eaa_err *err)
 {
-	char *enc = base64_encode(data, n, false), *ivb = base64_encode(iv, ivn, false);
-	json_t *req = enc && ivb ? json_pack("{s:s,s:[{s:s,s:s,s:s,s:i,s:s}]}", "command",
-					      "Decrypt", "blobs", "kid", kid, "encrypted_data",
-					      enc, "algorithm", "A256GCM", "key_length", 256,
-					      "iv", ivb) : NULL;
+	char *enc;
+	json_t *req = decrypt_request(kid, data, n, iv, ivn, &enc);
 	json_t *reply = req ? exchange(c, req, err) : NULL;
-	const char *status = json_string_value(json_object_get(reply, "status"));
-	const char *plain;
 	bool ok = false;
 
 	if (!req)
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");
-	else if (reply && (!status || strcmp(status, "OK") != 0))
-		eaa_fail(err, EAA_E_REJECTED, "verdictd: %s",
-			 json_string_value(json_object_get(reply, "error")) ?
-			 json_string_value(json_object_get(reply, "error")) : "Decrypt failed");
-	else if (reply) {
-		plain = json_string_value(json_object_get(json_object_get(reply, "data"), enc));
-		ok = plain && base64_decode(plain, false, out, outn);
-		if (!ok)
-			eaa_fail(err, EAA_E_FORMAT, "verdictd's Decrypt reply has no plaintext");
-	}
+	else if (reply)
+		ok = decrypt_reply(reply, enc, out, outn, err);
 	json_decref(req);
 	json_decref(reply);
 	free(enc);
-	free(ivb);
+	return ok;
+}
+
+/* One asynchronous Decrypt answered: its reply read (NULL: the channel
+ * failed, err says why), its callback called. Not under the lock. */
+static void pend_done(struct pend *p, char *reply, size_t n, const struct eaa_err *why)
+{
+	struct eaa_err err = { 0 };
+	uint8_t *out = NULL;
+	size_t outn = 0;
+	json_error_t je;
+	json_t *j = NULL;
+	bool ok = false;
+
+	if (!reply)
+		err = *why;
+	else if (!(j = json_loadb(reply, n, 0, &je)))
+		eaa_fail(&err, EAA_E_FORMAT, "verdictd's reply is not JSON: %s", je.text);
+	else
+		ok = decrypt_reply(j, p->enc, &out, &outn, &err);
+	json_decref(j);
+	if (reply)
+		OPENSSL_cleanse(reply, n);
+	free(reply);
+	p->cb(p->arg, ok, out, outn, ok ? NULL : &err);
+	if (out)
+		OPENSSL_cleanse(out, outn);
+	free(out);
+	free(p->enc);
+	free(p);
+}
+
+/* The channel's reader of asynchronous Decrypts: in each one's turn it
+ * reads the reply (a sync request in between is read by its own thread)
+ * and calls back. When the channel breaks or closes, the ones left fail
+ * with the reason. */
+static void *reader_main(void *arg)
+{
+	struct aa_eaa *c = arg;
+	struct eaa_err err = { 0 }, closed = { 0 };
+	struct pend *p, *left;
+	bool frees;
+
+	pthread_mutex_lock(&c->lock);
+	for (;;) {
+		char *reply;
+		size_t n;
+
+		while (!c->broken && !c->closing && !(c->ahead && c->ahead->ticket == c->taken))
+			pthread_cond_wait(&c->async_turn, &c->lock);
+		if (c->broken || c->closing)
+			break;
+		p = c->ahead;
+		if (!(reply = read_reply(c, json_done, &p->fr, &n, &err)))
+			break; /* the channel is broken: p fails below */
+		if (!(c->ahead = p->next))
+			c->atail = NULL;
+		c->ainflight--;
+		next_turn(c);
+		pthread_mutex_unlock(&c->lock);
+		pend_done(p, reply, n, NULL);
+		pthread_mutex_lock(&c->lock);
+	}
+	left = c->ahead;
+	c->ahead = c->atail = NULL;
+	c->ainflight = 0;
+	eaa_fail(&closed, EAA_E_CLOSED, "the channel to verdictd at %s was closed", c->addr);
+	err = c->broken ? c->why : closed;
+	pthread_mutex_unlock(&c->lock);
+	for (; left; left = p) {
+		p = left->next;
+		pend_done(left, NULL, 0, &err);
+	}
+	pthread_mutex_lock(&c->lock);
+	c->reader_on = false;
+	frees = c->reader_frees;
+	pthread_cond_broadcast(&c->reader_gone);
+	pthread_mutex_unlock(&c->lock);
+	if (frees)
+		teardown(c);
+	return NULL;
+}
+
+bool aa_eaa_decrypt_async(struct aa_eaa *c, const char *kid, const uint8_t *data,
+			  size_t n, const uint8_t *iv, size_t ivn, aa_eaa_decrypt_cb cb,
+			  void *arg, struct eaa_err *err)
+{
+	struct pend *p = calloc(1, sizeof(*p));
+	json_t *req = p ? decrypt_request(kid, data, n, iv, ivn, &p->enc) : NULL;
+	char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	size_t len = text ? strlen(text) : 0, done = 0;
+	bool ok = false;
+
+	json_decref(req);
+	if (!text) {
+		if (p)
+			free(p->enc);
+		free(p);
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	}
+	p->cb = cb;
+	p->arg = arg;
+	pthread_mutex_lock(&c->lock);
+	if (c->broken) {
+		*err = c->why;
+		goto out;
+	}
+	/* never wait: another writer's record or a full window is the
+	 * synchronous path's to wait for */
+	if (c->writing || c->ainflight >= MAX_ASYNC) {
+		eaa_fail(err, EAA_E_IO, "the channel to verdictd at %s is busy", c->addr);
+		goto out;
+	}
+	if (!c->reader_on) {
+		pthread_attr_t at;
+
+		pthread_attr_init(&at);
+		pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+		c->reader_on = pthread_create(&c->reader, &at, reader_main, c) == 0;
+		pthread_attr_destroy(&at);
+		if (!c->reader_on) {
+			eaa_fail(err, EAA_E_IO, "cannot start the channel's reader");
+			goto out;
+		}
+	}
+	while (done < len) {
+		size_t w = len - done;
+		rats_tls_err_t rc = rats_tls_conn_write(c->conn, text + done, &w);
+
+		done += w;
+		if (rc == RATS_TLS_ERR_NONE)
+			continue;
+		/* part of a record is out: the stream is unknown unless the
+		 * rest follows, and waiting is not ours to do here */
+		if (rc == (rats_tls_err_t)EAA_E_WANT_WRITE || rc == (rats_tls_err_t)EAA_E_WANT_READ)
+			eaa_fail(err, EAA_E_CLOSED, "verdictd at %s is not reading its "
+				 "requests", c->addr);
+		else
+			io_fail(c, rc, err);
+		break_channel(c, err);
+		goto out;
+	}
+	p->ticket = c->sent++;
+	if (c->atail)
+		c->atail->next = p;
+	else
+		c->ahead = p;
+	c->atail = p;
+	c->ainflight++;
+	if (c->taken == p->ticket)
+		pthread_cond_signal(&c->async_turn);
+	ok = true;
+out:
+	pthread_mutex_unlock(&c->lock);
+	OPENSSL_cleanse(text, len);
+	free(text);
+	if (!ok) {
+		free(p->enc);
+		free(p);
+	}
 	return ok;
 }
 

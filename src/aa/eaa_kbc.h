@@ -46,6 +46,25 @@ bool aa_eaa_decrypt(struct aa_eaa *c, const char *kid, const uint8_t *data,
 		    size_t n, const uint8_t *iv, size_t ivn, uint8_t **out,
 		    size_t *outn, struct eaa_err *err);
 
+/* The answer to an asynchronous Decrypt: ok with the plaintext (out,
+ * wiped and freed after the call: copy it), or err. Called once, from the
+ * channel's reader thread, not under any lock of the channel; it may close
+ * the channel. */
+typedef void (*aa_eaa_decrypt_cb)(void *arg, bool ok, const uint8_t *out, size_t n,
+				  const struct eaa_err *err);
+
+/* Decrypt without waiting: the request is written now, in turn, and cb
+ * called with the reply when the channel's reader thread (started on the
+ * first such request) reads it. False (err, cb never called) when it
+ * cannot be sent without waiting: the channel is broken (EAA_E_CLOSED,
+ * or another code from its failure), another request is part-written or
+ * too many are in flight (EAA_E_IO): the caller may then use
+ * aa_eaa_decrypt. A channel failure after sending fails cb with the
+ * failure's code (EAA_E_CLOSED when verdictd closed or did not answer). */
+bool aa_eaa_decrypt_async(struct aa_eaa *c, const char *kid, const uint8_t *data,
+			  size_t n, const uint8_t *iv, size_t ivn, aa_eaa_decrypt_cb cb,
+			  void *arg, struct eaa_err *err);
+
 /* The private layer options from a provider annotation (comma-separated
  * base64 packets {"kid","wrapped_data","iv","wrap_type"} or the older
  * byte-array form), unwrapped by verdictd. */

@@ -60,6 +60,16 @@ struct aa_kbc_ops {
 	/* The PrivateLayerBlockCipherOptions in one key packet (malloc'd). */
 	bool (*unwrap)(void *kbc, const struct kp_packet *pkt, uint8_t **out,
 		       size_t *n, struct eaa_err *err);
+	/* Optional: unwrap without waiting, on a channel already attested.
+	 * True: done is called once, later, from another thread (out is
+	 * the KBC's: copy it); false: not started (no usable channel, or
+	 * it would wait), done never called: use unwrap. A channel that fails
+	 * after the request went out fails done with EAA_E_CLOSED, which
+	 * unwrap would have retried on a new channel. */
+	bool (*unwrap_async)(void *kbc, const struct kp_packet *pkt,
+			     void (*done)(void *arg, bool ok, const uint8_t *out, size_t n,
+					  const struct eaa_err *err),
+			     void *arg);
 	/* A resource <repo>/<type>/<tag> (malloc'd). */
 	bool (*resource)(void *kbc, const char *path, uint8_t **out, size_t *n,
 			 struct eaa_err *err);

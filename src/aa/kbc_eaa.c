@@ -278,6 +278,63 @@ static bool eaa_unwrap(void *kbc, const struct kp_packet *pkt, uint8_t **out,
 	return with_channel(kbc, &op, err);
 }
 
+/* An unwrap in flight without a thread: it holds its channel (a user)
+ * until answered. */
+struct async_op {
+	struct eaa_kbc *k;
+	struct chan *ch;
+	void (*done)(void *arg, bool ok, const uint8_t *out, size_t n,
+		     const struct eaa_err *err);
+	void *arg;
+};
+
+static void async_answered(void *arg, bool ok, const uint8_t *out, size_t n,
+			   const struct eaa_err *err)
+{
+	struct async_op *op = arg;
+
+	/* as with_channel: a failure that leaves the stream unknown drops
+	 * the channel (closed by its last user, here possibly). Given back
+	 * before the caller hears: once every caller has, the agent may be
+	 * freed. */
+	put(op->k, op->ch, !ok && !aa_eaa_usable(op->ch->c));
+	op->done(op->arg, ok, out, n, err);
+	free(op);
+}
+
+/* Only on the current channel, never attesting: a request that finds
+ * none (or one that would make it wait) takes the synchronous path. */
+static bool eaa_unwrap_async(void *kbc, const struct kp_packet *pkt,
+			     void (*done)(void *arg, bool ok, const uint8_t *out, size_t n,
+					  const struct eaa_err *err),
+			     void *arg)
+{
+	struct eaa_kbc *k = kbc;
+	struct async_op *op = malloc(sizeof(*op));
+	struct eaa_err err;
+	struct chan *ch;
+
+	if (!op)
+		return false;
+	pthread_mutex_lock(&k->lock);
+	if ((ch = current(k)))
+		ch->users++;
+	pthread_mutex_unlock(&k->lock);
+	if (!ch) {
+		free(op);
+		return false;
+	}
+	*op = (struct async_op){ k, ch, done, arg };
+	if (!aa_eaa_decrypt_async(ch->c, kp_store_kid(pkt->kid), pkt->wrapped,
+				  pkt->wrapped_len, pkt->iv, KP_IV_LEN, async_answered, op,
+				  &err)) {
+		put(k, ch, !aa_eaa_usable(ch->c));
+		free(op);
+		return false;
+	}
+	return true;
+}
+
 static bool eaa_resource(void *kbc, const char *path, uint8_t **out, size_t *n,
 			 struct eaa_err *err)
 {
@@ -306,6 +363,7 @@ const struct aa_kbc_ops aa_kbc_eaa = {
 	.open = eaa_open,
 	.concurrent = true,
 	.unwrap = eaa_unwrap,
+	.unwrap_async = eaa_unwrap_async,
 	.resource = eaa_resource,
 	.close = eaa_close,
 };

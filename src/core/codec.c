@@ -102,12 +102,23 @@ char *base64_encode(const void *p, size_t n, bool url)
 	return s;
 }
 
-static int b64val(char c, bool url)
+/* By ranges, not a table search: a search of the alphabet costs a scan
+ * per character and takes longer for later letters of a key. */
+static int b64val(char ch, bool url)
 {
-	const char *tab = url ? b64url : b64std;
-	const char *hit = c ? strchr(tab, c) : NULL;
+	unsigned char c = (unsigned char)ch;
 
-	return hit ? (int)(hit - tab) : -1;
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == (url ? '-' : '+'))
+		return 62;
+	if (c == (url ? '_' : '/'))
+		return 63;
+	return -1;
 }
 
 bool base64_decode(const char *s, bool url, uint8_t **out, size_t *n)

@@ -58,10 +58,13 @@ enum call_state { C_RECV, C_QUEUED, C_RUNNING, C_DONE, C_SENDING, C_ANSWERED };
 
 struct conn;
 
-struct call {
+struct grpc_unary_call {
 	struct conn *c;           /* NULL once its stream or connection is gone */
 	int32_t id;
-	enum call_state state;
+	enum call_state state;    /* under the server's lock once a worker
+				     may hold the call */
+	bool receiving;           /* the loop's own: the request is still
+				     coming (C_RECV), read without the lock */
 	char method[MAX_METHOD + 1];
 	bool post, bad_type;
 	struct wr in;             /* the request's DATA as it came */
@@ -72,8 +75,9 @@ struct call {
 	char msg[256];
 	struct wr reply;          /* PREFIX + message */
 	size_t queued, sent;      /* of reply: handed to nghttp2, written */
-	struct call *next;        /* the work queue or the done list */
-	struct call *cprev, *cnext; /* the connection's calls */
+	struct grpc_unary_server *g;
+	struct grpc_unary_call *next;        /* the work queue or the done list */
+	struct grpc_unary_call *cprev, *cnext; /* the connection's calls */
 };
 
 struct conn {
@@ -86,12 +90,13 @@ struct conn {
 	bool dirty, dead;         /* to flush, to close: on the loop's list */
 	struct conn *dnext;
 	long long open_deadline_ms;
-	struct call *calls;
+	struct grpc_unary_call *calls;
 	struct conn *prev, *next;
 };
 
 struct grpc_unary_server {
 	grpc_unary_fn fn;
+	grpc_unary_start_fn start;
 	void *arg;
 	struct grpc_unary_limits lim;
 	char what[64];
@@ -110,9 +115,10 @@ struct grpc_unary_server {
 	pthread_mutex_t lock;
 	pthread_cond_t work;      /* a call was queued, or stopping */
 	pthread_cond_t idle;      /* a thread ended */
-	struct call *qhead, *qtail; /* calls waiting for a worker */
-	struct call *done;        /* answered calls, for the loop */
+	struct grpc_unary_call *qhead, *qtail; /* calls waiting for a worker */
+	struct grpc_unary_call *done;        /* answered calls, for the loop */
 	unsigned running;         /* worker threads and the loop, not ended */
+	unsigned pending;         /* calls taken by start, not yet ended */
 	bool loop_gone;           /* the loop has ended: workers free calls */
 };
 
@@ -137,9 +143,9 @@ static int status_of(enum eaa_code c)
 	}
 }
 
-static void set_status(struct call *k, int status, const char *fmt, ...)
+static void set_status(struct grpc_unary_call *k, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static void set_status(struct call *k, int status, const char *fmt, ...)
+static void set_status(struct grpc_unary_call *k, int status, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -156,7 +162,7 @@ static void wipe_wr(struct wr *w)
 	wr_free(w);
 }
 
-static void call_free(struct grpc_unary_server *g, struct call *k)
+static void call_free(struct grpc_unary_server *g, struct grpc_unary_call *k)
 {
 	g->held -= k->charged;
 	wipe_wr(&k->in);
@@ -176,7 +182,7 @@ static void touch(struct conn *c)
 }
 
 /* Take a call off its connection's list. */
-static void call_unlink(struct call *k)
+static void call_unlink(struct grpc_unary_call *k)
 {
 	struct conn *c = k->c;
 
@@ -195,7 +201,7 @@ static void call_unlink(struct call *k)
 /* The stream is gone (closed, reset, or its connection ended): a call no
  * worker holds is freed now; one a worker holds is freed when its answer
  * comes back. */
-static void call_drop(struct grpc_unary_server *g, struct call *k)
+static void call_drop(struct grpc_unary_server *g, struct grpc_unary_call *k)
 {
 	bool held;
 
@@ -203,7 +209,7 @@ static void call_drop(struct grpc_unary_server *g, struct call *k)
 	pthread_mutex_lock(&g->lock);
 	held = k->state == C_RUNNING || k->state == C_DONE;
 	if (k->state == C_QUEUED) {
-		struct call **p = &g->qhead, *prev = NULL;
+		struct grpc_unary_call **p = &g->qhead, *prev = NULL;
 
 		while (*p && *p != k) {
 			prev = *p;
@@ -224,7 +230,7 @@ static void call_drop(struct grpc_unary_server *g, struct call *k)
 static ssize_t reply_read(nghttp2_session *h2, int32_t id, uint8_t *buf, size_t length,
 			  uint32_t *flags, nghttp2_data_source *src, void *user)
 {
-	struct call *k = src->ptr;
+	struct grpc_unary_call *k = src->ptr;
 	size_t n = k->reply.len - k->queued;
 
 	(void)buf;
@@ -271,7 +277,7 @@ static size_t pct_encode(const char *s, char *out, size_t cap)
 
 /* The call's answer on its stream: headers, message and trailers, or a
  * trailers-only answer for a failed call. */
-static void answer(struct conn *c, struct call *k)
+static void answer(struct conn *c, struct grpc_unary_call *k)
 {
 	char status[16], msg[3 * sizeof(k->msg) + 1];
 	int rv;
@@ -281,6 +287,7 @@ static void answer(struct conn *c, struct call *k)
 	k->charged = 0;
 	wipe_wr(&k->in);
 	touch(c);
+	k->receiving = false;
 	k->state = C_ANSWERED;
 	if (k->status == 0) {
 		nghttp2_nv hd[] = {
@@ -312,7 +319,7 @@ static void answer(struct conn *c, struct call *k)
 }
 
 /* Refuse a call from the loop (before any worker saw it). */
-static void refuse(struct conn *c, struct call *k, int status, const char *why)
+static void refuse(struct conn *c, struct grpc_unary_call *k, int status, const char *why)
 {
 	LOG_WARN("%s: %s refused: %s", c->g->what, k->method[0] ? k->method : "(no method)", why);
 	set_status(k, status, "%s", why);
@@ -321,7 +328,7 @@ static void refuse(struct conn *c, struct call *k, int status, const char *why)
 
 /* --- requests ----------------------------------------------------------- */
 
-static void enqueue(struct grpc_unary_server *g, struct call *k)
+static void enqueue(struct grpc_unary_server *g, struct grpc_unary_call *k)
 {
 	pthread_mutex_lock(&g->lock);
 	k->state = C_QUEUED;
@@ -337,15 +344,16 @@ static void enqueue(struct grpc_unary_server *g, struct call *k)
 
 /* The request is complete: exactly one uncompressed message, then to a
  * worker. */
-static void request_done(struct conn *c, struct call *k)
+static void request_done(struct conn *c, struct grpc_unary_call *k)
 {
 	struct grpc_unary_server *g = c->g;
 	struct rd r = rd_init(k->in.buf, k->in.len);
 	uint8_t flag;
 	uint32_t len;
 
-	if (k->state != C_RECV)
+	if (!k->receiving)
 		return;
+	k->receiving = false;
 	if (!k->post || k->method[0] != '/' || k->bad_type) {
 		refuse(c, k, k->bad_type ? 3 : 12, k->bad_type ?
 		       "not a gRPC call (content-type)" : "not a gRPC call (method or path)");
@@ -371,21 +379,41 @@ static void request_done(struct conn *c, struct call *k)
 		refuse(c, k, 12, "compressed request messages are not accepted");
 		return;
 	}
+	if (g->start) {
+		bool taken;
+
+		/* a worker's until ended: it may end before start returns */
+		pthread_mutex_lock(&g->lock);
+		k->state = C_RUNNING;
+		g->pending++;
+		pthread_mutex_unlock(&g->lock);
+		taken = g->start(g->arg, k->method, k->in.buf + PREFIX, len, k);
+		pthread_mutex_lock(&g->lock);
+		if (!taken) {
+			g->pending--;
+			k->state = C_RECV;
+		}
+		pthread_mutex_unlock(&g->lock);
+		if (taken)
+			return;
+	}
 	enqueue(g, k);
 }
 
 static int on_begin_headers(nghttp2_session *h2, const nghttp2_frame *f, void *user)
 {
 	struct conn *c = user;
-	struct call *k;
+	struct grpc_unary_call *k;
 
 	if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_REQUEST)
 		return 0;
 	if (!(k = calloc(1, sizeof(*k))))
 		return NGHTTP2_ERR_CALLBACK_FAILURE;
 	k->c = c;
+	k->g = c->g;
 	k->id = f->hd.stream_id;
 	k->state = C_RECV;
+	k->receiving = true;
 	k->bad_type = true; /* until application/grpc is seen */
 	k->deadline_ms = now_ms() + (long long)c->g->lim.recv_timeout_s * 1000;
 	wr_init(&k->in);
@@ -401,7 +429,7 @@ static int on_begin_headers(nghttp2_session *h2, const nghttp2_frame *f, void *u
 static int on_header(nghttp2_session *h2, const nghttp2_frame *f, const uint8_t *name,
 		     size_t nl, const uint8_t *value, size_t vl, uint8_t flags, void *user)
 {
-	struct call *k = nghttp2_session_get_stream_user_data(h2, f->hd.stream_id);
+	struct grpc_unary_call *k = nghttp2_session_get_stream_user_data(h2, f->hd.stream_id);
 
 	(void)flags;
 	(void)user;
@@ -427,11 +455,11 @@ static int on_data_chunk(nghttp2_session *h2, uint8_t flags, int32_t id,
 {
 	struct conn *c = user;
 	struct grpc_unary_server *g = c->g;
-	struct call *k = nghttp2_session_get_stream_user_data(h2, id);
+	struct grpc_unary_call *k = nghttp2_session_get_stream_user_data(h2, id);
 	char why[96];
 
 	(void)flags;
-	if (!k || k->state != C_RECV)
+	if (!k || !k->receiving)
 		return 0;
 	/* the bound is checked as bytes come, never after holding them */
 	if (k->in.len + len > PREFIX + g->lim.max_message) {
@@ -466,7 +494,7 @@ static int on_data_chunk(nghttp2_session *h2, uint8_t flags, int32_t id,
 static int on_frame_recv(nghttp2_session *h2, const nghttp2_frame *f, void *user)
 {
 	struct conn *c = user;
-	struct call *k;
+	struct grpc_unary_call *k;
 
 	c->opened = true;
 	if ((f->hd.type != NGHTTP2_HEADERS && f->hd.type != NGHTTP2_DATA) ||
@@ -480,7 +508,7 @@ static int on_frame_recv(nghttp2_session *h2, const nghttp2_frame *f, void *user
 static int on_stream_close(nghttp2_session *h2, int32_t id, uint32_t code, void *user)
 {
 	struct conn *c = user;
-	struct call *k = nghttp2_session_get_stream_user_data(h2, id);
+	struct grpc_unary_call *k = nghttp2_session_get_stream_user_data(h2, id);
 
 	(void)code;
 	if (k) {
@@ -511,7 +539,7 @@ static int on_send_data(nghttp2_session *h2, nghttp2_frame *f, const uint8_t *fr
 			size_t length, nghttp2_data_source *src, void *user)
 {
 	struct conn *c = user;
-	struct call *k = src->ptr;
+	struct grpc_unary_call *k = src->ptr;
 
 	(void)h2;
 	if (f->data.padlen || k->sent + length > k->reply.len)
@@ -531,7 +559,7 @@ static void conn_close(struct conn *c)
 	struct grpc_unary_server *g = c->g;
 
 	while (c->calls) {
-		struct call *k = c->calls;
+		struct grpc_unary_call *k = c->calls;
 
 		if (c->h2)
 			nghttp2_session_set_stream_user_data(c->h2, k->id, NULL);
@@ -606,59 +634,67 @@ static bool conn_read(struct conn *c)
 	return ok;
 }
 
-static void conn_accept(struct grpc_unary_server *g, int lfd)
+/* A connection on fd (non-blocking) with its HTTP/2 session, our
+ * SETTINGS queued; NULL (fd closed) when it cannot be made. */
+static struct conn *conn_new(struct grpc_unary_server *g, int fd)
 {
 	static const nghttp2_settings_entry set[] = {
 		{ NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, MAX_STREAMS },
 		{ NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, 64 * 1024 },
 	};
 	nghttp2_session_callbacks *cb;
-	struct epoll_event ev;
+	struct epoll_event ev = { .events = EPOLLIN };
 	struct conn *c;
-	int fd, one = 1;
+	int one = 1;
 
-	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-		if (g->nconns >= MAX_CONNS || !(c = calloc(1, sizeof(*c)))) {
-			LOG_WARN("%s: %u connections open: one more closed", g->what, g->nconns);
-			close(fd);
-			continue;
-		}
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		c->g = g;
-		c->fd = fd;
-		c->open_deadline_ms = now_ms() + (long long)g->lim.recv_timeout_s * 1000;
-		wr_init(&c->out);
-		if (nghttp2_session_callbacks_new(&cb) != 0) {
-			close(fd);
-			free(c);
-			continue;
-		}
-		nghttp2_session_callbacks_set_on_begin_headers_callback(cb, on_begin_headers);
-		nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
-		nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
-		nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
-		nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
-		nghttp2_session_callbacks_set_send_callback(cb, on_send);
-		nghttp2_session_callbacks_set_send_data_callback(cb, on_send_data);
-		if (nghttp2_session_server_new(&c->h2, cb, c) != 0) {
-			nghttp2_session_callbacks_del(cb);
-			close(fd);
-			free(c);
-			continue;
-		}
-		nghttp2_session_callbacks_del(cb);
-		nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, set, 2);
-		c->next = g->conns;
-		if (g->conns)
-			g->conns->prev = c;
-		g->conns = c;
-		g->nconns++;
-		ev.events = EPOLLIN;
-		ev.data.ptr = c;
-		if (epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
-			c->dead = true;
-		touch(c);
+	if (g->nconns >= MAX_CONNS || !(c = calloc(1, sizeof(*c)))) {
+		LOG_WARN("%s: %u connections open: one more closed", g->what, g->nconns);
+		close(fd);
+		return NULL;
 	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->g = g;
+	c->fd = fd;
+	c->open_deadline_ms = now_ms() + (long long)g->lim.recv_timeout_s * 1000;
+	wr_init(&c->out);
+	if (nghttp2_session_callbacks_new(&cb) != 0) {
+		close(fd);
+		free(c);
+		return NULL;
+	}
+	nghttp2_session_callbacks_set_on_begin_headers_callback(cb, on_begin_headers);
+	nghttp2_session_callbacks_set_on_header_callback(cb, on_header);
+	nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cb, on_data_chunk);
+	nghttp2_session_callbacks_set_on_frame_recv_callback(cb, on_frame_recv);
+	nghttp2_session_callbacks_set_on_stream_close_callback(cb, on_stream_close);
+	nghttp2_session_callbacks_set_send_callback(cb, on_send);
+	nghttp2_session_callbacks_set_send_data_callback(cb, on_send_data);
+	if (nghttp2_session_server_new(&c->h2, cb, c) != 0) {
+		nghttp2_session_callbacks_del(cb);
+		close(fd);
+		free(c);
+		return NULL;
+	}
+	nghttp2_session_callbacks_del(cb);
+	nghttp2_submit_settings(c->h2, NGHTTP2_FLAG_NONE, set, 2);
+	c->next = g->conns;
+	if (g->conns)
+		g->conns->prev = c;
+	g->conns = c;
+	g->nconns++;
+	ev.data.ptr = c;
+	if (epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &ev) != 0)
+		c->dead = true;
+	touch(c);
+	return c;
+}
+
+static void conn_accept(struct grpc_unary_server *g, int lfd)
+{
+	int fd;
+
+	while ((fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0)
+		conn_new(g, fd);
 }
 
 /* Calls whose requests are late, and connections that never opened. */
@@ -676,8 +712,8 @@ static void expire(struct grpc_unary_server *g)
 			touch(c);
 			continue;
 		}
-		for (struct call *k = c->calls; k; k = k->cnext)
-			if (k->state == C_RECV && now >= k->deadline_ms) {
+		for (struct grpc_unary_call *k = c->calls; k; k = k->cnext)
+			if (k->receiving && now >= k->deadline_ms) {
 				LOG_WARN("%s: %s: no request message within %d s: cancelled",
 					 g->what, k->method, g->lim.recv_timeout_s);
 				set_status(k, 4, "no request message in time"); /* DEADLINE_EXCEEDED */
@@ -703,7 +739,7 @@ static void flush_dirty(struct grpc_unary_server *g)
 /* Answers from the workers go out on their streams, a batch per wake. */
 static void deliver(struct grpc_unary_server *g)
 {
-	struct call *k, *next, *list;
+	struct grpc_unary_call *k, *next, *list;
 	uint64_t v;
 
 	if (read(g->efd, &v, sizeof(v)) < 0 && errno != EAGAIN)
@@ -736,7 +772,7 @@ static void stop_all(struct grpc_unary_server *g)
 	while (g->conns) {
 		struct conn *c = g->conns;
 
-		for (struct call *k = c->calls; k; k = k->cnext)
+		for (struct grpc_unary_call *k = c->calls; k; k = k->cnext)
 			nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE, k->id, NGHTTP2_CANCEL);
 		nghttp2_session_terminate_session(c->h2, NGHTTP2_NO_ERROR);
 		nghttp2_session_send(c->h2);
@@ -784,7 +820,7 @@ static void *loop_run(void *arg)
 	pthread_mutex_lock(&g->lock);
 	g->loop_gone = true;
 	while (g->done) {
-		struct call *k = g->done;
+		struct grpc_unary_call *k = g->done;
 
 		g->done = k->next;
 		call_free(g, k);
@@ -797,25 +833,96 @@ static void *loop_run(void *arg)
 
 /* --- workers ------------------------------------------------------------ */
 
-static void serve(struct grpc_unary_server *g, struct call *k)
+/* The call's answer: the reply message (body, n), or err's status. */
+static void set_answer(struct grpc_unary_server *g, struct grpc_unary_call *k,
+		       const uint8_t *body, size_t n, const struct eaa_err *err)
 {
-	struct eaa_err err = { 0 };
-	struct wr body;
-
-	wr_init(&body);
-	if (!g->fn(g->arg, k->method, k->in.buf + PREFIX, k->in.len - PREFIX, &body, &err)) {
-		set_status(k, status_of(err.code), "%s", err.msg);
-	} else if (body.failed || body.len > UINT32_MAX || !wr_u8(&k->reply, 0) ||
-		   !wr_u32be(&k->reply, (uint32_t)body.len) ||
-		   !wr_bytes(&k->reply, body.buf, body.len)) {
+	if (!body) {
+		set_status(k, status_of(err->code), "%s", err->msg);
+	} else if (n > UINT32_MAX || !wr_u8(&k->reply, 0) || !wr_u32be(&k->reply, (uint32_t)n) ||
+		   !wr_bytes(&k->reply, body, n)) {
 		set_status(k, 8, "out of memory");
 	} else {
 		k->status = 0;
 	}
 	if (k->status)
 		LOG_WARN("%s: %s refused: %s", g->what, k->method, k->msg);
+}
+
+/* The answered call back to the loop, or freed once the loop is gone.
+ * Called with the lock held. */
+static void finish(struct grpc_unary_server *g, struct grpc_unary_call *k)
+{
+	bool wake;
+
+	k->state = C_DONE;
+	if (g->loop_gone) {
+		call_free(g, k);
+		return;
+	}
+	wake = g->done == NULL;
+	k->next = g->done;
+	g->done = k;
+	if (wake) {
+		uint64_t one = 1;
+
+		(void)!write(g->efd, &one, sizeof(one));
+	}
+}
+
+static void serve(struct grpc_unary_server *g, struct grpc_unary_call *k)
+{
+	struct eaa_err err = { 0 };
+	struct wr body;
+
+	wr_init(&body);
+	if (!g->fn(g->arg, k->method, k->in.buf + PREFIX, k->in.len - PREFIX, &body, &err))
+		set_answer(g, k, NULL, 0, &err);
+	else if (body.failed)
+		set_answer(g, k, NULL, 0, &(struct eaa_err){ EAA_E_NOMEM, "out of memory" });
+	else
+		set_answer(g, k, body.buf ? body.buf : (const uint8_t *)"", body.len, NULL);
 	wipe_wr(&body);
 	OPENSSL_cleanse(k->in.buf, k->in.len);
+}
+
+/* --- calls taken by the start function ---------------------------------- */
+
+void grpc_unary_answer(struct grpc_unary_call *k, const uint8_t *reply, size_t n,
+		       const struct eaa_err *err)
+{
+	struct grpc_unary_server *g = k->g;
+
+	set_answer(g, k, reply, n, err);
+	pthread_mutex_lock(&g->lock);
+	g->pending--;
+	finish(g, k);
+	pthread_cond_broadcast(&g->idle);
+	pthread_mutex_unlock(&g->lock);
+}
+
+void grpc_unary_retry(struct grpc_unary_call *k)
+{
+	struct grpc_unary_server *g = k->g;
+
+	pthread_mutex_lock(&g->lock);
+	g->pending--;
+	if (atomic_load(&g->stopping)) {
+		/* no worker will take it: cancelled, as calls in progress are */
+		set_status(k, 1, "the server is stopping");
+		finish(g, k);
+	} else {
+		k->state = C_QUEUED;
+		k->next = NULL;
+		if (g->qtail)
+			g->qtail->next = k;
+		else
+			g->qhead = k;
+		g->qtail = k;
+		pthread_cond_signal(&g->work);
+	}
+	pthread_cond_broadcast(&g->idle);
+	pthread_mutex_unlock(&g->lock);
 }
 
 static void *worker_run(void *arg)
@@ -824,8 +931,7 @@ static void *worker_run(void *arg)
 
 	pthread_mutex_lock(&g->lock);
 	for (;;) {
-		struct call *k;
-		bool wake;
+		struct grpc_unary_call *k;
 
 		while (!g->qhead && !atomic_load(&g->stopping))
 			pthread_cond_wait(&g->work, &g->lock);
@@ -842,19 +948,7 @@ static void *worker_run(void *arg)
 		 * frames do not wait in this stack for the next call */
 		eaa_stack_burn(64 * 1024);
 		pthread_mutex_lock(&g->lock);
-		k->state = C_DONE;
-		if (g->loop_gone) {
-			call_free(g, k);
-			continue;
-		}
-		wake = g->done == NULL;
-		k->next = g->done;
-		g->done = k;
-		if (wake) {
-			uint64_t one = 1;
-
-			(void)!write(g->efd, &one, sizeof(one));
-		}
+		finish(g, k);
 	}
 	g->running--;
 	pthread_cond_broadcast(&g->idle);
@@ -991,6 +1085,14 @@ struct grpc_unary_server *grpc_unary_serve_limits(const char *addr, const char *
 						  const struct grpc_unary_limits *lim,
 						  int *port, struct eaa_err *err)
 {
+	return grpc_unary_serve_async(addr, what, fn, NULL, arg, lim, port, err);
+}
+
+struct grpc_unary_server *grpc_unary_serve_async(const char *addr, const char *what,
+						 grpc_unary_fn fn, grpc_unary_start_fn start,
+						 void *arg, const struct grpc_unary_limits *lim,
+						 int *port, struct eaa_err *err)
+{
 	struct grpc_unary_server *g = calloc(1, sizeof(*g));
 	struct epoll_event ev = { .events = EPOLLIN };
 	unsigned i;
@@ -1011,6 +1113,7 @@ struct grpc_unary_server *grpc_unary_serve_limits(const char *addr, const char *
 		g->lim.recv_timeout_s = DEFAULT_RECV_TIMEOUT_S;
 	g->quota = (g->lim.max_message + PREFIX) * (g->lim.workers + 1);
 	g->fn = fn;
+	g->start = start;
 	g->arg = arg;
 	snprintf(g->what, sizeof(g->what), "%s", what);
 	pthread_mutex_init(&g->lock, NULL);
@@ -1091,9 +1194,9 @@ bool grpc_unary_stop(struct grpc_unary_server *g, int wait_s)
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += wait_s;
 	pthread_mutex_lock(&g->lock);
-	while (g->running && rc == 0)
+	while ((g->running || g->pending) && rc == 0)
 		rc = pthread_cond_timedwait(&g->idle, &g->lock, &until);
-	done = g->running == 0;
+	done = g->running == 0 && g->pending == 0;
 	pthread_mutex_unlock(&g->lock);
 	if (!done) {
 		/* a handler is still in its round trip: the server stays, for

@@ -53,6 +53,30 @@ struct grpc_unary_server *grpc_unary_serve(const char *addr, const char *what,
 					   grpc_unary_fn fn, void *arg,
 					   int *port, struct eaa_err *err);
 
+/* A call answered later, from any thread (see grpc_unary_serve_async). */
+struct grpc_unary_call;
+
+/* Offered each whole request on the server's event loop, before any
+ * worker: return true to take the call, which must then be ended exactly
+ * once by grpc_unary_answer or grpc_unary_retry; false leaves it to fn on
+ * a worker. It must not wait (it runs where every caller's bytes are
+ * read); req is valid only during the call. */
+typedef bool (*grpc_unary_start_fn)(void *arg, const char *method, const uint8_t *req,
+				    size_t n, struct grpc_unary_call *call);
+
+/* grpc_unary_serve_limits with start (NULL: none). */
+struct grpc_unary_server *grpc_unary_serve_async(const char *addr, const char *what,
+						 grpc_unary_fn fn, grpc_unary_start_fn start,
+						 void *arg, const struct grpc_unary_limits *lim,
+						 int *port, struct eaa_err *err);
+/* End a taken call: reply is the response message, or NULL with err (its
+ * code picks the status, as for fn). The reply is copied (and the caller
+ * wipes its own). */
+void grpc_unary_answer(struct grpc_unary_call *call, const uint8_t *reply, size_t n,
+		       const struct eaa_err *err);
+/* End a taken call by handing it to fn on a worker after all. */
+void grpc_unary_retry(struct grpc_unary_call *call);
+
 /* Stop listening and cancel the calls in progress, without waiting (so
  * that several servers stop together). */
 void grpc_unary_shutdown(struct grpc_unary_server *g);

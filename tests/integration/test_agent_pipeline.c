@@ -12,7 +12,13 @@
  *     many rounds;
  *   - the broker closing the channel with eight requests unanswered: every
  *     caller is served on one new channel (one attestation, not eight);
- *   - otherwise one attested channel serves everything. */
+ *   - otherwise one attested channel serves everything;
+ *   - the same with the unwraps made without a waiting thread
+ *     (aa_agent_keyprovider_async, as the agent's gRPC loop makes them):
+ *     taken only once a channel is attested, on the channel at once with
+ *     the waiting threads' requests, each answered with its own reply, and
+ *     when the channel closes under them each comes back as "retry", and
+ *     the synchronous retries share one new channel. */
 #include <arpa/inet.h>
 #include <jansson.h>
 #include <netinet/in.h>
@@ -221,6 +227,58 @@ static void broker_start(void)
 
 static struct aa_agent *agent;
 static pthread_barrier_t go;
+static bool use_async;        /* unwraps through aa_agent_keyprovider_async */
+
+/* One asynchronous answer, waited for by its caller. */
+struct waiter {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool done;
+	enum aa_async_result r;
+	char *out;
+};
+
+static void answered(void *arg, enum aa_async_result r, const char *out,
+		     const struct eaa_err *err)
+{
+	struct waiter *w = arg;
+
+	if (r == AA_ASYNC_FAILED)
+		fprintf(stderr, "async unwrap: %s\n", err->msg);
+	pthread_mutex_lock(&w->mu);
+	w->r = r;
+	w->out = out ? strdup(out) : NULL;
+	w->done = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static int async_taken, async_retried;
+static pthread_mutex_t count_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* As the gRPC loop does: asynchronously when the agent takes it, else (or
+ * on "retry") synchronously. */
+static bool keyprovider(const char *in, char **out, struct eaa_err *err)
+{
+	struct waiter w = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+	if (!use_async || !aa_agent_keyprovider_async(agent, in, strlen(in), answered, &w))
+		return aa_agent_keyprovider(agent, in, strlen(in), out, err);
+	pthread_mutex_lock(&w.mu);
+	while (!w.done)
+		pthread_cond_wait(&w.cv, &w.mu);
+	pthread_mutex_unlock(&w.mu);
+	pthread_mutex_lock(&count_mu);
+	async_taken++;
+	async_retried += w.r == AA_ASYNC_RETRY;
+	pthread_mutex_unlock(&count_mu);
+	if (w.r == AA_ASYNC_RETRY)
+		return aa_agent_keyprovider(agent, in, strlen(in), out, err);
+	*out = w.out;
+	if (w.r != AA_ASYNC_OK)
+		snprintf(err->msg, sizeof(err->msg), "the asynchronous unwrap failed");
+	return w.r == AA_ASYNC_OK;
+}
 
 /* UnWrapKey of a packet under kid "default/key/<i>": the broker's
  * plaintext is the kid. */
@@ -240,7 +298,7 @@ static bool unwrap(int i)
 	if (w && v && asprintf(&pkt, "{\"kid\":\"%s\",\"wrapped_data\":\"%s\",\"iv\":\"%s\","
 			       "\"wrap_type\":\"A256GCM\"}", kid, w, v) >= 0 &&
 	    (in = aa_kp_unwrap_input(&p, (const uint8_t *)pkt, strlen(pkt)))) {
-		if (!aa_agent_keyprovider(agent, in, strlen(in), &out, &err))
+		if (!keyprovider(in, &out, &err))
 			fprintf(stderr, "unwrap %s: %s\n", kid, err.msg);
 		else if ((j = json_loads(out, 0, NULL)) &&
 			 json_get_bytes(json_object_get(json_object_get(j, "keyunwrapresults"),
@@ -384,6 +442,51 @@ int main(void)
 	CHECK_MSG(wrong == 0, "%d of %d callers failed after the channel closed", wrong,
 		  CALLERS);
 	CHECK_MSG(seen(&b.channels) == 2, "%d attested channels, want 2 (one anew)",
+		  seen(&b.channels));
+
+	/* before any channel: the asynchronous path declines */
+	{
+		struct aa_agent *fresh = aa_agent_new(params, NULL, &conf, &err);
+		struct aa_kp_provider p = { .name = "attestation-agent" };
+		static const char pkt[] = "{\"kid\":\"default/key/1\",\"wrapped_data\":"
+			"\"AQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\",\"iv\":"
+			"\"AgAAAAAAAAAAAAAA\",\"wrap_type\":\"A256GCM\"}";
+		char *in = aa_kp_unwrap_input(&p, (const uint8_t *)pkt, strlen(pkt));
+		struct waiter w = { .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER };
+
+		CHECK(fresh && in);
+		if (fresh && in)
+			CHECK_MSG(!aa_agent_keyprovider_async(fresh, in, strlen(in), answered, &w),
+				  "an asynchronous unwrap was taken with no attested channel");
+		free(in);
+		aa_agent_free(fresh);
+	}
+
+	/* the unwraps without waiting threads, beside the resources' */
+	use_async = true;
+	CHECK(unwrap(2));
+	CHECK_MSG(async_taken == 1, "the asynchronous path was not taken on an attested "
+		  "channel");
+	set(CALLERS, false);
+	wrong = callers(1);
+	CHECK_MSG(wrong == 0, "%d of %d callers did not get their own reply (async)", wrong,
+		  CALLERS);
+	CHECK_MSG(seen(&b.most_waiting) == CALLERS, "at most %d requests were on the channel "
+		  "at once, want %d (async)", seen(&b.most_waiting), CALLERS);
+	set(0, false);
+	wrong = callers(50);
+	CHECK_MSG(wrong == 0, "%d of %d calls did not get their own reply (async)", wrong,
+		  CALLERS * 50);
+	CHECK_MSG(seen(&b.channels) == 2, "%d attested channels, want still 2",
+		  seen(&b.channels));
+	async_retried = 0;
+	set(CALLERS, true);
+	wrong = callers(1);
+	CHECK_MSG(wrong == 0, "%d of %d callers failed after the channel closed (async)",
+		  wrong, CALLERS);
+	CHECK_MSG(async_retried == CALLERS / 2, "%d asynchronous unwraps came back as retry, "
+		  "want %d", async_retried, CALLERS / 2);
+	CHECK_MSG(seen(&b.channels) == 3, "%d attested channels, want 3 (one anew)",
 		  seen(&b.channels));
 
 	aa_agent_free(agent);
