@@ -85,7 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		/* the workers' part, here: every queued call served */
 		while (g->qhead) {
-			struct call *k = g->qhead;
+			struct grpc_unary_call *k = g->qhead;
 
 			g->qhead = k->next;
 			if (!g->qhead)
