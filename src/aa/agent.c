@@ -365,7 +365,7 @@ bool aa_agent_keyprovider(struct aa_agent *a, const char *in, size_t n, char **o
 			  struct eaa_err *err)
 {
 	json_error_t je;
-	json_t *j = json_loadb(in, n, 0, &je);
+	json_t *j = json_loadb_fast(in, n, 0, &je);
 	const char *op = json_string_value(json_object_get(j, "op"));
 	bool ok;
 
@@ -429,7 +429,7 @@ static void kp_answered(void *arg, bool ok, const uint8_t *opts, size_t n,
 bool aa_agent_keyprovider_async(struct aa_agent *a, const char *text, size_t n,
 				aa_agent_done_fn done, void *arg)
 {
-	json_t *j = json_loadb(text, n, 0, NULL), *params;
+	json_t *j = json_fast_loadb(text, n, 0), *params;
 	const char *op = json_string_value(json_object_get(j, "op"));
 	struct eaa_err err;
 	struct kp_packet pkt;

@@ -485,7 +485,7 @@ static json_t *exchange(struct aa_eaa *c, json_t *req, struct eaa_err *err)
 
 	if (!(buf = round_trip(c, req, json_done, &fr, &n, err)))
 		return NULL;
-	if (!(reply = json_loadb(buf, n, 0, &je)))
+	if (!(reply = json_loadb_fast(buf, n, 0, &je)))
 		eaa_fail(err, EAA_E_FORMAT, "verdictd's reply is not JSON: %s", je.text);
 	OPENSSL_cleanse(buf, n);
 	free(buf);
@@ -563,7 +563,7 @@ static void pend_done(struct pend *p, char *reply, size_t n, const struct eaa_er
 
 	if (!reply)
 		err = *why;
-	else if (!(j = json_loadb(reply, n, 0, &je)))
+	else if (!(j = json_loadb_fast(reply, n, 0, &je)))
 		eaa_fail(&err, EAA_E_FORMAT, "verdictd's reply is not JSON: %s", je.text);
 	else
 		ok = decrypt_reply(j, p->enc, &out, &outn, &err);

@@ -32,7 +32,7 @@ bool kp_packet_parse(const void *p, size_t n, struct kp_packet *pkt,
 		     struct eaa_err *err)
 {
 	json_error_t je;
-	json_t *j = json_loadb(p, n, 0, &je), *klen;
+	json_t *j = json_loadb_fast(p, n, 0, &je), *klen;
 	const char *kid, *type, *alg;
 	uint8_t *iv = NULL;
 	size_t ivn = 0;

@@ -10,6 +10,7 @@
 #include "aead.h"
 #include "codec.h"
 #include "eaa.h"
+#include "json_util.h"
 #include "log.h"
 
 #define GCM_IV_LEN 12 /* the EAA Decrypt blob's iv */
@@ -476,7 +477,7 @@ bool vd_eaa_handle(struct vd_store *s, const struct vd_peer *peer,
 
 	memset(r, 0, sizeof(*r));
 	r->command = VD_EAA_UNKNOWN;
-	j = json_loadb(req, n, JSON_REJECT_DUPLICATES, &je);
+	j = json_loadb_fast(req, n, JSON_REJECT_DUPLICATES, &je);
 	if (!j || !json_is_object(j)) {
 		snprintf(why, sizeof(why), "request is not a JSON object: %s",
 			 j ? "another JSON value" : je.text);

@@ -1,0 +1,407 @@
+/* json_fast.c - a JSON reader that scans its buffer directly (see
+ * json_util.h, json_fast_loadb). jansson's json_loadb reads its input one
+ * character at a time through a callback: for the agent's key-provider
+ * requests and verdictd's EAA requests, mostly long base64 strings, that
+ * was a third of the agent's CPU per call (docs/benchmarks.md).
+ *
+ * It builds the same jansson values json_loadb would, and is allowed to
+ * be stricter, never laxer: whatever it is unsure of (a depth past
+ * FAST_MAX_DEPTH, an escape it does not decode, a flag it does not know)
+ * it declines, and json_loadb_fast asks jansson, which then gives its own
+ * result and its own error message. fuzz_json_fast checks the two agree
+ * on every input either accepts. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "json_util.h"
+
+#define FAST_MAX_DEPTH 256
+
+struct jf {
+	const unsigned char *p, *end;
+	size_t flags;
+	int depth;
+};
+
+static void skip_ws(struct jf *f)
+{
+	while (f->p < f->end && (*f->p == ' ' || *f->p == '\t' || *f->p == '\n' || *f->p == '\r'))
+		f->p++;
+}
+
+static json_t *value(struct jf *f);
+
+static int hex4(const unsigned char *p)
+{
+	int v = 0;
+
+	for (int i = 0; i < 4; i++) {
+		int c = p[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			d = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			d = c - 'A' + 10;
+		else
+			return -1;
+		v = v << 4 | d;
+	}
+	return v;
+}
+
+/* Length of the well-formed UTF-8 sequence at p (as jansson's
+ * utf8_check_full: no overlong forms, no surrogates, nothing past
+ * U+10FFFF), or 0. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = p[0], v;
+	size_t n;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, v = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, v = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, v = c & 0x07;
+	else
+		return 0;
+	if ((size_t)(end - p) < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		v = v << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10ffff)) ||
+	    (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	return n;
+}
+
+static size_t put_utf8(unsigned v, char *o)
+{
+	if (v < 0x80) {
+		o[0] = (char)v;
+		return 1;
+	}
+	if (v < 0x800) {
+		o[0] = (char)(0xc0 | v >> 6);
+		o[1] = (char)(0x80 | (v & 0x3f));
+		return 2;
+	}
+	if (v < 0x10000) {
+		o[0] = (char)(0xe0 | v >> 12);
+		o[1] = (char)(0x80 | (v >> 6 & 0x3f));
+		o[2] = (char)(0x80 | (v & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | v >> 18);
+	o[1] = (char)(0x80 | (v >> 12 & 0x3f));
+	o[2] = (char)(0x80 | (v >> 6 & 0x3f));
+	o[3] = (char)(0x80 | (v & 0x3f));
+	return 4;
+}
+
+/* A string after its opening quote: *out (malloc'd, NUL-terminated, *n
+ * bytes) or false. A string without escapes is copied once. */
+static bool string(struct jf *f, char **out, size_t *n)
+{
+	const unsigned char *s = f->p, *q = s;
+	bool esc = false;
+	char *o;
+	size_t len;
+
+	/* first pass: the extent, and whether anything must be decoded */
+	while (q < f->end && *q != '"') {
+		if (*q < 0x20)
+			return false;
+		if (*q == '\\') {
+			esc = true;
+			if (++q >= f->end)
+				return false;
+			q++;
+		} else if (*q < 0x80) {
+			q++;
+		} else {
+			size_t l = utf8_len(q, f->end);
+
+			if (!l)
+				return false;
+			q += l;
+		}
+	}
+	if (q >= f->end)
+		return false;
+	len = (size_t)(q - s);
+	if (!(o = malloc(len + 1)))
+		return false;
+	if (!esc) {
+		memcpy(o, s, len);
+		*n = len;
+	} else {
+		size_t k = 0;
+
+		for (const unsigned char *p = s; p < q;) {
+			int v, lo;
+
+			if (*p != '\\') {
+				o[k++] = (char)*p++;
+				continue;
+			}
+			p++;
+			switch (*p++) {
+			case '"': o[k++] = '"'; continue;
+			case '\\': o[k++] = '\\'; continue;
+			case '/': o[k++] = '/'; continue;
+			case 'b': o[k++] = '\b'; continue;
+			case 'f': o[k++] = '\f'; continue;
+			case 'n': o[k++] = '\n'; continue;
+			case 'r': o[k++] = '\r'; continue;
+			case 't': o[k++] = '\t'; continue;
+			case 'u': break;
+			default: free(o); return false;
+			}
+			/* \uXXXX, a surrogate pair as one; \u0000 only as
+			 * jansson's JSON_ALLOW_NUL allows it */
+			if (q - p < 4 || (v = hex4(p)) < 0) {
+				free(o);
+				return false;
+			}
+			p += 4;
+			if (v >= 0xdc00 && v <= 0xdfff) {
+				free(o);
+				return false;
+			}
+			if (v >= 0xd800 && v <= 0xdbff) {
+				if (q - p < 6 || p[0] != '\\' || p[1] != 'u' ||
+				    (lo = hex4(p + 2)) < 0xdc00 || lo > 0xdfff) {
+					free(o);
+					return false;
+				}
+				p += 6;
+				v = 0x10000 + ((v - 0xd800) << 10) + (lo - 0xdc00);
+			}
+			if (v == 0 && !(f->flags & JSON_ALLOW_NUL)) {
+				free(o);
+				return false;
+			}
+			/* an escape is never shorter than what it makes */
+			k += put_utf8((unsigned)v, o + k);
+		}
+		*n = k;
+	}
+	o[*n] = '\0';
+	f->p = q + 1;
+	*out = o;
+	return true;
+}
+
+/* A number, as jansson reads one: an integer without fraction or exponent
+ * that fits json_int_t, else a finite real. */
+static json_t *number(struct jf *f)
+{
+	const unsigned char *s = f->p, *p = s;
+	bool real = false;
+	char buf[64], *end;
+
+	if (p < f->end && *p == '-')
+		p++;
+	if (p >= f->end || *p < '0' || *p > '9')
+		return NULL;
+	if (*p == '0') {
+		p++;
+	} else {
+		while (p < f->end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < f->end && *p == '.') {
+		real = true;
+		if (++p >= f->end || *p < '0' || *p > '9')
+			return NULL;
+		while (p < f->end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	if (p < f->end && (*p == 'e' || *p == 'E')) {
+		real = true;
+		p++;
+		if (p < f->end && (*p == '+' || *p == '-'))
+			p++;
+		if (p >= f->end || *p < '0' || *p > '9')
+			return NULL;
+		while (p < f->end && *p >= '0' && *p <= '9')
+			p++;
+	}
+	/* a long number is jansson's to read */
+	if ((size_t)(p - s) >= sizeof(buf))
+		return NULL;
+	memcpy(buf, s, (size_t)(p - s));
+	buf[p - s] = '\0';
+	f->p = p;
+	errno = 0;
+	if (!real) {
+		long long v = strtoll(buf, &end, 10);
+
+		return errno == ERANGE || *end ? NULL : json_integer((json_int_t)v);
+	} else {
+		double d = strtod(buf, &end);
+
+		if (*end || (errno == ERANGE && (d > 1.0 || d < -1.0)))
+			return NULL;
+		return json_real(d);
+	}
+}
+
+static bool literal(struct jf *f, const char *w, size_t n)
+{
+	if ((size_t)(f->end - f->p) < n || memcmp(f->p, w, n) != 0)
+		return false;
+	f->p += n;
+	return true;
+}
+
+static json_t *array(struct jf *f)
+{
+	json_t *a = json_array(), *v;
+
+	f->p++;
+	skip_ws(f);
+	if (f->p < f->end && *f->p == ']') {
+		f->p++;
+		return a;
+	}
+	for (;;) {
+		if (!(v = value(f)) || json_array_append_new(a, v) != 0)
+			break;
+		skip_ws(f);
+		if (f->p < f->end && *f->p == ',') {
+			f->p++;
+			continue;
+		}
+		if (f->p < f->end && *f->p == ']') {
+			f->p++;
+			return a;
+		}
+		break;
+	}
+	json_decref(a);
+	return NULL;
+}
+
+static json_t *object(struct jf *f)
+{
+	json_t *o = json_object(), *v;
+	char *key;
+	size_t kn;
+
+	f->p++;
+	skip_ws(f);
+	if (f->p < f->end && *f->p == '}') {
+		f->p++;
+		return o;
+	}
+	for (;;) {
+		if (f->p >= f->end || *f->p != '"')
+			break;
+		f->p++;
+		if (!string(f, &key, &kn))
+			break;
+		/* jansson refuses a NUL in a key, and with the flag a key
+		 * given twice */
+		if (memchr(key, '\0', kn) ||
+		    ((f->flags & JSON_REJECT_DUPLICATES) && json_object_getn(o, key, kn))) {
+			free(key);
+			break;
+		}
+		skip_ws(f);
+		if (f->p >= f->end || *f->p != ':') {
+			free(key);
+			break;
+		}
+		f->p++;
+		if (!(v = value(f))) {
+			free(key);
+			break;
+		}
+		if (json_object_setn_new_nocheck(o, key, kn, v) != 0) {
+			free(key);
+			break;
+		}
+		free(key);
+		skip_ws(f);
+		if (f->p < f->end && *f->p == ',') {
+			f->p++;
+			skip_ws(f);
+			continue;
+		}
+		if (f->p < f->end && *f->p == '}') {
+			f->p++;
+			return o;
+		}
+		break;
+	}
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *value(struct jf *f)
+{
+	json_t *v = NULL;
+	char *s;
+	size_t n;
+
+	skip_ws(f);
+	if (f->p >= f->end)
+		return NULL;
+	switch (*f->p) {
+	case '{':
+	case '[':
+		if (++f->depth > FAST_MAX_DEPTH)
+			return NULL;
+		v = *f->p == '{' ? object(f) : array(f);
+		f->depth--;
+		return v;
+	case '"':
+		f->p++;
+		if (!string(f, &s, &n))
+			return NULL;
+		v = json_stringn_nocheck(s, n);
+		free(s);
+		return v;
+	case 't': return literal(f, "true", 4) ? json_true() : NULL;
+	case 'f': return literal(f, "false", 5) ? json_false() : NULL;
+	case 'n': return literal(f, "null", 4) ? json_null() : NULL;
+	default: return number(f);
+	}
+}
+
+json_t *json_fast_loadb(const char *buf, size_t n, size_t flags)
+{
+	struct jf f = { (const unsigned char *)buf, (const unsigned char *)buf + n, flags, 0 };
+	json_t *v;
+
+	/* what this reader knows; anything else is jansson's */
+	if (!buf || (flags & ~(size_t)(JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL)))
+		return NULL;
+	skip_ws(&f);
+	if (!(flags & JSON_DECODE_ANY) && (f.p >= f.end || (*f.p != '{' && *f.p != '[')))
+		return NULL;
+	if (!(v = value(&f)))
+		return NULL;
+	skip_ws(&f);
+	if (f.p != f.end) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+json_t *json_loadb_fast(const char *buf, size_t n, size_t flags, json_error_t *err)
+{
+	json_t *v = json_fast_loadb(buf, n, flags);
+
+	return v ? v : json_loadb(buf, n, flags, err);
+}
