@@ -278,11 +278,12 @@ static bool keyprovider(void *arg, const char *method, const uint8_t *req, size_
 	return !reply->failed || eaa_fail(err, EAA_E_NOMEM, "out of memory");
 }
 
-/* An UnWrapKey the agent answered without a worker: the reply goes back
- * from the KBC's reader thread; a channel that failed in transit sends
- * the call to a worker, whose synchronous path attests anew. */
-static void keyprovider_answered(void *arg, enum aa_async_result r, const char *out,
-				 const struct eaa_err *err)
+/* A call the agent answered without a worker: the reply (the message's
+ * one bytes field) goes back from the KBC's reader thread; a channel that
+ * failed in transit sends the call to a worker, whose synchronous path
+ * attests anew. */
+static void answered(void *arg, enum aa_async_result r, const uint8_t *out, size_t n,
+		     const struct eaa_err *err)
 {
 	struct grpc_unary_call *call = arg;
 	struct wr reply;
@@ -296,7 +297,7 @@ static void keyprovider_answered(void *arg, enum aa_async_result r, const char *
 		return;
 	}
 	wr_init(&reply);
-	pb_put_bytes(&reply, 1, out, strlen(out));
+	pb_put_bytes(&reply, 1, out, n);
 	if (reply.failed)
 		grpc_unary_answer(call, NULL, 0,
 				  &(struct eaa_err){ EAA_E_NOMEM, "out of memory" });
@@ -318,8 +319,28 @@ static bool keyprovider_start(void *arg, const char *method, const uint8_t *req,
 
 	return strcmp(method, KEYPROVIDER "UnWrapKey") == 0 &&
 	       pb_get_bytes(req, n, 1, &json, &jn) &&
-	       aa_agent_keyprovider_async(arg, (const char *)json, jn, keyprovider_answered,
-					  call);
+	       aa_agent_keyprovider_async(arg, (const char *)json, jn, answered, call);
+}
+
+/* GetResource the same way, for the default KBC. */
+static bool getresource_start(void *arg, const char *method, const uint8_t *req, size_t n,
+			      struct grpc_unary_call *call)
+{
+	const uint8_t *path, *kbc, *uri;
+	size_t pn, kn, un;
+	char spath[512], params[600];
+
+	if (strcmp(method, GETRESOURCE) != 0 || !pb_get_bytes(req, n, 1, &path, &pn) ||
+	    !pb_get_bytes(req, n, 2, &kbc, &kn) || !pb_get_bytes(req, n, 3, &uri, &un) ||
+	    pn >= sizeof(spath) || kn + un + 3 > sizeof(params) || memchr(path, '\0', pn) ||
+	    memchr(kbc, '\0', kn) || memchr(uri, '\0', un))
+		return false;
+	memcpy(spath, path, pn);
+	spath[pn] = '\0';
+	params[0] = '\0';
+	if (kn)
+		snprintf(params, sizeof(params), "%.*s::%.*s", (int)kn, kbc, (int)un, uri);
+	return aa_agent_resource_async(arg, params, spath, answered, call);
 }
 
 /* getresource.GetResourceRequest {1: ResourcePath, 2: KbcName, 3: KbsUri}
@@ -380,8 +401,8 @@ static int serve(struct aa_agent *agent, bool *busy)
 		return 1;
 	}
 	printf("key provider on port %d\n", port);
-	if (!(gr = grpc_unary_serve_limits(aa.gr_sock, "get-resource", getresource, agent,
-					   &aa.grpc, &port, &err))) {
+	if (!(gr = grpc_unary_serve_async(aa.gr_sock, "get-resource", getresource,
+					  getresource_start, agent, &aa.grpc, &port, &err))) {
 		fprintf(stderr, "%s: %s\n", prog, err.msg);
 		*busy = !grpc_unary_stop(kp, 3);
 		return 1;

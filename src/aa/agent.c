@@ -385,24 +385,28 @@ bool aa_agent_keyprovider(struct aa_agent *a, const char *in, size_t n, char **o
 	return ok;
 }
 
-/* An UnWrapKey in flight on an instance it holds (refs, busy). */
-struct kp_async {
+/* A request in flight without a thread, on an instance it holds (refs,
+ * busy). */
+struct async_req {
 	struct aa_agent *a;
 	struct instance *in;
-	char kid[256];          /* for the log line */
+	bool resource;          /* else an UnWrapKey */
+	char what[256];         /* kid "..." or the path, for the log line */
 	aa_agent_done_fn done;
 	void *arg;
 };
 
-static void kp_answered(void *arg, bool ok, const uint8_t *opts, size_t n,
-			const struct eaa_err *kerr)
+static void async_answered(void *arg, bool ok, const uint8_t *data, size_t n,
+			   const struct eaa_err *kerr)
 {
-	struct kp_async *q = arg;
+	struct async_req *q = arg;
+	const char *verb = q->resource ? "GetResource" : "UnWrapKey";
 	struct eaa_err err = { 0 };
 	char *out = NULL;
 
 	use_end(q->a, q->in);
-	if (ok && !(out = kp_output("keyunwrapresults", "optsdata", opts, n))) {
+	if (ok && !q->resource &&
+	    !(out = kp_output("keyunwrapresults", "optsdata", data, n))) {
 		ok = false;
 		eaa_fail(&err, EAA_E_NOMEM, "out of memory");
 	} else if (!ok) {
@@ -411,18 +415,67 @@ static void kp_answered(void *arg, bool ok, const uint8_t *opts, size_t n,
 	}
 	release(q->a, q->in);
 	if (ok) {
-		LOG_INFO("UnWrapKey: kid \"%s\" unwrapped", q->kid);
-		q->done(q->arg, AA_ASYNC_OK, out, NULL);
-		OPENSSL_cleanse(out, strlen(out));
+		if (q->resource)
+			LOG_INFO("%s: %s (%zu bytes)", verb, q->what, n);
+		else
+			LOG_INFO("%s: %s unwrapped", verb, q->what);
+		q->done(q->arg, AA_ASYNC_OK, out ? (const uint8_t *)out : data,
+			out ? strlen(out) : n, NULL);
+		if (out)
+			OPENSSL_cleanse(out, strlen(out));
 		free(out);
 	} else if (kerr && kerr->code == EAA_E_CLOSED) {
-		LOG_INFO("UnWrapKey: kid \"%s\": %s: again on the synchronous path", q->kid,
-			 err.msg);
-		q->done(q->arg, AA_ASYNC_RETRY, NULL, &err);
+		LOG_INFO("%s: %s: %s: again on the synchronous path", verb, q->what, err.msg);
+		q->done(q->arg, AA_ASYNC_RETRY, NULL, 0, &err);
 	} else {
-		LOG_WARN("UnWrapKey: kid \"%s\": %s", q->kid, err.msg);
-		q->done(q->arg, AA_ASYNC_FAILED, NULL, &err);
+		LOG_WARN("%s: %s: %s", verb, q->what, err.msg);
+		q->done(q->arg, AA_ASYNC_FAILED, NULL, 0, &err);
 	}
+	free(q);
+}
+
+/* The default KBC's open instance, held for a request without waiting,
+ * or NULL: params names another KBC, the instance is not open yet, its
+ * KBC cannot answer without waiting, or its broker is slow (the
+ * synchronous path then decides, with its refusals). */
+static struct async_req *async_begin(struct aa_agent *a, const char *params, bool resource,
+				     aa_agent_done_fn done, void *arg)
+{
+	struct instance *in = NULL;
+	struct async_req *q;
+
+	pthread_mutex_lock(&a->lock);
+	if (a->params && (!params || strcmp(params, a->params) == 0))
+		for (size_t i = 0; i < a->n && !in; i++)
+			if (strcmp(a->inst[i]->params, a->params) == 0)
+				in = a->inst[i];
+	if (in && (!in->ops->concurrent || slow(in) ||
+		   !(resource ? (void *)in->ops->resource_async : (void *)in->ops->unwrap_async)))
+		in = NULL;
+	if (in) {
+		in->refs++;
+		in->used = ++a->clock;
+		if (!in->busy++)
+			in->busy_since = time(NULL);
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (!in)
+		return NULL;
+	if (!(q = calloc(1, sizeof(*q)))) {
+		use_end(a, in);
+		release(a, in);
+		return NULL;
+	}
+	*q = (struct async_req){ .a = a, .in = in, .resource = resource, .done = done,
+				 .arg = arg };
+	return q;
+}
+
+/* The request did not start: the instance back. */
+static void async_undo(struct async_req *q)
+{
+	use_end(q->a, q->in);
+	release(q->a, q->in);
 	free(q);
 }
 
@@ -433,8 +486,7 @@ bool aa_agent_keyprovider_async(struct aa_agent *a, const char *text, size_t n,
 	const char *op = json_string_value(json_object_get(j, "op"));
 	struct eaa_err err;
 	struct kp_packet pkt;
-	struct instance *in = NULL;
-	struct kp_async *q = NULL;
+	struct async_req *q = NULL;
 	uint8_t *ann = NULL;
 	size_t annn;
 	char *kbc = NULL;
@@ -445,39 +497,35 @@ bool aa_agent_keyprovider_async(struct aa_agent *a, const char *text, size_t n,
 	    !json_get_bytes(json_object_get(params, "annotation"), KP_MAX_BYTES, &ann, &annn) ||
 	    !dc_params(a, params, &kbc, &err) || !(parsed = kp_packet_parse(ann, annn, &pkt, &err)))
 		goto out;
-	/* the default KBC's open instance only; with no spare place, a slow
-	 * broker or anything to refuse, the synchronous path decides */
-	pthread_mutex_lock(&a->lock);
-	if (a->params && (!kbc || strcmp(kbc, a->params) == 0))
-		for (size_t i = 0; i < a->n && !in; i++)
-			if (strcmp(a->inst[i]->params, a->params) == 0)
-				in = a->inst[i];
-	if (in && (!in->ops->unwrap_async || !in->ops->concurrent || slow(in)))
-		in = NULL;
-	if (in) {
-		in->refs++;
-		in->used = ++a->clock;
-		if (!in->busy++)
-			in->busy_since = time(NULL);
-	}
-	pthread_mutex_unlock(&a->lock);
-	if (!in || !(q = calloc(1, sizeof(*q))))
+	if (!(q = async_begin(a, kbc, false, done, arg)))
 		goto out;
-	*q = (struct kp_async){ .a = a, .in = in, .done = done, .arg = arg };
-	snprintf(q->kid, sizeof(q->kid), "%s", pkt.kid);
-	taken = in->ops->unwrap_async(in->kbc, &pkt, kp_answered, q);
+	snprintf(q->what, sizeof(q->what), "kid \"%.200s\"", pkt.kid);
+	if (!(taken = q->in->ops->unwrap_async(q->in->kbc, &pkt, async_answered, q)))
+		async_undo(q);
 out:
-	if (in && !taken) {
-		use_end(a, in);
-		release(a, in);
-		free(q);
-	}
 	if (parsed)
 		kp_packet_free(&pkt);
 	free(ann);
 	free(kbc);
 	json_decref(j);
 	return taken;
+}
+
+bool aa_agent_resource_async(struct aa_agent *a, const char *params, const char *path,
+			     aa_agent_done_fn done, void *arg)
+{
+	struct eaa_err err;
+	const char *p = aa_resource_path(path, &err);
+	struct async_req *q;
+
+	if (!p || !(q = async_begin(a, params && *params ? params : NULL, true, done, arg)))
+		return false;
+	snprintf(q->what, sizeof(q->what), "%.200s", p);
+	if (!q->in->ops->resource_async(q->in->kbc, p, async_answered, q)) {
+		async_undo(q);
+		return false;
+	}
+	return true;
 }
 
 bool aa_agent_resource(struct aa_agent *a, const char *params, const char *path,

@@ -30,8 +30,10 @@ enum aa_async_result {
 			     anew */
 };
 
-typedef void (*aa_agent_done_fn)(void *arg, enum aa_async_result r, const char *out,
-				 const struct eaa_err *err);
+/* out: the Output's n bytes (JSON text) for keyprovider, the resource for
+ * resource; the agent's, wiped after the call: copy it. */
+typedef void (*aa_agent_done_fn)(void *arg, enum aa_async_result r, const uint8_t *out,
+				 size_t n, const struct eaa_err *err);
 
 /* aa_agent_keyprovider without waiting, where the KBC can (eaa_kbc on an
  * attested channel): true, and done is called once, later, from another
@@ -40,6 +42,10 @@ typedef void (*aa_agent_done_fn)(void *arg, enum aa_async_result r, const char *
  * input, whose refusal aa_agent_keyprovider then gives). Never waits. */
 bool aa_agent_keyprovider_async(struct aa_agent *a, const char *in, size_t n,
 				aa_agent_done_fn done, void *arg);
+/* aa_agent_resource without waiting, the same way (params NULL or empty:
+ * the default KBC). */
+bool aa_agent_resource_async(struct aa_agent *a, const char *params, const char *path,
+			     aa_agent_done_fn done, void *arg);
 
 /* A resource by path or kbs:/// URI from the KBC params names (NULL: the
  * default). *out is malloc'd. */

@@ -32,11 +32,21 @@
 
 /* A Decrypt sent by aa_eaa_decrypt_async: its reply is read, in its turn,
  * by the channel's reader thread. */
+enum pend_kind {
+	P_DECRYPT,                    /* a Decrypt: JSON reply */
+	P_INFO,                       /* Get Resource Info: JSON reply, then
+					 P_RESOURCE is sent */
+	P_RESOURCE,                   /* Get Resource: want bytes of base64 */
+};
+
 struct pend {
 	unsigned long ticket;
-	char *enc;                    /* the request's encrypted_data: where
-					 the reply puts the plaintext */
+	enum pend_kind kind;
+	char *enc;                    /* P_DECRYPT: the request's
+					 encrypted_data, where the reply puts
+					 the plaintext; else the resource path */
 	struct json_framer fr;
+	size_t want;                  /* P_RESOURCE: the reply's length */
 	aa_eaa_decrypt_cb cb;
 	void *arg;
 	struct pend *next;
@@ -550,9 +560,17 @@ bool aa_eaa_decrypt(struct aa_eaa *c, const char *kid, const uint8_t *data,
 	return ok;
 }
 
-/* One asynchronous Decrypt answered: its reply read (NULL: the channel
- * failed, err says why), its callback called. Not under the lock. */
-static void pend_done(struct pend *p, char *reply, size_t n, const struct eaa_err *why)
+static bool send_async(struct aa_eaa *c, json_t *req, struct pend *p, struct eaa_err *err);
+static long exact_done(const char *buf, size_t n, void *arg);
+static bool resource_size(json_t *reply, const char *path, size_t *want, struct eaa_err *err);
+static bool resource_bytes(const char *buf, const char *path, uint8_t **out, size_t *outn,
+			   struct eaa_err *err);
+
+/* One asynchronous request answered: its reply read (NULL: the channel
+ * failed, err says why), its callback called, or for a resource's size
+ * the resource asked for. Not under the lock. */
+static void pend_done(struct aa_eaa *c, struct pend *p, char *reply, size_t n,
+		      const struct eaa_err *why)
 {
 	struct eaa_err err = { 0 };
 	uint8_t *out = NULL;
@@ -561,12 +579,36 @@ static void pend_done(struct pend *p, char *reply, size_t n, const struct eaa_er
 	json_t *j = NULL;
 	bool ok = false;
 
-	if (!reply)
+	if (!reply) {
 		err = *why;
-	else if (!(j = json_loadb_fast(reply, n, 0, &je)))
+	} else if (p->kind == P_RESOURCE) {
+		ok = resource_bytes(reply, p->enc, &out, &outn, &err);
+	} else if (!(j = json_loadb_fast(reply, n, 0, &je))) {
 		eaa_fail(&err, EAA_E_FORMAT, "verdictd's reply is not JSON: %s", je.text);
-	else
+	} else if (p->kind == P_DECRYPT) {
 		ok = decrypt_reply(j, p->enc, &out, &outn, &err);
+	} else if (resource_size(j, p->enc, &p->want, &err)) {
+		json_t *req = json_pack("{s:s,s:{s:s}}", "command", "Get Resource", "optional",
+					"resource_path", p->enc);
+
+		/* the second half: p goes on, as a P_RESOURCE. A channel that
+		 * cannot take it now sends the caller to the synchronous path,
+		 * as a failed channel does */
+		p->kind = P_RESOURCE;
+		p->next = NULL;
+		if (req && send_async(c, req, p, &err)) {
+			json_decref(req);
+			json_decref(j);
+			OPENSSL_cleanse(reply, n);
+			free(reply);
+			return;
+		}
+		json_decref(req);
+		if (err.code != EAA_E_CLOSED)
+			eaa_fail(&err, EAA_E_CLOSED, "the channel to verdictd at %s could not "
+				 "take the resource's request: %s", c->addr,
+				 req ? err.msg : "out of memory");
+	}
 	json_decref(j);
 	if (reply)
 		OPENSSL_cleanse(reply, n);
@@ -600,14 +642,15 @@ static void *reader_main(void *arg)
 		if (c->broken || c->closing)
 			break;
 		p = c->ahead;
-		if (!(reply = read_reply(c, json_done, &p->fr, &n, &err)))
+		if (!(reply = p->kind == P_RESOURCE ? read_reply(c, exact_done, &p->want, &n, &err) :
+			      read_reply(c, json_done, &p->fr, &n, &err)))
 			break; /* the channel is broken: p fails below */
 		if (!(c->ahead = p->next))
 			c->atail = NULL;
 		c->ainflight--;
 		next_turn(c);
 		pthread_mutex_unlock(&c->lock);
-		pend_done(p, reply, n, NULL);
+		pend_done(c, p, reply, n, NULL);
 		pthread_mutex_lock(&c->lock);
 	}
 	left = c->ahead;
@@ -618,7 +661,7 @@ static void *reader_main(void *arg)
 	pthread_mutex_unlock(&c->lock);
 	for (; left; left = p) {
 		p = left->next;
-		pend_done(left, NULL, 0, &err);
+		pend_done(c, left, NULL, 0, &err);
 	}
 	pthread_mutex_lock(&c->lock);
 	c->reader_on = false;
@@ -630,25 +673,18 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-bool aa_eaa_decrypt_async(struct aa_eaa *c, const char *kid, const uint8_t *data,
-			  size_t n, const uint8_t *iv, size_t ivn, aa_eaa_decrypt_cb cb,
-			  void *arg, struct eaa_err *err)
+/* Write req (its whole record, in turn) and queue p for its reply,
+ * without waiting: false with err when that would wait (another record
+ * part-written, too many in flight: EAA_E_IO) or the channel is broken.
+ * p is the caller's again on false. */
+static bool send_async(struct aa_eaa *c, json_t *req, struct pend *p, struct eaa_err *err)
 {
-	struct pend *p = calloc(1, sizeof(*p));
-	json_t *req = p ? decrypt_request(kid, data, n, iv, ivn, &p->enc) : NULL;
-	char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	char *text = json_dumps(req, JSON_COMPACT);
 	size_t len = text ? strlen(text) : 0, done = 0;
 	bool ok = false;
 
-	json_decref(req);
-	if (!text) {
-		if (p)
-			free(p->enc);
-		free(p);
+	if (!text)
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
-	}
-	p->cb = cb;
-	p->arg = arg;
 	pthread_mutex_lock(&c->lock);
 	if (c->broken) {
 		*err = c->why;
@@ -690,6 +726,7 @@ bool aa_eaa_decrypt_async(struct aa_eaa *c, const char *kid, const uint8_t *data
 		goto out;
 	}
 	p->ticket = c->sent++;
+	memset(&p->fr, 0, sizeof(p->fr));
 	if (c->atail)
 		c->atail->next = p;
 	else
@@ -703,10 +740,52 @@ out:
 	pthread_mutex_unlock(&c->lock);
 	OPENSSL_cleanse(text, len);
 	free(text);
-	if (!ok) {
+	return ok;
+}
+
+bool aa_eaa_decrypt_async(struct aa_eaa *c, const char *kid, const uint8_t *data,
+			  size_t n, const uint8_t *iv, size_t ivn, aa_eaa_decrypt_cb cb,
+			  void *arg, struct eaa_err *err)
+{
+	struct pend *p = calloc(1, sizeof(*p));
+	json_t *req = p ? decrypt_request(kid, data, n, iv, ivn, &p->enc) : NULL;
+	bool ok;
+
+	if (!req) {
+		free(p);
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	}
+	p->kind = P_DECRYPT;
+	p->cb = cb;
+	p->arg = arg;
+	if (!(ok = send_async(c, req, p, err))) {
 		free(p->enc);
 		free(p);
 	}
+	json_decref(req);
+	return ok;
+}
+
+bool aa_eaa_resource_async(struct aa_eaa *c, const char *path, aa_eaa_decrypt_cb cb,
+			   void *arg, struct eaa_err *err)
+{
+	struct pend *p = calloc(1, sizeof(*p));
+	json_t *req = json_pack("{s:s,s:s}", "command", "Get Resource Info", "name", path);
+	bool ok = false;
+
+	if (!p || !req || !(p->enc = strdup(path))) {
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	} else {
+		p->kind = P_INFO;
+		p->cb = cb;
+		p->arg = arg;
+		ok = send_async(c, req, p, err);
+	}
+	if (!ok && p)
+		free(p->enc);
+	if (!ok)
+		free(p);
+	json_decref(req);
 	return ok;
 }
 
@@ -756,36 +835,66 @@ static long exact_done(const char *buf, size_t n, void *arg)
 	return n < want ? 0 : (long)want;
 }
 
+/* The base64size of a Get Resource Info reply, checked. */
+static bool resource_size(json_t *reply, const char *path, size_t *want, struct eaa_err *err)
+{
+	const char *status = json_string_value(json_object_get(reply, "status"));
+	const char *size = json_string_value(json_object_get(json_object_get(reply, "data"),
+							     "base64size"));
+	char *end;
+
+	if (!status || strcmp(status, "OK") != 0)
+		return eaa_fail(err, EAA_E_REJECTED, "verdictd: resource %s: %s", path,
+				json_string_value(json_object_get(reply, "error")) ?
+				json_string_value(json_object_get(reply, "error")) : "refused");
+	if (size)
+		*want = strtoul(size, &end, 10);
+	if (!size || *end || *want == 0 || *want > MAX_REPLY)
+		return eaa_fail(err, EAA_E_FORMAT, "verdictd: resource %s: base64size is not "
+				"a size", path);
+	return true;
+}
+
+/* A Get Resource reply (NUL-terminated base64) into the resource. */
+static bool resource_bytes(const char *buf, const char *path, uint8_t **out, size_t *outn,
+			   struct eaa_err *err)
+{
+	json_error_t je;
+	json_t *fail;
+	bool ok = false;
+
+	if (!base64_decode(buf, false, out, outn))
+		return eaa_fail(err, EAA_E_FORMAT, "verdictd: resource %s: the reply is not "
+				"base64", path);
+	/* a failure is the base64 of {"error":...,"status":"Fail"} */
+	fail = json_loadb((const char *)*out, *outn, 0, &je);
+	if (json_is_object(fail) && json_is_string(json_object_get(fail, "status")) &&
+	    json_is_string(json_object_get(fail, "error"))) {
+		eaa_fail(err, EAA_E_REJECTED, "verdictd: resource %s: %s", path,
+			 json_string_value(json_object_get(fail, "error")));
+		OPENSSL_cleanse(*out, *outn);
+		free(*out);
+		*out = NULL;
+	} else {
+		ok = true;
+	}
+	json_decref(fail);
+	return ok;
+}
+
 bool aa_eaa_resource(struct aa_eaa *c, const char *path, uint8_t **out, size_t *outn,
 		     struct eaa_err *err)
 {
 	json_t *req = json_pack("{s:s,s:s}", "command", "Get Resource Info", "name", path);
-	json_t *reply = req ? exchange(c, req, err) : NULL, *fail;
-	const char *status = json_string_value(json_object_get(reply, "status"));
-	const char *size = json_string_value(json_object_get(json_object_get(reply, "data"),
-							     "base64size"));
-	char *end, *buf = NULL;
+	json_t *reply = req ? exchange(c, req, err) : NULL;
+	char *buf = NULL;
 	size_t want = 0, n = 0;
-	json_error_t je;
 	bool ok = false;
 
 	json_decref(req);
 	req = NULL;
-	if (!reply)
+	if (!reply || !resource_size(reply, path, &want, err))
 		goto out;
-	if (!status || strcmp(status, "OK") != 0) {
-		eaa_fail(err, EAA_E_REJECTED, "verdictd: resource %s: %s", path,
-			 json_string_value(json_object_get(reply, "error")) ?
-			 json_string_value(json_object_get(reply, "error")) : "refused");
-		goto out;
-	}
-	if (size)
-		want = strtoul(size, &end, 10);
-	if (!size || *end || want == 0 || want > MAX_REPLY) {
-		eaa_fail(err, EAA_E_FORMAT, "verdictd: resource %s: base64size is not a "
-			 "size", path);
-		goto out;
-	}
 	req = json_pack("{s:s,s:{s:s}}", "command", "Get Resource", "optional",
 			"resource_path", path);
 	if (!req) {
@@ -794,23 +903,7 @@ bool aa_eaa_resource(struct aa_eaa *c, const char *path, uint8_t **out, size_t *
 	}
 	if (!(buf = round_trip(c, req, exact_done, &want, &n, err)))
 		goto out;
-	if (!base64_decode(buf, false, out, outn)) {
-		eaa_fail(err, EAA_E_FORMAT, "verdictd: resource %s: the reply is not base64",
-			 path);
-		goto out;
-	}
-	/* a failure is the base64 of {"error":...,"status":"Fail"} */
-	fail = json_loadb((const char *)*out, *outn, 0, &je);
-	if (json_is_object(fail) && json_is_string(json_object_get(fail, "status")) &&
-	    json_is_string(json_object_get(fail, "error"))) {
-		eaa_fail(err, EAA_E_REJECTED, "verdictd: resource %s: %s", path,
-			 json_string_value(json_object_get(fail, "error")));
-		free(*out);
-		*out = NULL;
-	} else {
-		ok = true;
-	}
-	json_decref(fail);
+	ok = resource_bytes(buf, path, out, outn, err);
 out:
 	if (buf)
 		OPENSSL_cleanse(buf, n);

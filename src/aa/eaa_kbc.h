@@ -46,7 +46,7 @@ bool aa_eaa_decrypt(struct aa_eaa *c, const char *kid, const uint8_t *data,
 		    size_t n, const uint8_t *iv, size_t ivn, uint8_t **out,
 		    size_t *outn, struct eaa_err *err);
 
-/* The answer to an asynchronous Decrypt: ok with the plaintext (out,
+/* The answer to an asynchronous request: ok with the plaintext (out,
  * wiped and freed after the call: copy it), or err. Called once, from the
  * channel's reader thread, not under any lock of the channel; it may close
  * the channel. */
@@ -64,6 +64,13 @@ typedef void (*aa_eaa_decrypt_cb)(void *arg, bool ok, const uint8_t *out, size_t
 bool aa_eaa_decrypt_async(struct aa_eaa *c, const char *kid, const uint8_t *data,
 			  size_t n, const uint8_t *iv, size_t ivn, aa_eaa_decrypt_cb cb,
 			  void *arg, struct eaa_err *err);
+
+/* A resource without waiting, as aa_eaa_decrypt_async: Get Resource Info
+ * is written now; when its reply comes the reader thread writes Get
+ * Resource, and cb gets the resource (out) or the failure. A channel that
+ * cannot take the second request then fails cb with EAA_E_CLOSED. */
+bool aa_eaa_resource_async(struct aa_eaa *c, const char *path, aa_eaa_decrypt_cb cb,
+			   void *arg, struct eaa_err *err);
 
 /* The private layer options from a provider annotation (comma-separated
  * base64 packets {"kid","wrapped_data","iv","wrap_type"} or the older

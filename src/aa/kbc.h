@@ -70,6 +70,11 @@ struct aa_kbc_ops {
 			     void (*done)(void *arg, bool ok, const uint8_t *out, size_t n,
 					  const struct eaa_err *err),
 			     void *arg);
+	/* Optional: a resource without waiting, as unwrap_async. */
+	bool (*resource_async)(void *kbc, const char *path,
+			       void (*done)(void *arg, bool ok, const uint8_t *out, size_t n,
+					    const struct eaa_err *err),
+			       void *arg);
 	/* A resource <repo>/<type>/<tag> (malloc'd). */
 	bool (*resource)(void *kbc, const char *path, uint8_t **out, size_t *n,
 			 struct eaa_err *err);

@@ -302,6 +302,37 @@ static void async_answered(void *arg, bool ok, const uint8_t *out, size_t n,
 	free(op);
 }
 
+/* The current channel for a request without waiting, held (a user), or
+ * NULL: none (never attesting here), or the op could not be made. */
+static struct async_op *async_take(struct eaa_kbc *k,
+				   void (*done)(void *arg, bool ok, const uint8_t *out, size_t n,
+						const struct eaa_err *err),
+				   void *arg)
+{
+	struct async_op *op = malloc(sizeof(*op));
+	struct chan *ch;
+
+	if (!op)
+		return NULL;
+	pthread_mutex_lock(&k->lock);
+	if ((ch = current(k)))
+		ch->users++;
+	pthread_mutex_unlock(&k->lock);
+	if (!ch) {
+		free(op);
+		return NULL;
+	}
+	*op = (struct async_op){ k, ch, done, arg };
+	return op;
+}
+
+/* The request was not sent: the channel back, dropped if it broke. */
+static void async_undo(struct async_op *op)
+{
+	put(op->k, op->ch, !aa_eaa_usable(op->ch->c));
+	free(op);
+}
+
 /* Only on the current channel, never attesting: a request that finds
  * none (or one that would make it wait) takes the synchronous path. */
 static bool eaa_unwrap_async(void *kbc, const struct kp_packet *pkt,
@@ -309,27 +340,32 @@ static bool eaa_unwrap_async(void *kbc, const struct kp_packet *pkt,
 					  const struct eaa_err *err),
 			     void *arg)
 {
-	struct eaa_kbc *k = kbc;
-	struct async_op *op = malloc(sizeof(*op));
+	struct async_op *op = async_take(kbc, done, arg);
 	struct eaa_err err;
-	struct chan *ch;
 
 	if (!op)
 		return false;
-	pthread_mutex_lock(&k->lock);
-	if ((ch = current(k)))
-		ch->users++;
-	pthread_mutex_unlock(&k->lock);
-	if (!ch) {
-		free(op);
-		return false;
-	}
-	*op = (struct async_op){ k, ch, done, arg };
-	if (!aa_eaa_decrypt_async(ch->c, kp_store_kid(pkt->kid), pkt->wrapped,
+	if (!aa_eaa_decrypt_async(op->ch->c, kp_store_kid(pkt->kid), pkt->wrapped,
 				  pkt->wrapped_len, pkt->iv, KP_IV_LEN, async_answered, op,
 				  &err)) {
-		put(k, ch, !aa_eaa_usable(ch->c));
-		free(op);
+		async_undo(op);
+		return false;
+	}
+	return true;
+}
+
+static bool eaa_resource_async(void *kbc, const char *path,
+			       void (*done)(void *arg, bool ok, const uint8_t *out, size_t n,
+					    const struct eaa_err *err),
+			       void *arg)
+{
+	struct async_op *op = async_take(kbc, done, arg);
+	struct eaa_err err;
+
+	if (!op)
+		return false;
+	if (!aa_eaa_resource_async(op->ch->c, path, async_answered, op, &err)) {
+		async_undo(op);
 		return false;
 	}
 	return true;
@@ -365,5 +401,6 @@ const struct aa_kbc_ops aa_kbc_eaa = {
 	.unwrap = eaa_unwrap,
 	.unwrap_async = eaa_unwrap_async,
 	.resource = eaa_resource,
+	.resource_async = eaa_resource_async,
 	.close = eaa_close,
 };
