@@ -46,6 +46,7 @@ seeds_of() {
 	fuzz_toml) echo "$data/toml/valid $data/toml/invalid $data/toml/differ" ;;
 	fuzz_initdata) echo "$data/toml/valid" ;;
 	fuzz_grpc_server) echo "$data/grpc-seeds" ;;
+	fuzz_json_fast) echo "$data/rego-inputs $data/eaa-requests $data/agent-inputs" ;;
 	*) echo "fuzz-campaign: unknown target $1" >&2; return 1 ;;
 	esac
 }
@@ -66,7 +67,7 @@ targets=("$@")
 	fuzz_intel_quote fuzz_snp_report fuzz_csv_report fuzz_tpm_quote fuzz_tpm_eventlog
 	fuzz_tpm_enrol fuzz_aa_ocicrypt fuzz_img_policy fuzz_img_unpack fuzz_intel_collateral
 	fuzz_sample_report fuzz_tdx_qgs fuzz_rego_lex fuzz_rego_policy fuzz_rego_input fuzz_jcs fuzz_kbs
-	fuzz_jose fuzz_ccel fuzz_toml fuzz_initdata fuzz_grpc_server)
+	fuzz_jose fuzz_ccel fuzz_toml fuzz_initdata fuzz_grpc_server fuzz_json_fast)
 export EAA_FUZZ_TRUST=$seeds/trust.pem
 # libFuzzer's -timeout is a unit's wall time: at nice 19 on a loaded
 # machine a unit of a few milliseconds can wait tens of seconds for a core
