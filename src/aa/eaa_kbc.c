@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "broker_policy.h"
+#include "bytes.h"
 #include "codec.h"
 #include "json_util.h"
 #include "kp_packet.h"
@@ -560,7 +561,8 @@ bool aa_eaa_decrypt(struct aa_eaa *c, const char *kid, const uint8_t *data,
 	return ok;
 }
 
-static bool send_async(struct aa_eaa *c, json_t *req, struct pend *p, struct eaa_err *err);
+static bool send_async(struct aa_eaa *c, char *text, size_t len, struct pend *p,
+		       struct eaa_err *err);
 static long exact_done(const char *buf, size_t n, void *arg);
 static bool resource_size(json_t *reply, const char *path, size_t *want, struct eaa_err *err);
 static bool resource_bytes(const char *buf, const char *path, uint8_t **out, size_t *outn,
@@ -596,7 +598,9 @@ static void pend_done(struct aa_eaa *c, struct pend *p, char *reply, size_t n,
 		 * as a failed channel does */
 		p->kind = P_RESOURCE;
 		p->next = NULL;
-		if (req && send_async(c, req, p, &err)) {
+		char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
+
+		if (text && send_async(c, text, strlen(text), p, &err)) {
 			json_decref(req);
 			json_decref(j);
 			OPENSSL_cleanse(reply, n);
@@ -673,14 +677,14 @@ static void *reader_main(void *arg)
 	return NULL;
 }
 
-/* Write req (its whole record, in turn) and queue p for its reply,
- * without waiting: false with err when that would wait (another record
- * part-written, too many in flight: EAA_E_IO) or the channel is broken.
- * p is the caller's again on false. */
-static bool send_async(struct aa_eaa *c, json_t *req, struct pend *p, struct eaa_err *err)
+/* Write the request text (its whole record, in turn; wiped and freed
+ * here) and queue p for its reply, without waiting: false with err when
+ * that would wait (another record part-written, too many in flight:
+ * EAA_E_IO) or the channel is broken. p is the caller's again on false. */
+static bool send_async(struct aa_eaa *c, char *text, size_t len, struct pend *p,
+		       struct eaa_err *err)
 {
-	char *text = json_dumps(req, JSON_COMPACT);
-	size_t len = text ? strlen(text) : 0, done = 0;
+	size_t done = 0;
 	bool ok = false;
 
 	if (!text)
@@ -748,21 +752,47 @@ bool aa_eaa_decrypt_async(struct aa_eaa *c, const char *kid, const uint8_t *data
 			  void *arg, struct eaa_err *err)
 {
 	struct pend *p = calloc(1, sizeof(*p));
-	json_t *req = p ? decrypt_request(kid, data, n, iv, ivn, &p->enc) : NULL;
-	bool ok;
+	char *ivb = base64_encode(iv, ivn, false);
+	struct wr w;
+	bool ok = false, tried = false;
 
-	if (!req) {
-		free(p);
-		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	/* the request json_pack would make (decrypt_request), written
+	 * directly: jansson's writer was a tenth of the agent's CPU */
+	wr_init(&w);
+	if (p && ivb && (p->enc = base64_encode(data, n, false))) {
+		static const char a[] = "{\"command\":\"Decrypt\",\"blobs\":[{\"kid\":",
+				  b[] = ",\"encrypted_data\":\"",
+				  d[] = "\",\"algorithm\":\"A256GCM\",\"key_length\":256,\"iv\":\"",
+				  e[] = "\"}]}";
+
+		wr_bytes(&w, a, sizeof(a) - 1);
+		if (json_quote(&w, kid)) {
+			wr_bytes(&w, b, sizeof(b) - 1);
+			wr_bytes(&w, p->enc, strlen(p->enc));
+			wr_bytes(&w, d, sizeof(d) - 1);
+			wr_bytes(&w, ivb, strlen(ivb));
+			wr_bytes(&w, e, sizeof(e) - 1);
+			wr_u8(&w, 0);
+			p->kind = P_DECRYPT;
+			p->cb = cb;
+			p->arg = arg;
+			if (!w.failed) {
+				tried = true;
+				ok = send_async(c, (char *)w.buf, w.len - 1, p, err);
+				w.buf = NULL; /* send_async's now */
+			}
+		}
 	}
-	p->kind = P_DECRYPT;
-	p->cb = cb;
-	p->arg = arg;
-	if (!(ok = send_async(c, req, p, err))) {
+	if (!tried)
+		eaa_fail(err, EAA_E_NOMEM, "out of memory (or a kid that is not UTF-8)");
+	if (w.buf)
+		OPENSSL_cleanse(w.buf, w.len);
+	wr_free(&w);
+	free(ivb);
+	if (!ok && p)
 		free(p->enc);
+	if (!ok)
 		free(p);
-	}
-	json_decref(req);
 	return ok;
 }
 
@@ -776,10 +806,12 @@ bool aa_eaa_resource_async(struct aa_eaa *c, const char *path, aa_eaa_decrypt_cb
 	if (!p || !req || !(p->enc = strdup(path))) {
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	} else {
+		char *text = json_dumps(req, JSON_COMPACT);
+
 		p->kind = P_INFO;
 		p->cb = cb;
 		p->arg = arg;
-		ok = send_async(c, req, p, err);
+		ok = send_async(c, text, text ? strlen(text) : 0, p, err);
 	}
 	if (!ok && p)
 		free(p->enc);

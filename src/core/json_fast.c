@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "bytes.h"
 #include "json_util.h"
 
 #define FAST_MAX_DEPTH 256
@@ -404,4 +405,42 @@ json_t *json_loadb_fast(const char *buf, size_t n, size_t flags, json_error_t *e
 	json_t *v = json_fast_loadb(buf, n, flags);
 
 	return v ? v : json_loadb(buf, n, flags, err);
+}
+
+bool json_quote(struct wr *w, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+
+	wr_u8(w, '"');
+	while (p < end) {
+		size_t l;
+
+		if (*p == '"' || *p == '\\') {
+			wr_u8(w, '\\');
+			wr_u8(w, *p++);
+		} else if (*p < 0x20) {
+			/* jansson's short forms, else \u00XX in upper case */
+			static const char sh[] = "b\bf\fn\nr\rt\t";
+			const char *m = memchr(sh, *p, sizeof(sh) - 1);
+
+			if (m && (m - sh) % 2 == 1) {
+				char e[2] = { '\\', m[-1] };
+
+				wr_bytes(w, e, 2);
+			} else {
+				char u[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15] };
+
+				wr_bytes(w, u, sizeof(u));
+			}
+			p++;
+		} else if (!(l = utf8_len(p, end))) {
+			return false;
+		} else {
+			wr_bytes(w, p, l);
+			p += l;
+		}
+	}
+	wr_u8(w, '"');
+	return !w->failed;
 }

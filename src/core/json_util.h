@@ -45,6 +45,12 @@ json_t *json_fast_loadb(const char *buf, size_t n, size_t flags);
 /* json_fast_loadb, else json_loadb itself (its result, its error). */
 json_t *json_loadb_fast(const char *buf, size_t n, size_t flags, json_error_t *err);
 
+struct wr;
+/* s as a JSON string literal (quotes, escapes) appended to w, as jansson
+ * writes one; false on invalid UTF-8 (nothing usable written) or no
+ * memory. */
+bool json_quote(struct wr *w, const char *s);
+
 /* Make jansson wipe every block it frees (strings holding keys, tokens and
  * layer options among them): call once at start, before any JSON is made.
  * A daemon that carries secrets in JSON calls it, so no copy jansson made

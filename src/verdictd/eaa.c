@@ -40,12 +40,50 @@ static bool reply_text(struct vd_reply *r, char *text)
 	return true;
 }
 
+/* A string that JSON writes as it is: base64 text (what Decrypt's data
+ * holds), nothing to escape. */
+static bool plain_b64(const char *s)
+{
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9') || *s == '+' || *s == '/' || *s == '='))
+			return false;
+	return true;
+}
+
 /* {"data":{...},"status":"OK"} or, with error, E1:
  * {"data":{},"error":"...","status":"Fail"}. */
 static bool reply_json(struct vd_reply *r, json_t *data, const char *error)
 {
-	json_t *o = json_object();
+	json_t *o, *v;
+	const char *k;
 	bool ok;
+
+	/* the one-blob Decrypt answer, every call of an agent: written
+	 * directly, as json_dumps would (jansson's writer was a fifth of
+	 * verdictd's CPU per call) */
+	if (!error && data && json_object_size(data) == 1) {
+		json_object_foreach(data, k, v) {
+			const char *val = json_string_value(v);
+			size_t kn, vn;
+			char *text;
+
+			if (!val || !plain_b64(k) || !plain_b64(val))
+				break;
+			/* one block of the exact size: it holds a key, and a
+			 * grown buffer would leave copies in freed memory */
+			kn = strlen(k);
+			vn = strlen(val);
+			if (!(text = malloc(kn + vn + 32)))
+				break;
+			snprintf(text, kn + vn + 32, "{\"data\":{\"%s\":\"%s\"},\"status\":\"OK\"}",
+				 k, val);
+			json_decref(data);
+			r->status = VD_REPLY_OK;
+			return reply_text(r, text);
+		}
+	}
+	o = json_object();
 
 	if (!o || !data) {
 		json_decref(o);

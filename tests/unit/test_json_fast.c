@@ -4,6 +4,7 @@
  * one jansson makes, each with the reader's own check that catches it. */
 #include <stdlib.h>
 #include <string.h>
+#include "bytes.h"
 #include "json_util.h"
 #include "test.h"
 
@@ -99,6 +100,31 @@ int main(void)
 		CHECK(!json_fast_loadb(deep, sizeof(deep), 0));
 		CHECK((v = json_loadb_fast(deep, sizeof(deep), 0, &je)) != NULL);
 		json_decref(v);
+	}
+	/* json_quote writes a string as jansson does */
+	{
+		static const char *const strs[] = { "", "plain", "a\"b", "back\\slash",
+			"\b\f\n\r\t", "\x01\x1f\x7f", "caf\xc3\xa9 \xf0\x9f\x98\x80", "/", NULL };
+
+		for (size_t i = 0; strs[i]; i++) {
+			json_t *j = json_string(strs[i]);
+			char *want = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+			struct wr w;
+
+			wr_init(&w);
+			CHECK(json_quote(&w, strs[i]) && wr_u8(&w, 0) && want &&
+			      strcmp((char *)w.buf, want) == 0);
+			wr_free(&w);
+			free(want);
+			json_decref(j);
+		}
+		{
+			struct wr w;
+
+			wr_init(&w);
+			CHECK(!json_quote(&w, "\xc0\xaf")); /* not UTF-8 */
+			wr_free(&w);
+		}
 	}
 	/* a flag it does not know: jansson's */
 	CHECK(!json_fast_loadb("[1]", 3, JSON_DECODE_INT_AS_REAL));
