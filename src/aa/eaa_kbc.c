@@ -899,7 +899,7 @@ static bool resource_bytes(const char *buf, const char *path, uint8_t **out, siz
 		return eaa_fail(err, EAA_E_FORMAT, "verdictd: resource %s: the reply is not "
 				"base64", path);
 	/* a failure is the base64 of {"error":...,"status":"Fail"} */
-	fail = json_loadb((const char *)*out, *outn, 0, &je);
+	fail = json_loadb_fast((const char *)*out, *outn, 0, &je);
 	if (json_is_object(fail) && json_is_string(json_object_get(fail, "status")) &&
 	    json_is_string(json_object_get(fail, "error"))) {
 		eaa_fail(err, EAA_E_REJECTED, "verdictd: resource %s: %s", path,

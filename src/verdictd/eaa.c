@@ -425,9 +425,16 @@ static bool cmd_resource_info(const struct call *c, struct vd_reply *r)
 		o = json_pack("{s:s,s:s}", "error", why, "status", "Fail");
 		r->status = VD_REPLY_FAIL;
 	} else {
+		char *text = malloc(64);
+
+		OPENSSL_cleanse(data, n);
 		free(data);
 		snprintf(size, sizeof(size), "%zu", (n + 2) / 3 * 4);
-		o = json_pack("{s:{s:s},s:s}", "data", "base64size", size, "status", "OK");
+		/* what json_dumps writes for it, without jansson's writer */
+		if (text)
+			snprintf(text, 64, "{\"data\":{\"base64size\":\"%s\"},\"status\":\"OK\"}",
+				 size);
+		return reply_text(r, text);
 	}
 	ok = o && reply_text(r, json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS));
 	json_decref(o);
