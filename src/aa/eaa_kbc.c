@@ -563,6 +563,22 @@ bool aa_eaa_decrypt(struct aa_eaa *c, const char *kid, const uint8_t *data,
 
 static bool send_async(struct aa_eaa *c, char *text, size_t len, struct pend *p,
 		       struct eaa_err *err);
+
+/* head, s as a JSON string, tail: a request as json_pack and json_dumps
+ * would write it (malloc'd, NUL-terminated, *len bytes), or NULL. */
+static char *request_text(const char *head, const char *s, const char *tail, size_t *len)
+{
+	struct wr w;
+
+	wr_init(&w);
+	wr_bytes(&w, head, strlen(head));
+	if (!json_quote(&w, s) || !wr_bytes(&w, tail, strlen(tail) + 1) || w.failed) {
+		wr_free(&w);
+		return NULL;
+	}
+	*len = w.len - 1;
+	return (char *)w.buf;
+}
 static long exact_done(const char *buf, size_t n, void *arg);
 static bool resource_size(json_t *reply, const char *path, size_t *want, struct eaa_err *err);
 static bool resource_bytes(const char *buf, const char *path, uint8_t **out, size_t *outn,
@@ -590,28 +606,25 @@ static void pend_done(struct aa_eaa *c, struct pend *p, char *reply, size_t n,
 	} else if (p->kind == P_DECRYPT) {
 		ok = decrypt_reply(j, p->enc, &out, &outn, &err);
 	} else if (resource_size(j, p->enc, &p->want, &err)) {
-		json_t *req = json_pack("{s:s,s:{s:s}}", "command", "Get Resource", "optional",
-					"resource_path", p->enc);
+		size_t len;
+		char *text = request_text("{\"command\":\"Get Resource\",\"optional\":"
+					  "{\"resource_path\":", p->enc, "}}", &len);
 
 		/* the second half: p goes on, as a P_RESOURCE. A channel that
 		 * cannot take it now sends the caller to the synchronous path,
 		 * as a failed channel does */
 		p->kind = P_RESOURCE;
 		p->next = NULL;
-		char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
-
-		if (text && send_async(c, text, strlen(text), p, &err)) {
-			json_decref(req);
+		if (text && send_async(c, text, len, p, &err)) {
 			json_decref(j);
 			OPENSSL_cleanse(reply, n);
 			free(reply);
 			return;
 		}
-		json_decref(req);
 		if (err.code != EAA_E_CLOSED)
 			eaa_fail(&err, EAA_E_CLOSED, "the channel to verdictd at %s could not "
 				 "take the resource's request: %s", c->addr,
-				 req ? err.msg : "out of memory");
+				 text ? err.msg : "out of memory");
 	}
 	json_decref(j);
 	if (reply)
@@ -800,24 +813,24 @@ bool aa_eaa_resource_async(struct aa_eaa *c, const char *path, aa_eaa_decrypt_cb
 			   void *arg, struct eaa_err *err)
 {
 	struct pend *p = calloc(1, sizeof(*p));
-	json_t *req = json_pack("{s:s,s:s}", "command", "Get Resource Info", "name", path);
+	size_t len = 0;
+	char *text = request_text("{\"command\":\"Get Resource Info\",\"name\":", path, "}",
+				  &len);
 	bool ok = false;
 
-	if (!p || !req || !(p->enc = strdup(path))) {
+	if (!p || !text || !(p->enc = strdup(path))) {
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		free(text);
 	} else {
-		char *text = json_dumps(req, JSON_COMPACT);
-
 		p->kind = P_INFO;
 		p->cb = cb;
 		p->arg = arg;
-		ok = send_async(c, text, text ? strlen(text) : 0, p, err);
+		ok = send_async(c, text, len, p, err);
 	}
 	if (!ok && p)
 		free(p->enc);
 	if (!ok)
 		free(p);
-	json_decref(req);
 	return ok;
 }
 
