@@ -17,6 +17,8 @@
 #include "log.h"
 
 #define MAX_OPTIONS 64
+/* verdictd replicas one aa_kbc_params may list ("eaa_kbc::h1:p1,h2:p2") */
+#define MAX_BROKERS 8
 
 /* One attested channel and the requests on it. */
 struct chan {
@@ -36,12 +38,42 @@ struct eaa_kbc {
 	 * that find no channel wait for one rather than each making one. */
 	pthread_mutex_t lock, opening;
 	struct chan *cur;
-	char addr[256];
-	char pin[1024], ca[1024], name[300];
+	char addr[256];               /* the list as given, for log lines */
+	/* the brokers, tried in turn from the one that last worked (next);
+	 * under opening */
+	char brokers[MAX_BROKERS][256];
+	unsigned nbrokers, next;
+	char pin[1024], ca[1024];
+	char names[MAX_BROKERS][300]; /* tls.peer_name= for each broker */
+	int name_slot;                /* its place in options, or -1 */
 	/* the caller's, the pin, the CA and its name, and the terminator */
 	const char *options[MAX_OPTIONS + 4];
 	struct aa_broker_policy *policy;
 };
+
+/* "h1:p1,h2:p2" into k->brokers; false with err on an empty entry or too
+ * many. */
+static bool split_brokers(struct eaa_kbc *k, const char *uri, struct eaa_err *err)
+{
+	const char *p = uri;
+
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+
+		if (n == 0 || n >= sizeof(k->brokers[0]) || !memchr(p, ':', n))
+			return eaa_fail(err, EAA_E_CONFIG, "eaa_kbc: \"%.200s\": want IP:PORT, or "
+					"several separated by commas", uri);
+		if (k->nbrokers == MAX_BROKERS)
+			return eaa_fail(err, EAA_E_CONFIG, "eaa_kbc: \"%.200s\": at most %d "
+					"brokers", uri, MAX_BROKERS);
+		memcpy(k->brokers[k->nbrokers], p, n);
+		k->brokers[k->nbrokers++][n] = '\0';
+		if (!comma)
+			return true;
+		p = comma + 1;
+	}
+}
 
 /* The host of "HOST:PORT" or "[V6]:PORT": what a CA-issued certificate of
  * verdictd must name when no --broker-name is given. */
@@ -101,6 +133,12 @@ static void *eaa_open(const char *uri, const struct aa_kbc_conf *conf,
 		return NULL;
 	}
 	snprintf(k->addr, sizeof(k->addr), "%s", uri);
+	k->name_slot = -1;
+	if (!split_brokers(k, uri, err)) {
+		aa_broker_policy_free(k->policy);
+		free(k);
+		return NULL;
+	}
 	for (; conf->options && conf->options[n] && n < MAX_OPTIONS; n++)
 		k->options[n] = conf->options[n];
 	if (conf->broker_pubkey) {
@@ -108,25 +146,29 @@ static void *eaa_open(const char *uri, const struct aa_kbc_conf *conf,
 		k->options[n++] = k->pin;
 	}
 	if (conf->broker_ca) {
-		char host[256];
+		/* a CA vouches for many names: the certificate must be for the
+		 * broker being reached (each replica its own name) */
+		for (unsigned i = 0; i < k->nbrokers; i++) {
+			char host[256];
 
-		/* a CA vouches for many names: the certificate must be for this
-		 * broker's */
-		if (!conf->broker_name && !uri_host(uri, host, sizeof(host))) {
-			eaa_fail(err, EAA_E_CONFIG, "eaa_kbc: no host in \"%.200s\" for "
-				 "verdictd's certificate to name: give --broker-name", uri);
-			aa_broker_policy_free(k->policy);
-			free(k);
-			return NULL;
+			if (!conf->broker_name && !uri_host(k->brokers[i], host, sizeof(host))) {
+				eaa_fail(err, EAA_E_CONFIG, "eaa_kbc: no host in \"%.200s\" for "
+					 "verdictd's certificate to name: give --broker-name",
+					 k->brokers[i]);
+				aa_broker_policy_free(k->policy);
+				free(k);
+				return NULL;
+			}
+			snprintf(k->names[i], sizeof(k->names[i]), "tls.peer_name=%s",
+				 conf->broker_name ? conf->broker_name : host);
 		}
 		snprintf(k->ca, sizeof(k->ca), "tls.peer_ca=%s", conf->broker_ca);
 		k->options[n++] = k->ca;
-		snprintf(k->name, sizeof(k->name), "tls.peer_name=%s",
-			 conf->broker_name ? conf->broker_name : host);
-		k->options[n++] = k->name;
+		k->name_slot = (int)n;
+		k->options[n++] = k->names[0];
 	}
 	k->options[n] = NULL;
-	k->conf.addr = k->addr;
+	k->conf.addr = k->brokers[0];
 	k->conf.attester = conf->attester;
 	/* with a pinned key, verdictd (nullattester in the seeds) needs no
 	 * evidence: the pin is what authenticates it */
@@ -176,6 +218,36 @@ static struct chan *current(struct eaa_kbc *k)
 	return k->cur;
 }
 
+/* Attest to a broker: the one that worked last, and on a connection
+ * error (it is down, or unreachable) each next one in turn. Any other
+ * failure (an attestation refused, a broker that is not the one this
+ * agent expects) is the answer: another replica is not asked. Called
+ * under opening. */
+static struct aa_eaa *connect_any(struct eaa_kbc *k, struct eaa_err *err)
+{
+	struct aa_eaa *c = NULL;
+
+	for (unsigned i = 0; i < k->nbrokers && !c; i++) {
+		unsigned at = (k->next + i) % k->nbrokers;
+
+		k->conf.addr = k->brokers[at];
+		if (k->name_slot >= 0)
+			k->options[k->name_slot] = k->names[at];
+		if ((c = aa_eaa_connect(&k->conf, err))) {
+			if (at != k->next)
+				LOG_WARN("eaa_kbc: attested to verdictd at %s instead of %s",
+					 k->brokers[at], k->brokers[k->next]);
+			k->next = at;
+		} else if (err->code != EAA_E_IO) {
+			break;
+		} else if (k->nbrokers > 1) {
+			LOG_WARN("eaa_kbc: %s%s", err->msg,
+				 i + 1 < k->nbrokers ? ": trying the next broker" : "");
+		}
+	}
+	return c;
+}
+
 /* A channel for one request, attested now if there is none (*fresh: by
  * this call). Give it back with put(). */
 static struct chan *take(struct eaa_kbc *k, bool *fresh, struct eaa_err *err)
@@ -193,7 +265,7 @@ static struct chan *take(struct eaa_kbc *k, bool *fresh, struct eaa_err *err)
 		pthread_mutex_lock(&k->lock);
 		if (!(ch = current(k))) {
 			pthread_mutex_unlock(&k->lock);
-			c = aa_eaa_connect(&k->conf, err);
+			c = connect_any(k, err);
 			pthread_mutex_lock(&k->lock);
 			if (c && !(ch = calloc(1, sizeof(*ch)))) {
 				aa_eaa_close(c);
