@@ -168,3 +168,27 @@ bool base64_decode(const char *s, bool url, uint8_t **out, size_t *n)
 	*n = o;
 	return true;
 }
+
+size_t utf8_put(uint32_t v, char *o)
+{
+	if (v < 0x80) {
+		o[0] = (char)v;
+		return 1;
+	}
+	if (v < 0x800) {
+		o[0] = (char)(0xc0 | v >> 6);
+		o[1] = (char)(0x80 | (v & 0x3f));
+		return 2;
+	}
+	if (v < 0x10000) {
+		o[0] = (char)(0xe0 | v >> 12);
+		o[1] = (char)(0x80 | (v >> 6 & 0x3f));
+		o[2] = (char)(0x80 | (v & 0x3f));
+		return 3;
+	}
+	o[0] = (char)(0xf0 | v >> 18);
+	o[1] = (char)(0x80 | (v >> 12 & 0x3f));
+	o[2] = (char)(0x80 | (v >> 6 & 0x3f));
+	o[3] = (char)(0x80 | (v & 0x3f));
+	return 4;
+}

@@ -21,4 +21,8 @@ char *base64_encode(const void *p, size_t n, bool url);
 /* Accepts padded input, or unpadded when url is true. */
 bool base64_decode(const char *s, bool url, uint8_t **out, size_t *n);
 
+/* The UTF-8 bytes of code point v (at most U+10FFFF; the caller checks
+ * it is not a surrogate) into out[4]; returns how many. */
+size_t utf8_put(uint32_t v, char *out);
+
 #endif

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bytes.h"
+#include "codec.h"
 #include "json_util.h"
 
 #define FAST_MAX_DEPTH 256
@@ -81,30 +82,6 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *end)
 	    (v >= 0xd800 && v <= 0xdfff))
 		return 0;
 	return n;
-}
-
-static size_t put_utf8(unsigned v, char *o)
-{
-	if (v < 0x80) {
-		o[0] = (char)v;
-		return 1;
-	}
-	if (v < 0x800) {
-		o[0] = (char)(0xc0 | v >> 6);
-		o[1] = (char)(0x80 | (v & 0x3f));
-		return 2;
-	}
-	if (v < 0x10000) {
-		o[0] = (char)(0xe0 | v >> 12);
-		o[1] = (char)(0x80 | (v >> 6 & 0x3f));
-		o[2] = (char)(0x80 | (v & 0x3f));
-		return 3;
-	}
-	o[0] = (char)(0xf0 | v >> 18);
-	o[1] = (char)(0x80 | (v >> 12 & 0x3f));
-	o[2] = (char)(0x80 | (v >> 6 & 0x3f));
-	o[3] = (char)(0x80 | (v & 0x3f));
-	return 4;
 }
 
 /* A string after its opening quote: *out (malloc'd, NUL-terminated, *n
@@ -191,7 +168,7 @@ static bool string(struct jf *f, char **out, size_t *n)
 				return false;
 			}
 			/* an escape is never shorter than what it makes */
-			k += put_utf8((unsigned)v, o + k);
+			k += utf8_put((uint32_t)v, o + k);
 		}
 		*n = k;
 	}

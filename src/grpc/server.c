@@ -328,9 +328,9 @@ static void refuse(struct conn *c, struct grpc_unary_call *k, int status, const 
 
 /* --- requests ----------------------------------------------------------- */
 
-static void enqueue(struct grpc_unary_server *g, struct grpc_unary_call *k)
+/* To the back of the workers' queue. Called with the lock held. */
+static void enqueue_locked(struct grpc_unary_server *g, struct grpc_unary_call *k)
 {
-	pthread_mutex_lock(&g->lock);
 	k->state = C_QUEUED;
 	k->next = NULL;
 	if (g->qtail)
@@ -339,6 +339,12 @@ static void enqueue(struct grpc_unary_server *g, struct grpc_unary_call *k)
 		g->qhead = k;
 	g->qtail = k;
 	pthread_cond_signal(&g->work);
+}
+
+static void enqueue(struct grpc_unary_server *g, struct grpc_unary_call *k)
+{
+	pthread_mutex_lock(&g->lock);
+	enqueue_locked(g, k);
 	pthread_mutex_unlock(&g->lock);
 }
 
@@ -912,14 +918,7 @@ void grpc_unary_retry(struct grpc_unary_call *k)
 		set_status(k, 1, "the server is stopping");
 		finish(g, k);
 	} else {
-		k->state = C_QUEUED;
-		k->next = NULL;
-		if (g->qtail)
-			g->qtail->next = k;
-		else
-			g->qhead = k;
-		g->qtail = k;
-		pthread_cond_signal(&g->work);
+		enqueue_locked(g, k);
 	}
 	pthread_cond_broadcast(&g->idle);
 	pthread_mutex_unlock(&g->lock);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "codec.h"
 #include "number.h"
 #include "text.h"
 
@@ -109,28 +110,7 @@ bool rune_valid(uint32_t r)
 /* Encode r (U+FFFD if not a valid rune); returns the length. */
 static size_t utf8_encode(uint32_t r, char *out)
 {
-	if (!rune_valid(r))
-		r = RUNE_ERROR;
-	if (r < 0x80) {
-		out[0] = (char)r;
-		return 1;
-	}
-	if (r < 0x800) {
-		out[0] = (char)(0xC0 | r >> 6);
-		out[1] = (char)(0x80 | (r & 0x3F));
-		return 2;
-	}
-	if (r < 0x10000) {
-		out[0] = (char)(0xE0 | r >> 12);
-		out[1] = (char)(0x80 | (r >> 6 & 0x3F));
-		out[2] = (char)(0x80 | (r & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | r >> 18);
-	out[1] = (char)(0x80 | (r >> 12 & 0x3F));
-	out[2] = (char)(0x80 | (r >> 6 & 0x3F));
-	out[3] = (char)(0x80 | (r & 0x3F));
-	return 4;
+	return utf8_put(rune_valid(r) ? r : RUNE_ERROR, out);
 }
 
 void sb_rune(struct sbuf *b, uint32_t r)
