@@ -911,8 +911,10 @@ static bool resource_bytes(const char *buf, const char *path, uint8_t **out, siz
 	if (!base64_decode(buf, false, out, outn))
 		return eaa_fail(err, EAA_E_FORMAT, "verdictd: resource %s: the reply is not "
 				"base64", path);
-	/* a failure is the base64 of {"error":...,"status":"Fail"} */
-	fail = json_loadb_fast((const char *)*out, *outn, 0, &je);
+	/* a failure is the base64 of {"error":...,"status":"Fail"}: only
+	 * bytes that name both members can be one */
+	fail = memmem(*out, *outn, "\"status\"", 8) && memmem(*out, *outn, "\"error\"", 7) ?
+	       json_loadb_fast((const char *)*out, *outn, 0, &je) : NULL;
 	if (json_is_object(fail) && json_is_string(json_object_get(fail, "status")) &&
 	    json_is_string(json_object_get(fail, "error"))) {
 		eaa_fail(err, EAA_E_REJECTED, "verdictd: resource %s: %s", path,
