@@ -113,7 +113,10 @@ uint8_t *wr_reserve(struct wr *w, size_t n)
 
 	if (w->failed)
 		return NULL;
-	if (n > w->cap - w->len) {
+	/* a writer with no buffer yet gets one even for nothing: a pointer
+	 * into no buffer (NULL + 0) is undefined, and callers take NULL as
+	 * failure */
+	if (n > w->cap - w->len || !w->buf) {
 		size_t cap = w->cap ? w->cap : 64;
 		uint8_t *nbuf;
 

@@ -71,6 +71,12 @@ static void test_writer(void)
 	CHECK(p && len == 4000 && w.buf == NULL);
 	free(p);
 
+	/* nothing into a fresh writer: a success, with a buffer to point
+	 * into (fuzz_grpc_server found NULL + 0 here, under UBSan) */
+	wr_init(&w);
+	CHECK(wr_bytes(&w, "", 0) && w.buf && w.len == 0 && !w.failed);
+	wr_free(&w);
+
 	wr_init_fixed(&w, fixed, sizeof(fixed));
 	CHECK(wr_u16le(&w, 0xbeef) && wr_u16le(&w, 1));
 	CHECK(fixed[0] == 0xef && fixed[1] == 0xbe);
