@@ -51,6 +51,7 @@ bench: build
 	$(BUILD)/bin/bench-keyrelease --idle 5000 $(BUILD)/bin
 	$(BUILD)/bin/bench-agent --callers 64 --calls 500 $(BUILD)/bin
 	$(BUILD)/bin/bench-agent --callers 64 --calls 500 --h2load $(BUILD)/bin
+	$(BUILD)/bin/bench-agent --callers 64 --calls 500 --h2load --resource $(BUILD)/bin
 	$(BUILD)/bin/bench-kbs --clients 64 --attests 30 --gets 100 $(BUILD)/bin
 	$(BUILD)/bin/bench-kbs --clients 64 --attests 30 --gets 100 --https $(BUILD)/bin
 
