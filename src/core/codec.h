@@ -24,5 +24,9 @@ bool base64_decode(const char *s, bool url, uint8_t **out, size_t *n);
 /* The UTF-8 bytes of code point v (at most U+10FFFF; the caller checks
  * it is not a surrogate) into out[4]; returns how many. */
 size_t utf8_put(uint32_t v, char *out);
+/* The length of the well-formed UTF-8 character at p (n > 0 bytes left):
+ * RFC 3629's, no overlong form, no surrogate, nothing past U+10FFFF;
+ * 0 when the bytes are not one. */
+size_t utf8_len(const uint8_t *p, size_t n);
 
 #endif

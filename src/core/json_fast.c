@@ -11,6 +11,7 @@
  * result and its own error message. fuzz_json_fast checks the two agree
  * on every input either accepts. */
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bytes.h"
@@ -38,50 +39,21 @@ static int hex4(const unsigned char *p)
 	int v = 0;
 
 	for (int i = 0; i < 4; i++) {
-		int c = p[i], d;
+		int d = hex_digit(p[i]);
 
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			d = c - 'A' + 10;
-		else
+		if (d < 0)
 			return -1;
 		v = v << 4 | d;
 	}
 	return v;
 }
 
-/* Length of the well-formed UTF-8 sequence at p (as jansson's
- * utf8_check_full: no overlong forms, no surrogates, nothing past
- * U+10FFFF), or 0. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+/* A decoded string dropped: wiped first, as jansson's own blocks are
+ * (json_wipe_on_free), since replies carry keys in strings. */
+static void drop(char *o, size_t cap)
 {
-	unsigned c = p[0], v;
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, v = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, v = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, v = c & 0x07;
-	else
-		return 0;
-	if ((size_t)(end - p) < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		v = v << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10ffff)) ||
-	    (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	return n;
+	OPENSSL_cleanse(o, cap);
+	free(o);
 }
 
 /* A string after its opening quote: *out (malloc'd, NUL-terminated, *n
@@ -105,7 +77,7 @@ static bool string(struct jf *f, char **out, size_t *n)
 		} else if (*q < 0x80) {
 			q++;
 		} else {
-			size_t l = utf8_len(q, f->end);
+			size_t l = utf8_len(q, (size_t)(f->end - q));
 
 			if (!l)
 				return false;
@@ -141,30 +113,30 @@ static bool string(struct jf *f, char **out, size_t *n)
 			case 'r': o[k++] = '\r'; continue;
 			case 't': o[k++] = '\t'; continue;
 			case 'u': break;
-			default: free(o); return false;
+			default: drop(o, len + 1); return false;
 			}
 			/* \uXXXX, a surrogate pair as one; \u0000 only as
 			 * jansson's JSON_ALLOW_NUL allows it */
 			if (q - p < 4 || (v = hex4(p)) < 0) {
-				free(o);
+				drop(o, len + 1);
 				return false;
 			}
 			p += 4;
 			if (v >= 0xdc00 && v <= 0xdfff) {
-				free(o);
+				drop(o, len + 1);
 				return false;
 			}
 			if (v >= 0xd800 && v <= 0xdbff) {
 				if (q - p < 6 || p[0] != '\\' || p[1] != 'u' ||
 				    (lo = hex4(p + 2)) < 0xdc00 || lo > 0xdfff) {
-					free(o);
+					drop(o, len + 1);
 					return false;
 				}
 				p += 6;
 				v = 0x10000 + ((v - 0xd800) << 10) + (lo - 0xdc00);
 			}
 			if (v == 0 && !(f->flags & JSON_ALLOW_NUL)) {
-				free(o);
+				drop(o, len + 1);
 				return false;
 			}
 			/* an escape is never shorter than what it makes */
@@ -291,24 +263,24 @@ static json_t *object(struct jf *f)
 		 * given twice */
 		if (memchr(key, '\0', kn) ||
 		    ((f->flags & JSON_REJECT_DUPLICATES) && json_object_getn(o, key, kn))) {
-			free(key);
+			drop(key, kn + 1);
 			break;
 		}
 		skip_ws(f);
 		if (f->p >= f->end || *f->p != ':') {
-			free(key);
+			drop(key, kn + 1);
 			break;
 		}
 		f->p++;
 		if (!(v = value(f))) {
-			free(key);
+			drop(key, kn + 1);
 			break;
 		}
 		if (json_object_setn_new_nocheck(o, key, kn, v) != 0) {
-			free(key);
+			drop(key, kn + 1);
 			break;
 		}
-		free(key);
+		drop(key, kn + 1);
 		skip_ws(f);
 		if (f->p < f->end && *f->p == ',') {
 			f->p++;
@@ -347,7 +319,7 @@ static json_t *value(struct jf *f)
 		if (!string(f, &s, &n))
 			return NULL;
 		v = json_stringn_nocheck(s, n);
-		free(s);
+		drop(s, n + 1);
 		return v;
 	case 't': return literal(f, "true", 4) ? json_true() : NULL;
 	case 'f': return literal(f, "false", 5) ? json_false() : NULL;
@@ -411,7 +383,7 @@ bool json_quote(struct wr *w, const char *s)
 				wr_bytes(w, u, sizeof(u));
 			}
 			p++;
-		} else if (!(l = utf8_len(p, end))) {
+		} else if (!(l = utf8_len(p, (size_t)(end - p)))) {
 			return false;
 		} else {
 			wr_bytes(w, p, l);

@@ -120,33 +120,14 @@ static bool check_text(struct tp *t)
 
 	while (s < e) {
 		unsigned c = *s;
-		uint32_t cp, min;
-		size_t n, i;
+		size_t n;
 
 		if (c == 0)
 			return fail(t, (const char *)s, "a NUL byte");
-		if (c < 0x80) {
-			s++;
-			continue;
-		}
-		if ((c & 0xe0) == 0xc0)
-			n = 2, cp = c & 0x1f, min = 0x80;
-		else if ((c & 0xf0) == 0xe0)
-			n = 3, cp = c & 0x0f, min = 0x800;
-		else if ((c & 0xf8) == 0xf0)
-			n = 4, cp = c & 0x07, min = 0x10000;
-		else
-			return fail(t, (const char *)s, "not UTF-8 (byte 0x%02x)", c);
-		if ((size_t)(e - s) < n)
-			return fail(t, (const char *)s, "not UTF-8 (a character cut short)");
-		for (i = 1; i < n; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return fail(t, (const char *)s, "not UTF-8 (byte 0x%02x)", s[i]);
-			cp = cp << 6 | (s[i] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return fail(t, (const char *)s, "not UTF-8 (an overlong form, a surrogate "
-				    "or past U+10FFFF)");
+		if (!(n = utf8_len(s, (size_t)(e - s))))
+			return fail(t, (const char *)s, "not UTF-8 (at byte 0x%02x: a malformed, "
+				    "overlong or cut-short character, a surrogate or past "
+				    "U+10FFFF)", c);
 		s += n;
 	}
 	return true;
@@ -229,23 +210,10 @@ static bool line_end(struct tp *t, const char *after)
 
 static bool put_utf8(struct wr *w, uint32_t cp)
 {
-	uint8_t b[4];
-	size_t n;
+	char b[4];
 
-	if (cp < 0x80)
-		b[0] = (uint8_t)cp, n = 1;
-	else if (cp < 0x800)
-		b[0] = (uint8_t)(0xc0 | cp >> 6), b[1] = (uint8_t)(0x80 | (cp & 0x3f)), n = 2;
-	else if (cp < 0x10000)
-		b[0] = (uint8_t)(0xe0 | cp >> 12), b[1] = (uint8_t)(0x80 | (cp >> 6 & 0x3f)),
-		b[2] = (uint8_t)(0x80 | (cp & 0x3f)), n = 3;
-	else
-		b[0] = (uint8_t)(0xf0 | cp >> 18), b[1] = (uint8_t)(0x80 | (cp >> 12 & 0x3f)),
-		b[2] = (uint8_t)(0x80 | (cp >> 6 & 0x3f)), b[3] = (uint8_t)(0x80 | (cp & 0x3f)),
-		n = 4;
-	return wr_bytes(w, b, n);
+	return wr_bytes(w, b, utf8_put(cp, b));
 }
-
 
 /* An escape at t->p ('\\'): the seven by name, \uXXXX and \UXXXXXXXX.
  * TOML 1.1's \e and \xHH are not 1.0's. */

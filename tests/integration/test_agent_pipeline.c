@@ -259,6 +259,19 @@ static void answered(void *arg, enum aa_async_result r, const uint8_t *out, size
 static int async_taken, async_retried;
 static pthread_mutex_t count_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* Wait for a taken call's answer, and count it. */
+static void wait_answer(struct waiter *w)
+{
+	pthread_mutex_lock(&w->mu);
+	while (!w->done)
+		pthread_cond_wait(&w->cv, &w->mu);
+	pthread_mutex_unlock(&w->mu);
+	pthread_mutex_lock(&count_mu);
+	async_taken++;
+	async_retried += w->r == AA_ASYNC_RETRY;
+	pthread_mutex_unlock(&count_mu);
+}
+
 /* As the gRPC loop does: asynchronously when the agent takes it, else (or
  * on "retry") synchronously. */
 static bool keyprovider(const char *in, char **out, struct eaa_err *err)
@@ -267,14 +280,7 @@ static bool keyprovider(const char *in, char **out, struct eaa_err *err)
 
 	if (!use_async || !aa_agent_keyprovider_async(agent, in, strlen(in), answered, &w))
 		return aa_agent_keyprovider(agent, in, strlen(in), out, err);
-	pthread_mutex_lock(&w.mu);
-	while (!w.done)
-		pthread_cond_wait(&w.cv, &w.mu);
-	pthread_mutex_unlock(&w.mu);
-	pthread_mutex_lock(&count_mu);
-	async_taken++;
-	async_retried += w.r == AA_ASYNC_RETRY;
-	pthread_mutex_unlock(&count_mu);
+	wait_answer(&w);
 	if (w.r == AA_ASYNC_RETRY)
 		return aa_agent_keyprovider(agent, in, strlen(in), out, err);
 	*out = w.out;
@@ -325,14 +331,7 @@ static bool get_resource(const char *path, uint8_t **out, size_t *n, struct eaa_
 
 	if (!use_async || !aa_agent_resource_async(agent, NULL, path, answered, &w))
 		return aa_agent_resource(agent, NULL, path, out, n, err);
-	pthread_mutex_lock(&w.mu);
-	while (!w.done)
-		pthread_cond_wait(&w.cv, &w.mu);
-	pthread_mutex_unlock(&w.mu);
-	pthread_mutex_lock(&count_mu);
-	async_taken++;
-	async_retried += w.r == AA_ASYNC_RETRY;
-	pthread_mutex_unlock(&count_mu);
+	wait_answer(&w);
 	if (w.r == AA_ASYNC_RETRY) {
 		free(w.out);
 		return aa_agent_resource(agent, NULL, path, out, n, err);

@@ -179,6 +179,23 @@ static void test_codec(void)
 	CHECK(!base64_decode("Z", true, &out, &n));
 	CHECK(!base64_decode("Zm9v\n", false, &out, &n));
 	CHECK(!base64_decode("+/8=", true, &out, &n));  /* std alphabet in url */
+	/* UTF-8 by RFC 3629: each refusal a different reason */
+	{
+		char b[4];
+
+		CHECK(utf8_len((const uint8_t *)"a", 1) == 1);
+		CHECK(utf8_len((const uint8_t *)"\xc3\xa9", 2) == 2);
+		CHECK(utf8_len((const uint8_t *)"\xf0\x9f\x98\x80", 4) == 4);
+		CHECK(utf8_len((const uint8_t *)"\xc3\xa9", 1) == 0);         /* cut short */
+		CHECK(utf8_len((const uint8_t *)"\xc0\xaf", 2) == 0);         /* overlong */
+		CHECK(utf8_len((const uint8_t *)"\xe0\x80\xaf", 3) == 0);     /* overlong */
+		CHECK(utf8_len((const uint8_t *)"\xed\xa0\x80", 3) == 0);     /* surrogate */
+		CHECK(utf8_len((const uint8_t *)"\xf4\x90\x80\x80", 4) == 0); /* past U+10FFFF */
+		CHECK(utf8_len((const uint8_t *)"\x80", 1) == 0);             /* continuation */
+		CHECK(utf8_len((const uint8_t *)"\xc3\x28", 2) == 0);         /* no continuation */
+		CHECK(utf8_put(0x1f600, b) == 4 && memcmp(b, "\xf0\x9f\x98\x80", 4) == 0);
+		CHECK(utf8_put(0xe9, b) == 2 && memcmp(b, "\xc3\xa9", 2) == 0);
+	}
 }
 
 static void test_err(void)
