@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "api.h"
 #include "bytes.h"
@@ -53,6 +54,10 @@ static void usage(FILE *f)
 "  --set_resource ID FILE, --get_resource ID   resources/<repo>/<type>/<tag>\n"
 "  --create-key KID, --import-key KID FILE (32 bytes), --list-keys,\n"
 "  --delete-key KID\n"
+"  --store-export DEST, --store-import SRC   copy every document of --store\n"
+"                                      to DEST, or of SRC into --store (a\n"
+"                                      directory or postgresql://...; no\n"
+"                                      verdictd needed)\n"
 "Options:\n"
 "  -c, --client-api ADDR:PORT  verdictd's client API (default [::1]:60000)\n"
 "      --kbs-admin URL         instead, verdictd's KBS admin API (trustee's), for\n"
@@ -64,6 +69,8 @@ static void usage(FILE *f)
 "      --kbs-ca PEM            the KBS certificate's CA (default: the system's)\n"
 "  -p, --path DIR              where --export-* write (default .)\n"
 "      --token-file FILE       the client API token (default %s)\n"
+"      --store DIR|URL         the store --store-export/--store-import use\n"
+"      --store-key FILE        the postgresql store's master key\n"
 "  -h, --help\n", prog, VD_DEFAULT_ROOT "/" VD_TOKEN_FILE);
 }
 
@@ -386,8 +393,53 @@ enum {
 	EXPORT_IMG_POLICY, SET_SIGSTORE, EXPORT_SIGSTORE, EXPORT_GPG,
 	SET_RESOURCE, GET_RESOURCE, CREATE_KEY, IMPORT_KEY, LIST_KEYS,
 	DELETE_KEY, TOKEN_FILE, LIST_GPG, IMPORT_GPG, DELETE_GPG, KBS_ADMIN,
-	KBS_ADMIN_KEY, KBS_CA,
+	KBS_ADMIN_KEY, KBS_CA, STORE, STORE_KEY, STORE_EXPORT, STORE_IMPORT,
 };
+
+/* --store and --store-key: the store verdict opens itself (no verdictd)
+ * for --store-export and --store-import */
+static const char *store_at, *store_key;
+
+static struct vd_store *open_store(const char *where, struct eaa_err *err)
+{
+	struct stat st;
+
+	if (vd_store_is_url(where))
+		return vd_store_open_shared(NULL, where, store_key, err);
+	/* a file store is one that exists: a typo must not make an empty one */
+	if (stat(where, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		eaa_fail(err, EAA_E_IO, "%s is not a directory", where);
+		return NULL;
+	}
+	return vd_store_open(where, err);
+}
+
+/* Move a whole store between its forms: every document as it is, in
+ * one transaction of the destination. */
+static int store_move(const char *from, const char *to)
+{
+	struct eaa_err err = { 0 };
+	struct vd_store *src = NULL, *dst = NULL;
+	size_t n = 0;
+	int rc = 1;
+
+	if (!store_at) {
+		fprintf(stderr, "%s: --store-export and --store-import need --store (a directory "
+			"or postgresql://...)\n", prog);
+		return 2;
+	}
+	if (!(src = open_store(from, &err)) || !(dst = open_store(to, &err)))
+		fprintf(stderr, "%s: %s: %s\n", prog, src ? to : from, err.msg);
+	else if (!vd_store_copy(src, dst, &n, &err))
+		fprintf(stderr, "%s: copying %s to %s: %s\n", prog, from, to, err.msg);
+	else {
+		printf("copied %zu documents from %s to %s\n", n, from, to);
+		rc = 0;
+	}
+	vd_store_close(src);
+	vd_store_close(dst);
+	return rc;
+}
 
 /* How many operands each command takes after its option argument. */
 static int extra_args(int cmd)
@@ -420,6 +472,10 @@ static int run(int cmd, const char *a, char **more)
 {
 	json_t *req;
 
+	if (cmd == STORE_EXPORT)
+		return store_move(store_at, a);
+	if (cmd == STORE_IMPORT)
+		return store_move(a, store_at);
 	if (kbs.url)
 		return run_kbs(cmd, a, more);
 	switch (cmd) {
@@ -495,6 +551,10 @@ int main(int argc, char **argv)
 		{ "list-gpg-keys", no_argument, NULL, LIST_GPG },
 		{ "import-gpg-key", required_argument, NULL, IMPORT_GPG },
 		{ "delete-gpg-key", required_argument, NULL, DELETE_GPG },
+		{ "store", required_argument, NULL, STORE },
+		{ "store-key", required_argument, NULL, STORE_KEY },
+		{ "store-export", required_argument, NULL, STORE_EXPORT },
+		{ "store-import", required_argument, NULL, STORE_IMPORT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -509,6 +569,8 @@ int main(int argc, char **argv)
 		case KBS_ADMIN: kbs.url = optarg; break;
 		case KBS_ADMIN_KEY: kbs.key = optarg; break;
 		case KBS_CA: kbs.ca = optarg; break;
+		case STORE: store_at = optarg; break;
+		case STORE_KEY: store_key = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case '?': usage(stderr); return 2;
 		default:

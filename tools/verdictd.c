@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include "api.h"
 #include "config_args.h"
+#include "store_pg.h"
 #include "deadline.h"
 #include "decide.h"
 #include "eaa.h"
@@ -43,7 +44,7 @@
 #define MAX_OPTS 64
 
 static struct {
-	const char *prog, *root, *listen, *client_api, *keyprovider, *metrics;
+	const char *prog, *root, *store_url, *store_key, *listen, *client_api, *keyprovider, *metrics;
 	const char *kbs, *kbs_cert, *kbs_key, *kbs_admin_key; /* the KBS protocol endpoint */
 	bool kbs_insecure_http, kbs_unsigned_sample;
 	int kbs_max_sessions, kbs_session_ttl, kbs_token_ttl;
@@ -94,6 +95,12 @@ static void usage(FILE *f)
 "      --metrics [ADDR:]PORT  Prometheus metrics at http://ADDR:PORT/metrics\n"
 "                             (ADDR defaults to 127.0.0.1; others are warned)\n"
 "  -r, --root DIR             state directory (default %s)\n"
+"      --store URL|DIR        where keys, policies and resources are kept: a\n"
+"                             directory (the default: --root), or a shared\n"
+"                             PostgreSQL store, postgresql://... (replicas)\n"
+"      --store-key FILE       the PostgreSQL store's master key (32 bytes or\n"
+"                             64 hex digits, mode 0600): every value is\n"
+"                             sealed under it\n"
 "      --max-request BYTES    largest request (default 1048576; 64 to 1 GiB)\n"
 "      --idle-timeout SECONDS close connections idle this long (default 60)\n"
 "      --handshake-timeout S  the whole TLS handshake, from accept (default 10)\n"
@@ -294,6 +301,7 @@ static int parse(int argc, char **argv)
 	       O_LOG, O_CONFIG, O_KEYPROVIDER, O_MAX_CONN, O_KP_REMOTE, O_HANDSHAKE,
 	       O_REQUEST, O_TTL, O_FRESH, O_METRICS, O_WORKERS, O_KBS, O_KBS_CERT, O_KBS_KEY,
 	       O_KBS_INSECURE, O_KBS_SESSIONS, O_KBS_UNSIGNED, O_KBS_ADMIN, O_KBS_SESSION_TTL,
+	       O_STORE, O_STORE_KEY,
 	       O_KBS_TOKEN_TTL };
 	static const struct option longs[] = {
 		{ "listen", required_argument, NULL, 'l' },
@@ -311,6 +319,8 @@ static int parse(int argc, char **argv)
 		{ "sample-trust", required_argument, NULL, O_SAMPLE_TRUST },
 		{ "log-level", required_argument, NULL, O_LOG },
 		{ "config", required_argument, NULL, O_CONFIG },
+		{ "store", required_argument, NULL, O_STORE },
+		{ "store-key", required_argument, NULL, O_STORE_KEY },
 		{ "keyprovider", required_argument, NULL, O_KEYPROVIDER },
 		{ "max-connections", required_argument, NULL, O_MAX_CONN },
 		{ "keyprovider-remote", no_argument, NULL, O_KP_REMOTE },
@@ -362,6 +372,8 @@ static int parse(int argc, char **argv)
 		case O_SAMPLE_TRUST: ok = add_opt("sample.trust=", optarg); break;
 		case O_LOG: ok = eaa_log_parse_level(optarg, &level); break;
 		case O_CONFIG: break; /* read by config_args */
+		case O_STORE: vd.store_url = optarg; break;
+		case O_STORE_KEY: vd.store_key = optarg; break;
 		case O_KEYPROVIDER: vd.keyprovider = optarg; break;
 		case O_MAX_CONN: ok = parse_int(optarg, 1, 65536, &vd.max_connections); break;
 		case O_KP_REMOTE: vd.keyprovider_remote = true; break;
@@ -652,11 +664,26 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	/* keys and layer options travel in jansson's strings */
 	json_wipe_on_free();
-	if (!(vd.store = vd_store_open(vd.root, &err)) ||
+	if (vd.store_url && !vd_store_is_url(vd.store_url)) {
+		vd.root = vd.store_url; /* --store DIR: the file store there */
+		vd.store_url = NULL;
+	}
+	if (vd.store_key && !vd.store_url) {
+		fprintf(stderr, "%s: --store-key is for a postgresql:// store; the file store "
+			"is not encrypted (docs/verdictd.md)\n", vd.prog);
+		return 2;
+	}
+	if (!(vd.store = vd.store_url ? vd_store_open_shared(vd.root, vd.store_url, vd.store_key,
+							     &err) :
+					vd_store_open(vd.root, &err)) ||
 	    !vd_store_install_defaults(vd.store, &err)) {
-		fprintf(stderr, "%s: state directory: %s\n", vd.prog, err.msg);
+		fprintf(stderr, "%s: %s: %s\n", vd.prog, vd.store_url ? "store" : "state directory",
+			err.msg);
 		return 1;
 	}
+	if (vd.store_url)
+		LOG_INFO("store: PostgreSQL (schema %d), sealed under %s; %s holds this replica's "
+			 "own files", VD_PG_SCHEMA, vd.store_key, vd.root);
 	/* hand edits of opa/ seen by inotify, not by a stat per request */
 	if (!vd_store_watch_edits(vd.store, &err))
 		LOG_WARN("%s; policies are checked for hand edits by stat before each "

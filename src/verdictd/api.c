@@ -12,6 +12,40 @@
 #include "file.h"
 #include "gpg.h"
 
+/* Several replicas answer one verdict: the token is the shared store's
+ * (made by the first to start), and each replica writes its copy to
+ * <root>/client-api.token for the verdict beside it. */
+static bool shared_token(struct vd_store *s, const char *path, char token[65],
+			 struct eaa_err *err)
+{
+	uint8_t raw[32], *buf = NULL;
+	size_t n = 0;
+	bool existed = false, missing, ok;
+	char *hex;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return eaa_fail_ssl(err, EAA_E_CRYPTO, "client API token");
+	hex = hex_encode(raw, sizeof(raw));
+	OPENSSL_cleanse(raw, sizeof(raw));
+	if (!hex)
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	ok = vd_store_object_create(s, VD_TOKEN_FILE, hex, 64, &existed, err) &&
+	     vd_store_object_get(s, VD_TOKEN_FILE, 128, &buf, &n, &missing, err);
+	OPENSSL_cleanse(hex, 64);
+	free(hex);
+	if (ok && n != 64)
+		ok = eaa_fail(err, EAA_E_CONFIG, "the store's client API token is not 64 digits");
+	if (ok) {
+		memcpy(token, buf, 64);
+		token[64] = '\0';
+		ok = file_write_atomic(path, token, 64, 0600, err);
+	}
+	if (buf)
+		OPENSSL_cleanse(buf, n);
+	free(buf);
+	return ok;
+}
+
 bool vd_api_token(struct vd_store *s, char token[65], struct eaa_err *err)
 {
 	char path[4096];
@@ -21,6 +55,8 @@ bool vd_api_token(struct vd_store *s, char token[65], struct eaa_err *err)
 	bool ok;
 
 	snprintf(path, sizeof(path), "%s/%s", vd_store_root(s), VD_TOKEN_FILE);
+	if (vd_store_is_shared(s))
+		return shared_token(s, path, token, err);
 	if (access(path, F_OK) == 0) {
 		if (!file_read(path, 128, &buf, &n, err))
 			return false;

@@ -255,7 +255,7 @@ bool vd_decision_holds(struct vd_decider *dc, struct vd_decision *d,
 
 void vd_describe_tee(struct vd_decider *dc, enum vd_tee t, char *out, size_t cap)
 {
-	const char *root = vd_store_root(dc->store), *name = vd_tee_name(t);
+	const char *root = vd_store_where(dc->store), *name = vd_tee_name(t);
 	struct rego_error re = { 0 };
 	struct rego_query *q = NULL;
 	const struct vd_compiled *c;

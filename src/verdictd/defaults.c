@@ -408,8 +408,12 @@ bool vd_store_install_defaults(struct vd_store *s, struct eaa_err *err)
 	for (i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++) {
 		enum vd_tee t = defaults[i].tee;
 
-		/* reference values first: the policy is checked against them */
+		/* reference values first: the policy is checked against them;
+		 * only a document that is not there is replaced (a store that
+		 * cannot be read stops verdictd, it never overwrites) */
 		if (!vd_opa_get(s, t, true, &text, &n, &ignore)) {
+			if (ignore.code != EAA_E_CONFIG)
+				return eaa_fail(err, ignore.code, "%s", ignore.msg);
 			if (!vd_opa_set(s, t, true, defaults[i].data,
 					strlen(defaults[i].data), err))
 				return false;
@@ -417,6 +421,8 @@ bool vd_store_install_defaults(struct vd_store *s, struct eaa_err *err)
 			free(text);
 		}
 		if (!vd_opa_get(s, t, false, &text, &n, &ignore)) {
+			if (ignore.code != EAA_E_CONFIG)
+				return eaa_fail(err, ignore.code, "%s", ignore.msg);
 			if (!vd_opa_set(s, t, false, defaults[i].policy,
 					strlen(defaults[i].policy), err))
 				return false;

@@ -24,6 +24,37 @@ static bool fail(struct eaa_err *err, const char *what, gpgme_error_t e)
 	return eaa_fail(err, EAA_E_FORMAT, "GPG %s: %s", what, gpgme_strerror(e));
 }
 
+/* A shared store's keyring is written by every replica: the home is
+ * emptied and filled from it before each use, so it holds what the store
+ * holds, not what this replica last saw. */
+static bool sync_home(struct vd_store *s, gpgme_ctx_t ctx, const char *home,
+		      struct eaa_err *err)
+{
+	static const char *const files[] = { "pubring.kbx", "pubring.kbx~", "pubring.gpg",
+					     "pubring.gpg~", "trustdb.gpg" };
+	char path[4200];
+	uint8_t *ring = NULL;
+	size_t i, n = 0;
+	bool missing, ok = true;
+	gpgme_data_t in = NULL;
+	gpgme_error_t e;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", home, files[i]);
+		if (unlink(path) != 0 && access(path, F_OK) == 0)
+			return eaa_fail(err, EAA_E_IO, "%s: cannot remove", path);
+	}
+	if (!vd_store_object_get(s, vd_resource_file(VD_RES_GPG_KEYRING), 16u << 20, &ring, &n,
+				 &missing, err))
+		return missing;
+	if ((e = gpgme_data_new_from_mem(&in, (const char *)ring, n, 0)) != 0 ||
+	    (e = gpgme_op_import(ctx, in)) != 0)
+		ok = fail(err, "the store's keyring", e);
+	gpgme_data_release(in);
+	free(ring);
+	return ok;
+}
+
 /* A context on verdictd's own GnuPG home. */
 static bool open_ctx(struct vd_store *s, gpgme_ctx_t *ctx, struct eaa_err *err)
 {
@@ -36,9 +67,10 @@ static bool open_ctx(struct vd_store *s, gpgme_ctx_t *ctx, struct eaa_err *err)
 		return eaa_fail(err, EAA_E_IO, "%s: cannot create", home);
 	if ((e = gpgme_new(ctx)) != 0)
 		return fail(err, "context", e);
-	if ((e = gpgme_ctx_set_engine_info(*ctx, GPGME_PROTOCOL_OpenPGP, NULL, home)) != 0) {
+	if ((e = gpgme_ctx_set_engine_info(*ctx, GPGME_PROTOCOL_OpenPGP, NULL, home)) != 0 ||
+	    (vd_store_is_shared(s) && !sync_home(s, *ctx, home, err))) {
 		gpgme_release(*ctx);
-		return fail(err, "engine", e);
+		return e ? fail(err, "engine", e) : false;
 	}
 	return true;
 }
@@ -61,13 +93,9 @@ static bool export_keyring(struct vd_store *s, gpgme_ctx_t ctx, struct eaa_err *
 	}
 	buf = gpgme_data_release_and_get_mem(out, &n);
 	if (n == 0) {
-		/* no keys left: an empty keyring file */
-		char path[4096];
-
-		snprintf(path, sizeof(path), "%s/gpg/keyring.gpg", vd_store_root(s));
+		/* no keys left: no keyring */
 		gpgme_free(buf);
-		return unlink(path) == 0 || access(path, F_OK) != 0 ||
-		       eaa_fail(err, EAA_E_IO, "%s: cannot remove", path);
+		return vd_resource_delete(s, VD_RES_GPG_KEYRING, err);
 	}
 	ok = buf && vd_resource_set(s, VD_RES_GPG_KEYRING, (uint8_t *)buf, n, err);
 	gpgme_free(buf);

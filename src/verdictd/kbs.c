@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
+#include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -26,6 +27,7 @@
 #include "kbs.h"
 #include "log.h"
 #include "snp_json.h"
+#include "store_pg.h"
 #include "metrics.h"
 #include "tpm_quote.h"
 #include "verify_raw.h"
@@ -130,6 +132,75 @@ static struct session *find(const char *id, time_t now)
 		return &b[i];
 	}
 	return NULL;
+}
+
+/* ---- sessions in a shared store ----
+ *
+ * With several replicas on one PostgreSQL store a session is a row there
+ * (store_pg.h), so a cookie works on any replica: {"tee", "nonce"} from
+ * /auth, the nonce emptied by the one /attest it is good for (under the
+ * row's lock: two replicas cannot both use it), then the token that
+ * /attest issued. A resource request with the cookie is served as one
+ * with that token as its bearer: decided now, on any replica. */
+
+static struct vd_pg *shared(void)
+{
+	return vd_store_pg(cf->store);
+}
+
+/* vd_pg_session_edit's callback for /attest: take the nonce */
+struct take {
+	char tee[16], nonce[45];
+};
+
+static char *take_nonce(const char *json, void *arg)
+{
+	struct take *t = arg;
+	json_t *o = json_loads(json, 0, NULL);
+	const char *tee = NULL, *nonce = NULL;
+	char *out = NULL;
+
+	if (o && json_unpack(o, "{s:s, s:s}", "tee", &tee, "nonce", &nonce) == 0 && *nonce) {
+		snprintf(t->tee, sizeof(t->tee), "%s", tee);
+		snprintf(t->nonce, sizeof(t->nonce), "%s", nonce);
+		json_object_set_new(o, "nonce", json_string(""));
+		out = json_dumps(o, JSON_COMPACT);
+	}
+	json_decref(o);
+	return out;
+}
+
+static char *set_token(const char *json, void *arg)
+{
+	json_t *o = json_loads(json, 0, NULL);
+	char *out = NULL;
+
+	if (o && json_object_set_new(o, "token", json_string(arg)) == 0)
+		out = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return out;
+}
+
+/* The token /attest issued in this shared session (malloc'd), or NULL. */
+static char *shared_token(const char *id, time_t now)
+{
+	char *json = NULL, *tok = NULL;
+	struct eaa_err err = { 0 };
+	bool missing;
+	json_t *o;
+
+	if (!id || strlen(id) != 32 || strspn(id, "0123456789abcdef") != 32 ||
+	    !vd_pg_session_get(shared(), id, (int64_t)now, &json, &missing, &err)) {
+		if (id && !missing && err.code)
+			LOG_WARN("kbs: session: %s", err.msg);
+		return NULL;
+	}
+	if ((o = json_loads(json, 0, NULL)) && json_is_string(json_object_get(o, "token")))
+		tok = strdup(json_string_value(json_object_get(o, "token")));
+	json_decref(o);
+	OPENSSL_cleanse(json, strlen(json));
+	free(json);
+	return tok;
 }
 
 /* ---- answers ---- */
@@ -269,6 +340,30 @@ static void do_auth(const char *body, size_t len, struct answer *a)
 		return;
 	}
 	b64 = base64_encode(nonce, sizeof(nonce), false);
+	if (shared()) {
+		struct session one = { .end = now + (time_t)cf->session_ttl };
+		struct eaa_err err = { 0 };
+		char *json = NULL;
+		json_t *o = b64 ? json_pack("{s:s, s:s}", "tee", tee, "nonce", b64) : NULL;
+
+		if (o && (json = json_dumps(o, JSON_COMPACT)) &&
+		    vd_pg_session_new(shared(), hex, one.end, now, cf->max_sessions, json, &err)) {
+			snprintf(one.id, sizeof(one.id), "%s", hex);
+			cookie_for(a, &one);
+			ok_json(a, json_pack("{s:s, s:s}", "nonce", b64, "extra-params", ""));
+		} else {
+			LOG_WARN("kbs: /auth refused: %s", err.code ? err.msg : "out of memory");
+			problem(a, 401, "AttestationError", "Attestation error: RCAR handshake Auth "
+				"failed: %s", err.code == EAA_E_REJECTED ? "too many sessions; try "
+				"again later" : "the session store failed");
+		}
+		free(json);
+		json_decref(o);
+		free(hex);
+		free(b64);
+		json_decref(req);
+		return;
+	}
 	pthread_mutex_lock(&sess_lock);
 	s = b64 ? slot_for_new(hex, now) : NULL;
 	if (s) {
@@ -684,18 +779,37 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 	int i;
 	EVP_PKEY *tee_pk = NULL;
 	json_t *signed_claims = NULL, *init_claims = NULL;
+	bool have = false;
 
 	/* the nonce is good for one /attest, whatever comes of it */
-	pthread_mutex_lock(&sess_lock);
-	if ((s = find(id, now)) && s->state == AUTHED) {
-		snprintf(tee, sizeof(tee), "%s", s->tee);
-		snprintf(expect_nonce, sizeof(expect_nonce), "%s", s->nonce);
-		s->nonce[0] = '\0';
+	if (shared()) {
+		struct take t = { "", "" };
+		bool missing = false;
+
+		if (id && strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32 &&
+		    vd_pg_session_edit(shared(), id, (int64_t)now, take_nonce, &t, &missing, &err)) {
+			snprintf(tee, sizeof(tee), "%s", t.tee);
+			snprintf(expect_nonce, sizeof(expect_nonce), "%s", t.nonce);
+		}
+		if (err.code && !missing) {
+			LOG_WARN("kbs: /attest: %s", err.msg);
+			goto refuse;
+		}
+		err = (struct eaa_err){ 0 };
+		have = !missing && id;
+	} else {
+		pthread_mutex_lock(&sess_lock);
+		if ((s = find(id, now)) && s->state == AUTHED) {
+			snprintf(tee, sizeof(tee), "%s", s->tee);
+			snprintf(expect_nonce, sizeof(expect_nonce), "%s", s->nonce);
+			s->nonce[0] = '\0';
+		}
+		have = s != NULL;
+		pthread_mutex_unlock(&sess_lock);
 	}
-	pthread_mutex_unlock(&sess_lock);
-	if (!s || !expect_nonce[0]) {
+	if (!have || !expect_nonce[0]) {
 		eaa_fail(&err, EAA_E_NONCE, "%s", !id ? "no kbs-session-id cookie" :
-			 !s ? "no such session (or it ended)" :
+			 !have ? "no such session (or it ended)" :
 			 "this session's nonce was used (one /attest per /auth)");
 		goto refuse;
 	}
@@ -774,6 +888,22 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 	}
 	json_decref(rd);
 	LOG_INFO("kbs: allowed %s peer: %s", tee, d.why);
+	if (shared()) {
+		struct session one = { .end = now + (time_t)cf->session_ttl };
+		bool missing;
+
+		/* the cookie's session now holds the token (its end is the
+		 * one /auth fixed: the row's; the cookie says no later) */
+		if (vd_pg_session_edit(shared(), id, (int64_t)now, set_token, token, &missing,
+				       &err)) {
+			snprintf(one.id, sizeof(one.id), "%s", id);
+			cookie_for(a, &one);
+		} else if (err.code) {
+			LOG_WARN("kbs: /attest: the session keeps no token: %s", err.msg);
+		}
+		ok_json(a, json_pack("{s:s}", "token", token));
+		goto out;
+	}
 	pthread_mutex_lock(&sess_lock);
 	if ((s = find(id, now)) && s->state == AUTHED) {
 		s->state = ATTESTED;
@@ -845,7 +975,7 @@ static void do_resource(const char *authorization, const char *id, const char *p
 {
 	json_t *claims = NULL, *ae, *tee_claims = NULL, *teekey;
 	const char *tok = NULL, *tee = NULL, *k;
-	char *ctext = NULL, *jwe = NULL, why[600], file[4200];
+	char *ctext = NULL, *jwe = NULL, why[600];
 	struct vd_decision d;
 	struct eaa_err err = { 0 };
 	struct session *s;
@@ -856,8 +986,12 @@ static void do_resource(const char *authorization, const char *id, const char *p
 	bool is_key, from_session = false, allowed;
 	EVP_PKEY *pk = NULL; /* the session's TEE key, read at /attest */
 
+	char *stok = NULL; /* a shared session's token */
+
 	/* a session's token was made here and kept in memory: its claims and
 	 * the decision that let it be issued are in the session */
+	if (shared() && id && !bearer(authorization) && (stok = shared_token(id, now)))
+		tok = stok;
 	pthread_mutex_lock(&sess_lock);
 	if ((s = find(id, now)) && s->state == ATTESTED && s->claims && s->tee_claims) {
 		claims = json_deep_copy(s->claims);
@@ -869,7 +1003,7 @@ static void do_resource(const char *authorization, const char *id, const char *p
 	}
 	pthread_mutex_unlock(&sess_lock);
 	if (!from_session) {
-		if (!(tok = bearer(authorization))) {
+		if (!tok && !(tok = bearer(authorization))) {
 			problem(a, 401, "TokenNotFound", "Attestation Token not found");
 			goto out;
 		}
@@ -919,8 +1053,7 @@ static void do_resource(const char *authorization, const char *id, const char *p
 			path);
 		goto out;
 	}
-	snprintf(file, sizeof(file), "%s/keys/%s", vd_store_root(cf->store), path);
-	is_key = access(file, F_OK) == 0;
+	is_key = vd_named_exists(cf->store, "keys", path);
 	{
 		struct vd_rp_request q = { .tee = vd_tee_name(tees[i].t), .claims = ctext,
 					   .command = "KBS resource",
@@ -942,13 +1075,13 @@ static void do_resource(const char *authorization, const char *id, const char *p
 		}
 		OPENSSL_cleanse(key, sizeof(key));
 	} else {
-		snprintf(file, sizeof(file), "%s/resources/%s", vd_store_root(cf->store), path);
-		if (access(file, F_OK) == 0)
-			vd_named_get(cf->store, path, &data, &n, &err);
-		else
+		if (!vd_named_get(cf->store, path, &data, &n, &err) &&
+		    err.code == EAA_E_INVALID)
 			eaa_fail(&err, EAA_E_IO, "no such key or resource");
 	}
 	if (!data) {
+		if (err.code != EAA_E_IO)
+			LOG_WARN("kbs: resource %s: %s", path, err.msg);
 		problem(a, 404, "PluginInternalError", "resource %.200s: %s", path, err.msg);
 		goto out;
 	}
@@ -967,6 +1100,9 @@ out:
 	free(data);
 	free(ctext);
 	free(jwe);
+	if (stok)
+		OPENSSL_cleanse(stok, strlen(stok));
+	free(stok);
 	EVP_PKEY_free(pk);
 	json_decref(claims);
 }
@@ -1445,9 +1581,52 @@ static void done(void *cls, struct MHD_Connection *c, void **state,
 	*state = NULL;
 }
 
+/* A shared store's token key: every replica signs with it, so a token
+ * one issued is good at the others. The first replica to start makes it. */
+static bool shared_token_key(struct eaa_err *err)
+{
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	BIO *b = BIO_new(BIO_s_mem());
+	char *pem = NULL;
+	uint8_t *got = NULL;
+	long n = 0;
+	size_t gn = 0;
+	bool existed, missing, ok;
+
+	ok = k && b && PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) &&
+	     (n = BIO_get_mem_data(b, &pem)) > 0;
+	if (!ok)
+		eaa_fail(err, EAA_E_CRYPTO, "cannot make the token key");
+	ok = ok && vd_store_object_create(cf->store, "kbs/token.key", pem, (size_t)n, &existed,
+					  err) &&
+	     vd_store_object_get(cf->store, "kbs/token.key", 1u << 16, &got, &gn, &missing, err);
+	if (pem && n > 0)
+		OPENSSL_cleanse(pem, (size_t)n);
+	BIO_free(b);
+	EVP_PKEY_free(k);
+	k = NULL;
+	if (ok) {
+		BIO *in = BIO_new_mem_buf(got, (int)gn);
+
+		k = in ? PEM_read_bio_PrivateKey(in, NULL, NULL, NULL) : NULL;
+		BIO_free(in);
+		ok = k || eaa_fail(err, EAA_E_FORMAT, "the store's kbs/token.key is not a PEM "
+				   "private key");
+	}
+	if (got)
+		OPENSSL_cleanse(got, gn);
+	free(got);
+	if (!ok)
+		return false;
+	token_key = k;
+	return (token_jwk = jwk_from_key(k, "ES256", err)) != NULL;
+}
+
 /* The token signing key: <root>/kbs/token.key, made at the first start. */
 static bool load_token_key(struct eaa_err *err)
 {
+	if (vd_store_is_shared(cf->store))
+		return shared_token_key(err);
 	char dir[4200], path[4300];
 	EVP_PKEY *k = NULL;
 	FILE *f;

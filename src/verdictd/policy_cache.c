@@ -172,7 +172,7 @@ static void drop_cur(struct vd_pcache *pc)
  * place; a missing one removes it. */
 static void reload(struct vd_pcache *pc, const struct file_id ids[2])
 {
-	const char *root = vd_store_root(pc->store);
+	const char *root = vd_store_where(pc->store);
 	struct vd_opa_doc doc;
 	struct entry *e = NULL;
 	struct eaa_err err;

@@ -198,7 +198,7 @@ void vd_rpolicy_describe(struct vd_rpolicy *rp, char *out, size_t cap)
 	/* a request that names nothing: a policy that allows it allows all */
 	static const char probe[] =
 		"{\"claims\":{},\"command\":\"\",\"path\":\"\",\"tee\":\"\"}";
-	const char *root = vd_store_root(rp->store);
+	const char *root = vd_store_where(rp->store);
 	struct rego_error re = { 0 };
 	const struct vd_compiled *c;
 	char why[EAA_ERR_MSG_MAX + 32], *v = NULL;

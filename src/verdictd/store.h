@@ -59,7 +59,28 @@ struct vd_store;
 /* Open (creating the directories, 0700) the state under root. */
 struct vd_store *vd_store_open(const char *root, struct eaa_err *err);
 void vd_store_close(struct vd_store *s);
+/* The documents in PostgreSQL at url (store_pg.h), sealed under the
+ * master key in key_file; root holds only this replica's own files (the
+ * GnuPG home, a copy of the client API token, collateral caches). */
+struct vd_store *vd_store_open_shared(const char *root, const char *url,
+				      const char *key_file, struct eaa_err *err);
+/* Does --store name a database ("postgresql://", "postgres://")? */
+bool vd_store_is_url(const char *store);
+/* Is this store the shared one (several verdictd may use it)? */
+bool vd_store_is_shared(const struct vd_store *s);
+struct vd_pg *vd_store_pg(struct vd_store *s);
+/* Any document by its path relative to the store ("kbs/token.key"), for
+ * what has no typed call; *missing when there is none. */
+bool vd_store_object_get(struct vd_store *s, const char *rel, size_t max, uint8_t **data,
+			 size_t *n, bool *missing, struct eaa_err *err);
+/* Store it unless one is there (then *existed, and nothing is written):
+ * the first of several replicas to start makes a shared secret. */
+bool vd_store_object_create(struct vd_store *s, const char *rel, const void *data, size_t n,
+			    bool *existed, struct eaa_err *err);
 const char *vd_store_root(const struct vd_store *s);
+/* Where the documents are, for messages: the root, or "postgresql:" (so
+ * "<where>/opa/sgxPolicy.rego" names a document in either). */
+const char *vd_store_where(const struct vd_store *s);
 /* A number every write through this store raises: a decision taken at
  * one generation is stale once it differs. Files edited by hand behind
  * verdictd's back do not raise it (docs/verdictd.md). */
@@ -157,6 +178,20 @@ bool vd_resource_get(struct vd_store *s, enum vd_resource r, uint8_t **data,
  * object, cosign.key a PEM public key; none may be empty. */
 bool vd_resource_set(struct vd_store *s, enum vd_resource r,
 		     const uint8_t *data, size_t n, struct eaa_err *err);
+/* Every document's path relative to the store, sorted (vd_list_free):
+ * keys/, resources/, opa/, image/, gpg/keyring.gpg, kbs/token.key and
+ * client-api.token; nothing that is one replica's own. */
+bool vd_store_object_list(struct vd_store *s, char ***rels, size_t *n, struct eaa_err *err);
+/* Copy every document of src into dst as it is, in one write of dst
+ * (one transaction for a database): what verdict --store-export and
+ * --store-import do. *count: how many. */
+bool vd_store_copy(struct vd_store *src, struct vd_store *dst, size_t *count,
+		   struct eaa_err *err);
+
+/* Remove it; none there is no error. */
+bool vd_resource_delete(struct vd_store *s, enum vd_resource r, struct eaa_err *err);
+/* Is there a document dir/name (dir "keys" or "resources")? */
+bool vd_named_exists(struct vd_store *s, const char *dir, const char *name);
 /* resources/<repo>/<type>/<tag> */
 bool vd_named_get(struct vd_store *s, const char *path, uint8_t **data,
 		  size_t *n, struct eaa_err *err);

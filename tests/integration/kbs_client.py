@@ -26,8 +26,9 @@ class Checks:
         sys.exit(1 if self.failed else 0)
 
 
-def call(kbs, method, path, body=None, cookie=None, bearer=None):
-    """One request to KBS/kbs/v0/PATH (body as JSON): (status, bytes, headers)."""
+def call(kbs, method, path, body=None, cookie=None, bearer=None, timeout=None):
+    """One request to KBS/kbs/v0/PATH (body as JSON): (status, bytes, headers);
+    a connection that fails raises OSError (URLError)."""
     req = urllib.request.Request(kbs + "/kbs/v0/" + path, method=method,
                                  data=None if body is None else json.dumps(body).encode())
     if body is not None:
@@ -37,7 +38,7 @@ def call(kbs, method, path, body=None, cookie=None, bearer=None):
     if bearer:
         req.add_header("Authorization", "Bearer " + bearer)
     try:
-        r = urllib.request.urlopen(req)
+        r = urllib.request.urlopen(req, timeout=timeout)
         return r.status, r.read(), r.headers
     except urllib.error.HTTPError as e:
         return e.code, e.read(), e.headers

@@ -63,30 +63,14 @@ check = kbs_client.Checks()
 def call(method, path, body=None, cookie=None, bearer=None):
     return kbs_client.call(kbs, method, path, body, cookie, bearer)
 
-def load_key(path):
-    return serialization.load_pem_private_key(open(path, "rb").read(), None)
+from kbs_sample import load_key, tee_key, binding
+import kbs_sample
 
 signer = load_key(tmp + "/sample.key")
 other_signer = load_key(tmp + "/other.key")
 
 def sample_report(report_data, key=signer, svn=3):
-    # sample_evidence.h: magic, version 1, flags 0, svn, measurement[32],
-    # report_data[64], signer = SHA-256(SPKI DER), sig_len, DER ECDSA-SHA256
-    spki = key.public_key().public_bytes(serialization.Encoding.DER,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo)
-    body = (b"EAASMPL1" + struct.pack("<HHI", 1, 0, svn) + bytes(range(32)) +
-            report_data.ljust(64, b"\0") + hashlib.sha256(spki).digest())
-    sig = key.sign(body, ec.ECDSA(hashes.SHA256()))
-    return body + struct.pack("<H", len(sig)) + sig
-
-def tee_key():
-    k = jwk.JWK.generate(kty="EC", crv="P-256")
-    pub = json.loads(k.export_public())
-    return k, {"kty": "EC", "crv": "P-256", "alg": "ECDH-ES+A256KW", "x": pub["x"], "y": pub["y"]}
-
-def binding(pubkey, nonce):
-    rd = {"tee-pubkey": pubkey, "nonce": nonce, "additional-evidence": ""}
-    return hashlib.sha384(rfc8785.dumps(rd)).digest()
+    return kbs_sample.sample_report(report_data, key, svn)
 
 def auth(tee="sample", version="0.4.0"):
     st, body, h = call("POST", "auth", {"version": version, "tee": tee, "extra-params": ""})

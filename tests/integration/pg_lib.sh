@@ -1,0 +1,49 @@
+# pg_lib.sh - a PostgreSQL of the test's own, from Debian's postgresql
+# package: initdb in $tmp/pg, the server on a unix socket there (no TCP
+# port to collide on), stopped by pg_stop (the caller's EXIT trap).
+# Run as root, the server runs as the postgres user (initdb refuses root).
+
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+
+pg_as() { # run a server command as the user who owns the cluster
+	if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+need_pg() { # need_pg: the postgresql package, else a failure under CI, a skip elsewhere
+	[[ -x $PGBIN/initdb ]] && return
+	if [[ ${CI:-} == true ]]; then
+		fail "PostgreSQL is not installed (scripts/install-deps.sh); CI never skips it"
+	else
+		echo "skipped: needs Debian's postgresql package (scripts/install-deps.sh)"
+	fi
+	finish
+	exit
+}
+pg_start() { # pg_start: a cluster in $tmp/pg; sets $pg_url (database eaa)
+	# and $pg_dir; the store's master key in $tmp/store.key
+	need_pg
+	pg_dir=$tmp/pg
+	mkdir -p "$pg_dir"
+	[[ $(id -u) == 0 ]] && chown postgres "$pg_dir" && chmod 755 "$tmp"
+	pg_as "$PGBIN/initdb" -D "$pg_dir/data" -A trust -U eaa --no-sync -E UTF8 >"$tmp/initdb.log" 2>&1 ||
+		{ fail "initdb: $(tail -3 "$tmp/initdb.log")"; finish; exit; }
+	pg_ctl_start
+	"$PGBIN/createdb" -h "$pg_dir" -p 5432 -U eaa eaa || { fail "createdb"; finish; exit; }
+	pg_url="postgresql:///eaa?host=$pg_dir&port=5432&user=eaa"
+	head -c 32 /dev/urandom >"$tmp/store.key"
+	chmod 600 "$tmp/store.key"
+}
+pg_ctl_start() { # (again, after pg_ctl_stop): -w returns once it accepts connections
+	pg_as "$PGBIN/pg_ctl" -D "$pg_dir/data" -w -t 60 -l "$pg_dir/server.log" \
+		-o "-k $pg_dir -c listen_addresses= -p 5432 -F -c max_connections=200" start >/dev/null ||
+		{ fail "pg_ctl start: $(tail -3 "$pg_dir/server.log")"; finish; exit; }
+}
+pg_ctl_stop() { # fast: open connections are ended at once
+	pg_as "$PGBIN/pg_ctl" -D "$pg_dir/data" -w -t 60 -m fast stop >/dev/null
+}
+pg_stop() {
+	[[ -n ${pg_dir:-} && -f $pg_dir/data/postmaster.pid ]] && pg_ctl_stop
+	return 0
+}
+psql_q() { # psql_q SQL: one value
+	"$PGBIN/psql" -h "$pg_dir" -p 5432 -U eaa -d eaa -At -c "$1"
+}

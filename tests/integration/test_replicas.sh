@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# test_replicas.sh BIN_DIR - verdictd replicas on one PostgreSQL store
+# (--store postgresql://..., docs/verdictd.md "Running several replicas"),
+# with a PostgreSQL of the test's own (pg_lib.sh). Checked:
+#  - verdict --store-import moves a file store in, --store-export moves it
+#    back out byte for byte (keys compared with cmp);
+#  - two replicas share the client API token, keys, policies and the KBS
+#    token key: verdict writes through one, the other serves it;
+#  - a KBS session begun at one replica goes on at the other (/auth at A,
+#    /attest at B, the resource by cookie at A), its nonce good once;
+#  - a resource policy revoked through one replica is refused by the other
+#    within 1 s (timed);
+#  - PostgreSQL stopped: both replicas refuse (never serve); started again:
+#    they serve again without a restart;
+#  - pg_dump holds no key and no resource in clear, and a key's value
+#    moved to another key's row does not open (refused, not served);
+#  - refused at start: no --store-key, a key file others may read, a key
+#    of the wrong length, another master key than the store's, and a
+#    schema newer than this verdictd knows.
+set -u
+BIN=$(cd "$1" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
+. "$here/lib.sh"
+. "$here/pg_lib.sh"
+need_pypi "the replicas test (rfc8785, jwcrypto)"
+pg_start
+
+# a file store to import: a key, a resource, sample and resource policies
+root=$tmp/fileroot
+mkdir -p "$root/opa" "$root/keys/default/key" "$root/resources/default/test"
+openssl ecparam -name prime256v1 -genkey -noout -out "$tmp/sample.key" 2>/dev/null
+openssl pkey -in "$tmp/sample.key" -pubout -out "$tmp/trust.pem" 2>/dev/null
+printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n%s\n' \
+	'trust_claims := {"executables": 3, "hardware": 2} if input.svn >= data.svn' \
+	>"$root/opa/samplePolicy.rego"
+printf '{"svn": 2}' >"$root/opa/sampleData"
+head -c 32 /dev/urandom >"$root/keys/default/key/1"
+chmod 600 "$root/keys/default/key/1"
+printf 'the-resource-text-in-clear' >"$root/resources/default/test/1"
+printf 'package policy\nimport rego.v1\ndefault allow := true\n' >"$root/opa/resourcePolicy.rego"
+printf '{}' >"$root/opa/resourceData"
+
+store=(--store "$pg_url" --store-key "$tmp/store.key")
+"$BIN/verdict" "${store[@]}" --store-import "$root" >"$tmp/import.out" 2>&1 &&
+	expect "import" "copied 6 documents" "$(cat "$tmp/import.out")" ||
+	fail "verdict --store-import: $(cat "$tmp/import.out")"
+
+start_replica() { # start_replica NAME EXTRA...: a replica on the store;
+	# sets ${NAME}_kbs, ${NAME}_api and ${NAME}_pid
+	local name=$1 line kbs="" api=""
+	shift
+	mkfifo "$tmp/$name.out"
+	"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --attester nullattester --mutual \
+		--root "$tmp/$name" "${store[@]}" --sample-trust "$tmp/trust.pem" \
+		--kbs 127.0.0.1:0 --kbs-insecure-http --client-api 127.0.0.1:0 "$@" \
+		>"$tmp/$name.out" 2>"$tmp/$name.log" &
+	printf -v "${name}_pid" %s $!
+	pids+=($!)
+	exec 7<"$tmp/$name.out"
+	while read -r line <&7; do
+		[[ $line == "KBS on "* ]] && kbs=${line#KBS on }
+		[[ $line == "client API on "* ]] && api=${line#client API on }
+		[[ -n $kbs && -n $api ]] && break
+	done
+	cat <&7 >/dev/null &
+	pids+=($!)
+	exec 7<&-
+	printf -v "${name}_kbs" %s "$kbs"
+	printf -v "${name}_api" %s "$api"
+	[[ -n $kbs && -n $api ]] && ok || { fail "replica $name did not start: $(tail -3 "$tmp/$name.log")"; finish; exit; }
+}
+start_replica a
+start_replica b
+cmp -s "$tmp/a/client-api.token" "$tmp/b/client-api.token" && ok ||
+	fail "the replicas' client API tokens differ"
+vda() { "$BIN/verdict" -c "$a_api" --token-file "$tmp/a/client-api.token" "$@"; }
+vdb() { "$BIN/verdict" -c "$b_api" --token-file "$tmp/b/client-api.token" "$@"; }
+vda --create-key default/key/2 >/dev/null && ok || fail "create a key through a"
+expect "key made at a, listed at b" "default/key/2" "$(vdb --list-keys)"
+
+"$py" - "$a_kbs" "$b_kbs" "$tmp" "$here" "$b_api" "$BIN" <<'PY'
+import json, os, subprocess, sys, time
+a, b, tmp, here, b_api, BIN = sys.argv[1:7]
+sys.path.insert(0, here)
+import kbs_client, kbs_sample
+check = kbs_client.Checks()
+signer = kbs_sample.load_key(tmp + "/sample.key")
+key1 = open(tmp + "/fileroot/keys/default/key/1", "rb").read()
+
+s = kbs_sample.Session(signer)
+st, body = s.attest(a, b)
+check("auth at a, attest at b", st == 200, f"{st} {body}")
+st, got = s.get(a, "default/key/1")
+check("key by cookie at a", st == 200 and got == key1, f"{st} {got}")
+st, got = s.get(b, "default/test/1", by="bearer")
+check("resource by token at b", st == 200 and got == b"the-resource-text-in-clear", f"{st} {got}")
+# the nonce was used at b: a second /attest at a is refused
+st, body, h = kbs_client.call(a, "POST", "attest", {
+    "runtime-data": {"nonce": "x", "tee-pubkey": s.pub},
+    "tee-evidence": {"primary_evidence": {}, "additional_evidence": ""}}, s.cookie)
+check("a nonce used at b is used at a", st == 401 and b"nonce was used" in body, f"{st} {body}")
+
+# revoked through b: refused by a within 1 s
+open(tmp + "/deny.rego", "w").write("package policy\nimport rego.v1\ndefault allow := false\n")
+t0 = time.monotonic()
+subprocess.run([BIN + "/verdict", "-c", b_api, "--token-file", tmp + "/b/client-api.token",
+                "--set-opa-policy", "resourcePolicy.rego", tmp + "/deny.rego"], check=True,
+               stdout=subprocess.DEVNULL)
+t1 = time.monotonic()
+while True:
+    st, got = s.get(a, "default/key/1")
+    if st != 200 or time.monotonic() - t1 > 5:
+        break
+check("revoked at b, refused at a", st == 403, f"{st}")
+check("within 1 s of the write", time.monotonic() - t1 < 1.0, f"{time.monotonic() - t1:.3f} s")
+print(f"revocation reached the other replica {1000 * (time.monotonic() - t1):.0f} ms after the write")
+open(tmp + "/allow.rego", "w").write("package policy\nimport rego.v1\ndefault allow := true\n")
+subprocess.run([BIN + "/verdict", "-c", b_api, "--token-file", tmp + "/b/client-api.token",
+                "--set-opa-policy", "resourcePolicy.rego", tmp + "/allow.rego"], check=True,
+               stdout=subprocess.DEVNULL)
+deadline = time.monotonic() + 5
+while s.get(a, "default/key/1")[0] != 200 and time.monotonic() < deadline:
+    pass
+check("allowed again", s.get(a, "default/key/1")[0] == 200)
+json.dump({"cookie": s.cookie, "token": s.token}, open(tmp + "/session.json", "w"))
+open(tmp + "/jwk.json", "w").write(s.k.export())
+check.finish()
+PY
+[[ $? == 0 ]] && ok || fail "the replicas' KBS checks"
+
+# PostgreSQL stopped: both refuse; started again: both serve, no restart
+probe() { # probe URL: the status of default/key/1 with the session's cookie
+	"$py" - "$1" "$tmp" "$here" <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[3])
+import kbs_client
+s = json.load(open(sys.argv[2] + "/session.json"))
+try:
+    st, body, h = kbs_client.call(sys.argv[1], "GET", "resource/default/key/1", cookie=s["cookie"],
+                                  timeout=10)
+except OSError as e:
+    st = "no answer"
+print(st)
+PY
+}
+expect "served before the stop" "^200$" "$(probe "$a_kbs")"
+pg_ctl_stop
+expect "a refuses while PostgreSQL is down" "^(401|403|404|500)$" "$(probe "$a_kbs")"
+expect "b refuses while PostgreSQL is down" "^(401|403|404|500)$" "$(probe "$b_kbs")"
+vda --list-keys >"$tmp/down.out" 2>&1 && fail "verdict listed keys with the database down" ||
+	expect "verdict says why" "database|connect" "$(cat "$tmp/down.out")"
+pg_ctl_start
+for r in a b; do
+	url=${r}_kbs
+	st=""
+	for _ in $(seq 50); do
+		st=$(probe "${!url}")
+		[[ $st == 200 ]] && break
+	done
+	expect "$r serves again after PostgreSQL's restart" "^200$" "$st"
+done
+expect "a said the database went away" "cannot be reached" "$(cat "$tmp/a.log")"
+expect "a said it came back" "reachable again" "$(cat "$tmp/a.log")"
+
+# a dump holds nothing in clear
+"$PGBIN/pg_dump" -h "$pg_dir" -p 5432 -U eaa eaa >"$tmp/dump.sql" && ok || fail "pg_dump"
+"$py" - "$tmp" <<'PY' && ok || fail "a key or resource is in the dump in clear"
+import sys
+tmp = sys.argv[1]
+dump = open(tmp + "/dump.sql", "rb").read()
+key = open(tmp + "/fileroot/keys/default/key/1", "rb").read()
+res = b"the-resource-text-in-clear"
+bad = [n for n, v in (("key (bytes)", key), ("key (hex)", key.hex().encode()),
+                      ("resource", res), ("resource (hex)", res.hex().encode()))
+       if v in dump]
+assert b"keys/default/key/1" in dump, "the dump has no key row at all"
+sys.exit(1 if bad else 0)
+PY
+
+# --store-export: the same bytes back out
+mkdir "$tmp/out"
+"$BIN/verdict" "${store[@]}" --store-export "$tmp/out" >/dev/null && ok || fail "--store-export"
+cmp "$root/keys/default/key/1" "$tmp/out/keys/default/key/1" && ok || fail "key 1 not byte-identical"
+cmp "$root/resources/default/test/1" "$tmp/out/resources/default/test/1" && ok ||
+	fail "the resource not byte-identical"
+[[ $(stat -c %a "$tmp/out/keys/default/key/1") == 600 ]] && ok || fail "an exported key is not 0600"
+expect "key 2 exported" "^32$" "$(stat -c %s "$tmp/out/keys/default/key/2")"
+
+# a value moved to another row does not open: refused, never the wrong key
+psql_q "UPDATE eaa_objects SET value = (SELECT value FROM eaa_objects WHERE path = 'keys/default/key/2') WHERE path = 'keys/default/key/1'" >/dev/null
+expect "a moved value is refused" "^404$" "$(probe "$a_kbs")"
+expect "and said why" "does not open under the master key" "$(cat "$tmp/a.log")"
+
+# refused at start
+start_err() { # start_err ARGS...: verdictd's stderr (it must stop)
+	timeout 20 "$BIN/verdictd" --listen 127.0.0.1:0 --attester nullattester --root "$tmp/x" "$@" \
+		2>&1 >/dev/null && echo "STARTED"
+}
+expect "no --store-key" "needs --store-key" "$(start_err --store "$pg_url")"
+cp "$tmp/store.key" "$tmp/open.key" && chmod 644 "$tmp/open.key"
+expect "key readable by others" "chmod 600" "$(start_err --store "$pg_url" --store-key "$tmp/open.key")"
+head -c 31 /dev/urandom >"$tmp/short.key" && chmod 600 "$tmp/short.key"
+expect "short key" "want 32 bytes" "$(start_err --store "$pg_url" --store-key "$tmp/short.key")"
+head -c 32 /dev/urandom >"$tmp/other.key" && chmod 600 "$tmp/other.key"
+expect "another master key" "not the master key this database" \
+	"$(start_err --store "$pg_url" --store-key "$tmp/other.key")"
+expect "--store-key with a file store" "is for a postgresql" \
+	"$(start_err --store "$tmp/x" --store-key "$tmp/store.key")"
+psql_q "UPDATE eaa_meta SET value = 99 WHERE name = 'schema'" >/dev/null
+expect "a newer schema" "schema is version 99, newer" "$(start_err "${store[@]}")"
+psql_q "UPDATE eaa_meta SET value = 1 WHERE name = 'schema'" >/dev/null
+finish
