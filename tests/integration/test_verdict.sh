@@ -7,12 +7,16 @@
 # and kill -9 during --set-opa-reference leaving the old or the new data;
 # the resource policy set, exported and tested like the TEEs' policies,
 # with docs/verdictd.md's example as written there.
+# With EAA_TEST_STORE=postgresql the same checks run on a PostgreSQL store
+# of the test's own (pg_lib.sh), named in the configuration file; what the
+# checks read of the store is then read through verdict --store-export.
 set -u
 BIN=$(cd "$1" && pwd) DATA=$(cd "$2" && pwd)
 tmp=$(mktemp -d)
 vdpid=""
-trap '[ -n "$vdpid" ] && kill -9 $vdpid 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '[ -n "$vdpid" ] && kill -9 $vdpid 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pg_lib.sh"
 
 root=$tmp/root
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/key.pem" 2>/dev/null
@@ -28,6 +32,20 @@ verifier = sample
 attester = nullattester
 log-level = off
 C
+if [[ ${EAA_TEST_STORE:-} == postgresql ]]; then
+	pg_start
+	printf 'store = %s\nstore-key = %s\n' "$pg_url" "$tmp/store.key" >>"$tmp/verdictd.conf"
+fi
+stored() { # stored REL: a file holding the store's document REL as it is now
+	if [[ ${EAA_TEST_STORE:-} == postgresql ]]; then
+		rm -rf "$tmp/exported" && mkdir "$tmp/exported" &&
+			"$BIN/verdict" --store "$pg_url" --store-key "$tmp/store.key" \
+				--store-export "$tmp/exported" >/dev/null
+		echo "$tmp/exported/$1"
+	else
+		echo "$root/$1"
+	fi
+}
 start_verdictd() {
 	mkfifo "$tmp/ready"
 	"$BIN/verdictd" --config "$tmp/verdictd.conf" --listen 127.0.0.1:0 \
@@ -117,10 +135,10 @@ expect "local reference allows" '"allow": true' "$out"
 v 0 --test-opa-local-reference sgxPolicy.rego ./sgxData ./other-evidence
 expect "local reference denies" '"allow": false' "$out"
 v 0 --set-opa-reference sgxData ./sgxData
-cmp -s "$root/opa/sgxData" "$tmp/work/sgxData" && ok || fail "sgxData not stored"
+cmp -s "$(stored opa/sgxData)" "$tmp/work/sgxData" && ok || fail "sgxData not stored"
 rm "$tmp/work/sgxData"
 v 0 --export-opa-reference sgxData
-cmp -s "$root/opa/sgxData" "$tmp/work/sgxData" && ok || fail "sgxData not exported"
+cmp -s "$(stored opa/sgxData)" "$tmp/work/sgxData" && ok || fail "sgxData not exported"
 v 0 --test-opa-remote sgxPolicy.rego sgxData ./evidence
 expect "remote" '"allow": true' "$out"
 v 0 --test-opa-local-policy "$DATA/policy/verdictd_sgxPolicy.rego" sgxData ./other-evidence
@@ -139,7 +157,7 @@ expect "bad reference" 'sgx reference values not stored' "$err"
 printf 'package policy\nallow { contain(input.a, "b") }\n' >"$tmp/work/bad.rego"
 v 1 --set-opa-policy sgxPolicy.rego ./bad.rego
 expect "bad policy" 'policy.rego:2:9: unknown function contain' "$err"
-cmp -s "$root/opa/sgxData" "$tmp/work/sgxData" && ok || fail "refused data replaced the stored one"
+cmp -s "$(stored opa/sgxData)" "$tmp/work/sgxData" && ok || fail "refused data replaced the stored one"
 v 1 --set-opa-reference ../../etc/passwd ./sgxData
 expect "bad name" 'not a policy or reference name' "$err"
 
@@ -181,7 +199,7 @@ v 0 --test-opa-local resourcePolicy.rego resourceData ./reqB
 expect "resource local refuses" '"allow": false' "$out"
 v 0 --set-opa-reference resourceData ./resourceData
 v 0 --set-opa-policy resourcePolicy.rego ./resourcePolicy.rego
-cmp -s "$root/opa/resourcePolicy.rego" "$tmp/work/resourcePolicy.rego" && ok ||
+cmp -s "$(stored opa/resourcePolicy.rego)" "$tmp/work/resourcePolicy.rego" && ok ||
 	fail "resourcePolicy.rego not stored"
 v 0 --test-opa-remote resourcePolicy.rego resourceData ./reqA
 expect "resource remote allows" '"allow": true' "$out"
@@ -196,11 +214,11 @@ v 1 --set-opa-reference resourceData ./bad.rego
 expect "bad resourceData" 'resource reference values not stored' "$err"
 v 1 --set-opa-policy resourcePolicy.rego ./resourceData
 expect "JSON as the resource policy" 'resource policy not stored' "$err"
-cmp -s "$root/opa/resourcePolicy.rego" "$tmp/work/resourcePolicy.rego" && ok ||
+cmp -s "$(stored opa/resourcePolicy.rego)" "$tmp/work/resourcePolicy.rego" && ok ||
 	fail "a refused resource policy replaced the stored one"
 rm "$tmp/work/resourcePolicy.rego"
 v 0 --export-opa-policy resourcePolicy.rego
-cmp -s "$root/opa/resourcePolicy.rego" "$tmp/work/resourcePolicy.rego" && ok ||
+cmp -s "$(stored opa/resourcePolicy.rego)" "$tmp/work/resourcePolicy.rego" && ok ||
 	fail "resourcePolicy.rego not exported"
 v 0 --set-opa-policy resourcePolicy.rego ./default-resourcePolicy.rego
 
@@ -223,7 +241,8 @@ v 1 --create-key default/key/1
 expect "key exists" 'exists' "$err"
 v 0 --list-keys
 expect "list" 'default/key/1' "$out"
-[[ $(stat -c %s "$root/keys/default/key/1") == 32 && $(stat -c %a "$root/keys/default/key/1") == 600 ]] &&
+k=$(stored keys/default/key/1)
+[[ $(stat -c %s "$k") == 32 && $(stat -c %a "$k") == 600 ]] &&
 	ok || fail "key file not 32 bytes 0600"
 v 1 --create-key ../escape
 v 0 --delete-key default/key/1
@@ -252,7 +271,7 @@ v 0 --import-gpg-key ./signer.pub
 expect "imported" 'imported 1' "$out"
 v 0 --list-gpg-keys
 expect "listed" "$fpr Image Signer <signer@example.com>" "$out"
-gpg --no-default-keyring --keyring "$root/gpg/keyring.gpg" --list-keys 2>/dev/null |
+gpg --no-default-keyring --keyring "$(stored gpg/keyring.gpg)" --list-keys 2>/dev/null |
 	grep -q "$fpr" && ok || fail "keyring.gpg does not hold the imported key"
 v 1 --import-gpg-key ./signer.sec
 expect "no secret keys" 'secret key' "$err"
@@ -299,14 +318,14 @@ for i in 1 2 3 4 5 6; do
 	writer=$!
 	kill -9 "$vdpid"; wait "$vdpid" 2>/dev/null; vdpid=""
 	wait "$writer" 2>/dev/null
-	if cmp -s "$root/opa/tpmData" "$tmp/work/A" || cmp -s "$root/opa/tpmData" "$tmp/work/B"; then
+	if cmp -s "$(stored opa/tpmData)" "$tmp/work/A" || cmp -s "$(stored opa/tpmData)" "$tmp/work/B"; then
 		ok
 	else
 		fail "kill -9 left a torn tpmData"
 	fi
 	start_verdictd
 done
-ls "$root/opa" | grep -q '\.tmp\.' && fail "stale temporary files after restart" || ok
+[[ ${EAA_TEST_STORE:-} != postgresql ]] && ls "$root/opa" | grep -q '\.tmp\.' && fail "stale temporary files after restart" || ok
 
 # The seed's SGX command line as written (ports 0, our root): it starts,
 # taking collateral from the local PCCS by default, and says so.
