@@ -189,6 +189,11 @@ cmp "$root/resources/default/test/1" "$tmp/out/resources/default/test/1" && ok |
 [[ $(stat -c %a "$tmp/out/keys/default/key/1") == 600 ]] && ok || fail "an exported key is not 0600"
 expect "key 2 exported" "^32$" "$(stat -c %s "$tmp/out/keys/default/key/2")"
 
+# the same master key as 64 hex digits and a newline
+python3 -c "import sys; print(open(sys.argv[1], 'rb').read().hex())" "$tmp/store.key" >"$tmp/hex.key" && chmod 600 "$tmp/hex.key"
+"$BIN/verdict" --store "$pg_url" --store-key "$tmp/hex.key" --store-export "$tmp/out" >/dev/null &&
+	ok || fail "the master key as hex"
+
 # a value moved to another row does not open: refused, never the wrong key
 psql_q "UPDATE eaa_objects SET value = (SELECT value FROM eaa_objects WHERE path = 'keys/default/key/2') WHERE path = 'keys/default/key/1'" >/dev/null
 expect "a moved value is refused" "^404$" "$(probe "$a_kbs")"
