@@ -12,23 +12,36 @@
 #include "file.h"
 #include "gpg.h"
 
+/* 64 random hex digits (malloc'd; wipe before freeing), NULL with err. */
+static char *new_token(struct eaa_err *err)
+{
+	uint8_t raw[32];
+	char *hex;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		eaa_fail_ssl(err, EAA_E_CRYPTO, "client API token");
+		return NULL;
+	}
+	hex = hex_encode(raw, sizeof(raw));
+	OPENSSL_cleanse(raw, sizeof(raw));
+	if (!hex)
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	return hex;
+}
+
 /* Several replicas answer one verdict: the token is the shared store's
  * (made by the first to start), and each replica writes its copy to
  * <root>/client-api.token for the verdict beside it. */
 static bool shared_token(struct vd_store *s, const char *path, char token[65],
 			 struct eaa_err *err)
 {
-	uint8_t raw[32], *buf = NULL;
+	uint8_t *buf = NULL;
 	size_t n = 0;
 	bool existed = false, missing, ok;
 	char *hex;
 
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return eaa_fail_ssl(err, EAA_E_CRYPTO, "client API token");
-	hex = hex_encode(raw, sizeof(raw));
-	OPENSSL_cleanse(raw, sizeof(raw));
-	if (!hex)
-		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	if (!(hex = new_token(err)))
+		return false;
 	ok = vd_store_object_create(s, VD_TOKEN_FILE, hex, 64, &existed, err) &&
 	     vd_store_object_get(s, VD_TOKEN_FILE, 128, &buf, &n, &missing, err);
 	OPENSSL_cleanse(hex, 64);
@@ -49,7 +62,7 @@ static bool shared_token(struct vd_store *s, const char *path, char token[65],
 bool vd_api_token(struct vd_store *s, char token[65], struct eaa_err *err)
 {
 	char path[4096];
-	uint8_t raw[32], *buf;
+	uint8_t *buf;
 	size_t n;
 	char *hex;
 	bool ok;
@@ -71,12 +84,8 @@ bool vd_api_token(struct vd_store *s, char token[65], struct eaa_err *err)
 		free(buf);
 		return ok || eaa_fail(err, EAA_E_CONFIG, "%s: not a 64-digit token", path);
 	}
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
-		return eaa_fail_ssl(err, EAA_E_CRYPTO, "client API token");
-	hex = hex_encode(raw, sizeof(raw));
-	OPENSSL_cleanse(raw, sizeof(raw));
-	if (!hex)
-		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	if (!(hex = new_token(err)))
+		return false;
 	memcpy(token, hex, 65);
 	ok = file_write_atomic(path, hex, 64, 0600, err);
 	OPENSSL_cleanse(hex, 64);

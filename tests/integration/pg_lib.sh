@@ -47,3 +47,14 @@ pg_stop() {
 psql_q() { # psql_q SQL: one value
 	"$PGBIN/psql" -h "$pg_dir" -p 5432 -U eaa -d eaa -At -c "$1"
 }
+sample_file_root() { # sample_file_root DIR: a file store to import, with
+	# sample-TEE evidence signed by $tmp/sample.key (trusted: $tmp/trust.pem)
+	# allowed by a policy with trust claims (svn >= 2)
+	mkdir -p "$1/opa" "$1/keys/default/key"
+	openssl ecparam -name prime256v1 -genkey -noout -out "$tmp/sample.key" 2>/dev/null
+	openssl pkey -in "$tmp/sample.key" -pubout -out "$tmp/trust.pem" 2>/dev/null
+	printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n%s\n' \
+		'trust_claims := {"executables": 3, "hardware": 2} if input.svn >= data.svn' \
+		>"$1/opa/samplePolicy.rego"
+	printf '{"svn": 2}' >"$1/opa/sampleData"
+}

@@ -30,13 +30,8 @@ pg_start
 
 # a file store to import: a key, a resource, sample and resource policies
 root=$tmp/fileroot
-mkdir -p "$root/opa" "$root/keys/default/key" "$root/resources/default/test"
-openssl ecparam -name prime256v1 -genkey -noout -out "$tmp/sample.key" 2>/dev/null
-openssl pkey -in "$tmp/sample.key" -pubout -out "$tmp/trust.pem" 2>/dev/null
-printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n%s\n' \
-	'trust_claims := {"executables": 3, "hardware": 2} if input.svn >= data.svn' \
-	>"$root/opa/samplePolicy.rego"
-printf '{"svn": 2}' >"$root/opa/sampleData"
+sample_file_root "$root"
+mkdir -p "$root/resources/default/test"
 head -c 32 /dev/urandom >"$root/keys/default/key/1"
 chmod 600 "$root/keys/default/key/1"
 printf 'the-resource-text-in-clear' >"$root/resources/default/test/1"

@@ -17,13 +17,8 @@ need_pypi "the replicas chaos test (rfc8785, jwcrypto)"
 pg_start
 
 root=$tmp/fileroot
-mkdir -p "$root/opa" "$root/keys/default/key" "$root/keys/default/rot"
-openssl ecparam -name prime256v1 -genkey -noout -out "$tmp/sample.key" 2>/dev/null
-openssl pkey -in "$tmp/sample.key" -pubout -out "$tmp/trust.pem" 2>/dev/null
-printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n%s\n' \
-	'trust_claims := {"executables": 3, "hardware": 2} if input.svn >= data.svn' \
-	>"$root/opa/samplePolicy.rego"
-printf '{"svn": 2}' >"$root/opa/sampleData"
+sample_file_root "$root"
+mkdir -p "$root/keys/default/rot"
 for i in 0 1 2 3 4 5 6 7; do head -c 32 /dev/urandom >"$root/keys/default/key/$i"; done
 head -c 32 /dev/urandom >"$root/keys/default/rot/1"
 chmod 600 "$root"/keys/default/*/*
