@@ -111,10 +111,17 @@ void vd_decide(struct vd_decider *dc, const char *verifier, const char *claims,
 	enum rego_result r;
 	char *out = NULL;
 	const char *name;
+	struct eaa_err err = { 0 };
 
 	memset(d, 0, sizeof(*d));
 	d->verifier = verifier;
 	d->claims = claims;
+	/* another replica's write is seen by this decision, not only by the
+	 * next notification; a store that cannot be read allows nothing */
+	if (!vd_store_sync(dc->store, &err)) {
+		snprintf(d->why, sizeof(d->why), "the store cannot be read: %s", err.msg);
+		return;
+	}
 	d->generation = vd_store_generation(dc->store);
 	if (!vd_tee_of_verifier(verifier, &d->tee)) {
 		snprintf(d->why, sizeof(d->why), "evidence checked by \"%s\", which no "

@@ -984,6 +984,7 @@ static void do_resource(const char *authorization, const char *id, const char *p
 	size_t n = 0;
 	int i;
 	bool is_key, from_session = false, allowed;
+	int redecided = 0;
 	EVP_PKEY *pk = NULL; /* the session's TEE key, read at /attest */
 
 	char *stok = NULL; /* a shared session's token */
@@ -1033,13 +1034,15 @@ static void do_resource(const char *authorization, const char *id, const char *p
 	 * (a session's record), or now (a bearer token): a revocation
 	 * reaches tokens already issued, as it reaches open channels */
 	i = tee_index(tee);
+	if (!from_session)
+		ctext = json_dumps(tee_claims, JSON_COMPACT);
+decide:
 	if (from_session) {
 		bool again;
 
 		d.claims = ctext;
 		allowed = vd_decision_holds(cf->decider, &d, &again);
 	} else {
-		ctext = json_dumps(tee_claims, JSON_COMPACT);
 		vd_decide(cf->decider, tees[i].verifier, ctext ? ctext : "", &d);
 		allowed = d.allow;
 	}
@@ -1083,6 +1086,19 @@ static void do_resource(const char *authorization, const char *id, const char *p
 		if (err.code != EAA_E_IO)
 			LOG_WARN("kbs: resource %s: %s", path, err.msg);
 		problem(a, 404, "PluginInternalError", "resource %.200s: %s", path, err.msg);
+		goto out;
+	}
+	/* a write (here, or another replica's, seen by the read) landed
+	 * between the decision and the read: decide again on the store as it
+	 * is now, so nothing is sent under a policy already replaced */
+	if (vd_store_generation(cf->store) != d.generation) {
+		OPENSSL_cleanse(data, n);
+		free(data);
+		data = NULL;
+		n = 0;
+		if (++redecided < 8)
+			goto decide;
+		problem(a, 503, "PluginInternalError", "the store kept changing; try again");
 		goto out;
 	}
 	if (!(jwe = pk ? jwe_seal_key(pk, data, n, &err) : jwe_seal(teekey, data, n, &err))) {

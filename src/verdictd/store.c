@@ -408,6 +408,11 @@ bool vd_store_is_url(const char *store)
 			 strncmp(store, "postgres://", 11) == 0);
 }
 
+bool vd_store_sync(struct vd_store *s, struct eaa_err *err)
+{
+	return !s->pg || vd_pg_sync(s->pg, err);
+}
+
 uint64_t vd_store_generation(struct vd_store *s)
 {
 	return s->pg ? vd_pg_generation(s->pg) : s->generation;

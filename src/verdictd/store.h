@@ -85,6 +85,10 @@ const char *vd_store_where(const struct vd_store *s);
  * one generation is stale once it differs. Files edited by hand behind
  * verdictd's back do not raise it (docs/verdictd.md). */
 uint64_t vd_store_generation(struct vd_store *s);
+/* Bring the generation up to the store's now: a no-op for the file store
+ * (its writers move it), one read of the database's for a shared store,
+ * whose other replicas write too. False when the store cannot be read. */
+bool vd_store_sync(struct vd_store *s, struct eaa_err *err);
 
 /* Count hand edits of opa/ with inotify (edits.h), so that the
  * policy caches stat their files only after something there changed. A

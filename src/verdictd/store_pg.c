@@ -38,9 +38,10 @@ struct vd_pg {
 	PGconn *wconn;
 	pthread_t wthread;
 	bool wdirty;
-	/* the local generation (store_pg.h), and what the watch last read */
+	/* the local generation (store_pg.h), and the newest database
+	 * generation seen, by the watch or by a read */
 	_Atomic uint64_t generation;
-	int64_t dbgen;
+	_Atomic int64_t dbgen;
 	bool down;
 	pthread_t watch;
 	int stop_fd;
@@ -404,6 +405,19 @@ static bool watch_read(PGconn *c, int64_t *gen)
 	return ok;
 }
 
+/* A read saw the database at generation gen: newer than any seen, the
+ * local generation moves (what was decided before is decided again). */
+static void observe(struct vd_pg *pg, int64_t gen)
+{
+	int64_t seen = pg->dbgen;
+
+	while (gen > seen)
+		if (atomic_compare_exchange_weak(&pg->dbgen, &seen, gen)) {
+			pg->generation++;
+			return;
+		}
+}
+
 static void watch_saw(struct vd_pg *pg, bool up, int64_t gen)
 {
 	if (!up) {
@@ -418,10 +432,8 @@ static void watch_saw(struct vd_pg *pg, bool up, int64_t gen)
 		LOG_INFO("store: the database is reachable again (generation %" PRId64 ")", gen);
 		pg->down = false;
 		pg->generation++;
-	} else if (gen != pg->dbgen) {
-		pg->generation++;
 	}
-	pg->dbgen = gen;
+	observe(pg, gen);
 }
 
 static void *watch_main(void *arg)
@@ -488,6 +500,7 @@ struct vd_pg *vd_pg_open(const char *url, const uint8_t key[VD_STORE_KEY_LEN],
 			 struct eaa_err *err)
 {
 	struct vd_pg *pg = calloc(1, sizeof(*pg));
+	int64_t gen0 = 0;
 	PGconn *c;
 
 	if (!pg || !(pg->url = strdup(url))) {
@@ -500,13 +513,14 @@ struct vd_pg *vd_pg_open(const char *url, const uint8_t key[VD_STORE_KEY_LEN],
 	pthread_cond_init(&pg->freed, NULL);
 	pg->stop_fd = eventfd(0, EFD_CLOEXEC);
 	pg->generation = 1;
-	if (!(c = connect_db(pg, err)) || !schema(pg, c, err) || !watch_read(c, &pg->dbgen)) {
+	if (!(c = connect_db(pg, err)) || !schema(pg, c, err) || !watch_read(c, &gen0)) {
 		if (c && err && !err->code)
 			pg_fail(err, c, "generation");
 		PQfinish(c);
 		vd_pg_close(pg);
 		return NULL;
 	}
+	pg->dbgen = gen0;
 	pg->free_conns[pg->nfree++] = c;
 	pg->nopen = 1;
 	if (pg->stop_fd < 0 || pthread_create(&pg->watch, NULL, watch_main, pg) != 0) {
@@ -549,20 +563,37 @@ uint64_t vd_pg_generation(struct vd_pg *pg)
 bool vd_pg_get(struct vd_pg *pg, const char *path, size_t max, uint8_t **out, size_t *n,
 	       bool *missing, struct eaa_err *err)
 {
-	PGresult *r = query(pg, "SELECT value FROM eaa_objects WHERE path = $1", 1,
+	/* one statement, one snapshot: the value and the generation it is
+	 * of (a write another replica made is seen here, not 250 ms on) */
+	PGresult *r = query(pg, "SELECT o.value, m.value FROM eaa_meta m LEFT JOIN eaa_objects o "
+			    "ON o.path = $1 WHERE m.name = 'generation'", 1,
 			    (const char *[]){ path }, NULL, err);
 	bool ok;
 
 	*missing = false;
 	if (!r)
 		return false;
-	if (PQntuples(r) != 1) {
+	if (PQntuples(r) == 1)
+		observe(pg, be64(PQgetvalue(r, 0, 1)));
+	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
 		PQclear(r);
 		*missing = true;
 		return eaa_fail(err, EAA_E_IO, "store: no %s", path);
 	}
 	ok = unseal(pg, "store", path, (const uint8_t *)PQgetvalue(r, 0, 0),
 		    (size_t)PQgetlength(r, 0, 0), max, out, n, err);
+	PQclear(r);
+	return ok;
+}
+
+bool vd_pg_sync(struct vd_pg *pg, struct eaa_err *err)
+{
+	PGresult *r = query(pg, "SELECT value FROM eaa_meta WHERE name = 'generation'", 0, NULL,
+			    NULL, err);
+	bool ok = r && PQntuples(r) == 1;
+
+	if (ok)
+		observe(pg, be64(PQgetvalue(r, 0, 0)));
 	PQclear(r);
 	return ok;
 }
@@ -587,9 +618,12 @@ bool vd_pg_get2(struct vd_pg *pg, const char *path[2], size_t max, uint8_t *out[
 	*generation = pg->generation;
 	out[0] = out[1] = NULL;
 	/* one statement: one snapshot of the database */
-	if (!(r = query(pg, "SELECT path, value FROM eaa_objects WHERE path = $1 OR path = $2",
+	if (!(r = query(pg, "SELECT path, value, (SELECT value FROM eaa_meta WHERE name = "
+			"'generation') FROM eaa_objects WHERE path = $1 OR path = $2",
 			2, (const char *[]){ path[0], path[1] }, NULL, err)))
 		return false;
+	if (PQntuples(r) > 0)
+		observe(pg, be64(PQgetvalue(r, 0, 2)));
 	for (i = 0; i < 2 && ok; i++) {
 		for (row = 0; row < PQntuples(r); row++)
 			if (strcmp(PQgetvalue(r, row, 0), path[i]) == 0)
@@ -638,6 +672,7 @@ bool vd_pg_end(struct vd_pg *pg, bool commit, struct eaa_err *err)
 {
 	PGconn *c = pg->wconn;
 	PGresult *r = NULL;
+	int64_t written = 0;
 	bool ok = true;
 
 	pg->wconn = NULL;
@@ -649,13 +684,16 @@ bool vd_pg_end(struct vd_pg *pg, bool commit, struct eaa_err *err)
 		if (ok) {
 			char gen[24];
 
-			snprintf(gen, sizeof(gen), "%" PRId64, be64(PQgetvalue(r, 0, 0)));
+			written = be64(PQgetvalue(r, 0, 0));
+			snprintf(gen, sizeof(gen), "%" PRId64, written);
 			PQclear(r);
 			ok = (r = exec(c, "SELECT pg_notify('eaa_store', $1)", 1,
 				       (const char *[]){ gen }, NULL, err)) != NULL;
 		}
 		PQclear(r);
 		ok = ok && simple(c, "COMMIT", err);
+		if (ok)
+			observe(pg, written);
 		/* also when the commit's outcome is unknown: decide again */
 		pg->generation++;
 	}

@@ -25,8 +25,12 @@
  * lock), raises it, and NOTIFYs eaa_store with the new value. Each store
  * keeps a local generation (vd_pg_generation) that moves whenever the
  * database's may have: its own commits, a notification, a periodic check
- * (every 250 ms) that also proves the database reachable, and the loss or
- * return of the connection. While the database cannot be reached every
+ * (every 250 ms) that also proves the database reachable, the loss or
+ * return of the connection, and every read: each read returns the
+ * database's generation with the value (one statement, one snapshot), so
+ * a key read under a newer generation than the decision's makes the
+ * decision stale before the key is sent (serve.c and kbs.c decide again),
+ * and vd_pg_sync reads it before each new decision. While the database cannot be reached every
  * read fails: verdictd refuses, it never decides on what it read before. */
 #ifndef EAA_VD_STORE_PG_H
 #define EAA_VD_STORE_PG_H
@@ -61,6 +65,10 @@ uint64_t vd_pg_generation(struct vd_pg *pg);
  * the value does not open. *out is malloc'd with a NUL after its n bytes. */
 bool vd_pg_get(struct vd_pg *pg, const char *path, size_t max, uint8_t **out, size_t *n,
 	       bool *missing, struct eaa_err *err);
+/* Read the database's generation now (the local one moves if it is
+ * newer than any seen): a decision taken after it is on what the
+ * database holds, not on what the watch last heard. */
+bool vd_pg_sync(struct vd_pg *pg, struct eaa_err *err);
 /* Is there a document at path? (False also when the database fails.) */
 bool vd_pg_exists(struct vd_pg *pg, const char *path, struct eaa_err *err);
 /* Two documents as one state of the database, and the local generation
