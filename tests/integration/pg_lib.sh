@@ -58,3 +58,27 @@ sample_file_root() { # sample_file_root DIR: a file store to import, with
 		>"$1/opa/samplePolicy.rego"
 	printf '{"svn": 2}' >"$1/opa/sampleData"
 }
+
+# A test whose store is a parameter runs under with_pg.sh, which sets
+# EAA_TEST_PG_URL and EAA_TEST_STORE_KEY; without them it uses its root.
+on_pg() { [[ -n ${EAA_TEST_PG_URL:-} ]]; }
+store_args() { # the verdictd flags that put its store in the database
+	on_pg && printf '%s\n' --store "$EAA_TEST_PG_URL" --store-key "$EAA_TEST_STORE_KEY"
+	return 0
+}
+import_root() { # import_root DIR: the file store DIR into the database
+	on_pg || return 0
+	"$BIN/verdict" --store "$EAA_TEST_PG_URL" --store-key "$EAA_TEST_STORE_KEY" \
+		--store-import "$1" >/dev/null || { fail "verdict --store-import $1"; finish; exit; }
+}
+stored() { # stored REL: a file holding the store's document REL now ($root's,
+	# or the database's through verdict --store-export)
+	if on_pg; then
+		rm -rf "$tmp/exported" && mkdir "$tmp/exported" &&
+			"$BIN/verdict" --store "$EAA_TEST_PG_URL" --store-key "$EAA_TEST_STORE_KEY" \
+				--store-export "$tmp/exported" >/dev/null
+		echo "$tmp/exported/$1"
+	else
+		echo "$root/$1"
+	fi
+}

@@ -7,14 +7,14 @@
 # and kill -9 during --set-opa-reference leaving the old or the new data;
 # the resource policy set, exported and tested like the TEEs' policies,
 # with docs/verdictd.md's example as written there.
-# With EAA_TEST_STORE=postgresql the same checks run on a PostgreSQL store
-# of the test's own (pg_lib.sh), named in the configuration file; what the
-# checks read of the store is then read through verdict --store-export.
+# Under with_pg.sh the same checks run on its PostgreSQL store, named in
+# the configuration file; what the checks read of the store is then read
+# through verdict --store-export.
 set -u
 BIN=$(cd "$1" && pwd) DATA=$(cd "$2" && pwd)
 tmp=$(mktemp -d)
 vdpid=""
-trap '[ -n "$vdpid" ] && kill -9 $vdpid 2>/dev/null; pg_stop; rm -rf "$tmp"' EXIT
+trap '[ -n "$vdpid" ] && kill -9 $vdpid 2>/dev/null; rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pg_lib.sh"
 
@@ -32,20 +32,9 @@ verifier = sample
 attester = nullattester
 log-level = off
 C
-if [[ ${EAA_TEST_STORE:-} == postgresql ]]; then
-	pg_start
-	printf 'store = %s\nstore-key = %s\n' "$pg_url" "$tmp/store.key" >>"$tmp/verdictd.conf"
+if on_pg; then
+	printf 'store = %s\nstore-key = %s\n' "$EAA_TEST_PG_URL" "$EAA_TEST_STORE_KEY" >>"$tmp/verdictd.conf"
 fi
-stored() { # stored REL: a file holding the store's document REL as it is now
-	if [[ ${EAA_TEST_STORE:-} == postgresql ]]; then
-		rm -rf "$tmp/exported" && mkdir "$tmp/exported" &&
-			"$BIN/verdict" --store "$pg_url" --store-key "$tmp/store.key" \
-				--store-export "$tmp/exported" >/dev/null
-		echo "$tmp/exported/$1"
-	else
-		echo "$root/$1"
-	fi
-}
 start_verdictd() {
 	mkfifo "$tmp/ready"
 	"$BIN/verdictd" --config "$tmp/verdictd.conf" --listen 127.0.0.1:0 \
@@ -325,7 +314,7 @@ for i in 1 2 3 4 5 6; do
 	fi
 	start_verdictd
 done
-[[ ${EAA_TEST_STORE:-} != postgresql ]] && ls "$root/opa" | grep -q '\.tmp\.' && fail "stale temporary files after restart" || ok
+! on_pg && ls "$root/opa" | grep -q '\.tmp\.' && fail "stale temporary files after restart" || ok
 
 # The seed's SGX command line as written (ports 0, our root): it starts,
 # taking collateral from the local PCCS by default, and says so.

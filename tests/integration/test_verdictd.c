@@ -7,6 +7,13 @@
  * of docs/verdictd.md, as written there, with two tenants, and every way
  * the resource policy refuses, with the exact line verdictd logs.
  *
+ * With EAA_TEST_PG_URL and EAA_TEST_STORE_KEY set (with_pg.sh) the same
+ * checks run on that PostgreSQL store: the state is imported into it, and
+ * what the checks write behind verdictd's back (an edit by hand of the file
+ * store) is written into the database behind it, with verdict
+ * --store-import, which copies documents as they are, unchecked, as an
+ * editor would.
+ *
  *   test_verdictd BIN_DIR DOCS_VERDICTD_MD */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -30,6 +37,8 @@
 static char dir[] = "/tmp/test-verdictd-XXXXXX";
 static char key_opt[300], root[256];
 static const char *bin, *doc_path;
+/* the PostgreSQL store and its key, when the test runs on one */
+static const char *pg_url, *store_key;
 /* the agents' sample.measurement option, when set */
 static char meas_opt[120];
 /* when set, where start() sends verdictd's log (stderr) */
@@ -66,6 +75,12 @@ static bool start(struct daemon *d, const char *const *extra)
 	argv[n++] = trust;
 	argv[n++] = "--log-level";
 	argv[n++] = "error";
+	if (pg_url) {
+		argv[n++] = "--store";
+		argv[n++] = pg_url;
+		argv[n++] = "--store-key";
+		argv[n++] = store_key;
+	}
 	for (i = 0; extra && extra[i]; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
@@ -233,13 +248,48 @@ static long seconds_until_closed(struct agent *a)
 	"{\"command\":\"Decrypt\",\"blobs\":[{\"kid\":\"" kid "\",\"encrypted_data\":\"" \
 	ENC "\",\"algorithm\":\"A256GCM\",\"key_length\":256,\"iv\":\"MDEyMzQ1Njc4OTAx\"}]}"
 
+/* verdict --store PG --store-key K --store-import from: every document
+ * of that file store into the database, as it is. */
+static bool import_dir(const char *from)
+{
+	char exe[512];
+	int status;
+	pid_t pid;
+
+	snprintf(exe, sizeof(exe), "%s/verdict", bin);
+	if ((pid = fork()) == 0) {
+		int null = open("/dev/null", O_WRONLY);
+
+		dup2(null, 1);
+		execl(exe, exe, "--store", pg_url, "--store-key", store_key, "--store-import", from,
+		      (char *)NULL);
+		_exit(127);
+	}
+	return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+}
+
+/* A document written behind verdictd's back: into the state directory,
+ * or into the database (a file store holding it alone, imported). */
 static bool write_file(const char *rel, const char *text)
 {
-	char path[512];
+	char path[512], dirs[512], *slash;
 	struct eaa_err err;
+	bool ok;
 
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	return file_write_atomic(path, text, strlen(text), 0600, &err);
+	if (!pg_url) {
+		snprintf(path, sizeof(path), "%s/%s", root, rel);
+		return file_write_atomic(path, text, strlen(text), 0600, &err);
+	}
+	snprintf(path, sizeof(path), "%s/one/%s", dir, rel);
+	for (slash = strchr(path + strlen(dir) + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+		snprintf(dirs, sizeof(dirs), "%.*s", (int)(slash - path), path);
+		mkdir(dirs, 0700);
+	}
+	snprintf(dirs, sizeof(dirs), "%s/one", dir);
+	ok = file_write_atomic(path, text, strlen(text), 0600, &err) && import_dir(dirs);
+	test_rm_rf(dirs);
+	return ok;
 }
 
 /* verdictd whose sample policy allows our agent (svn >= 0). */
@@ -945,7 +995,8 @@ static void test_resource_policy(void)
 	{
 		char line[600];
 
-		snprintf(line, sizeof(line), "[warn] %s/opa/resourcePolicy.rego (generation ", root);
+		snprintf(line, sizeof(line), "[warn] %s/opa/resourcePolicy.rego (generation ",
+			 pg_url ? "postgresql:" : root);
 		CHECK_MSG(strstr(logged(), line) && strstr(logged(), ") does not compile, so the "
 			  "policy compiled before decides on: resourcePolicy.rego:3:"), "%s", logged());
 	}
@@ -1051,6 +1102,10 @@ int main(int argc, char **argv)
 		return 2;
 	bin = argv[1];
 	doc_path = argv[2];
+	pg_url = getenv("EAA_TEST_PG_URL");
+	store_key = getenv("EAA_TEST_STORE_KEY");
+	if (pg_url && !store_key)
+		return 2;
 	signal(SIGPIPE, SIG_IGN);
 	snprintf(root, sizeof(root), "%s/root", dir);
 	snprintf(key_opt, sizeof(key_opt), "sample.key=%s/key.pem", dir);
@@ -1084,6 +1139,8 @@ int main(int argc, char **argv)
 	CHECK(mkdir(path, 0700) == 0);
 	CHECK(write_file("resources/default/security-policy/test",
 			 "{\"default\": [{\"type\": \"reject\"}]}"));
+	/* the state so far, into the database the daemons will use */
+	CHECK(!pg_url || import_dir(root));
 	test_mutual();
 	test_one_way();
 	test_limits();
