@@ -70,7 +70,7 @@ static const struct {
 struct buf {
 	char *p;
 	size_t n;
-	bool too_big;
+	bool too_big, no_memory;
 };
 
 static size_t collect(char *p, size_t size, size_t n, void *arg)
@@ -82,8 +82,10 @@ static size_t collect(char *p, size_t size, size_t n, void *arg)
 		b->too_big = true;
 		return 0;
 	}
-	if (!(np = realloc(b->p, b->n + size * n + 1)))
+	if (!(np = realloc(b->p, b->n + size * n + 1))) {
+		b->no_memory = true;
 		return 0;
+	}
 	memcpy(np + b->n, p, size * n);
 	b->n += size * n;
 	np[b->n] = '\0';
@@ -99,7 +101,35 @@ static void drop(struct buf *b)
 	*b = (struct buf){ 0 };
 }
 
-/* One request; its status (0 with err filled when there was no answer). */
+/* What a failed transfer means. EAA_E_IO only when no KBS answered: the
+ * name did not resolve, the connection was refused, reset or timed out
+ * before a status line came back. A TLS peer the pins refuse is not the
+ * KBS this agent expects; a handshake the peer ended, and an answer that
+ * began and then broke, are what that KBS said. */
+static enum eaa_code failure_code(CURLcode rc, long status, const struct buf *b)
+{
+	if (b->no_memory)
+		return EAA_E_NOMEM;
+	if (b->too_big || status)
+		return EAA_E_FORMAT;
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+		return EAA_E_IO;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		return EAA_E_UNTRUSTED;
+	default:
+		return EAA_E_TLS;
+	}
+}
+
+/* One request; its status (0 with err filled when there was no answer;
+ * EAA_E_IO then only if no KBS was reached, failure_code). */
 static long call(struct cc *c, const char *path, const char *body, struct buf *out,
 		 struct eaa_err *err)
 {
@@ -117,8 +147,11 @@ static long call(struct cc *c, const char *path, const char *body, struct buf *o
 	curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, collect);
 	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, out);
 	if ((rc = curl_easy_perform(c->h)) != CURLE_OK) {
-		eaa_fail(err, EAA_E_IO, "cc_kbc: %s: %s", url, out->too_big ?
-			 "answer over 64 MiB" : curl_easy_strerror(rc));
+		/* a status line that came before the failure: the KBS answered */
+		curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
+		eaa_fail(err, failure_code(rc, status, out), "cc_kbc: %s: %s", url,
+			 out->too_big ? "answer over 64 MiB" :
+			 out->no_memory ? "out of memory" : curl_easy_strerror(rc));
 		return 0;
 	}
 	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
