@@ -3,7 +3,7 @@
  * client speaks it: aa_kbc_params=cc_kbc::https://HOST:PORT.
  *
  * Several URLs (cc_kbc::https://h1:p1,https://h2:p2, up to 8) are replicas
- * of one KBS. A call starts at the one that last worked; only when it
+ * of one KBS. A call starts at the one that last answered; only when it
  * cannot be reached (no answer at all, failure_code) does the call go on
  * to the next, once each, attesting there from scratch: its own
  * connection and cookie jar, a new /auth and /attest. An answer (a 401
@@ -65,7 +65,7 @@ struct kbs {
 struct cc {
 	struct kbs kbs[MAX_KBS];
 	unsigned nkbs;
-	unsigned next;           /* the KBS that last served: calls start there */
+	unsigned next;           /* the KBS that last answered: calls start there */
 	unsigned at;             /* the KBS of the session below */
 	struct rats_raw_attester *att;
 	const char *tee;         /* the KBS's name for our TEE */
@@ -346,11 +346,13 @@ static bool get_at(struct cc *c, const char *path, uint8_t **out, size_t *n,
 	return ok;
 }
 
-/* A resource from the KBS that last served, and when it cannot be reached
- * from each next one in turn, attesting there anew. Any answer ends the
- * call with that answer (see the top of this file). */
+/* A resource from the KBS that last answered, and when it cannot be
+ * reached from each next one in turn, attesting there anew. Any answer
+ * ends the call with that answer (see the top of this file). */
 static bool get(struct cc *c, const char *path, uint8_t **out, size_t *n, struct eaa_err *err)
 {
+	bool ok;
+
 	for (unsigned i = 0; i < c->nkbs; i++) {
 		unsigned at = (c->next + i) % c->nkbs;
 
@@ -362,18 +364,20 @@ static bool get(struct cc *c, const char *path, uint8_t **out, size_t *n, struct
 			c->at = at;
 		}
 		c->unreached = false;
-		if (get_at(c, path, out, n, err)) {
-			if (at != c->next)
-				LOG_WARN("cc_kbc: served by the KBS at %s instead of %s",
-					 c->kbs[at].base, c->kbs[c->next].base);
-			c->next = at;
-			return true;
+		ok = get_at(c, path, out, n, err);
+		if (!ok && c->unreached) {
+			if (c->nkbs > 1)
+				LOG_WARN("%s%s", err->msg,
+					 i + 1 < c->nkbs ? ": trying the next KBS" : "");
+			continue;
 		}
-		if (!c->unreached)
-			return false;
-		if (c->nkbs > 1)
-			LOG_WARN("%s%s", err->msg,
-				 i + 1 < c->nkbs ? ": trying the next KBS" : "");
+		/* served or refused, this KBS is up: the next call starts
+		 * here, on its session */
+		if (at != c->next)
+			LOG_WARN("cc_kbc: the KBS at %s answered in place of %s",
+				 c->kbs[at].base, c->kbs[c->next].base);
+		c->next = at;
+		return ok;
 	}
 	return false;
 }
