@@ -147,11 +147,13 @@ start_swtpm() { # a software TPM on $tmp/tpm.sock, its state in $tmp/state and p
 }
 start_kbs() { # start_kbs NAME VERDICTD_ARGS...: verdictd with a KBS endpoint
 	# (--kbs among the arguments), its stderr in $tmp/NAME.log; sets $kbs to
-	# the endpoint's URL; a verdictd that does not start ends the test
+	# the endpoint's URL and $kbspid to verdictd's pid; a verdictd that does
+	# not start ends the test
 	local name=$1 line
 	shift
 	mkfifo "$tmp/$name.out"
 	"$BIN/verdictd" "$@" >"$tmp/$name.out" 2>"$tmp/$name.log" &
+	kbspid=$!
 	pids+=($!)
 	exec 7<"$tmp/$name.out"
 	kbs=""
