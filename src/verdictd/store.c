@@ -275,7 +275,8 @@ static bool obj_delete(struct vd_store *s, const char *rel, bool *missing,
 
 	*missing = false;
 	if (s->pg)
-		return vd_pg_delete(s->pg, rel, missing, err);
+		return vd_pg_delete(s->pg, rel, missing, err) &&
+		       (!*missing || eaa_fail(err, EAA_E_IO, "no %s", rel));
 	if (!join(path, s, rel, NULL, err))
 		return false;
 	s->generation++;

@@ -13,6 +13,7 @@
 # its digest and its init_data_claims (aa.toml read, policy.rego's
 # policy_data as agent_policy_claims, as trustee makes them), and each
 # refusal (not TOML, a field of trustee's Initdata missing or wrong).
+# Under with_pg.sh the same checks run on its PostgreSQL store (pg_lib.sh).
 set -u
 BIN=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,6 +21,7 @@ tmp=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; [[ -n ${KEEP:-} ]] && cp "$tmp/vd.log" /tmp/kbs-vd.log; rm -rf "$tmp"' EXIT
 . "$here/lib.sh"
+. "$here/pg_lib.sh"
 need_pypi "the KBS protocol test (rfc8785, jwcrypto)"
 
 root=$tmp/root
@@ -41,12 +43,14 @@ printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if not sta
 	>"$root/opa/resourcePolicy.rego"
 mkdir -p "$root/resources/default/secret" && printf 'no' >"$root/resources/default/secret/1"
 
-start_kbs vd --listen 127.0.0.1:0 --verifier sample,sev_snp,csv --attester nullattester \
+import_root "$root"
+mapfile -t sa < <(store_args)
+start_kbs vd "${sa[@]}" --listen 127.0.0.1:0 --verifier sample,sev_snp,csv --attester nullattester \
 	--root "$root" --sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-insecure-http \
 	-o csv.hsk_cek="$here/../data/hygon/csvrs_hsk_cek.cert" \
 	--kbs-admin-key "$tmp/admin.pub" --log-level info
 
-"$py" - "$kbs" "$tmp" "$here/../data/kbs/snp_evidence.json" "$here/../data/hygon/csv_evidence.json" \
+EAA_BIN=$BIN "$py" - "$kbs" "$tmp" "$here/../data/kbs/snp_evidence.json" "$here/../data/hygon/csv_evidence.json" \
 	"$here" "$here/../data/toml" <<'PY'
 import base64, hashlib, json, os, struct, sys, tomllib, urllib.request, urllib.error
 import rfc8785
@@ -59,6 +63,11 @@ sys.path.insert(0, sys.argv[5])
 import kbs_client
 from kbs_client import cookie_of, problem
 check = kbs_client.Checks()
+import store_doc
+def stored(rel):
+    return store_doc.read(os.environ["EAA_BIN"], tmp + "/root", tmp, rel)
+def write_behind(rel, text):
+    store_doc.write(os.environ["EAA_BIN"], tmp + "/root", tmp, rel, text)
 
 def call(method, path, body=None, cookie=None, bearer=None):
     return kbs_client.call(kbs, method, path, body, cookie, bearer)
@@ -121,13 +130,13 @@ check("resource by bearer token", st == 200 and got == b"a resource for tenant A
 
 # a policy change after /attest reaches the session's token and a bearer
 # token alike (a hand edit of opa/, seen by verdictd's watch)
-open(tmp + "/root/opa/sampleData", "w").write('{"svn": 5}')
+write_behind("opa/sampleData", '{"svn": 5}')
 st, body = get("default/key/1", cookie=cookie)
 check("revoked: the session's token", st == 403 and problem(body)[0] == "PolicyDeny",
       f"{st} {body}")
 st, body = get("default/key/1", bearer=token)
 check("revoked: a bearer token", st == 403, f"{st} {body}")
-open(tmp + "/root/opa/sampleData", "w").write('{"svn": 2}')
+write_behind("opa/sampleData", '{"svn": 2}')
 st, got = get("default/key/1", cookie=cookie)
 check("allowed again", st == 200 and got == b"0123456789abcdef0123456789abcdef", f"{st} {got}")
 
@@ -367,13 +376,13 @@ check("admin: GET without a token", st == 401, f"{st} {body}")
 st, body = admin("POST", "resource/default/admin/3", b"short-lived", good)
 st, body = admin("DELETE", "resource/default/admin/3", None, good)
 check("admin: DELETE a resource", st == 200 and
-      not os.path.exists(tmp + "/root/resources/default/admin/3"), f"{st} {body}")
+      stored("resources/default/admin/3") is None, f"{st} {body}")
 st, body = admin("DELETE", "resource/default/admin/3", None, good)
 check("admin: DELETE it again", st == 401 and problem(body)[0] == "PluginInternalError",
       f"{st} {body}")
 st, body = admin("DELETE", "resource/default/admin/1", None, admin_token(tmp + "/notadmin.key"))
 check("admin: DELETE with another key", st == 401 and
-      os.path.exists(tmp + "/root/resources/default/admin/1"), f"{st} {body}")
+      stored("resources/default/admin/1") is not None, f"{st} {body}")
 deny = base64.urlsafe_b64encode(b"package policy\nimport rego.v1\ndefault allow := false\n").decode().rstrip("=")
 st, body = admin("POST", "resource-policy", json.dumps({"policy": deny}).encode(), good)
 check("admin: set the resource policy", st == 200, f"{st} {body}")
@@ -410,7 +419,7 @@ def attest_svn(svn):
     kk, pp = tee_key()
     return attest(c, ch["nonce"], pp, evidence_for(pp, ch["nonce"], svn=svn))[:2]
 def sample_data():
-    return json.load(open(tmp + "/root/opa/sampleData"))
+    return json.loads(stored("opa/sampleData"))
 check("rv: evidence of svn 3 attests before", attest_svn(3)[0] == 200)
 st, body = admin("POST", "reference-value", rv_message({"sample.svn": 5}), good)
 check("rv: set sample.svn", st == 200 and sample_data()["svn"] == 5, f"{st} {body}")
@@ -443,7 +452,7 @@ st, body = admin("GET", "reference-value/sample.nothing", None, good)
 check("rv: GET a value that is not set", st == 404 and problem(body)[0] == "RvpsError", f"{st} {body}")
 st, body = admin("POST", "reference-value", rv_message({"sample.svn": 2, "tdx.mr_td": ["ab" * 48]}), good)
 check("rv: two TEEs in one message", st == 200 and sample_data()["svn"] == 2 and
-      json.load(open(tmp + "/root/opa/tdxData"))["mr_td"] == ["ab" * 48], f"{st} {body}")
+      json.loads(stored("opa/tdxData"))["mr_td"] == ["ab" * 48], f"{st} {body}")
 
 def policy_req(text, pid="sample", type_="rego"):
     return json.dumps({"type": type_, "policy_id": pid,
@@ -451,7 +460,7 @@ def policy_req(text, pid="sample", type_="rego"):
 svn4 = b"package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= 4\n"
 st, body = admin("POST", "attestation-policy", policy_req(svn4), good)
 check("policy: set the sample policy", st == 200 and
-      open(tmp + "/root/opa/samplePolicy.rego", "rb").read() == svn4, f"{st} {body}")
+      stored("opa/samplePolicy.rego") == svn4, f"{st} {body}")
 st, body = attest_svn(3)
 check("policy: the new policy refuses svn 3", st == 401, f"{st} {body}")
 st, body = attest_svn(4)
@@ -479,14 +488,14 @@ check("policy: trustee's default_cpu id", st == 401 and problem(body)[0] == "Att
 st, body = admin("POST", "attestation-policy", policy_req(b"package policy\nallow := \n"), good)
 check("policy: one that does not compile is not stored", st == 401 and
       problem(body)[0] == "PolicyEngineError" and
-      open(tmp + "/root/opa/samplePolicy.rego", "rb").read() == svn4, f"{st} {body}")
+      stored("opa/samplePolicy.rego") == svn4, f"{st} {body}")
 st, body = admin("POST", "attestation-policy", policy_req(svn4, type_="opa"), good)
 check("policy: a type other than rego", st == 401 and "rego" in problem(body)[1], f"{st} {body}")
 st, body = admin("POST", "attestation-policy", b'{"policy_id": "sample"}', good)
 check("policy: no policy", st == 401 and problem(body)[0] == "AttestationError", f"{st} {body}")
 st, body = admin("POST", "attestation-policy", policy_req(b"package policy\n"), None)
 check("policy: no token", st == 401 and problem(body)[0] == "AdminAuthAccess" and
-      open(tmp + "/root/opa/samplePolicy.rego", "rb").read() == svn4, f"{st} {body}")
+      stored("opa/samplePolicy.rego") == svn4, f"{st} {body}")
 check("policy: the working policy still decides", attest_svn(4)[0] == 200 and attest_svn(3)[0] == 401)
 orig = b"package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n"
 st, body = admin("POST", "attestation-policy", policy_req(orig), good)
@@ -506,29 +515,29 @@ V=("$BIN/verdict" --kbs-admin "$kbs" --kbs-admin-key "$tmp/admin.key")
 printf '{"svn": 3, "measurement": ["00ff"]}' >"$tmp/sampleData.new"
 "${V[@]}" --set-opa-reference sampleData "$tmp/sampleData.new" >"$tmp/v.out" 2>&1 &&
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d["svn"] == 3 and d["measurement"] == ["00ff"] else 1)' \
-		"$root/opa/sampleData" && ok || fail "verdict --kbs-admin --set-opa-reference: $(cat "$tmp/v.out")"
+		"$(stored opa/sampleData)" && ok || fail "verdict --kbs-admin --set-opa-reference: $(cat "$tmp/v.out")"
 printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\nallow if input.svn == 99\n' \
 	>"$tmp/p.rego"
 "${V[@]}" --set-opa-policy samplePolicy.rego "$tmp/p.rego" >"$tmp/v.out" 2>&1 &&
-	cmp -s "$tmp/p.rego" "$root/opa/samplePolicy.rego" && ok ||
+	cmp -s "$tmp/p.rego" "$(stored opa/samplePolicy.rego)" && ok ||
 	fail "verdict --kbs-admin --set-opa-policy: $(cat "$tmp/v.out")"
 printf 'package policy\nimport rego.v1\ndefault allow := true\n' >"$tmp/rp.rego"
 "${V[@]}" --set-opa-policy resourcePolicy.rego "$tmp/rp.rego" >"$tmp/v.out" 2>&1 &&
-	cmp -s "$tmp/rp.rego" "$root/opa/resourcePolicy.rego" && ok ||
+	cmp -s "$tmp/rp.rego" "$(stored opa/resourcePolicy.rego)" && ok ||
 	fail "verdict --kbs-admin --set-opa-policy resourcePolicy.rego: $(cat "$tmp/v.out")"
 printf 'uploaded by verdict' >"$tmp/res"
 "${V[@]}" --set_resource default/verdict/1 "$tmp/res" >"$tmp/v.out" 2>&1 &&
-	cmp -s "$tmp/res" "$root/resources/default/verdict/1" && ok ||
+	cmp -s "$tmp/res" "$(stored resources/default/verdict/1)" && ok ||
 	fail "verdict --kbs-admin --set_resource: $(cat "$tmp/v.out")"
 # refusals: another key, a policy that does not compile, a policy_id that
 # is no TEE, http:// to another machine, a command the API does not serve
 "$BIN/verdict" --kbs-admin "$kbs" --kbs-admin-key "$tmp/notadmin.key" \
 	--set_resource default/verdict/2 "$tmp/res" >"$tmp/v.out" 2>&1
-[[ $? == 1 && ! -e $root/resources/default/verdict/2 ]] && grep -q "HTTP 401: admin access denied" "$tmp/v.out" &&
+[[ $? == 1 && ! -e $(stored resources/default/verdict/2) ]] && grep -q "HTTP 401: admin access denied" "$tmp/v.out" &&
 	ok || fail "verdict --kbs-admin with another key: $(cat "$tmp/v.out")"
 printf 'package policy\nallow := \n' >"$tmp/bad.rego"
 "${V[@]}" --set-opa-policy samplePolicy.rego "$tmp/bad.rego" >"$tmp/v.out" 2>&1
-[[ $? == 1 ]] && cmp -s "$tmp/p.rego" "$root/opa/samplePolicy.rego" &&
+[[ $? == 1 ]] && cmp -s "$tmp/p.rego" "$(stored opa/samplePolicy.rego)" &&
 	grep -q "HTTP 401: Policy engine error" "$tmp/v.out" && ok ||
 	fail "verdict --kbs-admin, a policy that does not compile: $(cat "$tmp/v.out")"
 "${V[@]}" --set-opa-policy fooPolicy.rego "$tmp/p.rego" >"$tmp/v.out" 2>&1
@@ -556,7 +565,7 @@ printf 'package policy\nallow := \n' >"$tmp/bad.rego"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1 \
 	-keyout "$tmp/kbs.key" -out "$tmp/kbs.crt" 2>/dev/null
-start_kbs vd2 --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
+start_kbs vd2 "${sa[@]}" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
 	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-cert "$tmp/kbs.crt" \
 	--kbs-key "$tmp/kbs.key"
 expect "HTTPS endpoint" '^https://127\.0\.0\.1:[0-9]+$' "$kbs"
@@ -578,7 +587,7 @@ PY
 # trustee's unsigned sample evidence (what its kbs-client sends), only with
 # the option that says it proves nothing: bound to the runtime data, and
 # marked unsigned in the claims the policy sees
-start_kbs vd3 --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
+start_kbs vd3 "${sa[@]}" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
 	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-insecure-http \
 	--kbs-accept-unsigned-sample-that-proves-nothing
 grep -q "unsigned sample evidence: it proves nothing" "$tmp/vd3.log" && ok || fail "no warning at start"
@@ -627,7 +636,7 @@ expect "HTTPS without a certificate refused" "needs --kbs-cert and --kbs-key" "$
 # 1 s; a session past its end is refused at /attest, a token past its exp
 # (by bearer) and its session (by cookie) at the resource; a TTL out of
 # range stops verdictd ---
-start_kbs vd4 --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
+start_kbs vd4 "${sa[@]}" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$root" \
 	--sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-insecure-http \
 	--kbs-session-ttl 1 --kbs-token-ttl 1
 "$py" - "$kbs" "$tmp" "$here" <<'PY' && ok || fail "session and token expiry"
