@@ -15,6 +15,7 @@
 #                       at exit, with $pids and $aa killed), cd there,
 #                       agent_setup
 # The caller's EXIT trap kills $pids and $aa.
+. "$here/pg_lib.sh" # store_args, import_root: the store as a parameter (with_pg.sh)
 agent_test_begin() {
 	BIN=$(cd "$1" && pwd)
 	tmp=$(mktemp -d)
@@ -40,7 +41,10 @@ run_verdictd() { # run_verdictd LOG ARGS...
 	[[ " $* " == *" --listen "* ]] && listen=()
 	fifo=$(mktemp -u "$tmp/vd.XXXXXX")
 	mkfifo "$fifo"
-	"$BIN/verdictd" "${listen[@]}" --verifier sample --mutual --root root \
+	# under with_pg.sh: root's documents into the database, its store there
+	import_root root
+	mapfile -t store < <(store_args)
+	"$BIN/verdictd" "${listen[@]}" --verifier sample --mutual --root root "${store[@]}" \
 		--sample-trust trust.pem "$@" >"$fifo" 2>>"$log" &
 	vdpid=$!
 	pids+=("$vdpid")

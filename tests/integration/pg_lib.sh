@@ -82,3 +82,12 @@ stored() { # stored REL: a file holding the store's document REL now ($root's,
 		echo "$root/$1"
 	fi
 }
+behind() { # behind ROOT REL TEXT: an edit of REL behind verdictd's back, in
+	# the file store ROOT or (under with_pg.sh) in the database
+	if on_pg; then
+		rm -rf "$tmp/one" && mkdir -p "$(dirname "$tmp/one/$2")" &&
+			printf '%s\n' "$3" >"$tmp/one/$2" && import_root "$tmp/one"
+	else
+		printf '%s\n' "$3" >"$1/$2"
+	fi
+}

@@ -73,12 +73,12 @@ start_agent --aa_kbc_params "cc_kbc::$kbs" "${sample[@]}" --broker-ca other.crt
 decrypt dec_x && fail "a KBS the pinned CA did not issue was used" || ok
 expect "wrong CA" 'cc_kbc: .*(certificate|SSL)' "$(cat err; cat agent.log)"
 stop_agent
-echo '{"svn": 9}' >root/opa/sampleData
+behind root opa/sampleData '{"svn": 9}'
 start_agent --aa_kbc_params "cc_kbc::$kbs" "${sample[@]}" --broker-ca kbs.crt
 decrypt dec_y && fail "a refused TEE got its key" || ok
 expect "policy refuses" 'attest: 401: .*allow' "$(cat err; cat agent.log)"
 stop_agent
-echo '{"svn": 0}' >root/opa/sampleData
+behind root opa/sampleData '{"svn": 0}'
 "$BIN/attestation-agent" --aa_kbc_params "cc_kbc::http://127.0.0.1:1" "${sample[@]}" 2>err &&
 	fail "plain HTTP without --insecure-broker" || ok
 expect "plain HTTP" 'nothing authenticates the KBS' "$(cat err)"
