@@ -34,10 +34,6 @@ struct vd_pg {
 	pthread_cond_t freed;
 	PGconn *free_conns[POOL];
 	int nfree, nopen;
-	/* the write transaction, owned by one thread at a time */
-	PGconn *wconn;
-	pthread_t wthread;
-	bool wdirty;
 	/* the local generation (store_pg.h), and the newest database
 	 * generation seen, by the watch or by a read */
 	_Atomic uint64_t generation;
@@ -217,9 +213,17 @@ static void conn_put(struct vd_pg *pg, PGconn *c)
 	pthread_mutex_unlock(&pg->lock);
 }
 
+/* The write transaction this thread holds, and on which store: the
+ * thread's own (other threads read nothing of it), so that a reader never
+ * races a writer for it, and a thread that reads one store while writing
+ * another (verdict --store-import) reads the first outside the second's. */
+static __thread struct vd_pg *txn_pg;
+static __thread PGconn *txn_conn;
+static __thread bool txn_dirty;
+
 static bool in_txn(const struct vd_pg *pg)
 {
-	return pg->wconn && pthread_equal(pg->wthread, pthread_self());
+	return txn_pg == pg;
 }
 
 /* One statement: params are text except those whose length is given
@@ -250,7 +254,7 @@ static PGresult *query(struct vd_pg *pg, const char *sql, int np, const char *co
 	int tries;
 
 	if (in_txn(pg))
-		return exec(pg->wconn, sql, np, v, len, err);
+		return exec(txn_conn, sql, np, v, len, err);
 	for (tries = 0; tries < 2 && !r; tries++) {
 		bool broken;
 
@@ -662,23 +666,24 @@ bool vd_pg_begin(struct vd_pg *pg, struct eaa_err *err)
 	if (!c)
 		return false;
 	PQclear(r);
-	pg->wconn = c;
-	pg->wthread = pthread_self();
-	pg->wdirty = false;
+	txn_pg = pg;
+	txn_conn = c;
+	txn_dirty = false;
 	return true;
 }
 
 bool vd_pg_end(struct vd_pg *pg, bool commit, struct eaa_err *err)
 {
-	PGconn *c = pg->wconn;
+	PGconn *c = in_txn(pg) ? txn_conn : NULL;
 	PGresult *r = NULL;
 	int64_t written = 0;
 	bool ok = true;
 
-	pg->wconn = NULL;
+	txn_pg = NULL;
+	txn_conn = NULL;
 	if (!c)
 		return true;
-	if (commit && pg->wdirty) {
+	if (commit && txn_dirty) {
 		ok = (r = exec(c, "UPDATE eaa_meta SET value = value + 1 WHERE name = 'generation' "
 			       "RETURNING value", 0, NULL, NULL, err)) != NULL;
 		if (ok) {
@@ -697,7 +702,7 @@ bool vd_pg_end(struct vd_pg *pg, bool commit, struct eaa_err *err)
 		/* also when the commit's outcome is unknown: decide again */
 		pg->generation++;
 	}
-	if (!ok || !commit || !pg->wdirty)
+	if (!ok || !commit || !txn_dirty)
 		simple(c, "ROLLBACK", &(struct eaa_err){ 0 });
 	conn_put(pg, c);
 	return ok;
@@ -736,7 +741,7 @@ static bool put_fn(struct vd_pg *pg, void *arg, struct eaa_err *err)
 		free(s);
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	}
-	r = exec(pg->wconn, a->exclusive ?
+	r = exec(txn_conn, a->exclusive ?
 		 "INSERT INTO eaa_objects (path, value) VALUES ($1, $2) ON CONFLICT DO NOTHING" :
 		 "INSERT INTO eaa_objects (path, value) VALUES ($1, $2) ON CONFLICT (path) DO "
 		 "UPDATE SET value = EXCLUDED.value",
@@ -747,7 +752,7 @@ static bool put_fn(struct vd_pg *pg, void *arg, struct eaa_err *err)
 
 		if (a->existed)
 			*a->existed = !wrote;
-		pg->wdirty |= wrote;
+		txn_dirty |= wrote;
 	}
 	PQclear(r);
 	return ok;
@@ -764,14 +769,14 @@ bool vd_pg_put(struct vd_pg *pg, const char *path, const void *value, size_t n,
 static bool delete_fn(struct vd_pg *pg, void *arg, struct eaa_err *err)
 {
 	struct put_args *a = arg;
-	PGresult *r = exec(pg->wconn, "DELETE FROM eaa_objects WHERE path = $1", 1,
+	PGresult *r = exec(txn_conn, "DELETE FROM eaa_objects WHERE path = $1", 1,
 			   (const char *[]){ a->path }, NULL, err);
 
 	if (!r)
 		return false;
 	*a->missing = strcmp(PQcmdTuples(r), "0") == 0;
 	/* as the file store does: a delete moves the generation */
-	pg->wdirty = true;
+	txn_dirty = true;
 	PQclear(r);
 	return true;
 }
