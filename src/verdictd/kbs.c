@@ -151,6 +151,7 @@ static struct vd_pg *shared(void)
 /* vd_pg_session_edit's callback for /attest: take the nonce */
 struct take {
 	char tee[16], nonce[45];
+	int64_t end; /* as /auth fixed it */
 };
 
 static char *take_nonce(const char *json, void *arg)
@@ -160,7 +161,8 @@ static char *take_nonce(const char *json, void *arg)
 	const char *tee = NULL, *nonce = NULL;
 	char *out = NULL;
 
-	if (o && json_unpack(o, "{s:s, s:s}", "tee", &tee, "nonce", &nonce) == 0 && *nonce) {
+	if (o && json_unpack(o, "{s:s, s:s, s:I}", "tee", &tee, "nonce", &nonce, "end",
+			     &t->end) == 0 && *nonce) {
 		snprintf(t->tee, sizeof(t->tee), "%s", tee);
 		snprintf(t->nonce, sizeof(t->nonce), "%s", nonce);
 		json_object_set_new(o, "nonce", json_string(""));
@@ -344,7 +346,8 @@ static void do_auth(const char *body, size_t len, struct answer *a)
 		struct session one = { .end = now + (time_t)cf->session_ttl };
 		struct eaa_err err = { 0 };
 		char *json = NULL;
-		json_t *o = b64 ? json_pack("{s:s, s:s}", "tee", tee, "nonce", b64) : NULL;
+		json_t *o = b64 ? json_pack("{s:s, s:s, s:I}", "tee", tee, "nonce", b64, "end",
+					    (json_int_t)one.end) : NULL;
 
 		if (o && (json = json_dumps(o, JSON_COMPACT)) &&
 		    vd_pg_session_new(shared(), hex, one.end, now, cf->max_sessions, json, &err)) {
@@ -390,6 +393,25 @@ static void do_auth(const char *body, size_t len, struct answer *a)
 }
 
 /* ---- /attest ---- */
+
+/* An attested session in this replica's memory: its token, the claims
+ * that were signed, the TEE's claims (the decision record borrows them)
+ * and key; *claims, *ctext and *pk are the session's now. */
+static void keep_attested(struct session *s, const char *token, json_t **claims, char **ctext,
+			  const struct vd_decision *d, const char *verifier, EVP_PKEY **pk)
+{
+	s->state = ATTESTED;
+	s->token = strdup(token);
+	s->claims = *claims;
+	*claims = NULL;
+	s->tee_claims = *ctext;
+	s->d = *d;
+	s->d.claims = *ctext;
+	s->d.verifier = verifier;
+	s->tee_key = *pk;
+	*pk = NULL;
+	*ctext = NULL;
+}
 
 static pthread_mutex_t verifier_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rats_raw_verifier *verifiers[sizeof(tees) / sizeof(tees[0])];
@@ -780,10 +802,10 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 	EVP_PKEY *tee_pk = NULL;
 	json_t *signed_claims = NULL, *init_claims = NULL;
 	bool have = false;
+	struct take t = { "", "", 0 }; /* a shared session's, from the store */
 
 	/* the nonce is good for one /attest, whatever comes of it */
 	if (shared()) {
-		struct take t = { "", "" };
 		bool missing = false;
 
 		if (id && strlen(id) == 32 && strspn(id, "0123456789abcdef") == 32 &&
@@ -896,8 +918,21 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 		 * one /auth fixed: the row's; the cookie says no later) */
 		if (vd_pg_session_edit(shared(), id, (int64_t)now, set_token, token, &missing,
 				       &err)) {
+			one.end = (time_t)t.end;
 			snprintf(one.id, sizeof(one.id), "%s", id);
 			cookie_for(a, &one);
+			/* and in this replica's memory, until the same end: its
+			 * resources need neither the store's session nor the
+			 * token's signature checked again (another replica's do) */
+			pthread_mutex_lock(&sess_lock);
+			if ((s = slot_for_new(id, now))) {
+				snprintf(s->id, sizeof(s->id), "%s", id);
+				s->end = (time_t)t.end;
+				snprintf(s->tee, sizeof(s->tee), "%s", tee);
+				keep_attested(s, token, &signed_claims, &ctext, &d, tees[i].verifier,
+					      &tee_pk);
+			}
+			pthread_mutex_unlock(&sess_lock);
 		} else if (err.code) {
 			LOG_WARN("kbs: /attest: the session keeps no token: %s", err.msg);
 		}
@@ -906,18 +941,7 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 	}
 	pthread_mutex_lock(&sess_lock);
 	if ((s = find(id, now)) && s->state == AUTHED) {
-		s->state = ATTESTED;
-		s->token = strdup(token);
-		s->claims = signed_claims;
-		signed_claims = NULL;
-		s->tee_claims = ctext;
-		/* the record borrows the claims' text, which the session keeps */
-		s->d = d;
-		s->d.claims = ctext;
-		s->d.verifier = tees[i].verifier;
-		s->tee_key = tee_pk;
-		tee_pk = NULL;
-		ctext = NULL;
+		keep_attested(s, token, &signed_claims, &ctext, &d, tees[i].verifier, &tee_pk);
 		cookie_for(a, s);
 	}
 	pthread_mutex_unlock(&sess_lock);
@@ -991,8 +1015,6 @@ static void do_resource(const char *authorization, const char *id, const char *p
 
 	/* a session's token was made here and kept in memory: its claims and
 	 * the decision that let it be issued are in the session */
-	if (shared() && id && !bearer(authorization) && (stok = shared_token(id, now)))
-		tok = stok;
 	pthread_mutex_lock(&sess_lock);
 	if ((s = find(id, now)) && s->state == ATTESTED && s->claims && s->tee_claims) {
 		claims = json_deep_copy(s->claims);
@@ -1003,6 +1025,10 @@ static void do_resource(const char *authorization, const char *id, const char *p
 			pk = s->tee_key;
 	}
 	pthread_mutex_unlock(&sess_lock);
+	/* a session another replica attested: its token, from the store */
+	if (!from_session && shared() && id && !bearer(authorization) &&
+	    (stok = shared_token(id, now)))
+		tok = stok;
 	if (!from_session) {
 		if (!tok && !(tok = bearer(authorization))) {
 			problem(a, 401, "TokenNotFound", "Attestation Token not found");
@@ -1056,7 +1082,20 @@ decide:
 			path);
 		goto out;
 	}
-	is_key = vd_named_exists(cf->store, "keys", path);
+	/* read first (one read of the store, not a look and a read), released
+	 * only if the resource policy allows it */
+	err = (struct eaa_err){ 0 };
+	if (vd_key_get(cf->store, path, key, &err) && (data = malloc(VD_KEY_LEN))) {
+		memcpy(data, key, VD_KEY_LEN);
+		n = VD_KEY_LEN;
+	}
+	OPENSSL_cleanse(key, sizeof(key));
+	is_key = data || err.code != EAA_E_INVALID;
+	if (!is_key) {
+		err = (struct eaa_err){ 0 };
+		if (!vd_named_get(cf->store, path, &data, &n, &err) && err.code == EAA_E_INVALID)
+			eaa_fail(&err, EAA_E_IO, "no such key or resource");
+	}
 	{
 		struct vd_rp_request q = { .tee = vd_tee_name(tees[i].t), .claims = ctext,
 					   .command = "KBS resource",
@@ -1070,17 +1109,6 @@ decide:
 			problem(a, 403, "PolicyDeny", "Access denied by policy");
 			goto out;
 		}
-	}
-	if (is_key) {
-		if (vd_key_get(cf->store, path, key, &err) && (data = malloc(VD_KEY_LEN))) {
-			memcpy(data, key, VD_KEY_LEN);
-			n = VD_KEY_LEN;
-		}
-		OPENSSL_cleanse(key, sizeof(key));
-	} else {
-		if (!vd_named_get(cf->store, path, &data, &n, &err) &&
-		    err.code == EAA_E_INVALID)
-			eaa_fail(&err, EAA_E_IO, "no such key or resource");
 	}
 	if (!data) {
 		if (err.code != EAA_E_IO)
@@ -1710,10 +1738,13 @@ bool vd_kbs_start(const struct vd_kbs_conf *conf, int lfd, struct eaa_err *err)
 	}
 	if (fl < 0 || fcntl(lfd, F_SETFL, fl | O_NONBLOCK) < 0)
 		return eaa_fail(err, EAA_E_IO, "KBS endpoint: cannot make its socket non-blocking");
+	/* a thread per CPU computes; on a shared store each request also
+	 * waits on the database three times, so four per CPU */
 	d = MHD_start_daemon(flags, 0, NULL, NULL, handle, NULL,
 			     MHD_OPTION_EXTERNAL_LOGGER, vd_mhd_log, "kbs endpoint",
 			     MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
-			     MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(ncpu > 1 ? ncpu : 1),
+			     MHD_OPTION_THREAD_POOL_SIZE,
+			     (unsigned)(ncpu > 1 ? ncpu : 1) * (vd_store_is_shared(conf->store) ? 4 : 1),
 			     MHD_OPTION_CONNECTION_LIMIT, conf->max_connections,
 			     MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 			     MHD_OPTION_NOTIFY_COMPLETED, done, NULL,

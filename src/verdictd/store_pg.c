@@ -20,7 +20,9 @@
 #include "log.h"
 #include "store_pg.h"
 
-#define POOL 8
+/* connections per replica: 4 per CPU, 8 to 32 */
+#define POOL_MIN 8
+#define POOL_MAX 32
 #define WATCH_MS 250
 #define SEAL_VERSION 0x01
 #define SEAL_OVER (1 + 12 + AES_GCM_TAG_LEN)
@@ -32,8 +34,8 @@ struct vd_pg {
 	/* connections for readers and writers */
 	pthread_mutex_t lock;
 	pthread_cond_t freed;
-	PGconn *free_conns[POOL];
-	int nfree, nopen;
+	PGconn *free_conns[POOL_MAX];
+	int nfree, nopen, pool;
 	/* the local generation (store_pg.h), and the newest database
 	 * generation seen, by the watch or by a read */
 	_Atomic uint64_t generation;
@@ -43,6 +45,26 @@ struct vd_pg {
 	int stop_fd;
 	bool watching;
 };
+
+/* ---- the statements a release runs, prepared once per connection ----
+ *
+ * Parsed and planned on each call they cost the database about twice what
+ * they cost prepared (docs/benchmarks.md, "verdictd replicas"). exec()
+ * knows them by their address. */
+
+static const char SQL_GET[] =
+	"SELECT o.value, m.value FROM eaa_meta m LEFT JOIN eaa_objects o ON o.path = $1 "
+	"WHERE m.name = 'generation'";
+static const char SQL_GEN[] = "SELECT value FROM eaa_meta WHERE name = 'generation'";
+static const char SQL_EXISTS[] = "SELECT 1 FROM eaa_objects WHERE path = $1";
+static const char SQL_GET2[] =
+	"SELECT path, value, (SELECT value FROM eaa_meta WHERE name = 'generation') FROM "
+	"eaa_objects WHERE path = $1 OR path = $2";
+static const char SQL_SESSION[] =
+	"SELECT value FROM eaa_kbs_sessions WHERE id = $1 AND expires > $2::bigint";
+
+static const char *const prepared[] = { SQL_GET, SQL_GEN, SQL_EXISTS, SQL_GET2, SQL_SESSION };
+#define NPREPARED (sizeof(prepared) / sizeof(prepared[0]))
 
 /* ---- the master key and sealing ---- */
 
@@ -174,19 +196,41 @@ static PGconn *connect_db(const struct vd_pg *pg, struct eaa_err *err)
 	return c;
 }
 
+/* Prepare the statements on a pooled connection (the schema exists). */
+static bool prepare(PGconn *c, struct eaa_err *err)
+{
+	for (size_t i = 0; i < NPREPARED; i++) {
+		char name[8];
+		PGresult *r;
+		bool ok;
+
+		snprintf(name, sizeof(name), "q%zu", i);
+		r = PQprepare(c, name, prepared[i], 0, NULL);
+		ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
+		PQclear(r);
+		if (!ok)
+			return pg_fail(err, c, "prepare");
+	}
+	return true;
+}
+
 static PGconn *conn_get(struct vd_pg *pg, struct eaa_err *err)
 {
 	PGconn *c = NULL;
 
 	pthread_mutex_lock(&pg->lock);
-	while (!pg->nfree && pg->nopen >= POOL)
+	while (!pg->nfree && pg->nopen >= pg->pool)
 		pthread_cond_wait(&pg->freed, &pg->lock);
 	if (pg->nfree)
 		c = pg->free_conns[--pg->nfree];
 	else
 		pg->nopen++;
 	pthread_mutex_unlock(&pg->lock);
-	if (!c && !(c = connect_db(pg, err))) {
+	if (!c && (c = connect_db(pg, err)) && !prepare(c, err)) {
+		PQfinish(c);
+		c = NULL;
+	}
+	if (!c) {
 		pthread_mutex_lock(&pg->lock);
 		pg->nopen--;
 		pthread_cond_signal(&pg->freed);
@@ -232,11 +276,21 @@ static PGresult *exec(PGconn *c, const char *sql, int np, const char *const *v,
 		      const int *len, struct eaa_err *err)
 {
 	int fmt[8] = { 0 };
-	PGresult *r;
+	PGresult *r = NULL;
+	size_t i;
 
-	for (int i = 0; len && i < np; i++)
-		fmt[i] = len[i] > 0 || (len[i] == 0 && v[i]) ? 1 : 0;
-	r = PQexecParams(c, sql, np, NULL, v, len, fmt, 1);
+	for (int k = 0; len && k < np; k++)
+		fmt[k] = len[k] > 0 || (len[k] == 0 && v[k]) ? 1 : 0;
+	for (i = 0; i < NPREPARED && sql != prepared[i]; i++)
+		;
+	if (i < NPREPARED) {
+		char name[8];
+
+		snprintf(name, sizeof(name), "q%zu", i);
+		r = PQexecPrepared(c, name, np, v, len, fmt, 1);
+	} else {
+		r = PQexecParams(c, sql, np, NULL, v, len, fmt, 1);
+	}
 	if (r && (PQresultStatus(r) == PGRES_TUPLES_OK || PQresultStatus(r) == PGRES_COMMAND_OK))
 		return r;
 	pg_fail(err, c, "query failed");
@@ -516,6 +570,12 @@ struct vd_pg *vd_pg_open(const char *url, const uint8_t key[VD_STORE_KEY_LEN],
 	pthread_mutex_init(&pg->lock, NULL);
 	pthread_cond_init(&pg->freed, NULL);
 	pg->stop_fd = eventfd(0, EFD_CLOEXEC);
+	{
+		long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+
+		pg->pool = ncpu * 4 < POOL_MIN ? POOL_MIN : ncpu * 4 > POOL_MAX ? POOL_MAX :
+			   (int)ncpu * 4;
+	}
 	pg->generation = 1;
 	if (!(c = connect_db(pg, err)) || !schema(pg, c, err) || !watch_read(c, &gen0)) {
 		if (c && err && !err->code)
@@ -525,6 +585,11 @@ struct vd_pg *vd_pg_open(const char *url, const uint8_t key[VD_STORE_KEY_LEN],
 		return NULL;
 	}
 	pg->dbgen = gen0;
+	if (!prepare(c, err)) {
+		PQfinish(c);
+		vd_pg_close(pg);
+		return NULL;
+	}
 	pg->free_conns[pg->nfree++] = c;
 	pg->nopen = 1;
 	if (pg->stop_fd < 0 || pthread_create(&pg->watch, NULL, watch_main, pg) != 0) {
@@ -569,9 +634,7 @@ bool vd_pg_get(struct vd_pg *pg, const char *path, size_t max, uint8_t **out, si
 {
 	/* one statement, one snapshot: the value and the generation it is
 	 * of (a write another replica made is seen here, not 250 ms on) */
-	PGresult *r = query(pg, "SELECT o.value, m.value FROM eaa_meta m LEFT JOIN eaa_objects o "
-			    "ON o.path = $1 WHERE m.name = 'generation'", 1,
-			    (const char *[]){ path }, NULL, err);
+	PGresult *r = query(pg, SQL_GET, 1, (const char *[]){ path }, NULL, err);
 	bool ok;
 
 	*missing = false;
@@ -592,8 +655,7 @@ bool vd_pg_get(struct vd_pg *pg, const char *path, size_t max, uint8_t **out, si
 
 bool vd_pg_sync(struct vd_pg *pg, struct eaa_err *err)
 {
-	PGresult *r = query(pg, "SELECT value FROM eaa_meta WHERE name = 'generation'", 0, NULL,
-			    NULL, err);
+	PGresult *r = query(pg, SQL_GEN, 0, NULL, NULL, err);
 	bool ok = r && PQntuples(r) == 1;
 
 	if (ok)
@@ -604,8 +666,7 @@ bool vd_pg_sync(struct vd_pg *pg, struct eaa_err *err)
 
 bool vd_pg_exists(struct vd_pg *pg, const char *path, struct eaa_err *err)
 {
-	PGresult *r = query(pg, "SELECT 1 FROM eaa_objects WHERE path = $1", 1,
-			    (const char *[]){ path }, NULL, err);
+	PGresult *r = query(pg, SQL_EXISTS, 1, (const char *[]){ path }, NULL, err);
 	bool there = r && PQntuples(r) == 1;
 
 	PQclear(r);
@@ -622,9 +683,7 @@ bool vd_pg_get2(struct vd_pg *pg, const char *path[2], size_t max, uint8_t *out[
 	*generation = pg->generation;
 	out[0] = out[1] = NULL;
 	/* one statement: one snapshot of the database */
-	if (!(r = query(pg, "SELECT path, value, (SELECT value FROM eaa_meta WHERE name = "
-			"'generation') FROM eaa_objects WHERE path = $1 OR path = $2",
-			2, (const char *[]){ path[0], path[1] }, NULL, err)))
+	if (!(r = query(pg, SQL_GET2, 2, (const char *[]){ path[0], path[1] }, NULL, err)))
 		return false;
 	if (PQntuples(r) > 0)
 		observe(pg, be64(PQgetvalue(r, 0, 2)));
@@ -861,8 +920,7 @@ bool vd_pg_session_get(struct vd_pg *pg, const char *id, int64_t now, char **jso
 
 	*missing = false;
 	snprintf(snow, sizeof(snow), "%" PRId64, now);
-	if (!(r = query(pg, "SELECT value FROM eaa_kbs_sessions WHERE id = $1 AND expires > "
-			"$2::bigint", 2, (const char *[]){ id, snow }, NULL, err)))
+	if (!(r = query(pg, SQL_SESSION, 2, (const char *[]){ id, snow }, NULL, err)))
 		return false;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
