@@ -183,8 +183,9 @@ static char *set_token(const char *json, void *arg)
 	return out;
 }
 
-/* The token /attest issued in this shared session (malloc'd), or NULL. */
-static char *shared_token(const char *id, time_t now)
+/* The token /attest issued in this shared session (malloc'd), or NULL;
+ * *end: the session's end, as /auth fixed it. */
+static char *shared_token(const char *id, time_t now, int64_t *end)
 {
 	char *json = NULL, *tok = NULL;
 	struct eaa_err err = { 0 };
@@ -197,8 +198,11 @@ static char *shared_token(const char *id, time_t now)
 			LOG_WARN("kbs: session: %s", err.msg);
 		return NULL;
 	}
-	if ((o = json_loads(json, 0, NULL)) && json_is_string(json_object_get(o, "token")))
+	if ((o = json_loads(json, 0, NULL)) && json_is_string(json_object_get(o, "token")) &&
+	    json_is_integer(json_object_get(o, "end"))) {
 		tok = strdup(json_string_value(json_object_get(o, "token")));
+		*end = json_integer_value(json_object_get(o, "end"));
+	}
 	json_decref(o);
 	OPENSSL_cleanse(json, strlen(json));
 	free(json);
@@ -966,6 +970,35 @@ out:
 
 /* ---- /resource ---- */
 
+/* A session another replica attested, once its token verified and a
+ * release was decided here: kept in this replica's memory until the end
+ * /auth fixed, so its next requests here are served as the attesting
+ * replica serves them (no store, no signature). Best effort: a full
+ * table keeps nothing. */
+static void remember(const char *id, time_t now, int64_t end, const char *token,
+		     json_t *claims, const char *ctext, const struct vd_decision *d,
+		     const char *verifier, const json_t *teekey)
+{
+	struct eaa_err err = { 0 };
+	EVP_PKEY *k = jwe_tee_key(teekey, &err);
+	json_t *c = json_incref(claims);
+	char *ct = ctext ? strdup(ctext) : NULL;
+	struct session *s;
+
+	pthread_mutex_lock(&sess_lock);
+	if (k && ct && end > now && !find(id, now) && (s = slot_for_new(id, now))) {
+		snprintf(s->id, sizeof(s->id), "%s", id);
+		s->end = (time_t)end;
+		snprintf(s->tee, sizeof(s->tee), "%s", d->tee < VD_TEE_COUNT ?
+			 vd_tee_name(d->tee) : "");
+		keep_attested(s, token, &c, &ct, d, verifier, &k);
+	}
+	pthread_mutex_unlock(&sess_lock);
+	json_decref(c);
+	free(ct);
+	EVP_PKEY_free(k);
+}
+
 static bool segment_ok(const char *s, size_t n)
 {
 	size_t i;
@@ -1012,6 +1045,7 @@ static void do_resource(const char *authorization, const char *id, const char *p
 	EVP_PKEY *pk = NULL; /* the session's TEE key, read at /attest */
 
 	char *stok = NULL; /* a shared session's token */
+	int64_t store_end = 0;
 
 	/* a session's token was made here and kept in memory: its claims and
 	 * the decision that let it be issued are in the session */
@@ -1027,7 +1061,7 @@ static void do_resource(const char *authorization, const char *id, const char *p
 	pthread_mutex_unlock(&sess_lock);
 	/* a session another replica attested: its token, from the store */
 	if (!from_session && shared() && id && !bearer(authorization) &&
-	    (stok = shared_token(id, now)))
+	    (stok = shared_token(id, now, &store_end)))
 		tok = stok;
 	if (!from_session) {
 		if (!tok && !(tok = bearer(authorization))) {
@@ -1134,6 +1168,8 @@ decide:
 		goto out;
 	}
 	LOG_INFO("kbs: released %s to a %s peer", path, tee);
+	if (stok)
+		remember(id, now, store_end, stok, claims, ctext, &d, tees[i].verifier, teekey);
 	a->status = MHD_HTTP_OK;
 	a->body = jwe;
 	a->type = "application/json";
