@@ -46,13 +46,7 @@ psql_q "CREATE EXTENSION pg_stat_statements" >/dev/null
 
 # the store: a key, the sample TEE's policy, a resource policy that allows
 fileroot=$tmp/fileroot
-mkdir -p "$fileroot/opa" "$fileroot/keys/default/key"
-openssl ecparam -name prime256v1 -genkey -noout -out "$tmp/sample.key" 2>/dev/null
-openssl pkey -in "$tmp/sample.key" -pubout -out "$tmp/trust.pem" 2>/dev/null
-printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.svn >= data.svn\n%s\n' \
-	'trust_claims := {"executables": 3, "hardware": 2} if input.svn >= data.svn' \
-	>"$fileroot/opa/samplePolicy.rego"
-printf '{"svn": 2}' >"$fileroot/opa/sampleData"
+sample_file_root "$fileroot"
 head -c 32 /dev/urandom >"$fileroot/keys/default/key/1"
 chmod 600 "$fileroot/keys/default/key/1"
 printf 'package policy\nimport rego.v1\ndefault allow := true\n' >"$fileroot/opa/resourcePolicy.rego"
