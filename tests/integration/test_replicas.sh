@@ -10,8 +10,9 @@
 #    /attest at B, the resource by cookie at A), its nonce good once;
 #  - a resource policy revoked through one replica is refused by the other
 #    within 1 s (timed);
-#  - PostgreSQL stopped: both replicas refuse (never serve); started again:
-#    they serve again without a restart;
+#  - PostgreSQL stopped under load (8 clients on both replicas): not one
+#    request sent while it is down is served; started again, both serve
+#    again without a restart;
 #  - pg_dump holds no key and no resource in clear, and a key's value
 #    moved to another key's row does not open (refused, not served);
 #  - refused at start: no --store-key, a key file others may read, a key
@@ -142,11 +143,45 @@ print(st)
 PY
 }
 expect "served before the stop" "^200$" "$(probe "$a_kbs")"
+# under load: 8 clients asking a and b for the key until told to stop,
+# each request logged with when it was sent and answered
+"$py" - "$a_kbs" "$b_kbs" "$tmp" "$here" >"$tmp/load.log" <<'PY' &
+import json, os, sys, threading, time
+sys.path.insert(0, sys.argv[4])
+import kbs_client
+urls, tmp = sys.argv[1:3], sys.argv[3]
+s = json.load(open(tmp + "/session.json"))
+out = threading.Lock()
+def client(n):
+    while not os.path.exists(tmp + "/load.stop"):
+        t0 = time.time()
+        try:
+            st = kbs_client.call(urls[n % 2], "GET", "resource/default/key/1", cookie=s["cookie"],
+                                 timeout=10)[0]
+        except OSError:
+            st = 0
+        with out:
+            print(f"{t0:.6f} {time.time():.6f} {st}", flush=True)
+threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+PY
+loadpid=$!
+pids+=($loadpid)
+timeout 20 tail -n +1 -f "$tmp/load.log" | grep -q -m1 " 200$" && ok || fail "the load was not served"
 pg_ctl_stop
+down=$(date +%s.%N)
 expect "a refuses while PostgreSQL is down" "^(401|403|404|500)$" "$(probe "$a_kbs")"
 expect "b refuses while PostgreSQL is down" "^(401|403|404|500)$" "$(probe "$b_kbs")"
 vda --list-keys >"$tmp/down.out" 2>&1 && fail "verdict listed keys with the database down" ||
 	expect "verdict says why" "database|connect" "$(cat "$tmp/down.out")"
+# a moment of load while it is down (a request served then would be a
+# release decided on nothing the database said)
+n0=$(wc -l <"$tmp/load.log")
+timeout 20 tail -n +$((n0 + 1)) -f "$tmp/load.log" | awk 'NR == 200 { exit }'
+up=$(date +%s.%N)
 pg_ctl_start
 for r in a b; do
 	url=${r}_kbs
@@ -157,6 +192,17 @@ for r in a b; do
 	done
 	expect "$r serves again after PostgreSQL's restart" "^200$" "$st"
 done
+touch "$tmp/load.stop"
+wait "$loadpid"
+# requests sent after the stop returned and answered before the start
+# began: none may have been served
+read -r during served_during after <<<"$(awk -v d="$down" -v u="$up" '
+	$1 > d && $2 < u { n++; if ($3 == 200) bad++ }
+	$1 > u && $3 == 200 { later++ }
+	END { print n + 0, bad + 0, later + 0 }' "$tmp/load.log")"
+echo "PostgreSQL down under load: $during requests while down, $served_during served; $after served after the restart"
+[[ $during -ge 100 && $served_during == 0 && $after -gt 0 ]] && ok ||
+	fail "under load with PostgreSQL down: $during requests, $served_during served, $after after"
 expect "a said the database went away" "cannot be reached" "$(cat "$tmp/a.log")"
 # the watch says so when it reconnects (a request may have been served first)
 timeout 10 tail -n +1 -f "$tmp/a.log" | grep -q -m1 "reachable again" && ok ||
