@@ -24,11 +24,14 @@ int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
 		{ "root", required_argument, NULL, 'r' },
+		{ "store", required_argument, NULL, 's' },
+		{ "store-key", required_argument, NULL, 'k' },
 		{ "provider", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *root = VD_DEFAULT_ROOT, *provider = "attestation-agent";
+	const char *root = VD_DEFAULT_ROOT, *provider = "attestation-agent", *store = NULL,
+		   *store_key = NULL;
 	struct vd_store *s;
 	struct eaa_err err;
 	struct wr w;
@@ -38,14 +41,18 @@ int main(int argc, char **argv)
 	ssize_t got;
 	int c, rc = 1;
 
-	while ((c = getopt_long(argc, argv, "r:n:h", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:n:s:k:h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'r': root = optarg; break;
+		case 's': store = optarg; break;
+		case 'k': store_key = optarg; break;
 		case 'n': provider = optarg; break;
 		case 'h':
-			printf("Usage: %s [--root DIR] [--provider NAME] < input.json\n"
+			printf("Usage: %s [--root DIR | --store URL --store-key FILE] "
+			       "[--provider NAME] < input.json\n"
 			       "An ocicrypt cmd key provider over verdictd's keys "
-			       "(default root %s, provider attestation-agent).\n",
+			       "(default root %s, provider attestation-agent; --store: a\n"
+			       "directory, or verdictd's PostgreSQL store).\n",
 			       argv[0], VD_DEFAULT_ROOT);
 			return 0;
 		default:
@@ -61,7 +68,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	in = wr_take(&w, &n);
-	if (!(s = vd_store_open(root, &err)) ||
+	if (store && !vd_store_is_url(store))
+		root = store;
+	s = store && vd_store_is_url(store) ? vd_store_open_shared(NULL, store, store_key, &err) :
+					      vd_store_open(root, &err);
+	if (!s ||
 	    !vd_kp_handle(s, provider, VD_KP_WRAP | VD_KP_UNWRAP, (const char *)in, n, &out, &err)) {
 		fprintf(stderr, "verdictd-keyprovider: %s\n", err.msg);
 	} else {

@@ -6,11 +6,14 @@
 # providers (ocicrypt >= 1.1; Debian 12's skopeo 1.9.3 is built with 1.0.3,
 # which has none), also a real skopeo round trip: encrypt an OCI layout with
 # kid K, decrypt it, and the plain layer digest equals the original.
+# Under with_pg.sh the keys are in its PostgreSQL store (verdictd and
+# verdictd-keyprovider with --store).
 set -u
 BIN=$(cd "$1" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pg_lib.sh"
 
 
 # The KEK, as verdict --create-key would leave it.
@@ -18,11 +21,13 @@ root=$tmp/root
 mkdir -p "$root/keys/default/key"
 head -c 32 /dev/urandom >"$root/keys/default/key/1"
 chmod 600 "$root/keys/default/key/1"
+import_root "$root"
+mapfile -t store < <(store_args)
 
 
 kp() { # kp EXPECTED_RC INPUT_JSON : leaves $out, $err
 	local want=$1
-	printf '%s' "$2" | "$BIN/verdictd-keyprovider" --root "$root" >"$tmp/out" 2>"$tmp/err"
+	printf '%s' "$2" | "$BIN/verdictd-keyprovider" --root "$root" "${store[@]}" >"$tmp/out" 2>"$tmp/err"
 	rc=$?
 	out=$(cat "$tmp/out") err=$(cat "$tmp/err")
 	if [[ $rc == "$want" ]]; then ok; else fail "keyprovider exited $rc, want $want: $err"; fi
@@ -85,7 +90,7 @@ kp 1 'not json'
 # owner can reach. UnWrapKey there would hand every layer key to anyone
 # who can connect (the annotation is public in the image's manifest).
 mkfifo "$tmp/ready"
-"$BIN/verdictd" --listen 127.0.0.1:0 --attester nullattester --root "$root" \
+"$BIN/verdictd" --listen 127.0.0.1:0 --attester nullattester --root "$root" "${store[@]}" \
 	--keyprovider "unix://$tmp/run/kp.sock" --log-level off >"$tmp/ready" 2>&1 &
 vd=$!
 exec 3<"$tmp/ready"; read -r l1 <&3; read -r l2 <&3; exec 3<&-
@@ -104,7 +109,7 @@ kp 0 "$unwrapin"
 # On loopback TCP it is served, with a warning naming the risk; on any
 # other address it is refused unless --keyprovider-remote says so.
 mkfifo "$tmp/ready_tcp"
-"$BIN/verdictd" --listen 127.0.0.1:0 --attester nullattester --root "$root" \
+"$BIN/verdictd" --listen 127.0.0.1:0 --attester nullattester --root "$root" "${store[@]}" \
 	--keyprovider 127.0.0.1:0 >"$tmp/ready_tcp" 2>"$tmp/tcp.err" &
 vd=$!
 exec 3<"$tmp/ready_tcp"; read -r l1 <&3; read -r l2 <&3; exec 3<&-
@@ -143,10 +148,9 @@ fi
 python3 "$(dirname "$0")/make_layout.py" "$tmp/plain" >/dev/null
 layer=$(python3 -c "import json;m=json.load(open('$tmp/plain/index.json'))['manifests'][0]['digest'].split(':')[1];print(json.load(open('$tmp/plain/blobs/sha256/'+m))['layers'][0]['digest'])")
 
-cat >"$tmp/ocicrypt.conf" <<J
-{"key-providers": {"attestation-agent": {"cmd": {"path": "$BIN/verdictd-keyprovider",
-  "args": ["--root", "$root"]}}}}
-J
+python3 -c 'import json, sys; print(json.dumps({"key-providers": {"attestation-agent": {"cmd": {
+    "path": sys.argv[1], "args": sys.argv[2:]}}}}))' "$BIN/verdictd-keyprovider" --root "$root" \
+	"${store[@]}" >"$tmp/ocicrypt.conf"
 export OCICRYPT_KEYPROVIDER_CONFIG=$tmp/ocicrypt.conf
 sk() { skopeo --insecure-policy copy "$@" >"$tmp/out" 2>&1; }
 
@@ -178,6 +182,7 @@ sk --encryption-key provider:attestation-agent:../../etc/passwd oci:"$tmp/plain"
 
 # Another KEK under the same kid: the packet no longer authenticates.
 head -c 32 /dev/urandom >"$root/keys/default/key/1"
+import_root "$root"
 sk --decryption-key provider:attestation-agent:default/key/1 oci:"$tmp/enc":latest oci:"$tmp/dec2":latest &&
 	fail "decryption with the wrong key succeeded" || ok
 expect "wrong key" 'does not authenticate' "$(cat "$tmp/out")"

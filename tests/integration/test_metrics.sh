@@ -39,7 +39,9 @@ vd_start() { # vd_start LOG ARGS...: sets $vport $api $mport $vdpid
 	local log=$1 line
 	shift
 	mkfifo ready
-	"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --mutual --root root \
+	import_root root # under with_pg.sh, root's documents into its database
+	mapfile -t store < <(store_args)
+	"$BIN/verdictd" --listen 127.0.0.1:0 --verifier sample --mutual --root root "${store[@]}" \
 		--sample-trust trust.pem --attester nullattester -o tls.key=vd_tls.pem \
 		--client-api 127.0.0.1:0 "$@" >ready 2>>"$log" &
 	vdpid=$!
