@@ -49,22 +49,21 @@ struct vd_pg {
 /* ---- the statements a release runs, prepared once per connection ----
  *
  * Parsed and planned on each call they cost the database about twice what
- * they cost prepared (docs/benchmarks.md, "verdictd replicas"). exec()
- * knows them by their address. */
+ * they cost prepared (docs/benchmarks.md, "verdictd replicas"). They are
+ * named by this enum, never recognised by their text's address (a
+ * compiler may merge equal strings). */
 
-static const char SQL_GET[] =
-	"SELECT o.value, m.value FROM eaa_meta m LEFT JOIN eaa_objects o ON o.path = $1 "
-	"WHERE m.name = 'generation'";
-static const char SQL_GEN[] = "SELECT value FROM eaa_meta WHERE name = 'generation'";
-static const char SQL_EXISTS[] = "SELECT 1 FROM eaa_objects WHERE path = $1";
-static const char SQL_GET2[] =
-	"SELECT path, value, (SELECT value FROM eaa_meta WHERE name = 'generation') FROM "
-	"eaa_objects WHERE path = $1 OR path = $2";
-static const char SQL_SESSION[] =
-	"SELECT value FROM eaa_kbs_sessions WHERE id = $1 AND expires > $2::bigint";
+enum stmt { Q_NONE = -1, Q_GET, Q_GEN, Q_EXISTS, Q_GET2, Q_SESSION, NPREPARED };
 
-static const char *const prepared[] = { SQL_GET, SQL_GEN, SQL_EXISTS, SQL_GET2, SQL_SESSION };
-#define NPREPARED (sizeof(prepared) / sizeof(prepared[0]))
+static const char *const prepared[NPREPARED] = {
+	[Q_GET] = "SELECT o.value, m.value FROM eaa_meta m LEFT JOIN eaa_objects o ON o.path = "
+		  "$1 WHERE m.name = 'generation'",
+	[Q_GEN] = "SELECT value FROM eaa_meta WHERE name = 'generation'",
+	[Q_EXISTS] = "SELECT 1 FROM eaa_objects WHERE path = $1",
+	[Q_GET2] = "SELECT path, value, (SELECT value FROM eaa_meta WHERE name = 'generation') "
+		   "FROM eaa_objects WHERE path = $1 OR path = $2",
+	[Q_SESSION] = "SELECT value FROM eaa_kbs_sessions WHERE id = $1 AND expires > $2::bigint",
+};
 
 /* ---- the master key and sealing ---- */
 
@@ -199,12 +198,12 @@ static PGconn *connect_db(const struct vd_pg *pg, struct eaa_err *err)
 /* Prepare the statements on a pooled connection (the schema exists). */
 static bool prepare(PGconn *c, struct eaa_err *err)
 {
-	for (size_t i = 0; i < NPREPARED; i++) {
+	for (int i = 0; i < NPREPARED; i++) {
 		char name[8];
 		PGresult *r;
 		bool ok;
 
-		snprintf(name, sizeof(name), "q%zu", i);
+		snprintf(name, sizeof(name), "q%d", i);
 		r = PQprepare(c, name, prepared[i], 0, NULL);
 		ok = r && PQresultStatus(r) == PGRES_COMMAND_OK;
 		PQclear(r);
@@ -270,23 +269,21 @@ static bool in_txn(const struct vd_pg *pg)
 	return txn_pg == pg;
 }
 
-/* One statement: params are text except those whose length is given
- * (binary); results binary. NULL with err on failure. */
-static PGresult *exec(PGconn *c, const char *sql, int np, const char *const *v,
-		      const int *len, struct eaa_err *err)
+/* One statement, prepared statement q, or sql when q is Q_NONE: params
+ * are text except those whose length is given (binary); results binary.
+ * NULL with err on failure. */
+static PGresult *run(PGconn *c, enum stmt q, const char *sql, int np, const char *const *v,
+		     const int *len, struct eaa_err *err)
 {
 	int fmt[8] = { 0 };
-	PGresult *r = NULL;
-	size_t i;
+	PGresult *r;
 
 	for (int k = 0; len && k < np; k++)
 		fmt[k] = len[k] > 0 || (len[k] == 0 && v[k]) ? 1 : 0;
-	for (i = 0; i < NPREPARED && sql != prepared[i]; i++)
-		;
-	if (i < NPREPARED) {
+	if (q != Q_NONE) {
 		char name[8];
 
-		snprintf(name, sizeof(name), "q%zu", i);
+		snprintf(name, sizeof(name), "q%d", (int)q);
 		r = PQexecPrepared(c, name, np, v, len, fmt, 1);
 	} else {
 		r = PQexecParams(c, sql, np, NULL, v, len, fmt, 1);
@@ -298,29 +295,42 @@ static PGresult *exec(PGconn *c, const char *sql, int np, const char *const *v,
 	return NULL;
 }
 
+static PGresult *exec(PGconn *c, const char *sql, int np, const char *const *v,
+		      const int *len, struct eaa_err *err)
+{
+	return run(c, Q_NONE, sql, np, v, len, err);
+}
+
 /* Run a read on a pooled connection (or the thread's transaction), once
- * more on a fresh connection when the pooled one had broken. */
-static PGresult *query(struct vd_pg *pg, const char *sql, int np, const char *const *v,
-		       const int *len, struct eaa_err *err)
+ * more on a fresh connection when the pooled one had broken: prepared
+ * statement q, or sql when q is Q_NONE. */
+static PGresult *query_any(struct vd_pg *pg, enum stmt q, const char *sql, int np,
+			   const char *const *v, const int *len, struct eaa_err *err)
 {
 	PGresult *r = NULL;
 	PGconn *c;
 	int tries;
 
 	if (in_txn(pg))
-		return exec(txn_conn, sql, np, v, len, err);
+		return run(txn_conn, q, sql, np, v, len, err);
 	for (tries = 0; tries < 2 && !r; tries++) {
 		bool broken;
 
 		if (!(c = conn_get(pg, err)))
 			return NULL;
-		r = exec(c, sql, np, v, len, err);
+		r = run(c, q, sql, np, v, len, err);
 		broken = PQstatus(c) != CONNECTION_OK;
 		conn_put(pg, c);
 		if (!broken)
 			break;
 	}
 	return r;
+}
+
+static PGresult *query(struct vd_pg *pg, const char *sql, int np, const char *const *v,
+		       const int *len, struct eaa_err *err)
+{
+	return query_any(pg, Q_NONE, sql, np, v, len, err);
 }
 
 /* ---- the schema ---- */
@@ -634,7 +644,7 @@ bool vd_pg_get(struct vd_pg *pg, const char *path, size_t max, uint8_t **out, si
 {
 	/* one statement, one snapshot: the value and the generation it is
 	 * of (a write another replica made is seen here, not 250 ms on) */
-	PGresult *r = query(pg, SQL_GET, 1, (const char *[]){ path }, NULL, err);
+	PGresult *r = query_any(pg, Q_GET, NULL, 1, (const char *[]){ path }, NULL, err);
 	bool ok;
 
 	*missing = false;
@@ -655,7 +665,7 @@ bool vd_pg_get(struct vd_pg *pg, const char *path, size_t max, uint8_t **out, si
 
 bool vd_pg_sync(struct vd_pg *pg, struct eaa_err *err)
 {
-	PGresult *r = query(pg, SQL_GEN, 0, NULL, NULL, err);
+	PGresult *r = query_any(pg, Q_GEN, NULL, 0, NULL, NULL, err);
 	bool ok = r && PQntuples(r) == 1;
 
 	if (ok)
@@ -666,7 +676,7 @@ bool vd_pg_sync(struct vd_pg *pg, struct eaa_err *err)
 
 bool vd_pg_exists(struct vd_pg *pg, const char *path, struct eaa_err *err)
 {
-	PGresult *r = query(pg, SQL_EXISTS, 1, (const char *[]){ path }, NULL, err);
+	PGresult *r = query_any(pg, Q_EXISTS, NULL, 1, (const char *[]){ path }, NULL, err);
 	bool there = r && PQntuples(r) == 1;
 
 	PQclear(r);
@@ -683,7 +693,7 @@ bool vd_pg_get2(struct vd_pg *pg, const char *path[2], size_t max, uint8_t *out[
 	*generation = pg->generation;
 	out[0] = out[1] = NULL;
 	/* one statement: one snapshot of the database */
-	if (!(r = query(pg, SQL_GET2, 2, (const char *[]){ path[0], path[1] }, NULL, err)))
+	if (!(r = query_any(pg, Q_GET2, NULL, 2, (const char *[]){ path[0], path[1] }, NULL, err)))
 		return false;
 	if (PQntuples(r) > 0)
 		observe(pg, be64(PQgetvalue(r, 0, 2)));
@@ -920,7 +930,7 @@ bool vd_pg_session_get(struct vd_pg *pg, const char *id, int64_t now, char **jso
 
 	*missing = false;
 	snprintf(snow, sizeof(snow), "%" PRId64, now);
-	if (!(r = query(pg, SQL_SESSION, 2, (const char *[]){ id, snow }, NULL, err)))
+	if (!(r = query_any(pg, Q_SESSION, NULL, 2, (const char *[]){ id, snow }, NULL, err)))
 		return false;
 	if (PQntuples(r) != 1) {
 		PQclear(r);
