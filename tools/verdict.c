@@ -414,6 +414,12 @@ static struct vd_store *open_store(const char *where, struct eaa_err *err)
 	return vd_store_open(where, err);
 }
 
+/* A store as messages name it: a URL may hold a password. */
+static const char *shown(const char *where)
+{
+	return vd_store_is_url(where) ? "the PostgreSQL store" : where;
+}
+
 /* Move a whole store between its forms: every document as it is, in
  * one transaction of the destination. */
 static int store_move(const char *from, const char *to)
@@ -429,11 +435,11 @@ static int store_move(const char *from, const char *to)
 		return 2;
 	}
 	if (!(src = open_store(from, &err)) || !(dst = open_store(to, &err)))
-		fprintf(stderr, "%s: %s: %s\n", prog, src ? to : from, err.msg);
+		fprintf(stderr, "%s: %s: %s\n", prog, shown(src ? to : from), err.msg);
 	else if (!vd_store_copy(src, dst, &n, &err))
-		fprintf(stderr, "%s: copying %s to %s: %s\n", prog, from, to, err.msg);
+		fprintf(stderr, "%s: copying %s to %s: %s\n", prog, shown(from), shown(to), err.msg);
 	else {
-		printf("copied %zu documents from %s to %s\n", n, from, to);
+		printf("copied %zu documents from %s to %s\n", n, shown(from), shown(to));
 		rc = 0;
 	}
 	vd_store_close(src);

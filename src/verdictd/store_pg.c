@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "aead.h"
+#include "bytes.h"
 #include "codec.h"
 #include "file.h"
 #include "log.h"
@@ -25,7 +26,6 @@
 #define POOL_MAX 32
 #define WATCH_MS 250
 #define SEAL_VERSION 0x01
-#define SEAL_OVER (1 + 12 + AES_GCM_TAG_LEN)
 #define KEYCHECK "eaa-store master key check"
 
 struct vd_pg {
@@ -105,23 +105,29 @@ static void aad_of(const char *kind, const char *name, char *aad, size_t cap)
 	snprintf(aad, cap, "eaa-%s:%s", kind, name);
 }
 
+/* A sealed value: its version, the nonce, the tag, then the ciphertext. */
+struct sealed {
+	uint8_t version, nonce[12], tag[AES_GCM_TAG_LEN];
+	struct rd ct;
+};
+
 static uint8_t *seal(const struct vd_pg *pg, const char *kind, const char *name,
 		     const void *pt, size_t n, size_t *outn)
 {
 	char aad[600];
-	uint8_t *out = n <= SIZE_MAX - SEAL_OVER ? malloc(n + SEAL_OVER) : NULL;
+	uint8_t nonce[12], tag[AES_GCM_TAG_LEN], *ct = malloc(n ? n : 1), *out = NULL;
+	struct wr w;
 
-	if (!out)
-		return NULL;
 	aad_of(kind, name, aad, sizeof(aad));
-	out[0] = SEAL_VERSION;
-	if (RAND_bytes(out + 1, 12) != 1 ||
-	    !aes_gcm_seal(pg->key, sizeof(pg->key), out + 1, 12, (const uint8_t *)aad,
-			  strlen(aad), pt, n, out + SEAL_OVER, out + 13)) {
-		free(out);
-		return NULL;
-	}
-	*outn = n + SEAL_OVER;
+	wr_init(&w);
+	if (ct && RAND_bytes(nonce, sizeof(nonce)) == 1 &&
+	    aes_gcm_seal(pg->key, sizeof(pg->key), nonce, sizeof(nonce), (const uint8_t *)aad,
+			 strlen(aad), pt, n, ct, tag) &&
+	    wr_u8(&w, SEAL_VERSION) && wr_bytes(&w, nonce, sizeof(nonce)) &&
+	    wr_bytes(&w, tag, sizeof(tag)) && wr_bytes(&w, ct, n))
+		out = wr_take(&w, outn);
+	wr_free(&w);
+	free(ct);
 	return out;
 }
 
@@ -130,28 +136,34 @@ static bool unseal(const struct vd_pg *pg, const char *kind, const char *name,
 		   const uint8_t *v, size_t vn, size_t max, uint8_t **out, size_t *n,
 		   struct eaa_err *err)
 {
+	struct rd r = rd_init(v, vn);
+	struct sealed sv;
 	char aad[600];
 	uint8_t *pt;
+	size_t len;
 
-	if (vn < SEAL_OVER || v[0] != SEAL_VERSION)
+	if (!rd_u8(&r, &sv.version) || sv.version != SEAL_VERSION ||
+	    !rd_bytes(&r, sv.nonce, sizeof(sv.nonce)) || !rd_bytes(&r, sv.tag, sizeof(sv.tag)))
 		return eaa_fail(err, EAA_E_FORMAT, "store: %s %s is not a sealed value", kind,
 				name);
-	if (vn - SEAL_OVER > max)
+	sv.ct = r;
+	len = rd_left(&sv.ct);
+	if (len > max)
 		return eaa_fail(err, EAA_E_FORMAT, "store: %s %s is over %zu bytes", kind, name,
 				max);
-	if (!(pt = malloc(vn - SEAL_OVER + 1)))
+	if (!(pt = malloc(len + 1)))
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	aad_of(kind, name, aad, sizeof(aad));
-	if (!aes_gcm_open(pg->key, sizeof(pg->key), v + 1, 12, (const uint8_t *)aad,
-			  strlen(aad), v + SEAL_OVER, vn - SEAL_OVER, v + 13, pt)) {
-		OPENSSL_cleanse(pt, vn - SEAL_OVER);
+	if (!aes_gcm_open(pg->key, sizeof(pg->key), sv.nonce, sizeof(sv.nonce),
+			  (const uint8_t *)aad, strlen(aad), sv.ct.p, len, sv.tag, pt)) {
+		OPENSSL_cleanse(pt, len);
 		free(pt);
 		return eaa_fail(err, EAA_E_CRYPTO, "store: %s %s does not open under the master "
 				"key (another key, or changed in the database)", kind, name);
 	}
-	pt[vn - SEAL_OVER] = '\0';
+	pt[len] = '\0';
 	*out = pt;
-	*n = vn - SEAL_OVER;
+	*n = len;
 	return true;
 }
 
@@ -356,13 +368,18 @@ static bool simple(PGconn *c, const char *sql, struct eaa_err *err)
 	return ok;
 }
 
-static int64_t be64(const char *p)
+/* A bigint column in binary form: 8 bytes, big-endian; false for any
+ * other length (NULL included). */
+static bool db_int(const PGresult *r, int row, int col, int64_t *v)
 {
-	uint64_t v = 0;
+	struct rd rd = rd_init(PQgetvalue(r, row, col), (size_t)PQgetlength(r, row, col));
+	uint32_t hi, lo;
 
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | (uint8_t)p[i];
-	return (int64_t)v;
+	if (PQgetisnull(r, row, col) || rd_left(&rd) != 8 || !rd_u32be(&rd, &hi) ||
+	    !rd_u32be(&rd, &lo))
+		return false;
+	*v = (int64_t)((uint64_t)hi << 32 | lo);
+	return true;
 }
 
 /* Create or migrate the schema and check the master key, in one
@@ -382,8 +399,10 @@ static bool schema(struct vd_pg *pg, PGconn *c, struct eaa_err *err)
 	if (!(r = exec(c, "SELECT value FROM eaa_meta WHERE name = 'schema'", 0, NULL, NULL,
 		       err)))
 		goto out;
-	if (PQntuples(r) == 1)
-		version = be64(PQgetvalue(r, 0, 0));
+	if (PQntuples(r) == 1 && !db_int(r, 0, 0, &version)) {
+		eaa_fail(err, EAA_E_FORMAT, "store: the schema's version is not a bigint");
+		goto out;
+	}
 	PQclear(r);
 	r = NULL;
 	if (version > VD_PG_SCHEMA) {
@@ -465,10 +484,8 @@ static bool watch_read(PGconn *c, int64_t *gen)
 	struct eaa_err err = { 0 };
 	PGresult *r = exec(c, "SELECT value FROM eaa_meta WHERE name = 'generation'", 0, NULL,
 			   NULL, &err);
-	bool ok = r && PQntuples(r) == 1;
+	bool ok = r && PQntuples(r) == 1 && db_int(r, 0, 0, gen);
 
-	if (ok)
-		*gen = be64(PQgetvalue(r, 0, 0));
 	PQclear(r);
 	return ok;
 }
@@ -645,13 +662,14 @@ bool vd_pg_get(struct vd_pg *pg, const char *path, size_t max, uint8_t **out, si
 	/* one statement, one snapshot: the value and the generation it is
 	 * of (a write another replica made is seen here, not 250 ms on) */
 	PGresult *r = query_any(pg, Q_GET, NULL, 1, (const char *[]){ path }, NULL, err);
+	int64_t gen;
 	bool ok;
 
 	*missing = false;
 	if (!r)
 		return false;
-	if (PQntuples(r) == 1)
-		observe(pg, be64(PQgetvalue(r, 0, 1)));
+	if (PQntuples(r) == 1 && db_int(r, 0, 1, &gen))
+		observe(pg, gen);
 	if (PQntuples(r) != 1 || PQgetisnull(r, 0, 0)) {
 		PQclear(r);
 		*missing = true;
@@ -666,10 +684,11 @@ bool vd_pg_get(struct vd_pg *pg, const char *path, size_t max, uint8_t **out, si
 bool vd_pg_sync(struct vd_pg *pg, struct eaa_err *err)
 {
 	PGresult *r = query_any(pg, Q_GEN, NULL, 0, NULL, NULL, err);
-	bool ok = r && PQntuples(r) == 1;
+	int64_t gen;
+	bool ok = r && PQntuples(r) == 1 && db_int(r, 0, 0, &gen);
 
 	if (ok)
-		observe(pg, be64(PQgetvalue(r, 0, 0)));
+		observe(pg, gen);
 	PQclear(r);
 	return ok;
 }
@@ -687,6 +706,7 @@ bool vd_pg_get2(struct vd_pg *pg, const char *path[2], size_t max, uint8_t *out[
 		size_t n[2], uint64_t *generation, struct eaa_err *err)
 {
 	PGresult *r;
+	int64_t gen;
 	bool ok = true;
 	int i, row;
 
@@ -695,8 +715,8 @@ bool vd_pg_get2(struct vd_pg *pg, const char *path[2], size_t max, uint8_t *out[
 	/* one statement: one snapshot of the database */
 	if (!(r = query_any(pg, Q_GET2, NULL, 2, (const char *[]){ path[0], path[1] }, NULL, err)))
 		return false;
-	if (PQntuples(r) > 0)
-		observe(pg, be64(PQgetvalue(r, 0, 2)));
+	if (PQntuples(r) > 0 && db_int(r, 0, 2, &gen))
+		observe(pg, gen);
 	for (i = 0; i < 2 && ok; i++) {
 		for (row = 0; row < PQntuples(r); row++)
 			if (strcmp(PQgetvalue(r, row, 0), path[i]) == 0)
@@ -758,7 +778,7 @@ bool vd_pg_end(struct vd_pg *pg, bool commit, struct eaa_err *err)
 		if (ok) {
 			char gen[24];
 
-			written = be64(PQgetvalue(r, 0, 0));
+			ok = PQntuples(r) == 1 && db_int(r, 0, 0, &written);
 			snprintf(gen, sizeof(gen), "%" PRId64, written);
 			PQclear(r);
 			ok = (r = exec(c, "SELECT pg_notify('eaa_store', $1)", 1,

@@ -9,6 +9,7 @@
 #                       key) on 127.0.0.1 port 0 unless ARGS has --listen;
 #                       sets $vport and $vdpid, adds the pid to $pids
 #   start_agent ARGS... the agent on free ports ($kp, $gr, $aa; log agent.log)
+#   get ARGS...         get-resource through it
 #   stop_agent
 #   attestations LOG    how many agents verdictd allowed (one per channel)
 #   agent_test_begin BIN_DIR   all of a test's start: $BIN, $tmp (removed
@@ -52,6 +53,9 @@ run_verdictd() { # run_verdictd LOG ARGS...
 	rm -f "$fifo"
 	vport=${line##*:}
 	[[ $line == *"listening"* ]] || { fail "verdictd did not start: $* ($(tail -1 "$log"))"; vport=1; }
+}
+get() { # get ARGS...: the agent's get-resource command, on the running agent
+	"$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" "$@"
 }
 start_agent() { # start_agent ARGS...
 	local fifo line

@@ -166,3 +166,24 @@ start_kbs() { # start_kbs NAME VERDICTD_ARGS...: verdictd with a KBS endpoint
 	exec 7<&-
 	[[ -n $kbs ]] && ok || { fail "verdictd ($name) did not start its KBS endpoint: $(tail -3 "$tmp/$name.log")"; finish; exit; }
 }
+dead_port() { # dead_port N: the N-th loopback port below 1024 that refuses
+	# connections. Tests bind only ephemeral ports, so none of them can take
+	# it while a test counts on it being dead (a free ephemeral port can be)
+	python3 - "$1" <<'PY'
+import socket, sys
+n = int(sys.argv[1])
+for port in range(1, 1024):
+    s = socket.socket()
+    try:
+        s.connect(("127.0.0.1", port))
+    except ConnectionRefusedError:
+        n -= 1
+        if n == 0:
+            print(port)
+            break
+    except OSError:
+        pass
+    finally:
+        s.close()
+PY
+}

@@ -11,7 +11,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/agent_lib.sh"
 agent_test_begin "$1"
-get() { "$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" "$@"; }
 ours=$(printf 'a%.0s' {1..64}) other=$(printf 'b%.0s' {1..64})
 policy() { # policy FILE MEASUREMENT
 	printf 'package policy\nimport rego.v1\ndefault allow := false\nallow if input.measurement == "%s"\n' \

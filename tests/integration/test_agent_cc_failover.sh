@@ -24,7 +24,6 @@ decrypt() { # decrypt OUT: enc through the running agent
 	"$BIN/eaa-decrypt" --decryption-key provider:attestation-agent --keyprovider-config grpc.conf \
 		enc "$1" 2>err
 }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 kbs_on() { # kbs_on NAME ROOT: verdictd's plain-HTTP KBS over ROOT; sets $kbs, $kbspid
 	start_kbs "$1" --listen 127.0.0.1:0 --verifier sample --attester nullattester --root "$2" \
 		--sample-trust trust.pem --kbs 127.0.0.1:0 --kbs-insecure-http
@@ -52,7 +51,7 @@ kbs_on vd1 root
 kbs1=$kbs p1=$kbspid
 kbs_on vd2 root2
 kbs2=$kbs
-dead=http://127.0.0.1:$(free_port)
+dead=http://127.0.0.1:$(dead_port 1)
 
 # --- the first URL unreachable: the second serves ---
 start_agent --aa_kbc_params "cc_kbc::$dead,$kbs1,$kbs2" "${sample[@]}"
@@ -107,7 +106,7 @@ expect "401 at /attest returned" "attest: 401" "$(cat err)"
 stop_agent
 
 # --- every URL unreachable ---
-dead2=http://127.0.0.1:$(free_port)
+dead2=http://127.0.0.1:$(dead_port 2)
 start_agent --aa_kbc_params "cc_kbc::$dead,$dead2" "${sample[@]}"
 get default/security-policy/test -O u && fail "served with every URL unreachable" || ok
 expect "the last one named" "$dead2/kbs/v0/auth: " "$(cat err)"

@@ -17,7 +17,6 @@ verdictd_root root2
 mv root2/keys/default/key/1 root2/keys/default/key/2
 provider_encrypt plain enc2 root2 default/key/2 || fail "keywrap under key 2"
 grpc_config() { printf '{"key-providers":{"attestation-agent":{"grpc":"127.0.0.1:%s"}}}' "$kp" >grpc.conf; }
-get() { "$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" "$@"; }
 
 run_verdictd vd1.log --attester nullattester -o tls.key=vd_tls.pem
 agent=(--aa_kbc_params eaa_kbc::127.0.0.1:"$vport" --attester sample --allow-sample

@@ -15,14 +15,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/agent_lib.sh"
 agent_test_begin "$1"
-get() { "$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" "$@"; }
 unwrap() {
 	printf '{"key-providers":{"attestation-agent":{"grpc":"127.0.0.1:%s"}}}' "$kp" >grpc.conf
 	"$BIN/eaa-decrypt" --decryption-key provider:attestation-agent \
 		--keyprovider-config grpc.conf enc "dec$1" 2>err &&
 		[[ $(layer_of "dec$1") == "$layer "* ]]
 }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 agent_args() { # agent_args BROKERS: the agent's options for those replicas
 	echo --aa_kbc_params "eaa_kbc::$1" --attester sample --allow-sample -o sample.key=key.pem \
 		--broker-pubkey vd_pub.pem
@@ -55,7 +53,7 @@ get default/security-policy/test >/dev/null 2>err && ok || fail "resource with b
 stop_agent
 
 # --- the first listed is unreachable from the start ---
-dead=$(free_port)
+dead=$(dead_port 1)
 # shellcheck disable=SC2046
 start_agent $(agent_args "127.0.0.1:$dead,127.0.0.1:$v2")
 unwrap 2 && ok || fail "layer key with the first unreachable: $(cat err)"
@@ -74,7 +72,7 @@ expect "foreign broker named" "127.0.0.1:$v3" "$(cat err)"
 stop_agent
 
 # --- every replica down ---
-dead2=$(free_port)
+dead2=$(dead_port 2)
 # shellcheck disable=SC2046
 start_agent $(agent_args "127.0.0.1:$dead,127.0.0.1:$dead2")
 get default/security-policy/test >/dev/null 2>err && fail "served with every replica down" || ok

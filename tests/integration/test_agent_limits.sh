@@ -22,7 +22,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/agent_lib.sh"
 agent_test_begin "$1"
 probe() { /usr/bin/python3 "$here/aa_grpc_probe.py" "$@"; }
-get() { "$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" "$@"; }
 now_ms() { date +%s%3N; }
 python3 - <<'PY'
 import base64, json

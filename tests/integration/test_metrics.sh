@@ -90,7 +90,6 @@ agent=(--aa_kbc_params eaa_kbc::127.0.0.1:"$vport" --attester sample --allow-sam
 	-o sample.key=key.pem --broker-pubkey vd_pub.pem)
 start_agent "${agent[@]}"
 printf '{"key-providers":{"attestation-agent":{"grpc":"127.0.0.1:%s"}}}' "$kp" >grpc.conf
-get() { "$BIN/attestation-agent" get-resource --getresource_sock 127.0.0.1:"$gr" "$@"; }
 decrypt() { "$BIN/eaa-decrypt" --decryption-key provider:attestation-agent \
 	--keyprovider-config grpc.conf "$@"; }
 get default/security-policy/test >r1 2>err && ok || fail "resource: $(cat err)"

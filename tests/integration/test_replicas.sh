@@ -13,8 +13,9 @@
 #  - PostgreSQL stopped under load (8 clients on both replicas): not one
 #    request sent while it is down is served; started again, both serve
 #    again without a restart;
-#  - pg_dump holds no key and no resource in clear, and a key's value
-#    moved to another key's row does not open (refused, not served);
+#  - pg_dump holds no key and no resource in clear; a key's value moved to
+#    another key's row, one with a byte flipped and one cut short do not
+#    open (refused, not served, named), and verdict never prints the URL;
 #  - refused at start: no --store-key, a key file others may read, a key
 #    of the wrong length, another master key than the store's, and a
 #    schema newer than this verdictd knows.
@@ -241,6 +242,18 @@ python3 -c "import sys; print(open(sys.argv[1], 'rb').read().hex())" "$tmp/store
 psql_q "UPDATE eaa_objects SET value = (SELECT value FROM eaa_objects WHERE path = 'keys/default/key/2') WHERE path = 'keys/default/key/1'" >/dev/null
 expect "a moved value is refused" "^404$" "$(probe "$a_kbs")"
 expect "and said why" "does not open under the master key" "$(cat "$tmp/a.log")"
+# one byte of a sealed value flipped, and one cut short: never read as a key
+psql_q "DELETE FROM eaa_objects WHERE path = 'keys/default/key/1'" >/dev/null # moved above
+psql_q "UPDATE eaa_objects SET value = set_byte(value, 40, get_byte(value, 40) # 1) WHERE path = 'keys/default/key/2'" >/dev/null
+"$BIN/verdict" "${store[@]}" --store-export "$tmp/out" >"$tmp/flip.out" 2>&1 &&
+	fail "a flipped byte was exported" ||
+	expect "a flipped byte" "keys/default/key/2: store: store keys/default/key/2 does not open" \
+		"$(cat "$tmp/flip.out")"
+[[ $(cat "$tmp/flip.out") != *"$pg_dir"* ]] && ok || fail "verdict printed the store's URL"
+psql_q "UPDATE eaa_objects SET value = substring(value from 1 for 20) WHERE path = 'keys/default/key/2'" >/dev/null
+"$BIN/verdict" "${store[@]}" --store-export "$tmp/out" >"$tmp/short.out" 2>&1 &&
+	fail "a value cut short was exported" ||
+	expect "a value cut short" "keys/default/key/2 is not a sealed value" "$(cat "$tmp/short.out")"
 
 # refused at start
 start_err() { # start_err ARGS...: verdictd's stderr (it must stop)
