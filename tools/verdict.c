@@ -23,6 +23,7 @@
 #include "eaa/rego.h"
 #include "file.h"
 #include "net.h"
+#include "verdict_derive.h"
 #include "verdict_kbs.h"
 
 #define MAX_FILE (16u * 1024u * 1024u)
@@ -54,6 +55,9 @@ static void usage(FILE *f)
 "  --set_resource ID FILE, --get_resource ID   resources/<repo>/<type>/<tag>\n"
 "  --create-key KID, --import-key KID FILE (32 bytes), --list-keys,\n"
 "  --delete-key KID\n"
+"  --derive TEE [INPUTS] [--print | --set-opa-reference NAME [--replace]]\n"
+"                                      reference values from artifacts: a signed\n"
+"                                      enclave, OVMF, TDVF, a quote (--derive TEE -h)\n"
 "  --store-export DEST, --store-import SRC   copy every document of --store\n"
 "                                      to DEST, or of SRC into --store (a\n"
 "                                      directory or postgresql://...; no\n"
@@ -526,6 +530,53 @@ static int run(int cmd, const char *a, char **more)
 	return 2;
 }
 
+/* The client API as `verdict --derive` uses it (verdict_derive.h). */
+static void derive_connect_to(const char *addr, const char *token)
+{
+	if (addr)
+		api = addr;
+	if (token)
+		token_file = token;
+}
+
+static char *derive_get_reference(const char *name, size_t *n)
+{
+	json_t *data = call(named("export-opa", "name", name));
+	uint8_t *raw = NULL;
+
+	if (!data)
+		return NULL;
+	if (!json_is_string(data) ||
+	    !base64_decode(json_string_value(data), false, &raw, n)) {
+		failf("verdictd", "reply is not base64");
+		raw = NULL;
+	}
+	json_decref(data);
+	return (char *)raw;
+}
+
+static int derive_set_reference(const char *name, const char *text, size_t n)
+{
+	json_t *req = named("set-opa", "name", name), *data;
+	char *b = base64_encode((const uint8_t *)text, n, false);
+
+	if (!b) {
+		json_decref(req);
+		return failf(name, "out of memory");
+	}
+	json_object_set_new(req, "content", json_string(b));
+	free(b);
+	data = call(req);
+	if (!data)
+		return 1;
+	json_decref(data);
+	return 0;
+}
+
+static const struct verdict_api derive_api = {
+	derive_connect_to, derive_get_reference, derive_set_reference,
+};
+
 int main(int argc, char **argv)
 {
 	static const struct option longs[] = {
@@ -567,6 +618,10 @@ int main(int argc, char **argv)
 	const char *arg = NULL;
 	int c, cmd = 0, need;
 
+	/* --derive has a command line of its own (each TEE its inputs) */
+	for (c = 1; c < argc; c++)
+		if (strcmp(argv[c], "--derive") == 0 || strncmp(argv[c], "--derive=", 9) == 0)
+			return verdict_derive(argc, argv, &derive_api);
 	while ((c = getopt_long(argc, argv, "c:p:h", longs, NULL)) != -1) {
 		switch (c) {
 		case 'c': api = optarg; break;
