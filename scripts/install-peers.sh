@@ -20,7 +20,7 @@
 set -euo pipefail
 SKOPEO=v1.16.1 COSIGN=v2.6.5 OPA=v1.22.4
 # Python peers from PyPI, in a virtual environment of their own
-PYPI_PEERS="rfc8785==0.1.4 jwcrypto==1.6.1"
+PYPI_PEERS="rfc8785==0.1.4 jwcrypto==1.6.1 sev-snp-measure==0.0.13"
 dir=${EAA_PEERS:-/opt/eaa-peers}
 
 # PyPI peers: $dir/venv/bin/python has them (tests: need_pypi in lib.sh)
@@ -45,6 +45,43 @@ if python3 -m venv --help >/dev/null 2>&1; then
 else
 	echo "peers: PyPI: skipped: needs python3 with venv"
 fi
+
+# Firmware images `verdict --derive` is checked on (docs/reference-values.md)
+# that Debian 12's ovmf lacks: edk2's AmdSev build (an SEV hashes table
+# the VMM can fill) and its TDX build, from Debian unstable's ovmf-amdsev
+# and ovmf-inteltdx, pinned by SHA-256. unstable drops old versions from
+# its pool: when the pinned one is gone, the version its index lists now
+# is taken, checked against the SHA-256 that index gives, and said.
+FIRMWARE_DEBS="ovmf-amdsev_2026.08+ds-2_all.deb=92c9b6d15e4eeb371938c3f99080c1a8fc057dfd6bc0509d37f8b615e9edebfb
+ovmf-inteltdx_2026.08+ds-2_all.deb=87123a9bf4dc1af7bbc48257a9b3db5933ff695167476d4fa48b705da1011fb1"
+firmware() {
+	local fw=$dir/firmware pool=http://deb.debian.org/debian/pool/main/e/edk2 line deb sum pkg tmp
+	if [[ -f $fw/pins ]] && [[ $(cat "$fw/pins") == "$FIRMWARE_DEBS" ]]; then
+		echo "peers: firmware images: already in $fw"
+		return
+	fi
+	mkdir -p "$fw"
+	tmp=$(mktemp -d)
+	while read -r line; do
+		deb=${line%%=*} sum=${line#*=} pkg=${line%%_*}
+		if ! curl -fsS -o "$tmp/$deb" "$pool/$deb"; then
+			local idx
+			idx=$(curl -fsS http://deb.debian.org/debian/dists/sid/main/binary-all/Packages.xz | xz -dc |
+				awk -v p="$pkg" '$0=="Package: "p{f=1} f&&/^Filename:/{n=$2} f&&/^SHA256:/{s=$2} f&&/^$/{print n" "s; exit}')
+			deb=${idx%% *} deb=${deb##*/} sum=${idx#* }
+			echo "peers: firmware: the pinned $pkg is gone from unstable; taking $deb"
+			curl -fsS -o "$tmp/$deb" "$pool/$deb" || { rm -rf "$tmp"; echo "peers: firmware: cannot fetch $deb" >&2; return 1; }
+		fi
+		echo "$sum  $tmp/$deb" | sha256sum -c --quiet - ||
+			{ rm -rf "$tmp"; echo "peers: firmware: $deb: SHA-256 differs" >&2; return 1; }
+		dpkg-deb -x "$tmp/$deb" "$tmp/x"
+	done <<<"$FIRMWARE_DEBS"
+	find "$tmp/x" -name '*.fd' -type f -exec cp {} "$fw/" \;
+	rm -rf "$tmp"
+	printf '%s' "$FIRMWARE_DEBS" >"$fw/pins"
+	echo "peers: firmware images: $(cd "$fw" && ls ./*.fd | tr '\n' ' ')in $fw"
+}
+firmware
 
 if ! command -v go >/dev/null 2>&1 ||
 	! go version | grep -Eq 'go1\.(2[6-9]|[3-9][0-9])'; then

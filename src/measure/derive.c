@@ -7,6 +7,8 @@
 
 /* One line per TEE; each row lives in derive_<tee>.c. */
 const struct derive_tee *const derive_tees[] = {
+	&derive_sev,
+	&derive_csv,
 	NULL,
 };
 
