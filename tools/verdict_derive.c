@@ -34,7 +34,8 @@ static void usage(FILE *f, const struct derive_tee *only)
 
 		if (only && only != t)
 			continue;
-		fprintf(f, "TEE %s (%s): %s\n", t->name, t->reference, t->summary);
+		fprintf(f, "TEE %s (%s): %s\n", t->name,
+			t->reference ? t->reference : "--print only", t->summary);
 		for (k = 0; t->opts[k].name; k++)
 			fprintf(f, "  --%s %s\n", t->opts[k].name, t->opts[k].help);
 	}
@@ -167,6 +168,16 @@ int verdict_derive(int argc, char **argv, const struct verdict_api *api)
 	}
 	if (print && set) {
 		fprintf(stderr, "verdict: --print or --set-opa-reference, not both\n");
+		return 2;
+	}
+	if (set && !t->reference) {
+		fprintf(stderr, "verdict: --derive %s: verdictd keeps no %s reference (no verifier of "
+			"its evidence: the KBS that launches the guest checks it); use --print\n",
+			t->name, t->name);
+		return 2;
+	}
+	if (set && strcmp(set, t->reference) != 0) {
+		fprintf(stderr, "verdict: --derive %s gives %s, not %s\n", t->name, t->reference, set);
 		return 2;
 	}
 	if (replace && !set) {

@@ -50,7 +50,8 @@ bool derive_u64(const struct derive_input *in, const char *name, uint64_t max,
 
 struct derive_tee {
 	const char *name;            /* "sgx", "sev", "sev-es", "csv", "snp", "tdx" */
-	const char *reference;       /* the stored document, "sgxData" */
+	const char *reference;       /* the stored document, "sgxData"; NULL:
+				      * verdictd keeps none (--print only) */
 	const char *summary;         /* one line for --help */
 	const struct derive_opt *opts; /* ends with { NULL } */
 	/* The fragment, shaped like the stored document (same field names

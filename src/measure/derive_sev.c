@@ -195,7 +195,7 @@ static const struct derive_opt csv_opts[] = {
 };
 
 const struct derive_tee derive_sev = {
-	"sev", "sevData",
+	"sev", NULL,
 	"the SEV launch digest (SHA-256 of OVMF and the kernel hashes table)",
 	sev_opts, run_sev,
 };

@@ -121,6 +121,21 @@ need_pypi() { # need_pypi WHAT: the PyPI peers' python (scripts/install-peers.sh
 	finish
 	exit
 }
+need_firmware() { # need_firmware NAME...: firmware images scripts/install-peers.sh
+	# fetched (ovmf-amdsev, ovmf-inteltdx) as $fw/NAME; as need_pypi where absent
+	fw=${EAA_PEERS:-/opt/eaa-peers}/firmware
+	local name
+	for name in "$@"; do
+		[[ -f $fw/$name ]] && continue
+		if [[ ${CI:-} == true ]]; then
+			fail "$fw/$name is missing (scripts/install-peers.sh); CI never skips it"
+		else
+			echo "skipped: needs $fw/$name (scripts/install-peers.sh)"
+		fi
+		finish
+		exit
+	done
+}
 need_go() { # need_go MINOR WHAT: Go >= 1.MINOR for WHAT (test code in Go),
 	# else as need_peer: a failure under CI=true, a skip elsewhere
 	if command -v go >/dev/null 2>&1 &&
