@@ -69,4 +69,7 @@ extern const struct derive_tee derive_csv;
 extern const struct derive_tee *const derive_tees[];
 const struct derive_tee *derive_find(const char *name);
 
+extern const struct derive_tee derive_seves;
+extern const struct derive_tee derive_snp;
+
 #endif
