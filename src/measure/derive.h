@@ -64,12 +64,11 @@ struct derive_tee {
 
 extern const struct derive_tee derive_sev;
 extern const struct derive_tee derive_csv;
+extern const struct derive_tee derive_seves;
+extern const struct derive_tee derive_snp;
 
 /* The table, ending with { NULL }; and a row by name (NULL: unknown). */
 extern const struct derive_tee *const derive_tees[];
 const struct derive_tee *derive_find(const char *name);
-
-extern const struct derive_tee derive_seves;
-extern const struct derive_tee derive_snp;
 
 #endif
