@@ -167,18 +167,18 @@ static json_t *snp_run(const struct derive_input *in, FILE *info, struct eaa_err
 	if (ok && given && !hex_decode_fixed(given, pages, sizeof(pages)))
 		ok = eaa_fail(err, EAA_E_CONFIG, "--snp-ovmf-hash %s: want %u bytes in hex",
 			      given, SNP_DIGEST_LEN);
-	else if (ok && !given && !snp_ovmf_hash(&o, pages, err))
-		ok = eaa_err_prefix(err, "%s", derive_arg(in, "ovmf"));
-	g.ovmf_hash = pages;
+	g.ovmf_hash = given ? pages : NULL;
 	if (ok && !snp_launch_digest(&g, digest, err))
 		ok = eaa_err_prefix(err, "%s", derive_arg(in, "ovmf"));
-	free(img);
-	if (!ok)
-		return NULL;
-	if (!given && (hex = hex_encode(pages, sizeof(pages)))) {
+	/* the pages' digest again (a few ms) for the owner who publishes it */
+	if (ok && !given && snp_ovmf_hash(&o, pages, err) &&
+	    (hex = hex_encode(pages, sizeof(pages)))) {
 		fprintf(info, "OVMF pages' digest (for --snp-ovmf-hash): %s\n", hex);
 		free(hex);
 	}
+	free(img);
+	if (!ok)
+		return NULL;
 	if ((hex = hex_encode(digest, sizeof(digest))))
 		frag = json_pack("{s:{s:[s]}}", "measurements", "measurement", hex);
 	free(hex);
