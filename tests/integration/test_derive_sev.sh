@@ -77,7 +77,7 @@ derive 0 csv --ovmf small.fd --kernel kernel --initrd initrd --cmdline cmdline
 csv1=$(json_first measure out)
 same "csv --cmdline FILE against sev_digest.py sm3" "$csv1" \
 	"$(python3 "$here/sev_digest.py" sm3 small.fd kernel initrd cl2.bin)"
-expect "csv prints calculate_hash.py's line" "Firmware Digest:  $csv1" "$err"
+[[ $err == *"Firmware Digest:  $csv1"* ]] && ok || fail "csv does not print calculate_hash.py's line: $err"
 derive 0 csv --ovmf small.fd --kernel kernel2 --append "console=ttyS0 quiet"
 same "csv --append, no initrd, against sev_digest.py sm3" "$(json_first measure out)" \
 	"$(python3 "$here/sev_digest.py" sm3 small.fd kernel2 - cl.bin)"
