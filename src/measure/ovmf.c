@@ -33,6 +33,11 @@ static bool section_read(struct rd *r, size_t i, struct ovmf_section *s,
 		return eaa_fail(err, EAA_E_FORMAT,
 				"SEV metadata: section %zu (type 0x%x) at GPA 0x%x, size 0x%x is not whole pages",
 				i, s->type, s->gpa, s->size);
+	/* the firmware's GPAs are 32-bit: its sections sit below 4 GiB */
+	if ((uint64_t)s->gpa + s->size > 0x100000000ull)
+		return eaa_fail(err, EAA_E_FORMAT,
+				"SEV metadata: section %zu (type 0x%x) at GPA 0x%x, size 0x%x ends above 4 GiB",
+				i, s->type, s->gpa, s->size);
 	if ((s->type == OVMF_SECRETS || s->type == OVMF_CPUID) && s->size == 0)
 		return eaa_fail(err, EAA_E_FORMAT,
 				"SEV metadata: section %zu (type 0x%x) has no page", i, s->type);
@@ -43,6 +48,7 @@ bool ovmf_sev_metadata(const struct ovmf *o, struct ovmf_sev_metadata *md,
 		       struct eaa_err *err)
 {
 	uint32_t from_end, size, version, count;
+	uint64_t total = 0;
 	uint8_t sig[4];
 	struct rd entry, r, body;
 	size_t i;
@@ -75,9 +81,15 @@ bool ovmf_sev_metadata(const struct ovmf *o, struct ovmf_sev_metadata *md,
 				"SEV metadata: size %u does not hold its %u sections within the image",
 				size, count);
 	md->n = count;
-	for (i = 0; i < count; i++)
+	for (i = 0; i < count; i++) {
 		if (!section_read(&body, i, &md->sec[i], err))
 			return false;
+		total += md->sec[i].size;
+	}
+	if (total > OVMF_MAX_SECTION_BYTES)
+		return eaa_fail(err, EAA_E_FORMAT,
+				"SEV metadata: sections of %llu bytes together, at most %u",
+				(unsigned long long)total, OVMF_MAX_SECTION_BYTES);
 	return true;
 }
 

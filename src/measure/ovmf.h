@@ -31,6 +31,9 @@
 /* A real OVMF declares fewer than ten; more is refused, not truncated. */
 #define OVMF_MAX_SECTIONS 64
 #define OVMF_PAGE 4096u
+/* edk2's sections cover well under 1 MiB together; a table claiming more
+ * than this is refused rather than measured page by page for minutes. */
+#define OVMF_MAX_SECTION_BYTES (256u << 20)
 
 /* Section types of the SEV metadata (OvmfSevMetadata.asm). */
 enum ovmf_section_type {
@@ -63,7 +66,9 @@ bool ovmf_open(struct ovmf *o, const uint8_t *img, size_t n, struct eaa_err *err
 /* The SEV metadata sections, in the image's order. Refused: no entry
  * (EAA_E_CONFIG, the message names the GUID), an offset or size outside
  * the image, a wrong signature or version, an unknown section type, a GPA
- * not page-aligned, a size not a whole number of pages (EAA_E_FORMAT). */
+ * not page-aligned, a size not a whole number of pages, a section ending
+ * above 4 GiB, sections over OVMF_MAX_SECTION_BYTES together
+ * (EAA_E_FORMAT). */
 bool ovmf_sev_metadata(const struct ovmf *o, struct ovmf_sev_metadata *md,
 		       struct eaa_err *err);
 /* True when the metadata has a section of this type. */

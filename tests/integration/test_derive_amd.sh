@@ -77,7 +77,8 @@ for img in "${RESET_IMAGES[@]}"; do
 	done
 done
 # the other names of the table, and the other two ways to name a vCPU
-for t in EPYC-v1 EPYC-v2 EPYC-IBPB EPYC-v3 EPYC-Rome EPYC-Rome-v3 EPYC-Milan-v2 EPYC-Genoa-v1 EPYC-Turin; do
+for t in EPYC-v1 EPYC-v2 EPYC-IBPB EPYC-v3 EPYC-Rome EPYC-Rome-v1 EPYC-Rome-v2 EPYC-Rome-v3 \
+	EPYC-Milan-v1 EPYC-Milan-v2 EPYC-Genoa-v1 EPYC-Turin; do
 	check snp --ovmf "$AMDSEV" --vcpus 2 --vcpu-type $t
 done
 check snp --ovmf "$AMDSEV" --vcpus 3 --vcpu-sig 0xa10f11

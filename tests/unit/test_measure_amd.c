@@ -179,6 +179,16 @@ static void test_metadata(void)
 		       EAA_E_FORMAT) == 0);
 	s = good(), s.sec[0].size = 0x9001;
 	CHECK(meta_of(&s, &md, "size 0x9001 is not whole pages", EAA_E_FORMAT) == 0);
+	s = good(), s.sec[0].gpa = 0xfffff000, s.sec[0].size = 0x2000;
+	CHECK(meta_of(&s, &md, "section 0 (type 0x1) at GPA 0xfffff000, size 0x2000 ends above 4 GiB",
+		      EAA_E_FORMAT) == 0);
+	s = good(), s.sec[0].gpa = 0xfffff000, s.sec[0].size = 0x1000;
+	CHECK(meta_of(&s, &md, NULL, 0) == 1);
+	s = good(), s.sec[0].gpa = 0, s.sec[0].size = 0x8000000, s.sec[4].size = 0x7ffe000;
+	CHECK(meta_of(&s, &md, "sections of 268439552 bytes together, at most 268435456",
+		      EAA_E_FORMAT) == 0);
+	s = good(), s.sec[0].gpa = 0, s.sec[0].size = 0x8000000, s.sec[4].size = 0x7ffd000;
+	CHECK(meta_of(&s, &md, NULL, 0) == 1);
 	s = good(), s.sec[1].size = 0;
 	CHECK(meta_of(&s, &md, "section 1 (type 0x2) has no page", EAA_E_FORMAT) == 0);
 	s = good(), s.sec[2].size = 0;
