@@ -9,6 +9,7 @@
 #include "codec.h"
 #include "derive.h"
 #include "file.h"
+#include "snp_id_block.h"
 
 /* Debian's and distributions' OVMF images are 2-4 MiB; the flash ends
  * at 4 GiB, and no real one comes near this. */
@@ -36,6 +37,12 @@ static const struct derive_opt snp_opts[] = {
 	COMMON_OPTS,
 	{ "guest-features", true, false, "N  the SEV features in the VMSAs (default 0x1)" },
 	{ "snp-ovmf-hash", true, false, "HEX  the image pages' digest, computed before (see the info line)" },
+	{ "id-key", true, false, "PEM  sign an ID block with this P-384 key (with --author-key): prints QEMU's id-block=,id-auth=" },
+	{ "author-key", true, false, "PEM  the author key that signs the ID key" },
+	{ "guest-policy", true, false, "N  the guest policy the ID block holds, as QEMU launches it (default 0x30000)" },
+	{ "guest-svn", true, false, "N  the ID block's guest SVN (default 0)" },
+	{ "family-id", true, false, "HEX  the ID block's 16-byte family ID (default zeros)" },
+	{ "image-id", true, false, "HEX  the ID block's 16-byte image ID (default zeros)" },
 	{ NULL, false, false, NULL },
 };
 
@@ -151,6 +158,58 @@ static json_t *seves_run(const struct derive_input *in, FILE *info, struct eaa_e
 	return frag;
 }
 
+/* --id-key and --author-key: the signed ID block for the measurement,
+ * printed as QEMU's option text; its ID key digest joins the fragment. */
+static bool id_block(const struct derive_input *in, const uint8_t digest[SNP_DIGEST_LEN],
+		     json_t *measurements, FILE *info, struct eaa_err *err)
+{
+	static const char *const with_key[] = { "guest-policy", "guest-svn", "family-id",
+						"image-id", NULL };
+	struct snp_id_params p = { .id_key = derive_arg(in, "id-key"),
+				   .author_key = derive_arg(in, "author-key") };
+	const char *fam = derive_arg(in, "family-id"), *img = derive_arg(in, "image-id");
+	struct snp_id_out out;
+	uint64_t v;
+	char *b, *a, *h1, *h2;
+	size_t i;
+	bool ok;
+
+	if (!p.id_key && !p.author_key) {
+		for (i = 0; with_key[i]; i++)
+			if (derive_arg(in, with_key[i]))
+				return eaa_fail(err, EAA_E_CONFIG, "--%s goes with --id-key",
+						with_key[i]);
+		return true;
+	}
+	if (!p.id_key || !p.author_key)
+		return eaa_fail(err, EAA_E_CONFIG, "--id-key and --author-key go together");
+	memcpy(p.measurement, digest, SNP_DIGEST_LEN);
+	if (!derive_u64(in, "guest-policy", UINT64_MAX, SNP_POLICY_DEFAULT, &p.policy, err) ||
+	    !derive_u64(in, "guest-svn", UINT32_MAX, 0, &v, err))
+		return false;
+	p.guest_svn = (uint32_t)v;
+	if (fam && !hex_decode_fixed(fam, p.family_id, 16))
+		return eaa_fail(err, EAA_E_CONFIG, "--family-id %s: want 16 bytes in hex", fam);
+	if (img && !hex_decode_fixed(img, p.image_id, 16))
+		return eaa_fail(err, EAA_E_CONFIG, "--image-id %s: want 16 bytes in hex", img);
+	if (!snp_id_block(&p, &out, err))
+		return false;
+	b = base64_encode(out.block, sizeof(out.block), false);
+	a = base64_encode(out.auth, sizeof(out.auth), false);
+	h1 = hex_encode(out.id_key_digest, 48);
+	h2 = hex_encode(out.author_key_digest, 48);
+	ok = b && a && h1 && h2 &&
+	     json_object_set_new(measurements, "id_key_digest", json_pack("[s]", h1)) == 0;
+	if (ok)
+		fprintf(info, "id-block=%s,id-auth=%s\nid_key_digest: %s\nauthor_key_digest: %s\n",
+			b, a, h1, h2);
+	free(b);
+	free(a);
+	free(h1);
+	free(h2);
+	return ok ? true : eaa_fail(err, EAA_E_NOMEM, "ID block");
+}
+
 static json_t *snp_run(const struct derive_input *in, FILE *info, struct eaa_err *err)
 {
 	const char *given = derive_arg(in, "snp-ovmf-hash");
@@ -182,8 +241,14 @@ static json_t *snp_run(const struct derive_input *in, FILE *info, struct eaa_err
 	if ((hex = hex_encode(digest, sizeof(digest))))
 		frag = json_pack("{s:{s:[s]}}", "measurements", "measurement", hex);
 	free(hex);
-	if (!frag)
+	if (!frag) {
 		eaa_fail(err, EAA_E_NOMEM, "snpData fragment");
+		return NULL;
+	}
+	if (!id_block(in, digest, json_object_get(frag, "measurements"), info, err)) {
+		json_decref(frag);
+		return NULL;
+	}
 	return frag;
 }
 

@@ -280,6 +280,91 @@ expect "sev-es has no stored reference" "keeps no sev-es reference" "$err"
 derive 2 snp --ovmf "$AMDSEV" --vcpus 1 --vcpu-type EPYC --set-opa-reference csvData
 expect "snp goes to snpData only" "gives snpData, not csvData" "$err"
 
+# --- the ID block (sev-snp-measure's snp-create-id-block): the block and
+# the key digests byte for byte, ID_AUTH byte for byte but for its two
+# ECDSA signatures (random), which are verified instead
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out id.pem 2>/dev/null
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out author.pem 2>/dev/null
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out p256.pem 2>/dev/null
+idcheck() { # idcheck NAME: ours ($tmp/out, $tmp/err) against snp-create-id-block
+	"$py" - "$tmp/out" "$tmp/err" "$(dirname "$py")/snp-create-id-block" "$tmp/id.pem" "$tmp/author.pem" "${1:-}" <<'PY'
+import base64, json, subprocess, sys
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, utils
+out, err, tool, idk, auk, flip = sys.argv[1:7]
+frag = json.load(open(out))["measurements"]
+info = dict(l.split(": ", 1) for l in open(err).read().splitlines() if ": " in l)
+opt = [l for l in open(err).read().splitlines() if l.startswith("id-block=")][0]
+blk, auth = (base64.b64decode(x.split("=", 1)[1]) for x in opt.split(","))
+if flip:  # the checks below must catch a changed byte
+    blk = bytes([blk[0] ^ 1]) + blk[1:]
+theirs = subprocess.run([tool, "--measurement",
+                         base64.b64encode(bytes.fromhex(frag["measurement"][0])).decode(),
+                         "--idkey", idk, "--authorkey", auk], capture_output=True, text=True,
+                        check=True).stdout.splitlines()
+t = dict(l.split(": ", 1) for l in theirs[1:])
+tblk, tauth = (base64.b64decode(x.split("=", 1)[1]) for x in theirs[0].split(","))
+def pub(b):
+    assert int.from_bytes(b[:4], "little") == 2
+    return ec.EllipticCurvePublicNumbers(int.from_bytes(b[4:76], "little"),
+                                         int.from_bytes(b[76:148], "little"),
+                                         ec.SECP384R1()).public_key()
+def verify(key, sig, msg):
+    r, s = int.from_bytes(sig[:72], "little"), int.from_bytes(sig[72:144], "little")
+    key.verify(utils.encode_dss_signature(r, s), msg, ec.ECDSA(hashes.SHA384()))
+    assert sig[144:] == bytes(368)
+fails = []
+def same(what, a, b):
+    if a != b:
+        fails.append(what)
+same("id-block", blk, tblk)
+same("id_key_digest", base64.b64decode(t["id_key_hash"]).hex(), info["id_key_digest"])
+same("id_key_digest in the fragment", frag["id_key_digest"], [info["id_key_digest"]])
+same("author_key_digest", base64.b64decode(t["author_key"]).hex(), info["author_key_digest"])
+same("id-auth length", len(auth), 4096)
+for lo, hi in ((0, 0x40), (0x240, 0x680), (0x880, 4096)):
+    same(f"id-auth {lo:#x}-{hi:#x}", auth[lo:hi], tauth[lo:hi])
+try:
+    verify(pub(auth[0x240:0x644]), auth[0x40:0x240], blk)
+except Exception as e:
+    fails.append("ID_BLOCK_SIG does not verify")
+try:
+    verify(pub(auth[0x880:0xc84]), auth[0x680:0x880], auth[0x240:0x644])
+except Exception as e:
+    fails.append("ID_KEY_SIG does not verify")
+print(", ".join(fails) if fails else "same")
+PY
+}
+derive 0 snp --ovmf "$AMDSEV" --vcpus 4 --vcpu-type EPYC-Milan --kernel kernel --id-key id.pem --author-key author.pem
+r=$(idcheck) && [[ $r == same ]] && ok || fail "ID block against snp-create-id-block: $r"
+r=$(idcheck flip)
+[[ $r == "id-block, ID_BLOCK_SIG does not verify" ]] && ok || fail "a flipped ID block byte went unseen: $r"
+derive 0 snp --ovmf "$PLAIN" --vcpus 1 --vcpu-type EPYC --id-key id.pem --author-key author.pem
+r=$(idcheck) && [[ $r == same ]] && ok || fail "ID block (Debian 12 OVMF.fd) against snp-create-id-block: $r"
+# the fields snp-create-id-block leaves at their defaults, written where
+# the ABI puts them
+derive 0 snp --ovmf "$AMDSEV" --vcpus 1 --vcpu-type EPYC --id-key id.pem --author-key author.pem \
+	--guest-policy 0x30001 --guest-svn 7 --family-id "$(printf '%032d' 1)" --image-id "$(printf '%032d' 2)"
+python3 - "$tmp/err" <<'PY' && ok || fail "ID block fields misplaced"
+import base64, sys
+opt = [l for l in open(sys.argv[1]).read().splitlines() if l.startswith("id-block=")][0]
+b = base64.b64decode(opt.split(",")[0].split("=", 1)[1])
+assert len(b) == 96
+assert b[0x30:0x40] == bytes.fromhex("%032d" % 1) and b[0x40:0x50] == bytes.fromhex("%032d" % 2)
+assert int.from_bytes(b[0x50:0x54], "little") == 1 and int.from_bytes(b[0x54:0x58], "little") == 7
+assert int.from_bytes(b[0x58:0x60], "little") == 0x30001
+PY
+derive 1 snp --ovmf "$AMDSEV" --vcpus 1 --vcpu-type EPYC --id-key id.pem
+expect "id key without author key" "--id-key and --author-key go together" "$err"
+derive 1 snp --ovmf "$AMDSEV" --vcpus 1 --vcpu-type EPYC --id-key p256.pem --author-key author.pem
+expect "a P-256 ID key" "--id-key p256.pem: not a P-384 key" "$err"
+derive 1 snp --ovmf "$AMDSEV" --vcpus 1 --vcpu-type EPYC --id-key id.pem --author-key kernel
+expect "an author key that is not PEM" "--author-key" "$err"
+derive 1 snp --ovmf "$AMDSEV" --vcpus 1 --vcpu-type EPYC --guest-svn 2
+expect "ID block fields without a key" "--guest-svn goes with --id-key" "$err"
+derive 1 snp --ovmf "$AMDSEV" --vcpus 1 --vcpu-type EPYC --id-key id.pem --author-key author.pem --family-id 00
+expect "family ID not 16 bytes" "--family-id 00: want 16 bytes in hex" "$err"
+
 # --- the merge into verdictd's snpData: its other members are kept
 root=$tmp/root
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out key.pem 2>/dev/null
