@@ -122,8 +122,8 @@ static bool guest_of(const struct derive_input *in, struct amd_guest *g, struct 
 			return false;
 		g->hashes = h;
 	}
-	if (!file_read(path, OVMF_MAX, img, &n, err))
-		return false;
+	if (!file_read_regular(path, OVMF_MAX, img, &n, err))
+		return eaa_err_prefix(err, "--ovmf");
 	if (!ovmf_open(o, *img, n, err))
 		return eaa_err_prefix(err, "%s", path);
 	g->ovmf = o;

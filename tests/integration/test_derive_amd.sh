@@ -274,6 +274,10 @@ derive 1 sev-es --ovmf "$AMDSEV" --vcpu-type EPYC
 expect "no --vcpus" "--vcpus N is required" "$err"
 derive 1 snp --ovmf "$AMDSEV" --vcpus 1 --vcpu-type EPYC --kernel "$tmp/none"
 expect "missing kernel named" "kernel $tmp/none: No such file" "$err"
+derive 1 snp --ovmf "$tmp/none" --vcpus 1 --vcpu-type EPYC
+expect "missing OVMF named" "--ovmf: $tmp/none: No such file" "$err"
+derive 1 sev-es --ovmf /dev/zero --vcpus 1 --vcpu-type EPYC
+expect "a device is no OVMF image" "--ovmf: /dev/zero: not a regular file" "$err"
 derive 2 sev-es --ovmf "$AMDSEV" --vcpus 1 --vcpu-type EPYC --guest-features 0x1
 derive 2 sev-es --ovmf "$AMDSEV" --vcpus 1 --vcpu-type EPYC --set-opa-reference sevData
 expect "sev-es has no stored reference" "keeps no sev-es reference" "$err"
