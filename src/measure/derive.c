@@ -9,6 +9,7 @@
 const struct derive_tee *const derive_tees[] = {
 	&derive_sev,
 	&derive_csv,
+	&derive_tdx,
 	NULL,
 };
 

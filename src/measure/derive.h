@@ -66,6 +66,7 @@ extern const struct derive_tee derive_sev;
 extern const struct derive_tee derive_csv;
 
 /* The table, ending with { NULL }; and a row by name (NULL: unknown). */
+extern const struct derive_tee derive_tdx;
 extern const struct derive_tee *const derive_tees[];
 const struct derive_tee *derive_find(const char *name);
 
