@@ -164,13 +164,13 @@ static json_t *tdx_run(const struct derive_input *in, FILE *info, struct eaa_err
 		eaa_fail(err, EAA_E_NOMEM, "tdx: building the fragment");
 		return NULL;
 	}
-	if (!tdvf && !quote) {
-		eaa_fail(err, EAA_E_CONFIG, "tdx: give --tdvf FILE, --quote FILE, or both");
-		goto fail;
-	}
 	if (log && !quote) {
 		eaa_fail(err, EAA_E_CONFIG, "tdx: --ccel-log is checked against --quote's RTMRs: "
 			 "give the quote too");
+		goto fail;
+	}
+	if (!tdvf && !quote) {
+		eaa_fail(err, EAA_E_CONFIG, "tdx: give --tdvf FILE, --quote FILE, or both");
 		goto fail;
 	}
 	if (derive_flag(in, "two-pass") && !tdvf) {

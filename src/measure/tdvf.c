@@ -160,9 +160,10 @@ bool tdvf_parse(const uint8_t *img, size_t n, struct tdvf *t, struct eaa_err *er
 		    !rd_u32le(&r, &s->type) || !rd_u32le(&r, &s->attributes))
 			return eaa_fail(err, EAA_E_FORMAT,
 					"TDVF section %" PRIu32 ": cut short by the image's end", i);
-		if (!check_section(s, i, n, err))
-			return false;
 	}
+	for (i = 0; i < t->n; i++)
+		if (!check_section(&t->s[i], i, n, err))
+			return false;
 	/* The TDX module refuses to add a page twice: overlapping sections
 	 * describe no TD. Disjoint, they fit the 52-bit GPA space; firmware
 	 * asks for a few MiB, so more than 4 GiB (a million pages to hash)
