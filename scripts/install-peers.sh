@@ -20,7 +20,7 @@
 set -euo pipefail
 SKOPEO=v1.16.1 COSIGN=v2.6.5 OPA=v1.22.4
 # Python peers from PyPI, in a virtual environment of their own
-PYPI_PEERS="rfc8785==0.1.4 jwcrypto==1.6.1 sev-snp-measure==0.0.13"
+PYPI_PEERS="rfc8785==0.1.4 jwcrypto==1.6.1 sev-snp-measure==0.0.13 virt-firmware==26.10"
 dir=${EAA_PEERS:-/opt/eaa-peers}
 
 # PyPI peers: $dir/venv/bin/python has them (tests: need_pypi in lib.sh)

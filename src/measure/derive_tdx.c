@@ -73,10 +73,11 @@ static bool from_tdvf(const char *path, bool two_pass, uint8_t mrtd[48], FILE *i
 			t.legacy ? "legacy pointer at the end - 0x20" :
 				   "footer table entry " TDVF_METADATA_OFFSET_GUID, t.n);
 		for (i = 0; i < t.n; i++)
-			fprintf(info, "  %-7s GPA 0x%08llx %6llu pages%s\n",
+			fprintf(info, "  %-7s GPA 0x%llx size 0x%llx data 0x%x+0x%x%s\n",
 				tdvf_type_name(t.s[i].type), (unsigned long long)t.s[i].gpa,
-				(unsigned long long)(t.s[i].mem_size / TDVF_PAGE),
-				t.s[i].attributes & TDVF_ATTR_MR_EXTEND ? ", extended" : "");
+				(unsigned long long)t.s[i].mem_size, t.s[i].data_offset,
+				t.s[i].raw_size,
+				t.s[i].attributes & TDVF_ATTR_MR_EXTEND ? " MR.EXTEND" : "");
 		fprintf(info, "MRTD as QEMU and KVM build the TD (%s)\n",
 			two_pass ? "two passes: QEMU 8.x" : "one pass: upstream KVM");
 	} else {
