@@ -149,14 +149,22 @@ static void test_mrtd(void)
 	struct eaa_err err;
 	char hex[97];
 
-	/* the image, for a peer to measure by hand */
+	/* the image and its legacy twin, for a peer to measure by hand and
+	 * as fuzz_tdvf's seeds (tests/data/measure/README.md) */
 	if (dump) {
-		uint8_t *img;
-		size_t n;
+		for (int legacy = 0; legacy < 2; legacy++) {
+			char path[600];
+			uint8_t *img;
+			size_t n;
 
-		img = make(&k, &n);
-		CHECK_MSG(file_write_atomic(dump, img, n, 0644, &err), "%s", err.msg);
-		free(img);
+			k.legacy = legacy;
+			snprintf(path, sizeof(path), "%s/%s", dump,
+				 legacy ? "tdvf_legacy.fd" : "tdvf_synth.fd");
+			img = make(&k, &n);
+			CHECK_MSG(file_write_atomic(path, img, n, 0644, &err), "%s", err.msg);
+			free(img);
+		}
+		k.legacy = false;
 	}
 	CHECK_MSG(mrtd_of(&k, TDVF_ONE_PASS, hex, &err), "%s", err.msg);
 	CHECK_MSG(strcmp(hex, one) == 0, "one pass: %s", hex);
