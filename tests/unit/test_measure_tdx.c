@@ -32,7 +32,7 @@ struct sec {
 
 struct knobs {
 	uint32_t nsec;
-	struct sec s[8];
+	struct sec s[TDVF_MAX_SECTIONS];
 	uint32_t version, len_delta; /* len_delta added to the right length */
 	bool no_table;               /* no footer table at all */
 	bool no_entry;               /* a footer table without the TDX entry */
