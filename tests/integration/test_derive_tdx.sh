@@ -10,13 +10,15 @@
 #     TDH.MR.EXTEND buffers, every section added, MR.EXTEND ones extended);
 #     dstack-mr's values for the synthetic image are in test_measure_tdx.
 # Then the refusals on real images (no TDX entry, a BFV outside the image,
-# a flipped signature, version 2) and the quote path through the command.
+# a flipped signature, version 2, an unaligned GPA), the quote path through
+# the command, and --set-opa-reference into a verdictd's tdxData.
 set -u
 BIN=$(cd "$1" && pwd)
 here=$(cd "$(dirname "$0")" && pwd)
 data=$(cd "$here/../data" && pwd)
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+vdpid=""
+trap '[ -n "$vdpid" ] && kill -9 $vdpid 2>/dev/null; rm -rf "$tmp"' EXIT
 . "$here/lib.sh"
 need_pypi "the TDVF metadata peer test (virt-firmware)"
 vfdump=$(dirname "$py")/virt-fw-dump
@@ -172,4 +174,43 @@ PY
 expect "quote not verified, said" "checks neither its signature nor its chain" "$(cat "$tmp/q.info")"
 refused "log not the quote's" "RTMR0" --quote "$data/intel/tdx_quote_4.dat" --ccel-log "$data/kbs/CCEL_data"
 refused "TDVF not the quote's" "is not the quote's 705ee938" --tdvf "$img" --quote "$data/intel/tdx_quote_4.dat"
+
+# into verdictd's stored tdxData: added to the default document's lists,
+# nothing dropped, nothing listed twice; --replace stores the fragment
+root=$tmp/root
+mkdir -p "$tmp/work"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/key.pem" 2>/dev/null
+openssl pkey -in "$tmp/key.pem" -pubout -out "$tmp/trust.pem"
+mkfifo "$tmp/ready"
+"$BIN/verdictd" --root "$root" --verifier sample --attester nullattester --listen 127.0.0.1:0 \
+	--client-api 127.0.0.1:0 --sample-trust "$tmp/trust.pem" --log-level off \
+	>"$tmp/ready" 2>>"$tmp/verdictd.log" &
+vdpid=$!
+exec 3<"$tmp/ready"
+read -r l1 <&3
+read -r l2 <&3
+exec 3<&-
+api=127.0.0.1:${l2##*:}
+v() { # v ARGS...: verdict against that verdictd, in $tmp/work
+	(cd "$tmp/work" && "$BIN/verdict" --client-api "$api" --token-file "$root/client-api.token" "$@")
+}
+stored() { # stored: tdxData as verdictd holds it, one line
+	v --export-opa-reference tdxData >/dev/null 2>&1 &&
+		python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1])), sort_keys=True))' "$tmp/work/tdxData"
+}
+v --derive tdx --tdvf "$img" --set-opa-reference tdxData 2>"$tmp/err" || fail "set from the TDVF: $(cat "$tmp/err")"
+v --derive tdx --tdvf "$img" --set-opa-reference tdxData 2>"$tmp/err" || fail "set it again: $(cat "$tmp/err")"
+v --derive tdx --quote "$data/intel/tdx_quote_4.dat" --set-opa-reference tdxData 2>"$tmp/err" ||
+	fail "set from the quote: $(cat "$tmp/err")"
+python3 - "$(stored)" "$base" <<'PY' && ok || fail "merged tdxData: $(stored)"
+import json, sys
+d = json.loads(sys.argv[1]); m = d["measurements"]
+assert m["mr_td"] == [sys.argv[2], "705ee9381b8633a9fbe532b52345e8433343d2868959f57889d84ca377c395b689cac1599ccea1b7d420483a9ce5f031"], m["mr_td"]
+assert m["rtmr0"][0].startswith("e940da7c") and len(m["rtmr3"]) == 1
+assert m["mr_seam"] == [] and m["mr_owner"] == [] and d["settings"] == {"tcbStatus": ["UpToDate"]}
+PY
+v --derive tdx --tdvf "$img" --set-opa-reference tdxData --replace 2>"$tmp/err" || fail "--replace: $(cat "$tmp/err")"
+expect "--replace" "^\{\"measurements\": \{\"mr_td\": \[\"$base\"\]\}\}$" "$(stored)"
+kill "$vdpid" 2>/dev/null && wait "$vdpid" 2>/dev/null
+vdpid=""
 finish
