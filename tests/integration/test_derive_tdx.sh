@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # test_derive_tdx.sh BIN_DIR - `verdict --derive tdx` on real TDVF images:
 # Debian 12's OVMF.fd (scripts/install-deps.sh's ovmf; edk2's OvmfPkgX64
-# carries TDX metadata) and, when scripts/install-peers.sh has fetched
-# them, Debian unstable's OVMF.inteltdx and OVMF.amdsev builds. For each:
+# carries TDX metadata) and Debian unstable's OVMF.inteltdx.ms and
+# OVMF.amdsev builds (scripts/install-peers.sh fetches them). For each:
 #   - the section table we read equals what PyPI's virt-firmware
 #     (virt-fw-dump --meta, Red Hat's reader of OVMF metadata) reads;
 #   - MRTD, one pass and two, equals a SHA-384 written here in Python from
@@ -63,11 +63,8 @@ mrtd_of() { # mrtd_of OUT_JSON: the one mr_td the fragment lists
 	python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["measurements"]["mr_td"]; assert len(m)==1; print(m[0])' "$1"
 }
 
-images=(/usr/share/ovmf/OVMF.fd)
-for f in "${EAA_PEERS:-/opt/eaa-peers}"/firmware/OVMF.inteltdx*.fd \
-	"${EAA_PEERS:-/opt/eaa-peers}"/firmware/OVMF.amdsev.fd; do
-	[[ -f $f ]] && images+=("$f")
-done
+need_firmware OVMF.inteltdx.ms.fd OVMF.amdsev.fd
+images=(/usr/share/ovmf/OVMF.fd "$fw/OVMF.inteltdx.ms.fd" "$fw/OVMF.amdsev.fd")
 [[ -f ${images[0]} ]] || { fail "${images[0]}: install Debian's ovmf (scripts/install-deps.sh)"; finish; exit; }
 echo "images: ${images[*]}"
 
