@@ -9,13 +9,18 @@
  * (ccel.h) as input.ccel[_].digest with input.ccel[_].rtmr. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "ccel.h"
 #include "codec.h"
 #include "derive.h"
 #include "file.h"
 #include "json_util.h"
+#include "pccs.h"
+#include "pck.h"
 #include "quote.h"
+#include "quote_verify.h"
 #include "tdvf.h"
+#include "timefmt.h"
 
 #define TDVF_MAX_FILE (64u << 20)
 
@@ -24,7 +29,10 @@ static const struct derive_opt tdx_opts[] = {
 	{ "two-pass", false, false,
 	  "    MRTD as QEMU 8.x TDX stacks build it (every page added, then extended)" },
 	{ "quote", true, false,
-	  "FILE  a known-good TDX quote: its MRTD and RTMRs (its signature is not checked)" },
+	  "FILE  a known-good TDX quote: its MRTD and RTMRs (not verified without --collateral)" },
+	{ "collateral", true, false,
+	  "DIR  verify the quote first against Intel's collateral (as rats-verify -C DIR)" },
+	{ "at", true, false, "TIME  verify as of TIME (2023-06-20T00:00:00Z); default now" },
 	{ "ccel-log", true, false,
 	  "FILE  the quote's CC event log (the guest's /sys/firmware/acpi/tables/data/CCEL)" },
 	{ NULL, false, false, NULL },
@@ -87,9 +95,40 @@ static bool from_tdvf(const char *path, bool two_pass, uint8_t mrtd[48], FILE *i
 	return ok;
 }
 
+/* The quote checked as the verifier checks it (quote_verify.h), with the
+ * collateral in dir (dir itself or dir/tdx-<fmspc>, pccs.h). */
+static bool verify(const struct quote *q, const char *path, const char *dir, time_t at,
+		   FILE *info, struct eaa_err *err)
+{
+	struct quote_verify_opts vo = { .at = at };
+	struct quote_result res = { 0 };
+	struct collateral col;
+	char set[4096];
+	X509 *root = intel_root_ca();
+	bool ok;
+
+	if (!root)
+		return eaa_fail(err, EAA_E_CRYPTO, "the Intel SGX Root CA");
+	ok = collateral_for_quote(q, dir, NULL, root, at, set, sizeof(set), err) &&
+	     collateral_load_dir(set, root, at, &col, err);
+	X509_free(root);
+	if (!ok)
+		return eaa_err_prefix(err, "%s: --collateral %s", path, dir);
+	vo.col = &col;
+	ok = quote_verify(q, &vo, &res, err);
+	if (ok)
+		fprintf(info, "%s: verified against %s: TCB status %s\n", path, set,
+			tcb_status_name(res.tcb.status));
+	else
+		eaa_err_prefix(err, "%s", path);
+	tcb_result_free(&res.tcb);
+	collateral_free(&col);
+	return ok;
+}
+
 /* The quote's values, and with a log the golden event digests. */
-static bool from_quote(const char *path, const char *log_path, json_t *frag, FILE *info,
-		       struct eaa_err *err)
+static bool from_quote(const char *path, const char *log_path, const char *col_dir,
+		       time_t at, json_t *frag, FILE *info, struct eaa_err *err)
 {
 	json_t *m = json_object_get(frag, "measurements"), *events = NULL, *dig = NULL;
 	uint8_t *raw = NULL, *log = NULL;
@@ -108,8 +147,11 @@ static bool from_quote(const char *path, const char *log_path, json_t *frag, FIL
 			 quote_tee_name(&q));
 		goto out;
 	}
-	fprintf(info, "%s: TDX quote v%u; --derive parses it but checks neither its "
-		"signature nor its chain: it is taken as known-good\n", path, q.version);
+	if (!col_dir)
+		fprintf(info, "%s: TDX quote v%u; without --collateral, --derive checks neither "
+			"its signature nor its chain: it is taken as known-good\n", path, q.version);
+	else if (!verify(&q, path, col_dir, at, info, err))
+		goto out;
 	if (q.tdx.td_attributes[0] & 1)
 		fprintf(info, "%s: the TD is debuggable (TDATTRIBUTES bit 0): the default "
 			"tdxPolicy refuses it whatever is listed\n", path);
@@ -156,7 +198,9 @@ out:
 static json_t *tdx_run(const struct derive_input *in, FILE *info, struct eaa_err *err)
 {
 	const char *tdvf = derive_arg(in, "tdvf"), *quote = derive_arg(in, "quote");
-	const char *log = derive_arg(in, "ccel-log");
+	const char *log = derive_arg(in, "ccel-log"), *col = derive_arg(in, "collateral");
+	const char *at_s = derive_arg(in, "at");
+	time_t at = 0;
 	json_t *frag = json_object(), *m = json_object(), *q;
 	uint8_t mrtd[48];
 
@@ -178,10 +222,23 @@ static json_t *tdx_run(const struct derive_input *in, FILE *info, struct eaa_err
 		eaa_fail(err, EAA_E_CONFIG, "tdx: --two-pass applies to --tdvf");
 		goto fail;
 	}
+	if ((col || at_s) && !quote) {
+		eaa_fail(err, EAA_E_CONFIG, "tdx: --collateral and --at verify --quote: give it");
+		goto fail;
+	}
+	if (at_s && !col) {
+		eaa_fail(err, EAA_E_CONFIG, "tdx: --at is the time --collateral is checked at");
+		goto fail;
+	}
+	if (at_s && !time_parse_utc(at_s, &at)) {
+		eaa_fail(err, EAA_E_CONFIG, "tdx: --at %s: not a UTC time like "
+			 "2023-06-20T00:00:00Z", at_s);
+		goto fail;
+	}
 	if (tdvf && (!from_tdvf(tdvf, derive_flag(in, "two-pass"), mrtd, info, err) ||
 		     !add_hex(m, "mr_td", mrtd, 48)))
 		goto fail;
-	if (quote && !from_quote(quote, log, frag, info, err))
+	if (quote && !from_quote(quote, log, col, at ? at : time(NULL), frag, info, err))
 		goto fail;
 	/* Both given: the image must be what the quoted TD was built from. */
 	q = json_object_get(m, "mr_td");

@@ -169,6 +169,12 @@ for k, w in (("mr_td", "mr_td"), ("rtmr0", "rtmr_0"), ("rtmr1", "rtmr_1"),
 assert want["mr_td"].startswith("705ee9381b8633a9")
 PY
 expect "quote not verified, said" "checks neither its signature nor its chain" "$(cat "$tmp/q.info")"
+"$BIN/verdict" --derive tdx --quote "$data/intel/tdx_quote_4.dat" --collateral "$data/intel/pcs-50806f000000" \
+	--at 2023-06-20T00:00:00Z >"$tmp/qv.json" 2>"$tmp/qv.info" || fail "verified quote refused: $(cat "$tmp/qv.info")"
+expect "quote verified, said" "verified against .*pcs-50806f000000: TCB status UpToDate" "$(cat "$tmp/qv.info")"
+cmp -s "$tmp/q.json" "$tmp/qv.json" && ok || fail "verified and unverified quote give different fragments"
+refused "expired collateral" "pck-crl.der: not valid at the verification time" --quote "$data/intel/tdx_quote_4.dat" \
+	--collateral "$data/intel/pcs-50806f000000" --at 2023-08-01T00:00:00Z
 refused "log not the quote's" "RTMR0" --quote "$data/intel/tdx_quote_4.dat" --ccel-log "$data/kbs/CCEL_data"
 refused "TDVF not the quote's" "is not the quote's 705ee938" --tdvf "$img" --quote "$data/intel/tdx_quote_4.dat"
 

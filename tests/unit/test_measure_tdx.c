@@ -398,6 +398,34 @@ static void test_quote(void)
 		free(raw);
 		free(log);
 	}
+	/* verified against Intel's collateral, that copy is refused; the
+	 * real quote passes, as of a time inside the collateral's validity,
+	 * and not after it */
+	{
+		char col[600];
+
+		path_of(col, sizeof(col), data_dir, "intel/pcs-50806f000000");
+		j = run((const char *[]){ "quote", forged, "collateral", col, "at",
+					  "2023-06-20T00:00:00Z", NULL }, &err);
+		CHECK_MSG(!j && err.code == EAA_E_SIGNATURE, "%s (%d)", err.msg, err.code);
+		j = run((const char *[]){ "quote", q4, "collateral", col, "at",
+					  "2023-06-20T00:00:00Z", NULL }, &err);
+		CHECK_MSG(j && strncmp(first(j, "measurements", "mr_td"), "705ee938", 8) == 0,
+			  "%s", err.msg);
+		json_decref(j);
+		j = run((const char *[]){ "quote", q4, "collateral", col, "at",
+					  "2023-08-01T00:00:00Z", NULL }, &err);
+		CHECK_MSG(!j && strstr(err.msg, "not valid at the verification time"), "%s",
+			  err.msg);
+		j = run((const char *[]){ "quote", q4, "collateral", col, "at", "yesterday",
+					  NULL }, &err);
+		CHECK(!j && strstr(err.msg, "--at yesterday: not a UTC time"));
+		j = run((const char *[]){ "quote", q4, "at", "2023-06-20T00:00:00Z", NULL },
+			&err);
+		CHECK(!j && strstr(err.msg, "--at is the time --collateral is checked at"));
+		j = run((const char *[]){ "tdvf", forged, "collateral", col, NULL }, &err);
+		CHECK(!j && strstr(err.msg, "--collateral and --at verify --quote"));
+	}
 	j = run((const char *[]){ "quote", forged, "ccel-log", grub, NULL }, &err);
 	CHECK_MSG(j, "%s", err.msg);
 	{
