@@ -10,6 +10,7 @@ const struct derive_tee *const derive_tees[] = {
 	&derive_sev,
 	&derive_csv,
 	&derive_tdx,
+	&derive_sgx,
 	NULL,
 };
 

@@ -67,6 +67,7 @@ extern const struct derive_tee derive_csv;
 extern const struct derive_tee derive_tdx;
 
 /* The table, ending with { NULL }; and a row by name (NULL: unknown). */
+extern const struct derive_tee derive_sgx;
 extern const struct derive_tee *const derive_tees[];
 const struct derive_tee *derive_find(const char *name);
 
