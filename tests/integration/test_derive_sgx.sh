@@ -158,7 +158,8 @@ for page in range(2):
 open(sys.argv[1], "wb").write(out)
 print(meas.hexdigest())
 PY
-	if ! "$sgxs_sign" --key "$key" --isvprodid 4242 --isvsvn 17 "$tmp/enclave.sgxs" \
+	if ! "$sgxs_sign" --key "$key" --isvprodid 4242 --isvsvn 17 --date 20261207 \
+		-m 0x1/0x1 "$tmp/enclave.sgxs" \
 		"$tmp/peer.sig" >"$tmp/peer.out" 2>&1; then
 		fail "sgxs-sign: $(cat "$tmp/peer.out")"
 		return
@@ -173,8 +174,8 @@ PY
 	else
 		fail "verdict on sgxs-sign's SIGSTRUCT: $(cat "$tmp/peer.err")"
 	fi
-	# sgxs-sign -d: a debug enclave (DEBUG set and enforced)
-	if "$sgxs_sign" --key "$key" -d "$tmp/enclave.sgxs" "$tmp/peer-debug.sig" >"$tmp/peer.out" 2>&1; then
+	# -a 0x6/0x0: DEBUG set in ATTRIBUTES and enforced by ATTRIBUTEMASK
+	if "$sgxs_sign" --key "$key" -a 0x6/0x0 "$tmp/enclave.sgxs" "$tmp/peer-debug.sig" >"$tmp/peer.out" 2>&1; then
 		"$BIN/verdict" --derive sgx --sigstruct "$tmp/peer-debug.sig" >/dev/null 2>"$tmp/err" &&
 			fail "a debug-only enclave derived without --allow-debug" ||
 			expect "peer: debug-only refused" "only launches as a debug enclave" "$(cat "$tmp/err")"
@@ -182,8 +183,23 @@ PY
 			expect "peer: --allow-debug warns" "WARNING: a debug-only enclave" "$(cat "$tmp/err")" ||
 			fail "--allow-debug: $(cat "$tmp/err")"
 	else
+		fail "sgxs-sign -a 0x6/0x0: $(cat "$tmp/peer.out")"
+	fi
+	# -d: DEBUG set, the mask leaves it free; -a 0x4/0x0: production only
+	if "$sgxs_sign" --key "$key" -d "$tmp/enclave.sgxs" "$tmp/peer-d.sig" >"$tmp/peer.out" 2>&1 &&
+		"$sgxs_sign" --key "$key" -a 0x4/0x0 "$tmp/enclave.sgxs" "$tmp/peer-prod.sig" >>"$tmp/peer.out" 2>&1; then
+		"$BIN/verdict" --derive sgx --sigstruct "$tmp/peer-d.sig" >/dev/null 2>"$tmp/err" &&
+			expect "peer: -d derives, DEBUG not enforced" "DEBUG attribute: not enforced" "$(cat "$tmp/err")" ||
+			fail "sgxs-sign -d: $(cat "$tmp/err")"
+		"$BIN/verdict" --derive sgx --sigstruct "$tmp/peer-prod.sig" >/dev/null 2>"$tmp/err" &&
+			expect "peer: production only" "DEBUG attribute: clear and enforced" "$(cat "$tmp/err")" ||
+			fail "sgxs-sign -a 0x4/0x0: $(cat "$tmp/err")"
+	else
 		fail "sgxs-sign -d: $(cat "$tmp/peer.out")"
 	fi
+	# the other fields it was told, as verdict reports them
+	expect "peer: date" "date: 2026-12-07" "$(cat "$tmp/peer.err")"
+	expect "peer: miscselect" "miscselect 0x00000001 miscmask 0xfffffffe" "$(cat "$tmp/peer.err")"
 }
 peer_sign
 
