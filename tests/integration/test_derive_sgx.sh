@@ -5,7 +5,9 @@
 # .note.sgxmeta with objcopy, and against an independent signer: the
 # Fortanix sgxs-sign (scripts/install-peers.sh) signs an SGXS made here,
 # whose MRENCLAVE this test computes itself from the SDM's measurement
-# records; verdict must read back what both say.
+# records; verdict must read back what both say. Then into a real
+# verdictd: two enclaves merged into sgxData (and --replace), and the
+# default sgxPolicy admitting the enclave, refusing it launched as debug.
 set -u
 BIN=$(cd "$1" && pwd) DATA=$(cd "$2" && pwd)
 tmp=$(mktemp -d)
@@ -124,6 +126,79 @@ fi
 "$BIN/verdict" --derive sgx --enclave "$tmp/enclave.so" --sigstruct "$sig" >/dev/null 2>"$tmp/err" &&
 	fail "two inputs accepted" || expect "two inputs refused" "one of --enclave" "$(cat "$tmp/err")"
 "$BIN/verdict" --derive sgx --sigstruct "$sig" --mrenclave x >/dev/null 2>&1 && fail "an unknown option accepted" || ok
+
+# --- into verdictd: --set-opa-reference sgxData, then the default policy --
+root=$tmp/root
+mkdir -p "$tmp/work"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/ec.pem" 2>/dev/null
+openssl pkey -in "$tmp/ec.pem" -pubout -out "$tmp/trust.pem" 2>/dev/null
+printf 'root = %s\nverifier = sample\nattester = nullattester\nlog-level = off\n' "$root" >"$tmp/verdictd.conf"
+mkfifo "$tmp/ready"
+"$BIN/verdictd" --config "$tmp/verdictd.conf" --listen 127.0.0.1:0 --client-api 127.0.0.1:0 \
+	--sample-trust "$tmp/trust.pem" >"$tmp/ready" 2>>"$tmp/verdictd.log" &
+vdpid=$!
+trap 'kill -9 $vdpid 2>/dev/null; rm -rf "$tmp"' EXIT
+exec 3<"$tmp/ready"
+read -r l1 <&3
+read -r l2 <&3
+exec 3<&-
+api=127.0.0.1:${l2##*:}
+vd() { (cd "$tmp/work" && "$BIN/verdict" --client-api "$api" --token-file "$root/client-api.token" "$@"); }
+# a second enclave: the same key, another mrEnclave, svn 3
+python3 - "$DATA/measure/sgx_sdk_test_key.pem" "$tmp/second.sig" <<'PY' || fail "second SIGSTRUCT"
+import subprocess, sys
+# sign header||body of a copy of the seed SIGSTRUCT with another ENCLAVEHASH
+# and ISVSVN with openssl (PKCS#1 v1.5, SHA-256), then Q1/Q2, little-endian
+key, out = sys.argv[1:3]
+css = bytearray(open(sys.argv[1].replace("sgx_sdk_test_key.pem", "sgx/sdk_test_key.sigstruct"), "rb").read())
+css[960:992] = bytes(range(32))
+css[1026:1028] = (3).to_bytes(2, "little")
+msg = bytes(css[0:128] + css[900:1028])
+sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=msg,
+                     capture_output=True, check=True).stdout
+s = int.from_bytes(sig, "big")
+m = int.from_bytes(css[128:512], "little")
+q1 = s * s // m
+q2 = (s * s % m) * s // m
+css[516:900] = s.to_bytes(384, "little")
+css[1040:1424] = q1.to_bytes(384, "little")
+css[1424:1808] = q2.to_bytes(384, "little")
+open(out, "wb").write(css)
+PY
+if vd --derive sgx --sigstruct "$sig" --set-opa-reference sgxData 2>"$tmp/err" &&
+	vd --derive sgx --sigstruct "$tmp/second.sig" --set-opa-reference sgxData 2>>"$tmp/err" &&
+	vd --export-opa-reference sgxData 2>>"$tmp/err"; then
+	ok
+	python3 - "$tmp/work/sgxData" "$tmp/raw.json" <<'PY' && ok || fail "merged sgxData: $(cat "$tmp/work/sgxData")"
+import base64, json, sys
+d = json.load(open(sys.argv[1]))
+first = json.load(open(sys.argv[2]))
+second = base64.b64encode(bytes(range(32))).decode()
+assert d["mrEnclave"] == first["mrEnclave"] + [second], d
+assert d["mrSigner"] == first["mrSigner"], d          # the same signer, listed once
+assert d["svn"] == 0 and d["productId"] == 0, d      # minimums: the default's 0 is lower
+assert d["tcbStatus"] == ["UpToDate"], d              # the stored document's own member kept
+PY
+	# --replace: the fragment is the document
+	vd --derive sgx --sigstruct "$sig" --set-opa-reference sgxData --replace 2>>"$tmp/err" &&
+		vd --export-opa-reference sgxData 2>>"$tmp/err" &&
+		python3 -c 'import json, sys; assert json.load(open(sys.argv[1])) == json.load(open(sys.argv[2]))' \
+			"$tmp/work/sgxData" "$tmp/raw.json" && ok || fail "--replace: $(cat "$tmp/work/sgxData")"
+	# the default sgxPolicy now admits the enclave, unless it is a debug one
+	printf '{"mrEnclave":"%s","mrSigner":"%s","productId":%s,"svn":%s,"tcb_status":"UpToDate","debug":%s}\n' \
+		"$(field "$tmp/raw.json" mrEnclave)" "$sdk_signer" "$(field "$tmp/raw.json" productId)" \
+		"$(field "$tmp/raw.json" svn)" false >"$tmp/work/evidence"
+	vd --test-opa-remote sgxPolicy.rego sgxData ./evidence >"$tmp/out" 2>&1
+	expect "default policy: allowed" '"allow": true' "$(cat "$tmp/out")"
+	sed 's/"debug":false/"debug":true/' "$tmp/work/evidence" >"$tmp/work/evidence-debug"
+	vd --test-opa-remote sgxPolicy.rego sgxData ./evidence-debug >"$tmp/out" 2>&1
+	expect "default policy: the same enclave launched debug refused" '"allow": false' "$(cat "$tmp/out")"
+	sed 's/"svn":7/"svn":6/' "$tmp/work/evidence" >"$tmp/work/evidence-old"
+	vd --test-opa-remote sgxPolicy.rego sgxData ./evidence-old >"$tmp/out" 2>&1
+	expect "default policy: an svn below the SIGSTRUCT's refused" '"allow": false' "$(cat "$tmp/out")"
+else
+	fail "verdict --derive sgx --set-opa-reference: $(cat "$tmp/err")"
+fi
 
 # --- an independent signer: sgxs-sign -------------------------------------
 peer_sign() {

@@ -359,6 +359,10 @@ static void test_refusals(EVP_PKEY *key)
 
 		CHECK(sigstruct_read(&s, bad, sizeof(bad), &err));
 	}
+	/* a modulus short of 3072 bits (its top byte, stored last, zero) */
+	memcpy(bad, good, sizeof(bad));
+	bad[128 + 383] = 0;
+	CHECK(refused(bad, sizeof(bad), EAA_E_FORMAT, "MODULUS is"));
 	CHECK(refused(good, sizeof(good) - 1, EAA_E_FORMAT, "1808 bytes"));
 	CHECK(refused(good, 0, EAA_E_FORMAT, "1808 bytes"));
 	/* a key with exponent 65537, correctly signed: SGX wants 3 */
