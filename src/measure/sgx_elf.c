@@ -180,6 +180,12 @@ bool sgx_elf_metadata(const uint8_t *img, size_t n, struct sgx_elf_meta *m,
 	while (rd_left(&desc) >= 8) {
 		look = desc;
 		if (!rd_u64le(&look, &magic) || magic != SGX_METADATA_MAGIC) {
+			/* metadata_sec.S reserves the note zero-filled; sgx_sign
+			 * fills it in when it signs */
+			if (m->entries == 0 && rd_all_zero(&desc))
+				return eaa_fail(err, EAA_E_CONFIG,
+						"no SGX metadata: the sgx_metadata note is all zero, "
+						"the placeholder of an enclave not yet signed (sgx_sign sign)");
 			if (m->entries == 0)
 				return eaa_fail(err, EAA_E_UNSUPPORTED,
 						"sgx_metadata note: magic 0x%016" PRIx64

@@ -488,6 +488,9 @@ static void test_elf(EVP_PKEY *key)
 	o.magic ^= 1;
 	CHECK(elf_refused(css, &o, EAA_E_UNSUPPORTED, "magic"));
 	o = elf_defaults();
+	o.entries = 0;      /* the zero-filled placeholder of an unsigned build */
+	CHECK(elf_refused(css, &o, EAA_E_CONFIG, "not yet signed"));
+	o = elf_defaults();
 	o.version = 9ull << 32;
 	CHECK(elf_refused(css, &o, EAA_E_UNSUPPORTED, "version 9.0"));
 	o = elf_defaults();
