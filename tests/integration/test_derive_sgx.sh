@@ -137,7 +137,7 @@ mkfifo "$tmp/ready"
 "$BIN/verdictd" --config "$tmp/verdictd.conf" --listen 127.0.0.1:0 --client-api 127.0.0.1:0 \
 	--sample-trust "$tmp/trust.pem" >"$tmp/ready" 2>>"$tmp/verdictd.log" &
 vdpid=$!
-trap 'kill -9 $vdpid 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '[[ -n $vdpid ]] && kill -9 $vdpid 2>/dev/null; rm -rf "$tmp"' EXIT
 exec 3<"$tmp/ready"
 read -r l1 <&3
 read -r l2 <&3
@@ -199,6 +199,9 @@ PY
 else
 	fail "verdict --derive sgx --set-opa-reference: $(cat "$tmp/err")"
 fi
+kill $vdpid
+wait $vdpid 2>/dev/null
+vdpid=""
 
 # --- an independent signer: sgxs-sign -------------------------------------
 peer_sign() {
