@@ -65,9 +65,9 @@ struct derive_tee {
 extern const struct derive_tee derive_sev;
 extern const struct derive_tee derive_csv;
 extern const struct derive_tee derive_tdx;
+extern const struct derive_tee derive_sgx;
 
 /* The table, ending with { NULL }; and a row by name (NULL: unknown). */
-extern const struct derive_tee derive_sgx;
 extern const struct derive_tee *const derive_tees[];
 const struct derive_tee *derive_find(const char *name);
 
