@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # install-peers.sh - the programs our users run beside us, built from their
 # Go modules (and Python packages from PyPI, a crate from crates.io) at
-# pinned versions, for the
-# peer tests (docs/peers.md): they
+# pinned versions, for the peer tests (docs/peers.md): they
 # prove our protocols against theirs. Test code only; nothing of theirs is
 # linked into EAA.
 #
