@@ -219,10 +219,14 @@ void sigstruct_describe(const struct sigstruct *s, FILE *f)
 			"debug enclave, whose memory the host can read";
 	else if (s->flags_mask & SGX_FLAG_DEBUG)
 		debug = "clear and enforced by ATTRIBUTEMASK: production launches only";
+	else if (s->flags & SGX_FLAG_DEBUG)
+		debug = "not enforced by ATTRIBUTEMASK (set in ATTRIBUTES): this MRENCLAVE "
+			"launches as a debug or a production enclave alike; only the quote's "
+			"DEBUG attribute (refused by the default sgxPolicy) tells them apart";
 	else
-		debug = "not enforced by ATTRIBUTEMASK: this MRENCLAVE launches as a debug or "
-			"a production enclave alike; only the quote's DEBUG attribute "
-			"(refused by the default sgxPolicy) tells them apart";
+		debug = "not enforced by ATTRIBUTEMASK (clear in ATTRIBUTES): this MRENCLAVE "
+			"launches as a debug or a production enclave alike; only the quote's "
+			"DEBUG attribute (refused by the default sgxPolicy) tells them apart";
 	fprintf(f, "  vendor: %s (0x%04x)\n",
 		s->vendor == 0x8086 ? "Intel" : s->vendor == 0 ? "not Intel" : "unknown",
 		s->vendor);

@@ -52,7 +52,7 @@ if "$BIN/verdict" --derive sgx --sigstruct "$sig" --print >"$tmp/raw.json" 2>"$t
 		"^$((16#$(dd skip=1026 count=2 if="$sig" bs=1 2>/dev/null | od -An -tx2 | tr -d ' \n')))\$" \
 		"$(field "$tmp/raw.json" svn)"
 	expect "info: the signature verified" "signature verifies" "$(cat "$tmp/raw.err")"
-	expect "info: the DEBUG attribute reported" "DEBUG attribute: not enforced" "$(cat "$tmp/raw.err")"
+	expect "info: the DEBUG attribute reported" "DEBUG attribute: not enforced by ATTRIBUTEMASK \(clear in ATTRIBUTES\)" "$(cat "$tmp/raw.err")"
 else
 	fail "verdict --derive sgx --sigstruct: $(cat "$tmp/raw.err")"
 fi
@@ -267,7 +267,7 @@ PY
 	if "$sgxs_sign" --key "$key" -d "$tmp/enclave.sgxs" "$tmp/peer-d.sig" >"$tmp/peer.out" 2>&1 &&
 		"$sgxs_sign" --key "$key" -a 0x4/0x0 "$tmp/enclave.sgxs" "$tmp/peer-prod.sig" >>"$tmp/peer.out" 2>&1; then
 		"$BIN/verdict" --derive sgx --sigstruct "$tmp/peer-d.sig" >/dev/null 2>"$tmp/err" &&
-			expect "peer: -d derives, DEBUG not enforced" "DEBUG attribute: not enforced" "$(cat "$tmp/err")" ||
+			expect "peer: -d derives, DEBUG set, not enforced" "DEBUG attribute: not enforced by ATTRIBUTEMASK \(set in ATTRIBUTES\)" "$(cat "$tmp/err")" ||
 			fail "sgxs-sign -d: $(cat "$tmp/err")"
 		"$BIN/verdict" --derive sgx --sigstruct "$tmp/peer-prod.sig" >/dev/null 2>"$tmp/err" &&
 			expect "peer: production only" "DEBUG attribute: clear and enforced" "$(cat "$tmp/err")" ||
