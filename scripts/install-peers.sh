@@ -69,7 +69,7 @@ firmware() {
 		if ! curl -fsS -o "$tmp/$deb" "$pool/$deb"; then
 			local idx
 			idx=$(curl -fsS http://deb.debian.org/debian/dists/sid/main/binary-all/Packages.xz | xz -dc |
-				awk -v p="$pkg" '$0=="Package: "p{f=1} f&&/^Filename:/{n=$2} f&&/^SHA256:/{s=$2} f&&/^$/{print n" "s; exit}')
+				awk -v p="$pkg" '$0=="Package: "p{f=1} f&&/^Filename:/{n=$2} f&&/^SHA256:/{s=$2} f&&/^$/{f=0; if (!o++) print n" "s}')
 			deb=${idx%% *} deb=${deb##*/} sum=${idx#* }
 			echo "peers: firmware: the pinned $pkg is gone from unstable; taking $deb"
 			curl -fsS -o "$tmp/$deb" "$pool/$deb" || { rm -rf "$tmp"; echo "peers: firmware: cannot fetch $deb" >&2; return 1; }
