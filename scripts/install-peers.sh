@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # install-peers.sh - the programs our users run beside us, built from their
-# Go modules (and Python packages from PyPI) at pinned versions, for the
-# peer tests (docs/peers.md): they
+# Go modules (and Python packages from PyPI, a crate from crates.io) at
+# pinned versions, for the peer tests (docs/peers.md): they
 # prove our protocols against theirs. Test code only; nothing of theirs is
 # linked into EAA.
 #
@@ -20,7 +20,9 @@
 set -euo pipefail
 SKOPEO=v1.16.1 COSIGN=v2.6.5 OPA=v1.22.4
 # Python peers from PyPI, in a virtual environment of their own
-PYPI_PEERS="rfc8785==0.1.4 jwcrypto==1.6.1 sev-snp-measure==0.0.13"
+PYPI_PEERS="rfc8785==0.1.4 jwcrypto==1.6.1 sev-snp-measure==0.0.13 virt-firmware==26.10"
+# Rust peers from crates.io (cargo install --locked: the crate's own lock)
+SGXS_TOOLS=0.10.0
 dir=${EAA_PEERS:-/opt/eaa-peers}
 
 # PyPI peers: $dir/venv/bin/python has them (tests: need_pypi in lib.sh)
@@ -67,7 +69,7 @@ firmware() {
 		if ! curl -fsS -o "$tmp/$deb" "$pool/$deb"; then
 			local idx
 			idx=$(curl -fsS http://deb.debian.org/debian/dists/sid/main/binary-all/Packages.xz | xz -dc |
-				awk -v p="$pkg" '$0=="Package: "p{f=1} f&&/^Filename:/{n=$2} f&&/^SHA256:/{s=$2} f&&/^$/{print n" "s; exit}')
+				awk -v p="$pkg" '$0=="Package: "p{f=1} f&&/^Filename:/{n=$2} f&&/^SHA256:/{s=$2} f&&/^$/{f=0; if (!o++) print n" "s}')
 			deb=${idx%% *} deb=${deb##*/} sum=${idx#* }
 			echo "peers: firmware: the pinned $pkg is gone from unstable; taking $deb"
 			curl -fsS -o "$tmp/$deb" "$pool/$deb" || { rm -rf "$tmp"; echo "peers: firmware: cannot fetch $deb" >&2; return 1; }
@@ -82,6 +84,29 @@ firmware() {
 	echo "peers: firmware images: $(cd "$fw" && ls ./*.fd | tr '\n' ' ')in $fw"
 }
 firmware
+
+# crates.io peers: $dir/bin/sgxs-sign (Fortanix's SIGSTRUCT signer, for
+# test_derive_sgx.sh). Built with 2 jobs: the machines have 2 cores.
+crate_peer() { # crate_peer CRATE VERSION BIN
+	local crate=$1 version=$2 bin=$3 t0
+	if [[ -x $dir/bin/$bin ]] && [[ $(cat "$dir/$bin.pin" 2>/dev/null) == "$crate $version" ]]; then
+		echo "peers: $crate $version: already installed in $dir/bin"
+		return
+	fi
+	t0=$(date +%s)
+	mkdir -p "$dir/bin"
+	cargo install --quiet --locked --jobs 2 --root "$dir/cargo" --version "$version" \
+		--bin "$bin" "$crate" >"$dir/$bin.log" 2>&1 &&
+		ln -sf "$dir/cargo/bin/$bin" "$dir/bin/$bin" ||
+		{ echo "peers: $crate $version: build failed, see $dir/$bin.log" >&2; return 1; }
+	printf '%s' "$crate $version" >"$dir/$bin.pin"
+	echo "peers: $crate $version: installed in $dir/bin ($(($(date +%s) - t0)) s)"
+}
+if command -v cargo >/dev/null 2>&1; then
+	crate_peer sgxs-tools "$SGXS_TOOLS" sgxs-sign
+else
+	echo "peers: crates: skipped: needs cargo"
+fi
 
 if ! command -v go >/dev/null 2>&1 ||
 	! go version | grep -Eq 'go1\.(2[6-9]|[3-9][0-9])'; then

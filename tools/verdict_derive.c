@@ -134,6 +134,28 @@ int verdict_derive(int argc, char **argv, const struct verdict_api *api)
 			NULL, O_TEE + (int)k };
 	}
 	longs[nc + k] = (struct option){ NULL, 0, NULL, 0 };
+	/* getopt_long takes "--sigstruc" for --sigstruct: a typo of one TEE's
+	 * input must not pass for another input, so only whole names do */
+	for (c = 1; c < argc && strcmp(argv[c], "--") != 0; c++) {
+		const char *a = argv[c];
+		size_t len, j;
+
+		if (strncmp(a, "--", 2) != 0)
+			continue;
+		len = strcspn(a + 2, "=");
+		for (j = 0; longs[j].name; j++)
+			if (strlen(longs[j].name) == len && strncmp(longs[j].name, a + 2, len) == 0)
+				break;
+		if (!longs[j].name) {
+			fprintf(stderr, "verdict: --derive %s: unknown option %.*s\n", t->name,
+				(int)len + 2, a);
+			usage(stderr, t);
+			return 2;
+		}
+		/* skip the value of an option that takes one as the next word */
+		if (longs[j].has_arg == required_argument && !strchr(a, '='))
+			c++;
+	}
 	optind = 1;
 	opterr = 1;
 	while ((c = getopt_long(argc, argv, "c:h", longs, NULL)) != -1) {

@@ -9,6 +9,8 @@
 const struct derive_tee *const derive_tees[] = {
 	&derive_sev,
 	&derive_csv,
+	&derive_tdx,
+	&derive_sgx,
 	&derive_seves, &derive_snp,
 	NULL,
 };

@@ -64,6 +64,8 @@ struct derive_tee {
 
 extern const struct derive_tee derive_sev;
 extern const struct derive_tee derive_csv;
+extern const struct derive_tee derive_tdx;
+extern const struct derive_tee derive_sgx;
 extern const struct derive_tee derive_seves;
 extern const struct derive_tee derive_snp;
 

@@ -114,6 +114,10 @@ expect "cmdline file without its newline" "want one line of text ending with a n
 derive 2 sev --ovmf "$AMDSEV" --vcpus 4
 derive 2 sev --ovmf "$AMDSEV" --ovmf "$AMDSEV"
 expect "an input given twice" "--ovmf given twice" "$err"
+derive 2 sev --ovm "$AMDSEV"
+expect "an abbreviated input is not taken for another" "unknown option --ovm" "$err"
+derive 2 sev --ovmf "$AMDSEV" --repl
+expect "nor an abbreviated option" "unknown option --repl" "$err"
 derive 2 nosuchtee
 expect "unknown TEE" "--derive nosuchtee: unknown TEE" "$err"
 derive 2 sev --ovmf "$AMDSEV" --set-opa-reference sevData
