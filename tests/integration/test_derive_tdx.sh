@@ -8,7 +8,10 @@
 #   - MRTD, one pass and two, equals a SHA-384 written here in Python from
 #     the published algorithm (TDX module ABI's TDH.MEM.PAGE.ADD and
 #     TDH.MR.EXTEND buffers, every section added, MR.EXTEND ones extended);
-#     dstack-mr's values for the synthetic image are in test_measure_tdx.
+#     dstack-mr's values for the synthetic image are in test_measure_tdx;
+#   - MRTD, one pass, equals what Google's gce-tcb-verifier (its tdx
+#     package, from the Go module proxy; tests/peers/mrtd) computes for
+#     the same image, last, as it needs Go.
 # Then the refusals on real images (no TDX entry, a BFV outside the image,
 # a flipped signature, version 2, an unaligned GPA), the quote path through
 # the command, and --set-opa-reference into a verdictd's tdxData.
@@ -216,4 +219,24 @@ v --derive tdx --tdvf "$img" --set-opa-reference tdxData --replace 2>"$tmp/err" 
 expect "--replace" "^\{\"measurements\": \{\"mr_td\": \[\"$base\"\]\}\}$" "$(stored)"
 kill "$vdpid" 2>/dev/null && wait "$vdpid" 2>/dev/null
 vdpid=""
+# Google's MRTD (gce-tcb-verifier's tdx.MRTD, GCE's c3 launch options:
+# the RAM banks shape only the TD HOB, which is added, never extended, so
+# the value is the one-pass MRTD of any VMM that adds the sections in
+# metadata order)
+need_go 22 "gce-tcb-verifier's MRTD (tests/peers/mrtd)"
+if (cd "$here/../peers/mrtd" && go build -o "$tmp/mrtd" .) 2>"$tmp/mrtd-build.err"; then
+	ok
+	# the real images only: gce-tcb-verifier also wants the metadata GUID
+	# (e9eaf9f3-...) before the descriptor, which QEMU does not read and
+	# the synthetic image leaves out
+	for img in "${images[@]}"; do
+		theirs=$("$tmp/mrtd" "$img" 2>&1)
+		ours=$("$BIN/verdict" --derive tdx --tdvf "$img" 2>/dev/null |
+			python3 -c 'import json,sys; print(json.load(sys.stdin)["measurements"]["mr_td"][0])')
+		[[ -n $ours && $ours == "$theirs" ]] && ok ||
+			fail "MRTD of $img: ours $ours, gce-tcb-verifier's $theirs"
+	done
+else
+	fail "build tests/peers/mrtd: $(cat "$tmp/mrtd-build.err")"
+fi
 finish
