@@ -136,6 +136,27 @@ need_firmware() { # need_firmware NAME...: firmware images scripts/install-peers
 		exit
 	done
 }
+start_verdictd_api() { # start_verdictd_api: verdictd (sample verifier, state in
+	# $tmp/root) with its listener and client API on free loopback ports; sets
+	# root, vdpid (the caller's trap kills it), api, and vd=(verdict's options
+	# for that client API). Needs $BIN and $tmp.
+	local l1 l2
+	root=$tmp/root
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/vd-key.pem" 2>/dev/null
+	openssl pkey -in "$tmp/vd-key.pem" -pubout -out "$tmp/vd-trust.pem"
+	mkfifo "$tmp/vd-ready"
+	"$BIN/verdictd" --root "$root" --listen 127.0.0.1:0 --client-api 127.0.0.1:0 \
+		--verifier sample --attester nullattester --sample-trust "$tmp/vd-trust.pem" \
+		--log-level off >"$tmp/vd-ready" 2>>"$tmp/verdictd.log" &
+	vdpid=$!
+	exec 3<"$tmp/vd-ready"
+	read -r l1 <&3
+	read -r l2 <&3
+	exec 3<&-
+	rm -f "$tmp/vd-ready"
+	api=127.0.0.1:${l2##*:}
+	vd=(--client-api "$api" --token-file "$root/client-api.token")
+}
 need_go() { # need_go MINOR WHAT: Go >= 1.MINOR for WHAT (test code in Go),
 	# else as need_peer: a failure under CI=true, a skip elsewhere
 	if command -v go >/dev/null 2>&1 &&

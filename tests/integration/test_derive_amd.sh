@@ -370,20 +370,7 @@ derive 1 snp --ovmf "$AMDSEV" --vcpus 1 --vcpu-type EPYC --id-key id.pem --autho
 expect "family ID not 16 bytes" "--family-id 00: want 16 bytes in hex" "$err"
 
 # --- the merge into verdictd's snpData: its other members are kept
-root=$tmp/root
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out key.pem 2>/dev/null
-openssl pkey -in key.pem -pubout -out trust.pem
-mkfifo ready
-"$BIN/verdictd" --root "$root" --listen 127.0.0.1:0 --client-api 127.0.0.1:0 \
-	--verifier sample --attester nullattester --sample-trust trust.pem --log-level off \
-	>ready 2>verdictd.log &
-vdpid=$!
-exec 3<ready
-read -r _ <&3
-read -r l2 <&3
-exec 3<&-
-api=127.0.0.1:${l2##*:}
-vd=(--client-api "$api" --token-file "$root/client-api.token")
+start_verdictd_api
 stored() { # KEY: the stored snpData's measurements.KEY list, one per line
 	(cd "$tmp" && "$BIN/verdict" "${vd[@]}" -p "$tmp" --export-opa-reference snpData >/dev/null) &&
 		python3 -c 'import json, sys; print("\n".join(json.load(open("snpData"))["measurements"][sys.argv[1]]))' "$1"

@@ -129,20 +129,7 @@ expect "--replace alone" "--replace goes with --set-opa-reference" "$err"
 derive 0 sev --ovmf "$NOMETA"   # no kernel: the image is measured whole
 
 # --- the merge into verdictd's csvData
-root=$tmp/root
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out key.pem 2>/dev/null
-openssl pkey -in key.pem -pubout -out trust.pem
-mkfifo ready
-"$BIN/verdictd" --root "$root" --listen 127.0.0.1:0 --client-api 127.0.0.1:0 \
-	--verifier sample --attester nullattester --sample-trust trust.pem --log-level off \
-	>ready 2>verdictd.log &
-vdpid=$!
-exec 3<ready
-read -r _ <&3
-read -r l2 <&3
-exec 3<&-
-api=127.0.0.1:${l2##*:}
-vd=(--client-api "$api" --token-file "$root/client-api.token")
+start_verdictd_api
 stored() { # the stored csvData's measure list, one per line
 	(cd "$tmp" && "$BIN/verdict" "${vd[@]}" -p "$tmp" --export-opa-reference csvData >/dev/null) &&
 		python3 -c 'import json; print("\n".join(json.load(open("csvData"))["measure"]))'

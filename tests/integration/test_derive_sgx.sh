@@ -128,21 +128,9 @@ fi
 "$BIN/verdict" --derive sgx --sigstruct "$sig" --mrenclave x >/dev/null 2>&1 && fail "an unknown option accepted" || ok
 
 # --- into verdictd: --set-opa-reference sgxData, then the default policy --
-root=$tmp/root
 mkdir -p "$tmp/work"
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/ec.pem" 2>/dev/null
-openssl pkey -in "$tmp/ec.pem" -pubout -out "$tmp/trust.pem" 2>/dev/null
-printf 'root = %s\nverifier = sample\nattester = nullattester\nlog-level = off\n' "$root" >"$tmp/verdictd.conf"
-mkfifo "$tmp/ready"
-"$BIN/verdictd" --config "$tmp/verdictd.conf" --listen 127.0.0.1:0 --client-api 127.0.0.1:0 \
-	--sample-trust "$tmp/trust.pem" >"$tmp/ready" 2>>"$tmp/verdictd.log" &
-vdpid=$!
+start_verdictd_api
 trap '[[ -n $vdpid ]] && kill -9 $vdpid 2>/dev/null; rm -rf "$tmp"' EXIT
-exec 3<"$tmp/ready"
-read -r l1 <&3
-read -r l2 <&3
-exec 3<&-
-api=127.0.0.1:${l2##*:}
 vd() { (cd "$tmp/work" && "$BIN/verdict" --client-api "$api" --token-file "$root/client-api.token" "$@"); }
 # a second enclave: the same key, another mrEnclave, svn 3
 python3 - "$DATA/measure/sgx_sdk_test_key.pem" "$tmp/second.sig" <<'PY' || fail "second SIGSTRUCT"

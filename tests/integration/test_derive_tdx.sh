@@ -183,20 +183,8 @@ refused "TDVF not the quote's" "is not the quote's 705ee938" --tdvf "$img" --quo
 
 # into verdictd's stored tdxData: added to the default document's lists,
 # nothing dropped, nothing listed twice; --replace stores the fragment
-root=$tmp/root
 mkdir -p "$tmp/work"
-openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$tmp/key.pem" 2>/dev/null
-openssl pkey -in "$tmp/key.pem" -pubout -out "$tmp/trust.pem"
-mkfifo "$tmp/ready"
-"$BIN/verdictd" --root "$root" --verifier sample --attester nullattester --listen 127.0.0.1:0 \
-	--client-api 127.0.0.1:0 --sample-trust "$tmp/trust.pem" --log-level off \
-	>"$tmp/ready" 2>>"$tmp/verdictd.log" &
-vdpid=$!
-exec 3<"$tmp/ready"
-read -r l1 <&3
-read -r l2 <&3
-exec 3<&-
-api=127.0.0.1:${l2##*:}
+start_verdictd_api
 v() { # v ARGS...: verdict against that verdictd, in $tmp/work
 	(cd "$tmp/work" && "$BIN/verdict" --client-api "$api" --token-file "$root/client-api.token" "$@")
 }
