@@ -80,7 +80,9 @@ static void usage(FILE *f)
 "  -l, --listen ADDR:PORT     attestation listener (default 0.0.0.0:1111;\n"
 "                             port 0 picks a free one)\n"
 "  -v, --verifier NAME[,NAME] verifiers for agents' evidence (sgx_ecdsa,\n"
-"                             tdx_ecdsa, sev_snp, csv, tpm, sample); required\n"
+"                             tdx_ecdsa, sev_snp, csv, tpm, sample; and GPUs,\n"
+"                             as a CPU's additional KBS evidence: sampledevice);\n"
+"                             required\n"
 "                             with --mutual: no TEE is accepted unless named\n"
 "  -a, --attester NAME        attester for our certificate (nullattester: none)\n"
 "  -m, --mutual               agents attest; without it only version and echo\n"
@@ -208,10 +210,15 @@ static bool add_verifiers(const char *list)
 
 		if (!vd_tee_of_verifier(name, &t)) {
 			fprintf(stderr, "%s: --verifier %s: no policy covers it (sgx_ecdsa, "
-				"tdx_ecdsa, tdx, sev_snp, csv, tpm, sample)\n", vd.prog, name);
+				"tdx_ecdsa, tdx, sev_snp, csv, tpm, sample, sampledevice)\n",
+				vd.prog, name);
 			return false;
 		}
 		vd.enabled[t] = true;
+		/* a device's evidence reaches the KBS endpoint only, as a
+		 * CPU's additional evidence: librats-tls is not told of it */
+		if (vd_tee_is_device(t))
+			continue;
 		if (strlen(vd.verifiers) + strlen(name) + 2 > sizeof(vd.verifiers))
 			return false;
 		if (*vd.verifiers)

@@ -393,6 +393,9 @@ static const struct {
 	{ VD_TEE_SGX, sgx_policy, sgx_data },
 	{ VD_TEE_TDX, tdx_policy, tdx_data },
 	{ VD_TEE_SAMPLE, sample_policy, sample_data },
+	/* the sample device (composite evidence's test GPU) is the sample
+	 * TEE's signed report, under a policy of its own */
+	{ VD_TEE_SAMPLEDEVICE, sample_policy, sample_data },
 	{ VD_TEE_SNP, snp_policy, snp_data },
 	{ VD_TEE_CSV, csv_policy, csv_data },
 	{ VD_TEE_TPM, tpm_policy, tpm_data },

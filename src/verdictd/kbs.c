@@ -270,18 +270,24 @@ static bool version_ok(const char *v)
 	return strncmp(v, KBS_VERSION, n) == 0 && (v[n] == '\0' || (v[n] == '+' && v[n + 1]));
 }
 
-/* The TEEs of kbs-types this endpoint knows, and the verifier of each. */
+/* The TEEs of kbs-types this endpoint knows, the verifier of each, and
+ * the name its policy is decided by (vd_tee_of_verifier). A device (a
+ * GPU, vd_tee_is_device) comes only as additional evidence. */
 static const struct {
-	const char *tee, *verifier;
+	const char *tee, *verifier, *policy;
 	enum vd_tee t;
 } tees[] = {
-	{ "sample", "sample", VD_TEE_SAMPLE },
-	{ "tdx", "tdx_ecdsa", VD_TEE_TDX },
-	{ "sgx", "sgx_ecdsa", VD_TEE_SGX },
-	{ "snp", "sev_snp", VD_TEE_SNP },
-	{ "tpm", "tpm", VD_TEE_TPM },
-	{ "csv", "csv", VD_TEE_CSV },
+	{ "sample", "sample", "sample", VD_TEE_SAMPLE },
+	{ "tdx", "tdx_ecdsa", "tdx_ecdsa", VD_TEE_TDX },
+	{ "sgx", "sgx_ecdsa", "sgx_ecdsa", VD_TEE_SGX },
+	{ "snp", "sev_snp", "sev_snp", VD_TEE_SNP },
+	{ "tpm", "tpm", "tpm", VD_TEE_TPM },
+	{ "csv", "csv", "csv", VD_TEE_CSV },
+	{ "sampledevice", "sample", "sampledevice", VD_TEE_SAMPLEDEVICE },
 };
+
+/* At most this many devices in one composite attestation. */
+#define MAX_DEVICES 8
 
 static int tee_index(const char *name)
 {
@@ -326,6 +332,14 @@ static void do_auth(const char *body, size_t len, struct answer *a)
 	if (!known) {
 		problem(a, 401, "AttestationError",
 			"Attestation error: RCAR handshake Auth failed: deserialize Request");
+		json_decref(req);
+		return;
+	}
+	if ((i = tee_index(tee)) >= 0 && vd_tee_is_device(tees[i].t)) {
+		problem(a, 401, "AttestationError",
+			"Attestation error: RCAR handshake Auth failed: %.40s is a device: its "
+			"evidence comes as a CPU's additional evidence, never alone", tee);
+		LOG_WARN("kbs: /auth refused: %.40s is a device, not a primary TEE", tee);
 		json_decref(req);
 		return;
 	}
@@ -644,7 +658,8 @@ static json_t *verify_evidence(int i, const json_t *ev, const uint8_t digest[48]
 		return tpm_evidence(ev, digest, err);
 	if (tees[i].t == VD_TEE_CSV)
 		return csv_evidence(i, ev, digest, err);
-	if (!(b = evidence_bytes(ev, tees[i].t == VD_TEE_SAMPLE ? "report" : "quote", &n, err)))
+	if (!(b = evidence_bytes(ev, tees[i].t == VD_TEE_SAMPLE ||
+				     tees[i].t == VD_TEE_SAMPLEDEVICE ? "report" : "quote", &n, err)))
 		return NULL;
 	if ((v = verifier_of(i, err)))
 		rats_raw_verify(v, b, n, NULL, 0, digest, 48, &claims, err);
@@ -738,23 +753,192 @@ static bool init_data_bind(int i, const json_t *init, json_t *claims, char hex[1
 	return true;
 }
 
-/* The EAR token for an allowed peer (docs/kbs-protocol.md 9). */
-static char *make_token(int i, const struct vd_decision *d, json_t *claims,
-			json_t *runtime_data, const uint8_t digest[48], const char *init_data,
-			json_t *init_claims, json_t **signed_claims, struct eaa_err *err)
+/* One device of a composite attestation: verified, and allowed by its
+ * own policy. */
+struct device {
+	int i;                   /* its row in tees[] */
+	json_t *claims;
+	char *ctext;
+	struct vd_decision d;
+};
+
+static void devices_free(struct device *dev, int n)
 {
-	time_t now = time(NULL);
-	char *hex, *tok = NULL, why[400];
-	json_t *annotated, *body, *hdr;
+	int k;
+
+	for (k = 0; k < n; k++) {
+		json_decref(dev[k].claims);
+		free(dev[k].ctext);
+	}
+}
+
+/* An EAR appraisal (docs/kbs-protocol.md 9.4): the trust vector the
+ * owner's policy gave d, and what it was given. NULL with err set when the
+ * policy gave none. Takes annotated. */
+static json_t *appraisal(const struct vd_decision *d, json_t *annotated, struct eaa_err *err)
+{
 	int vec[VD_TRUST_CLAIMS];
 	const char *status = "none";
+	char why[400];
+	json_t *a;
 
-	/* the owner's policy said allow; its trust_claims (9.4) make the
+	/* the owner's policy said allow; its trust_claims make the
 	 * appraisal: no token without one */
 	if (!vd_trust_vector(cf->decider, d, vec, &status, why, sizeof(why))) {
+		json_decref(annotated);
 		eaa_fail(err, EAA_E_CONFIG, "%s", why);
 		return NULL;
 	}
+	a = json_pack("{s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}, s:s, s:o}",
+		      "ear.status", status,
+		      "ear.trustworthiness-vector", vd_trust_names[0], vec[0], vd_trust_names[1],
+		      vec[1], vd_trust_names[2], vec[2], vd_trust_names[3], vec[3],
+		      vd_trust_names[4], vec[4], vd_trust_names[5], vec[5], vd_trust_names[6],
+		      vec[6], vd_trust_names[7], vec[7], "ear.appraisal-policy-id", d->policy,
+		      "ear.veraison.annotated-evidence", annotated);
+	if (!a)
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	return a;
+}
+
+/* The runtime data a device's evidence binds, as trustee gives it to
+ * every additional evidence: the session's TEE key and nonce, without the
+ * additional evidence itself; and its SHA-384 over RFC 8785 JSON. */
+static json_t *device_runtime_data(const json_t *key, const char *nonce, uint8_t digest[48],
+				   struct eaa_err *err)
+{
+	json_t *rd = json_pack("{s:O, s:s}", "tee-pubkey", key, "nonce", nonce);
+	unsigned int dlen = 0;
+	char *canon = NULL;
+	size_t n;
+
+	if (!rd || !(canon = jcs_serialize(rd, &n, err)) ||
+	    EVP_Digest(canon, n, digest, &dlen, EVP_sha384(), NULL) != 1) {
+		if (err->code == EAA_OK)
+			eaa_fail(err, EAA_E_NOMEM, "out of memory");
+		json_decref(rd);
+		rd = NULL;
+	}
+	free(canon);
+	return rd;
+}
+
+/* The additional evidence (docs/kbs-protocol.md 7.5): a JSON object
+ * {TEE: evidence} sent as a string, as trustee reads it. Each must be a
+ * device TEE this verdictd enabled, its evidence bound to
+ * device_runtime_data, and allowed by its own policy. Returns how many
+ * (dev[] filled), or -1 with err set; *why names a policy's refusal. */
+static int attest_devices(const char *add, const json_t *key, const char *nonce,
+			  struct device *dev, char *why, size_t cap, struct eaa_err *err)
+{
+	json_t *all = json_loads(add, JSON_REJECT_DUPLICATES, NULL), *ev, *rd;
+	const char *name;
+	uint8_t digest[48];
+	int n = 0, j;
+
+	why[0] = '\0';
+	if (!json_is_object(all) || json_object_size(all) == 0) {
+		json_decref(all);
+		eaa_fail(err, EAA_E_FORMAT, "additional_evidence is not a JSON object of TEE: "
+			 "evidence");
+		return -1;
+	}
+	if (json_object_size(all) > MAX_DEVICES) {
+		json_decref(all);
+		eaa_fail(err, EAA_E_FORMAT, "additional_evidence names %zu devices, at most %d",
+			 json_object_size(all), MAX_DEVICES);
+		return -1;
+	}
+	json_object_foreach(all, name, ev) {
+		if ((j = tee_index(name)) < 0 || !vd_tee_is_device(tees[j].t)) {
+			eaa_fail(err, EAA_E_UNSUPPORTED, "additional_evidence: %.40s is not a device "
+				 "TEE verdictd knows (sampledevice)", name);
+			goto fail;
+		}
+		if (!cf->enabled[tees[j].t]) {
+			eaa_fail(err, EAA_E_UNSUPPORTED, "additional_evidence: %.40s evidence is not "
+				 "accepted here (verdictd --verifier names the TEEs it accepts)", name);
+			goto fail;
+		}
+		if (!(rd = device_runtime_data(key, nonce, digest, err)))
+			goto fail;
+		dev[n] = (struct device){ .i = j };
+		dev[n].claims = verify_evidence(j, ev, digest, err);
+		if (!dev[n].claims) {
+			json_decref(rd);
+			eaa_err_prefix(err, "additional_evidence %s", name);
+			goto fail;
+		}
+		/* what the token shows it was given, as for the CPU */
+		json_object_set_new(dev[n].claims, "runtime_data_claims", rd);
+		n++;
+		if (!(dev[n - 1].ctext = json_dumps(dev[n - 1].claims, JSON_COMPACT))) {
+			eaa_fail(err, EAA_E_NOMEM, "out of memory");
+			goto fail;
+		}
+		vd_decide(cf->decider, tees[j].policy, dev[n - 1].ctext, &dev[n - 1].d);
+		if (!dev[n - 1].d.allow) {
+			snprintf(why, cap, "device %s (gpu%d): %s%s%s", name, n - 1, dev[n - 1].d.why,
+				 dev[n - 1].d.explain[0] ? ": " : "", dev[n - 1].d.explain);
+			eaa_fail(err, EAA_E_REJECTED, "%s", why);
+			goto fail;
+		}
+	}
+	json_decref(all);
+	return n;
+fail:
+	json_decref(all);
+	devices_free(dev, n);
+	return -1;
+}
+
+/* Every device a token names (submods gpuN) still allowed by its policy,
+ * as the CPU's is at each release: a revocation reaches the GPUs too. A
+ * submod this verdictd cannot read refuses. */
+static bool devices_hold(const json_t *claims, char *why, size_t cap)
+{
+	const json_t *submods = json_object_get(claims, "submods"), *sub, *ae, *c;
+	struct vd_decision d;
+	const char *name, *k;
+	char *ctext;
+	int j;
+
+	json_object_foreach((json_t *)submods, name, sub) {
+		if (strcmp(name, "cpu0") == 0)
+			continue;
+		ae = json_object_get(sub, "ear.veraison.annotated-evidence");
+		j = -1;
+		c = NULL;
+		json_object_foreach((json_t *)ae, k, c)
+			if ((j = tee_index(k)) >= 0 && vd_tee_is_device(tees[j].t))
+				break;
+		if (j < 0 || !vd_tee_is_device(tees[j].t) || !json_is_object(c) ||
+		    !(ctext = json_dumps(c, JSON_COMPACT))) {
+			snprintf(why, cap, "the token's %s is no device verdictd knows", name);
+			return false;
+		}
+		vd_decide(cf->decider, tees[j].policy, ctext, &d);
+		free(ctext);
+		if (!d.allow) {
+			snprintf(why, cap, "device %s (%s): %s", k, name, d.why);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The EAR token for an allowed peer and its allowed devices
+ * (docs/kbs-protocol.md 9). */
+static char *make_token(int i, const struct vd_decision *d, json_t *claims,
+			json_t *runtime_data, const uint8_t digest[48], const char *init_data,
+			json_t *init_claims, const struct device *dev, int ndev,
+			json_t **signed_claims, struct eaa_err *err)
+{
+	time_t now = time(NULL);
+	char *hex, *tok = NULL, name[16];
+	json_t *annotated, *body = NULL, *hdr, *cpu, *submods, *gpu;
+	int k;
+
 	if (!(hex = hex_encode(digest, 48))) {
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");
 		return NULL;
@@ -762,17 +946,26 @@ static char *make_token(int i, const struct vd_decision *d, json_t *claims,
 	annotated = json_pack("{s:s, s:o, s:s, s:O, s:O}", "init_data", init_data, "init_data_claims",
 			      init_claims ? json_incref(init_claims) : json_null(), "report_data", hex,
 			      "runtime_data_claims", runtime_data, tees[i].tee, claims);
-	body = json_pack("{s:s, s:I, s:{s:s, s:s}, s:{s:{s:s, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, "
-			 "s:i}, s:s, s:o}}, s:I, s:s}",
-			 "eat_profile", EAR_PROFILE, "iat", (json_int_t)now, "ear.verifier-id",
-			 "developer", "https://github.com/inclavare-containers/eaa", "build",
-			 "verdictd", "submods", "cpu0", "ear.status", status,
-			 "ear.trustworthiness-vector", vd_trust_names[0], vec[0], vd_trust_names[1],
-			 vec[1], vd_trust_names[2], vec[2], vd_trust_names[3], vec[3],
-			 vd_trust_names[4], vec[4], vd_trust_names[5], vec[5], vd_trust_names[6],
-			 vec[6], vd_trust_names[7], vec[7], "ear.appraisal-policy-id", d->policy,
-			 "ear.veraison.annotated-evidence", annotated, "exp",
-			 (json_int_t)(now + (time_t)cf->token_ttl), "iss", "verdictd");
+	free(hex);
+	if (!(cpu = appraisal(d, annotated, err)))
+		return NULL;
+	submods = json_pack("{s:o}", "cpu0", cpu);
+	/* each device: its claims under its TEE's name, as trustee's gpuN */
+	for (k = 0; submods && k < ndev; k++) {
+		snprintf(name, sizeof(name), "gpu%d", k);
+		gpu = appraisal(&dev[k].d, json_pack("{s:O}", tees[dev[k].i].tee, dev[k].claims),
+				err);
+		if (!gpu || json_object_set_new(submods, name, gpu) != 0) {
+			json_decref(submods);
+			return NULL;
+		}
+	}
+	if (submods)
+		body = json_pack("{s:s, s:I, s:{s:s, s:s}, s:o, s:I, s:s}",
+				 "eat_profile", EAR_PROFILE, "iat", (json_int_t)now, "ear.verifier-id",
+				 "developer", "https://github.com/inclavare-containers/eaa", "build",
+				 "verdictd", "submods", submods, "exp",
+				 (json_int_t)(now + (time_t)cf->token_ttl), "iss", "verdictd");
 	hdr = json_pack("{s:O}", "jwk", token_jwk);
 	if (body && hdr)
 		tok = jws_sign(token_key, hdr, body, err);
@@ -784,7 +977,6 @@ static char *make_token(int i, const struct vd_decision *d, json_t *claims,
 		*signed_claims = json_incref(body);
 	json_decref(body);
 	json_decref(hdr);
-	free(hex);
 	return tok;
 }
 
@@ -793,6 +985,9 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 	json_error_t je;
 	json_t *req = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je), *rd, *key, *ev, *claims = NULL;
 	const char *nonce = NULL, *add = "";
+	struct device dev[MAX_DEVICES];
+	int ndev = 0;
+	char why[600];
 	char tee[16] = "", expect_nonce[45] = "", *canon = NULL, *ctext = NULL, *token = NULL;
 	char init_hex[129] = "";
 	struct vd_decision d;
@@ -855,10 +1050,6 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 					   "additional_evidence")))
 		add = json_string_value(json_object_get(json_object_get(req, "tee-evidence"),
 							"additional_evidence"));
-	if (*add) {
-		eaa_fail(&err, EAA_E_UNSUPPORTED, "additional (device) evidence is not accepted yet");
-		goto refuse;
-	}
 	{
 		/* the key is checked now, not at the first resource: one
 		 * verdictd cannot encrypt to is refused here */
@@ -907,8 +1098,21 @@ static void do_attest(const char *id, const char *body, size_t len, struct answe
 			"failed: %s", d.why);
 		goto out;
 	}
-	if (!(token = make_token(i, &d, claims, rd, digest, init_hex, init_claims, &signed_claims,
-				 &err))) {
+	/* the devices after the CPU: no GPU evidence is read for a peer
+	 * its CPU's policy refused */
+	if (*add && (ndev = attest_devices(add, key, expect_nonce, dev, why, sizeof(why),
+					   &err)) < 0) {
+		json_decref(rd);
+		if (why[0]) {
+			LOG_WARN("kbs: refused %s peer: %s", tee, why);
+			problem(a, 401, "AttestationError", "Attestation error: RCAR handshake Attest "
+				"failed: %s", why);
+			goto out;
+		}
+		goto refuse;
+	}
+	if (!(token = make_token(i, &d, claims, rd, digest, init_hex, init_claims, dev, ndev,
+				 &signed_claims, &err))) {
 		json_decref(rd);
 		goto refuse;
 	}
@@ -956,6 +1160,7 @@ refuse:
 	problem(a, 401, "AttestationError", "Attestation error: RCAR handshake Attest failed: %s",
 		err.msg);
 out:
+	devices_free(dev, ndev > 0 ? ndev : 0);
 	free(canon);
 	free(ctext);
 	if (token)
@@ -1108,6 +1313,11 @@ decide:
 	}
 	if (!allowed) {
 		LOG_WARN("kbs: resource %s refused to a %s peer: %s", path, tee, d.why);
+		problem(a, 403, "PolicyDeny", "Access denied by policy");
+		goto out;
+	}
+	if (!devices_hold(claims, why, sizeof(why))) {
+		LOG_WARN("kbs: resource %s refused to a %s peer: %s", path, tee, why);
 		problem(a, 403, "PolicyDeny", "Access denied by policy");
 		goto out;
 	}

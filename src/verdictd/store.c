@@ -40,6 +40,7 @@ struct vd_store {
 static const char *const tee_names[VD_OPA_RESOURCE + 1] = {
 	[VD_TEE_SGX] = "sgx", [VD_TEE_TDX] = "tdx", [VD_TEE_SNP] = "snp",
 	[VD_TEE_CSV] = "csv", [VD_TEE_TPM] = "tpm", [VD_TEE_SAMPLE] = "sample",
+	[VD_TEE_SAMPLEDEVICE] = "sampledevice",
 	[VD_OPA_RESOURCE] = "resource",
 };
 
@@ -50,6 +51,11 @@ static const char *const resource_files[VD_RES_COUNT] = {
 	[VD_RES_GPG_KEYRING] = "gpg/keyring.gpg",
 	[VD_RES_CREDENTIAL] = "image/auth.json",
 };
+
+bool vd_tee_is_device(enum vd_tee t)
+{
+	return t == VD_TEE_SAMPLEDEVICE;
+}
 
 const char *vd_tee_name(enum vd_tee t)
 {

@@ -32,7 +32,12 @@
 
 /* The TEEs verdictd keeps policies for, named as in the file names. */
 enum vd_tee { VD_TEE_SGX, VD_TEE_TDX, VD_TEE_SNP, VD_TEE_CSV, VD_TEE_TPM,
-	      VD_TEE_SAMPLE, VD_TEE_COUNT };
+	      VD_TEE_SAMPLE, VD_TEE_SAMPLEDEVICE, VD_TEE_COUNT };
+
+/* A device TEE (a GPU): its evidence comes only as the additional
+ * evidence of a CPU's attestation (the KBS protocol's composite evidence),
+ * never as the primary evidence nor on the EAA listener. */
+bool vd_tee_is_device(enum vd_tee t);
 
 const char *vd_tee_name(enum vd_tee t);
 /* "sgx", "tdx", ... (also verdict's "sgxPolicy.rego"/"sgxData" forms:
