@@ -165,13 +165,13 @@ static bool decode_evidence(const char *s, uint8_t **out, size_t *n)
 
 static bool one_device(const json_t *d, size_t i, const uint8_t *nonce32,
 		       const struct nv_trust *trust, json_t *claims,
-		       struct eaa_err *err)
+		       uint8_t nonce[SPDM_NONCE_LEN], struct eaa_err *err)
 {
 	const char *arch = json_string_value(json_object_get(d, "arch"));
 	const char *ev = json_string_value(json_object_get(d, "evidence"));
 	const char *cert = json_string_value(json_object_get(d, "certificate"));
 	const json_t *uuid = json_object_get(d, "uuid");
-	uint8_t *report = NULL, *pem = NULL, nonce[SPDM_NONCE_LEN];
+	uint8_t *report = NULL, *pem = NULL;
 	size_t rn = 0, pn = 0;
 	json_t *dev = NULL;
 	char key[16];
@@ -207,12 +207,11 @@ static bool one_device(const json_t *d, size_t i, const uint8_t *nonce32,
 	return ok || eaa_fail(err, EAA_E_NOMEM, "out of memory");
 }
 
-bool nv_evidence_verify(const uint8_t *json, size_t n,
-			const uint8_t *expected_nonce, size_t nonce_len,
-			const struct nv_trust *trust, json_t **claims_out,
-			struct eaa_err *err)
+static bool verify_all(const uint8_t *json, size_t n, const uint8_t *nonce32,
+		       const struct nv_trust *trust, json_t **claims_out,
+		       uint8_t first_nonce[SPDM_NONCE_LEN], struct eaa_err *err)
 {
-	uint8_t nonce32[SPDM_NONCE_LEN];
+	uint8_t nonce[SPDM_NONCE_LEN];
 	json_error_t je;
 	json_t *root, *list, *claims = NULL;
 	size_t count;
@@ -232,20 +231,55 @@ bool nv_evidence_verify(const uint8_t *json, size_t n,
 				"device_evidence_list is not an array of 1 to "
 				"%d devices", NV_MAX_DEVICES);
 	}
-	if (expected_nonce)
-		nv_nonce_regularize(expected_nonce, nonce_len, nonce32);
 	if (!(claims = json_pack("{s:I}", "gpu_count", (json_int_t)count))) {
 		json_decref(root);
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < count; i++)
-		if (!one_device(json_array_get(list, i), i,
-				expected_nonce ? nonce32 : NULL, trust, claims, err)) {
+	for (size_t i = 0; i < count; i++) {
+		if (!one_device(json_array_get(list, i), i, nonce32, trust, claims,
+				nonce, err)) {
 			json_decref(claims);
 			json_decref(root);
 			return false;
 		}
+		if (i == 0 && first_nonce)
+			memcpy(first_nonce, nonce, SPDM_NONCE_LEN);
+	}
 	json_decref(root);
 	*claims_out = claims;
+	return true;
+}
+
+bool nv_evidence_verify(const uint8_t *json, size_t n,
+			const uint8_t *expected_nonce, size_t nonce_len,
+			const struct nv_trust *trust, json_t **claims,
+			struct eaa_err *err)
+{
+	uint8_t nonce32[SPDM_NONCE_LEN];
+
+	if (expected_nonce)
+		nv_nonce_regularize(expected_nonce, nonce_len, nonce32);
+	return verify_all(json, n, expected_nonce ? nonce32 : NULL, trust,
+			  claims, NULL, err);
+}
+
+bool nv_evidence_verify_single(const uint8_t *json, size_t n,
+			       const struct nv_trust *trust, json_t **gpu,
+			       uint8_t nonce[SPDM_NONCE_LEN],
+			       struct eaa_err *err)
+{
+	json_t *claims = NULL;
+
+	*gpu = NULL;
+	if (!verify_all(json, n, NULL, trust, &claims, nonce, err))
+		return false;
+	if (json_integer_value(json_object_get(claims, "gpu_count")) != 1) {
+		json_decref(claims);
+		return eaa_fail(err, EAA_E_FORMAT, "NVIDIA evidence: %lld GPUs, "
+				"want one", (long long)json_integer_value(
+					json_object_get(claims, "gpu_count")));
+	}
+	*gpu = json_incref(json_object_get(claims, "gpu0"));
+	json_decref(claims);
 	return true;
 }

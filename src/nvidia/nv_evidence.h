@@ -81,6 +81,13 @@ bool nv_evidence_verify(const uint8_t *json, size_t n,
 			const struct nv_trust *trust, json_t **claims,
 			struct eaa_err *err);
 
+/* Exactly one device, its nonce left to the caller to bind (librats-tls):
+ * *gpu is the device's claims object (the "gpu0" above, new). */
+bool nv_evidence_verify_single(const uint8_t *json, size_t n,
+			       const struct nv_trust *trust, json_t **gpu,
+			       uint8_t nonce[SPDM_NONCE_LEN],
+			       struct eaa_err *err);
+
 /* trustee's rule: the first 32 bytes of in, zero-padded if shorter. */
 void nv_nonce_regularize(const uint8_t *in, size_t n,
 			 uint8_t out[SPDM_NONCE_LEN]);

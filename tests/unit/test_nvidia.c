@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 #include "codec.h"
 #include "file.h"
+#include "internal.h"
 #include "nv_chain.h"
 #include "nv_evidence.h"
 #include "spdm.h"
@@ -535,6 +536,35 @@ static void test_json(void)
 	free(ev);
 }
 
+/* The librats-tls row: one GPU, the nonce handed back as the binding. */
+static void test_rats_verifier(void)
+{
+	const struct rats_verifier *v = rats_verifier_find("nvidia");
+	struct rats_opts opts = { 0 };
+	struct rats_verified out = { .user_data_len = 0 };
+	struct rats_evidence ev = { .tag = TAG_NVIDIA };
+	struct eaa_err e = { 0 };
+	size_t n, nn;
+	uint8_t *json = load("hopper-evidence.json", &n), *nonce = unhex(nonce1_hex, &nn);
+	void *st = NULL;
+
+	CHECK(v && rats_verifier_handles(v, TAG_NVIDIA));
+	if (!v || !v->init(&opts, &st, &e))
+		goto out;
+	ev.quote = rd_init(json, n);
+	CHECK_MSG(v->verify(st, &ev, &out, &e), "%s", e.msg);
+	CHECK(out.user_data_len == 32 && memcmp(out.user_data, nonce, 32) == 0);
+	CHECK(strcmp(json_string_value(json_object_get(json_object_get(out.claims, "config"),
+						       "driver_version")), "550.90.07") == 0);
+	json_decref(out.claims);
+	json[n / 2] ^= 1;
+	CHECK(!v->verify(st, &ev, &out, &e));
+	v->cleanup(st);
+out:
+	free(nonce);
+	free(json);
+}
+
 static void test_regularize(void)
 {
 	uint8_t in[48], out[32], zero[32] = { 0 };
@@ -559,5 +589,6 @@ int main(void)
 	test_trustee_chains();
 	test_other_root_and_crls();
 	test_json();
+	test_rats_verifier();
 	return test_summary();
 }
