@@ -502,7 +502,7 @@ static void test_json(void)
 	json_t *j = ev ? json_loadb((char *)ev, n, 0, NULL) : NULL, *d, *claims = NULL;
 	const char *hex;
 	uint8_t *bin = NULL;
-	size_t bn;
+	size_t bn = 0;
 	char *b64, *text;
 	struct eaa_err e = { 0 };
 
