@@ -68,9 +68,11 @@ struct nv_trust {
 	/* RIM files' contents (XML), NULL-terminated list or NULL. */
 	const char *const *rims;
 	const size_t *rim_lens;
-	/* Tests only: anchor chains (device and RIM) here instead of the
-	 * pinned NVIDIA roots. Never set from configuration. */
+	/* Tests only: anchor the device chain (test_root) and the RIM chains
+	 * (test_rim_root) here instead of the pinned NVIDIA roots. Never set
+	 * from configuration. */
 	X509 *test_root;
+	X509 *test_rim_root;
 };
 
 /* Verify trustee's evidence JSON (n bytes). expected_nonce: the report
