@@ -53,6 +53,19 @@ echo junk >"$tmp/junk.crl"
 run 1 --tee nvidia --crl "$tmp/junk.crl" "$D/hopper-evidence.json"
 expect "crl" "not a DER or PEM CRL" "$err"
 
+# nvtrust's RIM for the CoCo sample's VBIOS: signed and chained to NVIDIA's
+# RIM root (as of a time its signer was valid), then block 10 differs.
+rim=$D/rim/1010_0200_882_960074001A_PROD.swidtag
+run 1 --tee nvidia --at 2025-06-01T00:00:00Z --rim "$rim" "$D/hopper-coco-evidence.json"
+expect "rim mismatch" "GPU measurement 10 matches none of the 1 value\(s\) of the VBIOS RIM .* \(rejected\)" "$err"
+run 1 --tee nvidia --at 2026-12-01T00:00:00Z --rim "$rim" "$D/hopper-coco-evidence.json"
+expect "rim expired" 'RIM certificate chain: "NVIDIA Reference Value L3 GH100 001" .* \(expired\)' "$err"
+sed 's/b558fdac9af53b91/b558fdac9af53b92/' "$rim" >"$tmp/flip.swidtag"
+run 1 --tee nvidia --at 2025-06-01T00:00:00Z --rim "$tmp/flip.swidtag" "$D/hopper-coco-evidence.json"
+expect "rim flip" "XML signature does not verify with its signer certificate \(signature\)" "$err"
+run 1 --tee nvidia --at 2025-06-01T00:00:00Z --rim "$rim" "$D/hopper-evidence.json"
+expect "rim version" "version 96.00.74.00.1a is neither the GPU's driver's nor its VBIOS's \(96.00.9f.00.01\)" "$err"
+
 # Usage errors.
 run 2 --tee nvidia --nonce 00 "$D/hopper-evidence.json"
 run 2 --tee nvidia --nonce $n1 --report-data $n1 "$D/hopper-evidence.json"
