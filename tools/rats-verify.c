@@ -9,7 +9,8 @@
  *               [--report-data HEX] [--allow-debug] FILE
  *   rats-verify --tee tpm --ak PEM [--report-data HEX] FILE
  *   rats-verify --tee nvidia [--report-data HEX | --nonce HEX] [--rim FILE ...]
- *               [--crl FILE ...] [--at TIME] FILE   (rats_verify_nvidia.c)
+ *               [--crl FILE ...] [--ocsp FILE ...] [--at TIME] FILE
+ *               (rats_verify_nvidia.c)
  *
  * Exit 0 only when every check passed (claims JSON on stdout); 1 with one
  * line naming the failed check; 2 for a usage error. */

@@ -2,7 +2,8 @@
  * evidence JSON checked locally (src/nvidia) and its claims printed.
  *
  *   rats-verify --tee nvidia [--report-data HEX | --nonce HEX]
- *               [--rim FILE ...] [--crl FILE ...] [--at TIME] FILE
+ *               [--rim FILE ...] [--crl FILE ...] [--ocsp FILE ...]
+ *               [--at TIME] FILE
  *
  * --report-data takes the KBS's report data (e.g. the SHA-384 of the runtime
  * data), cut or zero-padded to the 32-byte GPU nonce as trustee does;
@@ -39,6 +40,8 @@ static void usage(FILE *f)
 "                          for the driver's and the VBIOS's\n"
 "      --crl FILE          a CRL (DER or PEM) of an issuer in the GPU's chain;\n"
 "                          repeat; revoked certificates are refused\n"
+"      --ocsp FILE         a DER OCSP response about a certificate of the GPU's\n"
+"                          chain (from NVIDIA's responder); repeat\n"
 "      --at TIME           verify as of TIME (2025-11-01T00:00:00Z); default now\n"
 "  -h, --help\n", prog);
 }
@@ -69,19 +72,22 @@ static bool load_crl(const char *path, STACK_OF(X509_CRL) *crls,
 
 int rats_verify_nvidia(int argc, char **argv)
 {
-	enum { OPT_TEE = 256, OPT_RD, OPT_NONCE, OPT_RIM, OPT_CRL, OPT_AT };
+	enum { OPT_TEE = 256, OPT_RD, OPT_NONCE, OPT_RIM, OPT_CRL, OPT_AT, OPT_OCSP };
 	static const struct option longs[] = {
 		{ "tee", required_argument, NULL, OPT_TEE },
 		{ "report-data", required_argument, NULL, OPT_RD },
 		{ "nonce", required_argument, NULL, OPT_NONCE },
 		{ "rim", required_argument, NULL, OPT_RIM },
 		{ "crl", required_argument, NULL, OPT_CRL },
+		{ "ocsp", required_argument, NULL, OPT_OCSP },
 		{ "at", required_argument, NULL, OPT_AT },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	const char *rd_hex = NULL, *nonce_hex = NULL, *rim_paths[MAX_FILES] = { 0 };
-	const char *crl_paths[MAX_FILES] = { 0 };
+	const char *crl_paths[MAX_FILES] = { 0 }, *ocsp_paths[MAX_FILES] = { 0 };
+	uint8_t *ocsps[MAX_FILES + 1] = { 0 };
+	size_t ocsp_lens[MAX_FILES + 1] = { 0 }, nocsp = 0;
 	char *rims[MAX_FILES + 1] = { 0 };
 	size_t rim_lens[MAX_FILES + 1] = { 0 }, nrim = 0, ncrl = 0, n = 0, nn = 0;
 	struct nv_trust t = { 0 };
@@ -99,15 +105,18 @@ int rats_verify_nvidia(int argc, char **argv)
 		case OPT_NONCE: nonce_hex = optarg; break;
 		case OPT_RIM:
 		case OPT_CRL:
-			if ((c == OPT_RIM ? nrim : ncrl) == MAX_FILES) {
-				fprintf(stderr, "%s: at most %d --rim and %d --crl\n",
-					prog, MAX_FILES, MAX_FILES);
+		case OPT_OCSP:
+			if ((c == OPT_RIM ? nrim : c == OPT_CRL ? ncrl : nocsp) == MAX_FILES) {
+				fprintf(stderr, "%s: at most %d each of --rim, --crl and "
+					"--ocsp\n", prog, MAX_FILES);
 				return 2;
 			}
 			if (c == OPT_RIM)
 				rim_paths[nrim++] = optarg;
-			else
+			else if (c == OPT_CRL)
 				crl_paths[ncrl++] = optarg;
+			else
+				ocsp_paths[nocsp++] = optarg;
 			break;
 		case OPT_AT:
 			if (!time_parse_utc(optarg, &t.at)) {
@@ -146,6 +155,15 @@ int rats_verify_nvidia(int argc, char **argv)
 			eaa_err_prefix(&err, "--rim");
 			goto out;
 		}
+	for (size_t i = 0; i < nocsp; i++)
+		if (!file_read(ocsp_paths[i], 1 << 20, &ocsps[i], &ocsp_lens[i], &err)) {
+			eaa_err_prefix(&err, "--ocsp");
+			goto out;
+		}
+	if (nocsp) {
+		t.ocsp = (const uint8_t *const *)ocsps;
+		t.ocsp_lens = ocsp_lens;
+	}
 	if (nrim) {
 		t.rims = (const char *const *)rims;
 		t.rim_lens = rim_lens;
@@ -167,6 +185,8 @@ out:
 	json_decref(claims);
 	for (size_t i = 0; i < nrim; i++)
 		free(rims[i]);
+	for (size_t i = 0; i < nocsp; i++)
+		free(ocsps[i]);
 	sk_X509_CRL_pop_free(t.crls, X509_CRL_free);
 	free(nonce);
 	free(buf);

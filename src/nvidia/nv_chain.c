@@ -84,16 +84,15 @@ static bool crl_in_force(X509_CRL *crl, time_t at)
 }
 
 bool nv_chain_check_crls(STACK_OF(X509) *chain, STACK_OF(X509_CRL) *crls,
-			 time_t at, json_t **claim, struct eaa_err *err)
+			 time_t at, bool covered[NV_MAX_CHAIN], int *used,
+			 struct eaa_err *err)
 {
-	int n = sk_X509_num(chain), used = 0;
-	bool covered[16] = { false }, all = true;
-	json_t *nc = json_array(), *c = NULL;
+	int n = sk_X509_num(chain);
 	char name[128];
 
-	*claim = NULL;
-	if (!nc || n > 16)
-		goto fail_mem;
+	if (n > NV_MAX_CHAIN)
+		return eaa_fail(err, EAA_E_UNTRUSTED, "GPU certificate chain: more "
+				"than %d certificates", NV_MAX_CHAIN);
 	for (int k = 0; k < sk_X509_CRL_num(crls); k++) {
 		X509_CRL *crl = sk_X509_CRL_value(crls, k);
 		int i;
@@ -107,17 +106,13 @@ bool nv_chain_check_crls(STACK_OF(X509) *chain, STACK_OF(X509_CRL) *crls,
 		nv_cert_name(sk_X509_value(chain, i), name, sizeof(name));
 		if (X509_CRL_verify(crl, X509_get0_pubkey(sk_X509_value(chain, i))) != 1) {
 			ERR_clear_error();
-			json_decref(nc);
 			return eaa_fail(err, EAA_E_SIGNATURE, "CRL of \"%s\": "
 					"signature does not verify", name);
 		}
-		if (!crl_in_force(crl, at)) {
-			json_decref(nc);
+		if (!crl_in_force(crl, at))
 			return eaa_fail(err, EAA_E_EXPIRED, "CRL of \"%s\": not in "
 					"force at the verification time", name);
-		}
-		used++;
-		/* The chain is verified: certificate i-1 is the one i issued. */
+		(*used)++;
 		for (int j = 0; j < n - 1; j++) {
 			X509_REVOKED *rev = NULL;
 
@@ -126,29 +121,12 @@ bool nv_chain_check_crls(STACK_OF(X509) *chain, STACK_OF(X509_CRL) *crls,
 				continue;
 			if (X509_CRL_get0_by_cert(crl, &rev, sk_X509_value(chain, j)) == 1) {
 				nv_cert_name(sk_X509_value(chain, j), name, sizeof(name));
-				json_decref(nc);
 				return eaa_fail(err, EAA_E_UNTRUSTED, "GPU certificate "
-						"\"%s\" is revoked", name);
+						"\"%s\" is revoked (CRL)", name);
 			}
 			covered[j] = true;
 		}
 	}
-	for (int j = 0; j < n - 1; j++) {
-		if (covered[j])
-			continue;
-		all = false;
-		nv_cert_name(sk_X509_value(chain, j), name, sizeof(name));
-		if (json_array_append_new(nc, json_string(name)) != 0)
-			goto fail_mem;
-	}
-	c = json_pack("{s:b, s:s, s:i, s:o}", "checked", all, "method", "crl",
-		      "crls", used, "not_covered", nc);
-	if (!c)
-		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 	ERR_clear_error();
-	*claim = c;
 	return true;
-fail_mem:
-	json_decref(nc);
-	return eaa_fail(err, EAA_E_NOMEM, "out of memory");
 }

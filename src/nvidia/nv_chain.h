@@ -29,14 +29,27 @@ bool nv_chain_verify(STACK_OF(X509) *chain, X509 *test_root, time_t at,
  * TcbInfo extension (2.23.133.5.4.1), as nvtrust and trustee read it. */
 bool nv_cert_fwid(X509 *leaf, uint8_t fwid[NV_FWID_LEN], struct eaa_err *err);
 
-/* Check each certificate of a verified chain but the root against the CRLs
- * whose issuer is in the chain (signature by that issuer, in force at
- * `at`); CRLs of other issuers are ignored. A revoked certificate fails
- * (EAA_E_UNTRUSTED). *claim (new) says what was covered:
- * {"checked": true only when every certificate but the root was covered,
- *  "method": "crl", "crls": N used, "not_covered": [subjects]}. */
+#define NV_MAX_CHAIN 16
+
+/* Revocation of a verified chain (chain[n-1] is the root: never checked).
+ * covered[j] is set for each certificate j a CRL or OCSP response spoke
+ * about; a revoked certificate fails (EAA_E_UNTRUSTED).
+ *
+ * CRLs: those whose issuer is in the chain must be signed by that issuer
+ * and in force at `at`; others are ignored. *used counts those applied. */
 bool nv_chain_check_crls(STACK_OF(X509) *chain, STACK_OF(X509_CRL) *crls,
-			 time_t at, json_t **claim, struct eaa_err *err);
+			 time_t at, bool covered[NV_MAX_CHAIN], int *used,
+			 struct eaa_err *err);
+
+/* OCSP responses (DER, as NVIDIA's responder sends them): each must be
+ * "successful", signed by a certificate's issuer or its delegated
+ * responder with a chain to `anchor`, and its single responses about the
+ * chain's certificates current at `at` (thisUpdate <= at < nextUpdate).
+ * Responses about no certificate of the chain are ignored. */
+bool nv_chain_check_ocsp(STACK_OF(X509) *chain, X509 *anchor,
+			 const uint8_t *const *ocsp, const size_t *ocsp_lens,
+			 time_t at, bool covered[NV_MAX_CHAIN], int *used,
+			 struct eaa_err *err);
 
 /* One line naming a certificate: its CN, or "certificate". */
 void nv_cert_name(X509 *x, char *buf, size_t len);

@@ -97,6 +97,50 @@ static bool device_claims(X509 *leaf, X509 *issuer, const uint8_t *fwid,
 	return ok || eaa_fail(err, EAA_E_NOMEM, "device claims: out of memory");
 }
 
+/* CRLs and OCSP responses together: a certificate is covered when either
+ * spoke for it; the claim says whether every one but the root was. */
+static json_t *revocation(STACK_OF(X509) *chain, const struct nv_trust *trust,
+			  time_t at, struct eaa_err *err)
+{
+	bool covered[NV_MAX_CHAIN] = { false }, all = true;
+	bool crl = trust && trust->crls, ocsp = trust && trust->ocsp && trust->ocsp[0];
+	int ncrl = 0, nocsp = 0, n = sk_X509_num(chain);
+	json_t *nc, *c;
+	X509 *anchor = NULL;
+	char name[128];
+
+	if (!crl && !ocsp) {
+		c = json_pack("{s:b, s:s}", "checked", 0, "method", "none");
+		return c ? c : (eaa_fail(err, EAA_E_NOMEM, "out of memory"), NULL);
+	}
+	if (crl && !nv_chain_check_crls(chain, trust->crls, at, covered, &ncrl, err))
+		return NULL;
+	if (ocsp) {
+		bool ok;
+
+		anchor = trust->test_root ? (X509_up_ref(trust->test_root), trust->test_root)
+					  : nv_device_root();
+		ok = anchor && nv_chain_check_ocsp(chain, anchor, trust->ocsp, trust->ocsp_lens,
+						   at, covered, &nocsp, err);
+		X509_free(anchor);
+		if (!ok)
+			return anchor ? NULL : (eaa_fail(err, EAA_E_NOMEM, "out of memory"), NULL);
+	}
+	if (!(nc = json_array()))
+		return eaa_fail(err, EAA_E_NOMEM, "out of memory"), NULL;
+	for (int j = 0; j < n - 1; j++) {
+		if (covered[j])
+			continue;
+		all = false;
+		nv_cert_name(sk_X509_value(chain, j), name, sizeof(name));
+		json_array_append_new(nc, json_string(name));
+	}
+	c = json_pack("{s:b, s:s, s:i, s:i, s:o}", "checked", all, "method",
+		      crl && ocsp ? "crl+ocsp" : crl ? "crl" : "ocsp", "crls", ncrl,
+		      "ocsp", nocsp, "not_covered", nc);
+	return c ? c : (eaa_fail(err, EAA_E_NOMEM, "out of memory"), NULL);
+}
+
 bool nv_report_verify(const uint8_t *report, size_t report_len,
 		      const uint8_t *pem, size_t pem_len,
 		      const uint8_t *expected_nonce32,
@@ -129,13 +173,8 @@ bool nv_report_verify(const uint8_t *report, size_t report_len,
 			 "request's nonce is not the expected one");
 		goto out;
 	}
-	if (trust && trust->crls) {
-		if (!nv_chain_check_crls(chain, trust->crls, at, &rev, err))
-			goto out;
-	} else if (!(rev = json_pack("{s:b, s:s}", "checked", 0, "method", "none"))) {
-		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	if (!(rev = revocation(chain, trust, at, err)))
 		goto out;
-	}
 	if (json_object_set_new(dev, "revocation", rev) != 0 ||
 	    json_object_set_new(dev, "nonce_checked", json_boolean(expected_nonce32)) != 0 ||
 	    json_object_set_new(dev, "cc_mode", json_string("not-in-evidence")) != 0) {

@@ -44,7 +44,10 @@
  *                          attribute (the chip's ECID-derived id),
  *                        "fwid": hex},
  *             "cc_mode": "not-in-evidence" (see docs/cloud.md),
- *             "revocation": {"checked": bool, "method": "none"|"crl", ...},
+ *             "revocation": {"checked": every certificate but the root had
+ *                              a CRL or a "good" OCSP answer,
+ *                            "method": "none"|"crl"|"ocsp"|"crl+ocsp",
+ *                            "crls": N, "ocsp": N, "not_covered": [CNs]},
  *             "rim": {"checked": bool, ...}},
  *    "gpu1": ...} */
 #ifndef EAA_NV_EVIDENCE_H
@@ -64,7 +67,10 @@
 
 struct nv_trust {
 	time_t at;                    /* 0: now */
-	STACK_OF(X509_CRL) *crls;     /* NULL: revocation not checked */
+	STACK_OF(X509_CRL) *crls;     /* NULL: no CRLs */
+	/* DER OCSP responses, NULL-terminated list (lengths beside) or NULL. */
+	const uint8_t *const *ocsp;
+	const size_t *ocsp_lens;
 	/* RIM files' contents (XML), NULL-terminated list or NULL. */
 	const char *const *rims;
 	const size_t *rim_lens;

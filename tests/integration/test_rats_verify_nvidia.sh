@@ -66,6 +66,9 @@ expect "rim flip" "XML signature does not verify with its signer certificate \(s
 run 1 --tee nvidia --at 2025-06-01T00:00:00Z --rim "$rim" "$D/hopper-evidence.json"
 expect "rim version" "version 96.00.74.00.1a is neither the GPU's driver's nor its VBIOS's \(96.00.9f.00.01\)" "$err"
 
+run 1 --tee nvidia --ocsp "$tmp/junk.crl" "$D/hopper-evidence.json"
+expect "ocsp" "OCSP response 0: not DER \\(malformed input\\)" "$err"
+
 # Usage errors.
 run 2 --tee nvidia --nonce 00 "$D/hopper-evidence.json"
 run 2 --tee nvidia --nonce $n1 --report-data $n1 "$D/hopper-evidence.json"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/ec.h>
+#include <openssl/ocsp.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -364,6 +365,34 @@ static X509_CRL *make_crl(X509 *issuer, EVP_PKEY *key, X509 *revoked,
 	return crl;
 }
 
+/* A DER OCSP response about cert (issued by issuer), signed by signer. */
+static uint8_t *make_ocsp(X509 *cert, X509 *issuer, X509 *signer, EVP_PKEY *key,
+			  int status, const char *next, size_t *len)
+{
+	OCSP_BASICRESP *bs = OCSP_BASICRESP_new();
+	OCSP_CERTID *id = OCSP_cert_to_id(EVP_sha1(), cert, issuer);
+	ASN1_TIME *t = ASN1_TIME_new(), *nx = ASN1_TIME_new();
+	OCSP_RESPONSE *resp;
+	unsigned char *der = NULL;
+	int n;
+
+	ASN1_TIME_set_string(t, "20240101000000Z");
+	ASN1_TIME_set_string(nx, next);
+	OCSP_basic_add1_status(bs, id, status, status == V_OCSP_CERTSTATUS_REVOKED ?
+			       OCSP_REVOKED_STATUS_KEYCOMPROMISE : 0,
+			       status == V_OCSP_CERTSTATUS_REVOKED ? t : NULL, t, nx);
+	OCSP_basic_sign(bs, signer, key, EVP_sha384(), NULL, 0);
+	resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
+	n = i2d_OCSP_RESPONSE(resp, &der);
+	*len = (size_t)n;
+	OCSP_RESPONSE_free(resp);
+	OCSP_BASICRESP_free(bs);
+	OCSP_CERTID_free(id);
+	ASN1_TIME_free(t);
+	ASN1_TIME_free(nx);
+	return der;
+}
+
 /* The real report re-signed by a test device whose chain ends at a test
  * root: refused against the pinned root; accepted only when the test root
  * is passed; then the CRL paths. */
@@ -458,6 +487,58 @@ static void test_other_root_and_crls(void)
 		X509_CRL_free(root_rev);
 		X509_CRL_free(stale);
 		X509_CRL_free(forged);
+	}
+
+	/* OCSP: the root answers for the ICA, the ICA for the leaf. */
+	{
+		size_t l[3] = { 0 };
+		const uint8_t *oc[3] = { NULL };
+		uint8_t *ica_good = make_ocsp(p.ica, p.root, p.root, p.root_key,
+					      V_OCSP_CERTSTATUS_GOOD, "20300101000000Z", &l[0]);
+		size_t lg, lr, lw, ls;
+		uint8_t *leaf_good = make_ocsp(p.leaf, p.ica, p.ica, p.ica_key,
+					       V_OCSP_CERTSTATUS_GOOD, "20300101000000Z", &lg);
+		uint8_t *leaf_rev = make_ocsp(p.leaf, p.ica, p.ica, p.ica_key,
+					      V_OCSP_CERTSTATUS_REVOKED, "20300101000000Z", &lr);
+		uint8_t *leaf_wrong = make_ocsp(p.leaf, p.ica, p.leaf, p.leaf_key,
+						V_OCSP_CERTSTATUS_GOOD, "20300101000000Z", &lw);
+		uint8_t *leaf_stale = make_ocsp(p.leaf, p.ica, p.ica, p.ica_key,
+						V_OCSP_CERTSTATUS_GOOD, "20250101000000Z", &ls);
+		json_t *rv;
+
+		t.crls = NULL;
+		t.ocsp = oc;
+		t.ocsp_lens = l;
+		oc[0] = ica_good;
+		CHECK_MSG(nv_report_verify(rep, rn, pem, pn, nonce, &t, &dev, got, &e), "%s", e.msg);
+		rv = json_object_get(dev, "revocation");
+		CHECK(json_is_false(json_object_get(rv, "checked")) &&
+		      json_integer_value(json_object_get(rv, "ocsp")) == 1);
+		json_decref(dev);
+		oc[1] = leaf_good, l[1] = lg;
+		CHECK_MSG(nv_report_verify(rep, rn, pem, pn, nonce, &t, &dev, got, &e), "%s", e.msg);
+		rv = json_object_get(dev, "revocation");
+		CHECK(json_is_true(json_object_get(rv, "checked")) &&
+		      strcmp(json_string_value(json_object_get(rv, "method")), "ocsp") == 0);
+		json_decref(dev);
+		oc[1] = leaf_rev, l[1] = lr;
+		CHECK(!nv_report_verify(rep, rn, pem, pn, nonce, &t, &dev, got, &e) &&
+		      e.code == EAA_E_UNTRUSTED && strstr(e.msg, "revoked (OCSP)"));
+		oc[1] = leaf_wrong, l[1] = lw;
+		CHECK_MSG(!nv_report_verify(rep, rn, pem, pn, nonce, &t, &dev, got, &e) &&
+			  e.code == EAA_E_SIGNATURE, "%s", e.msg);
+		oc[1] = leaf_stale, l[1] = ls;
+		CHECK(!nv_report_verify(rep, rn, pem, pn, nonce, &t, &dev, got, &e) &&
+		      e.code == EAA_E_EXPIRED);
+		oc[1] = (const uint8_t *)"junk", l[1] = 4;
+		CHECK(!nv_report_verify(rep, rn, pem, pn, nonce, &t, &dev, got, &e) &&
+		      e.code == EAA_E_FORMAT);
+		t.ocsp = NULL;
+		OPENSSL_free(ica_good);
+		OPENSSL_free(leaf_good);
+		OPENSSL_free(leaf_rev);
+		OPENSSL_free(leaf_wrong);
+		OPENSSL_free(leaf_stale);
 	}
 
 	/* A device certificate whose FWID is not the report's. */
