@@ -105,40 +105,47 @@ static json_t *revocation(STACK_OF(X509) *chain, const struct nv_trust *trust,
 	bool covered[NV_MAX_CHAIN] = { false }, all = true;
 	bool crl = trust && trust->crls, ocsp = trust && trust->ocsp && trust->ocsp[0];
 	int ncrl = 0, nocsp = 0, n = sk_X509_num(chain);
-	json_t *nc, *c;
+	json_t *nc = NULL, *c = NULL;
 	X509 *anchor = NULL;
 	char name[128];
 
 	if (!crl && !ocsp) {
 		c = json_pack("{s:b, s:s}", "checked", 0, "method", "none");
-		return c ? c : (eaa_fail(err, EAA_E_NOMEM, "out of memory"), NULL);
+		goto out;
 	}
 	if (crl && !nv_chain_check_crls(chain, trust->crls, at, covered, &ncrl, err))
 		return NULL;
 	if (ocsp) {
-		bool ok;
-
 		anchor = trust->test_root ? (X509_up_ref(trust->test_root), trust->test_root)
 					  : nv_device_root();
-		ok = anchor && nv_chain_check_ocsp(chain, anchor, trust->ocsp, trust->ocsp_lens,
-						   at, covered, &nocsp, err);
+		if (!anchor)
+			goto out;
+		if (!nv_chain_check_ocsp(chain, anchor, trust->ocsp, trust->ocsp_lens, at,
+					 covered, &nocsp, err)) {
+			X509_free(anchor);
+			return NULL;
+		}
 		X509_free(anchor);
-		if (!ok)
-			return anchor ? NULL : (eaa_fail(err, EAA_E_NOMEM, "out of memory"), NULL);
 	}
 	if (!(nc = json_array()))
-		return eaa_fail(err, EAA_E_NOMEM, "out of memory"), NULL;
+		goto out;
 	for (int j = 0; j < n - 1; j++) {
 		if (covered[j])
 			continue;
 		all = false;
 		nv_cert_name(sk_X509_value(chain, j), name, sizeof(name));
-		json_array_append_new(nc, json_string(name));
+		if (json_array_append_new(nc, json_string(name)) != 0) {
+			json_decref(nc);
+			goto out;
+		}
 	}
 	c = json_pack("{s:b, s:s, s:i, s:i, s:o}", "checked", all, "method",
 		      crl && ocsp ? "crl+ocsp" : crl ? "crl" : "ocsp", "crls", ncrl,
 		      "ocsp", nocsp, "not_covered", nc);
-	return c ? c : (eaa_fail(err, EAA_E_NOMEM, "out of memory"), NULL);
+out:
+	if (!c)
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	return c;
 }
 
 bool nv_report_verify(const uint8_t *report, size_t report_len,

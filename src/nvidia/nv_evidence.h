@@ -18,7 +18,9 @@
  * SPDM 1.1's L1/L2 for one GET_MEASUREMENTS exchange) verifies with the
  * device certificate's key; the FWID of the opaque data equals the device
  * certificate's; the request's nonce equals the expected nonce; supplied
- * CRLs do not revoke a certificate of the chain; supplied RIMs match.
+ * CRLs and OCSP responses do not revoke a certificate of the chain;
+ * supplied RIMs verify (XML-DSig, chain to NVIDIA's RIM root) and match
+ * (nv_rim.h).
  *
  * The nonce binding, as trustee derives it: the KBS hashes the runtime data
  * JSON {"nonce": <challenge nonce>, "tee-pubkey": <JWK>} (keys sorted, JCS)
@@ -48,7 +50,8 @@
  *                              a CRL or a "good" OCSP answer,
  *                            "method": "none"|"crl"|"ocsp"|"crl+ocsp",
  *                            "crls": N, "ocsp": N, "not_covered": [CNs]},
- *             "rim": {"checked": bool, ...}},
+ *             "rim": {"checked": bool, "complete": driver and VBIOS RIMs
+ *                     both matched, "driver": {...} | null, "vbios": ...}},
  *    "gpu1": ...} */
 #ifndef EAA_NV_EVIDENCE_H
 #define EAA_NV_EVIDENCE_H
