@@ -139,6 +139,8 @@ static void add_cert(xmlNode *data, X509 *x)
 
 /* A RIM of `version` whose resources are "index:active:hex[,hex]" lines,
  * signed by the test signer. Caller frees. */
+static X509 *keyinfo_certs[8]; /* when set: KeyInfo holds these instead */
+
 static char *make_rim(const char *version, const char *const *res, size_t *len)
 {
 	xmlDoc *doc = xmlNewDoc((const xmlChar *)"1.0");
@@ -193,8 +195,13 @@ static char *make_rim(const char *version, const char *const *res, size_t *len)
 	/* KeyInfo is outside the signed reference, as in NVIDIA's RIMs. */
 	ki = xmlNewChild(sig, sig->ns, (const xmlChar *)"KeyInfo", NULL);
 	data = xmlNewChild(ki, sig->ns, (const xmlChar *)"X509Data", NULL);
-	add_cert(data, signer);
-	add_cert(data, root);
+	if (keyinfo_certs[0]) {
+		for (size_t i = 0; keyinfo_certs[i]; i++)
+			add_cert(data, keyinfo_certs[i]);
+	} else {
+		add_cert(data, signer);
+		add_cert(data, root);
+	}
 	xmlDocDumpMemory(doc, &out, &n);
 	xmlFreeDoc(doc);
 	s = strndup((char *)out, (size_t)n);
@@ -230,13 +237,11 @@ static void test_comparison(void)
 	snprintf(v36, sizeof(v36), "35:True:%s", zero);
 	json_decref(claims);
 	{
-		const char *dres[] = { d1, d2, "5:False:00", NULL };
+		const char *dres[] = { d1, d2, NULL };
 		const char *vres[] = { v3, v4, v36, NULL };
 		const char *rims[3];
 		size_t lens[2];
 
-		/* inactive entries need not be valid hex of the size */
-		dres[2] = NULL;
 		drv = make_rim("550.90.07", dres, &dn);
 		vb = make_rim("96.00.9F.00.01", vres, &vn);
 		rims[0] = drv, rims[1] = vb, rims[2] = NULL;
@@ -300,6 +305,49 @@ static void test_comparison(void)
 	}
 }
 
+/* A RIM signed by our key but carrying NVIDIA's real RIM chain: the chain
+ * verifies to the pinned root, the signature is not its signer's. */
+static void test_foreign_signer(void)
+{
+	size_t n, xn, k = 0;
+	char *real = (char *)load(REAL_RIM, &n), *p = real, *x;
+	const char *res[] = { "0:False:000000000000000000000000000000000000000000000000"
+			      "000000000000000000000000000000000000000000000000", NULL };
+	struct nv_rim *r = malloc(sizeof(*r));
+	struct eaa_err e = { 0 };
+
+	while (k < 7 && (p = strstr(p, "<ds:X509Certificate>"))) {
+		char *end = strstr(p, "</ds:X509Certificate>"), *b64 = NULL;
+		uint8_t *der = NULL;
+		size_t dn, m = 0;
+		const unsigned char *q;
+
+		p += strlen("<ds:X509Certificate>");
+		b64 = strndup(p, (size_t)(end - p));
+		for (char *c = b64; *c; c++)
+			if (*c != '\n' && *c != ' ')
+				b64[m++] = *c;
+		b64[m] = '\0';
+		if (base64_decode(b64, false, &der, &dn)) {
+			q = der;
+			keyinfo_certs[k++] = d2i_X509(NULL, &q, (long)dn);
+		}
+		free(der);
+		free(b64);
+	}
+	CHECK(k == 4);
+	x = make_rim("96.00.74.00.1a", res, &xn);
+	CHECK_MSG(!nv_rim_load(x, xn, NULL, AT_2025, r, &e) && e.code == EAA_E_SIGNATURE &&
+		  strstr(e.msg, "XML signature does not verify"), "%s", e.msg);
+	for (size_t i = 0; i < k; i++) {
+		X509_free(keyinfo_certs[i]);
+		keyinfo_certs[i] = NULL;
+	}
+	free(x);
+	free(r);
+	free(real);
+}
+
 static void test_xml_rules(void)
 {
 	struct nv_rim *r = malloc(sizeof(*r));
@@ -348,6 +396,7 @@ int main(void)
 	}
 	test_real_rim();
 	test_comparison();
+	test_foreign_signer();
 	test_xml_rules();
 	X509_free(root);
 	X509_free(signer);
