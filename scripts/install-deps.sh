@@ -5,7 +5,8 @@ PKGS="build-essential cmake ninja-build pkg-config clang libclang-rt-14-dev \
   libssl-dev openssl curl libjansson-dev libcbor-dev libcurl4-openssl-dev libpcre2-dev python3 python3-venv \
   libgpgme-dev gnupg libgrpc-dev libnghttp2-dev nghttp2-client python3-grpcio skopeo libyaml-dev \
   libarchive-dev docker-registry zstd libtss2-dev libtss2-tcti-swtpm0 swtpm swtpm-tools gdb \
-  libmicrohttpd-dev python3-prometheus-client libpq-dev postgresql ovmf"
+  libmicrohttpd-dev python3-prometheus-client libpq-dev postgresql ovmf \
+  libxml2-dev libxmlsec1-dev"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 missing=""

@@ -8,6 +8,9 @@
  *   rats-verify --tee csv [--cert HSK_CEK | --kds URL [--kds-cache DIR]]
  *               [--report-data HEX] [--allow-debug] FILE
  *   rats-verify --tee tpm --ak PEM [--report-data HEX] FILE
+ *   rats-verify --tee nvidia [--report-data HEX | --nonce HEX] [--rim FILE ...]
+ *               [--crl FILE ...] [--ocsp FILE ...] [--at TIME] FILE
+ *               (rats_verify_nvidia.c)
  *
  * Exit 0 only when every check passed (claims JSON on stdout); 1 with one
  * line naming the failed check; 2 for a usage error. */
@@ -24,6 +27,7 @@
 #include "log.h"
 #include "pccs.h"
 #include "quote_verify.h"
+#include "rats_verify_nvidia.h"
 #include "csv.h"
 #include "kds.h"
 #include "snp.h"
@@ -35,12 +39,13 @@ static const char *prog = "rats-verify";
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: %s --tee sgx|tdx|snp|csv|tpm [options] FILE\n"
+"Usage: %s --tee sgx|tdx|snp|csv|tpm|nvidia [options] FILE\n"
 "Check TEE evidence and print its claims as JSON.\n"
 "  -T, --tee NAME          sgx (SGX ECDSA quote v3), tdx (TDX quote v4/v5),\n"
 "                          snp (SEV-SNP attestation report, versions 2-5) or\n"
 "                          csv (Hygon CSV report, binary or trustee's JSON)\n"
 "                          or tpm (TPM 2.0 quote, as eaa-tpm quote writes it)\n"
+"                          or nvidia (GPU evidence; --tee nvidia --help)\n"
 "      --ak PEM            tpm: the trusted attestation keys (eaa-tpm ak)\n"
 "      --cert FILE         csv: the chip's HSK || CEK (2916 bytes); the HRK\n"
 "                          is built in\n"
@@ -414,10 +419,12 @@ int main(int argc, char **argv)
 	size_t n;
 	json_t *claims;
 	char *text;
-	int rc = parse(argc, argv, &o);
+	int rc;
 	bool have_col = false, ok;
 
-	if (rc)
+	if (rats_verify_is_nvidia(argc, argv))
+		return rats_verify_nvidia(argc, argv);
+	if ((rc = parse(argc, argv, &o)))
 		return rc;
 	if (strcmp(o.tee, "snp") == 0)
 		return verify_snp(&o);
