@@ -81,7 +81,8 @@ static void usage(FILE *f)
 "                             port 0 picks a free one)\n"
 "  -v, --verifier NAME[,NAME] verifiers for agents' evidence (sgx_ecdsa,\n"
 "                             tdx_ecdsa, sev_snp, csv, tpm, sample; and GPUs,\n"
-"                             as a CPU's additional KBS evidence: sampledevice);\n"
+"                             as a CPU's additional KBS evidence: nvidia,\n"
+"                             sampledevice);\n"
 "                             required\n"
 "                             with --mutual: no TEE is accepted unless named\n"
 "  -a, --attester NAME        attester for our certificate (nullattester: none)\n"
@@ -210,7 +211,7 @@ static bool add_verifiers(const char *list)
 
 		if (!vd_tee_of_verifier(name, &t)) {
 			fprintf(stderr, "%s: --verifier %s: no policy covers it (sgx_ecdsa, "
-				"tdx_ecdsa, tdx, sev_snp, csv, tpm, sample, sampledevice)\n",
+				"tdx_ecdsa, tdx, sev_snp, csv, tpm, sample, nvidia, sampledevice)\n",
 				vd.prog, name);
 			return false;
 		}

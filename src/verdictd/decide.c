@@ -24,6 +24,7 @@ bool vd_tee_of_verifier(const char *verifier, enum vd_tee *t)
 		{ "tdx", VD_TEE_TDX }, { "sev_snp", VD_TEE_SNP },
 		{ "csv", VD_TEE_CSV }, { "tpm", VD_TEE_TPM },
 		{ "sample", VD_TEE_SAMPLE }, { "sampledevice", VD_TEE_SAMPLEDEVICE },
+		{ "nvidia", VD_TEE_NVIDIA },
 	};
 	size_t i;
 

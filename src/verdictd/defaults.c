@@ -362,6 +362,75 @@ static const char sample_policy[] =
 
 static const char sample_data[] = "{\n    \"measurement\": [],\n    \"svn\": 0\n}\n";
 
+/* NVIDIA GPUs (Hopper), each verified by verdictd to NVIDIA's pinned
+ * device root (docs/cloud.md): their signed evidence says nothing of CC
+ * mode, so the policy rests on what is signed. Nothing is accepted until
+ * the owner lists driver and VBIOS versions; then every measurement must
+ * match NVIDIA's RIMs (given to verdictd as -o nvidia.rim=FILE), or,
+ * without RIMs, the golden values the owner listed per measurement index;
+ * revocation is required once the owner sets require_revocation. */
+static const char nvidia_policy[] =
+	"package policy\n"
+	"\n"
+	"import rego.v1\n"
+	"\n"
+	"default allow := false\n"
+	"\n"
+	"allow if {\n"
+	"    configured\n"
+	"    input.config.driver_version in data.driver_version\n"
+	"    input.config.vbios_version in data.vbios_version\n"
+	"    measured\n"
+	"    revocation_ok\n"
+	"}\n"
+	"\n"
+	"default configured := false\n"
+	"\n"
+	"configured if {\n"
+	"    count(data.driver_version) > 0\n"
+	"    count(data.vbios_version) > 0\n"
+	"}\n"
+	"\n"
+	"# NVIDIA's signed RIMs for both the driver and the VBIOS matched\n"
+	"measured if {\n"
+	"    input.rim.checked\n"
+	"    input.rim.complete\n"
+	"}\n"
+	"\n"
+	"# no RIMs: the owner's own golden values, every listed index present\n"
+	"measured if {\n"
+	"    not input.rim.checked\n"
+	"    count(data.measurements) > 0\n"
+	"    every index, values in data.measurements {\n"
+	"        input.measurements[index] in values\n"
+	"    }\n"
+	"}\n"
+	"\n"
+	"default revocation_ok := false\n"
+	"\n"
+	"revocation_ok if not data.require_revocation\n"
+	"\n"
+	"revocation_ok if input.revocation.checked\n"
+	"\n"
+	TRUST_DEFAULTS
+	"executables := 3 if measured\n"
+	"\n"
+	"hardware := 2 if revocation_ok\n"
+	"\n"
+	"configuration := 2 if {\n"
+	"    input.config.driver_version in data.driver_version\n"
+	"    input.config.vbios_version in data.vbios_version\n"
+	"}\n"
+	TRUST_CLAIMS;
+
+static const char nvidia_data[] =
+	"{\n"
+	"    \"driver_version\": [],\n"
+	"    \"vbios_version\": [],\n"
+	"    \"measurements\": {},\n"
+	"    \"require_revocation\": false\n"
+	"}\n";
+
 /* The resource policy (resource_policy.h): asked once per kid and per
  * resource, only for peers their TEE's policy allowed. The default gives
  * each of them every key and resource, as verdictd did before it had one;
@@ -396,6 +465,7 @@ static const struct {
 	/* the sample device (composite evidence's test GPU) is the sample
 	 * TEE's signed report, under a policy of its own */
 	{ VD_TEE_SAMPLEDEVICE, sample_policy, sample_data },
+	{ VD_TEE_NVIDIA, nvidia_policy, nvidia_data },
 	{ VD_TEE_SNP, snp_policy, snp_data },
 	{ VD_TEE_CSV, csv_policy, csv_data },
 	{ VD_TEE_TPM, tpm_policy, tpm_data },

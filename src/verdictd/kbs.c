@@ -29,6 +29,7 @@
 #include "snp_json.h"
 #include "store_pg.h"
 #include "metrics.h"
+#include "nv_trust.h"
 #include "tpm_quote.h"
 #include "verify_raw.h"
 
@@ -284,10 +285,12 @@ static const struct {
 	{ "tpm", "tpm", "tpm", VD_TEE_TPM },
 	{ "csv", "csv", "csv", VD_TEE_CSV },
 	{ "sampledevice", "sample", "sampledevice", VD_TEE_SAMPLEDEVICE },
+	{ "nvidia", "nvidia", "nvidia", VD_TEE_NVIDIA },
 };
 
-/* At most this many devices in one composite attestation. */
-#define MAX_DEVICES 8
+/* At most this many devices in one composite attestation (an HGX board
+ * has 8 GPUs). */
+#define MAX_DEVICES 16
 
 static int tee_index(const char *name)
 {
@@ -628,6 +631,31 @@ static json_t *csv_evidence(int i, const json_t *ev, const uint8_t digest[48],
 	return claims;
 }
 
+/* NVIDIA GPUs: the owner's RIMs, CRLs and OCSP responses (-o nvidia.*,
+ * nv_trust.h), read once. */
+static pthread_mutex_t nv_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct nv_trust_files nv_files;
+static bool nv_loaded;
+
+static json_t *nvidia_evidence(const json_t *ev, const uint8_t digest[48], struct eaa_err *err)
+{
+	char *text = json_dumps(ev, JSON_COMPACT);
+	json_t *claims = NULL;
+	bool ok;
+
+	pthread_mutex_lock(&nv_lock);
+	ok = nv_loaded || (nv_loaded = nv_trust_load(&nv_files, (const char *const *)cf->options,
+						     err));
+	pthread_mutex_unlock(&nv_lock);
+	if (!text)
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	else if (ok)
+		nv_evidence_verify((const uint8_t *)text, strlen(text), digest, 48, &nv_files.t,
+				   &claims, err);
+	free(text);
+	return claims;
+}
+
 /* Verify the primary evidence of TEE i bound to digest (48 bytes). */
 static json_t *verify_evidence(int i, const json_t *ev, const uint8_t digest[48],
 			       struct eaa_err *err)
@@ -658,6 +686,8 @@ static json_t *verify_evidence(int i, const json_t *ev, const uint8_t digest[48]
 		return tpm_evidence(ev, digest, err);
 	if (tees[i].t == VD_TEE_CSV)
 		return csv_evidence(i, ev, digest, err);
+	if (tees[i].t == VD_TEE_NVIDIA)
+		return nvidia_evidence(ev, digest, err);
 	if (!(b = evidence_bytes(ev, tees[i].t == VD_TEE_SAMPLE ||
 				     tees[i].t == VD_TEE_SAMPLEDEVICE ? "report" : "quote", &n, err)))
 		return NULL;
@@ -831,9 +861,11 @@ static json_t *device_runtime_data(const json_t *key, const char *nonce, uint8_t
 static int attest_devices(const char *add, const json_t *key, const char *nonce,
 			  struct device *dev, char *why, size_t cap, struct eaa_err *err)
 {
-	json_t *all = json_loads(add, JSON_REJECT_DUPLICATES, NULL), *ev, *rd;
+	json_t *all = json_loads(add, JSON_REJECT_DUPLICATES, NULL), *ev, *rd, *claims;
 	const char *name;
 	uint8_t digest[48];
+	char gname[24];
+	json_int_t count, g;
 	int n = 0, j;
 
 	why[0] = '\0';
@@ -862,25 +894,65 @@ static int attest_devices(const char *add, const json_t *key, const char *nonce,
 		}
 		if (!(rd = device_runtime_data(key, nonce, digest, err)))
 			goto fail;
-		dev[n] = (struct device){ .i = j };
-		dev[n].claims = verify_evidence(j, ev, digest, err);
-		if (!dev[n].claims) {
+		if (!(claims = verify_evidence(j, ev, digest, err))) {
 			json_decref(rd);
 			eaa_err_prefix(err, "additional_evidence %s", name);
 			goto fail;
 		}
-		/* what the token shows it was given, as for the CPU */
-		json_object_set_new(dev[n].claims, "runtime_data_claims", rd);
-		n++;
-		if (!(dev[n - 1].ctext = json_dumps(dev[n - 1].claims, JSON_COMPACT))) {
-			eaa_fail(err, EAA_E_NOMEM, "out of memory");
-			goto fail;
+		/* one entry, one device; but NVIDIA's lists every GPU of the
+		 * guest ({"gpu_count": N, "gpu0": ...}): one device each, as
+		 * trustee gives each its appraisal */
+		count = tees[j].t == VD_TEE_NVIDIA ?
+			json_integer_value(json_object_get(claims, "gpu_count")) : 1;
+		for (g = 0; g < count; g++) {
+			json_t *c;
+
+			if (n == MAX_DEVICES) {
+				json_decref(claims);
+				json_decref(rd);
+				eaa_fail(err, EAA_E_FORMAT, "additional_evidence: more than %d devices",
+					 MAX_DEVICES);
+				goto fail;
+			}
+			if (tees[j].t == VD_TEE_NVIDIA) {
+				snprintf(gname, sizeof(gname), "gpu%lld", (long long)g);
+				c = json_deep_copy(json_object_get(claims, gname));
+			} else {
+				c = json_incref(claims);
+			}
+			if (!json_is_object(c)) {
+				json_decref(c);
+				json_decref(claims);
+				json_decref(rd);
+				eaa_fail(err, EAA_E_FORMAT, "additional_evidence %s: no claims for "
+					 "its device %lld", name, (long long)g);
+				goto fail;
+			}
+			/* what the token shows it was given, as for the CPU */
+			json_object_set(c, "runtime_data_claims", rd);
+			dev[n] = (struct device){ .i = j, .claims = c };
+			n++;
+			if (!(dev[n - 1].ctext = json_dumps(c, JSON_COMPACT))) {
+				json_decref(claims);
+				json_decref(rd);
+				eaa_fail(err, EAA_E_NOMEM, "out of memory");
+				goto fail;
+			}
+			vd_decide(cf->decider, tees[j].policy, dev[n - 1].ctext, &dev[n - 1].d);
+			if (!dev[n - 1].d.allow) {
+				snprintf(why, cap, "device %s (gpu%d): %s%s%s", name, n - 1,
+					 dev[n - 1].d.why, dev[n - 1].d.explain[0] ? ": " : "",
+					 dev[n - 1].d.explain);
+				json_decref(claims);
+				json_decref(rd);
+				eaa_fail(err, EAA_E_REJECTED, "%s", why);
+				goto fail;
+			}
 		}
-		vd_decide(cf->decider, tees[j].policy, dev[n - 1].ctext, &dev[n - 1].d);
-		if (!dev[n - 1].d.allow) {
-			snprintf(why, cap, "device %s (gpu%d): %s%s%s", name, n - 1, dev[n - 1].d.why,
-				 dev[n - 1].d.explain[0] ? ": " : "", dev[n - 1].d.explain);
-			eaa_fail(err, EAA_E_REJECTED, "%s", why);
+		json_decref(claims);
+		json_decref(rd);
+		if (count < 1) {
+			eaa_fail(err, EAA_E_FORMAT, "additional_evidence %s: no device", name);
 			goto fail;
 		}
 	}

@@ -40,7 +40,7 @@ struct vd_store {
 static const char *const tee_names[VD_OPA_RESOURCE + 1] = {
 	[VD_TEE_SGX] = "sgx", [VD_TEE_TDX] = "tdx", [VD_TEE_SNP] = "snp",
 	[VD_TEE_CSV] = "csv", [VD_TEE_TPM] = "tpm", [VD_TEE_SAMPLE] = "sample",
-	[VD_TEE_SAMPLEDEVICE] = "sampledevice",
+	[VD_TEE_SAMPLEDEVICE] = "sampledevice", [VD_TEE_NVIDIA] = "nvidia",
 	[VD_OPA_RESOURCE] = "resource",
 };
 
@@ -54,7 +54,7 @@ static const char *const resource_files[VD_RES_COUNT] = {
 
 bool vd_tee_is_device(enum vd_tee t)
 {
-	return t == VD_TEE_SAMPLEDEVICE;
+	return t == VD_TEE_SAMPLEDEVICE || t == VD_TEE_NVIDIA;
 }
 
 const char *vd_tee_name(enum vd_tee t)

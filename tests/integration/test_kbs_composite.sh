@@ -35,11 +35,11 @@ printf '0123456789abcdef0123456789abcdef' >"$root/keys/default/key/1"
 chmod 600 "$root/keys/default/key/1"
 printf 'package policy\nimport rego.v1\nallow := true\n' >"$root/opa/resourcePolicy.rego"
 
-start_kbs vd --listen 127.0.0.1:0 --verifier sample,sampledevice --attester nullattester \
+start_kbs vd --listen 127.0.0.1:0 --verifier sample,sampledevice,nvidia --attester nullattester \
 	--root "$root" --sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-insecure-http \
 	--log-level info
 
-"$py" - "$kbs" "$tmp" "$here" <<'PY'
+"$py" - "$kbs" "$tmp" "$here" "$here/../data/nvidia/hopper-evidence.json" <<'PY'
 import base64, hashlib, json, sys
 import rfc8785
 from jwcrypto import jwe
@@ -69,8 +69,9 @@ def attempt(devices, dev_rd=None, cpu_svn=3, raw_add=None, tee="sample"):
     nonce = json.loads(body)["nonce"]
     k, pub = kbs_sample.tee_key()
     dev = {"tee-pubkey": pub, "nonce": nonce}
-    add = {t: report(dev_rd(pub, nonce) if dev_rd else dev, key, svn)
-           for t, (svn, key) in devices.items()}
+    add = {t: (v if isinstance(v, dict) else
+               report(dev_rd(pub, nonce) if dev_rd else dev, v[1], v[0]))
+           for t, v in devices.items()}
     add = raw_add if raw_add is not None else (json.dumps(add) if add else "")
     cpu = {"tee-pubkey": pub, "nonce": nonce, "additional-evidence": add}
     st, body, h = call("POST", "attest", {"runtime-data": {"nonce": nonce, "tee-pubkey": pub},
@@ -128,12 +129,21 @@ st, body, _, _ = attempt({"sampledevice": (3, signer)}, cpu_svn=1)
 check("CPU refused first", st == 401 and b"gpu0" not in body, f"{st} {body[:300]}")
 st, body, _, _ = attempt({"sample": (3, signer)})
 check("a CPU TEE as a device", st == 401 and b"is not a device TEE" in body, f"{st} {body[:300]}")
-st, body, _, _ = attempt({"nvidia": (3, signer)})
-check("a device TEE not known here", st == 401 and b"nvidia is not a device TEE" in body, f"{st} {body[:300]}")
+st, body, _, _ = attempt({"nvidia-dpu": (3, signer)})
+check("a device TEE not known here", st == 401 and b"nvidia-dpu is not a device TEE" in body, f"{st} {body[:300]}")
+# a real H100's evidence (trustee's sample): verified to NVIDIA's pinned
+# root, but its nonce is its own, not this session's
+gpu = json.load(open(sys.argv[4]))
+st, body, _, _ = attempt({"nvidia": gpu})
+check("a real GPU's evidence bound to another nonce", st == 401 and
+      b"additional_evidence nvidia" in body and b"nonce" in body, f"{st} {body[:300]}")
+gpu["device_evidence_list"][0]["certificate"] = gpu["device_evidence_list"][0]["certificate"][:-8]
+st, body, _, _ = attempt({"nvidia": gpu})
+check("a GPU's chain cut short", st == 401 and b"additional_evidence nvidia" in body, f"{st} {body[:300]}")
 st, body, _, _ = attempt({}, raw_add="not json")
 check("additional evidence not JSON", st == 401 and b"not a JSON object" in body, f"{st} {body[:300]}")
-st, body, _, _ = attempt({}, raw_add=json.dumps({"d%d" % i: {} for i in range(9)}))
-check("nine devices", st == 401 and b"at most 8" in body, f"{st} {body[:300]}")
+st, body, _, _ = attempt({}, raw_add=json.dumps({"d%d" % i: {} for i in range(17)}))
+check("seventeen devices", st == 401 and b"at most 16" in body, f"{st} {body[:300]}")
 st, body, _, _ = attempt({}, tee="sampledevice")
 check("a device as the primary TEE", st == 401 and b"is a device" in body, f"{st} {body[:300]}")
 
@@ -154,4 +164,40 @@ rc=$?
 [[ $rc == 0 ]] && ok || fail "the composite checks failed (rc $rc)"
 grep -q "refused sample peer: device sampledevice (gpu0)" "$tmp/vd.log" && ok ||
 	fail "verdictd did not log the device's refusal"
+# verdictd's default nvidia policy (installed in the state directory), on
+# the claims of a real H100 (rats-verify, the same library): nothing
+# accepted until the owner lists driver and VBIOS; then the owner's golden
+# values (no RIMs given), every one; revocation once required
+"$BIN/rats-verify" --tee nvidia "$here/../data/nvidia/hopper-evidence.json" >"$tmp/gpu.json" &&
+	ok || fail "rats-verify --tee nvidia on trustee's sample"
+python3 - "$tmp" <<'PY'
+import json, sys
+tmp = sys.argv[1]
+gpu = json.load(open(tmp + "/gpu.json"))["gpu0"]
+json.dump(gpu, open(tmp + "/gpu-input.json", "w"))
+m = gpu["measurements"]
+live = next(k for k, v in m.items() if v != "00" * 48)
+cases = {
+    "default": {"driver_version": [], "vbios_version": [], "measurements": {}},
+    "listed": {"driver_version": ["550.90.07"], "vbios_version": ["96.00.9f.00.01"],
+               "measurements": {k: [v] for k, v in m.items()}},
+    "versions-only": {"driver_version": ["550.90.07"], "vbios_version": ["96.00.9f.00.01"],
+                      "measurements": {}},
+    "other-driver": {"driver_version": ["535.0.0"], "vbios_version": ["96.00.9f.00.01"],
+                     "measurements": {k: [v] for k, v in m.items()}},
+    "one-value-wrong": {"driver_version": ["550.90.07"], "vbios_version": ["96.00.9f.00.01"],
+                        "measurements": dict({k: [v] for k, v in m.items()},
+                                             **{live: ["00" * 48]})},
+    "revocation-required": {"driver_version": ["550.90.07"], "vbios_version": ["96.00.9f.00.01"],
+                            "measurements": {k: [v] for k, v in m.items()}, "require_revocation": True},
+}
+for name, d in cases.items():
+    json.dump(d, open(f"{tmp}/nv-{name}.json", "w"))
+PY
+for c in default:false listed:true versions-only:false other-driver:false one-value-wrong:false revocation-required:false; do
+	name=${c%%:*} want=${c#*:}
+	out=$("$BIN/verdict" --test-opa-local "$root/opa/nvidiaPolicy.rego" "$tmp/nv-$name.json" "$tmp/gpu-input.json" 2>&1)
+	got=$(printf '%s' "$out" | python3 -c 'import json,sys; print(str(json.JSONDecoder().raw_decode(sys.stdin.read())[0].get("allow")).lower())' 2>/dev/null)
+	[[ $got == "$want" ]] && ok || fail "default nvidia policy, $name: allow is '$got', want $want: $out"
+done
 finish
