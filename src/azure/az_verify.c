@@ -183,8 +183,7 @@ static json_t *claims(const struct az_evidence *e, const struct tpm_quote *q,
 	     json_object_set_new(bind, "tpm_ak", json_string("runtime_claims.keys[kid=HCLAkPub]"))
 		     == 0 &&
 	     json_object_set_new(bind, "tpm_nonce_checked", json_boolean(o->report_data)) == 0 &&
-	     json_object_set_new(bind, "user_data_checked",
-				 json_boolean(o->report_data && e->version >= 2)) == 0 &&
+	     json_object_set_new(bind, "user_data_checked", json_boolean(e->version >= 2)) == 0 &&
 	     json_object_set_new(c, "tpm", tpm) == 0 &&
 	     json_object_set_new(c, "binding", bind) == 0 &&
 	     json_object_set(c, "runtime_claims", rt->doc) == 0 &&
@@ -224,11 +223,15 @@ json_t *az_verify(const struct az_evidence *e, const struct az_verify_opts *o,
 	to.naks = 1;
 	if (!az_tpm_quote(e, rt.ak, q, err) || !tpm_trustee_verify(q, rt.ak, &to, err))
 		goto out;
-	/* from version 2 the runtime claims' user-data carries report_data
-	 * (trustee: its first report_data bytes) */
-	if (o->report_data && e->version >= 2 &&
-	    (!rt.has_user_data || rt.user_data_len < o->report_data_len ||
-	     CRYPTO_memcmp(rt.user_data, o->report_data, o->report_data_len) != 0)) {
+	/* from version 2 the runtime claims' user-data carries the report
+	 * data too (trustee: its first report_data bytes). The quote's
+	 * qualifyingData is the report data (checked above when the caller
+	 * gave it, by rats_raw_verify otherwise), so user-data must begin
+	 * with it. */
+	if (e->version >= 2 &&
+	    (!rt.has_user_data || rt.user_data_len < q->info.extraData.size ||
+	     CRYPTO_memcmp(rt.user_data, q->info.extraData.buffer,
+			   q->info.extraData.size) != 0)) {
 		eaa_fail(err, EAA_E_BINDING, "runtime claims: user-data does not begin with the "
 			 "expected report_data");
 		goto out;

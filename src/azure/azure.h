@@ -98,7 +98,7 @@ struct az_verify_opts {
  * VMPL 0; TDX: the TD quote by our DCAP code, its report_data equal to the
  * HCL's TD report's); the AK's signature over the TPM quote, its
  * qualifyingData, its PCR selection and digest; and, from version 2 on, the
- * runtime claims' user-data beginning with report_data. The claims (new
+ * runtime claims' user-data beginning with the qualifyingData. The claims (new
  * reference) on success, NULL with err otherwise. */
 json_t *az_verify(const struct az_evidence *e, const struct az_verify_opts *o,
 		  struct eaa_err *err);

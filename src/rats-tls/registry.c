@@ -8,7 +8,8 @@ extern const struct rats_attester rats_attester_null, rats_attester_sample,
 	rats_attester_tpm;
 extern const struct rats_verifier rats_verifier_null, rats_verifier_sample,
 	rats_verifier_sgx_ecdsa, rats_verifier_tdx_ecdsa, rats_verifier_tdx,
-	rats_verifier_sev_snp, rats_verifier_csv, rats_verifier_tpm;
+	rats_verifier_sev_snp, rats_verifier_csv, rats_verifier_tpm,
+	rats_verifier_az_snp_vtpm, rats_verifier_az_tdx_vtpm;
 extern const struct rats_crypto rats_crypto_openssl;
 extern const struct rats_tls_wrapper rats_tls_wrapper_openssl;
 
@@ -32,6 +33,8 @@ const struct rats_verifier *const rats_verifiers[] = {
 	&rats_verifier_sev_snp,
 	&rats_verifier_csv,
 	&rats_verifier_tpm,
+	&rats_verifier_az_snp_vtpm,
+	&rats_verifier_az_tdx_vtpm,
 	NULL,
 };
 
@@ -74,6 +77,8 @@ const char *rats_tag_name(uint64_t tag)
 	case TAG_CSV: return "CSV report";
 	case TAG_TPM: return "TPM quote";
 	case TAG_SAMPLE: return "sample report";
+	case TAG_AZ_SNP_VTPM: return "Azure SNP vTPM evidence";
+	case TAG_AZ_TDX_VTPM: return "Azure TDX vTPM evidence";
 	default: return "unknown evidence type";
 	}
 }

@@ -15,6 +15,7 @@
 #include "jose.h"
 #include "test.h"
 #include "timefmt.h"
+#include "verify_raw.h"
 
 static const char *datadir;
 static time_t at;
@@ -417,6 +418,39 @@ static void test_runtime_parse(void)
 			  err.code == EAA_E_FORMAT, "runtime claims %zu accepted", i);
 }
 
+/* The librats-tls rows, as verdictd's KBS calls them: the caller's
+ * report data against the quote's qualifyingData. */
+static void test_raw_verifier(void)
+{
+	static const char *const snp_opts[] = { "az_snp_vtpm.at=2025-06-01T00:00:00Z", NULL };
+	static const char *const tdx_opts[] = { "az_tdx_vtpm.at=2025-06-01T00:00:00Z", NULL };
+	static const char *const bad_opts[] = { "az_snp_vtpm.at=yesterday", NULL };
+	struct eaa_err err = { 0 };
+	struct rats_raw_verifier *v;
+	json_t *claims = NULL;
+	uint8_t rd[64];
+
+	CHECK(!rats_raw_verifier_new("az_snp_vtpm", bad_opts, &err) && err.code == EAA_E_CONFIG);
+	for (size_t i = 0; i < sizeof(samples) / sizeof(*samples); i++) {
+		const struct sample *s = &samples[i];
+		size_t n = 0, rdn = rd_of(s, rd);
+		char *t = read_text(s->file, &n);
+
+		v = rats_raw_verifier_new(s->kind == AZ_SNP_VTPM ? "az_snp_vtpm" : "az_tdx_vtpm",
+					  s->kind == AZ_SNP_VTPM ? snp_opts : tdx_opts, &err);
+		CHECK_MSG(v && t && rats_raw_verify(v, (uint8_t *)t, n, NULL, 0, rd, rdn, &claims,
+						    &err), "%s: raw verify: %s", s->file, err.msg);
+		CHECK(claims && json_object_get(claims, "tpm"));
+		json_decref(claims);
+		claims = NULL;
+		rd[rdn - 1] ^= 1;
+		CHECK(v && !rats_raw_verify(v, (uint8_t *)t, n, NULL, 0, rd, rdn, &claims, &err) &&
+		      err.code == EAA_E_BINDING && !claims);
+		rats_raw_verifier_free(v);
+		free(t);
+	}
+}
+
 int main(void)
 {
 	/* corrupted messages make libtss2-mu log each refusal */
@@ -434,5 +468,6 @@ int main(void)
 	test_wrong_vcek();
 	test_hcl_parse();
 	test_runtime_parse();
+	test_raw_verifier();
 	return test_summary();
 }
