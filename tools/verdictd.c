@@ -80,7 +80,8 @@ static void usage(FILE *f)
 "  -l, --listen ADDR:PORT     attestation listener (default 0.0.0.0:1111;\n"
 "                             port 0 picks a free one)\n"
 "  -v, --verifier NAME[,NAME] verifiers for agents' evidence (sgx_ecdsa,\n"
-"                             tdx_ecdsa, sev_snp, csv, tpm, sample); required\n"
+"                             tdx_ecdsa, sev_snp, csv, tpm, sample,\n"
+"                             az_snp_vtpm, az_tdx_vtpm); required\n"
 "                             with --mutual: no TEE is accepted unless named\n"
 "  -a, --attester NAME        attester for our certificate (nullattester: none)\n"
 "  -m, --mutual               agents attest; without it only version and echo\n"
@@ -208,7 +209,8 @@ static bool add_verifiers(const char *list)
 
 		if (!vd_tee_of_verifier(name, &t)) {
 			fprintf(stderr, "%s: --verifier %s: no policy covers it (sgx_ecdsa, "
-				"tdx_ecdsa, tdx, sev_snp, csv, tpm, sample)\n", vd.prog, name);
+				"tdx_ecdsa, tdx, sev_snp, csv, tpm, sample, az_snp_vtpm, "
+				"az_tdx_vtpm)\n", vd.prog, name);
 			return false;
 		}
 		vd.enabled[t] = true;

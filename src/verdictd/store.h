@@ -32,7 +32,7 @@
 
 /* The TEEs verdictd keeps policies for, named as in the file names. */
 enum vd_tee { VD_TEE_SGX, VD_TEE_TDX, VD_TEE_SNP, VD_TEE_CSV, VD_TEE_TPM,
-	      VD_TEE_SAMPLE, VD_TEE_COUNT };
+	      VD_TEE_SAMPLE, VD_TEE_AZ_SNP_VTPM, VD_TEE_AZ_TDX_VTPM, VD_TEE_COUNT };
 
 const char *vd_tee_name(enum vd_tee t);
 /* "sgx", "tdx", ... (also verdict's "sgxPolicy.rego"/"sgxData" forms:

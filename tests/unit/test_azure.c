@@ -15,6 +15,7 @@
 #include "jose.h"
 #include "test.h"
 #include "timefmt.h"
+#include "store.h"
 #include "verify_raw.h"
 
 static const char *datadir;
@@ -451,6 +452,108 @@ static void test_raw_verifier(void)
 	}
 }
 
+static bool policy_says(struct vd_store *st, enum vd_tee t, const json_t *claims,
+			const char *want)
+{
+	struct eaa_err err = { 0 };
+	char *p = NULL, *d = NULL, *in = json_dumps(claims, JSON_COMPACT), *got = NULL;
+	size_t pn, dn;
+	bool ok = in && vd_opa_get(st, t, false, &p, &pn, &err) &&
+		  vd_opa_get(st, t, true, &d, &dn, &err) &&
+		  vd_opa_check(p, pn, d, dn, in, strlen(in), &got, &err) && strcmp(got, want) == 0;
+
+	if (!ok)
+		fprintf(stderr, "%s: got %s (%s), want %s\n", vd_tee_name(t), got ? got : "error",
+			err.msg, want);
+	free(p);
+	free(d);
+	free(in);
+	free(got);
+	return ok;
+}
+
+/* verdictd's default policies on the samples' real claims: nothing until
+ * the owner lists PCR values; then exactly the listed values; the TD
+ * quote's offline "NotEvaluated" TCB only when the owner accepts it. */
+static void test_default_policies(void)
+{
+	char dir[] = "/tmp/az-policy-XXXXXX", ref[2048];
+	struct eaa_err err = { 0 };
+	struct vd_store *st;
+	struct az_evidence e;
+	uint8_t rd[64];
+	json_t *snp = NULL, *tdx = NULL;
+	const char *pcr4, *pcr7;
+
+	if (!mkdtemp(dir) || !(st = vd_store_open(dir, &err))) {
+		CHECK(false);
+		return;
+	}
+	CHECK_MSG(vd_store_install_defaults(st, &err), "%s", err.msg);
+	CHECK(load(&samples[1], &e) && (snp = verify(&e, rd, rd_of(&samples[1], rd), &err)));
+	az_evidence_free(&e);
+	CHECK(load(&samples[5], &e) && (tdx = verify(&e, rd, rd_of(&samples[5], rd), &err)));
+	az_evidence_free(&e);
+	if (!snp || !tdx)
+		goto out;
+	CHECK(policy_says(st, VD_TEE_AZ_SNP_VTPM, snp, "false"));
+	CHECK(policy_says(st, VD_TEE_AZ_TDX_VTPM, tdx, "false"));
+	/* the owner edits the installed data document: every member stays */
+	pcr4 = str_at(snp, "tpm", "pcr04");
+	pcr7 = str_at(snp, "tpm", "pcr07");
+#define SNP_REF(pcrs, meas, snp_min) \
+	snprintf(ref, sizeof(ref), "{\"pcrs\": {%s}, \"paravisor\": {\"measurement\": [%s]}, " \
+		 "\"minimum_tcb\": {\"bootloader\": 0, \"tee\": 0, \"snp\": %d, " \
+		 "\"microcode\": 0}}", pcrs, meas, snp_min)
+	{
+		char pcrs[600], one[200];
+
+		snprintf(pcrs, sizeof(pcrs), "\"pcr04\": [\"%s\"], \"pcr07\": [\"00\", \"%s\"]",
+			 pcr4, pcr7);
+		snprintf(one, sizeof(one), "\"pcr04\": [\"%s\"]", pcr4);
+		SNP_REF(pcrs, "", 0);
+		CHECK(vd_opa_set(st, VD_TEE_AZ_SNP_VTPM, true, ref, strlen(ref), &err));
+		CHECK(policy_says(st, VD_TEE_AZ_SNP_VTPM, snp, "true"));
+		/* the TDX sample's PCR 4 differs (and it has no SNP claims) */
+		CHECK(policy_says(st, VD_TEE_AZ_SNP_VTPM, tdx, "false"));
+		snprintf(pcrs, sizeof(pcrs), "\"pcr04\": [\"%s\"], \"pcr07\": [\"00\"]", pcr4);
+		SNP_REF(pcrs, "", 0);
+		CHECK(vd_opa_set(st, VD_TEE_AZ_SNP_VTPM, true, ref, strlen(ref), &err));
+		CHECK(policy_says(st, VD_TEE_AZ_SNP_VTPM, snp, "false"));
+		SNP_REF(one, "\"00\"", 0);
+		CHECK(vd_opa_set(st, VD_TEE_AZ_SNP_VTPM, true, ref, strlen(ref), &err));
+		CHECK(policy_says(st, VD_TEE_AZ_SNP_VTPM, snp, "false"));
+		/* the sample's reported SNP SVN is 24 */
+		SNP_REF(one, "", 25);
+		CHECK(vd_opa_set(st, VD_TEE_AZ_SNP_VTPM, true, ref, strlen(ref), &err));
+		CHECK(policy_says(st, VD_TEE_AZ_SNP_VTPM, snp, "false"));
+		SNP_REF(one, "", 24);
+		CHECK(vd_opa_set(st, VD_TEE_AZ_SNP_VTPM, true, ref, strlen(ref), &err));
+		CHECK(policy_says(st, VD_TEE_AZ_SNP_VTPM, snp, "true"));
+	}
+	pcr4 = str_at(tdx, "tpm", "pcr04");
+	snprintf(ref, sizeof(ref), "{\"pcrs\": {\"pcr04\": [\"%s\"]}, \"paravisor\": "
+		 "{\"mr_td\": []}, \"settings\": {\"tcbStatus\": [\"UpToDate\"]}}", pcr4);
+	CHECK(vd_opa_set(st, VD_TEE_AZ_TDX_VTPM, true, ref, strlen(ref), &err));
+	CHECK(policy_says(st, VD_TEE_AZ_TDX_VTPM, tdx, "false"));   /* NotEvaluated */
+	snprintf(ref, sizeof(ref), "{\"pcrs\": {\"pcr04\": [\"%s\"]}, \"paravisor\": "
+		 "{\"mr_td\": []}, \"settings\": {\"tcbStatus\": [\"UpToDate\", "
+		 "\"NotEvaluated\"]}}", pcr4);
+	CHECK(vd_opa_set(st, VD_TEE_AZ_TDX_VTPM, true, ref, strlen(ref), &err));
+	CHECK(policy_says(st, VD_TEE_AZ_TDX_VTPM, tdx, "true"));
+	CHECK(policy_says(st, VD_TEE_AZ_TDX_VTPM, snp, "false"));
+	snprintf(ref, sizeof(ref), "{\"pcrs\": {\"pcr04\": [\"%s\"]}, \"paravisor\": "
+		 "{\"mr_td\": [\"00\"]}, \"settings\": {\"tcbStatus\": [\"UpToDate\", "
+		 "\"NotEvaluated\"]}}", pcr4);
+	CHECK(vd_opa_set(st, VD_TEE_AZ_TDX_VTPM, true, ref, strlen(ref), &err));
+	CHECK(policy_says(st, VD_TEE_AZ_TDX_VTPM, tdx, "false"));
+out:
+	json_decref(snp);
+	json_decref(tdx);
+	vd_store_close(st);
+	test_rm_rf(dir);
+}
+
 int main(void)
 {
 	/* corrupted messages make libtss2-mu log each refusal */
@@ -469,5 +572,6 @@ int main(void)
 	test_hcl_parse();
 	test_runtime_parse();
 	test_raw_verifier();
+	test_default_policies();
 	return test_summary();
 }
