@@ -20,6 +20,40 @@
 #include "snp.h"
 
 #define TD_REPORT_DATA_OFFSET 128   /* REPORTMACSTRUCT: type, reserved, cpusvn, 2 hashes */
+#define TD_INFO_OFFSET 512          /* after REPORTMACSTRUCT and TEE_TCB_INFO */
+#define TD_INFO_COMPARED 400        /* attributes, xfam, mrtd, 3 config ids, 4 rtmrs */
+
+/* The HCL report's TDREPORT is MACed for this CPU only, so what can be
+ * trusted of it is what the TD quote (that report, signed) says: its
+ * report_data and TDINFO must be the quote's. */
+static bool td_report_is_quoted(const uint8_t *hw, const struct quote *q, struct eaa_err *err)
+{
+	struct rd td = rd_init(hw, HCL_TD_REPORT_SIZE), info;
+	uint8_t rd_field[64], want[TD_INFO_COMPARED];
+	struct wr w;
+
+	wr_init_fixed(&w, want, sizeof(want));
+	wr_bytes(&w, q->tdx.td_attributes, 8);
+	wr_bytes(&w, q->tdx.xfam, 8);
+	wr_bytes(&w, q->tdx.mr_td, 48);
+	wr_bytes(&w, q->tdx.mr_config_id, 48);
+	wr_bytes(&w, q->tdx.mr_owner, 48);
+	wr_bytes(&w, q->tdx.mr_owner_config, 48);
+	for (int i = 0; i < 4; i++)
+		wr_bytes(&w, q->tdx.rtmr[i], 48);
+	if (w.failed || w.len != sizeof(want) || !rd_skip(&td, TD_REPORT_DATA_OFFSET) ||
+	    !rd_bytes(&td, rd_field, sizeof(rd_field)) ||
+	    !rd_skip(&td, TD_INFO_OFFSET - TD_REPORT_DATA_OFFSET - sizeof(rd_field)) ||
+	    !rd_sub(&td, TD_INFO_COMPARED, &info))
+		return eaa_fail(err, EAA_E_FORMAT, "HCL report: TD report layout");
+	if (CRYPTO_memcmp(rd_field, q->tdx.report_data, sizeof(rd_field)) != 0)
+		return eaa_fail(err, EAA_E_BINDING, "td_quote: report_data differs from the HCL "
+				"report's TD report");
+	if (CRYPTO_memcmp(info.p, want, sizeof(want)) != 0)
+		return eaa_fail(err, EAA_E_BINDING, "td_quote: TD info (attributes, XFAM, MRTD, "
+				"config ids, RTMRs) differs from the HCL report's TD report");
+	return true;
+}
 
 /* The hardware report's report_data must begin with SHA-256 of the runtime
  * claims (the hash type the HCL report names; hcl_report_parse refuses
@@ -105,8 +139,6 @@ static json_t *verify_tdx(const struct az_evidence *e, const struct hcl_report *
 	struct collateral col;
 	struct quote_result res;
 	struct quote *q = malloc(sizeof(*q));
-	struct rd td = rd_init(h->hw, HCL_HW_REPORT_SIZE);
-	uint8_t td_rd[64];
 	bool have_col = false, ok;
 	json_t *c = NULL;
 	X509 *root = NULL;
@@ -130,12 +162,7 @@ static json_t *verify_tdx(const struct az_evidence *e, const struct hcl_report *
 	}
 	vo.allow_no_collateral = !o->collateral_dir;
 	ok = ok && quote_verify(q, &vo, &res, err);
-	/* the HCL's TD report is MACed for this CPU only; the quote is that
-	 * report signed, so the two must say the same report_data */
-	ok = ok && rd_skip(&td, TD_REPORT_DATA_OFFSET) && rd_bytes(&td, td_rd, sizeof(td_rd));
-	if (ok && CRYPTO_memcmp(td_rd, q->tdx.report_data, sizeof(td_rd)) != 0)
-		ok = eaa_fail(err, EAA_E_BINDING, "td_quote: report_data differs from the HCL "
-			      "report's TD report");
+	ok = ok && td_report_is_quoted(h->hw, q, err);
 	ok = ok && runtime_bound(h, q->tdx.report_data, "TD quote", err);
 	if (ok && !(c = quote_claims(q, &res)))
 		eaa_fail(err, EAA_E_NOMEM, "out of memory");

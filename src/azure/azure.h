@@ -95,8 +95,8 @@ struct az_verify_opts {
 /* Every check, in order (docs/cloud.md): the HCL report; the runtime
  * claims and their SHA-256 in the hardware report's report_data; the
  * hardware report (SNP: VCEK chain to AMD's pinned ARK, signature, TCB,
- * VMPL 0; TDX: the TD quote by our DCAP code, its report_data equal to the
- * HCL's TD report's); the AK's signature over the TPM quote, its
+ * VMPL 0; TDX: the TD quote by our DCAP code, its report_data and TD info
+ * equal to the HCL's TD report's); the AK's signature over the TPM quote, its
  * qualifyingData, its PCR selection and digest; and, from version 2 on, the
  * runtime claims' user-data beginning with the qualifyingData. The claims (new
  * reference) on success, NULL with err otherwise. */

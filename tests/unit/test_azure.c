@@ -223,6 +223,18 @@ static uint8_t *td_quote_signed(struct az_evidence *e, size_t *n)
 	*n = pem ? (size_t)(pem - e->td_quote) : 0;
 	return e->td_quote;
 }
+/* The HCL report's TD report fields the quote must repeat: report_data,
+ * and TDINFO's attributes to RTMR 3. */
+static uint8_t *td_report_data(struct az_evidence *e, size_t *n)
+{
+	*n = 64;
+	return e->hcl + HCL_HEADER_SIZE + 128;
+}
+static uint8_t *td_info(struct az_evidence *e, size_t *n)
+{
+	*n = 400;
+	return e->hcl + HCL_HEADER_SIZE + 512;
+}
 static uint8_t *runtime_claims(struct az_evidence *e, size_t *n)
 {
 	/* only the declared variable data; the zero padding after it is not
@@ -269,6 +281,8 @@ static void test_flips(void)
 	flip_all(tdx, hw_signed, "TD quote (signed part)");
 	flip_all(tdx, td_quote_signed, "TD quote up to its PCK chain");
 	flip_all(tdx, runtime_claims, "runtime claims");
+	flip_all(tdx, td_report_data, "HCL TD report's report_data");
+	flip_all(tdx, td_info, "HCL TD report's TDINFO");
 }
 
 /* The runtime claims' AK replaced by a fresh key (same JWK length), and
