@@ -11,6 +11,8 @@
  *   rats-verify --tee nvidia [--report-data HEX | --nonce HEX] [--rim FILE ...]
  *               [--crl FILE ...] [--ocsp FILE ...] [--at TIME] FILE
  *               (rats_verify_nvidia.c)
+ *   rats-verify --tee az-snp-vtpm|az-tdx-vtpm [--report-data HEX] [--at TIME]
+ *               [--collateral DIR] FILE     (trustee's evidence JSON)
  *
  * Exit 0 only when every check passed (claims JSON on stdout); 1 with one
  * line naming the failed check; 2 for a usage error. */
@@ -33,13 +35,14 @@
 #include "snp.h"
 #include "timefmt.h"
 #include "tpm_quote.h"
+#include "azure.h"
 
 static const char *prog = "rats-verify";
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: %s --tee sgx|tdx|snp|csv|tpm|nvidia [options] FILE\n"
+"Usage: %s --tee sgx|tdx|snp|csv|tpm|az-snp-vtpm|az-tdx-vtpm|nvidia [options] FILE\n"
 "Check TEE evidence and print its claims as JSON.\n"
 "  -T, --tee NAME          sgx (SGX ECDSA quote v3), tdx (TDX quote v4/v5),\n"
 "                          snp (SEV-SNP attestation report, versions 2-5) or\n"
@@ -152,12 +155,23 @@ static int parse(int argc, char **argv, struct opts *o)
 	}
 	if (strcmp(o->tee, "sgx") != 0 && strcmp(o->tee, "tdx") != 0 &&
 	    strcmp(o->tee, "snp") != 0 && strcmp(o->tee, "csv") != 0 &&
-	    strcmp(o->tee, "tpm") != 0) {
-		fprintf(stderr, "%s: --tee: unknown TEE \"%s\" (sgx, tdx, snp, csv, tpm)\n",
-			prog, o->tee);
+	    strcmp(o->tee, "tpm") != 0 && strcmp(o->tee, "az-snp-vtpm") != 0 &&
+	    strcmp(o->tee, "az-tdx-vtpm") != 0) {
+		fprintf(stderr, "%s: --tee: unknown TEE \"%s\" (sgx, tdx, snp, csv, tpm, "
+			"az-snp-vtpm, az-tdx-vtpm)\n", prog, o->tee);
 		return 2;
 	}
 	o->file = argv[optind];
+	if (strncmp(o->tee, "az-", 3) == 0) {
+		if (o->ak || o->cert || o->kds || o->kds_cache || o->no_collateral || o->pccs ||
+		    o->root || o->product || o->allow_debug ||
+		    (o->collateral && strcmp(o->tee, "az-tdx-vtpm") != 0)) {
+			fprintf(stderr, "%s: --tee %s takes --report-data, --at%s only\n", prog,
+				o->tee, strcmp(o->tee, "az-tdx-vtpm") == 0 ? " and --collateral" : "");
+			return 2;
+		}
+		return 0;
+	}
 	if (!o->ak != (strcmp(o->tee, "tpm") != 0)) {
 		fprintf(stderr, "%s: --ak goes with --tee tpm, which needs it\n", prog);
 		return 2;
@@ -361,6 +375,40 @@ static int verify_tpm(const struct opts *o)
 	return rc;
 }
 
+/* trustee's az-snp-vtpm / az-tdx-vtpm evidence JSON (src/azure) */
+static int verify_azure(const struct opts *o)
+{
+	enum az_kind kind = strcmp(o->tee, "az-snp-vtpm") == 0 ? AZ_SNP_VTPM : AZ_TDX_VTPM;
+	struct az_verify_opts vo = { .at = o->at, .collateral_dir = o->collateral };
+	struct az_evidence e = { 0 };
+	struct eaa_err err = { 0 };
+	uint8_t *buf = NULL, *want = NULL;
+	size_t n = 0;
+	json_t *claims;
+	int rc = 1;
+
+	if (o->report_data) {
+		if (!hex_decode(o->report_data, &want, &vo.report_data_len) ||
+		    vo.report_data_len > 64) {
+			fprintf(stderr, "%s: --report-data: not hex of at most 64 bytes\n", prog);
+			free(want);
+			return 2;
+		}
+		vo.report_data = want;
+	}
+	if (file_read(o->file, 1 << 22, &buf, &n, &err) &&
+	    az_evidence_load((const char *)buf, n, kind, &e, &err) &&
+	    (claims = az_verify(&e, &vo, &err)) != NULL)
+		rc = print_claims(o, claims, &err);
+	if (rc)
+		fprintf(stderr, "%s: %s: %s (%s)\n", prog, o->file, err.msg,
+			eaa_code_name(err.code));
+	az_evidence_free(&e);
+	free(want);
+	free(buf);
+	return rc;
+}
+
 static int verify_snp(const struct opts *o)
 {
 	struct snp_verify_opts vo = { .at = o->at ? o->at : time(NULL),
@@ -432,6 +480,8 @@ int main(int argc, char **argv)
 		return verify_csv(&o);
 	if (strcmp(o.tee, "tpm") == 0)
 		return verify_tpm(&o);
+	if (strncmp(o.tee, "az-", 3) == 0)
+		return verify_azure(&o);
 	vo.at = o.at ? o.at : time(NULL);
 	vo.allow_no_collateral = o.no_collateral;
 	ok = (!o.root || (vo.root = load_root(o.root, &err))) &&

@@ -179,8 +179,8 @@ int verdict_kbs_set_policy(const struct verdict_kbs *k, const char *name, const 
 	json_t *req;
 
 	if (!vd_opa_parse(name, &t, &reference) || reference)
-		return fail(name, "want <tee>Policy.rego (sgx, tdx, snp, csv, tpm, sample) or "
-			    "resourcePolicy.rego");
+		return fail(name, "want <tee>Policy.rego (sgx, tdx, snp, csv, tpm, sample, "
+			    "azsnpvtpm, aztdxvtpm) or resourcePolicy.rego");
 	if (!file_read(file, MAX_FILE, &text, &n, &err))
 		return fail(file, err.msg);
 	b64 = b64url_encode(text, n);
@@ -211,8 +211,8 @@ int verdict_kbs_set_reference(const struct verdict_kbs *k, const char *name,
 	json_error_t je;
 
 	if (!vd_opa_parse(name, &t, &reference) || !reference)
-		return fail(name, "want <tee>Data (sgx, tdx, snp, csv, tpm, sample) or "
-			    "resourceData");
+		return fail(name, "want <tee>Data (sgx, tdx, snp, csv, tpm, sample, azsnpvtpm, "
+			    "aztdxvtpm) or resourceData");
 	if (!file_read(file, MAX_FILE, &text, &n, &err))
 		return fail(file, err.msg);
 	doc = json_loadb((const char *)text, n, 0, &je);

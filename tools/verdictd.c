@@ -80,10 +80,9 @@ static void usage(FILE *f)
 "  -l, --listen ADDR:PORT     attestation listener (default 0.0.0.0:1111;\n"
 "                             port 0 picks a free one)\n"
 "  -v, --verifier NAME[,NAME] verifiers for agents' evidence (sgx_ecdsa,\n"
-"                             tdx_ecdsa, sev_snp, csv, tpm, sample; and GPUs,\n"
-"                             as a CPU's additional KBS evidence: nvidia,\n"
-"                             sampledevice);\n"
-"                             required\n"
+"                             tdx_ecdsa, sev_snp, csv, tpm, sample, az_snp_vtpm,\n"
+"                             az_tdx_vtpm; and GPUs, as a CPU's additional KBS\n"
+"                             evidence: nvidia, sampledevice); required\n"
 "                             with --mutual: no TEE is accepted unless named\n"
 "  -a, --attester NAME        attester for our certificate (nullattester: none)\n"
 "  -m, --mutual               agents attest; without it only version and echo\n"
@@ -211,8 +210,8 @@ static bool add_verifiers(const char *list)
 
 		if (!vd_tee_of_verifier(name, &t)) {
 			fprintf(stderr, "%s: --verifier %s: no policy covers it (sgx_ecdsa, "
-				"tdx_ecdsa, tdx, sev_snp, csv, tpm, sample, nvidia, sampledevice)\n",
-				vd.prog, name);
+				"tdx_ecdsa, tdx, sev_snp, csv, tpm, sample, az_snp_vtpm, "
+				"az_tdx_vtpm, nvidia, sampledevice)\n", vd.prog, name);
 			return false;
 		}
 		vd.enabled[t] = true;

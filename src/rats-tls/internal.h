@@ -24,7 +24,9 @@
 #define TAG_CSV 0x1a7506ULL
 #define TAG_TPM 0x1a75e0ULL       /* EAA private: TPM 2.0 quote */
 #define TAG_SAMPLE 0x1a75e1ULL    /* EAA private: software-signed sample */
-#define TAG_NVIDIA 0x1a75e2ULL    /* EAA private: NVIDIA GPU evidence JSON */
+#define TAG_AZ_SNP_VTPM 0x1a75e2ULL /* EAA private: trustee's az-snp-vtpm JSON */
+#define TAG_AZ_TDX_VTPM 0x1a75e3ULL /* EAA private: trustee's az-tdx-vtpm JSON */
+#define TAG_NVIDIA 0x1a75e4ULL    /* EAA private: NVIDIA GPU evidence JSON */
 
 /* Maximum sizes we accept from a peer, checked before any parsing. */
 #define RATS_MAX_EXTENSION (256 * 1024)

@@ -9,7 +9,7 @@ extern const struct rats_attester rats_attester_null, rats_attester_sample,
 extern const struct rats_verifier rats_verifier_null, rats_verifier_sample,
 	rats_verifier_sgx_ecdsa, rats_verifier_tdx_ecdsa, rats_verifier_tdx,
 	rats_verifier_sev_snp, rats_verifier_csv, rats_verifier_tpm,
-	rats_verifier_nvidia;
+	rats_verifier_nvidia, rats_verifier_az_snp_vtpm, rats_verifier_az_tdx_vtpm;
 extern const struct rats_crypto rats_crypto_openssl;
 extern const struct rats_tls_wrapper rats_tls_wrapper_openssl;
 
@@ -34,6 +34,8 @@ const struct rats_verifier *const rats_verifiers[] = {
 	&rats_verifier_csv,
 	&rats_verifier_tpm,
 	&rats_verifier_nvidia,
+	&rats_verifier_az_snp_vtpm,
+	&rats_verifier_az_tdx_vtpm,
 	NULL,
 };
 
@@ -77,6 +79,8 @@ const char *rats_tag_name(uint64_t tag)
 	case TAG_TPM: return "TPM quote";
 	case TAG_SAMPLE: return "sample report";
 	case TAG_NVIDIA: return "NVIDIA GPU evidence";
+	case TAG_AZ_SNP_VTPM: return "Azure SNP vTPM evidence";
+	case TAG_AZ_TDX_VTPM: return "Azure TDX vTPM evidence";
 	default: return "unknown evidence type";
 	}
 }

@@ -23,7 +23,8 @@ bool vd_tee_of_verifier(const char *verifier, enum vd_tee *t)
 		{ "sgx_ecdsa", VD_TEE_SGX }, { "tdx_ecdsa", VD_TEE_TDX },
 		{ "tdx", VD_TEE_TDX }, { "sev_snp", VD_TEE_SNP },
 		{ "csv", VD_TEE_CSV }, { "tpm", VD_TEE_TPM },
-		{ "sample", VD_TEE_SAMPLE }, { "sampledevice", VD_TEE_SAMPLEDEVICE },
+		{ "sample", VD_TEE_SAMPLE }, { "az_snp_vtpm", VD_TEE_AZ_SNP_VTPM },
+		{ "az_tdx_vtpm", VD_TEE_AZ_TDX_VTPM }, { "sampledevice", VD_TEE_SAMPLEDEVICE },
 		{ "nvidia", VD_TEE_NVIDIA },
 	};
 	size_t i;

@@ -333,6 +333,109 @@ static const char tpm_policy[] =
 
 static const char tpm_data[] = "{\n    \"pcrs\": {}\n}\n";
 
+/* Azure confidential VMs (docs/cloud.md): the vTPM's PCRs measure the
+ * guest's boot chain, the hardware report Azure's paravisor. Nothing is
+ * accepted until the owner lists PCR values (data.pcrs, as the claims
+ * name them: "pcr04": [hex, ...]); every listed PCR must then hold. The
+ * hardware claims sit under input.snp / input.tdx: a debuggable guest is
+ * refused, the SNP TCB must reach data.minimum_tcb, the TD quote's TCB
+ * status must be one of data.settings.tcbStatus (offline: "NotEvaluated"
+ * must be listed by the owner), and a paravisor measurement listed in
+ * data.paravisor (SNP "measurement", TDX "mr_td") must match; an empty
+ * list accepts any. */
+#define AZ_VTPM_COMMON                                                         \
+	"default configured := false\n"                                        \
+	"\n"                                                                    \
+	"configured if count(data.pcrs) > 0\n"                                 \
+	"\n"                                                                    \
+	"pcrs_hold if {\n"                                                     \
+	"    configured\n"                                                     \
+	"    every pcr, values in data.pcrs {\n"                               \
+	"        input.tpm[pcr] in values\n"                                   \
+	"    }\n"                                                              \
+	"}\n"                                                                   \
+	"\n"
+
+static const char az_snp_vtpm_policy[] =
+	"package policy\n"
+	"\n"
+	"import rego.v1\n"
+	"\n"
+	"default allow := false\n"
+	"\n"
+	"allow if {\n"
+	"    pcrs_hold\n"
+	"    hardware_holds\n"
+	"}\n"
+	"\n"
+	AZ_VTPM_COMMON
+	"hardware_holds if {\n"
+	"    not input.snp.policy_debug_allowed\n"
+	"    every part in [\"bootloader\", \"tee\", \"snp\", \"microcode\"] {\n"
+	"        input.snp[concat(\"\", [\"reported_tcb_\", part])] >= object.get(data.minimum_tcb, part, 0)\n"
+	"    }\n"
+	"    paravisor_listed\n"
+	"}\n"
+	"\n"
+	"# An empty list of paravisor measurements accepts any (Azure updates it).\n"
+	"paravisor_listed if count(object.get(data.paravisor, \"measurement\", [])) == 0\n"
+	"\n"
+	"paravisor_listed if input.snp.measurement in data.paravisor.measurement\n"
+	"\n"
+	TRUST_DEFAULTS
+	"executables := 3 if pcrs_hold\n"
+	"\n"
+	"hardware := 2 if hardware_holds\n"
+	"\n"
+	"configuration := 0\n"
+	TRUST_CLAIMS;
+
+static const char az_snp_vtpm_data[] =
+	"{\n"
+	"    \"pcrs\": {},\n"
+	"    \"paravisor\": {\"measurement\": []},\n"
+	"    \"minimum_tcb\": {\"bootloader\": 0, \"tee\": 0, \"snp\": 0, \"microcode\": 0}\n"
+	"}\n";
+
+static const char az_tdx_vtpm_policy[] =
+	"package policy\n"
+	"\n"
+	"import rego.v1\n"
+	"\n"
+	"default allow := false\n"
+	"\n"
+	"allow if {\n"
+	"    pcrs_hold\n"
+	"    hardware_holds\n"
+	"}\n"
+	"\n"
+	AZ_VTPM_COMMON
+	"hardware_holds if {\n"
+	"    not input.tdx.td_debug\n"
+	"    input.tdx.tcb_status in object.get(data.settings, \"tcbStatus\", [\"UpToDate\"])\n"
+	"    paravisor_listed\n"
+	"}\n"
+	"\n"
+	"# An empty list of paravisor measurements accepts any (Azure updates it).\n"
+	"paravisor_listed if count(object.get(data.paravisor, \"mr_td\", [])) == 0\n"
+	"\n"
+	"paravisor_listed if input.tdx.mr_td in data.paravisor.mr_td\n"
+	"\n"
+	TRUST_DEFAULTS
+	"executables := 3 if pcrs_hold\n"
+	"\n"
+	"hardware := 2 if hardware_holds\n"
+	"\n"
+	"configuration := 0\n"
+	TRUST_CLAIMS;
+
+static const char az_tdx_vtpm_data[] =
+	"{\n"
+	"    \"pcrs\": {},\n"
+	"    \"paravisor\": {\"mr_td\": []},\n"
+	"    \"settings\": {\"tcbStatus\": [\"UpToDate\"]}\n"
+	"}\n";
+
 /* The sample TEE proves nothing: refuse until measurements are listed. */
 static const char sample_policy[] =
 	"package policy\n"
@@ -469,6 +572,8 @@ static const struct {
 	{ VD_TEE_SNP, snp_policy, snp_data },
 	{ VD_TEE_CSV, csv_policy, csv_data },
 	{ VD_TEE_TPM, tpm_policy, tpm_data },
+	{ VD_TEE_AZ_SNP_VTPM, az_snp_vtpm_policy, az_snp_vtpm_data },
+	{ VD_TEE_AZ_TDX_VTPM, az_tdx_vtpm_policy, az_tdx_vtpm_data },
 	{ VD_OPA_RESOURCE, resource_policy, resource_data },
 };
 

@@ -284,6 +284,8 @@ static const struct {
 	{ "snp", "sev_snp", "sev_snp", VD_TEE_SNP },
 	{ "tpm", "tpm", "tpm", VD_TEE_TPM },
 	{ "csv", "csv", "csv", VD_TEE_CSV },
+	{ "az-snp-vtpm", "az_snp_vtpm", "az_snp_vtpm", VD_TEE_AZ_SNP_VTPM },
+	{ "az-tdx-vtpm", "az_tdx_vtpm", "az_tdx_vtpm", VD_TEE_AZ_TDX_VTPM },
 	{ "sampledevice", "sample", "sampledevice", VD_TEE_SAMPLEDEVICE },
 	{ "nvidia", "nvidia", "nvidia", VD_TEE_NVIDIA },
 };
@@ -656,6 +658,26 @@ static json_t *nvidia_evidence(const json_t *ev, const uint8_t digest[48], struc
 	return claims;
 }
 
+/* Azure vTPM evidence in trustee's JSON form (src/azure) through the
+ * az_snp_vtpm / az_tdx_vtpm verifier: the digest is the TPM quote's
+ * qualifyingData, whole (guest-components' Azure attesters pass the
+ * report data to the vTPM as the quote's nonce). */
+static json_t *azure_evidence(int i, const json_t *ev, const uint8_t digest[48],
+			      struct eaa_err *err)
+{
+	char *text = json_dumps(ev, JSON_COMPACT);
+	struct rats_raw_verifier *v;
+	json_t *claims = NULL;
+
+	if (!text)
+		eaa_fail(err, EAA_E_NOMEM, "out of memory");
+	else if ((v = verifier_of(i, err)))
+		rats_raw_verify(v, (const uint8_t *)text, strlen(text), NULL, 0, digest, 48,
+				&claims, err);
+	free(text);
+	return claims;
+}
+
 /* Verify the primary evidence of TEE i bound to digest (48 bytes). */
 static json_t *verify_evidence(int i, const json_t *ev, const uint8_t digest[48],
 			       struct eaa_err *err)
@@ -686,6 +708,8 @@ static json_t *verify_evidence(int i, const json_t *ev, const uint8_t digest[48]
 		return tpm_evidence(ev, digest, err);
 	if (tees[i].t == VD_TEE_CSV)
 		return csv_evidence(i, ev, digest, err);
+	if (tees[i].t == VD_TEE_AZ_SNP_VTPM || tees[i].t == VD_TEE_AZ_TDX_VTPM)
+		return azure_evidence(i, ev, digest, err);
 	if (tees[i].t == VD_TEE_NVIDIA)
 		return nvidia_evidence(ev, digest, err);
 	if (!(b = evidence_bytes(ev, tees[i].t == VD_TEE_SAMPLE ||
@@ -735,9 +759,14 @@ static bool init_data_bind(int i, const json_t *init, json_t *claims, char hex[1
 	case VD_TEE_SNP: field = "host_data", flen = 32; break;
 	case VD_TEE_SGX: field = "config_id", flen = 64; break;
 	case VD_TEE_TPM: field = "pcr8", flen = 32; break;
+	/* Azure: the vTPM's PCR 8, which the claims name init_data as
+	 * trustee's do */
+	case VD_TEE_AZ_SNP_VTPM:
+	case VD_TEE_AZ_TDX_VTPM: field = "init_data", flen = 32; break;
 	default: break;
 	}
-	if (tees[i].t == VD_TEE_TPM) {
+	if (field && flen == 32 && (tees[i].t == VD_TEE_TPM || tees[i].t == VD_TEE_AZ_SNP_VTPM ||
+				    tees[i].t == VD_TEE_AZ_TDX_VTPM)) {
 		/* trustee's TPM attester extends PCR 8 once from zero with
 		 * the SHA-256 digest: PCR 8 = SHA-256(32 zero bytes || digest) */
 		uint8_t ext[64] = { 0 };
@@ -762,7 +791,8 @@ static bool init_data_bind(int i, const json_t *init, json_t *claims, char hex[1
 		if (k != 2 * flen)
 			return eaa_fail(err, EAA_E_BINDING, "init-data: its %s digest is not the "
 					"evidence's %s%s", EVP_MD_get0_name(alg), field,
-					tees[i].t == VD_TEE_TPM ? " (extended once from zero)" : "");
+					tees[i].t == VD_TEE_TPM || tees[i].t == VD_TEE_AZ_SNP_VTPM ||
+					tees[i].t == VD_TEE_AZ_TDX_VTPM ? " (extended once from zero)" : "");
 	}
 	if (!(h = hex_encode(md, mdlen)))
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");

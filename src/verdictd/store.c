@@ -40,6 +40,10 @@ struct vd_store {
 static const char *const tee_names[VD_OPA_RESOURCE + 1] = {
 	[VD_TEE_SGX] = "sgx", [VD_TEE_TDX] = "tdx", [VD_TEE_SNP] = "snp",
 	[VD_TEE_CSV] = "csv", [VD_TEE_TPM] = "tpm", [VD_TEE_SAMPLE] = "sample",
+	/* kbs-types' "az-snp-vtpm" without its dashes: the names are file
+	 * name prefixes (azsnpvtpmPolicy.rego), and no other name may
+	 * begin one of them */
+	[VD_TEE_AZ_SNP_VTPM] = "azsnpvtpm", [VD_TEE_AZ_TDX_VTPM] = "aztdxvtpm",
 	[VD_TEE_SAMPLEDEVICE] = "sampledevice", [VD_TEE_NVIDIA] = "nvidia",
 	[VD_OPA_RESOURCE] = "resource",
 };

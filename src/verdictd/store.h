@@ -32,7 +32,8 @@
 
 /* The TEEs verdictd keeps policies for, named as in the file names. */
 enum vd_tee { VD_TEE_SGX, VD_TEE_TDX, VD_TEE_SNP, VD_TEE_CSV, VD_TEE_TPM,
-	      VD_TEE_SAMPLE, VD_TEE_SAMPLEDEVICE, VD_TEE_NVIDIA, VD_TEE_COUNT };
+	      VD_TEE_SAMPLE, VD_TEE_AZ_SNP_VTPM, VD_TEE_AZ_TDX_VTPM, VD_TEE_SAMPLEDEVICE,
+	      VD_TEE_NVIDIA, VD_TEE_COUNT };
 
 /* A device TEE (a GPU): its evidence comes only as the additional
  * evidence of a CPU's attestation (the KBS protocol's composite evidence),

@@ -22,7 +22,8 @@ import sys
 
 from prometheus_client.parser import text_string_to_metric_families
 
-TEES = {"sgx", "tdx", "snp", "csv", "tpm", "sample", "sampledevice", "nvidia", "unknown"}
+TEES = {"sgx", "tdx", "snp", "csv", "tpm", "sample", "azsnpvtpm", "aztdxvtpm", "sampledevice",
+        "nvidia", "unknown"}
 COMMANDS = {"version", "echo", "Decrypt", "Get KEK", "Get Resource Info", "Get Resource",
             "Get Policy", "Get Sigstore Config", "Get GPG Keyring", "Get Cosign Key",
             "Get Credential", "unknown"}

@@ -45,13 +45,15 @@ mkdir -p "$root/resources/default/secret" && printf 'no' >"$root/resources/defau
 
 import_root "$root"
 mapfile -t sa < <(store_args)
-start_kbs vd "${sa[@]}" --listen 127.0.0.1:0 --verifier sample,sev_snp,csv --attester nullattester \
+start_kbs vd "${sa[@]}" --listen 127.0.0.1:0 --verifier sample,sev_snp,csv,az_snp_vtpm,az_tdx_vtpm \
+	--attester nullattester \
 	--root "$root" --sample-trust "$tmp/trust.pem" --kbs 127.0.0.1:0 --kbs-insecure-http \
 	-o csv.hsk_cek="$here/../data/hygon/csvrs_hsk_cek.cert" \
+	-o az_snp_vtpm.at=2025-06-01T00:00:00Z -o az_tdx_vtpm.at=2025-06-01T00:00:00Z \
 	--kbs-admin-key "$tmp/admin.pub" --log-level info
 
 EAA_BIN=$BIN "$py" - "$kbs" "$tmp" "$here/../data/kbs/snp_evidence.json" "$here/../data/hygon/csv_evidence.json" \
-	"$here" "$here/../data/toml" <<'PY'
+	"$here" "$here/../data/toml" "$here/../data/azure" <<'PY'
 import base64, hashlib, json, os, struct, sys, tomllib, urllib.request, urllib.error
 import rfc8785
 from jwcrypto import jwk, jwe
@@ -337,6 +339,23 @@ check("csv: a serial number that is not the report's", st == 401 and
 st, chs, cs, _ = auth(tee="csv")
 st, body, _ = attest(cs, chs["nonce"], pub, {"attestation_report": {}})
 check("csv: not trustee's form", st == 401, f"{st} {body}")
+
+# --- Azure vTPM evidence in trustee's JSON form (real, from trustee's
+# tests): verified through the hardware report and the AK's TPM quote, then
+# refused because the quote's nonce is the sample's, not this session's
+# binding; an edited TPM quote signature is refused by the AK first ---
+for tee, name in (("az-snp-vtpm", "snp-evidence-v2.json"), ("az-tdx-vtpm", "tdx-evidence-v1.json")):
+    az = json.load(open(os.path.join(sys.argv[7], name)))
+    st, chs, cs, _ = auth(tee=tee)
+    st, body, _ = attest(cs, chs["nonce"], pub, az)
+    check(f"{tee}: verified, then refused for its binding", st == 401 and
+          "report data is not the hash" in problem(body)[1], f"{st} {body}")
+    sig = az["tpm_quote"]["signature"]
+    az["tpm_quote"]["signature"] = ("01" if sig[:2] == "00" else "00") + sig[2:]
+    st, chs, cs, _ = auth(tee=tee)
+    st, body, _ = attest(cs, chs["nonce"], pub, az)
+    check(f"{tee}: an edited TPM quote", st == 401 and "report data" not in problem(body)[1] and
+          "AK's signature does not verify" in problem(body)[1], f"{st} {body}")
 
 # --- the admin endpoints: a bearer JWT signed by the owner's key ---
 import time
