@@ -19,6 +19,7 @@
 #include "codec.h"
 #include "file.h"
 #include "nv_evidence.h"
+#include "nv_trust.h"
 #include "rats_verify_nvidia.h"
 #include "timefmt.h"
 
@@ -44,30 +45,6 @@ static void usage(FILE *f)
 "                          chain (from NVIDIA's responder); repeat\n"
 "      --at TIME           verify as of TIME (2025-11-01T00:00:00Z); default now\n"
 "  -h, --help\n", prog);
-}
-
-static bool load_crl(const char *path, STACK_OF(X509_CRL) *crls,
-		     struct eaa_err *err)
-{
-	uint8_t *raw;
-	size_t n;
-	const unsigned char *p;
-	X509_CRL *crl;
-	BIO *b;
-
-	if (!file_read(path, 16 << 20, &raw, &n, err))
-		return eaa_err_prefix(err, "--crl");
-	p = raw;
-	if (!(crl = d2i_X509_CRL(NULL, &p, (long)n)) && (b = BIO_new_mem_buf(raw, (int)n))) {
-		crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
-		BIO_free(b);
-	}
-	free(raw);
-	if (!crl || !sk_X509_CRL_push(crls, crl)) {
-		X509_CRL_free(crl);
-		return eaa_fail(err, EAA_E_CONFIG, "--crl %s: not a DER or PEM CRL", path);
-	}
-	return true;
 }
 
 int rats_verify_nvidia(int argc, char **argv)
@@ -148,8 +125,10 @@ int rats_verify_nvidia(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < ncrl; i++)
-		if (!load_crl(crl_paths[i], t.crls, &err))
+		if (!nv_crl_load(crl_paths[i], &t.crls, &err)) {
+			eaa_err_prefix(&err, "--crl");
 			goto out;
+		}
 	for (size_t i = 0; i < nrim; i++)
 		if (!file_read(rim_paths[i], 16 << 20, (uint8_t **)&rims[i], &rim_lens[i], &err)) {
 			eaa_err_prefix(&err, "--rim");

@@ -15,6 +15,11 @@
 
 /* The embedded root (new reference; NULL when out of memory). */
 X509 *nv_device_root(void);
+/* An embedded PEM certificate (new), and whether key's SubjectPublicKeyInfo
+ * hashes (SHA-256) to pin: the roots' loader and pin check, shared by the
+ * device root (nv_root.c) and the RIM root (nv_rim_root.c). */
+X509 *nv_pem_cert(const char *pem);
+bool nv_key_has_pin(EVP_PKEY *key, const uint8_t pin[32]);
 /* Whether key is the pinned root's public key. */
 bool nv_key_is_pinned_root(EVP_PKEY *key);
 

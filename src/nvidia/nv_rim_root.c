@@ -3,6 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include "nv_chain.h"
 #include "nv_rim.h"
 
 /* "NVIDIA CoRIM signing Root CA" (O=NVIDIA, C=US), the root of the chains
@@ -37,21 +38,10 @@ static const uint8_t nv_rim_root_spki_sha256[32] = {
 
 X509 *nv_rim_root(void)
 {
-	BIO *b = BIO_new_mem_buf(nv_rim_root_pem, -1);
-	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-
-	BIO_free(b);
-	return x;
+	return nv_pem_cert(nv_rim_root_pem);
 }
 
 bool nv_key_is_pinned_rim_root(EVP_PKEY *key)
 {
-	unsigned char *der = NULL, md[32];
-	int n = key ? i2d_PUBKEY(key, &der) : -1;
-	bool ok = n > 0 && EVP_Digest(der, (size_t)n, md, NULL, EVP_sha256(),
-				      NULL) == 1 &&
-		  CRYPTO_memcmp(md, nv_rim_root_spki_sha256, 32) == 0;
-
-	OPENSSL_free(der);
-	return ok;
+	return nv_key_has_pin(key, nv_rim_root_spki_sha256);
 }

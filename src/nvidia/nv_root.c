@@ -37,23 +37,33 @@ static const uint8_t nv_root_spki_sha256[32] = {
 	0x21, 0xdd, 0xd4, 0x8d, 0xd8, 0x5b, 0x06, 0xa4
 };
 
-X509 *nv_device_root(void)
+X509 *nv_pem_cert(const char *pem)
 {
-	BIO *b = BIO_new_mem_buf(nv_root_pem, -1);
+	BIO *b = BIO_new_mem_buf(pem, -1);
 	X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
 
 	BIO_free(b);
 	return x;
 }
 
-bool nv_key_is_pinned_root(EVP_PKEY *key)
+bool nv_key_has_pin(EVP_PKEY *key, const uint8_t pin[32])
 {
 	unsigned char *der = NULL, md[32];
 	int n = key ? i2d_PUBKEY(key, &der) : -1;
 	bool ok = n > 0 && EVP_Digest(der, (size_t)n, md, NULL, EVP_sha256(),
 				      NULL) == 1 &&
-		  CRYPTO_memcmp(md, nv_root_spki_sha256, 32) == 0;
+		  CRYPTO_memcmp(md, pin, 32) == 0;
 
 	OPENSSL_free(der);
 	return ok;
+}
+
+X509 *nv_device_root(void)
+{
+	return nv_pem_cert(nv_root_pem);
+}
+
+bool nv_key_is_pinned_root(EVP_PKEY *key)
+{
+	return nv_key_has_pin(key, nv_root_spki_sha256);
 }

@@ -9,7 +9,7 @@
 #define MAX_FILE (16u << 20)
 #define MAX_EACH 64
 
-static bool add_crl(struct nv_trust_files *f, const char *path, struct eaa_err *err)
+bool nv_crl_load(const char *path, STACK_OF(X509_CRL) **crls, struct eaa_err *err)
 {
 	const unsigned char *p;
 	X509_CRL *crl;
@@ -18,17 +18,16 @@ static bool add_crl(struct nv_trust_files *f, const char *path, struct eaa_err *
 	BIO *b;
 
 	if (!file_read(path, MAX_FILE, &raw, &n, err))
-		return eaa_err_prefix(err, "nvidia.crl");
+		return false;
 	p = raw;
 	if (!(crl = d2i_X509_CRL(NULL, &p, (long)n)) && (b = BIO_new_mem_buf(raw, (int)n))) {
 		crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
 		BIO_free(b);
 	}
 	free(raw);
-	if (!crl || (!f->t.crls && !(f->t.crls = sk_X509_CRL_new_null())) ||
-	    !sk_X509_CRL_push(f->t.crls, crl)) {
+	if (!crl || (!*crls && !(*crls = sk_X509_CRL_new_null())) || !sk_X509_CRL_push(*crls, crl)) {
 		X509_CRL_free(crl);
-		return eaa_fail(err, EAA_E_CONFIG, "nvidia.crl=%s: not a DER or PEM CRL", path);
+		return eaa_fail(err, EAA_E_CONFIG, "%s: not a DER or PEM CRL", path);
 	}
 	return true;
 }
@@ -73,7 +72,8 @@ bool nv_trust_load(struct nv_trust_files *f, const char *const *options,
 			continue;
 		v++;
 		if (strncmp(*o, "nvidia.crl=", 11) == 0)
-			ok = add_crl(f, v, err);
+			ok = nv_crl_load(v, &f->t.crls, err) ||
+			     eaa_err_prefix(err, "nvidia.crl");
 		else if (strncmp(*o, "nvidia.rim=", 11) == 0)
 			ok = add_file("nvidia.rim", v, (uint8_t ***)&f->rims, &f->rim_lens,
 				      &f->nrims, err);

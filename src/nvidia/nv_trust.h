@@ -22,6 +22,9 @@ struct nv_trust_files {
 
 /* Read every nvidia.* option of options (NULL-terminated "key=value"
  * strings; others are skipped). An unknown nvidia.* key is refused. */
+/* Add the CRL at path (DER or PEM) to *crls, created when NULL. */
+bool nv_crl_load(const char *path, STACK_OF(X509_CRL) **crls, struct eaa_err *err);
+
 bool nv_trust_load(struct nv_trust_files *f, const char *const *options,
 		   struct eaa_err *err);
 void nv_trust_free(struct nv_trust_files *f);

@@ -15,6 +15,7 @@
 #include "file.h"
 #include "internal.h"
 #include "nv_evidence.h"
+#include "nv_trust.h"
 
 struct nv_verifier {
 	STACK_OF(X509_CRL) *crls;
@@ -29,29 +30,6 @@ static void nv_cleanup(void *state)
 	free(s);
 }
 
-static bool load_crl(const char *path, struct nv_verifier *s, struct eaa_err *err)
-{
-	uint8_t *raw;
-	size_t n;
-	const unsigned char *p;
-	X509_CRL *crl;
-	BIO *b;
-
-	if (!file_read(path, 16 << 20, &raw, &n, err))
-		return eaa_err_prefix(err, "nvidia.crl");
-	p = raw;
-	if (!(crl = d2i_X509_CRL(NULL, &p, (long)n)) && (b = BIO_new_mem_buf(raw, (int)n))) {
-		crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
-		BIO_free(b);
-	}
-	free(raw);
-	if (!crl || !(s->crls = sk_X509_CRL_new_null()) || !sk_X509_CRL_push(s->crls, crl)) {
-		X509_CRL_free(crl);
-		return eaa_fail(err, EAA_E_CONFIG, "nvidia.crl=%s: not a DER or PEM CRL", path);
-	}
-	return true;
-}
-
 static bool nv_init(const struct rats_opts *opts, void **state, struct eaa_err *err)
 {
 	const char *crl = rats_opt(opts, "nvidia", "crl");
@@ -59,7 +37,8 @@ static bool nv_init(const struct rats_opts *opts, void **state, struct eaa_err *
 
 	if (!s)
 		return eaa_fail(err, EAA_E_NOMEM, "out of memory");
-	if (crl && !load_crl(crl, s, err)) {
+	if (crl && !nv_crl_load(crl, &s->crls, err)) {
+		eaa_err_prefix(err, "nvidia.crl");
 		nv_cleanup(s);
 		return false;
 	}
