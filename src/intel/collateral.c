@@ -467,6 +467,22 @@ static bool issuer_chain(const char *dir, const char *name, X509 *root,
 	return ok;
 }
 
+X509_CRL *crl_decode(const uint8_t *buf, size_t n)
+{
+	const unsigned char *p = buf;
+	X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)n);
+
+	if (!crl || p != buf + n) {
+		BIO *b = BIO_new_mem_buf(buf, (int)n);
+
+		X509_CRL_free(crl);
+		crl = b ? PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) : NULL;
+		BIO_free(b);
+	}
+	ERR_clear_error();
+	return crl;
+}
+
 /* A CRL in DER or PEM; its issuer's key verifies it and `at` is inside
  * [thisUpdate, nextUpdate). */
 static bool crl_load(const char *dir, const char *name, EVP_PKEY *issuer,
@@ -475,7 +491,6 @@ static bool crl_load(const char *dir, const char *name, EVP_PKEY *issuer,
 	char alt[64];
 	uint8_t *buf = NULL;
 	size_t n;
-	const unsigned char *p;
 	X509_CRL *crl = NULL;
 	const ASN1_TIME *next;
 	struct eaa_err ignored;
@@ -487,17 +502,8 @@ static bool crl_load(const char *dir, const char *name, EVP_PKEY *issuer,
 			return eaa_err_prefix(err, "%s", name);
 		name = alt;
 	}
-	p = buf;
-	crl = d2i_X509_CRL(NULL, &p, (long)n);
-	if (!crl || p != buf + n) {
-		BIO *b = BIO_new_mem_buf(buf, (int)n);
-
-		X509_CRL_free(crl);
-		crl = b ? PEM_read_bio_X509_CRL(b, NULL, NULL, NULL) : NULL;
-		BIO_free(b);
-	}
+	crl = crl_decode(buf, n);
 	free(buf);
-	ERR_clear_error();
 	if (!crl)
 		return eaa_fail(err, EAA_E_FORMAT, "%s: not a CRL (DER or PEM)",
 				name);

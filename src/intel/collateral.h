@@ -91,6 +91,10 @@ struct collateral {
 
 /* Load and check a directory laid out as above; `at` is the verification
  * time. On failure the error names the file and the check. */
+/* A CRL from its DER (the whole buffer) or PEM form; NULL when it is
+ * neither. The caller checks its issuer and dates. */
+X509_CRL *crl_decode(const uint8_t *buf, size_t n);
+
 bool collateral_load_dir(const char *dir, X509 *root, time_t at,
 			 struct collateral *c, struct eaa_err *err);
 

@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
+#include "bytes.h"
 #include "nv_chain.h"
 #include "pck.h"
 
@@ -70,8 +71,12 @@ bool nv_cert_fwid(X509 *leaf, uint8_t fwid[NV_FWID_LEN], struct eaa_err *err)
 				"TcbInfo extension of %d bytes has no FWID", len);
 	/* trustee and nvtrust take the FWID digest from the end of the
 	 * extension: TcbInfo's last field is fwids, one SHA-384 here. */
-	memcpy(fwid, ASN1_STRING_get0_data(v) + len - NV_FWID_LEN, NV_FWID_LEN);
-	return true;
+	{
+		struct rd r = rd_init(ASN1_STRING_get0_data(v), (size_t)len);
+
+		return (rd_skip(&r, (size_t)len - NV_FWID_LEN) && rd_bytes(&r, fwid, NV_FWID_LEN)) ||
+		       eaa_fail(err, EAA_E_FORMAT, "GPU device certificate: TcbInfo");
+	}
 }
 
 static bool crl_in_force(X509_CRL *crl, time_t at)

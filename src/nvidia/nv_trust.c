@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/pem.h>
+#include "collateral.h"
 #include "file.h"
 #include "nv_trust.h"
 
@@ -11,19 +12,13 @@
 
 bool nv_crl_load(const char *path, STACK_OF(X509_CRL) **crls, struct eaa_err *err)
 {
-	const unsigned char *p;
 	X509_CRL *crl;
 	uint8_t *raw;
 	size_t n;
-	BIO *b;
 
 	if (!file_read(path, MAX_FILE, &raw, &n, err))
 		return false;
-	p = raw;
-	if (!(crl = d2i_X509_CRL(NULL, &p, (long)n)) && (b = BIO_new_mem_buf(raw, (int)n))) {
-		crl = PEM_read_bio_X509_CRL(b, NULL, NULL, NULL);
-		BIO_free(b);
-	}
+	crl = crl_decode(raw, n);
 	free(raw);
 	if (!crl || (!*crls && !(*crls = sk_X509_CRL_new_null())) || !sk_X509_CRL_push(*crls, crl)) {
 		X509_CRL_free(crl);
